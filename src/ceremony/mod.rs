@@ -1,0 +1,83 @@
+//! The ceremony engine: one module per flow, each taking a [`Plan`] and ports.
+//!
+//! The engine never touches the terminal. It reports through [`CeremonyUi`]
+//! (events out, the passphrase handed over) and reads time through [`Clock`],
+//! so the batch CLI, the TUI and tests are three implementations of the same
+//! two traits and every flow runs without a screen.
+//!
+//! [`Plan`]: crate::plan::Plan
+
+pub mod genesis;
+
+use std::path::PathBuf;
+use std::time::SystemTime;
+
+use crate::media::MediaError;
+use crate::openpgp::OpenPgpError;
+use crate::passphrase::{Passphrase, PassphraseError};
+use crate::plan::PlanError;
+use crate::transcript::TranscriptError;
+
+/// Where the time comes from; tests fix it, production asks the system.
+pub trait Clock {
+    fn now(&self) -> SystemTime;
+}
+
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> SystemTime {
+        SystemTime::now()
+    }
+}
+
+/// What the engine tells whoever is watching. Events carry public data only.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// A numbered step of the flow begins.
+    Step {
+        number: usize,
+        total: usize,
+        title: &'static str,
+    },
+    /// Something the operator should read.
+    Note(String),
+    /// Something the operator should act on or at least know before going on.
+    Warning(String),
+    /// A file went onto a medium and read back as written.
+    FileWritten { path: PathBuf, sha256: String },
+    /// A check passed.
+    Verified(String),
+}
+
+/// The engine's way to the operator.
+pub trait CeremonyUi {
+    fn event(&mut self, event: &Event);
+
+    /// Hands the fresh passphrase to the operator (a screen shown once, or in
+    /// batch mode a file descriptor or path). Returns a public description of
+    /// where it went, for the transcript. Called before anything is written,
+    /// so a failure here loses nothing.
+    fn deliver_passphrase(&mut self, passphrase: &Passphrase) -> Result<String, CeremonyError>;
+}
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CeremonyError {
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    #[error(transparent)]
+    Media(#[from] MediaError),
+    #[error(transparent)]
+    OpenPgp(#[from] OpenPgpError),
+    #[error(transparent)]
+    Transcript(#[from] TranscriptError),
+    #[error(transparent)]
+    Passphrase(#[from] PassphraseError),
+    #[error("the passphrase could not be handed over ({0}); nothing was written to the media, run the ceremony again")]
+    Delivery(String),
+    #[error("the backup on {medium} does not open: {reason}; do not rely on that medium, rerun the ceremony")]
+    BackupCheck { medium: PathBuf, reason: String },
+    #[error("{0}")]
+    Refused(String),
+}

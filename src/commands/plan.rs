@@ -1,0 +1,48 @@
+//! `keyceremony plan init|check`.
+
+use std::path::Path;
+
+use super::Failure;
+use crate::media::{write_new_file, FileMode};
+use crate::plan::{Plan, EXAMPLE_PLAN};
+
+pub fn init(path: &Path) -> Result<(), Failure> {
+    write_new_file(path, EXAMPLE_PLAN.as_bytes(), FileMode::Public)?;
+    eprintln!(
+        "Wrote an example plan to {}. Edit it, then: keyceremony plan check {0}",
+        path.display()
+    );
+    Ok(())
+}
+
+pub fn check(path: &Path) -> Result<(), Failure> {
+    let plan = Plan::load(path)?;
+    println!("Plan {} is valid.", path.display());
+    println!("  user IDs:   {}", plan.key.user_ids.join(", "));
+    println!(
+        "  primary:    {} certify-only, expires after {}",
+        plan.key.profile, plan.key.expiry
+    );
+    let mut subs = vec!["signing"];
+    if plan.subkeys.encryption {
+        subs.push("encryption");
+    }
+    if plan.subkeys.authentication {
+        subs.push("authentication");
+    }
+    println!(
+        "  subkeys:    {}, expire after {}",
+        subs.join(", "),
+        plan.subkeys.expiry
+    );
+    println!("  passphrase: {} words", plan.passphrase.words);
+    for b in &plan.media.backup {
+        println!("  backup:     {}", b.display());
+    }
+    println!("  export:     {}", plan.media.export.display());
+    println!(
+        "  shares:     {} of {}",
+        plan.shares.threshold, plan.shares.count
+    );
+    Ok(())
+}

@@ -1,0 +1,17 @@
+//! keyceremony: offline OpenPGP key ceremonies on an air-gapped machine.
+//!
+//! The library holds the engine and everything it stands on; the binary is a
+//! thin CLI over [`commands`]. See docs/ for the operator's view and
+//! ../DESIGN.md in the planning repository for the architecture.
+
+#![forbid(unsafe_code)]
+
+pub mod airgap;
+pub mod ceremony;
+pub mod cli;
+pub mod commands;
+pub mod media;
+pub mod openpgp;
+pub mod passphrase;
+pub mod plan;
+pub mod transcript;

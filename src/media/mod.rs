@@ -1,0 +1,193 @@
+//! Removable media: checking them, writing to them so that nothing is half-written,
+//! and proving by reading back that what is on them is what was meant.
+//!
+//! A stick pulled out or filled up mid-write must leave either the whole file
+//! or no file, never a truncated one that looks like a backup. So every file
+//! is written to a temporary name in the same directory, synced, renamed into
+//! place without replacing anything (`renameat2(RENAME_NOREPLACE)` through
+//! `tempfile`), the directory synced, and then read back and hashed.
+//!
+//! Each ceremony writes into a bundle directory of its own on each medium,
+//! closed by a `MANIFEST` in `sha256sum` format so that `sha256sum -c MANIFEST`
+//! checks it with no keyceremony at hand.
+
+mod atomic;
+mod manifest;
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+pub use atomic::{sha256_hex, write_new_file, FileMode};
+pub use manifest::{check_manifest, manifest_text, MANIFEST};
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MediaError {
+    #[error("medium {path} is not there: mount it, or fix the path in the plan")]
+    Missing { path: PathBuf },
+    #[error("{path} is not a directory: name the mount point of the medium")]
+    NotADirectory { path: PathBuf },
+    #[error(
+        "medium {path} is not writable ({source}): remount it read-write, or use another medium"
+    )]
+    NotWritable { path: PathBuf, source: io::Error },
+    #[error("medium holding {path} is full: free space on it or use a larger medium; nothing partial was left")]
+    Full { path: PathBuf },
+    #[error(
+        "{path} already exists: keyceremony never overwrites; move it away or choose another place"
+    )]
+    Exists { path: PathBuf },
+    #[error("{path} read back differently from what was written (expected SHA-256 {expected}, found {found}): the medium is failing; use another")]
+    ReadBack {
+        path: PathBuf,
+        expected: String,
+        found: String,
+    },
+    #[error("cannot {action} {path}: {source}")]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        source: io::Error,
+    },
+    #[error("{path}: {problem}")]
+    Manifest { path: PathBuf, problem: String },
+}
+
+impl MediaError {
+    /// Maps an I/O error to the message an operator can act on.
+    pub(crate) fn from_io(action: &'static str, path: &Path, source: io::Error) -> MediaError {
+        let path = path.to_owned();
+        match source.kind() {
+            io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded => MediaError::Full { path },
+            io::ErrorKind::AlreadyExists => MediaError::Exists { path },
+            io::ErrorKind::ReadOnlyFilesystem | io::ErrorKind::PermissionDenied => {
+                MediaError::NotWritable { path, source }
+            }
+            io::ErrorKind::NotFound => MediaError::Missing { path },
+            _ => MediaError::Io {
+                action,
+                path,
+                source,
+            },
+        }
+    }
+}
+
+/// A medium that was checked to be a writable directory.
+#[derive(Debug, Clone)]
+pub struct Medium {
+    root: PathBuf,
+}
+
+impl Medium {
+    /// Checks that `root` is there, is a directory, and takes a file.
+    pub fn check(root: &Path) -> Result<Medium, MediaError> {
+        let meta = std::fs::metadata(root).map_err(|e| match e.kind() {
+            io::ErrorKind::NotFound => MediaError::Missing {
+                path: root.to_owned(),
+            },
+            _ => MediaError::from_io("inspect", root, e),
+        })?;
+        if !meta.is_dir() {
+            return Err(MediaError::NotADirectory {
+                path: root.to_owned(),
+            });
+        }
+        tempfile::Builder::new()
+            .prefix(".keyceremony-probe")
+            .tempfile_in(root)
+            .map_err(|source| match source.kind() {
+                io::ErrorKind::StorageFull => MediaError::Full {
+                    path: root.to_owned(),
+                },
+                _ => MediaError::NotWritable {
+                    path: root.to_owned(),
+                    source,
+                },
+            })?;
+        Ok(Medium {
+            root: root.to_owned(),
+        })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Creates the ceremony's own directory on this medium; refuses an existing one.
+    pub fn create_bundle(&self, name: &str) -> Result<Bundle, MediaError> {
+        let dir = self.root.join(name);
+        std::fs::create_dir(&dir).map_err(|e| MediaError::from_io("create", &dir, e))?;
+        atomic::sync_dir(&self.root)?;
+        Ok(Bundle {
+            dir,
+            files: Vec::new(),
+        })
+    }
+}
+
+/// One file as it was written and read back.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct WrittenFile {
+    pub name: String,
+    pub path: PathBuf,
+    pub sha256: String,
+    pub bytes: u64,
+}
+
+/// A ceremony's directory on one medium, and what has gone into it.
+#[derive(Debug)]
+pub struct Bundle {
+    dir: PathBuf,
+    files: Vec<WrittenFile>,
+}
+
+impl Bundle {
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn files(&self) -> &[WrittenFile] {
+        &self.files
+    }
+
+    /// Writes a new file into the bundle, atomically, and reads it back.
+    pub fn write(
+        &mut self,
+        name: &str,
+        contents: &[u8],
+        mode: FileMode,
+    ) -> Result<WrittenFile, MediaError> {
+        let path = self.dir.join(name);
+        let sha256 = write_new_file(&path, contents, mode)?;
+        let written = WrittenFile {
+            name: name.to_owned(),
+            path,
+            sha256,
+            bytes: contents.len() as u64,
+        };
+        self.files.push(written.clone());
+        Ok(written)
+    }
+
+    /// Records a file that something else (the transcript) wrote into the bundle.
+    pub fn adopt(&mut self, name: &str) -> Result<WrittenFile, MediaError> {
+        let path = self.dir.join(name);
+        let contents = std::fs::read(&path).map_err(|e| MediaError::from_io("read", &path, e))?;
+        let written = WrittenFile {
+            name: name.to_owned(),
+            path,
+            sha256: sha256_hex(&contents),
+            bytes: contents.len() as u64,
+        };
+        self.files.push(written.clone());
+        Ok(written)
+    }
+
+    /// Closes the bundle with a MANIFEST of every file in it.
+    pub fn write_manifest(&mut self) -> Result<(WrittenFile, Vec<u8>), MediaError> {
+        let text = manifest_text(&self.files);
+        let written = self.write(MANIFEST, text.as_bytes(), FileMode::Public)?;
+        Ok((written, text.into_bytes()))
+    }
+}

@@ -1,0 +1,343 @@
+//! Generating the ceremony's keys and protecting them for the backup.
+
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+use sequoia_openpgp as pgp;
+
+use pgp::armor;
+use pgp::cert::{CertBuilder, CipherSuite};
+use pgp::crypto::Password;
+use pgp::packet::{Packet, Signature};
+use pgp::parse::Parse;
+use pgp::policy::StandardPolicy;
+use pgp::serialize::{Serialize, SerializeInto};
+use pgp::types::KeyFlags;
+use pgp::Cert;
+
+use super::{Context, OpenPgpError};
+use crate::plan::{Plan, Profile};
+
+/// What to generate; built from a [`Plan`] so that tests can ask for less.
+#[derive(Debug, Clone)]
+pub struct KeyRequest {
+    pub user_ids: Vec<String>,
+    pub profile: Profile,
+    pub primary_validity: Duration,
+    pub encryption: bool,
+    pub authentication: bool,
+    pub subkey_validity: Duration,
+}
+
+impl KeyRequest {
+    pub fn from_plan(plan: &Plan) -> KeyRequest {
+        KeyRequest {
+            user_ids: plan.key.user_ids.clone(),
+            profile: plan.key.profile,
+            primary_validity: plan.key.expiry.duration(),
+            encryption: plan.subkeys.encryption,
+            authentication: plan.subkeys.authentication,
+            subkey_validity: plan.subkeys.expiry.duration(),
+        }
+    }
+}
+
+/// What a key is for, as the transcript and the summary name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyRole {
+    Certification,
+    Signing,
+    Encryption,
+    Authentication,
+}
+
+/// Public facts about one key: safe to print, log and put in the transcript.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct KeyInfo {
+    pub role: KeyRole,
+    pub fingerprint: String,
+    pub algorithm: String,
+    pub created: u64,
+    pub expires: Option<u64>,
+}
+
+/// A freshly generated key, its secret parts unencrypted in (sequoia's protected) memory.
+pub struct GeneratedKey {
+    cert: Cert,
+    revocation: Signature,
+}
+
+impl fmt::Debug for GeneratedKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "GeneratedKey({}, secret parts redacted)",
+            self.fingerprint()
+        )
+    }
+}
+
+/// Generates the certify-only primary, its subkeys and the primary's revocation certificate.
+pub fn generate(req: &KeyRequest, now: SystemTime) -> Result<GeneratedKey, OpenPgpError> {
+    let suite = match req.profile {
+        Profile::Ed25519 => CipherSuite::Cv25519,
+        Profile::Rsa4096 => CipherSuite::RSA4k,
+    };
+    let sub = Some(req.subkey_validity);
+    let mut builder = CertBuilder::new()
+        .set_profile(pgp::Profile::RFC4880)
+        .ctx("cannot select the OpenPGP v4 profile")?
+        .set_cipher_suite(suite)
+        .set_creation_time(now)
+        .set_primary_key_flags(KeyFlags::empty().set_certification())
+        .set_validity_period(Some(req.primary_validity))
+        .add_subkey(KeyFlags::empty().set_signing(), sub, None);
+    for uid in &req.user_ids {
+        builder = builder.add_userid(uid.as_str());
+    }
+    if req.encryption {
+        builder = builder.add_subkey(
+            KeyFlags::empty()
+                .set_transport_encryption()
+                .set_storage_encryption(),
+            sub,
+            None,
+        );
+    }
+    if req.authentication {
+        builder = builder.add_subkey(KeyFlags::empty().set_authentication(), sub, None);
+    }
+    let (cert, revocation) = builder.generate().ctx("key generation failed")?;
+    Ok(GeneratedKey { cert, revocation })
+}
+
+impl GeneratedKey {
+    pub fn fingerprint(&self) -> String {
+        self.cert.fingerprint().to_hex()
+    }
+
+    pub fn cert(&self) -> &Cert {
+        &self.cert
+    }
+
+    /// The public cert, ASCII-armored: what goes online.
+    pub fn public_armored(&self) -> Result<Vec<u8>, OpenPgpError> {
+        self.cert
+            .clone()
+            .strip_secret_key_material()
+            .armored()
+            .to_vec()
+            .ctx("cannot serialise the public cert")
+    }
+
+    /// The whole key with every secret part protected by `password` (iterated and
+    /// salted S2K, AES-256), so that plain `gpg --import` with the passphrase opens it.
+    pub fn encrypted_secret_armored(&self, password: &Password) -> Result<Vec<u8>, OpenPgpError> {
+        let mut packets: Vec<Packet> = Vec::new();
+        let primary = self
+            .cert
+            .primary_key()
+            .key()
+            .clone()
+            .parts_into_secret()
+            .ctx("the primary key has no secret part")?
+            .encrypt_secret(password)
+            .ctx("cannot protect the primary key")?;
+        packets.push(primary.into());
+        for ka in self.cert.keys().subkeys().secret() {
+            let k = ka
+                .key()
+                .clone()
+                .encrypt_secret(password)
+                .ctx("cannot protect a subkey")?;
+            packets.push(k.into());
+        }
+        let (protected, _) = self
+            .cert
+            .clone()
+            .insert_packets(packets)
+            .ctx("cannot assemble the protected key")?;
+        if protected.keys().unencrypted_secret().next().is_some() {
+            return Err(OpenPgpError::Invalid(
+                "a secret key part was left unprotected; nothing was written".into(),
+            ));
+        }
+        let armored = protected
+            .as_tsk()
+            .armored()
+            .to_vec()
+            .ctx("cannot serialise the protected key");
+        armored
+    }
+
+    /// The revocation certificate as GnuPG writes one: the bare signature, armored.
+    pub fn revocation_armored(&self) -> Result<Vec<u8>, OpenPgpError> {
+        let comment = format!("Revocation certificate for {}", self.fingerprint());
+        let mut w = armor::Writer::with_headers(
+            Vec::new(),
+            armor::Kind::PublicKey,
+            vec![("Comment", comment.as_str())],
+        )
+        .ctx("cannot armor the revocation certificate")?;
+        Packet::from(self.revocation.clone())
+            .serialize(&mut w)
+            .ctx("cannot serialise the revocation certificate")?;
+        w.finalize().ctx("cannot armor the revocation certificate")
+    }
+
+    pub fn key_infos(&self, now: SystemTime) -> Vec<KeyInfo> {
+        key_infos(&self.cert, now)
+    }
+}
+
+/// Describes every key of a cert that is valid under the standard policy at `now`.
+pub fn key_infos(cert: &Cert, now: SystemTime) -> Vec<KeyInfo> {
+    let policy = StandardPolicy::new();
+    let Ok(vc) = cert.with_policy(&policy, now) else {
+        return Vec::new();
+    };
+    let secs = |t: SystemTime| {
+        t.duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0)
+    };
+    vc.keys()
+        .map(|ka| {
+            let flags = ka.key_flags().unwrap_or_else(KeyFlags::empty);
+            let role = if flags.for_certification() {
+                KeyRole::Certification
+            } else if flags.for_signing() {
+                KeyRole::Signing
+            } else if flags.for_storage_encryption() || flags.for_transport_encryption() {
+                KeyRole::Encryption
+            } else {
+                KeyRole::Authentication
+            };
+            let key = ka.key();
+            use pgp::crypto::mpi::PublicKey as Mpis;
+            let algorithm = match key.mpis() {
+                Mpis::EdDSA { curve, .. }
+                | Mpis::ECDH { curve, .. }
+                | Mpis::ECDSA { curve, .. } => {
+                    format!("{} {}", key.pk_algo(), curve)
+                }
+                other => format!("{} {}", key.pk_algo(), other.bits().unwrap_or(0)),
+            };
+            KeyInfo {
+                role,
+                fingerprint: key.fingerprint().to_hex(),
+                algorithm,
+                created: secs(key.creation_time()),
+                expires: ka.key_expiration_time().map(secs),
+            }
+        })
+        .collect()
+}
+
+/// Opens a passphrase-protected key (as written to a backup) and proves every
+/// secret part decrypts. Returns the key with secrets decrypted in memory.
+pub fn unlock_secret(armored: &[u8], password: &Password) -> Result<Cert, OpenPgpError> {
+    let cert = Cert::from_bytes(armored).ctx("the backup does not hold an OpenPGP key")?;
+    if !cert.is_tsk() {
+        return Err(OpenPgpError::Invalid(
+            "the backup holds only a public cert, not the secret key".into(),
+        ));
+    }
+    let wrong = || OpenPgpError::WrongPassphrase {
+        fingerprint: cert.fingerprint().to_hex(),
+    };
+    let mut packets: Vec<Packet> = Vec::new();
+    let primary = cert
+        .primary_key()
+        .key()
+        .clone()
+        .parts_into_secret()
+        .map_err(|_| wrong())?
+        .decrypt_secret(password)
+        .map_err(|_| wrong())?;
+    packets.push(primary.into());
+    for ka in cert.keys().subkeys().secret() {
+        let k = ka
+            .key()
+            .clone()
+            .decrypt_secret(password)
+            .map_err(|_| wrong())?;
+        packets.push(k.into());
+    }
+    let (open, _) = cert
+        .clone()
+        .insert_packets(packets)
+        .ctx("cannot assemble the unlocked key")?;
+    Ok(open)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(encryption: bool, authentication: bool) -> KeyRequest {
+        KeyRequest {
+            user_ids: vec!["Test <test@example.org>".into()],
+            profile: Profile::Ed25519,
+            primary_validity: Duration::from_secs(86_400 * 365),
+            encryption,
+            authentication,
+            subkey_validity: Duration::from_secs(86_400 * 30),
+        }
+    }
+
+    #[test]
+    fn primary_certifies_only_and_subkeys_have_their_roles() {
+        let now = SystemTime::now();
+        let key = generate(&request(true, true), now).unwrap();
+        let infos = key.key_infos(now);
+        let roles: Vec<_> = infos.iter().map(|i| i.role).collect();
+        assert_eq!(
+            roles,
+            [
+                KeyRole::Certification,
+                KeyRole::Signing,
+                KeyRole::Encryption,
+                KeyRole::Authentication
+            ]
+        );
+        let policy = StandardPolicy::new();
+        let vc = key.cert().with_policy(&policy, now).unwrap();
+        let pflags = vc.primary_key().key_flags().unwrap();
+        assert!(pflags.for_certification());
+        assert!(!pflags.for_signing() && !pflags.for_transport_encryption());
+        assert_eq!(key.cert().primary_key().key().version(), 4);
+        assert_eq!(
+            infos[1].expires.unwrap() - infos[1].created,
+            86_400 * 30,
+            "subkey expiry"
+        );
+        assert_eq!(infos[0].expires.unwrap() - infos[0].created, 86_400 * 365);
+    }
+
+    #[test]
+    fn protected_secret_opens_with_the_passphrase_only() {
+        let key = generate(&request(false, false), SystemTime::now()).unwrap();
+        let good = Password::from("correct horse battery staple");
+        let armored = key.encrypted_secret_armored(&good).unwrap();
+        let text = String::from_utf8(armored.clone()).unwrap();
+        assert!(text.starts_with("-----BEGIN PGP PRIVATE KEY BLOCK-----"));
+        let cert = Cert::from_bytes(&armored).unwrap();
+        assert!(cert.keys().unencrypted_secret().next().is_none());
+        let open = unlock_secret(&armored, &good).unwrap();
+        assert_eq!(open.fingerprint(), key.cert().fingerprint());
+        assert_eq!(open.keys().unencrypted_secret().count(), 2);
+        let err = unlock_secret(&armored, &Password::from("wrong")).unwrap_err();
+        assert!(matches!(err, OpenPgpError::WrongPassphrase { .. }));
+    }
+
+    #[test]
+    fn public_export_carries_no_secret() {
+        let key = generate(&request(true, false), SystemTime::now()).unwrap();
+        let public = key.public_armored().unwrap();
+        let cert = Cert::from_bytes(&public).unwrap();
+        assert!(!cert.is_tsk());
+        assert_eq!(cert.keys().count(), 3);
+    }
+}

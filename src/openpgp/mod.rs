@@ -1,0 +1,49 @@
+//! OpenPGP through sequoia: key generation, passphrase protection, revocation,
+//! signatures and their verification.
+//!
+//! Everything here makes OpenPGP v4 material (RFC 4880 profile) because OpenPGP
+//! cards take 20-byte fingerprints and GnuPG 2.2, still common on the online
+//! side, reads no v6. This module knows nothing of media, plans or terminals:
+//! it turns a [`KeyRequest`] into keys and bytes, and checks bytes against keys.
+
+mod keys;
+mod sign;
+
+pub use keys::{generate, unlock_secret, GeneratedKey, KeyInfo, KeyRequest, KeyRole};
+pub use sign::{read_cert, sign_detached, verify_detached, SignWith};
+
+/// Sequoia reports errors as `anyhow::Error`; we keep its text and add what we were doing.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OpenPgpError {
+    #[error("{what}: {source}")]
+    Sequoia {
+        what: &'static str,
+        source: anyhow::Error,
+    },
+    #[error("the passphrase does not open the secret key {fingerprint}")]
+    WrongPassphrase { fingerprint: String },
+    #[error("{0}")]
+    Invalid(String),
+    #[error("the signature does not verify against {fingerprint}: {reason}")]
+    BadSignature { fingerprint: String, reason: String },
+}
+
+pub(crate) trait Context<T> {
+    fn ctx(self, what: &'static str) -> Result<T, OpenPgpError>;
+}
+
+impl<T> Context<T> for anyhow::Result<T> {
+    fn ctx(self, what: &'static str) -> Result<T, OpenPgpError> {
+        self.map_err(|source| OpenPgpError::Sequoia { what, source })
+    }
+}
+
+impl<T> Context<T> for std::io::Result<T> {
+    fn ctx(self, what: &'static str) -> Result<T, OpenPgpError> {
+        self.map_err(|e| OpenPgpError::Sequoia {
+            what,
+            source: e.into(),
+        })
+    }
+}

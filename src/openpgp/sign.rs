@@ -1,0 +1,160 @@
+//! Detached signatures over ceremony files, and their verification.
+//!
+//! Two signers, for two audiences. The transcript is signed by the primary: it
+//! attests the ceremony itself, and only `keyceremony transcript verify` checks
+//! it (GnuPG and sq refuse data signatures from a certify-only key by design).
+//! MANIFESTs are signed by the signing subkey, so that the online side can check
+//! them with nothing but `gpg --verify` or `sqop verify` and the exported cert.
+
+use std::time::SystemTime;
+
+use sequoia_openpgp as pgp;
+
+use pgp::armor;
+use pgp::packet::signature::SignatureBuilder;
+use pgp::packet::{Key, Packet, Signature};
+use pgp::parse::Parse;
+use pgp::policy::StandardPolicy;
+use pgp::serialize::Serialize;
+use pgp::types::SignatureType;
+use pgp::Cert;
+
+use super::{Context, OpenPgpError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignWith {
+    Primary,
+    SigningSubkey,
+}
+
+/// Makes an armored detached signature over `data` with a key whose secret is in memory.
+pub fn sign_detached(
+    cert: &Cert,
+    with: SignWith,
+    data: &[u8],
+    now: SystemTime,
+) -> Result<Vec<u8>, OpenPgpError> {
+    let secret = match with {
+        SignWith::Primary => cert
+            .primary_key()
+            .key()
+            .clone()
+            .parts_into_secret()
+            .ctx("the primary key's secret is not at hand")?
+            .role_into_unspecified(),
+        SignWith::SigningSubkey => {
+            let policy = StandardPolicy::new();
+            let ka = cert
+                .keys()
+                .subkeys()
+                .with_policy(&policy, now)
+                .alive()
+                .revoked(false)
+                .for_signing()
+                .unencrypted_secret()
+                .next()
+                .ok_or_else(|| {
+                    OpenPgpError::Invalid("no usable signing subkey with its secret at hand".into())
+                })?;
+            ka.key().clone().role_into_unspecified()
+        }
+    };
+    let mut signer = secret
+        .into_keypair()
+        .ctx("the signing key cannot be used")?;
+    let sig = SignatureBuilder::new(SignatureType::Binary)
+        .set_signature_creation_time(now)
+        .ctx("cannot set the signature time")?
+        .sign_message(&mut signer, data)
+        .ctx("signing failed")?;
+    let mut w =
+        armor::Writer::new(Vec::new(), armor::Kind::Signature).ctx("cannot armor the signature")?;
+    Packet::from(sig)
+        .serialize(&mut w)
+        .ctx("cannot serialise the signature")?;
+    w.finalize().ctx("cannot armor the signature")
+}
+
+/// Checks a detached signature over `data` made by `with` of `cert`, with no policy
+/// on key flags (see the module doc). Returns the fingerprint of the key that signed.
+pub fn verify_detached(
+    cert: &Cert,
+    with: SignWith,
+    signature: &[u8],
+    data: &[u8],
+) -> Result<String, OpenPgpError> {
+    let fail = |fpr: &str, reason: &str| OpenPgpError::BadSignature {
+        fingerprint: fpr.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let sig = match Packet::from_bytes(signature) {
+        Ok(Packet::Signature(sig)) => sig,
+        _ => {
+            return Err(fail(
+                &cert.fingerprint().to_hex(),
+                "the signature file does not hold an OpenPGP signature",
+            ))
+        }
+    };
+    let candidates: Vec<&Key<_, _>> = match with {
+        SignWith::Primary => vec![cert.primary_key().key().role_as_unspecified()],
+        SignWith::SigningSubkey => cert
+            .keys()
+            .subkeys()
+            .map(|ka| ka.key().role_as_unspecified())
+            .collect(),
+    };
+    let issuer_matches = |sig: &Signature, key: &Key<_, _>| {
+        sig.get_issuers()
+            .iter()
+            .any(|h| h.aliases(key.key_handle()))
+    };
+    let mut last = "no key of the cert issued it".to_owned();
+    for key in candidates {
+        if !issuer_matches(&sig, key) {
+            continue;
+        }
+        match sig.verify_message(key, data) {
+            Ok(()) => return Ok(key.fingerprint().to_hex()),
+            Err(e) => last = e.to_string(),
+        }
+    }
+    Err(fail(&cert.fingerprint().to_hex(), &last))
+}
+
+/// Reads a public cert (armored or binary).
+pub fn read_cert(bytes: &[u8]) -> Result<Cert, OpenPgpError> {
+    Cert::from_bytes(bytes).ctx("the file does not hold an OpenPGP cert")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::openpgp::{generate, KeyRequest};
+    use crate::plan::Profile;
+    use std::time::Duration;
+
+    #[test]
+    fn signatures_verify_with_their_key_and_not_after_tampering() {
+        let now = SystemTime::now();
+        let req = KeyRequest {
+            user_ids: vec!["T <t@example.org>".into()],
+            profile: Profile::Ed25519,
+            primary_validity: Duration::from_secs(86_400),
+            encryption: false,
+            authentication: false,
+            subkey_validity: Duration::from_secs(86_400),
+        };
+        let key = generate(&req, now).unwrap();
+        let cert = key.cert();
+        let public = read_cert(&key.public_armored().unwrap()).unwrap();
+        for with in [SignWith::Primary, SignWith::SigningSubkey] {
+            let sig = sign_detached(cert, with, b"hello", now).unwrap();
+            let fpr = verify_detached(&public, with, &sig, b"hello").unwrap();
+            assert_eq!(fpr == key.fingerprint(), with == SignWith::Primary);
+            assert!(verify_detached(&public, with, &sig, b"hellO").is_err());
+        }
+        let by_sub = sign_detached(cert, SignWith::SigningSubkey, b"x", now).unwrap();
+        assert!(verify_detached(&public, SignWith::Primary, &by_sub, b"x").is_err());
+    }
+}

@@ -1,0 +1,421 @@
+//! The `Plan`: everything a ceremony will do, decided before any key exists.
+//!
+//! A plan is plain TOML so that it can be reviewed, signed off and carried into
+//! the air-gapped room on paper or a stick. Both the batch CLI and the TUI build
+//! a `Plan` and hand it to the same engine, which is why the engine takes a plan
+//! and never asks the operator what to do.
+//!
+//! Unknown keys are errors: a misspelt `encyption = true` must not silently
+//! produce a ceremony without an encryption subkey.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// The plan format this build understands.
+pub const PLAN_VERSION: u32 = 1;
+
+/// A commented example plan, written by `keyceremony plan init`.
+pub const EXAMPLE_PLAN: &str = include_str!("../ceremony-scripts/example-plan.toml");
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Plan {
+    /// Plan format version; must be 1.
+    pub version: u32,
+    #[serde(default)]
+    pub ceremony: CeremonyInfo,
+    pub key: KeySpec,
+    #[serde(default)]
+    pub subkeys: SubkeySpec,
+    #[serde(default)]
+    pub passphrase: PassphraseSpec,
+    pub media: MediaSpec,
+    #[serde(default)]
+    pub shares: ShareSpec,
+}
+
+/// Who runs the ceremony; recorded in the transcript.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CeremonyInfo {
+    #[serde(default)]
+    pub operator: String,
+    #[serde(default)]
+    pub witnesses: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeySpec {
+    pub user_ids: Vec<String>,
+    #[serde(default)]
+    pub profile: Profile,
+    #[serde(default)]
+    pub expiry: Expiry,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubkeySpec {
+    #[serde(default = "yes")]
+    pub signing: bool,
+    #[serde(default)]
+    pub encryption: bool,
+    #[serde(default)]
+    pub authentication: bool,
+    #[serde(default)]
+    pub expiry: Expiry,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for SubkeySpec {
+    fn default() -> Self {
+        SubkeySpec {
+            signing: true,
+            encryption: false,
+            authentication: false,
+            expiry: Expiry::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PassphraseSpec {
+    #[serde(default = "default_words")]
+    pub words: usize,
+    /// Batch mode only: where the passphrase is handed over. A path (created
+    /// with mode 0600, never overwritten) or `fd:N` for an open file descriptor.
+    #[serde(default)]
+    pub deliver_to: Option<String>,
+}
+
+fn default_words() -> usize {
+    24
+}
+
+impl Default for PassphraseSpec {
+    fn default() -> Self {
+        PassphraseSpec {
+            words: default_words(),
+            deliver_to: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MediaSpec {
+    /// Mount points of the backup media; each receives the full encrypted backup.
+    pub backup: Vec<PathBuf>,
+    /// Mount point of the medium carried to the online side; public material only.
+    pub export: PathBuf,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShareSpec {
+    pub threshold: u8,
+    pub count: u8,
+}
+
+impl Default for ShareSpec {
+    fn default() -> Self {
+        ShareSpec {
+            threshold: 3,
+            count: 5,
+        }
+    }
+}
+
+/// Algorithm profile. Both produce OpenPGP v4 keys, which OpenPGP cards and
+/// GnuPG 2.2 accept.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Profile {
+    /// EdDSA (Ed25519) primary and signing/authentication subkeys, ECDH cv25519 encryption.
+    #[default]
+    #[serde(rename = "ed25519")]
+    Ed25519,
+    /// RSA 4096 for every key, as in runbooks written for older cards.
+    #[serde(rename = "rsa4096")]
+    Rsa4096,
+}
+
+impl fmt::Display for Profile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Profile::Ed25519 => "ed25519",
+            Profile::Rsa4096 => "rsa4096",
+        })
+    }
+}
+
+/// A validity period written as `365d`, `52w` or `2y` (a year is 365 days, as in GnuPG).
+#[derive(Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Expiry {
+    days: u32,
+}
+
+impl Expiry {
+    pub fn days(days: u32) -> Self {
+        Expiry { days }
+    }
+
+    pub fn duration(&self) -> Duration {
+        Duration::from_secs(u64::from(self.days) * 86_400)
+    }
+}
+
+impl Default for Expiry {
+    fn default() -> Self {
+        Expiry { days: 365 }
+    }
+}
+
+impl fmt::Debug for Expiry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}d", self.days)
+    }
+}
+
+impl fmt::Display for Expiry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}d", self.days)
+    }
+}
+
+impl From<Expiry> for String {
+    fn from(e: Expiry) -> String {
+        e.to_string()
+    }
+}
+
+impl TryFrom<String> for Expiry {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse()
+    }
+}
+
+/// Keys must expire; ten years is as far as a ceremony should commit to.
+const MAX_EXPIRY_DAYS: u32 = 3653;
+
+impl std::str::FromStr for Expiry {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let s = s.trim();
+        let hint = "write it as a number and a unit: 365d, 52w or 2y";
+        let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+        let n: u32 = num
+            .parse()
+            .map_err(|_| format!("expiry {s:?} is not understood: {hint}"))?;
+        let per = match unit {
+            "d" => 1,
+            "w" => 7,
+            "y" => 365,
+            _ => return Err(format!("expiry {s:?} has no known unit: {hint}")),
+        };
+        let days = n
+            .checked_mul(per)
+            .filter(|d| (1..=MAX_EXPIRY_DAYS).contains(d))
+            .ok_or_else(|| {
+                format!("expiry {s:?} is out of range: choose between 1d and {MAX_EXPIRY_DAYS}d (ten years); keys are renewed, not made eternal")
+            })?;
+        Ok(Expiry { days })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PlanError {
+    #[error("cannot read the plan {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the plan {path} is not valid TOML for a keyceremony plan:\n{message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("the plan is not usable: {0}")]
+    Invalid(String),
+}
+
+impl Plan {
+    /// Reads and validates a plan. Relative media paths are resolved against the
+    /// plan's own directory, so a plan and its media can travel together.
+    pub fn load(path: &Path) -> Result<Plan, PlanError> {
+        let text = std::fs::read_to_string(path).map_err(|source| PlanError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let mut plan = Plan::from_toml(&text).map_err(|e| match e {
+            PlanError::Parse { message, .. } => PlanError::Parse {
+                path: path.to_owned(),
+                message,
+            },
+            other => other,
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        plan.resolve_paths(base);
+        Ok(plan)
+    }
+
+    pub fn from_toml(text: &str) -> Result<Plan, PlanError> {
+        let plan: Plan = toml::from_str(text).map_err(|e| PlanError::Parse {
+            path: PathBuf::from("<plan>"),
+            message: e.to_string(),
+        })?;
+        plan.validate()?;
+        Ok(plan)
+    }
+
+    pub fn to_toml(&self) -> String {
+        // A Plan is plain data with no maps keyed by non-strings; this cannot fail.
+        toml::to_string_pretty(self).unwrap_or_default()
+    }
+
+    fn resolve_paths(&mut self, base: &Path) {
+        let abs = |p: &Path| {
+            if p.is_relative() {
+                base.join(p)
+            } else {
+                p.to_owned()
+            }
+        };
+        self.media.backup = self.media.backup.iter().map(|p| abs(p)).collect();
+        self.media.export = abs(&self.media.export);
+        if let Some(d) = &self.passphrase.deliver_to {
+            if !d.starts_with("fd:") {
+                self.passphrase.deliver_to = Some(abs(Path::new(d)).display().to_string());
+            }
+        }
+    }
+
+    /// Checks what TOML cannot express. Every message names the field and the fix.
+    pub fn validate(&self) -> Result<(), PlanError> {
+        let bad = |m: String| Err(PlanError::Invalid(m));
+        if self.version != PLAN_VERSION {
+            return bad(format!(
+                "version = {} is not supported by this keyceremony; it reads version = {PLAN_VERSION}",
+                self.version
+            ));
+        }
+        if self.key.user_ids.is_empty() {
+            return bad("key.user_ids is empty: add at least one, e.g. \"Release Signing <release@example.org>\"".into());
+        }
+        for uid in &self.key.user_ids {
+            if uid.trim().is_empty() || uid.chars().any(|c| c.is_control()) {
+                return bad(format!(
+                    "key.user_ids has {uid:?}: a user ID must be non-empty text on one line"
+                ));
+            }
+        }
+        if !self.subkeys.signing {
+            return bad("subkeys.signing = false: a signing subkey is required, since the primary only certifies".into());
+        }
+        if self.passphrase.words != 12 && self.passphrase.words != 24 {
+            return bad(format!(
+                "passphrase.words = {}: choose 12 (128 bits) or 24 (256 bits)",
+                self.passphrase.words
+            ));
+        }
+        if let Some(d) = &self.passphrase.deliver_to {
+            if let Some(n) = d.strip_prefix("fd:") {
+                if n.parse::<u32>().map(|n| n < 3).unwrap_or(true) {
+                    return bad(format!("passphrase.deliver_to = {d:?}: use fd:N with N >= 3 (0-2 are the terminal's), or a path"));
+                }
+            }
+        }
+        if self.media.backup.is_empty() {
+            return bad("media.backup is empty: name at least one backup medium (two on separate sticks are better)".into());
+        }
+        let mut all: Vec<&Path> = self.media.backup.iter().map(|p| p.as_path()).collect();
+        all.push(&self.media.export);
+        for (i, a) in all.iter().enumerate() {
+            if all[..i].contains(a) {
+                return bad(format!(
+                    "{} is named twice in media: each backup and the export need a medium of their own",
+                    a.display()
+                ));
+            }
+        }
+        let ShareSpec { threshold, count } = self.shares;
+        if !(2..=16).contains(&count) || !(2..=count).contains(&threshold) {
+            return bad(format!(
+                "shares: threshold = {threshold}, count = {count} is not allowed: need 2 <= threshold <= count <= 16"
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn example_plan_parses_and_is_valid() {
+        let plan = Plan::from_toml(EXAMPLE_PLAN).unwrap();
+        assert_eq!(plan.key.profile, Profile::Ed25519);
+        assert!(plan.subkeys.signing);
+        assert_eq!(plan.key.expiry, Expiry::days(365));
+    }
+
+    #[test]
+    fn plan_round_trips_through_toml() {
+        let plan = Plan::from_toml(EXAMPLE_PLAN).unwrap();
+        assert_eq!(Plan::from_toml(&plan.to_toml()).unwrap(), plan);
+    }
+
+    #[test]
+    fn unknown_key_is_an_error_naming_it() {
+        let text = EXAMPLE_PLAN.replace("[subkeys]", "[subkeys]\nencyption = true");
+        let err = Plan::from_toml(&text).unwrap_err().to_string();
+        assert!(err.contains("encyption"), "{err}");
+    }
+
+    #[test]
+    fn expiry_units() {
+        assert_eq!("2y".parse::<Expiry>().unwrap(), Expiry::days(730));
+        assert_eq!("52w".parse::<Expiry>().unwrap(), Expiry::days(364));
+        assert_eq!("90d".parse::<Expiry>().unwrap(), Expiry::days(90));
+        for bad in ["", "y", "1m", "0d", "11y", "-1d", "99999999999d"] {
+            assert!(bad.parse::<Expiry>().is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn invalid_plans_are_refused_with_the_field_named() {
+        let cases = [
+            ("signing = true", "signing = false", "subkeys.signing"),
+            ("words = 24", "words = 18", "passphrase.words"),
+            ("threshold = 3", "threshold = 1", "threshold"),
+            ("version = 1", "version = 2", "version"),
+        ];
+        for (from, to, needle) in cases {
+            assert!(EXAMPLE_PLAN.contains(from), "example lacks {from}");
+            let err = Plan::from_toml(&EXAMPLE_PLAN.replace(from, to))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(needle), "{to}: {err}");
+        }
+    }
+
+    #[test]
+    fn relative_media_resolve_against_the_plan_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("plan.toml");
+        std::fs::write(&path, EXAMPLE_PLAN).unwrap();
+        let plan = Plan::load(&path).unwrap();
+        assert!(plan.media.export.starts_with(dir.path()));
+        assert!(plan.media.backup.iter().all(|p| p.starts_with(dir.path())));
+    }
+}
