@@ -43,7 +43,7 @@ impl KeyRequest {
 }
 
 /// What a key is for, as the transcript and the summary name it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum KeyRole {
     Certification,
@@ -202,7 +202,8 @@ pub fn key_infos(cert: &Cert, now: SystemTime) -> Vec<KeyInfo> {
             .map(|d| d.as_secs())
             .unwrap_or(0)
     };
-    vc.keys()
+    let mut infos: Vec<KeyInfo> = vc
+        .keys()
         .map(|ka| {
             let flags = ka.key_flags().unwrap_or_else(KeyFlags::empty);
             let role = if flags.for_certification() {
@@ -232,7 +233,10 @@ pub fn key_infos(cert: &Cert, now: SystemTime) -> Vec<KeyInfo> {
                 expires: ka.key_expiration_time().map(secs),
             }
         })
-        .collect()
+        .collect();
+    // Sequoia orders subkeys canonically, not by role; reports read better by role.
+    infos.sort_by_key(|k| k.role);
+    infos
 }
 
 /// Opens a passphrase-protected key (as written to a backup) and proves every

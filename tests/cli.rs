@@ -1,0 +1,174 @@
+//! The command line: help, plans, exit codes and refusals that cost nothing.
+
+use crate::harness::*;
+
+#[test]
+fn no_arguments_prints_help_and_the_exit_codes() {
+    let o = run(&[]);
+    assert_exit(&o, 2);
+    let err = stderr(&o);
+    assert!(err.contains("genesis") && err.contains("demo"), "{err}");
+    let help = stdout(&run(&["--help"]));
+    assert!(
+        help.contains("Exit codes:") && help.contains("4  a medium"),
+        "{help}"
+    );
+}
+
+#[test]
+fn plan_init_writes_a_valid_example_and_never_overwrites() {
+    let dir = tempdir();
+    let p = dir.path().join("p.toml");
+    let p = p.to_str().unwrap();
+    assert_exit(&run(&["plan", "init", p]), 0);
+    let first = std::fs::read(p).unwrap();
+    let check = run(&["plan", "check", p]);
+    assert_exit(&check, 0);
+    assert!(
+        stdout(&check).contains("ed25519 certify-only"),
+        "{}",
+        stdout(&check)
+    );
+
+    std::fs::write(p, "changed").unwrap();
+    let again = run(&["plan", "init", p]);
+    assert_exit(&again, 4);
+    assert!(
+        stderr(&again).contains("already exists"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(std::fs::read(p).unwrap(), b"changed");
+    assert!(first.starts_with(b"# keyceremony plan"));
+}
+
+#[test]
+fn a_plan_with_an_unknown_key_is_refused_naming_it() {
+    let dir = tempdir();
+    let plan = write_plan(dir.path(), &[("[subkeys]", "[subkeys]\nencyption = true")]);
+    let o = run(&["plan", "check", plan.to_str().unwrap()]);
+    assert_exit(&o, 3);
+    let err = stderr(&o);
+    assert!(err.contains("unknown field `encyption`"), "{err}");
+    assert!(err.contains("Hint:"), "{err}");
+}
+
+#[test]
+fn a_missing_plan_says_how_to_make_one() {
+    let o = run(&["genesis", "--plan", "/nonexistent/plan.toml"]);
+    assert_exit(&o, 3);
+    assert!(stderr(&o).contains("plan init"), "{}", stderr(&o));
+}
+
+#[test]
+fn batch_genesis_without_a_passphrase_destination_writes_nothing() {
+    let dir = tempdir();
+    let plan = write_plan(dir.path(), &[("deliver_to = \"passphrase.txt\"", "")]);
+    let o = run(&["genesis", "--plan", plan.to_str().unwrap()]);
+    assert_exit(&o, 3);
+    assert!(stderr(&o).contains("deliver_to"), "{}", stderr(&o));
+    for m in ["backup-1", "backup-2", "export"] {
+        assert_eq!(
+            std::fs::read_dir(dir.path().join(m)).unwrap().count(),
+            0,
+            "{m}"
+        );
+    }
+}
+
+#[test]
+fn a_missing_medium_stops_before_any_key_exists() {
+    let dir = tempdir();
+    let plan = write_plan(dir.path(), &[]);
+    std::fs::remove_dir(dir.path().join("backup-2")).unwrap();
+    let o = run(&["genesis", "--plan", plan.to_str().unwrap()]);
+    assert_exit(&o, 4);
+    let err = stderr(&o);
+    assert!(err.contains("backup-2 is not there: mount it"), "{err}");
+    assert!(!dir.path().join("passphrase.txt").exists());
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("export"))
+            .unwrap()
+            .count(),
+        0
+    );
+}
+
+#[test]
+fn an_existing_passphrase_file_is_never_overwritten() {
+    let dir = tempdir();
+    let plan = write_plan(dir.path(), &[]);
+    std::fs::write(dir.path().join("passphrase.txt"), "keep me").unwrap();
+    let o = run(&["genesis", "--plan", plan.to_str().unwrap()]);
+    assert_exit(&o, 4);
+    assert!(stderr(&o).contains("already exists"), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("passphrase.txt")).unwrap(),
+        "keep me"
+    );
+}
+
+#[test]
+fn demo_runs_on_a_fresh_directory_and_refuses_to_repeat_there() {
+    let dir = tempdir();
+    let d = dir.path().join("demo");
+    let o = run(&["demo", d.to_str().unwrap()]);
+    assert_exit(&o, 0);
+    let out = stdout(&o);
+    assert!(
+        out.contains("Genesis complete") && out.contains("Primary fingerprint"),
+        "{out}"
+    );
+    assert!(bundle(&d.join("export")).join("cert.asc").exists());
+    let again = run(&["demo", d.to_str().unwrap()]);
+    assert_exit(&again, 4);
+    assert!(
+        stderr(&again).contains("already holds a demo"),
+        "{}",
+        stderr(&again)
+    );
+}
+
+#[test]
+fn passphrase_can_go_to_a_file_descriptor() {
+    let dir = tempdir();
+    let plan = write_plan(
+        dir.path(),
+        &[("deliver_to = \"passphrase.txt\"", "deliver_to = \"fd:3\"")],
+    );
+    let script = format!(
+        "exec \"$0\" genesis --plan '{}' 3>'{}'",
+        plan.display(),
+        dir.path().join("from-fd").display()
+    );
+    let o = std::process::Command::new("sh")
+        .args(["-c", &script, env!("CARGO_BIN_EXE_keyceremony")])
+        .output()
+        .unwrap();
+    assert_exit(&o, 0);
+    let words = std::fs::read_to_string(dir.path().join("from-fd")).unwrap();
+    assert_eq!(words.split_whitespace().count(), 24);
+    keyceremony::passphrase::Passphrase::from_words(&words).unwrap();
+    assert!(!stdout(&o).contains(words.trim()) && !stderr(&o).contains(words.trim()));
+    assert!(stdout(&o).contains("file descriptor 3"));
+}
+
+#[test]
+fn a_closed_file_descriptor_loses_nothing() {
+    let dir = tempdir();
+    let plan = write_plan(
+        dir.path(),
+        &[("deliver_to = \"passphrase.txt\"", "deliver_to = \"fd:7\"")],
+    );
+    let o = run(&["genesis", "--plan", plan.to_str().unwrap()]);
+    assert_exit(&o, 4);
+    assert!(
+        stderr(&o).contains("file descriptor 7 is not open"),
+        "{}",
+        stderr(&o)
+    );
+    for m in ["backup-1", "backup-2"] {
+        let b = bundle(&dir.path().join(m));
+        assert_eq!(std::fs::read_dir(&b).unwrap().count(), 0, "{m} holds files");
+    }
+}

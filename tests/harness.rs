@@ -1,0 +1,254 @@
+//! Test harness: fresh directories, the real binary, and real gpg/sq peers.
+//!
+//! Every directory lives under cargo's target tmpdir, so tests leave nothing
+//! outside the repository. Ceremonies are slow enough (S2K, RSA) that the
+//! read-only tests share one ceremony per profile through `fixture`.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+
+pub fn tempdir() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("kc")
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .unwrap()
+}
+
+pub fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_keyceremony"))
+}
+
+pub fn run(args: &[&str]) -> Output {
+    bin().args(args).stdin(Stdio::null()).output().unwrap()
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Asserts that a command exited with `code`, showing its output if not.
+pub fn assert_exit(o: &Output, code: i32) {
+    assert_eq!(
+        o.status.code(),
+        Some(code),
+        "exit code\nstdout:\n{}\nstderr:\n{}",
+        stdout(o),
+        stderr(o)
+    );
+}
+
+/// Requires an external tool; CI installs them all, so missing is a failure, not a skip.
+pub fn tool(name: &str) -> Command {
+    let found = Command::new("sh")
+        .args(["-c", &format!("command -v {name}")])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    assert!(
+        found,
+        "{name} is not installed: run .ci/run or apt-get install it"
+    );
+    Command::new(name)
+}
+
+/// A plan for tests: the example with edits applied as `(from, to)` replacements.
+pub fn write_plan(dir: &Path, edits: &[(&str, &str)]) -> PathBuf {
+    let mut text = keyceremony::plan::EXAMPLE_PLAN.to_owned();
+    for (from, to) in edits {
+        assert!(text.contains(from), "example plan lacks {from:?}");
+        text = text.replace(from, to);
+    }
+    for sub in ["backup-1", "backup-2", "export"] {
+        std::fs::create_dir_all(dir.join(sub)).unwrap();
+    }
+    let path = dir.join("plan.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// The one bundle directory a ceremony made on a medium.
+pub fn bundle(medium: &Path) -> PathBuf {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(medium)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    assert_eq!(found.len(), 1, "bundles on {}: {found:?}", medium.display());
+    found.pop().unwrap()
+}
+
+/// A finished genesis whose outputs tests read but never change.
+pub struct Ceremony {
+    pub dir: PathBuf,
+    pub stdout: String,
+    pub passphrase: String,
+    pub fingerprint: String,
+    pub export: PathBuf,
+    pub backups: Vec<PathBuf>,
+    pub primary_days: u64,
+    pub subkey_days: u64,
+}
+
+impl Ceremony {
+    pub fn run(
+        dir: PathBuf,
+        edits: &[(&str, &str)],
+        primary_days: u64,
+        subkey_days: u64,
+    ) -> Ceremony {
+        let plan = write_plan(&dir, edits);
+        let out = run(&[
+            "genesis",
+            "--plan",
+            plan.to_str().unwrap(),
+            "--output-format",
+            "json",
+        ]);
+        assert_exit(&out, 0);
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let passphrase = std::fs::read_to_string(dir.join("passphrase.txt"))
+            .unwrap()
+            .trim()
+            .to_owned();
+        Ceremony {
+            fingerprint: report["fingerprint"].as_str().unwrap().to_owned(),
+            export: bundle(&dir.join("export")),
+            backups: vec![bundle(&dir.join("backup-1")), bundle(&dir.join("backup-2"))],
+            stdout: stdout(&out),
+            dir,
+            passphrase,
+            primary_days,
+            subkey_days,
+        }
+    }
+
+    pub fn cert(&self) -> PathBuf {
+        self.export.join("cert.asc")
+    }
+}
+
+fn leak_dir() -> PathBuf {
+    tempdir().keep()
+}
+
+/// Ed25519 with every subkey, primary 2y, subkeys 90d.
+pub fn ed25519() -> &'static Ceremony {
+    static C: OnceLock<Ceremony> = OnceLock::new();
+    C.get_or_init(|| {
+        Ceremony::run(
+            leak_dir(),
+            &[
+                (
+                    "expiry = \"1y\"\n\n[subkeys]",
+                    "expiry = \"2y\"\n\n[subkeys]",
+                ),
+                ("encryption = false", "encryption = true"),
+                ("authentication = false", "authentication = true"),
+                (
+                    "expiry = \"1y\"\n\n[passphrase]",
+                    "expiry = \"90d\"\n\n[passphrase]",
+                ),
+            ],
+            730,
+            90,
+        )
+    })
+}
+
+/// RSA 4096 with signing and encryption subkeys, default expiry.
+pub fn rsa4096() -> &'static Ceremony {
+    static C: OnceLock<Ceremony> = OnceLock::new();
+    C.get_or_init(|| {
+        Ceremony::run(
+            leak_dir(),
+            &[
+                ("profile = \"ed25519\"", "profile = \"rsa4096\""),
+                ("encryption = false", "encryption = true"),
+                ("words = 24", "words = 12"),
+            ],
+            365,
+            365,
+        )
+    })
+}
+
+/// A throwaway GnuPG home; its agent is stopped when dropped.
+pub struct Gpg {
+    pub home: tempfile::TempDir,
+}
+
+impl Gpg {
+    pub fn new() -> Gpg {
+        let home = tempdir();
+        std::fs::set_permissions(
+            home.path(),
+            std::os::unix::fs::PermissionsExt::from_mode(0o700),
+        )
+        .unwrap();
+        Gpg { home }
+    }
+
+    pub fn cmd(&self) -> Command {
+        let mut c = tool("gpg");
+        c.arg("--homedir")
+            .arg(self.home.path())
+            .args(["--batch", "--no-tty", "--pinentry-mode", "loopback"])
+            .stdin(Stdio::null());
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.cmd().args(args).output().unwrap()
+    }
+
+    pub fn ok(&self, args: &[&str]) -> Output {
+        let o = self.run(args);
+        assert_exit(&o, 0);
+        o
+    }
+
+    /// `gpg --with-colons` records of `kind` (pub, sub, fpr, sec, ssb) for every key.
+    pub fn colons(&self, list: &str, kind: &str) -> Vec<Vec<String>> {
+        let o = self.ok(&["--with-colons", "--fixed-list-mode", list]);
+        stdout(&o)
+            .lines()
+            .filter(|l| l.starts_with(&format!("{kind}:")))
+            .map(|l| l.split(':').map(str::to_owned).collect())
+            .collect()
+    }
+}
+
+impl Drop for Gpg {
+    fn drop(&mut self) {
+        let _ = Command::new("gpgconf")
+            .arg("--homedir")
+            .arg(self.home.path())
+            .args(["--kill", "all"])
+            .output();
+    }
+}
+
+/// Every regular file below `dir`, recursively.
+pub fn files_below(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}

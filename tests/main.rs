@@ -1,0 +1,11 @@
+//! Integration tests, compiled into one binary: each module drives the real
+//! `keyceremony` binary and, for interoperability, the real gpg, sq and sqop.
+
+mod harness;
+
+mod cli;
+mod genesis;
+mod interop_gpg;
+mod interop_sq;
+mod media_faults;
+mod transcript;
