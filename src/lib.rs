@@ -14,4 +14,5 @@ pub mod media;
 pub mod openpgp;
 pub mod passphrase;
 pub mod plan;
+pub mod shares;
 pub mod transcript;
