@@ -123,6 +123,16 @@ pub struct MediaSpec {
 pub struct ShareSpec {
     pub threshold: u8,
     pub count: u8,
+    /// Where share sheets, QR codes and age files go, unless a custodian names a medium.
+    #[serde(default = "default_share_output")]
+    pub output: PathBuf,
+    /// One per share, in order, or none (then shares are numbered only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub custodians: Vec<Custodian>,
+}
+
+fn default_share_output() -> PathBuf {
+    PathBuf::from("shares")
 }
 
 impl Default for ShareSpec {
@@ -130,7 +140,48 @@ impl Default for ShareSpec {
         ShareSpec {
             threshold: 3,
             count: 5,
+            output: default_share_output(),
+            custodians: Vec::new(),
         }
+    }
+}
+
+/// Who holds a share, and how it reaches them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Custodian {
+    pub name: String,
+    /// An age X25519 recipient (`age1...`): an encrypted copy of the sheet is made for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub age_recipient: Option<String>,
+    /// The custodian's own medium, instead of `shares.output`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub medium: Option<PathBuf>,
+}
+
+impl ShareSpec {
+    /// Name and destination directory of share `index` (1-based).
+    pub fn destination(&self, index: u8) -> (String, &Path) {
+        match self.custodians.get(usize::from(index) - 1) {
+            Some(c) => (
+                c.name.clone(),
+                c.medium.as_deref().unwrap_or(self.output.as_path()),
+            ),
+            None => (format!("Custodian {index}"), self.output.as_path()),
+        }
+    }
+
+    /// Every directory shares go to, each once.
+    pub fn media(&self) -> Vec<&Path> {
+        let mut all: Vec<&Path> = vec![self.output.as_path()];
+        for c in &self.custodians {
+            if let Some(m) = &c.medium {
+                if !all.contains(&m.as_path()) {
+                    all.push(m);
+                }
+            }
+        }
+        all
     }
 }
 
@@ -292,6 +343,10 @@ impl Plan {
         };
         self.media.backup = self.media.backup.iter().map(|p| abs(p)).collect();
         self.media.export = abs(&self.media.export);
+        self.shares.output = abs(&self.shares.output);
+        for c in &mut self.shares.custodians {
+            c.medium = c.medium.as_deref().map(abs);
+        }
         if let Some(d) = &self.passphrase.deliver_to {
             if !d.starts_with("fd:") {
                 self.passphrase.deliver_to = Some(abs(Path::new(d)).display().to_string());
@@ -347,10 +402,43 @@ impl Plan {
                 ));
             }
         }
-        let ShareSpec { threshold, count } = self.shares;
+        let (threshold, count) = (self.shares.threshold, self.shares.count);
         if !(2..=16).contains(&count) || !(2..=count).contains(&threshold) {
             return bad(format!(
                 "shares: threshold = {threshold}, count = {count} is not allowed: need 2 <= threshold <= count <= 16"
+            ));
+        }
+        let custodians = &self.shares.custodians;
+        if !custodians.is_empty() && custodians.len() != usize::from(count) {
+            return bad(format!(
+                "shares.custodians lists {} custodians for {count} shares: list one per share, or none",
+                custodians.len()
+            ));
+        }
+        for (i, c) in custodians.iter().enumerate() {
+            if let Some(r) = &c.age_recipient {
+                if r.trim().parse::<age::x25519::Recipient>().is_err() {
+                    return bad(format!(
+                        "shares.custodians[{i}] ({}): age_recipient {r:?} is not an age X25519 recipient (age1...); age-keygen -y IDENTITY prints it",
+                        c.name
+                    ));
+                }
+            }
+            let media = &self.media;
+            if let Some(m) = &c.medium {
+                if media.backup.contains(m) || &media.export == m {
+                    return bad(format!(
+                        "shares.custodians[{i}] ({}): medium {} is also a backup or export medium: shares must travel apart from the backup",
+                        c.name,
+                        m.display()
+                    ));
+                }
+            }
+        }
+        if all.contains(&self.shares.output.as_path()) {
+            return bad(format!(
+                "shares.output {} is also a backup or export medium: shares must travel apart from the backup",
+                self.shares.output.display()
             ));
         }
         Ok(())

@@ -61,22 +61,6 @@ fn a_missing_plan_says_how_to_make_one() {
 }
 
 #[test]
-fn batch_genesis_without_a_passphrase_destination_writes_nothing() {
-    let dir = tempdir();
-    let plan = write_plan(dir.path(), &[("deliver_to = \"passphrase.txt\"", "")]);
-    let o = run(&["genesis", "--plan", plan.to_str().unwrap()]);
-    assert_exit(&o, 3);
-    assert!(stderr(&o).contains("deliver_to"), "{}", stderr(&o));
-    for m in ["backup-1", "backup-2", "export"] {
-        assert_eq!(
-            std::fs::read_dir(dir.path().join(m)).unwrap().count(),
-            0,
-            "{m}"
-        );
-    }
-}
-
-#[test]
 fn a_missing_medium_stops_before_any_key_exists() {
     let dir = tempdir();
     let plan = write_plan(dir.path(), &[]);

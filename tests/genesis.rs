@@ -24,6 +24,7 @@ fn every_backup_holds_the_protected_key_revocation_cert_and_transcript() {
                 "cert.asc",
                 "revocation.asc",
                 "secret-key.asc",
+                "shares.json",
                 "transcript.jsonl",
                 "transcript.jsonl.asc"
             ]

@@ -60,12 +60,16 @@ pub fn tool(name: &str) -> Command {
 
 /// A plan for tests: the example with edits applied as `(from, to)` replacements.
 pub fn write_plan(dir: &Path, edits: &[(&str, &str)]) -> PathBuf {
-    let mut text = keyceremony::plan::EXAMPLE_PLAN.to_owned();
+    // Tests read the passphrase whole as well as through the shares.
+    let mut text = keyceremony::plan::EXAMPLE_PLAN.replace(
+        "# deliver_to = \"passphrase.txt\"",
+        "deliver_to = \"passphrase.txt\"",
+    );
     for (from, to) in edits {
         assert!(text.contains(from), "example plan lacks {from:?}");
         text = text.replace(from, to);
     }
-    for sub in ["backup-1", "backup-2", "export"] {
+    for sub in ["backup-1", "backup-2", "export", "shares"] {
         std::fs::create_dir_all(dir.join(sub)).unwrap();
     }
     let path = dir.join("plan.toml");
@@ -94,6 +98,7 @@ pub struct Ceremony {
     pub backups: Vec<PathBuf>,
     pub primary_days: u64,
     pub subkey_days: u64,
+    pub shares: PathBuf,
 }
 
 impl Ceremony {
@@ -121,6 +126,7 @@ impl Ceremony {
             fingerprint: report["fingerprint"].as_str().unwrap().to_owned(),
             export: bundle(&dir.join("export")),
             backups: vec![bundle(&dir.join("backup-1")), bundle(&dir.join("backup-2"))],
+            shares: bundle(&dir.join("shares")),
             stdout: stdout(&out),
             dir,
             passphrase,
@@ -131,6 +137,11 @@ impl Ceremony {
 
     pub fn cert(&self) -> PathBuf {
         self.export.join("cert.asc")
+    }
+
+    /// The sheet of share `i`.
+    pub fn sheet(&self, i: u8) -> PathBuf {
+        self.shares.join(format!("share-{i}-of-5.txt"))
     }
 }
 

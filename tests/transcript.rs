@@ -46,15 +46,20 @@ fn the_transcript_records_the_ceremony_in_order() {
         [
             "ceremony.start",
             "preflight",
-            "passphrase.delivered",
+            "passphrase.generated",
             "keys.generated"
         ]
     );
     assert_eq!(*events.last().unwrap(), "ceremony.complete");
     assert_eq!(
-        events.iter().filter(|e| **e == "backup.verified").count(),
+        events.iter().filter(|e| **e == "rehearsal.passed").count(),
         2
     );
+    let rehearsal = entries
+        .iter()
+        .find(|e| e["event"] == "rehearsal.passed")
+        .unwrap();
+    assert_eq!(rehearsal["data"]["shares_used"].as_array().unwrap().len(), 3);
     assert_eq!(entries[3]["data"]["fingerprint"], c.fingerprint.as_str());
     assert_eq!(entries[0]["data"]["operator"], "Release Engineer");
     let plan_hash =
@@ -65,7 +70,8 @@ fn the_transcript_records_the_ceremony_in_order() {
         .iter()
         .filter(|e| e["event"] == "file.written")
         .collect();
-    assert_eq!(written.len(), 7);
+    // 4 files on each of 2 backups, sheet and QR for 5 shares, the exported cert.
+    assert_eq!(written.len(), 4 * 2 + 2 * 5 + 1);
     for w in written {
         let path = w["data"]["path"].as_str().unwrap();
         let hash = keyceremony::media::sha256_hex(&std::fs::read(path).unwrap());

@@ -1,23 +1,26 @@
 //! Genesis: a new certify-only primary with its subkeys, backed up and exported.
 //!
-//! The order is chosen so that a failure never strands a key:
-//! every medium is checked before a key exists; the passphrase is handed over
-//! before anything is written (a lost passphrase would make every backup
-//! useless); each backup is read back and opened with the passphrase before the
-//! public cert is exported, so nothing goes online for a key whose backup does
-//! not work. The transcript, on the export medium, is written as we go.
+//! The order is chosen so that a failure never strands a key: every medium is
+//! checked before a key exists; the backups are written, then the passphrase
+//! is split into shares and the shares written; then the restore rehearsal
+//! combines k shares *read back from the media*, checks them against the
+//! backup's check value and opens every backup with the result. Only then is
+//! the public cert exported, so nothing goes online for a key whose backup
+//! cannot be restored. The transcript, on the export medium, is written as we go.
 
 use std::path::PathBuf;
 
 use serde::Serialize;
 use serde_json::json;
 
+use super::restore::{self, SHARES_FILE};
 use super::{CeremonyError, CeremonyUi, Clock, Event};
 use crate::airgap::{self, Severity};
 use crate::media::{self, Bundle, FileMode, Medium, WrittenFile};
 use crate::openpgp::{self, GeneratedKey, KeyInfo, KeyRequest, SignWith};
 use crate::passphrase::Passphrase;
 use crate::plan::Plan;
+use crate::shares::{self, sheet, Share};
 use crate::transcript::{Transcript, TRANSCRIPT, TRANSCRIPT_SIG};
 
 pub const SECRET_KEY_FILE: &str = "secret-key.asc";
@@ -25,7 +28,7 @@ pub const REVOCATION_FILE: &str = "revocation.asc";
 pub const CERT_FILE: &str = "cert.asc";
 pub const MANIFEST_SIG: &str = "MANIFEST.asc";
 
-const STEPS: usize = 7;
+const STEPS: usize = 8;
 
 /// What a genesis produced; public facts only.
 #[derive(Debug, Serialize)]
@@ -36,7 +39,19 @@ pub struct GenesisReport {
     pub backups: Vec<PathBuf>,
     pub export: PathBuf,
     pub transcript: PathBuf,
-    pub passphrase_delivered_to: String,
+    /// Where the passphrase went whole (batch mode with `deliver_to`), if anywhere.
+    pub passphrase_delivered_to: Option<String>,
+    pub shares: SharesReport,
+}
+
+/// Where the shares went and which the rehearsal used.
+#[derive(Debug, Serialize)]
+pub struct SharesReport {
+    pub set_id: String,
+    pub threshold: u8,
+    pub count: u8,
+    pub files: Vec<PathBuf>,
+    pub rehearsal_used: Vec<u8>,
 }
 
 /// Options that are not part of the plan because they describe this run, not the ceremony.
@@ -71,6 +86,12 @@ pub fn run(
         .map(|p| Medium::check(p))
         .collect::<Result<_, _>>()?;
     let export = Medium::check(&plan.media.export)?;
+    let share_media: Vec<Medium> = plan
+        .shares
+        .media()
+        .into_iter()
+        .map(Medium::check)
+        .collect::<Result<_, _>>()?;
     check_delivery_target(plan)?;
     let root = opts
         .system_root
@@ -115,13 +136,21 @@ pub fn run(
             .map(|m| m.create_bundle(&ceremony_id))
             .collect::<Result<_, _>>()?;
 
+        let mut share_bundles: Vec<Bundle> = share_media
+            .iter()
+            .map(|m| m.create_bundle(&ceremony_id))
+            .collect::<Result<_, _>>()?;
+
         step(ui, 2, "Passphrase");
         let passphrase = Passphrase::generate(plan.passphrase.words)?;
-        let delivered_to = ui.deliver_passphrase(&passphrase)?;
+        let delivered_to = match plan.passphrase.deliver_to {
+            Some(_) => Some(ui.deliver_passphrase(&passphrase)?),
+            None => None,
+        };
         transcript.append(
             clock.now(),
-            "passphrase.delivered",
-            json!({ "words": passphrase.word_count(), "to": delivered_to }),
+            "passphrase.generated",
+            json!({ "words": passphrase.word_count(), "delivered_whole_to": delivered_to }),
         )?;
 
         step(ui, 3, "Generating the primary key and subkeys");
@@ -147,7 +176,13 @@ pub fn run(
             "keys.generated",
             json!({ "fingerprint": key.fingerprint(), "keys": keys }),
         )?;
-        let artefacts = Artefacts::new(&key, &passphrase)?;
+        let set = shares::split(
+            passphrase.entropy(),
+            plan.shares.threshold,
+            plan.shares.count,
+        )?;
+        let artefacts = Artefacts::new(&key, &passphrase, &set.info)?;
+        drop(passphrase);
 
         step(ui, 4, "Writing the backup media");
         for bundle in &mut backup_bundles {
@@ -157,28 +192,84 @@ pub fn run(
             }
         }
 
-        step(ui, 5, "Opening each backup with the passphrase");
+        step(ui, 5, "Writing the shares");
+        let date = humantime::format_rfc3339_seconds(clock.now()).to_string();
+        let mut share_files = Vec::new();
+        for share in &set.shares {
+            let (custodian, dir) = plan.shares.destination(share.index);
+            let bundle = share_bundles
+                .iter_mut()
+                .find(|b| b.dir().parent() == Some(dir))
+                .ok_or_else(|| {
+                    CeremonyError::Refused(format!("no medium for share {}", share.index))
+                })?;
+            let info = sheet::SheetInfo {
+                custodian: &custodian,
+                fingerprint: &key.fingerprint(),
+                date: &date[..10],
+            };
+            for w in write_share(bundle, share, &info, plan)? {
+                record_file(ui, &mut transcript, clock, &w)?;
+                share_files.push(w.path);
+            }
+        }
+        transcript.append(
+            clock.now(),
+            "shares.written",
+            json!({ "set_id": set.info.set_id, "threshold": set.info.threshold, "count": set.info.count }),
+        )?;
+
+        step(
+            ui,
+            6,
+            "Restore rehearsal: shares read back open every backup",
+        );
+        let chosen = rehearsal_choice(plan.shares.count, plan.shares.threshold)?;
+        let read_back: Vec<Share> = set
+            .shares
+            .iter()
+            .map(|s| read_back_share(plan, &share_bundles, s))
+            .collect::<Result<_, _>>()?;
+        ui.event(&Event::Verified(format!(
+            "all {} share sheets read back as written",
+            read_back.len()
+        )));
+        let subset: Vec<Share> = chosen.iter().map(|&i| read_back[i].clone()).collect();
         for bundle in &backup_bundles {
-            check_backup(bundle, &passphrase, &key.fingerprint())?;
-            let what = format!(
-                "backup {} opens to {}",
-                bundle.dir().display(),
-                key.fingerprint()
-            );
+            let restored = restore::unlock(bundle.dir(), &subset)?;
+            if restored.fingerprint != key.fingerprint() {
+                return Err(CeremonyError::BackupCheck {
+                    medium: bundle.dir().to_owned(),
+                    reason: format!(
+                        "it holds {} instead of {}",
+                        restored.fingerprint,
+                        key.fingerprint()
+                    ),
+                });
+            }
             transcript.append(
                 clock.now(),
-                "backup.verified",
-                json!({ "bundle": bundle.dir(), "fingerprint": key.fingerprint() }),
+                "rehearsal.passed",
+                json!({
+                    "bundle": bundle.dir(),
+                    "fingerprint": restored.fingerprint,
+                    "shares_used": restored.indices,
+                }),
             )?;
-            ui.event(&Event::Verified(what));
+            ui.event(&Event::Verified(format!(
+                "shares {:?} open {} to {}",
+                restored.indices,
+                bundle.dir().display(),
+                restored.fingerprint
+            )));
         }
-        drop(passphrase);
+        let rehearsal_used = subset.iter().map(|s| s.index).collect();
 
-        step(ui, 6, "Writing the export medium");
+        step(ui, 7, "Writing the export medium");
         let w = export_bundle.write(CERT_FILE, &artefacts.public, FileMode::Public)?;
         record_file(ui, &mut transcript, clock, &w)?;
 
-        step(ui, 7, "Signing the transcript and closing every medium");
+        step(ui, 8, "Signing the transcript and closing every medium");
         transcript.append(
             clock.now(),
             "ceremony.complete",
@@ -200,7 +291,11 @@ pub fn run(
             bundle.write(TRANSCRIPT, transcript.contents(), FileMode::Public)?;
             bundle.write(TRANSCRIPT_SIG, &sig, FileMode::Public)?;
         }
-        for bundle in backup_bundles.iter_mut().chain(Some(&mut export_bundle)) {
+        let all = backup_bundles
+            .iter_mut()
+            .chain(share_bundles.iter_mut())
+            .chain(Some(&mut export_bundle));
+        for bundle in all {
             close_bundle(bundle, &key, clock, ui)?;
         }
 
@@ -212,6 +307,13 @@ pub fn run(
             export: export_bundle.dir().to_owned(),
             transcript: transcript.path().to_owned(),
             passphrase_delivered_to: delivered_to,
+            shares: SharesReport {
+                set_id: set.info.set_id.clone(),
+                threshold: set.info.threshold,
+                count: set.info.count,
+                files: share_files,
+                rehearsal_used,
+            },
         })
     })();
     if let Err(e) = &result {
@@ -225,29 +327,114 @@ pub fn run(
     result
 }
 
-/// The bytes that go onto media, made once and written to every medium alike.
+/// The bytes that go onto backup media, made once and written to every medium alike.
 struct Artefacts {
     secret: Vec<u8>,
     revocation: Vec<u8>,
     public: Vec<u8>,
+    set_info: Vec<u8>,
 }
 
 impl Artefacts {
-    fn new(key: &GeneratedKey, passphrase: &Passphrase) -> Result<Artefacts, CeremonyError> {
+    fn new(
+        key: &GeneratedKey,
+        passphrase: &Passphrase,
+        set: &shares::SetInfo,
+    ) -> Result<Artefacts, CeremonyError> {
+        // SetInfo is plain strings and numbers: serialising cannot fail.
+        let mut set_info = serde_json::to_vec_pretty(set).unwrap_or_default();
+        set_info.push(b'\n');
         Ok(Artefacts {
             secret: key.encrypted_secret_armored(&passphrase.to_password())?,
             revocation: key.revocation_armored()?,
             public: key.public_armored()?,
+            set_info,
         })
     }
 
-    fn backup_files(&self) -> [(&'static str, &[u8], FileMode); 3] {
+    fn backup_files(&self) -> [(&'static str, &[u8], FileMode); 4] {
         [
             (SECRET_KEY_FILE, &self.secret, FileMode::Private),
             (REVOCATION_FILE, &self.revocation, FileMode::Private),
             (CERT_FILE, &self.public, FileMode::Public),
+            (SHARES_FILE, &self.set_info, FileMode::Public),
         ]
     }
+}
+
+/// File name of share `index` of `count`, with extension `ext`.
+pub fn share_file(index: u8, count: u8, ext: &str) -> String {
+    format!("share-{index}-of-{count}.{ext}")
+}
+
+/// Writes one share's sheet, QR code and (if the custodian has a recipient) age file.
+fn write_share(
+    bundle: &mut Bundle,
+    share: &Share,
+    info: &sheet::SheetInfo<'_>,
+    plan: &Plan,
+) -> Result<Vec<WrittenFile>, CeremonyError> {
+    let (i, n) = (share.index, share.count);
+    let text = sheet::render(share, info);
+    let qr = sheet::qr_svg(share)?;
+    let mut written = vec![
+        bundle.write(&share_file(i, n, "txt"), text.as_bytes(), FileMode::Private)?,
+        bundle.write(&share_file(i, n, "svg"), qr.as_bytes(), FileMode::Private)?,
+    ];
+    let recipient = plan
+        .shares
+        .custodians
+        .get(usize::from(i) - 1)
+        .and_then(|c| c.age_recipient.as_deref());
+    if let Some(r) = recipient {
+        let enc = sheet::age_encrypt(text.as_bytes(), r)?;
+        written.push(bundle.write(&share_file(i, n, "txt.age"), &enc, FileMode::Private)?);
+    }
+    Ok(written)
+}
+
+/// Reads share `s`'s sheet back from its medium; it must decode to the same share.
+fn read_back_share(plan: &Plan, bundles: &[Bundle], s: &Share) -> Result<Share, CeremonyError> {
+    let (_, dir) = plan.shares.destination(s.index);
+    let path = bundles
+        .iter()
+        .find(|b| b.dir().parent() == Some(dir))
+        .map(|b| b.dir().join(share_file(s.index, s.count, "txt")))
+        .ok_or_else(|| CeremonyError::Refused(format!("no medium for share {}", s.index)))?;
+    let bytes = zeroize::Zeroizing::new(
+        std::fs::read(&path).map_err(|e| media::MediaError::from_io("read back", &path, e))?,
+    );
+    let back = sheet::read_share(&bytes, None)?;
+    if back != *s {
+        return Err(CeremonyError::Refused(format!(
+            "{} does not read back as the share written: the medium is failing",
+            path.display()
+        )));
+    }
+    Ok(back)
+}
+
+/// A random choice of `k` of the `n` shares (0-based), so that every ceremony
+/// proves an arbitrary subset rather than always the first k.
+fn rehearsal_choice(n: u8, k: u8) -> Result<Vec<usize>, CeremonyError> {
+    let mut order: Vec<usize> = (0..usize::from(n)).collect();
+    // Fisher-Yates with rejection sampling, so that no index is favoured.
+    for i in (1..order.len()).rev() {
+        let bound = (i + 1) as u32;
+        let zone = u32::MAX - u32::MAX % bound;
+        let j = loop {
+            let mut b = [0u8; 4];
+            getrandom::getrandom(&mut b).map_err(|e| CeremonyError::Refused(e.to_string()))?;
+            let v = u32::from_le_bytes(b);
+            if v < zone {
+                break (v % bound) as usize;
+            }
+        };
+        order.swap(i, j);
+    }
+    let mut chosen = order[..usize::from(k)].to_vec();
+    chosen.sort();
+    Ok(chosen)
 }
 
 fn record_file(
@@ -261,29 +448,6 @@ fn record_file(
         path: w.path.clone(),
         sha256: w.sha256.clone(),
     });
-    Ok(())
-}
-
-/// Reads the secret key back from the medium and opens it, as a restore would.
-fn check_backup(
-    bundle: &Bundle,
-    passphrase: &Passphrase,
-    fingerprint: &str,
-) -> Result<(), CeremonyError> {
-    let fail = |reason: String| CeremonyError::BackupCheck {
-        medium: bundle.dir().to_owned(),
-        reason,
-    };
-    let path = bundle.dir().join(SECRET_KEY_FILE);
-    let bytes = std::fs::read(&path).map_err(|e| fail(format!("cannot read it back: {e}")))?;
-    let cert = openpgp::unlock_secret(&bytes, &passphrase.to_password())
-        .map_err(|e| fail(e.to_string()))?;
-    if cert.fingerprint().to_hex() != fingerprint {
-        return Err(fail(format!(
-            "it holds {} instead of {fingerprint}",
-            cert.fingerprint()
-        )));
-    }
     Ok(())
 }
 

@@ -8,6 +8,7 @@
 //! [`Plan`]: crate::plan::Plan
 
 pub mod genesis;
+pub mod restore;
 
 use std::path::PathBuf;
 use std::time::SystemTime;
@@ -16,6 +17,8 @@ use crate::media::MediaError;
 use crate::openpgp::OpenPgpError;
 use crate::passphrase::{Passphrase, PassphraseError};
 use crate::plan::PlanError;
+use crate::shares::sheet::SheetError;
+use crate::shares::ShareError;
 use crate::transcript::TranscriptError;
 
 /// Where the time comes from; tests fix it, production asks the system.
@@ -74,6 +77,10 @@ pub enum CeremonyError {
     Transcript(#[from] TranscriptError),
     #[error(transparent)]
     Passphrase(#[from] PassphraseError),
+    #[error(transparent)]
+    Share(#[from] ShareError),
+    #[error(transparent)]
+    Sheet(#[from] SheetError),
     #[error("the passphrase could not be handed over ({0}); nothing was written to the media, run the ceremony again")]
     Delivery(String),
     #[error("the backup on {medium} does not open: {reason}; do not rely on that medium, rerun the ceremony")]

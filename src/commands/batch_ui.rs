@@ -11,11 +11,11 @@ use crate::media::{write_new_file, FileMode};
 use crate::passphrase::Passphrase;
 
 pub struct BatchUi {
-    deliver_to: String,
+    deliver_to: Option<String>,
 }
 
 impl BatchUi {
-    pub fn new(deliver_to: String) -> BatchUi {
+    pub fn new(deliver_to: Option<String>) -> BatchUi {
         BatchUi { deliver_to }
     }
 }
@@ -38,8 +38,13 @@ impl CeremonyUi for BatchUi {
     }
 
     fn deliver_passphrase(&mut self, passphrase: &Passphrase) -> Result<String, CeremonyError> {
+        let Some(deliver_to) = &self.deliver_to else {
+            return Err(CeremonyError::Delivery(
+                "the plan names no passphrase.deliver_to".into(),
+            ));
+        };
         let text = Zeroizing::new(format!("{}\n", passphrase.expose_phrase()));
-        if let Some(fd) = self.deliver_to.strip_prefix("fd:") {
+        if let Some(fd) = deliver_to.strip_prefix("fd:") {
             // /proc/self/fd reopens the descriptor without unsafe code.
             let path = format!("/proc/self/fd/{fd}");
             let mut f = std::fs::OpenOptions::new()
@@ -55,13 +60,9 @@ impl CeremonyUi for BatchUi {
                 .map_err(|e| CeremonyError::Delivery(format!("file descriptor {fd}: {e}")))?;
             Ok(format!("file descriptor {fd}"))
         } else {
-            write_new_file(
-                Path::new(&self.deliver_to),
-                text.as_bytes(),
-                FileMode::Private,
-            )
-            .map_err(|e| CeremonyError::Delivery(e.to_string()))?;
-            Ok(self.deliver_to.clone())
+            write_new_file(Path::new(deliver_to), text.as_bytes(), FileMode::Private)
+                .map_err(|e| CeremonyError::Delivery(e.to_string()))?;
+            Ok(deliver_to.clone())
         }
     }
 }

@@ -19,25 +19,23 @@ pub fn genesis(plan_path: &Path, format: OutputFormat) -> Result<(), Failure> {
         .hint("`keyceremony plan init plan.toml` writes an example plan")
     })?;
     let plan = Plan::load(plan_path)?;
-    let deliver_to = plan.passphrase.deliver_to.clone().ok_or_else(|| {
-        Failure::new(
-            Exit::Plan,
-            "batch genesis needs somewhere to hand over the passphrase, and the plan names none",
-        )
-        .hint("add to [passphrase]: deliver_to = \"fd:3\" (and run with 3>somewhere) or a path")
-    })?;
     let opts = RunOptions {
         plan_sha256: Some(sha256_hex(&bytes)),
         system_root: None,
     };
-    let report = genesis::run(&plan, &opts, &mut BatchUi::new(deliver_to), &SystemClock)?;
+    let report = genesis::run(
+        &plan,
+        &opts,
+        &mut BatchUi::new(plan.passphrase.deliver_to.clone()),
+        &SystemClock,
+    )?;
     print_report(&report, format);
     Ok(())
 }
 
 pub fn demo(dir: &Path) -> Result<(), Failure> {
     let plan_path = dir.join("plan.toml");
-    for sub in ["backup-1", "backup-2", "export"] {
+    for sub in ["backup-1", "backup-2", "export", "shares"] {
         std::fs::create_dir_all(dir.join(sub)).map_err(|e| {
             Failure::new(
                 Exit::Media,
@@ -52,13 +50,15 @@ pub fn demo(dir: &Path) -> Result<(), Failure> {
         ))
     })?;
     eprintln!(
-        "Demo: the example plan is {}; backups go to backup-1 and backup-2, the export to export.",
+        "Demo: the example plan is {}; backups go to backup-1 and backup-2, the export to export, share sheets to shares.",
         plan_path.display()
     );
     genesis(&plan_path, OutputFormat::Human)?;
     eprintln!(
-        "\nTry:\n  gpg --import {0}/cert.asc   (a throwaway GNUPGHOME is best)\n  keyceremony transcript verify {0}/transcript.jsonl\n  (cd {0} && sha256sum -c MANIFEST)",
-        dir.join("export").join("ceremony-*").display()
+        "\nTry:\n  gpg --import {0}/cert.asc   (a throwaway GNUPGHOME is best)\n  keyceremony transcript verify {0}/transcript.jsonl\n  (cd {0} && sha256sum -c MANIFEST)\n  keyceremony restore --backup {1} {2}/share-1-of-5.txt {2}/share-3-of-5.txt {2}/share-5-of-5.txt",
+        dir.join("export").join("ceremony-*").display(),
+        dir.join("backup-1").join("ceremony-*").display(),
+        dir.join("shares").join("ceremony-*").display(),
     );
     Ok(())
 }
@@ -85,7 +85,21 @@ fn print_report(r: &GenesisReport, format: OutputFormat) {
             }
             println!("Export:     {}", r.export.display());
             println!("Transcript: {}", r.transcript.display());
-            println!("Passphrase: delivered to {}", r.passphrase_delivered_to);
+            let s = &r.shares;
+            println!(
+                "Shares:     set {}, {} of {}; the rehearsal opened every backup with shares {:?}",
+                s.set_id, s.threshold, s.count, s.rehearsal_used
+            );
+            for f in s
+                .files
+                .iter()
+                .filter(|f| f.extension().is_some_and(|e| e == "txt"))
+            {
+                println!("  sheet     {}", f.display());
+            }
+            if let Some(to) = &r.passphrase_delivered_to {
+                println!("Passphrase: also delivered whole to {to}");
+            }
         }
     }
 }

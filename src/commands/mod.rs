@@ -102,6 +102,9 @@ impl From<CeremonyError> for Failure {
             CeremonyError::OpenPgp(e) => e.into(),
             CeremonyError::BackupCheck { .. } => Failure::new(Exit::Verification, e.to_string()),
             CeremonyError::Delivery(_) => Failure::new(Exit::Media, e.to_string()),
+            CeremonyError::Share(_) | CeremonyError::Sheet(_) => {
+                Failure::new(Exit::Verification, e.to_string())
+            }
             other => Failure::new(Exit::Internal, other.to_string()),
         }
     }

@@ -351,7 +351,11 @@ mod tests {
     }
 
     fn words(len: usize) -> Vec<String> {
-        share(len).to_words().iter().map(|w| w.to_string()).collect()
+        share(len)
+            .to_words()
+            .iter()
+            .map(|w| w.to_string())
+            .collect()
     }
 
     fn err(w: &[String]) -> String {
@@ -364,7 +368,11 @@ mod tests {
             let good = words(len);
             for pos in [0, 7, good.len() - 1] {
                 let mut w = good.clone();
-                w[pos] = if w[pos] == "zoo" { "zone".into() } else { "zoo".into() };
+                w[pos] = if w[pos] == "zoo" {
+                    "zone".into()
+                } else {
+                    "zoo".into()
+                };
                 let e = err(&w);
                 assert_eq!(
                     e,
@@ -387,7 +395,10 @@ mod tests {
         w[4] = typo.into_iter().collect();
         let e = err(&w);
         assert!(e.starts_with("word 5 is not a BIP39 English word"), "{e}");
-        assert!(e.contains(&format!("\"{right}\"")) || e.contains(&right), "{e}");
+        assert!(
+            e.contains(&format!("\"{right}\"")) || e.contains(&right),
+            "{e}"
+        );
     }
 
     #[test]
@@ -395,7 +406,11 @@ mod tests {
         let mut w = words(16);
         // French BIP39 list; not in the English one.
         w[2] = "abaisser".into();
-        assert!(err(&w).starts_with("word 3 is not a BIP39 English word"), "{}", err(&w));
+        assert!(
+            err(&w).starts_with("word 3 is not a BIP39 English word"),
+            "{}",
+            err(&w)
+        );
     }
 
     #[test]
@@ -405,7 +420,10 @@ mod tests {
         w.remove(9);
         let e = err(&w);
         assert!(e.starts_with("a word is missing"), "{e}");
-        assert!(e.contains(&format!("\"{}\"", good[9])) || !e.contains("probably"), "{e}");
+        assert!(
+            e.contains(&format!("\"{}\"", good[9])) || !e.contains("probably"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -419,7 +437,11 @@ mod tests {
         w.swap(pos, pos + 1);
         assert_eq!(
             err(&w),
-            format!("words {} and {} are swapped: exchange them", pos + 1, pos + 2)
+            format!(
+                "words {} and {} are swapped: exchange them",
+                pos + 1,
+                pos + 2
+            )
         );
     }
 
@@ -427,8 +449,12 @@ mod tests {
     fn extra_and_far_off_word_counts_are_named() {
         let mut w = words(16);
         w.insert(3, "abandon".into());
-        assert!(err(&w).starts_with("there is one word too many"), "{}", err(&w));
-        assert!(err(&words(16)[..10].to_vec()).starts_with("10 words given"));
+        assert!(
+            err(&w).starts_with("there is one word too many"),
+            "{}",
+            err(&w)
+        );
+        assert!(err(&words(16)[..10]).starts_with("10 words given"));
     }
 
     #[test]
@@ -436,7 +462,11 @@ mod tests {
         let good = words(16);
         let mut w = good.clone();
         for p in [1, 5, 9] {
-            w[p] = if w[p] == "zoo" { "abandon".into() } else { "zoo".into() };
+            w[p] = if w[p] == "zoo" {
+                "abandon".into()
+            } else {
+                "zoo".into()
+            };
         }
         assert!(Share::from_words(&w.join(" ")).is_err());
     }

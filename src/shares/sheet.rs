@@ -34,7 +34,9 @@ pub fn render(share: &Share, info: &SheetInfo<'_>) -> Zeroizing<String> {
         s.push_str(l);
         s.push('\n');
     };
-    line(&format!("{SHEET_HEADER}                                         format 1"));
+    line(&format!(
+        "{SHEET_HEADER}                                         format 1"
+    ));
     line("");
     line(&format!(
         "Share {} of {}. Any {} shares of this set restore the passphrase.",
@@ -108,7 +110,7 @@ pub fn words_from_text(text: &str) -> Zeroizing<String> {
     let mut pairs: Vec<(usize, String)> = Vec::new();
     for l in text.lines() {
         let t: Vec<&str> = l.split_whitespace().collect();
-        if t.is_empty() || t.len() % 2 != 0 {
+        if t.is_empty() || !t.len().is_multiple_of(2) {
             continue;
         }
         let parsed: Option<Vec<(usize, String)>> = t
@@ -132,7 +134,9 @@ pub fn words_from_text(text: &str) -> Zeroizing<String> {
             .collect::<Vec<_>>()
             .join(" "),
     );
-    pairs.iter_mut().for_each(|(_, w)| zeroize::Zeroize::zeroize(w));
+    pairs
+        .iter_mut()
+        .for_each(|(_, w)| zeroize::Zeroize::zeroize(w));
     words
 }
 
@@ -141,7 +145,9 @@ pub fn words_from_text(text: &str) -> Zeroizing<String> {
 pub enum SheetError {
     #[error("{0} is not an age recipient (age1...): check the plan")]
     Recipient(String),
-    #[error("the age file is damaged or not an age file: {0}; ask the custodian for the printed sheet")]
+    #[error(
+        "the age file is damaged or not an age file: {0}; ask the custodian for the printed sheet"
+    )]
     AgeFile(String),
     #[error("the age identity does not open this file: use the custodian's own identity file")]
     WrongIdentity,
@@ -159,8 +165,8 @@ pub fn age_encrypt(plaintext: &[u8], recipient: &str) -> Result<Vec<u8>, SheetEr
         .map_err(|e| SheetError::Recipient(e.to_string()))?;
     let mut out = Vec::new();
     let io = |e: std::io::Error| SheetError::AgeFile(e.to_string());
-    let armor =
-        age::armor::ArmoredWriter::wrap_output(&mut out, age::armor::Format::AsciiArmor).map_err(io)?;
+    let armor = age::armor::ArmoredWriter::wrap_output(&mut out, age::armor::Format::AsciiArmor)
+        .map_err(io)?;
     let mut w = enc.wrap_output(armor).map_err(io)?;
     w.write_all(plaintext).map_err(io)?;
     w.finish().and_then(|a| a.finish()).map_err(io)?;
@@ -169,7 +175,8 @@ pub fn age_encrypt(plaintext: &[u8], recipient: &str) -> Result<Vec<u8>, SheetEr
 
 /// Whether bytes look like an age file (armored or binary).
 pub fn is_age(bytes: &[u8]) -> bool {
-    bytes.starts_with(b"age-encryption.org/") || bytes.starts_with(b"-----BEGIN AGE ENCRYPTED FILE-----")
+    bytes.starts_with(b"age-encryption.org/")
+        || bytes.starts_with(b"-----BEGIN AGE ENCRYPTED FILE-----")
 }
 
 /// Decrypts an age file with the identities in `identity_file` (age-keygen format).
@@ -196,7 +203,9 @@ pub fn age_decrypt(bytes: &[u8], identity_file: &[u8]) -> Result<Zeroizing<Vec<u
 pub fn read_share(bytes: &[u8], identity: Option<&[u8]>) -> Result<Share, SheetError> {
     let plain = if is_age(bytes) {
         let id = identity.ok_or_else(|| {
-            SheetError::Identity("this share is age-encrypted: give the custodian's identity with --identity".into())
+            SheetError::Identity(
+                "this share is age-encrypted: give the custodian's identity with --identity".into(),
+            )
         })?;
         age_decrypt(bytes, id)?
     } else {
@@ -237,7 +246,10 @@ mod tests {
     #[test]
     fn bare_words_and_qr_payloads_read_back() {
         let s = share();
-        assert_eq!(read_share(s.to_words().join("\n").as_bytes(), None).unwrap(), s);
+        assert_eq!(
+            read_share(s.to_words().join("\n").as_bytes(), None).unwrap(),
+            s
+        );
         assert_eq!(read_share(qr_payload(&s).as_bytes(), None).unwrap(), s);
         assert!(qr_svg(&s).unwrap().starts_with("<?xml"));
     }

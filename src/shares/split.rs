@@ -208,7 +208,11 @@ mod tests {
             b.shares.iter_mut().for_each(|s| s.set_id ^= 1);
         }
         let err = combine(&[a.shares[0].clone(), b.shares[1].clone()]).unwrap_err();
-        assert!(err.to_string().starts_with("share 2 belongs to another set"), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("share 2 belongs to another set"),
+            "{err}"
+        );
 
         let err = combine(&[a.shares[1].clone(), a.shares[1].clone()]).unwrap_err();
         assert!(matches!(err, ShareError::Duplicate { index: 2 }), "{err}");
@@ -221,7 +225,10 @@ mod tests {
         let mut zero = a.shares[0].clone();
         zero.index = 0;
         let err = combine(&[zero, a.shares[1].clone()]).unwrap_err();
-        assert!(matches!(err, ShareError::Inconsistent { what: "index", .. }), "{err}");
+        assert!(
+            matches!(err, ShareError::Inconsistent { what: "index", .. }),
+            "{err}"
+        );
     }
 
     #[test]
@@ -274,7 +281,10 @@ mod tests {
         let zeros = k_minus_1_histogram(&[0u8; 16], 2000);
         let ones = k_minus_1_histogram(&[0xffu8; 16], 2000);
         let stat = chi2_homogeneity(&zeros, &ones);
-        assert!(stat < 400.0, "share bytes depend on the secret: chi2 = {stat}");
+        assert!(
+            stat < 400.0,
+            "share bytes depend on the secret: chi2 = {stat}"
+        );
         // Each is also uniform on its own.
         let uniform = [250u64; 256];
         assert!(chi2_homogeneity(&zeros, &uniform) < 400.0);
