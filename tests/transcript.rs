@@ -59,7 +59,10 @@ fn the_transcript_records_the_ceremony_in_order() {
         .iter()
         .find(|e| e["event"] == "rehearsal.passed")
         .unwrap();
-    assert_eq!(rehearsal["data"]["shares_used"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        rehearsal["data"]["shares_used"].as_array().unwrap().len(),
+        3
+    );
     assert_eq!(entries[3]["data"]["fingerprint"], c.fingerprint.as_str());
     assert_eq!(entries[0]["data"]["operator"], "Release Engineer");
     let plan_hash =

@@ -55,6 +55,26 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
         output_format: OutputFormat,
     },
+    /// Combine k shares, open a backup in memory with them, and prove it by fingerprint
+    #[command(
+        after_help = "Examples:\n  keyceremony restore --backup /media/backup-1/ceremony-20261123T072716Z share-1-of-5.txt share-4-of-5.txt share-5-of-5.txt\n  keyceremony restore --backup DIR --identity alice.key share-2-of-5.txt.age ...\n  keyceremony restore --backup DIR        (type each share's words, one share per line)"
+    )]
+    Restore {
+        /// The ceremony directory on a backup medium (holds secret-key.asc and shares.json)
+        #[arg(long)]
+        backup: PathBuf,
+        /// Share files: sheets, word lists, QR payloads, or age files of them.
+        /// Without any, shares are read from standard input, one per line
+        shares: Vec<PathBuf>,
+        /// age identity file (age-keygen format) for age-encrypted shares; repeatable
+        #[arg(long)]
+        identity: Vec<PathBuf>,
+    },
+    /// Split a passphrase into shares, combine shares, or check them
+    Shares {
+        #[command(subcommand)]
+        action: SharesCommand,
+    },
     /// Check ceremony transcripts
     Transcript {
         #[command(subcommand)]
@@ -74,6 +94,64 @@ pub enum PlanCommand {
     Check {
         /// The plan to check
         plan: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SharesCommand {
+    /// Split a BIP39 passphrase (12 or 24 words) into share sheets and QR codes
+    #[command(
+        after_help = "Example:\n  keyceremony shares split --threshold 2 --count 3 --passphrase-file pass.txt --out shares/"
+    )]
+    Split {
+        /// How many shares restore the passphrase
+        #[arg(long)]
+        threshold: u8,
+        /// How many shares to make (at most 16)
+        #[arg(long)]
+        count: u8,
+        /// The passphrase words: a path, or fd:N for an open file descriptor
+        #[arg(long)]
+        passphrase_file: String,
+        /// Directory for the sheets, QR codes and shares.json (files are never overwritten)
+        #[arg(long)]
+        out: PathBuf,
+        /// Primary fingerprint to print on the sheets
+        #[arg(long, default_value = "")]
+        fingerprint: String,
+        /// Custodian names, one per share, in order
+        #[arg(long)]
+        custodian: Vec<String>,
+    },
+    /// Combine shares into the passphrase and hand it to a file or descriptor
+    #[command(
+        after_help = "Example:\n  keyceremony shares combine --check backup/shares.json --out fd:3 share-1-of-5.txt share-2-of-5.txt share-5-of-5.txt 3>&1"
+    )]
+    Combine {
+        /// Share files (sheets, word lists, QR payloads, or age files of them)
+        #[arg(required = true)]
+        shares: Vec<PathBuf>,
+        /// age identity file for age-encrypted shares; repeatable
+        #[arg(long)]
+        identity: Vec<PathBuf>,
+        /// shares.json from the backup: the result must match its check value
+        #[arg(long)]
+        check: Option<PathBuf>,
+        /// Where the passphrase goes: a new file (mode 0600) or fd:N
+        #[arg(long)]
+        out: String,
+    },
+    /// Check that share files read correctly and belong together; prints no secret
+    Verify {
+        /// Share files (sheets, word lists, QR payloads, or age files of them)
+        #[arg(required = true)]
+        shares: Vec<PathBuf>,
+        /// age identity file for age-encrypted shares; repeatable
+        #[arg(long)]
+        identity: Vec<PathBuf>,
+        /// shares.json from the backup: with enough shares, check they combine to it
+        #[arg(long)]
+        check: Option<PathBuf>,
     },
 }
 

@@ -1,13 +1,10 @@
 //! The batch implementation of the engine's UI port: events to stderr, the
 //! passphrase to the file descriptor or path the plan names.
 
-use std::io::Write;
-use std::path::Path;
-
 use zeroize::Zeroizing;
 
+use super::deliver::deliver;
 use crate::ceremony::{CeremonyError, CeremonyUi, Event};
-use crate::media::{write_new_file, FileMode};
 use crate::passphrase::Passphrase;
 
 pub struct BatchUi {
@@ -44,25 +41,6 @@ impl CeremonyUi for BatchUi {
             ));
         };
         let text = Zeroizing::new(format!("{}\n", passphrase.expose_phrase()));
-        if let Some(fd) = deliver_to.strip_prefix("fd:") {
-            // /proc/self/fd reopens the descriptor without unsafe code.
-            let path = format!("/proc/self/fd/{fd}");
-            let mut f = std::fs::OpenOptions::new()
-                .append(true)
-                .open(&path)
-                .map_err(|e| {
-                    CeremonyError::Delivery(format!(
-                        "file descriptor {fd} is not open for writing: {e}"
-                    ))
-                })?;
-            f.write_all(text.as_bytes())
-                .and_then(|_| f.flush())
-                .map_err(|e| CeremonyError::Delivery(format!("file descriptor {fd}: {e}")))?;
-            Ok(format!("file descriptor {fd}"))
-        } else {
-            write_new_file(Path::new(deliver_to), text.as_bytes(), FileMode::Private)
-                .map_err(|e| CeremonyError::Delivery(e.to_string()))?;
-            Ok(deliver_to.clone())
-        }
+        deliver(deliver_to, text.as_bytes()).map_err(CeremonyError::Delivery)
     }
 }

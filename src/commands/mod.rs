@@ -2,14 +2,16 @@
 //! the printers. Data goes to stdout, messages for people to stderr.
 
 mod batch_ui;
+mod deliver;
 mod genesis;
 mod plan;
+mod shares;
 mod transcript;
 
 use std::fmt;
 
 use crate::ceremony::CeremonyError;
-use crate::cli::{Command, PlanCommand, TranscriptCommand};
+use crate::cli::{Command, PlanCommand, SharesCommand, TranscriptCommand};
 use crate::media::MediaError;
 use crate::openpgp::OpenPgpError;
 use crate::plan::PlanError;
@@ -120,6 +122,39 @@ pub fn run(command: Command) -> Result<(), Failure> {
         Command::Plan { action } => match action {
             PlanCommand::Init { path } => plan::init(&path),
             PlanCommand::Check { plan } => plan::check(&plan),
+        },
+        Command::Restore {
+            backup,
+            shares: files,
+            identity,
+        } => shares::restore(&backup, &files, &identity),
+        Command::Shares { action } => match action {
+            SharesCommand::Split {
+                threshold,
+                count,
+                passphrase_file,
+                out,
+                fingerprint,
+                custodian,
+            } => shares::split(
+                threshold,
+                count,
+                &passphrase_file,
+                &out,
+                &fingerprint,
+                &custodian,
+            ),
+            SharesCommand::Combine {
+                shares: files,
+                identity,
+                check,
+                out,
+            } => shares::combine(&files, &identity, check.as_deref(), &out),
+            SharesCommand::Verify {
+                shares: files,
+                identity,
+                check,
+            } => shares::verify(&files, &identity, check.as_deref()),
         },
         Command::Transcript { action } => match action {
             TranscriptCommand::Verify {

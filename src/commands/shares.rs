@@ -1,0 +1,258 @@
+//! `keyceremony shares split|combine|verify` and `keyceremony restore`.
+
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+
+use zeroize::Zeroizing;
+
+use super::deliver::deliver;
+use super::{Exit, Failure};
+use crate::ceremony::genesis::share_file;
+use crate::ceremony::restore::{self, SHARES_FILE};
+use crate::media::{write_new_file, FileMode, Medium};
+use crate::passphrase::Passphrase;
+use crate::shares::{self, set_id_text, sheet, SetInfo, Share};
+
+fn share_failure(e: impl std::fmt::Display) -> Failure {
+    Failure::new(Exit::Verification, e.to_string())
+}
+
+/// All identity files, concatenated: age reads several identities from one buffer.
+fn identities(paths: &[PathBuf]) -> Result<Option<Zeroizing<Vec<u8>>>, Failure> {
+    if paths.is_empty() {
+        return Ok(None);
+    }
+    let mut all = Zeroizing::new(Vec::new());
+    for p in paths {
+        let bytes = Zeroizing::new(std::fs::read(p).map_err(|e| {
+            Failure::new(
+                Exit::Media,
+                format!("cannot read the identity file {}: {e}", p.display()),
+            )
+        })?);
+        all.extend_from_slice(&bytes);
+        all.push(b'\n');
+    }
+    Ok(Some(all))
+}
+
+/// Reads share files, naming the file in any error.
+fn load_shares(paths: &[PathBuf], identity: &[PathBuf]) -> Result<Vec<Share>, Failure> {
+    let ids = identities(identity)?;
+    paths
+        .iter()
+        .map(|p| {
+            let bytes = Zeroizing::new(std::fs::read(p).map_err(|e| {
+                Failure::new(
+                    Exit::Media,
+                    format!("cannot read the share {}: {e}", p.display()),
+                )
+            })?);
+            sheet::read_share(&bytes, ids.as_deref().map(|v| v.as_slice()))
+                .map_err(|e| share_failure(format!("share file {}: {e}", p.display())))
+        })
+        .collect()
+}
+
+fn read_set_info(path: &Path) -> Result<SetInfo, Failure> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Failure::new(Exit::Media, format!("cannot read {}: {e}", path.display())))?;
+    serde_json::from_str(&text)
+        .map_err(|e| share_failure(format!("{} is not a share-set file: {e}", path.display())))
+}
+
+pub fn split(
+    threshold: u8,
+    count: u8,
+    passphrase_file: &str,
+    out: &Path,
+    fingerprint: &str,
+    custodians: &[String],
+) -> Result<(), Failure> {
+    let source = match passphrase_file.strip_prefix("fd:") {
+        Some(fd) => format!("/proc/self/fd/{fd}"),
+        None => passphrase_file.to_owned(),
+    };
+    let words = Zeroizing::new(std::fs::read_to_string(&source).map_err(|e| {
+        Failure::new(
+            Exit::Media,
+            format!("cannot read the passphrase from {passphrase_file}: {e}"),
+        )
+    })?);
+    let passphrase = Passphrase::from_words(&words).map_err(share_failure)?;
+    if !custodians.is_empty() && custodians.len() != usize::from(count) {
+        return Err(Failure::new(
+            Exit::Usage,
+            format!(
+                "{} custodian names for {count} shares: give one per share, or none",
+                custodians.len()
+            ),
+        ));
+    }
+    Medium::check(out)?;
+    let set = shares::split(passphrase.entropy(), threshold, count).map_err(share_failure)?;
+    let date = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    for s in &set.shares {
+        let name = custodians
+            .get(usize::from(s.index) - 1)
+            .cloned()
+            .unwrap_or_else(|| format!("Custodian {}", s.index));
+        let info = sheet::SheetInfo {
+            custodian: &name,
+            fingerprint,
+            date: &date[..10],
+        };
+        let text = sheet::render(s, &info);
+        let path = out.join(share_file(s.index, s.count, "txt"));
+        write_new_file(&path, text.as_bytes(), FileMode::Private)?;
+        let qr = sheet::qr_svg(s).map_err(share_failure)?;
+        write_new_file(
+            &out.join(share_file(s.index, s.count, "svg")),
+            qr.as_bytes(),
+            FileMode::Private,
+        )?;
+        println!("share {} of {}: {}", s.index, s.count, path.display());
+    }
+    let mut info = serde_json::to_vec_pretty(&set.info).unwrap_or_default();
+    info.push(b'\n');
+    write_new_file(&out.join(SHARES_FILE), &info, FileMode::Public)?;
+    println!(
+        "set {}: any {} of {} restore the passphrase; keep {} with the backup",
+        set.info.set_id,
+        threshold,
+        count,
+        out.join(SHARES_FILE).display()
+    );
+    Ok(())
+}
+
+pub fn combine(
+    paths: &[PathBuf],
+    identity: &[PathBuf],
+    check: Option<&Path>,
+    out: &str,
+) -> Result<(), Failure> {
+    let shares = load_shares(paths, identity)?;
+    let secret = shares::combine(&shares).map_err(share_failure)?;
+    if let Some(c) = check {
+        read_set_info(c)?.verify(&secret).map_err(share_failure)?;
+    }
+    let passphrase = Passphrase::from_entropy(&secret).map_err(share_failure)?;
+    let text = Zeroizing::new(format!("{}\n", passphrase.expose_phrase()));
+    let to = deliver(out, text.as_bytes()).map_err(|e| Failure::new(Exit::Media, e))?;
+    eprintln!(
+        "Combined shares {:?} of set {}{}; the passphrase went to {to}",
+        shares.iter().map(|s| s.index).collect::<Vec<_>>(),
+        set_id_text(shares[0].set_id),
+        if check.is_some() {
+            ", matching the check value"
+        } else {
+            ""
+        }
+    );
+    Ok(())
+}
+
+pub fn verify(
+    paths: &[PathBuf],
+    identity: &[PathBuf],
+    check: Option<&Path>,
+) -> Result<(), Failure> {
+    let shares = load_shares(paths, identity)?;
+    for (p, s) in paths.iter().zip(&shares) {
+        println!(
+            "{}: share {} of {}, set {}, threshold {}: reads correctly",
+            p.display(),
+            s.index,
+            s.count,
+            set_id_text(s.set_id),
+            s.threshold
+        );
+    }
+    let k = usize::from(shares[0].threshold);
+    if shares.len() >= k {
+        let secret = shares::combine(&shares).map_err(share_failure)?;
+        match check {
+            Some(c) => {
+                read_set_info(c)?.verify(&secret).map_err(share_failure)?;
+                println!("The shares combine to the secret {} checks.", c.display());
+            }
+            None => println!(
+                "The shares agree with each other (give --check to test them against a backup)."
+            ),
+        }
+    } else {
+        // Only the checks that need no combination: same set, no duplicates.
+        match shares::combine(&shares) {
+            Err(shares::ShareError::TooFew { given, needed }) => {
+                println!("{given} of {needed} shares: enough to check each, not to combine them.")
+            }
+            Err(e) => return Err(share_failure(e)),
+            Ok(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// Reads shares typed on standard input, one per line, until `needed` are in.
+/// A line that does not parse is reported and may be typed again.
+fn shares_from_stdin(needed: usize) -> Result<Vec<Share>, Failure> {
+    let stdin = std::io::stdin();
+    let mut lines = stdin.lock().lines();
+    let mut shares: Vec<Share> = Vec::new();
+    let mut failures = 0;
+    while shares.len() < needed {
+        eprintln!(
+            "Share {} of {needed}: type its words on one line (four letters each are enough), then Enter:",
+            shares.len() + 1
+        );
+        let Some(line) = lines.next() else { break };
+        let line = Zeroizing::new(
+            line.map_err(|e| Failure::new(Exit::Media, format!("reading standard input: {e}")))?,
+        );
+        match Share::from_words(&line) {
+            Ok(s) if shares.iter().any(|o| o.index == s.index) => {
+                eprintln!(
+                    "  share {} was given already: bring another custodian's share",
+                    s.index
+                );
+            }
+            Ok(s) => {
+                eprintln!(
+                    "  share {} of set {} accepted",
+                    s.index,
+                    set_id_text(s.set_id)
+                );
+                shares.push(s);
+            }
+            Err(e) => {
+                failures += 1;
+                eprintln!("  {e}; type the whole share again");
+                if failures >= 5 {
+                    return Err(share_failure(
+                        "five shares in a row did not read; stopping so nothing is guessed",
+                    ));
+                }
+            }
+        }
+    }
+    Ok(shares)
+}
+
+pub fn restore(backup: &Path, paths: &[PathBuf], identity: &[PathBuf]) -> Result<(), Failure> {
+    let info = restore::read_set_info(backup)?;
+    let shares = if paths.is_empty() {
+        shares_from_stdin(usize::from(info.threshold))?
+    } else {
+        load_shares(paths, identity)?
+    };
+    let restored = restore::unlock(backup, &shares)?;
+    println!(
+        "Backup {} opens: primary {} (shares {:?} of set {})",
+        backup.display(),
+        restored.fingerprint,
+        restored.indices,
+        info.set_id
+    );
+    Ok(())
+}
