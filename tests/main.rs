@@ -8,4 +8,5 @@ mod genesis;
 mod interop_gpg;
 mod interop_sq;
 mod media_faults;
+mod shares;
 mod transcript;
