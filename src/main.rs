@@ -5,8 +5,10 @@
 use clap::Parser;
 
 fn main() {
+    // Before anything else: no core dumps, no ptrace, no swapping of secrets.
+    let hardening = keyceremony::harden::harden_process();
     let cli = keyceremony::cli::Cli::parse();
-    if let Err(failure) = keyceremony::commands::run(cli.command) {
+    if let Err(failure) = keyceremony::commands::run(cli.command, &hardening) {
         eprintln!("{failure}");
         std::process::exit(failure.code as i32);
     }

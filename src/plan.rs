@@ -35,6 +35,17 @@ pub struct Plan {
     pub media: MediaSpec,
     #[serde(default)]
     pub shares: ShareSpec,
+    #[serde(default)]
+    pub airgap: AirgapSpec,
+}
+
+/// Overrides of the air-gap pre-flight; every one is written into the transcript.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AirgapSpec {
+    /// Run even with a network interface up: for rehearsals on ordinary machines only.
+    #[serde(default)]
+    pub allow_network: bool,
 }
 
 /// Who runs the ceremony; recorded in the transcript.

@@ -61,10 +61,13 @@ pub fn tool(name: &str) -> Command {
 /// A plan for tests: the example with edits applied as `(from, to)` replacements.
 pub fn write_plan(dir: &Path, edits: &[(&str, &str)]) -> PathBuf {
     // Tests read the passphrase whole as well as through the shares.
-    let mut text = keyceremony::plan::EXAMPLE_PLAN.replace(
-        "# deliver_to = \"passphrase.txt\"",
-        "deliver_to = \"passphrase.txt\"",
-    );
+    // CI machines have a network: every test ceremony is a rehearsal.
+    let mut text = keyceremony::plan::EXAMPLE_PLAN
+        .replace(
+            "# deliver_to = \"passphrase.txt\"",
+            "deliver_to = \"passphrase.txt\"",
+        )
+        .replace("# allow_network = true", "allow_network = true");
     for (from, to) in edits {
         assert!(text.contains(from), "example plan lacks {from:?}");
         text = text.replace(from, to);

@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod airgap;
 mod cli;
 mod genesis;
 mod interop_gpg;

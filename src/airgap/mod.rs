@@ -1,13 +1,20 @@
-//! Air-gap findings, read through a root path so that tests can hand in fake trees.
+//! Air-gap pre-flight: what on this machine could leak a secret, as findings.
 //!
-//! This is the first slice: network interfaces other than loopback, as the
-//! kernel lists them in `/sys/class/net`. Every finding goes into the transcript.
-//! The full pre-flight (rfkill, routes, sockets, swap, core dumps, live medium,
-//! clock) builds on this module.
+//! Every check reads through a root path it is given (`/` in production), so
+//! tests hand in fake `/sys` and `/proc` trees and still run the real code.
+//! The checks only observe; what to do about a finding is the ceremony's
+//! decision (a network interface that is up stops a genesis unless the plan
+//! carries an override, which the transcript records).
+
+mod network;
+mod platform;
 
 use std::path::Path;
+use std::time::SystemTime;
 
 use serde::Serialize;
+
+pub use network::network_findings;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -24,99 +31,52 @@ pub struct Finding {
     pub message: String,
 }
 
-/// Lists network interfaces other than `lo`; an interface that is up is critical.
-pub fn network_findings(root: &Path) -> Vec<Finding> {
-    let net = root.join("sys/class/net");
-    let mut names: Vec<String> = match std::fs::read_dir(&net) {
-        Ok(rd) => rd
-            .filter_map(|e| e.ok())
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|n| n != "lo")
-            .collect(),
-        Err(e) => {
-            return vec![Finding {
-                severity: Severity::Warning,
-                check: "network",
-                message: format!(
-                    "cannot list {}: {e}; the network state is unknown",
-                    net.display()
-                ),
-            }]
+impl Finding {
+    pub(crate) fn new(severity: Severity, check: &'static str, message: impl Into<String>) -> Self {
+        Finding {
+            severity,
+            check,
+            message: message.into(),
         }
-    };
-    names.sort();
-    if names.is_empty() {
-        return vec![Finding {
-            severity: Severity::Info,
-            check: "network",
-            message: "no network interface but loopback".into(),
-        }];
     }
-    names
-        .into_iter()
-        .map(|name| {
-            let state = std::fs::read_to_string(net.join(&name).join("operstate"))
-                .map(|s| s.trim().to_owned())
-                .unwrap_or_else(|_| "unknown".into());
-            let wireless = net.join(&name).join("wireless").exists();
-            let kind = if wireless { "wireless interface" } else { "interface" };
-            let up = state == "up" || state == "unknown";
-            Finding {
-                severity: if up { Severity::Critical } else { Severity::Warning },
-                check: "network",
-                message: format!(
-                    "network {kind} {name} is present (state {state}): an air-gapped machine has none; unplug or disable it"
-                ),
-            }
-        })
-        .collect()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// All findings, most severe first.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub findings: Vec<Finding>,
+}
 
-    fn fake(ifaces: &[(&str, &str, bool)]) -> tempfile::TempDir {
-        let root = tempfile::tempdir().unwrap();
-        for (name, state, wireless) in ifaces {
-            let d = root.path().join("sys/class/net").join(name);
-            std::fs::create_dir_all(&d).unwrap();
-            std::fs::write(d.join("operstate"), format!("{state}\n")).unwrap();
-            if *wireless {
-                std::fs::create_dir(d.join("wireless")).unwrap();
-            }
-        }
-        root
+impl Report {
+    pub fn worst(&self) -> Severity {
+        self.findings
+            .iter()
+            .map(|f| f.severity)
+            .max()
+            .unwrap_or(Severity::Info)
     }
 
-    #[test]
-    fn loopback_only_is_clean() {
-        let root = fake(&[("lo", "unknown", false)]);
-        let f = network_findings(root.path());
-        assert_eq!(f.len(), 1);
-        assert_eq!(f[0].severity, Severity::Info);
+    /// Whether a network interface is up (the finding that stops a ceremony).
+    pub fn network_up(&self) -> bool {
+        self.findings
+            .iter()
+            .any(|f| f.check == "network" && f.severity == Severity::Critical)
     }
+}
 
-    #[test]
-    fn interfaces_up_are_critical_and_down_are_warnings() {
-        let root = fake(&[
-            ("lo", "unknown", false),
-            ("eth0", "up", false),
-            ("wlan0", "down", true),
-        ]);
-        let f = network_findings(root.path());
-        assert_eq!(f.len(), 2);
-        assert_eq!(f[0].severity, Severity::Critical);
-        assert!(f[0].message.contains("eth0"));
-        assert_eq!(f[1].severity, Severity::Warning);
-        assert!(f[1].message.contains("wireless interface wlan0"));
-    }
-
-    #[test]
-    fn the_real_machine_can_be_read() {
-        // Not asserted: this machine may or may not have a network. Reported only.
-        let f = network_findings(Path::new("/"));
-        assert!(!f.is_empty());
-        eprintln!("this machine: {f:?}");
-    }
+/// Runs every check against the tree at `root`, with `now` for the clock check.
+pub fn check(root: &Path, now: SystemTime) -> Report {
+    let mut findings = Vec::new();
+    findings.extend(network::network_findings(root));
+    findings.extend(network::rfkill_findings(root));
+    findings.extend(network::route_findings(root));
+    findings.extend(network::socket_findings(root));
+    findings.extend(network::bluetooth_findings(root));
+    findings.extend(platform::live_medium_findings(root));
+    findings.extend(platform::swap_findings(root));
+    findings.extend(platform::core_dump_findings(root));
+    findings.push(platform::clock_finding(now));
+    findings.extend(platform::entropy_findings(root));
+    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    Report { findings }
 }

@@ -16,6 +16,7 @@ use serde_json::json;
 use super::restore::{self, SHARES_FILE};
 use super::{CeremonyError, CeremonyUi, Clock, Event};
 use crate::airgap::{self, Severity};
+use crate::harden::Hardening;
 use crate::media::{self, Bundle, FileMode, Medium, WrittenFile};
 use crate::openpgp::{self, GeneratedKey, KeyInfo, KeyRequest, SignWith};
 use crate::passphrase::Passphrase;
@@ -61,6 +62,8 @@ pub struct RunOptions {
     pub plan_sha256: Option<String>,
     /// Root for air-gap checks (`/` in production).
     pub system_root: Option<PathBuf>,
+    /// What the process could do to protect itself (see `harden`), for the transcript.
+    pub hardening: Option<Hardening>,
 }
 
 pub fn run(
@@ -97,9 +100,29 @@ pub fn run(
         .system_root
         .clone()
         .unwrap_or_else(|| PathBuf::from("/"));
-    let findings = airgap::network_findings(&root);
-    for f in findings.iter().filter(|f| f.severity > Severity::Info) {
+    let airgap = airgap::check(&root, clock.now());
+    for f in airgap
+        .findings
+        .iter()
+        .filter(|f| f.severity > Severity::Info)
+    {
         ui.event(&Event::Warning(f.message.clone()));
+    }
+    if airgap.network_up() {
+        if !plan.airgap.allow_network {
+            return Err(CeremonyError::AirGap(
+                "a network interface is up, and a ceremony needs an air gap: unplug it or take it \
+                 down (`ip link set DEV down`), or for a rehearsal only set [airgap] \
+                 allow_network = true in the plan"
+                    .into(),
+            ));
+        }
+        ui.event(&Event::Warning(
+            "the plan allows a network (allow_network = true): this is a rehearsal, and the transcript says so".into(),
+        ));
+    }
+    for failure in opts.hardening.iter().flat_map(Hardening::failures) {
+        ui.event(&Event::Warning(failure));
     }
 
     let started = clock.now();
@@ -128,7 +151,9 @@ pub fn run(
             json!({
                 "backup_media": plan.media.backup,
                 "export_medium": plan.media.export,
-                "airgap": findings,
+                "airgap": airgap.findings,
+                "allow_network": plan.airgap.allow_network,
+                "hardening": opts.hardening,
             }),
         )?;
         let mut backup_bundles: Vec<Bundle> = backups

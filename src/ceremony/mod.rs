@@ -87,4 +87,6 @@ pub enum CeremonyError {
     BackupCheck { medium: PathBuf, reason: String },
     #[error("{0}")]
     Refused(String),
+    #[error("{0}")]
+    AirGap(String),
 }

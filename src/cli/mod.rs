@@ -12,7 +12,8 @@ Exit codes:
   3  the plan cannot be read or is not valid
   4  a medium is missing, full, read-only, or read back wrong; or a file exists already
   5  a verification failed (transcript, signature, manifest, backup)
-  6  a key operation failed";
+  6  a key operation failed
+  7  the air-gap check found a critical problem (a network interface up, a clock before the build)";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -54,6 +55,9 @@ pub enum Command {
         plan: PathBuf,
         #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
         output_format: OutputFormat,
+        /// Read /sys and /proc for the air-gap check below this directory (for testing)
+        #[arg(long, hide = true)]
+        airgap_root: Option<PathBuf>,
     },
     /// Combine k shares, open a backup in memory with them, and prove it by fingerprint
     #[command(
@@ -74,6 +78,15 @@ pub enum Command {
     Shares {
         #[command(subcommand)]
         action: SharesCommand,
+    },
+    /// Check that this machine is fit for a ceremony: network, radios, swap, core dumps, clock
+    #[command(after_help = "Exits 7 when any finding is critical.")]
+    AirgapCheck {
+        #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+        output_format: OutputFormat,
+        /// Read /sys and /proc below this directory instead of / (for testing)
+        #[arg(long, hide = true, default_value = "/")]
+        root: PathBuf,
     },
     /// Check ceremony transcripts
     Transcript {

@@ -7,10 +7,16 @@ use super::{Exit, Failure};
 use crate::ceremony::genesis::{self, GenesisReport, RunOptions};
 use crate::ceremony::SystemClock;
 use crate::cli::OutputFormat;
+use crate::harden::Hardening;
 use crate::media::{sha256_hex, write_new_file, FileMode};
 use crate::plan::{Plan, EXAMPLE_PLAN};
 
-pub fn genesis(plan_path: &Path, format: OutputFormat) -> Result<(), Failure> {
+pub fn genesis(
+    plan_path: &Path,
+    format: OutputFormat,
+    airgap_root: Option<std::path::PathBuf>,
+    hardening: &Hardening,
+) -> Result<(), Failure> {
     let bytes = std::fs::read(plan_path).map_err(|e| {
         Failure::new(
             Exit::Plan,
@@ -21,7 +27,8 @@ pub fn genesis(plan_path: &Path, format: OutputFormat) -> Result<(), Failure> {
     let plan = Plan::load(plan_path)?;
     let opts = RunOptions {
         plan_sha256: Some(sha256_hex(&bytes)),
-        system_root: None,
+        system_root: airgap_root,
+        hardening: Some(hardening.clone()),
     };
     let report = genesis::run(
         &plan,
@@ -33,7 +40,7 @@ pub fn genesis(plan_path: &Path, format: OutputFormat) -> Result<(), Failure> {
     Ok(())
 }
 
-pub fn demo(dir: &Path) -> Result<(), Failure> {
+pub fn demo(dir: &Path, hardening: &Hardening) -> Result<(), Failure> {
     let plan_path = dir.join("plan.toml");
     for sub in ["backup-1", "backup-2", "export", "shares"] {
         std::fs::create_dir_all(dir.join(sub)).map_err(|e| {
@@ -43,7 +50,9 @@ pub fn demo(dir: &Path) -> Result<(), Failure> {
             )
         })?;
     }
-    write_new_file(&plan_path, EXAMPLE_PLAN.as_bytes(), FileMode::Public).map_err(|e| {
+    // A demo runs on ordinary, networked machines: it is a rehearsal by definition.
+    let plan_text = EXAMPLE_PLAN.replace("# allow_network = true", "allow_network = true");
+    write_new_file(&plan_path, plan_text.as_bytes(), FileMode::Public).map_err(|e| {
         Failure::from(e).hint(format!(
             "{} already holds a demo; give another directory",
             dir.display()
@@ -53,7 +62,7 @@ pub fn demo(dir: &Path) -> Result<(), Failure> {
         "Demo: the example plan is {}; backups go to backup-1 and backup-2, the export to export, share sheets to shares.",
         plan_path.display()
     );
-    genesis(&plan_path, OutputFormat::Human)?;
+    genesis(&plan_path, OutputFormat::Human, None, hardening)?;
     eprintln!(
         "\nTry:\n  gpg --import {0}/cert.asc   (a throwaway GNUPGHOME is best)\n  keyceremony transcript verify {0}/transcript.jsonl\n  (cd {0} && sha256sum -c MANIFEST)\n  keyceremony restore --backup {1} {2}/share-1-of-5.txt {2}/share-3-of-5.txt {2}/share-5-of-5.txt",
         dir.join("export").join("ceremony-*").display(),

@@ -1,6 +1,7 @@
 //! The commands behind the CLI: glue between clap's arguments, the engine and
 //! the printers. Data goes to stdout, messages for people to stderr.
 
+mod airgap;
 mod batch_ui;
 mod deliver;
 mod genesis;
@@ -12,6 +13,7 @@ use std::fmt;
 
 use crate::ceremony::CeremonyError;
 use crate::cli::{Command, PlanCommand, SharesCommand, TranscriptCommand};
+use crate::harden::Hardening;
 use crate::media::MediaError;
 use crate::openpgp::OpenPgpError;
 use crate::plan::PlanError;
@@ -26,6 +28,7 @@ pub enum Exit {
     Media = 4,
     Verification = 5,
     Key = 6,
+    AirGap = 7,
 }
 
 /// A failed command: what happened, why, and what to do.
@@ -107,18 +110,26 @@ impl From<CeremonyError> for Failure {
             CeremonyError::Share(_) | CeremonyError::Sheet(_) => {
                 Failure::new(Exit::Verification, e.to_string())
             }
+            CeremonyError::AirGap(_) => Failure::new(Exit::AirGap, e.to_string())
+                .hint("`keyceremony airgap-check` lists every finding"),
             other => Failure::new(Exit::Internal, other.to_string()),
         }
     }
 }
 
-pub fn run(command: Command) -> Result<(), Failure> {
+/// Runs one command; `hardening` is what `main` could do to protect the process.
+pub fn run(command: Command, hardening: &Hardening) -> Result<(), Failure> {
     match command {
-        Command::Demo { dir } => genesis::demo(&dir),
+        Command::AirgapCheck {
+            output_format,
+            root,
+        } => airgap::check(&root, output_format, hardening),
+        Command::Demo { dir } => genesis::demo(&dir, hardening),
         Command::Genesis {
             plan,
             output_format,
-        } => genesis::genesis(&plan, output_format),
+            airgap_root,
+        } => genesis::genesis(&plan, output_format, airgap_root, hardening),
         Command::Plan { action } => match action {
             PlanCommand::Init { path } => plan::init(&path),
             PlanCommand::Check { plan } => plan::check(&plan),
