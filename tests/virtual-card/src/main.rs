@@ -1,0 +1,91 @@
+//! A virtual OpenPGP card for keyceremony's tests: Nitrokey's `opcard` on
+//! trussed's virtual platform, attached to a vpcd reader slot (vsmartcard) so
+//! that pcscd, and through it keyceremony and GnuPG, see a card in a reader.
+//!
+//! Usage: virtual-card --port PORT [--serial HEX8] [--state DIR]
+//!
+//! The card is in the reader while this process runs: killing it pulls the
+//! card out. With --state, the card's storage lives in DIR, so running again
+//! with the same DIR puts the same card (keys, PINs, counters) back.
+
+mod apdu;
+mod dispatch;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use trussed::virt::{StorageConfig, StoreConfig};
+
+struct Args {
+    port: u16,
+    serial: [u8; 4],
+    state: Option<PathBuf>,
+}
+
+fn usage() -> ! {
+    eprintln!("usage: virtual-card --port PORT [--serial HEX8] [--state DIR]");
+    std::process::exit(2)
+}
+
+fn parse_args() -> Args {
+    let mut args = Args {
+        port: 35963,
+        serial: [0, 0, 0, 1],
+        state: None,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(a) = it.next() {
+        let v = it.next().unwrap_or_else(|| usage());
+        match a.as_str() {
+            "--port" => args.port = v.parse().unwrap_or_else(|_| usage()),
+            "--serial" => {
+                let n = u32::from_str_radix(&v, 16).unwrap_or_else(|_| usage());
+                args.serial = n.to_be_bytes();
+            }
+            "--state" => args.state = Some(PathBuf::from(v)),
+            _ => usage(),
+        }
+    }
+    args
+}
+
+fn main() {
+    let args = parse_args();
+    let store = match &args.state {
+        Some(dir) => {
+            std::fs::create_dir_all(dir).expect("cannot create the state directory");
+            StoreConfig {
+                internal: StorageConfig::filesystem(dir.join("internal")),
+                external: StorageConfig::filesystem(dir.join("external")),
+                volatile: StorageConfig::ram(),
+            }
+        }
+        None => StoreConfig::ram(),
+    };
+    trussed::virt::with_platform(store, |platform| {
+        platform.run_client_with_backends(
+            "opcard",
+            dispatch::CardDispatch::new(),
+            dispatch::BACKENDS,
+            |client| {
+                let mut options = opcard::Options::default();
+                // 0xFF00-0xFFFE are manufacturer IDs reserved for testing.
+                options.manufacturer = [0xff, 0x00];
+                options.serial = args.serial;
+                let mut card = apdu::VirtualCard::new(opcard::Card::new(client, options));
+                // vpcd listens once pcscd has loaded it; wait for it.
+                let connection = loop {
+                    match vpicc::connect_socket(format!("127.0.0.1:{}", args.port)) {
+                        Ok(c) => break c,
+                        Err(_) => std::thread::sleep(Duration::from_millis(100)),
+                    }
+                };
+                println!(
+                    "virtual-card: inserted in the vpcd slot on port {}",
+                    args.port
+                );
+                let _ = connection.run(&mut card);
+            },
+        )
+    });
+}
