@@ -16,4 +16,5 @@ pub mod openpgp;
 pub mod passphrase;
 pub mod plan;
 pub mod shares;
+pub mod tokens;
 pub mod transcript;

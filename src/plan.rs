@@ -37,6 +37,29 @@ pub struct Plan {
     pub shares: ShareSpec,
     #[serde(default)]
     pub airgap: AirgapSpec,
+    #[serde(default)]
+    pub cards: CardSpec,
+}
+
+/// OpenPGP cards that receive the subkeys during genesis.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CardSpec {
+    /// How many cards (0: none).
+    #[serde(default)]
+    pub count: usize,
+    /// Serials (8 hex digits) whose factory reset the plan confirms.
+    #[serde(default)]
+    pub reset: Vec<String>,
+    #[serde(default)]
+    pub cardholder: Option<String>,
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub touch: crate::tokens::Touch,
+    /// Where the generated PINs (the same on every card) are handed over: a path or fd:N.
+    #[serde(default)]
+    pub pins_deliver_to: Option<String>,
 }
 
 /// Overrides of the air-gap pre-flight; every one is written into the transcript.
@@ -358,6 +381,11 @@ impl Plan {
         for c in &mut self.shares.custodians {
             c.medium = c.medium.as_deref().map(abs);
         }
+        if let Some(d) = &self.cards.pins_deliver_to {
+            if !d.starts_with("fd:") {
+                self.cards.pins_deliver_to = Some(abs(Path::new(d)).display().to_string());
+            }
+        }
         if let Some(d) = &self.passphrase.deliver_to {
             if !d.starts_with("fd:") {
                 self.passphrase.deliver_to = Some(abs(Path::new(d)).display().to_string());
@@ -444,6 +472,23 @@ impl Plan {
                         m.display()
                     ));
                 }
+            }
+        }
+        let cards = &self.cards;
+        if cards.count > 0 && cards.pins_deliver_to.is_none() {
+            return bad("cards.count > 0 needs cards.pins_deliver_to: where the generated card PINs are handed over (a path or fd:N)".into());
+        }
+        for s in &cards.reset {
+            if s.len() != 8 || !s.chars().all(|c| c.is_ascii_hexdigit()) {
+                return bad(format!("cards.reset has {s:?}: a serial is 8 hex digits, as `keyceremony card list` shows"));
+            }
+        }
+        if let Some(name) = &cards.cardholder {
+            if !name.is_ascii() || name.len() > 39 {
+                return bad(
+                    "cards.cardholder must be ASCII and at most 39 characters (the card's limit)"
+                        .into(),
+                );
             }
         }
         if all.contains(&self.shares.output.as_path()) {

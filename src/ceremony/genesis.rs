@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::restore::{self, SHARES_FILE};
-use super::{CeremonyError, CeremonyUi, Clock, Event};
+use super::{Cards, CeremonyError, CeremonyUi, Clock, Event};
 use crate::airgap::{self, Severity};
 use crate::harden::Hardening;
 use crate::media::{self, Bundle, FileMode, Medium, WrittenFile};
@@ -22,6 +22,7 @@ use crate::openpgp::{self, GeneratedKey, KeyInfo, KeyRequest, SignWith};
 use crate::passphrase::Passphrase;
 use crate::plan::Plan;
 use crate::shares::{self, sheet, Share};
+use crate::tokens::{CardPins, ProvisionReport, ProvisionSpec};
 use crate::transcript::{Transcript, TRANSCRIPT, TRANSCRIPT_SIG};
 
 pub const SECRET_KEY_FILE: &str = "secret-key.asc";
@@ -29,7 +30,7 @@ pub const REVOCATION_FILE: &str = "revocation.asc";
 pub const CERT_FILE: &str = "cert.asc";
 pub const MANIFEST_SIG: &str = "MANIFEST.asc";
 
-const STEPS: usize = 8;
+const STEPS: usize = 9;
 
 /// What a genesis produced; public facts only.
 #[derive(Debug, Serialize)]
@@ -43,6 +44,22 @@ pub struct GenesisReport {
     /// Where the passphrase went whole (batch mode with `deliver_to`), if anywhere.
     pub passphrase_delivered_to: Option<String>,
     pub shares: SharesReport,
+    /// One entry per planned card, provisioned or not.
+    pub cards: Vec<CardOutcome>,
+}
+
+/// How one planned card fared.
+#[derive(Debug, Serialize)]
+pub struct CardOutcome {
+    pub number: usize,
+    pub provisioned: Option<ProvisionReport>,
+    pub error: Option<String>,
+}
+
+impl GenesisReport {
+    pub fn failed_cards(&self) -> usize {
+        self.cards.iter().filter(|c| c.error.is_some()).count()
+    }
 }
 
 /// Where the shares went and which the rehearsal used.
@@ -71,6 +88,7 @@ pub fn run(
     opts: &RunOptions,
     ui: &mut dyn CeremonyUi,
     clock: &dyn Clock,
+    cards: &mut dyn Cards,
 ) -> Result<GenesisReport, CeremonyError> {
     plan.validate()?;
     let step = |ui: &mut dyn CeremonyUi, number, title| {
@@ -290,11 +308,18 @@ pub fn run(
         }
         let rehearsal_used = subset.iter().map(|s| s.index).collect();
 
-        step(ui, 7, "Writing the export medium");
+        step(
+            ui,
+            7,
+            "Cards: the subkeys onto each card, each proven by a signature",
+        );
+        let card_outcomes = provision_cards(plan, &key, ui, clock, cards, &mut transcript)?;
+
+        step(ui, 8, "Writing the export medium");
         let w = export_bundle.write(CERT_FILE, &artefacts.public, FileMode::Public)?;
         record_file(ui, &mut transcript, clock, &w)?;
 
-        step(ui, 8, "Signing the transcript and closing every medium");
+        step(ui, 9, "Signing the transcript and closing every medium");
         transcript.append(
             clock.now(),
             "ceremony.complete",
@@ -339,6 +364,7 @@ pub fn run(
                 files: share_files,
                 rehearsal_used,
             },
+            cards: card_outcomes,
         })
     })();
     if let Err(e) = &result {
@@ -350,6 +376,80 @@ pub fn run(
         );
     }
     result
+}
+
+/// Provisions the plan's cards in reader order. A card that fails is reported
+/// and recorded, and the others go on: the ceremony's key is safe in its
+/// backups whatever a card does, and `keyceremony card provision` resumes.
+fn provision_cards(
+    plan: &Plan,
+    key: &GeneratedKey,
+    ui: &mut dyn CeremonyUi,
+    clock: &dyn Clock,
+    cards: &mut dyn Cards,
+    transcript: &mut Transcript,
+) -> Result<Vec<CardOutcome>, CeremonyError> {
+    let want = plan.cards.count;
+    if want == 0 {
+        ui.event(&Event::Note("the plan has no cards".into()));
+        return Ok(Vec::new());
+    }
+    let pins = CardPins::generate().map_err(|e| CeremonyError::Refused(e.to_string()))?;
+    let to = ui.deliver_card_pins(&pins)?;
+    transcript.append(clock.now(), "cards.pins_delivered", json!({ "to": to }))?;
+    let spec = ProvisionSpec {
+        reset: plan.cards.reset.clone(),
+        cardholder: plan.cards.cardholder.clone(),
+        url: plan.cards.url.clone(),
+        touch: plan.cards.touch,
+    };
+    let present = cards.list()?;
+    let mut outcomes = Vec::new();
+    for number in 1..=want {
+        let outcome = match present.get(number - 1) {
+            None => Err(format!(
+                "no card for card {number} of {want}: insert one and run `keyceremony card provision`"
+            )),
+            Some(card) => {
+                ui.event(&Event::Note(format!(
+                    "card {number} of {want}: {} serial {} in {}",
+                    card.manufacturer, card.serial, card.reader
+                )));
+                let mut progress = |s: &str| ui.event(&Event::Note(format!("  card {}: {s}", card.serial)));
+                cards
+                    .provision(&card.ident, key.cert(), &pins, &spec, &mut progress)
+                    .map_err(|e| e.to_string())
+            }
+        };
+        match outcome {
+            Ok(report) => {
+                transcript.append(clock.now(), "card.provisioned", json!(report))?;
+                ui.event(&Event::Verified(format!(
+                    "card {}: {}",
+                    report.serial, report.proof
+                )));
+                outcomes.push(CardOutcome {
+                    number,
+                    provisioned: Some(report),
+                    error: None,
+                });
+            }
+            Err(error) => {
+                transcript.append(
+                    clock.now(),
+                    "card.failed",
+                    json!({ "number": number, "error": error }),
+                )?;
+                ui.event(&Event::Warning(error.clone()));
+                outcomes.push(CardOutcome {
+                    number,
+                    provisioned: None,
+                    error: Some(error),
+                });
+            }
+        }
+    }
+    Ok(outcomes)
 }
 
 /// The bytes that go onto backup media, made once and written to every medium alike.

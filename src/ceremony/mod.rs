@@ -19,7 +19,9 @@ use crate::passphrase::{Passphrase, PassphraseError};
 use crate::plan::PlanError;
 use crate::shares::sheet::SheetError;
 use crate::shares::ShareError;
+use crate::tokens::{self, CardInfo, CardPins, ProvisionReport, ProvisionSpec, TokenError};
 use crate::transcript::TranscriptError;
+use sequoia_openpgp::Cert;
 
 /// Where the time comes from; tests fix it, production asks the system.
 pub trait Clock {
@@ -31,6 +33,39 @@ pub struct SystemClock;
 impl Clock for SystemClock {
     fn now(&self) -> SystemTime {
         SystemTime::now()
+    }
+}
+
+/// The engine's way to OpenPGP cards; `PcscCards` in production.
+pub trait Cards {
+    fn list(&mut self) -> Result<Vec<CardInfo>, TokenError>;
+    fn provision(
+        &mut self,
+        ident: &str,
+        key: &Cert,
+        pins: &CardPins,
+        spec: &ProvisionSpec,
+        progress: &mut dyn FnMut(&str),
+    ) -> Result<ProvisionReport, TokenError>;
+}
+
+/// Cards in PC/SC readers, through pcscd.
+pub struct PcscCards;
+
+impl Cards for PcscCards {
+    fn list(&mut self) -> Result<Vec<CardInfo>, TokenError> {
+        tokens::list_cards()
+    }
+
+    fn provision(
+        &mut self,
+        ident: &str,
+        key: &Cert,
+        pins: &CardPins,
+        spec: &ProvisionSpec,
+        progress: &mut dyn FnMut(&str),
+    ) -> Result<ProvisionReport, TokenError> {
+        tokens::provision(ident, key, pins, spec, progress)
     }
 }
 
@@ -62,6 +97,9 @@ pub trait CeremonyUi {
     /// where it went, for the transcript. Called before anything is written,
     /// so a failure here loses nothing.
     fn deliver_passphrase(&mut self, passphrase: &Passphrase) -> Result<String, CeremonyError>;
+
+    /// Hands the generated card PINs to the operator; like the passphrase, once.
+    fn deliver_card_pins(&mut self, pins: &CardPins) -> Result<String, CeremonyError>;
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -89,4 +127,6 @@ pub enum CeremonyError {
     Refused(String),
     #[error("{0}")]
     AirGap(String),
+    #[error(transparent)]
+    Token(#[from] TokenError),
 }

@@ -6,14 +6,19 @@ use zeroize::Zeroizing;
 use super::deliver::deliver;
 use crate::ceremony::{CeremonyError, CeremonyUi, Event};
 use crate::passphrase::Passphrase;
+use crate::tokens::CardPins;
 
 pub struct BatchUi {
     deliver_to: Option<String>,
+    pins_to: Option<String>,
 }
 
 impl BatchUi {
-    pub fn new(deliver_to: Option<String>) -> BatchUi {
-        BatchUi { deliver_to }
+    pub fn new(deliver_to: Option<String>, pins_to: Option<String>) -> BatchUi {
+        BatchUi {
+            deliver_to,
+            pins_to,
+        }
     }
 }
 
@@ -42,5 +47,14 @@ impl CeremonyUi for BatchUi {
         };
         let text = Zeroizing::new(format!("{}\n", passphrase.expose_phrase()));
         deliver(deliver_to, text.as_bytes()).map_err(CeremonyError::Delivery)
+    }
+
+    fn deliver_card_pins(&mut self, pins: &CardPins) -> Result<String, CeremonyError> {
+        let Some(to) = &self.pins_to else {
+            return Err(CeremonyError::Delivery(
+                "the plan names no cards.pins_deliver_to".into(),
+            ));
+        };
+        deliver(to, pins.to_text().as_bytes()).map_err(CeremonyError::Delivery)
     }
 }

@@ -5,7 +5,7 @@ use std::path::Path;
 use super::batch_ui::BatchUi;
 use super::{Exit, Failure};
 use crate::ceremony::genesis::{self, GenesisReport, RunOptions};
-use crate::ceremony::SystemClock;
+use crate::ceremony::{PcscCards, SystemClock};
 use crate::cli::OutputFormat;
 use crate::harden::Hardening;
 use crate::media::{sha256_hex, write_new_file, FileMode};
@@ -33,10 +33,22 @@ pub fn genesis(
     let report = genesis::run(
         &plan,
         &opts,
-        &mut BatchUi::new(plan.passphrase.deliver_to.clone()),
+        &mut BatchUi::new(
+            plan.passphrase.deliver_to.clone(),
+            plan.cards.pins_deliver_to.clone(),
+        ),
         &SystemClock,
+        &mut PcscCards,
     )?;
     print_report(&report, format);
+    let failed = report.failed_cards();
+    if failed > 0 {
+        return Err(Failure::new(
+            super::Exit::Cards,
+            format!("{failed} card(s) were not provisioned; the keys, backups, shares and export are done"),
+        )
+        .hint("insert the card and run `keyceremony card provision --backup BACKUP --pins PINFILE SHARES...`"));
+    }
     Ok(())
 }
 
@@ -105,6 +117,15 @@ fn print_report(r: &GenesisReport, format: OutputFormat) {
                 .filter(|f| f.extension().is_some_and(|e| e == "txt"))
             {
                 println!("  sheet     {}", f.display());
+            }
+            for c in &r.cards {
+                match (&c.provisioned, &c.error) {
+                    (Some(p), _) => {
+                        println!("Card {}:     serial {}, {}", c.number, p.serial, p.proof)
+                    }
+                    (None, Some(e)) => println!("Card {}:     NOT DONE: {e}", c.number),
+                    _ => {}
+                }
             }
             if let Some(to) = &r.passphrase_delivered_to {
                 println!("Passphrase: also delivered whole to {to}");

@@ -3,6 +3,7 @@
 
 mod airgap;
 mod batch_ui;
+mod card;
 mod deliver;
 mod genesis;
 mod plan;
@@ -12,7 +13,7 @@ mod transcript;
 use std::fmt;
 
 use crate::ceremony::CeremonyError;
-use crate::cli::{Command, PlanCommand, SharesCommand, TranscriptCommand};
+use crate::cli::{CardCommand, Command, PlanCommand, SharesCommand, TranscriptCommand};
 use crate::harden::Hardening;
 use crate::media::MediaError;
 use crate::openpgp::OpenPgpError;
@@ -29,6 +30,7 @@ pub enum Exit {
     Verification = 5,
     Key = 6,
     AirGap = 7,
+    Cards = 8,
 }
 
 /// A failed command: what happened, why, and what to do.
@@ -112,6 +114,7 @@ impl From<CeremonyError> for Failure {
             }
             CeremonyError::AirGap(_) => Failure::new(Exit::AirGap, e.to_string())
                 .hint("`keyceremony airgap-check` lists every finding"),
+            CeremonyError::Token(_) => Failure::new(Exit::Cards, e.to_string()),
             other => Failure::new(Exit::Internal, other.to_string()),
         }
     }
@@ -166,6 +169,15 @@ pub fn run(command: Command, hardening: &Hardening) -> Result<(), Failure> {
                 identity,
                 check,
             } => shares::verify(&files, &identity, check.as_deref()),
+        },
+        Command::Card { action } => match action {
+            CardCommand::List { output_format } => card::list(output_format),
+            CardCommand::Status {
+                serial,
+                output_format,
+            } => card::status(&serial, output_format),
+            CardCommand::Provision(args) => card::provision(*args),
+            CardCommand::Prove { serial, cert, pins } => card::prove(&serial, &cert, &pins),
         },
         Command::Transcript { action } => match action {
             TranscriptCommand::Verify {

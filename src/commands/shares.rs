@@ -239,14 +239,24 @@ fn shares_from_stdin(needed: usize) -> Result<Vec<Share>, Failure> {
     Ok(shares)
 }
 
-pub fn restore(backup: &Path, paths: &[PathBuf], identity: &[PathBuf]) -> Result<(), Failure> {
+/// Opens a backup with shares from files, or typed on standard input.
+pub fn unlock_backup(
+    backup: &Path,
+    paths: &[PathBuf],
+    identity: &[PathBuf],
+) -> Result<restore::Restored, Failure> {
     let info = restore::read_set_info(backup)?;
     let shares = if paths.is_empty() {
         shares_from_stdin(usize::from(info.threshold))?
     } else {
         load_shares(paths, identity)?
     };
-    let restored = restore::unlock(backup, &shares)?;
+    Ok(restore::unlock(backup, &shares)?)
+}
+
+pub fn restore(backup: &Path, paths: &[PathBuf], identity: &[PathBuf]) -> Result<(), Failure> {
+    let info = restore::read_set_info(backup)?;
+    let restored = unlock_backup(backup, paths, identity)?;
     println!(
         "Backup {} opens: primary {} (shares {:?} of set {})",
         backup.display(),

@@ -1,0 +1,155 @@
+//! `keyceremony card list|status|provision`.
+
+use std::path::Path;
+
+use zeroize::Zeroizing;
+
+use super::deliver::deliver;
+use super::shares::unlock_backup;
+use super::{Exit, Failure};
+use crate::cli::{OutputFormat, ProvisionArgs};
+use crate::tokens::{self, CardInfo, CardPins, ProvisionSpec, TokenError, Touch};
+
+impl From<TokenError> for Failure {
+    fn from(e: TokenError) -> Failure {
+        let code = match e {
+            TokenError::Pcsc(_) | TokenError::NotFound(_) => Exit::Media,
+            _ => Exit::Cards,
+        };
+        Failure::new(code, e.to_string())
+    }
+}
+
+fn print_card(c: &CardInfo) {
+    let slot = |f: &Option<String>| f.clone().unwrap_or_else(|| "[empty]".into());
+    println!(
+        "{} {} (OpenPGP {}), serial {} in {}",
+        c.manufacturer, c.ident, c.version, c.serial, c.reader
+    );
+    if let Some(fw) = &c.firmware {
+        println!("  firmware        {fw}");
+    }
+    println!("  signing         {}", slot(&c.signing));
+    println!("  decryption      {}", slot(&c.decryption));
+    println!("  authentication  {}", slot(&c.authentication));
+    println!(
+        "  PIN tries left  user {}, reset code {}, admin {}",
+        c.user_pin_tries, c.reset_code_tries, c.admin_pin_tries
+    );
+}
+
+pub fn list(format: OutputFormat) -> Result<(), Failure> {
+    let cards = tokens::list_cards()?;
+    match format {
+        OutputFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&cards).unwrap_or_default()
+        ),
+        OutputFormat::Human if cards.is_empty() => {
+            println!(
+                "No OpenPGP card in any reader. Insert one; `pcsc_scan` shows what pcscd sees."
+            )
+        }
+        OutputFormat::Human => cards.iter().for_each(print_card),
+    }
+    Ok(())
+}
+
+pub fn status(serial: &str, format: OutputFormat) -> Result<(), Failure> {
+    let card = tokens::card_status(serial)?;
+    match format {
+        OutputFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&card).unwrap_or_default()
+        ),
+        OutputFormat::Human => print_card(&card),
+    }
+    Ok(())
+}
+
+pub fn provision(a: ProvisionArgs) -> Result<(), Failure> {
+    let touch: Touch =
+        serde_json::from_value(serde_json::Value::String(a.touch.clone())).map_err(|_| {
+            Failure::new(
+                Exit::Usage,
+                format!("--touch {}: use off, on, cached or fixed", a.touch),
+            )
+        })?;
+    // Choose the card before asking for shares: a missing card costs nothing.
+    let cards = tokens::list_cards()?;
+    let card = match &a.serial {
+        Some(s) => tokens::card_status(s)?,
+        None => match cards.as_slice() {
+            [one] => one.clone(),
+            [] => return Err(TokenError::NotFound("(any)".into()).into()),
+            _ => {
+                return Err(Failure::new(Exit::Usage, "more than one card is present")
+                    .hint("name one with --serial; `keyceremony card list` shows them"))
+            }
+        },
+    };
+    let pins = match (&a.pins, &a.new_pins_to) {
+        (Some(p), _) => read_pins(p)?,
+        (None, Some(_)) => {
+            CardPins::generate().map_err(|e| Failure::new(Exit::Internal, e.to_string()))?
+        }
+        (None, None) => {
+            return Err(Failure::new(
+                Exit::Usage,
+                "give --pins FILE (the ceremony's PINs) or --new-pins-to DEST",
+            ))
+        }
+    };
+    let restored = unlock_backup(&a.backup, &a.shares, &a.identity)?;
+    if let Some(to) = &a.new_pins_to {
+        let where_ =
+            deliver(to, pins.to_text().as_bytes()).map_err(|e| Failure::new(Exit::Media, e))?;
+        eprintln!("New card PINs went to {where_}.");
+    }
+    let spec = ProvisionSpec {
+        reset: a.reset.into_iter().collect(),
+        cardholder: a.cardholder,
+        url: a.url,
+        touch,
+    };
+    let mut progress = |s: &str| eprintln!("card {}: {s}", card.serial);
+    let report = tokens::provision(&card.ident, &restored.cert, &pins, &spec, &mut progress)?;
+    println!(
+        "Card {} holds the subkeys of {} and {}",
+        report.serial, restored.fingerprint, report.proof
+    );
+    Ok(())
+}
+
+fn read_pins(path: &Path) -> Result<CardPins, Failure> {
+    let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
+        Failure::new(
+            Exit::Media,
+            format!("cannot read the PIN file {}: {e}", path.display()),
+        )
+    })?);
+    CardPins::from_text(&text).ok_or_else(|| {
+        Failure::new(
+            Exit::Usage,
+            format!(
+                "{} is not a PIN file (user-pin: / admin-pin: lines)",
+                path.display()
+            ),
+        )
+    })
+}
+
+pub fn prove(serial: &str, cert: &Path, pins: &Path) -> Result<(), Failure> {
+    let card = tokens::card_status(serial)?;
+    let bytes = std::fs::read(cert).map_err(|e| {
+        Failure::new(
+            Exit::Media,
+            format!("cannot read the cert {}: {e}", cert.display()),
+        )
+    })?;
+    let cert = crate::openpgp::read_cert(&bytes)?;
+    let pins = read_pins(pins)?;
+    let proof = tokens::prove(&card.ident, &cert, &pins.user)?;
+    println!("Card {}: {proof}", card.serial);
+    Ok(())
+}

@@ -1,0 +1,503 @@
+//! The OpenPGP card backend: openpgp-card 0.7 over card-backend-pcsc (pcscd).
+
+use std::time::SystemTime;
+
+use card_backend_pcsc::PcscBackend;
+use openpgp_card::ocard::data::TouchPolicy;
+use openpgp_card::ocard::KeyType;
+use openpgp_card::state::{Open, Transaction};
+use openpgp_card::{Card, Error as CardError};
+use secrecy::{ExposeSecret, SecretString};
+use sequoia_openpgp as pgp;
+use serde::Serialize;
+
+use pgp::packet::signature::SignatureBuilder;
+use pgp::policy::StandardPolicy;
+use pgp::types::SignatureType;
+use pgp::Cert;
+
+use super::signer::CardSigner;
+use super::upload::Uploadable;
+use super::{
+    CardInfo, CardPins, ProvisionSpec, TokenError, Touch, DEFAULT_ADMIN_PIN, DEFAULT_USER_PIN,
+};
+use crate::openpgp::{verify_detached, SignWith};
+
+fn pcsc_err(e: impl std::fmt::Display) -> TokenError {
+    TokenError::Pcsc(e.to_string())
+}
+
+/// Every reader with an OpenPGP card in it, with what the card says of itself.
+pub fn list_cards() -> Result<Vec<CardInfo>, TokenError> {
+    let ctx = pcsc::Context::establish(pcsc::Scope::User).map_err(pcsc_err)?;
+    let readers = match ctx.list_readers_owned() {
+        Ok(r) => r,
+        Err(pcsc::Error::NoReadersAvailable) => return Ok(Vec::new()),
+        Err(e) => return Err(pcsc_err(e)),
+    };
+    let mut out = Vec::new();
+    for reader in readers {
+        let Ok(raw) = ctx.connect(&reader, pcsc::ShareMode::Shared, pcsc::Protocols::ANY) else {
+            continue; // an empty reader, or a card someone holds exclusively
+        };
+        let name = reader.to_string_lossy().into_owned();
+        let Ok(backend) = PcscBackend::from_pcsc_card(&reader, pcsc::ShareMode::Shared, raw) else {
+            continue;
+        };
+        // A card without the OpenPGP application fails SELECT: not ours to list.
+        let Ok(mut card) = Card::<Open>::new(backend) else {
+            continue;
+        };
+        let info = card
+            .transaction()
+            .and_then(|mut tx| describe(&mut tx, &name));
+        if let Ok(info) = info {
+            out.push(info);
+        }
+    }
+    Ok(out)
+}
+
+fn describe(tx: &mut Card<Transaction<'_>>, reader: &str) -> Result<CardInfo, CardError> {
+    let aid = tx.application_identifier()?;
+    let fprs = tx.fingerprints()?;
+    let pw = tx.pw_status_bytes()?;
+    let firmware = tx
+        .firmware_version()
+        .ok()
+        .filter(|v| !v.is_empty())
+        .map(|v| v.iter().map(u8::to_string).collect::<Vec<_>>().join("."));
+    let hex =
+        |f: Option<&openpgp_card::ocard::data::Fingerprint>| f.map(|f| f.to_hex().to_uppercase());
+    Ok(CardInfo {
+        reader: reader.to_owned(),
+        ident: aid.ident(),
+        manufacturer: aid.manufacturer_name().to_owned(),
+        serial: format!("{:08X}", aid.serial()),
+        version: format!("{}.{}", aid.version() >> 8, aid.version() & 0xff),
+        firmware,
+        signing: hex(fprs.signature()),
+        decryption: hex(fprs.decryption()),
+        authentication: hex(fprs.authentication()),
+        user_pin_tries: pw.err_count_pw1(),
+        reset_code_tries: pw.err_count_rc(),
+        admin_pin_tries: pw.err_count_pw3(),
+    })
+}
+
+/// Finds the card whose serial (8 hex digits, any case) or ident matches.
+pub fn card_status(serial: &str) -> Result<CardInfo, TokenError> {
+    let want = serial.to_ascii_uppercase();
+    list_cards()?
+        .into_iter()
+        .find(|c| c.serial == want || c.ident == want)
+        .ok_or(TokenError::NotFound(serial.to_owned()))
+}
+
+fn open(ident: &str) -> Result<Card<Open>, TokenError> {
+    let backends = PcscBackend::card_backends(None).map_err(pcsc_err)?;
+    Card::<Open>::open_by_ident(backends, ident).map_err(|_| TokenError::NotFound(ident.to_owned()))
+}
+
+/// What a provisioned card holds and how it proved itself; public facts only.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProvisionReport {
+    pub ident: String,
+    pub serial: String,
+    pub reset: bool,
+    pub signing: String,
+    pub decryption: Option<String>,
+    pub authentication: Option<String>,
+    pub touch: Vec<String>,
+    pub proof: String,
+}
+
+/// Turns a card-level error during `step` into what the operator should know.
+fn step_err<'a>(serial: &'a str, step: &'static str) -> impl Fn(CardError) -> TokenError + 'a {
+    move |e| match e {
+        CardError::Smartcard(_) => TokenError::Removed {
+            serial: serial.to_owned(),
+            step,
+        },
+        CardError::UnsupportedAlgo(m) | CardError::UnsupportedFeature(m) => {
+            TokenError::Unsupported {
+                serial: serial.to_owned(),
+                message: format!("{step}: {m}"),
+            }
+        }
+        other => TokenError::Step {
+            serial: serial.to_owned(),
+            step,
+            message: other.to_string(),
+        },
+    }
+}
+
+/// Presents a PIN only if more than one try is left; reports the tries left when wrong.
+fn verify_pin(
+    tx: &mut Card<Transaction<'_>>,
+    serial: &str,
+    admin: bool,
+    pin: &SecretString,
+) -> Result<(), TokenError> {
+    let which = if admin { "admin" } else { "user" };
+    let tries = |tx: &mut Card<Transaction<'_>>| {
+        tx.pw_status_bytes()
+            .map(|p| {
+                if admin {
+                    p.err_count_pw3()
+                } else {
+                    p.err_count_pw1()
+                }
+            })
+            .map_err(step_err(serial, "reading the PIN retry counters"))
+    };
+    let left = tries(tx)?;
+    if left <= 1 {
+        return Err(TokenError::LastTry {
+            serial: serial.to_owned(),
+            which,
+            left,
+        });
+    }
+    let result = if admin {
+        tx.verify_admin_pin(pin.clone())
+    } else {
+        tx.verify_user_signing_pin(pin.clone())
+    };
+    match result {
+        Ok(()) => Ok(()),
+        Err(CardError::CardStatus(_)) => Err(TokenError::WrongPin {
+            serial: serial.to_owned(),
+            which,
+            left: tries(tx).unwrap_or(left - 1),
+        }),
+        Err(e) => Err(step_err(serial, "verifying a PIN")(e)),
+    }
+}
+
+fn check_pin_length(
+    serial: &str,
+    which: &'static str,
+    pin: &SecretString,
+    min: usize,
+    max: u8,
+) -> Result<(), TokenError> {
+    let len = pin.expose_secret().len();
+    if len < min || len > usize::from(max) {
+        return Err(TokenError::Unsupported {
+            serial: serial.to_owned(),
+            message: format!(
+                "the new {which} PIN has {len} characters; this card takes {min} to {max}"
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// The subkeys of `key` that go onto cards, by slot.
+fn slot_keys(key: &Cert, now: SystemTime) -> Vec<(KeyType, Uploadable, pgp::Fingerprint)> {
+    let policy = StandardPolicy::new();
+    let mut out = Vec::new();
+    let Ok(vc) = key.with_policy(&policy, now) else {
+        return out;
+    };
+    for ka in vc.keys().subkeys().unencrypted_secret() {
+        let flags = ka.key_flags().unwrap_or_else(pgp::types::KeyFlags::empty);
+        let slot = if flags.for_signing() {
+            KeyType::Signing
+        } else if flags.for_transport_encryption() || flags.for_storage_encryption() {
+            KeyType::Decryption
+        } else if flags.for_authentication() {
+            KeyType::Authentication
+        } else {
+            continue;
+        };
+        if out.iter().any(|(s, _, _)| *s == slot) {
+            continue;
+        }
+        let secret = ka.key().clone().role_into_unspecified();
+        out.push((slot, Uploadable::new(secret), ka.key().fingerprint()));
+    }
+    out
+}
+
+fn touch_policy(t: Touch) -> Option<TouchPolicy> {
+    match t {
+        Touch::Off => None,
+        Touch::On => Some(TouchPolicy::On),
+        Touch::Cached => Some(TouchPolicy::Cached),
+        Touch::Fixed => Some(TouchPolicy::Fixed),
+    }
+}
+
+/// Provisions the card `ident` with the subkeys of `key` (secrets decrypted),
+/// in the order the OpenPGP card needs: reset, PINs, keys, cardholder data,
+/// touch, read-back, proof. `progress` hears each step as it starts.
+pub fn provision(
+    ident: &str,
+    key: &Cert,
+    pins: &CardPins,
+    spec: &ProvisionSpec,
+    progress: &mut dyn FnMut(&str),
+) -> Result<ProvisionReport, TokenError> {
+    let now = SystemTime::now();
+    let mut card = open(ident)?;
+    let mut tx = card
+        .transaction()
+        .map_err(|_| TokenError::NotFound(ident.to_owned()))?;
+    let info = describe(&mut tx, "").map_err(|_| TokenError::NotFound(ident.to_owned()))?;
+    let serial = info.serial.clone();
+    let confirmed = spec.reset.iter().any(|s| s.eq_ignore_ascii_case(&serial));
+
+    if !info.is_empty() && !confirmed {
+        let slots = [
+            ("signing", &info.signing),
+            ("decryption", &info.decryption),
+            ("authentication", &info.authentication),
+        ]
+        .iter()
+        .filter(|(_, f)| f.is_some())
+        .map(|(n, _)| *n)
+        .collect::<Vec<_>>()
+        .join(", ");
+        return Err(TokenError::NotEmpty { serial, slots });
+    }
+    if confirmed {
+        progress("factory reset");
+        tx.factory_reset()
+            .map_err(step_err(&serial, "the factory reset"))?;
+    }
+
+    progress("setting the PINs");
+    let pw = tx
+        .pw_status_bytes()
+        .map_err(step_err(&serial, "reading the PIN status"))?;
+    check_pin_length(&serial, "user", &pins.user, 6, pw.pw1_max_len())?;
+    check_pin_length(&serial, "admin", &pins.admin, 8, pw.pw3_max_len())?;
+    let default_admin = SecretString::from(DEFAULT_ADMIN_PIN);
+    verify_pin(&mut tx, &serial, true, &default_admin).map_err(|e| match e {
+        TokenError::WrongPin { serial, left, .. } => TokenError::Step {
+            serial,
+            step: "setting the PINs",
+            message: format!(
+                "the admin PIN is not the factory default ({left} tries left): confirm a factory reset for this card in the plan's cards.reset"
+            ),
+        },
+        other => other,
+    })?;
+    tx.change_user_pin(SecretString::from(DEFAULT_USER_PIN), pins.user.clone())
+        .map_err(step_err(&serial, "changing the user PIN"))?;
+    tx.change_admin_pin(default_admin, pins.admin.clone())
+        .map_err(step_err(&serial, "changing the admin PIN"))?;
+
+    let slots = slot_keys(key, now);
+    let mut touched = Vec::new();
+    {
+        verify_pin(&mut tx, &serial, true, &pins.admin)?;
+        let mut admin = tx
+            .as_admin_card(pins.admin.clone())
+            .map_err(step_err(&serial, "opening the card for administration"))?;
+        for (slot, upload, _) in &slots {
+            progress(&format!("importing the {slot:?} key"));
+            admin
+                .import_key(upload, *slot)
+                .map_err(step_err(&serial, "importing a key"))?;
+        }
+        progress("writing cardholder name and URL");
+        if let Some(name) = &spec.cardholder {
+            admin
+                .set_cardholder_name(name)
+                .map_err(step_err(&serial, "writing the cardholder name"))?;
+        }
+        if let Some(url) = &spec.url {
+            admin
+                .set_url(url)
+                .map_err(step_err(&serial, "writing the URL"))?;
+        }
+    }
+    // Touch goes after import: re-importing a key resets it. Attestation is never touched.
+    if let Some(policy) = touch_policy(spec.touch) {
+        progress("setting the touch policy");
+        for (slot, _, _) in &slots {
+            let supported = tx
+                .user_interaction_flag(*slot)
+                .map_err(step_err(&serial, "reading the touch policy"))?
+                .is_some();
+            if !supported {
+                continue;
+            }
+            verify_pin(&mut tx, &serial, true, &pins.admin)?;
+            let mut admin = tx
+                .as_admin_card(pins.admin.clone())
+                .map_err(step_err(&serial, "opening the card for administration"))?;
+            admin
+                .set_touch_policy(*slot, policy)
+                .map_err(step_err(&serial, "setting the touch policy"))?;
+            touched.push(format!("{slot:?}"));
+        }
+    }
+
+    progress("reading the keys back");
+    let fprs = tx
+        .fingerprints()
+        .map_err(step_err(&serial, "reading fingerprints back"))?;
+    for (slot, _, fpr) in &slots {
+        let on_card = match slot {
+            KeyType::Signing => fprs.signature(),
+            KeyType::Decryption => fprs.decryption(),
+            _ => fprs.authentication(),
+        };
+        if on_card.map(|f| f.as_bytes()) != Some(fpr.as_bytes()) {
+            return Err(TokenError::Mismatch {
+                serial,
+                what: "the fingerprint",
+                detail: format!(
+                    "{slot:?} slot holds {:?}, expected {fpr}",
+                    on_card.map(|f| f.to_hex())
+                ),
+            });
+        }
+        check_public(&mut tx, &serial, *slot, key, fpr)?;
+    }
+    let slot_fpr = |t: KeyType| {
+        slots
+            .iter()
+            .find(|(s, _, _)| *s == t)
+            .map(|(_, _, f)| f.to_hex())
+    };
+    drop(tx);
+
+    progress("signing a challenge with the card");
+    let proof = prove(ident, key, &pins.user)?;
+    Ok(ProvisionReport {
+        ident: ident.to_owned(),
+        serial,
+        reset: confirmed,
+        signing: slot_fpr(KeyType::Signing).unwrap_or_default(),
+        decryption: slot_fpr(KeyType::Decryption),
+        authentication: slot_fpr(KeyType::Authentication),
+        touch: touched,
+        proof,
+    })
+}
+
+/// The card computes the public key from the imported private key: comparing
+/// it with the cert catches a key that went in wrong (say, a byte order slip).
+fn check_public(
+    tx: &mut Card<Transaction<'_>>,
+    serial: &str,
+    slot: KeyType,
+    key: &Cert,
+    fpr: &pgp::Fingerprint,
+) -> Result<(), TokenError> {
+    use openpgp_card::ocard::crypto::PublicKeyMaterial;
+    use pgp::crypto::mpi;
+    let Ok(material) = tx.public_key_material(slot) else {
+        return Ok(()); // not every card answers this for imported keys
+    };
+    let Some(ka) = key.keys().find(|k| &k.key().fingerprint() == fpr) else {
+        return Ok(());
+    };
+    let expected: Vec<u8> = match ka.key().mpis() {
+        mpi::PublicKey::EdDSA { q, .. } | mpi::PublicKey::ECDH { q, .. } => q
+            .value()
+            .strip_prefix(&[0x40])
+            .unwrap_or(q.value())
+            .to_vec(),
+        mpi::PublicKey::RSA { n, .. } => n.value().to_vec(),
+        _ => return Ok(()),
+    };
+    let found = match &material {
+        PublicKeyMaterial::E(e) => e.data().strip_prefix(&[0x40]).unwrap_or(e.data()).to_vec(),
+        PublicKeyMaterial::R(r) => r.n().to_vec(),
+    };
+    if found != expected {
+        return Err(TokenError::Mismatch {
+            serial: serial.to_owned(),
+            what: "the public key the card derives",
+            detail: format!("{slot:?} slot does not match {fpr}"),
+        });
+    }
+    Ok(())
+}
+
+/// Signs a fresh random challenge on the card with the user PIN and verifies
+/// the signature against `key`'s public signing subkey. Returns a summary.
+pub fn prove(ident: &str, key: &Cert, user_pin: &SecretString) -> Result<String, TokenError> {
+    let mut card = open(ident)?;
+    let mut tx = card
+        .transaction()
+        .map_err(|_| TokenError::NotFound(ident.to_owned()))?;
+    let serial = describe(&mut tx, "")
+        .map(|i| i.serial)
+        .map_err(|_| TokenError::NotFound(ident.to_owned()))?;
+    let on_card = tx
+        .fingerprints()
+        .map_err(step_err(&serial, "reading fingerprints"))?
+        .signature()
+        .map(|f| f.to_hex().to_uppercase())
+        .ok_or_else(|| TokenError::Step {
+            serial: serial.clone(),
+            step: "the proof signature",
+            message: "the card has no signing key".into(),
+        })?;
+    let public = key
+        .keys()
+        .subkeys()
+        .find(|k| k.key().fingerprint().to_hex() == on_card)
+        .map(|k| k.key().clone().parts_into_public().role_into_unspecified())
+        .ok_or_else(|| TokenError::Mismatch {
+            serial: serial.clone(),
+            what: "the signing key",
+            detail: format!("{on_card} is not a subkey of {}", key.fingerprint()),
+        })?;
+    verify_pin(&mut tx, &serial, false, user_pin)?;
+    let mut challenge = vec![0u8; 32];
+    getrandom::getrandom(&mut challenge).map_err(|e| TokenError::Step {
+        serial: serial.clone(),
+        step: "drawing a challenge",
+        message: e.to_string(),
+    })?;
+    let challenge = [
+        format!("keyceremony card proof {serial} ").into_bytes(),
+        challenge,
+    ]
+    .concat();
+    let sig = {
+        let mut signer = CardSigner {
+            tx: tx.card(),
+            public,
+        };
+        SignatureBuilder::new(SignatureType::Binary)
+            .sign_message(&mut signer, &challenge)
+            .map_err(|e| TokenError::Step {
+                serial: serial.clone(),
+                step: "signing on the card",
+                message: e.to_string(),
+            })?
+    };
+    let mut armored = Vec::new();
+    {
+        use pgp::serialize::Serialize;
+        pgp::packet::Packet::from(sig)
+            .serialize(&mut armored)
+            .map_err(|e| TokenError::Step {
+                serial: serial.clone(),
+                step: "serialising the proof",
+                message: e.to_string(),
+            })?;
+    }
+    let by = verify_detached(
+        &key.clone().strip_secret_key_material(),
+        SignWith::SigningSubkey,
+        &armored,
+        &challenge,
+    )
+    .map_err(|e| TokenError::Mismatch {
+        serial: serial.clone(),
+        what: "the proof signature",
+        detail: e.to_string(),
+    })?;
+    Ok(format!("signature by {by} verified against the cert"))
+}
