@@ -4,6 +4,7 @@
 mod harness;
 
 mod airgap;
+mod cards;
 mod cli;
 mod genesis;
 mod interop_gpg;

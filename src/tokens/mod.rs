@@ -32,7 +32,7 @@ pub enum TokenError {
     #[error("no OpenPGP card {0} is in any reader: insert it, or check the serial with `keyceremony card list`")]
     NotFound(String),
     #[error("card {serial} was removed or stopped answering during {step}: put it back and run `keyceremony card provision` again for this card; the other cards are done")]
-    Removed { serial: String, step: &'static str },
+    Removed { serial: String, step: String },
     #[error("card {serial} already holds keys ({slots}): confirm a factory reset by naming the serial in the plan's cards.reset, or use another card")]
     NotEmpty { serial: String, slots: String },
     #[error("card {serial}: the {which} PIN has {left} tries left; keyceremony will not spend the last one. Reset it first (`gpg --card-edit`, then `admin` and `passwd`; a blocked admin PIN needs a factory reset)")]

@@ -117,7 +117,7 @@ fn step_err<'a>(serial: &'a str, step: &'static str) -> impl Fn(CardError) -> To
     move |e| match e {
         CardError::Smartcard(_) => TokenError::Removed {
             serial: serial.to_owned(),
-            step,
+            step: step.to_owned(),
         },
         CardError::UnsupportedAlgo(m) | CardError::UnsupportedFeature(m) => {
             TokenError::Unsupported {
@@ -142,6 +142,9 @@ fn verify_pin(
 ) -> Result<(), TokenError> {
     let which = if admin { "admin" } else { "user" };
     let tries = |tx: &mut Card<Transaction<'_>>| {
+        // The counters are cached with the application data: read them fresh.
+        tx.invalidate_cache()
+            .map_err(step_err(serial, "reading the PIN retry counters"))?;
         tx.pw_status_bytes()
             .map(|p| {
                 if admin {
@@ -231,10 +234,46 @@ fn touch_policy(t: Touch) -> Option<TouchPolicy> {
     }
 }
 
+/// Runs card work, turning a panic inside openpgp-card into "the card went
+/// away": openpgp-card 0.7 reaches `unreachable!()` (state.rs) when a card
+/// disappears between commands. The panic's own message is kept off the
+/// operator's screen; what they see is the error that says what to do.
+fn guarded<T>(
+    ident: &str,
+    f: impl FnOnce(&mut String) -> Result<T, TokenError>,
+) -> Result<T, TokenError> {
+    let mut step = String::from("talking to the card");
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut step)));
+    std::panic::set_hook(hook);
+    result.unwrap_or_else(|_| {
+        Err(TokenError::Removed {
+            serial: ident.rsplit(':').next().unwrap_or(ident).to_owned(),
+            step,
+        })
+    })
+}
+
 /// Provisions the card `ident` with the subkeys of `key` (secrets decrypted),
 /// in the order the OpenPGP card needs: reset, PINs, keys, cardholder data,
 /// touch, read-back, proof. `progress` hears each step as it starts.
 pub fn provision(
+    ident: &str,
+    key: &Cert,
+    pins: &CardPins,
+    spec: &ProvisionSpec,
+    progress: &mut dyn FnMut(&str),
+) -> Result<ProvisionReport, TokenError> {
+    guarded(ident, |step| {
+        provision_inner(ident, key, pins, spec, &mut |s: &str| {
+            *step = s.to_owned();
+            progress(s)
+        })
+    })
+}
+
+fn provision_inner(
     ident: &str,
     key: &Cert,
     pins: &CardPins,
@@ -369,7 +408,7 @@ pub fn provision(
     drop(tx);
 
     progress("signing a challenge with the card");
-    let proof = prove(ident, key, &pins.user)?;
+    let proof = prove_inner(ident, key, &pins.user)?;
     Ok(ProvisionReport {
         ident: ident.to_owned(),
         serial,
@@ -400,31 +439,43 @@ fn check_public(
         return Ok(());
     };
     let expected: Vec<u8> = match ka.key().mpis() {
-        mpi::PublicKey::EdDSA { q, .. } | mpi::PublicKey::ECDH { q, .. } => q
-            .value()
-            .strip_prefix(&[0x40])
-            .unwrap_or(q.value())
-            .to_vec(),
+        mpi::PublicKey::EdDSA { q, .. } | mpi::PublicKey::ECDH { q, .. } => bare_point(q.value()),
         mpi::PublicKey::RSA { n, .. } => n.value().to_vec(),
         _ => return Ok(()),
     };
     let found = match &material {
-        PublicKeyMaterial::E(e) => e.data().strip_prefix(&[0x40]).unwrap_or(e.data()).to_vec(),
+        PublicKeyMaterial::E(e) => bare_point(e.data()),
         PublicKeyMaterial::R(r) => r.n().to_vec(),
     };
     if found != expected {
         return Err(TokenError::Mismatch {
             serial: serial.to_owned(),
             what: "the public key the card derives",
-            detail: format!("{slot:?} slot does not match {fpr}"),
+            detail: format!(
+                "{slot:?} slot holds public key {} where {fpr} has {}",
+                hex::encode(&found),
+                hex::encode(&expected)
+            ),
         });
     }
     Ok(())
 }
 
+/// A Curve25519 point without OpenPGP's 0x40 prefix (only a 33-byte point has one).
+fn bare_point(p: &[u8]) -> Vec<u8> {
+    match p {
+        [0x40, rest @ ..] if rest.len() == 32 => rest.to_vec(),
+        other => other.to_vec(),
+    }
+}
+
 /// Signs a fresh random challenge on the card with the user PIN and verifies
 /// the signature against `key`'s public signing subkey. Returns a summary.
 pub fn prove(ident: &str, key: &Cert, user_pin: &SecretString) -> Result<String, TokenError> {
+    guarded(ident, |_| prove_inner(ident, key, user_pin))
+}
+
+fn prove_inner(ident: &str, key: &Cert, user_pin: &SecretString) -> Result<String, TokenError> {
     let mut card = open(ident)?;
     let mut tx = card
         .transaction()

@@ -73,11 +73,19 @@ fn main() {
                 options.manufacturer = [0xff, 0x00];
                 options.serial = args.serial;
                 let mut card = apdu::VirtualCard::new(opcard::Card::new(client, options));
-                // vpcd listens once pcscd has loaded it; wait for it.
+                // vpcd listens once pcscd has loaded it; wait for it, but not forever.
+                let mut tries = 0;
                 let connection = loop {
                     match vpicc::connect_socket(format!("127.0.0.1:{}", args.port)) {
                         Ok(c) => break c,
-                        Err(_) => std::thread::sleep(Duration::from_millis(100)),
+                        Err(e) if tries >= 200 => {
+                            eprintln!("virtual-card: no vpcd on port {}: {e}", args.port);
+                            std::process::exit(1);
+                        }
+                        Err(_) => {
+                            tries += 1;
+                            std::thread::sleep(Duration::from_millis(100));
+                        }
                     }
                 };
                 println!(

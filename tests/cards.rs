@@ -1,0 +1,572 @@
+//! OpenPGP cards for real, without hardware: Nitrokey's opcard (an OpenPGP
+//! card implementation) runs as a virtual card on a vpcd reader slot, and
+//! keyceremony, GnuPG and scdaemon talk to it through the real pcscd.
+//!
+//! vpcd offers two slots (ports 35963 and 35964), so three cards are done as
+//! an operator with two readers would: two at once, then one swapped in.
+//! What a physical YubiKey adds (touch, attestation, firmware quirks, EUCLEAK
+//! on old firmware) is in docs/tokens.md with a manual test procedure.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
+
+use crate::harness::*;
+
+const SLOTS: [u16; 2] = [35963, 35964];
+
+/// The vpcd slots are shared by every card test.
+fn slots() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn virtual_card_bin() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let target = root.join("target/virtual-card");
+        let o = Command::new(env!("CARGO"))
+            .args(["build", "--quiet", "--locked", "--manifest-path"])
+            .arg(root.join("tests/virtual-card/Cargo.toml"))
+            .env("CARGO_TARGET_DIR", &target)
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "building the virtual card: {}",
+            stderr(&o)
+        );
+        target.join("debug/virtual-card")
+    })
+}
+
+/// Starts pcscd (with vpcd's readers) unless one answers already.
+fn pcscd() {
+    static UP: OnceLock<()> = OnceLock::new();
+    UP.get_or_init(|| {
+        let answering = || {
+            run(&["card", "list", "--output-format", "json"])
+                .status
+                .success()
+        };
+        if !answering() {
+            let o = tool("pcscd").arg("--auto-exit").output().unwrap();
+            assert!(o.status.success(), "pcscd: {}", stderr(&o));
+        }
+        wait_for("pcscd", answering);
+    });
+}
+
+fn wait_for(what: &str, mut ok: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !ok() {
+        if start.elapsed() > Duration::from_secs(20) {
+            let seen = run(&["card", "list"]);
+            panic!(
+                "timed out waiting for {what}; cards seen:\n{}{}",
+                stdout(&seen),
+                stderr(&seen)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// vpcd needs a moment after a card goes before it takes the next one on
+/// that slot; a card inserted at once is never seen (a harness limit, not
+/// one of real readers).
+fn settle() {
+    std::thread::sleep(Duration::from_millis(1500));
+}
+
+fn card_present(serial: &str) -> bool {
+    run(&["card", "status", serial]).status.success()
+}
+
+/// A virtual card in a vpcd slot; dropping it pulls it out.
+struct VirtualCard {
+    child: Child,
+    serial: String,
+    state: PathBuf,
+    pulled: bool,
+}
+
+impl VirtualCard {
+    fn insert(slot: usize, serial: &str, state: &Path) -> VirtualCard {
+        pcscd();
+        let child = Command::new(virtual_card_bin())
+            .args([
+                "--port",
+                &SLOTS[slot].to_string(),
+                "--serial",
+                serial,
+                "--state",
+            ])
+            .arg(state)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        // Owned at once, so that a failed wait below still pulls the card.
+        let mut card = VirtualCard {
+            child,
+            serial: serial.to_owned(),
+            state: state.to_owned(),
+            pulled: false,
+        };
+        let mut line = String::new();
+        BufReader::new(card.child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert!(
+            line.contains("inserted"),
+            "virtual card {serial} did not reach vpcd: {line:?}"
+        );
+        wait_for(&format!("card {serial} to appear"), || card_present(serial));
+        card
+    }
+
+    /// Pulls the card out; returns where its state lives, to put it back later.
+    fn pull(mut self) -> (String, PathBuf) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let serial = self.serial.clone();
+        wait_for(&format!("card {serial} to go"), || !card_present(&serial));
+        settle();
+        self.pulled = true;
+        (serial.clone(), self.state.clone())
+    }
+}
+
+impl Drop for VirtualCard {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if !self.pulled {
+            settle();
+        }
+    }
+}
+
+fn status_json(serial: &str) -> serde_json::Value {
+    let o = run(&["card", "status", serial, "--output-format", "json"]);
+    assert_exit(&o, 0);
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+fn provision_args<'a>(c: &'a Ceremony, sheets: &'a [PathBuf], extra: &[&'a str]) -> Vec<String> {
+    let mut v: Vec<String> = vec![
+        "card".into(),
+        "provision".into(),
+        "--backup".into(),
+        c.backups[0].display().to_string(),
+    ];
+    v.extend(extra.iter().map(|s| s.to_string()));
+    v.extend(sheets.iter().map(|p| p.display().to_string()));
+    v
+}
+
+fn run_owned(args: &[String]) -> std::process::Output {
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    run(&refs)
+}
+
+#[test]
+fn three_cards_each_proven_and_gpg_signs_with_any_of_them() {
+    let _slots = slots();
+    let dir = tempdir();
+    let states = dir.path();
+    let a = VirtualCard::insert(0, "0000A001", &states.join("a"));
+    let b = VirtualCard::insert(1, "0000A002", &states.join("b"));
+
+    let plan = write_plan(
+        dir.path(),
+        &[
+            ("count = 0", "count = 3"),
+            ("# pins_deliver_to", "pins_deliver_to"),
+            ("encryption = false", "encryption = true"),
+            ("authentication = false", "authentication = true"),
+            ("# cardholder", "cardholder"),
+            ("# url", "url"),
+            ("touch = \"off\"", "touch = \"on\""),
+        ],
+    );
+    let o = run(&[
+        "genesis",
+        "--plan",
+        plan.to_str().unwrap(),
+        "--output-format",
+        "json",
+    ]);
+    // Two readers, three cards: the third is not there yet, which is exit 8.
+    assert_exit(&o, 8);
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let cards = report["cards"].as_array().unwrap();
+    assert_eq!(cards.len(), 3);
+    for (i, serial) in [(0, "0000A001"), (1, "0000A002")] {
+        let p = &cards[i]["provisioned"];
+        assert_eq!(p["serial"], serial, "{report:#}");
+        assert!(p["proof"]
+            .as_str()
+            .unwrap()
+            .contains("verified against the cert"));
+        assert_eq!(
+            p["touch"].as_array().unwrap().len(),
+            3,
+            "touch set on every slot"
+        );
+    }
+    assert!(cards[2]["error"]
+        .as_str()
+        .unwrap()
+        .contains("no card for card 3 of 3"));
+    let fpr = report["fingerprint"].as_str().unwrap().to_owned();
+    let export = bundle(&dir.path().join("export"));
+    let backup = bundle(&dir.path().join("backup-1"));
+    let shares = bundle(&dir.path().join("shares"));
+    let pins = dir.path().join("card-pins.txt");
+    let t = std::fs::read_to_string(export.join("transcript.jsonl")).unwrap();
+    assert_eq!(t.matches("\"card.provisioned\"").count(), 2);
+    assert_eq!(t.matches("\"card.failed\"").count(), 1);
+    assert!(
+        !t.contains(&std::fs::read_to_string(&pins).unwrap()[10..18]),
+        "a PIN in the transcript"
+    );
+
+    // Every slot of a provisioned card holds the cert's subkeys.
+    let st = status_json("0000A001");
+    let subkeys: Vec<&str> = report["keys"].as_array().unwrap()[1..]
+        .iter()
+        .map(|k| k["fingerprint"].as_str().unwrap())
+        .collect();
+    for slot in ["signing", "decryption", "authentication"] {
+        assert!(
+            subkeys.contains(&st[slot].as_str().unwrap()),
+            "{slot}: {st:#}"
+        );
+    }
+
+    // The operator swaps card A out and card C in, and resumes with card C.
+    let (a_serial, a_state) = a.pull();
+    let c = VirtualCard::insert(0, "0000A003", &states.join("c"));
+    let sheet = |i: u8| {
+        shares
+            .join(format!("share-{i}-of-5.txt"))
+            .display()
+            .to_string()
+    };
+    let (s1, s3, s5) = (sheet(1), sheet(3), sheet(5));
+    let o = run(&[
+        "card",
+        "provision",
+        "--backup",
+        backup.to_str().unwrap(),
+        "--pins",
+        pins.to_str().unwrap(),
+        "--serial",
+        "0000A003",
+        "--touch",
+        "on",
+        "--cardholder",
+        "Release Signing",
+        &s1,
+        &s3,
+        &s5,
+    ]);
+    assert_exit(&o, 0);
+    assert!(
+        stdout(&o).contains(&fpr) && stdout(&o).contains("verified against the cert"),
+        "{}",
+        stdout(&o)
+    );
+
+    // Each card proves itself again, and GnuPG signs with each, alone in the reader.
+    let cert = export.join("cert.asc");
+    let gpg = Gpg::new();
+    std::fs::write(
+        gpg.home.path().join("scdaemon.conf"),
+        "disable-ccid\npcsc-shared\n",
+    )
+    .unwrap();
+    gpg.ok(&["--import", cert.to_str().unwrap()]);
+    let user_pin = std::fs::read_to_string(&pins)
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("user-pin: ").map(str::to_owned))
+        .unwrap();
+    let (b_serial, b_state) = b.pull();
+    let mut present = Some(c);
+    for (serial, state) in [
+        (None, None),
+        (Some(b_serial), Some(b_state)),
+        (Some(a_serial), Some(a_state)),
+    ] {
+        if let (Some(serial), Some(state)) = (serial, state) {
+            drop(present.take().map(VirtualCard::pull));
+            present = Some(VirtualCard::insert(0, &serial, &state));
+        }
+        let card = present.as_ref().unwrap();
+        let o = run(&[
+            "card",
+            "prove",
+            "--serial",
+            &card.serial,
+            "--cert",
+            cert.to_str().unwrap(),
+            "--pins",
+            pins.to_str().unwrap(),
+        ]);
+        assert_exit(&o, 0);
+        let _ = Command::new("gpgconf")
+            .arg("--homedir")
+            .arg(gpg.home.path())
+            .args(["--kill", "scdaemon"])
+            .output();
+        let status = gpg.run(&["--card-status"]);
+        assert_exit(&status, 0);
+        let text = stdout(&status);
+        assert!(
+            text.contains(&format!("Serial number ....: {}", card.serial)),
+            "{text}"
+        );
+        assert!(
+            text.contains("Name of cardholder: Release Signing"),
+            "{text}"
+        );
+        let msg = dir.path().join(format!("msg-{}", card.serial));
+        std::fs::write(&msg, b"signed on a card\n").unwrap();
+        gpg.ok(&[
+            "--passphrase",
+            &user_pin,
+            "--armor",
+            "--detach-sign",
+            msg.to_str().unwrap(),
+        ]);
+        // scdaemon keeps the reader open; let go of it before the card is swapped.
+        let _ = Command::new("gpgconf")
+            .arg("--homedir")
+            .arg(gpg.home.path())
+            .args(["--kill", "scdaemon"])
+            .output();
+        let sig = format!("{}.asc", msg.display());
+        let verifier = Gpg::new();
+        verifier.ok(&["--import", cert.to_str().unwrap()]);
+        let v = verifier.run(&["--verify", &sig, msg.to_str().unwrap()]);
+        assert!(stderr(&v).contains("Good signature"), "{}", stderr(&v));
+        let s = tool("sq")
+            .args([
+                "verify",
+                "--signer-cert",
+                cert.to_str().unwrap(),
+                "--detached",
+                &sig,
+                msg.to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
+        assert_exit(&s, 0);
+    }
+}
+
+/// Provisions a fresh card with the shared ed25519 ceremony's key and new PINs.
+fn provisioned_card(dir: &Path, serial: &str) -> (VirtualCard, PathBuf) {
+    let c = ed25519();
+    let card = VirtualCard::insert(0, serial, &dir.join(serial));
+    let pins = dir.join(format!("{serial}.pins"));
+    let sheets = [c.sheet(2), c.sheet(4), c.sheet(5)];
+    let pins_s = pins.display().to_string();
+    let o = run_owned(&provision_args(
+        c,
+        &sheets,
+        &["--serial", serial, "--new-pins-to", &pins_s],
+    ));
+    assert_exit(&o, 0);
+    (card, pins)
+}
+
+#[test]
+fn a_wrong_pin_reports_tries_left_and_the_last_try_is_never_spent() {
+    let _slots = slots();
+    let dir = tempdir();
+    let (card, pins) = provisioned_card(dir.path(), "0000B001");
+    let c = ed25519();
+    let good = std::fs::read_to_string(&pins).unwrap();
+    let wrong = dir.path().join("wrong.pins");
+    std::fs::write(&wrong, "user-pin: 99999999\nadmin-pin: 99999999\n").unwrap();
+    let prove = |p: &Path| {
+        run(&[
+            "card",
+            "prove",
+            "--serial",
+            &card.serial,
+            "--cert",
+            c.cert().to_str().unwrap(),
+            "--pins",
+            p.to_str().unwrap(),
+        ])
+    };
+
+    let o = prove(&wrong);
+    assert_exit(&o, 8);
+    assert!(
+        stderr(&o).contains("wrong user PIN; 2 tries left"),
+        "{}",
+        stderr(&o)
+    );
+    let o = prove(&wrong);
+    assert!(
+        stderr(&o).contains("wrong user PIN; 1 tries left"),
+        "{}",
+        stderr(&o)
+    );
+    // Now one try is left: not even the right PIN is tried.
+    let o = prove(&pins);
+    assert_exit(&o, 8);
+    assert!(
+        stderr(&o).contains("will not spend the last one"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        !stderr(&o).contains(&good[10..18]),
+        "a PIN in an error message"
+    );
+    assert_eq!(status_json(&card.serial)["user_pin_tries"], 1);
+}
+
+#[test]
+fn a_card_with_keys_is_left_alone_unless_its_reset_is_confirmed() {
+    let _slots = slots();
+    let dir = tempdir();
+    let (card, _pins) = provisioned_card(dir.path(), "0000C001");
+    let before = status_json(&card.serial);
+    let c = ed25519();
+    let sheets = [c.sheet(1), c.sheet(2), c.sheet(3)];
+    let newpins = dir.path().join("again.pins").display().to_string();
+    let o = run_owned(&provision_args(
+        c,
+        &sheets,
+        &["--serial", "0000C001", "--new-pins-to", &newpins],
+    ));
+    assert_exit(&o, 8);
+    assert!(
+        stderr(&o).contains("card 0000C001 already holds keys (signing"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(status_json(&card.serial)["signing"], before["signing"]);
+
+    let newpins2 = dir.path().join("again2.pins").display().to_string();
+    let o = run_owned(&provision_args(
+        c,
+        &sheets,
+        &[
+            "--serial",
+            "0000C001",
+            "--new-pins-to",
+            &newpins2,
+            "--reset",
+            "0000C001",
+        ],
+    ));
+    assert_exit(&o, 0);
+    assert!(stdout(&o).contains("verified against the cert"));
+}
+
+#[test]
+fn a_card_pulled_out_mid_provisioning_ends_that_step_and_resumes() {
+    let _slots = slots();
+    let dir = tempdir();
+    let c = ed25519();
+    let card = VirtualCard::insert(0, "0000D001", &dir.path().join("d"));
+    let sheets = [c.sheet(1), c.sheet(4), c.sheet(5)];
+    let pins = dir.path().join("d.pins").display().to_string();
+    let mut child = bin()
+        .args(provision_args(
+            c,
+            &sheets,
+            &["--serial", "0000D001", "--new-pins-to", &pins],
+        ))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    let mut card = Some(card);
+    let mut line = String::new();
+    while err.read_line(&mut line).unwrap() > 0 {
+        seen.push_str(&line);
+        if line.contains("setting the PINs") {
+            // Pull the card as the keys are about to go on.
+            card = card.take().map(|c| {
+                let mut c = c;
+                let _ = c.child.kill();
+                let _ = c.child.wait();
+                c
+            });
+        }
+        line.clear();
+    }
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(8), "{seen}");
+    assert!(
+        seen.contains("card 0000D001 was removed or stopped answering during"),
+        "{seen}"
+    );
+    assert!(
+        seen.contains("run `keyceremony card provision` again"),
+        "{seen}"
+    );
+    let state = card.as_ref().unwrap().state.clone();
+    drop(card);
+    wait_for("the pulled card to go", || !card_present("0000D001"));
+    settle();
+
+    // Put it back and resume: its PINs may have changed, so the reset is confirmed.
+    let _back = VirtualCard::insert(0, "0000D001", &state);
+    let pins2 = dir.path().join("d2.pins").display().to_string();
+    let o = run_owned(&provision_args(
+        c,
+        &sheets,
+        &[
+            "--serial",
+            "0000D001",
+            "--new-pins-to",
+            &pins2,
+            "--reset",
+            "0000D001",
+        ],
+    ));
+    assert_exit(&o, 0);
+    assert!(
+        stdout(&o).contains("verified against the cert"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn an_empty_reader_gets_a_clear_message_and_costs_nothing() {
+    let _slots = slots();
+    pcscd();
+    let o = run(&["card", "status", "0000BEEF"]);
+    assert_exit(&o, 4);
+    assert!(
+        stderr(&o).contains("no OpenPGP card 0000BEEF is in any reader: insert it"),
+        "{}",
+        stderr(&o)
+    );
+    let c = ed25519();
+    let sheets = [c.sheet(1), c.sheet(2), c.sheet(3)];
+    let o = run_owned(&provision_args(
+        c,
+        &sheets,
+        &["--new-pins-to", "/nonexistent/never"],
+    ));
+    assert_exit(&o, 4);
+    assert!(stderr(&o).contains("is in any reader"), "{}", stderr(&o));
+}
