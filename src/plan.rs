@@ -42,7 +42,7 @@ pub struct Plan {
 }
 
 /// OpenPGP cards that receive the subkeys during genesis.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CardSpec {
     /// How many cards (0: none).
@@ -60,6 +60,27 @@ pub struct CardSpec {
     /// Where the generated PINs (the same on every card) are handed over: a path or fd:N.
     #[serde(default)]
     pub pins_deliver_to: Option<String>,
+    /// How long to wait for each card that is not in a reader yet.
+    #[serde(default = "default_card_wait")]
+    pub wait_seconds: u64,
+}
+
+fn default_card_wait() -> u64 {
+    120
+}
+
+impl Default for CardSpec {
+    fn default() -> Self {
+        CardSpec {
+            count: 0,
+            reset: Vec::new(),
+            cardholder: None,
+            url: None,
+            touch: crate::tokens::Touch::default(),
+            pins_deliver_to: None,
+            wait_seconds: default_card_wait(),
+        }
+    }
 }
 
 /// Overrides of the air-gap pre-flight; every one is written into the transcript.

@@ -403,12 +403,17 @@ fn provision_cards(
         url: plan.cards.url.clone(),
         touch: plan.cards.touch,
     };
-    let present = cards.list()?;
+    let mut done: Vec<String> = Vec::new();
     let mut outcomes = Vec::new();
     for number in 1..=want {
-        let outcome = match present.get(number - 1) {
+        let next = next_card(cards, &done, number, want, plan.cards.wait_seconds, ui)?;
+        if let Some(card) = &next {
+            done.push(card.ident.clone());
+        }
+        let outcome = match next {
             None => Err(format!(
-                "no card for card {number} of {want}: insert one and run `keyceremony card provision`"
+                "no card for card {number} of {want} within {} s: insert one and run `keyceremony card provision`",
+                plan.cards.wait_seconds
             )),
             Some(card) => {
                 ui.event(&Event::Note(format!(
@@ -450,6 +455,35 @@ fn provision_cards(
         }
     }
     Ok(outcomes)
+}
+
+/// The first card in a reader that this ceremony has not handled yet; waits
+/// up to `wait` seconds for one to be inserted (cards may be swapped).
+fn next_card(
+    cards: &mut dyn Cards,
+    done: &[String],
+    number: usize,
+    want: usize,
+    wait: u64,
+    ui: &mut dyn CeremonyUi,
+) -> Result<Option<crate::tokens::CardInfo>, CeremonyError> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(wait);
+    let mut asked = false;
+    loop {
+        if let Some(card) = cards.list()?.into_iter().find(|c| !done.contains(&c.ident)) {
+            return Ok(Some(card));
+        }
+        if std::time::Instant::now() >= deadline {
+            return Ok(None);
+        }
+        if !asked {
+            ui.event(&Event::Note(format!(
+                "insert card {number} of {want} (waiting up to {wait} s; you may take out a card that is done)"
+            )));
+            asked = true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
 }
 
 /// The bytes that go onto backup media, made once and written to every medium alike.
