@@ -96,8 +96,13 @@ struct VirtualCard {
 
 impl VirtualCard {
     fn insert(slot: usize, serial: &str, state: &Path) -> VirtualCard {
+        VirtualCard::insert_with(slot, serial, state, &[])
+    }
+
+    fn insert_with(slot: usize, serial: &str, state: &Path, extra: &[&str]) -> VirtualCard {
         pcscd();
         let child = Command::new(virtual_card_bin())
+            .args(extra)
             .args([
                 "--port",
                 &SLOTS[slot].to_string(),
@@ -559,4 +564,49 @@ fn an_empty_reader_gets_a_clear_message_and_costs_nothing() {
     ));
     assert_exit(&o, 4);
     assert!(stderr(&o).contains("is in any reader"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_card_that_lacks_the_algorithm_says_so_and_takes_rsa() {
+    let _slots = slots();
+    let dir = tempdir();
+    let card =
+        VirtualCard::insert_with(0, "0000E001", &dir.path().join("e"), &["--rsa-only", "yes"]);
+    let ed = ed25519();
+    let sheets = [ed.sheet(1), ed.sheet(2), ed.sheet(3)];
+    let pins = dir.path().join("e.pins").display().to_string();
+    let o = run_owned(&provision_args(
+        ed,
+        &sheets,
+        &["--serial", "0000E001", "--new-pins-to", &pins],
+    ));
+    assert_exit(&o, 8);
+    assert!(
+        stderr(&o).contains("card 0000E001: it does not take the Signing key's algorithm"),
+        "{}",
+        stderr(&o)
+    );
+    // The same card takes the RSA 4096 profile's subkeys, and signs with them.
+    let rsa = rsa4096();
+    let sheets = [rsa.sheet(2), rsa.sheet(3), rsa.sheet(4)];
+    let pins2 = dir.path().join("e2.pins").display().to_string();
+    let o = run_owned(&provision_args(
+        rsa,
+        &sheets,
+        &[
+            "--serial",
+            "0000E001",
+            "--new-pins-to",
+            &pins2,
+            "--reset",
+            "0000E001",
+        ],
+    ));
+    assert_exit(&o, 0);
+    assert!(
+        stdout(&o).contains("verified against the cert"),
+        "{}",
+        stdout(&o)
+    );
+    drop(card);
 }

@@ -339,9 +339,19 @@ fn provision_inner(
             .map_err(step_err(&serial, "opening the card for administration"))?;
         for (slot, upload, _) in &slots {
             progress(&format!("importing the {slot:?} key"));
-            admin
-                .import_key(upload, *slot)
-                .map_err(step_err(&serial, "importing a key"))?;
+            admin.import_key(upload, *slot).map_err(|e| match e {
+                // The card refusing the key's algorithm (say, Ed25519 on an old card).
+                CardError::CardStatus(_) | CardError::UnsupportedAlgo(_) => {
+                    TokenError::Unsupported {
+                        serial: serial.clone(),
+                        message: format!(
+                            "it does not take the {slot:?} key's algorithm ({e}): use a card that does \
+                             (YubiKey firmware 5.2.3 or later for Ed25519/Cv25519) or the rsa4096 profile"
+                        ),
+                    }
+                }
+                other => step_err(&serial, "importing a key")(other),
+            })?;
         }
         progress("writing cardholder name and URL");
         if let Some(name) = &spec.cardholder {

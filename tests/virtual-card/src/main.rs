@@ -20,10 +20,12 @@ struct Args {
     port: u16,
     serial: [u8; 4],
     state: Option<PathBuf>,
+    /// Play an older card that takes no Curve25519 keys (RSA only).
+    rsa_only: bool,
 }
 
 fn usage() -> ! {
-    eprintln!("usage: virtual-card --port PORT [--serial HEX8] [--state DIR]");
+    eprintln!("usage: virtual-card --port PORT [--serial HEX8] [--state DIR] [--rsa-only yes]");
     std::process::exit(2)
 }
 
@@ -32,6 +34,7 @@ fn parse_args() -> Args {
         port: 35963,
         serial: [0, 0, 0, 1],
         state: None,
+        rsa_only: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -43,6 +46,7 @@ fn parse_args() -> Args {
                 args.serial = n.to_be_bytes();
             }
             "--state" => args.state = Some(PathBuf::from(v)),
+            "--rsa-only" => args.rsa_only = v == "yes",
             _ => usage(),
         }
     }
@@ -72,6 +76,10 @@ fn main() {
                 // 0xFF00-0xFFFE are manufacturer IDs reserved for testing.
                 options.manufacturer = [0xff, 0x00];
                 options.serial = args.serial;
+                if args.rsa_only {
+                    use opcard::AllowedAlgorithms as A;
+                    options.allowed_imports = A::RSA_2048 | A::RSA_3072 | A::RSA_4096;
+                }
                 let mut card = apdu::VirtualCard::new(opcard::Card::new(client, options));
                 // vpcd listens once pcscd has loaded it; wait for it, but not forever.
                 let mut tries = 0;
