@@ -11,13 +11,8 @@ use crate::harness::*;
 fn every_backup_holds_the_protected_key_revocation_cert_and_transcript() {
     let c = ed25519();
     for b in &c.backups {
-        let mut names: Vec<String> = std::fs::read_dir(b)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
         assert_eq!(
-            names,
+            names_in(b),
             [
                 "MANIFEST",
                 "MANIFEST.asc",
@@ -59,13 +54,8 @@ fn every_backup_holds_the_protected_key_revocation_cert_and_transcript() {
 #[test]
 fn the_export_medium_holds_public_material_only() {
     let c = ed25519();
-    let mut names: Vec<String> = std::fs::read_dir(&c.export)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
     assert_eq!(
-        names,
+        names_in(&c.export),
         [
             "MANIFEST",
             "MANIFEST.asc",

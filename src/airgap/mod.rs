@@ -64,6 +64,14 @@ impl Report {
     }
 }
 
+/// Test helper: writes a file of a fake /sys or /proc tree.
+#[cfg(test)]
+pub(crate) fn write_fake(root: &Path, rel: &str, text: &str) {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
 /// Runs every check against the tree at `root`, with `now` for the clock check.
 pub fn check(root: &Path, now: SystemTime) -> Report {
     let mut findings = Vec::new();

@@ -198,12 +198,7 @@ pub fn bluetooth_findings(root: &Path) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn write(root: &Path, rel: &str, text: &str) {
-        let p = root.join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
+    use crate::airgap::write_fake as write;
 
     #[test]
     fn radios_routes_sockets_and_bluetooth() {
