@@ -543,3 +543,21 @@ fn restore_from_age_files_with_identities_and_the_errors_of_wrong_ones() {
     );
     assert_no_passphrase(c, &o);
 }
+
+#[test]
+fn shares_show_prints_the_words_and_a_terminal_qr_code() {
+    let c = ed25519();
+    let o = run(&["shares", "show", c.sheet(4).to_str().unwrap()]);
+    assert_exit(&o, 0);
+    let out = stdout(&o);
+    assert!(out.starts_with("Share 4 of 5"), "{out}");
+    for w in sheet_words(c, 4) {
+        assert!(out.contains(&w), "{w} missing");
+    }
+    assert!(
+        out.lines()
+            .filter(|l| l.contains('▄') || l.contains('▀'))
+            .count()
+            > 10
+    );
+}

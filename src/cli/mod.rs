@@ -160,6 +160,14 @@ pub enum SharesCommand {
         #[arg(long)]
         out: String,
     },
+    /// Show one share: its sheet and its QR code in the terminal (for a custodian, alone)
+    Show {
+        /// The share file (sheet, word list, QR payload, or age file of one)
+        share: PathBuf,
+        /// age identity file for an age-encrypted share
+        #[arg(long)]
+        identity: Vec<PathBuf>,
+    },
     /// Check that share files read correctly and belong together; prints no secret
     Verify {
         /// Share files (sheets, word lists, QR payloads, or age files of them)

@@ -164,6 +164,7 @@ pub fn run(command: Command, hardening: &Hardening) -> Result<(), Failure> {
                 check,
                 out,
             } => shares::combine(&files, &identity, check.as_deref(), &out),
+            SharesCommand::Show { share, identity } => shares::show(&share, &identity),
             SharesCommand::Verify {
                 shares: files,
                 identity,

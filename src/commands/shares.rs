@@ -153,6 +153,28 @@ pub fn combine(
     Ok(())
 }
 
+pub fn show(path: &Path, identity: &[PathBuf]) -> Result<(), Failure> {
+    let share = load_shares(&[path.to_owned()], identity)?.remove(0);
+    let words = share.to_words();
+    println!(
+        "Share {} of {}, set {}, any {} restore the passphrase:\n",
+        share.index,
+        share.count,
+        set_id_text(share.set_id),
+        share.threshold
+    );
+    for (i, chunk) in words.chunks(6).enumerate() {
+        let line: Vec<String> = chunk
+            .iter()
+            .enumerate()
+            .map(|(j, w)| format!("{:>2} {:<9}", i * 6 + j + 1, w))
+            .collect();
+        println!("  {}", line.join(" "));
+    }
+    println!("\n{}", *sheet::qr_terminal(&share).map_err(share_failure)?);
+    Ok(())
+}
+
 pub fn verify(
     paths: &[PathBuf],
     identity: &[PathBuf],

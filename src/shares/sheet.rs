@@ -97,6 +97,22 @@ pub fn qr_svg(share: &Share) -> Result<Zeroizing<String>, ShareError> {
     ))
 }
 
+/// The share's QR code for a terminal, two modules per character cell, with a
+/// quiet zone; light-on-dark terminals show it inverted, which scanners read too.
+pub fn qr_terminal(share: &Share) -> Result<Zeroizing<String>, ShareError> {
+    let code = qrcode::QrCode::with_error_correction_level(
+        qr_payload(share).as_bytes(),
+        qrcode::EcLevel::M,
+    )
+    .map_err(|e| ShareError::Malformed(format!("QR encoding failed: {e}")))?;
+    Ok(Zeroizing::new(
+        code.render::<qrcode::render::unicode::Dense1x2>()
+            .dark_color(qrcode::render::unicode::Dense1x2::Light)
+            .light_color(qrcode::render::unicode::Dense1x2::Dark)
+            .build(),
+    ))
+}
+
 /// Extracts the words of a share from a sheet, a QR payload or a bare word list.
 pub fn words_from_text(text: &str) -> Zeroizing<String> {
     let text = text.trim_start_matches('\u{feff}');
@@ -252,6 +268,8 @@ mod tests {
         );
         assert_eq!(read_share(qr_payload(&s).as_bytes(), None).unwrap(), s);
         assert!(qr_svg(&s).unwrap().starts_with("<?xml"));
+        let term = qr_terminal(&s).unwrap();
+        assert!(term.lines().count() > 20 && term.contains('█'), "{}", *term);
     }
 
     #[test]
