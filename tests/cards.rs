@@ -53,7 +53,9 @@ fn pcscd() {
                 .success()
         };
         if !answering() {
-            let o = tool("pcscd").arg("--auto-exit").output().unwrap();
+            // A daemon that stays up: with --auto-exit it would leave while the
+            // virtual card is still being built. It reads vpcd's reader config.
+            let o = tool("pcscd").output().unwrap();
             assert!(o.status.success(), "pcscd: {}", stderr(&o));
         }
         wait_for("pcscd", answering);
@@ -100,8 +102,9 @@ impl VirtualCard {
     }
 
     fn insert_with(slot: usize, serial: &str, state: &Path, extra: &[&str]) -> VirtualCard {
+        let bin = virtual_card_bin();
         pcscd();
-        let child = Command::new(virtual_card_bin())
+        let child = Command::new(bin)
             .args(extra)
             .args([
                 "--port",
