@@ -18,3 +18,4 @@ pub mod plan;
 pub mod shares;
 pub mod tokens;
 pub mod transcript;
+pub mod tui;

@@ -12,3 +12,4 @@ mod interop_sq;
 mod media_faults;
 mod shares;
 mod transcript;
+mod tui;

@@ -94,6 +94,12 @@ pub enum Command {
         #[command(subcommand)]
         action: CardCommand,
     },
+    /// Open the terminal UI (a first slice: genesis from a plan, without cards)
+    Tui {
+        /// The plan to review and run [default: the example plan]
+        #[arg(long)]
+        plan: Option<PathBuf>,
+    },
     /// Check ceremony transcripts
     Transcript {
         #[command(subcommand)]

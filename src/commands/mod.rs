@@ -180,6 +180,7 @@ pub fn run(command: Command, hardening: &Hardening) -> Result<(), Failure> {
             CardCommand::Provision(args) => card::provision(*args),
             CardCommand::Prove { serial, cert, pins } => card::prove(&serial, &cert, &pins),
         },
+        Command::Tui { plan } => crate::tui::run(plan.as_deref()),
         Command::Transcript { action } => match action {
             TranscriptCommand::Verify {
                 file,
