@@ -222,6 +222,13 @@ fn slot_keys(key: &Cert, now: SystemTime) -> Vec<(KeyType, Uploadable, pgp::Fing
         let secret = ka.key().clone().role_into_unspecified();
         out.push((slot, Uploadable::new(secret), ka.key().fingerprint()));
     }
+    // Sequoia orders subkeys canonically; cards are filled signing key first.
+    let rank = |t: &KeyType| match t {
+        KeyType::Signing => 0,
+        KeyType::Decryption => 1,
+        _ => 2,
+    };
+    out.sort_by_key(|(slot, _, _)| rank(slot));
     out
 }
 
