@@ -27,15 +27,24 @@ def fail(msg):
     sys.exit("error: " + msg)
 
 
-# --- GF(2^11), polynomial x^11 + x^2 + 1: the share checksum ----------------
-EXP11, LOG11 = [0] * 4094, [0] * 2048
-x = 1
-for i in range(2047):
-    EXP11[i] = EXP11[i + 2047] = x
-    LOG11[x] = i
-    x <<= 1
-    if x & 0x800:
-        x ^= 0x805
+def field(bits, poly):
+    """Exponent and logarithm tables of GF(2^bits) with generator x."""
+    order = (1 << bits) - 1
+    exp, log = [0] * (2 * order), [0] * (order + 1)
+    x = 1
+    for i in range(order):
+        exp[i] = exp[i + order] = x
+        log[x] = i
+        x <<= 1
+        if x >> bits:
+            x ^= poly
+    return exp, log
+
+
+# GF(2^11), polynomial x^11 + x^2 + 1: the share checksum.
+EXP11, LOG11 = field(11, 0x805)
+# GF(2^8), polynomial x^8 + x^4 + x^3 + x^2 + 1 (0x11d): the sharing.
+EXP8, LOG8 = field(8, 0x11D)
 
 
 def mul11(a, b):
@@ -60,17 +69,6 @@ def checksum_ok(symbols):
         for k in range(3):
             r[k] ^= mul11(lead, GEN[k + 1])
     return r == symbols[-3:]
-
-
-# --- GF(2^8), polynomial x^8 + x^4 + x^3 + x^2 + 1 (0x11d): the sharing -----
-EXP8, LOG8 = [0] * 510, [0] * 256
-x = 1
-for i in range(255):
-    EXP8[i] = EXP8[i + 255] = x
-    LOG8[x] = i
-    x <<= 1
-    if x & 0x100:
-        x ^= 0x11D
 
 
 def mul8(a, b):
