@@ -94,9 +94,22 @@ pub fn card_status(serial: &str) -> Result<CardInfo, TokenError> {
         .ok_or(TokenError::NotFound(serial.to_owned()))
 }
 
+/// Opens the card `ident`. A card that was just inserted, or that another
+/// program (gpg's scdaemon, a second keyceremony) is talking to, can be
+/// briefly unavailable: try for a few seconds before calling it missing.
 fn open(ident: &str) -> Result<Card<Open>, TokenError> {
-    let backends = PcscBackend::card_backends(None).map_err(pcsc_err)?;
-    Card::<Open>::open_by_ident(backends, ident).map_err(|_| TokenError::NotFound(ident.to_owned()))
+    let mut tries = 0;
+    loop {
+        let backends = PcscBackend::card_backends(None).map_err(pcsc_err)?;
+        match Card::<Open>::open_by_ident(backends, ident) {
+            Ok(card) => return Ok(card),
+            Err(_) if tries < 15 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(200));
+            }
+            Err(_) => return Err(TokenError::NotFound(ident.to_owned())),
+        }
+    }
 }
 
 /// What a provisioned card holds and how it proved itself; public facts only.
