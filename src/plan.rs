@@ -362,7 +362,13 @@ impl Plan {
             path: path.to_owned(),
             source,
         })?;
-        let mut plan = Plan::from_toml(&text).map_err(|e| match e {
+        Plan::parse_at(path, &text)
+    }
+
+    /// Parses a plan already read from `path`, resolving its relative paths
+    /// against the plan's directory (for callers that also hash the text).
+    pub fn parse_at(path: &Path, text: &str) -> Result<Plan, PlanError> {
+        let mut plan = Plan::from_toml(text).map_err(|e| match e {
             PlanError::Parse { message, .. } => PlanError::Parse {
                 path: path.to_owned(),
                 message,

@@ -23,6 +23,8 @@ pub const SHARES_FILE: &str = "shares.json";
 pub struct Restored {
     pub cert: Cert,
     pub fingerprint: String,
+    /// The share set the backup was split into (public).
+    pub set_id: String,
     /// Which shares were used (their indices, never their contents).
     pub indices: Vec<u8>,
     pub passphrase: Passphrase,
@@ -85,6 +87,7 @@ pub fn unlock(backup: &Path, shares: &[Share]) -> Result<Restored, CeremonyError
         .map_err(|e| backup_error(backup, e.to_string()))?;
     Ok(Restored {
         fingerprint: cert.fingerprint().to_hex(),
+        set_id: info.set_id,
         cert,
         indices: shares.iter().map(|s| s.index).collect(),
         passphrase,

@@ -78,7 +78,7 @@ pub fn provision(a: ProvisionArgs) -> Result<(), Failure> {
     // Choose the card before asking for shares: a missing card costs nothing.
     let cards = tokens::list_cards()?;
     let card = match &a.serial {
-        Some(s) => tokens::card_status(s)?,
+        Some(s) => tokens::find_card(&cards, s)?,
         None => match cards.as_slice() {
             [one] => one.clone(),
             [] => return Err(TokenError::NotFound("(any)".into()).into()),

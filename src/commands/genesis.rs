@@ -17,16 +17,16 @@ pub fn genesis(
     airgap_root: Option<std::path::PathBuf>,
     hardening: &Hardening,
 ) -> Result<(), Failure> {
-    let bytes = std::fs::read(plan_path).map_err(|e| {
+    let text = std::fs::read_to_string(plan_path).map_err(|e| {
         Failure::new(
             Exit::Plan,
             format!("cannot read the plan {}: {e}", plan_path.display()),
         )
         .hint("`keyceremony plan init plan.toml` writes an example plan")
     })?;
-    let plan = Plan::load(plan_path)?;
+    let plan = Plan::parse_at(plan_path, &text)?;
     let opts = RunOptions {
-        plan_sha256: Some(sha256_hex(&bytes)),
+        plan_sha256: Some(sha256_hex(text.as_bytes())),
         system_root: airgap_root,
         hardening: Some(hardening.clone()),
     };

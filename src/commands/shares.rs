@@ -277,14 +277,13 @@ pub fn unlock_backup(
 }
 
 pub fn restore(backup: &Path, paths: &[PathBuf], identity: &[PathBuf]) -> Result<(), Failure> {
-    let info = restore::read_set_info(backup)?;
     let restored = unlock_backup(backup, paths, identity)?;
     println!(
         "Backup {} opens: primary {} (shares {:?} of set {})",
         backup.display(),
         restored.fingerprint,
         restored.indices,
-        info.set_id
+        restored.set_id
     );
     Ok(())
 }

@@ -87,10 +87,16 @@ fn describe(tx: &mut Card<Transaction<'_>>, reader: &str) -> Result<CardInfo, Ca
 
 /// Finds the card whose serial (8 hex digits, any case) or ident matches.
 pub fn card_status(serial: &str) -> Result<CardInfo, TokenError> {
+    find_card(&list_cards()?, serial)
+}
+
+/// Picks the card whose serial or ident matches from cards already listed.
+pub fn find_card(cards: &[CardInfo], serial: &str) -> Result<CardInfo, TokenError> {
     let want = serial.to_ascii_uppercase();
-    list_cards()?
-        .into_iter()
+    cards
+        .iter()
         .find(|c| c.serial == want || c.ident == want)
+        .cloned()
         .ok_or(TokenError::NotFound(serial.to_owned()))
 }
 
