@@ -19,3 +19,8 @@ pub mod shares;
 pub mod tokens;
 pub mod transcript;
 pub mod tui;
+
+/// The commit this binary was built from (12 hex digits), or "unknown".
+pub fn build_id() -> &'static str {
+    env!("KEYCEREMONY_COMMIT")
+}

@@ -421,6 +421,16 @@ impl Plan {
     }
 
     /// Checks what TOML cannot express. Every message names the field and the fix.
+    /// What a batch run needs beyond a valid plan: with no one at a screen,
+    /// generated card PINs must go somewhere. (The TUI asks for the PINs.)
+    pub fn validate_batch(&self) -> Result<(), PlanError> {
+        self.validate()?;
+        if self.cards.count > 0 && self.cards.pins_deliver_to.is_none() {
+            return Err(PlanError::Invalid("cards.count > 0 needs cards.pins_deliver_to for a batch genesis: where the generated card PINs are handed over (a path or fd:N); the TUI asks for PINs instead".into()));
+        }
+        Ok(())
+    }
+
     pub fn validate(&self) -> Result<(), PlanError> {
         let bad = |m: String| Err(PlanError::Invalid(m));
         if self.version != PLAN_VERSION {
@@ -502,9 +512,6 @@ impl Plan {
             }
         }
         let cards = &self.cards;
-        if cards.count > 0 && cards.pins_deliver_to.is_none() {
-            return bad("cards.count > 0 needs cards.pins_deliver_to: where the generated card PINs are handed over (a path or fd:N)".into());
-        }
         for s in &cards.reset {
             if s.len() != 8 || !s.chars().all(|c| c.is_ascii_hexdigit()) {
                 return bad(format!("cards.reset has {s:?}: a serial is 8 hex digits, as `keyceremony card list` shows"));

@@ -18,7 +18,7 @@ use crate::harness::*;
 const SLOTS: [u16; 2] = [35963, 35964];
 
 /// The vpcd slots are shared by every card test.
-fn slots() -> MutexGuard<'static, ()> {
+pub(crate) fn slots() -> MutexGuard<'static, ()> {
     static LOCK: Mutex<()> = Mutex::new(());
     LOCK.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -89,7 +89,7 @@ fn card_present(serial: &str) -> bool {
 }
 
 /// A virtual card in a vpcd slot; dropping it pulls it out.
-struct VirtualCard {
+pub(crate) struct VirtualCard {
     child: Child,
     serial: String,
     state: PathBuf,
@@ -97,7 +97,7 @@ struct VirtualCard {
 }
 
 impl VirtualCard {
-    fn insert(slot: usize, serial: &str, state: &Path) -> VirtualCard {
+    pub(crate) fn insert(slot: usize, serial: &str, state: &Path) -> VirtualCard {
         VirtualCard::insert_with(slot, serial, state, &[])
     }
 
@@ -159,7 +159,7 @@ impl Drop for VirtualCard {
     }
 }
 
-fn status_json(serial: &str) -> serde_json::Value {
+pub(crate) fn status_json(serial: &str) -> serde_json::Value {
     let o = run(&["card", "status", serial, "--output-format", "json"]);
     assert_exit(&o, 0);
     serde_json::from_slice(&o.stdout).unwrap()

@@ -1,41 +1,67 @@
 //! The real binary's terminal UI in tmux: keys sent, screen read back.
+//!
+//! The genesis tests walk every screen an operator sees, accepting the plan's
+//! values, reading each share off the screen's sheet files and typing them
+//! back with the fewest keys the completion allows; every key sent is counted,
+//! which is the number docs/operator-guide.md gives. The outputs are then
+//! checked as the batch tests check theirs: gpg imports the cert, the
+//! transcript verifies, a restore through the TUI opens the backup.
 
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use keyceremony::shares::{complete, sheet, Completion};
+
+use crate::cards::{slots, status_json, VirtualCard};
 use crate::harness::*;
 
 struct Tmux {
     socket: String,
+    /// Keys of substance sent so far (each letter, digit, Enter, y...).
+    presses: std::cell::Cell<usize>,
 }
 
 impl Tmux {
-    fn new(dir: &std::path::Path, command: &str) -> Tmux {
-        let socket = dir.join("tmux.sock").display().to_string();
+    fn new(dir: &Path, command: &str, size: (u16, u16)) -> Tmux {
+        // A socket per session: a server still going away must not take the next.
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let socket = dir.join(format!("tmux-{n}.sock")).display().to_string();
         let o = tool("tmux")
-            .args([
-                "-S",
-                &socket,
-                "new-session",
-                "-d",
-                "-x",
-                "80",
-                "-y",
-                "24",
-                command,
-            ])
+            .args(["-S", &socket, "new-session", "-d", "-x"])
+            .arg(size.0.to_string())
+            .arg("-y")
+            .arg(size.1.to_string())
+            .arg(command)
             .output()
             .unwrap();
         assert_exit(&o, 0);
-        Tmux { socket }
+        Tmux {
+            socket,
+            presses: std::cell::Cell::new(0),
+        }
     }
 
-    fn keys(&self, keys: &str) {
+    fn send(&self, args: &[&str]) {
         let o = Command::new("tmux")
-            .args(["-S", &self.socket, "send-keys", keys])
+            .args(["-S", &self.socket, "send-keys"])
+            .args(args)
             .output()
             .unwrap();
         assert_exit(&o, 0);
+    }
+
+    /// One named key (Enter, Escape, F1) or one character.
+    fn key(&self, key: &str) {
+        self.send(&[key]);
+        self.presses.set(self.presses.get() + 1);
+    }
+
+    /// Text typed character by character.
+    fn text(&self, text: &str) {
+        self.send(&["-l", text]);
+        self.presses.set(self.presses.get() + text.chars().count());
     }
 
     fn screen(&self) -> String {
@@ -43,7 +69,7 @@ impl Tmux {
             .args(["-S", &self.socket, "capture-pane", "-p"])
             .output()
             .unwrap();
-        stdout(&o)
+        format!("{}{}", stdout(&o), stderr(&o))
     }
 
     fn wait_for(&self, text: &str, secs: u64) -> String {
@@ -57,9 +83,46 @@ impl Tmux {
                 start.elapsed() < Duration::from_secs(secs),
                 "waited for {text:?}; screen:\n{s}"
             );
-            std::thread::sleep(Duration::from_millis(200));
+            std::thread::sleep(Duration::from_millis(100));
         }
     }
+
+    /// Enter until `next` shows: a form whose fields are all kept as they are.
+    fn enter_until(&self, next: &str) {
+        for _ in 0..12 {
+            self.key("Enter");
+            std::thread::sleep(Duration::from_millis(150));
+            if self.screen().contains(next) {
+                return;
+            }
+        }
+        panic!("never reached {next:?}:\n{}", self.screen());
+    }
+
+    /// Types a share's words with the fewest keys: letters until they name
+    /// the word, then a space (Enter after the last word).
+    fn type_share(&self, words: &str) {
+        let all: Vec<&str> = words.split_whitespace().collect();
+        for (i, w) in all.iter().enumerate() {
+            let mut typed = String::new();
+            for c in w.chars() {
+                typed.push(c);
+                if complete(&typed) == Completion::Word(w_static(w)) {
+                    break;
+                }
+            }
+            if i + 1 < all.len() {
+                typed.push(' ');
+            }
+            self.text(&typed);
+        }
+        self.key("Enter");
+    }
+}
+
+fn w_static(w: &str) -> &'static str {
+    let list = bip39::Language::English.word_list();
+    list.iter().find(|x| **x == w).copied().unwrap()
 }
 
 impl Drop for Tmux {
@@ -70,43 +133,202 @@ impl Drop for Tmux {
     }
 }
 
-#[test]
-fn a_genesis_runs_through_the_tui_in_tmux() {
-    let dir = tempdir();
-    let plan = write_plan(
-        dir.path(),
-        &[("deliver_to = \"passphrase.txt\"", "# no deliver_to")],
+/// The words of share `i` of `n` as written on the shares medium.
+fn share_words(shares: &Path, i: u8, n: u8) -> String {
+    let text = std::fs::read_to_string(shares.join(format!("share-{i}-of-{n}.txt"))).unwrap();
+    sheet::words_from_text(&text).to_string()
+}
+
+/// A 2-of-3, 12-word plan with `cards` cards; the passphrase is not delivered whole.
+fn tui_plan(dir: &Path, cards: &str) -> PathBuf {
+    write_plan(
+        dir,
+        &[
+            ("deliver_to = \"passphrase.txt\"", "# no deliver_to"),
+            ("words = 24", "words = 12"),
+            ("threshold = 3", "threshold = 2"),
+            ("count = 5", "count = 3"),
+            ("count = 0", cards),
+        ],
+    )
+}
+
+/// Walks a genesis through every screen; returns the keys pressed and the fingerprint.
+fn genesis_in_tui(t: &Tmux, dir: &Path, with_card: bool) -> (usize, String) {
+    t.wait_for("Welcome: choose a ceremony", 10);
+    t.key("F1");
+    t.wait_for("help: any key closes", 5);
+    t.key("x");
+    t.key("g");
+    t.wait_for("Pre-flight", 5);
+    t.wait_for("clock:", 10);
+    t.key("Enter");
+    t.wait_for("1/3 Identity", 5);
+    t.enter_until("2/3 Custodians");
+    t.enter_until("3/3 Media");
+    t.enter_until("Review the plan");
+    assert!(t.screen().contains("Press y to start."), "{}", t.screen());
+    t.key("y");
+    t.wait_for("Start the genesis?", 5);
+    t.key("y");
+    t.wait_for("Press y when the room is ready", 30);
+    t.key("y");
+    let shown = t.wait_for("The passphrase, 12 words", 5);
+    assert!(shown.contains(" 12 "), "{shown}");
+    t.key("Enter");
+    for i in 1..=3 {
+        t.wait_for(&format!("Share {i} of 3 is for Custodian {i}"), 10);
+        t.key("y");
+        let s = t.wait_for(&format!("Share {i} of 3 for Custodian {i}"), 5);
+        let words = share_words(&bundle(&dir.join("shares")), i, 3);
+        let first = words.split_whitespace().next().unwrap();
+        assert!(s.contains(&format!("  1 {first}")), "{s}");
+        t.key("Enter");
+    }
+    // The rehearsal: shares 3 and 1 typed back, one wrong word caught first.
+    let shares = bundle(&dir.join("shares"));
+    t.wait_for("Restore rehearsal: share 1 of the 2", 10);
+    t.text("zoox");
+    t.wait_for("word 1: no BIP39 word starts with \"zoox\"", 5);
+    t.key("BSpace");
+    t.key("BSpace");
+    t.key("BSpace");
+    t.type_share(&share_words(&shares, 3, 3));
+    t.wait_for("Restore rehearsal: share 2 of the 2", 5);
+    t.type_share(&share_words(&shares, 1, 3));
+    if with_card {
+        t.wait_for("User PIN", 30);
+        for pin in ["123456", "123456", "12345678", "12345678"] {
+            t.text(pin);
+            t.key("Enter");
+        }
+    }
+    let done = t.wait_for("Genesis complete", 120);
+    let fingerprint = done
+        .lines()
+        .find_map(|l| l.split("Primary fingerprint: ").nth(1))
+        .and_then(|f| f.split_whitespace().next())
+        .map(str::to_owned)
+        .unwrap_or_else(|| panic!("{done}"));
+    assert_eq!(fingerprint.len(), 40, "{done}");
+    (t.presses.get(), fingerprint)
+}
+
+fn check_genesis_outputs(dir: &Path) {
+    let export = bundle(&dir.join("export"));
+    let gpg = Gpg::new();
+    gpg.ok(&["--import", export.join("cert.asc").to_str().unwrap()]);
+    assert_eq!(names_in(&bundle(&dir.join("shares"))).len(), 8);
+    assert!(!dir.join("passphrase.txt").exists());
+    let transcript = export.join("transcript.jsonl");
+    assert_exit(
+        &run(&["transcript", "verify", transcript.to_str().unwrap()]),
+        0,
     );
+    let text = std::fs::read_to_string(&transcript).unwrap();
+    assert!(text.contains("\"shown_on_screen\":true"), "{text}");
+}
+
+#[test]
+fn a_genesis_then_a_restore_run_through_the_tui_in_tmux() {
+    let dir = tempdir();
+    let plan = tui_plan(dir.path(), "count = 0");
     let cmd = format!(
         "{} tui --plan {}",
         env!("CARGO_BIN_EXE_keyceremony"),
         plan.display()
     );
-    let t = Tmux::new(dir.path(), &cmd);
-    t.wait_for("Welcome: run a key ceremony", 10);
-    t.keys("?");
-    t.wait_for("help: any key closes", 5);
-    t.keys("x");
-    t.keys("Enter");
-    t.wait_for("Pre-flight", 5);
+    let t = Tmux::new(dir.path(), &cmd, (80, 24));
+    let (presses, fingerprint) = genesis_in_tui(&t, dir.path(), false);
+    eprintln!("keys pressed for a 2-of-3 genesis without cards: {presses}");
+    t.key("q");
+    check_genesis_outputs(dir.path());
+    drop(t);
+
+    // `keyceremony` with no command opens the TUI; restore with typed shares.
+    let backup = bundle(&dir.path().join("backup-2"));
+    let shares = bundle(&dir.path().join("shares"));
+    let t = Tmux::new(dir.path(), env!("CARGO_BIN_EXE_keyceremony"), (80, 24));
+    t.wait_for("Welcome: choose a ceremony", 10);
+    t.key("r");
     t.wait_for("clock:", 10);
-    t.keys("Enter");
-    let review = t.wait_for("Review the plan", 5);
-    assert!(review.contains("Press y to start."), "{review}");
-    t.keys("y");
-    let done = t.wait_for("Genesis complete", 60);
-    assert!(done.contains("Primary fingerprint:"), "{done}");
-    t.keys("q");
-    // What the TUI made is what the batch CLI makes: gpg reads the exported cert.
-    let export = bundle(&dir.path().join("export"));
-    let gpg = Gpg::new();
-    gpg.ok(&["--import", export.join("cert.asc").to_str().unwrap()]);
-    assert_eq!(names_in(&bundle(&dir.path().join("shares"))).len(), 12);
-    assert!(!dir.path().join("passphrase.txt").exists());
-    let o = run(&[
-        "transcript",
-        "verify",
-        export.join("transcript.jsonl").to_str().unwrap(),
-    ]);
-    assert_exit(&o, 0);
+    t.key("Enter");
+    t.wait_for("Restore: the backup and the shares", 5);
+    t.text(backup.to_str().unwrap());
+    t.key("Enter");
+    t.key("Enter");
+    t.key("Enter");
+    t.wait_for("Restore: share 1 of the 2", 5);
+    t.type_share(&share_words(&shares, 2, 3));
+    t.type_share(&share_words(&shares, 3, 3));
+    let open = t.wait_for("The backup is open.", 30);
+    assert!(open.contains(&fingerprint), "{open}");
+    t.key("q");
+}
+
+#[test]
+fn a_genesis_with_a_virtual_card_and_a_restore_that_replaces_it() {
+    // What a physical YubiKey adds (touch, attestation) is in docs/tokens.md.
+    let _slots = slots();
+    let dir = tempdir();
+    let card = VirtualCard::insert(0, "0000A001", &dir.path().join("card-1"));
+    let plan = tui_plan(dir.path(), "count = 1");
+    let cmd = format!(
+        "{} tui --plan {}",
+        env!("CARGO_BIN_EXE_keyceremony"),
+        plan.display()
+    );
+    let t = Tmux::new(dir.path(), &cmd, (120, 40));
+    let (presses, _) = genesis_in_tui(&t, dir.path(), true);
+    eprintln!("keys pressed for a 2-of-3 genesis with one card: {presses}");
+    let done = t.screen();
+    assert!(done.contains("Card 1:     0000A001"), "{done}");
+    t.key("q");
+    check_genesis_outputs(dir.path());
+    let status = status_json("0000A001");
+    assert!(status["signing"].is_string(), "{status}");
+    let signing = status["signing"].as_str().unwrap().to_owned();
+    drop(t);
+    drop(card);
+
+    // The card is "lost": a restore from share files provisions a new one.
+    let replacement = VirtualCard::insert(1, "0000A002", &dir.path().join("card-2"));
+    let backup = bundle(&dir.path().join("backup-1"));
+    let shares = bundle(&dir.path().join("shares"));
+    let cmd = format!("{} tui", env!("CARGO_BIN_EXE_keyceremony"));
+    let t = Tmux::new(dir.path(), &cmd, (80, 24));
+    t.wait_for("Welcome: choose a ceremony", 10);
+    t.key("r");
+    t.wait_for("clock:", 10);
+    t.key("Enter");
+    t.wait_for("Restore: the backup and the shares", 5);
+    t.text(backup.to_str().unwrap());
+    t.key("Enter");
+    let files = format!(
+        "{}; {}",
+        shares.join("share-1-of-3.txt").display(),
+        shares.join("share-2-of-3.txt").display()
+    );
+    t.text(&files);
+    t.key("Enter");
+    t.key("Enter");
+    t.wait_for("The backup is open.", 30);
+    t.key("p");
+    t.wait_for("PINs for the replacement card", 5);
+    for pin in ["654321", "654321", "87654321", "87654321"] {
+        t.text(pin);
+        t.key("Enter");
+    }
+    t.wait_for("0000A002", 20);
+    t.key("Enter");
+    let finished = t.wait_for("Card done:", 60);
+    assert!(finished.contains("0000A002"), "{finished}");
+    t.key("q");
+    let status = status_json("0000A002");
+    assert_eq!(
+        status["signing"].as_str(),
+        Some(signing.as_str()),
+        "{status}"
+    );
+    drop(replacement);
 }

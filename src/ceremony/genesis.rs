@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::restore::{self, SHARES_FILE};
-use super::{Cards, CeremonyError, CeremonyUi, Clock, Event};
+use super::{CardDecision, Cards, CeremonyError, CeremonyUi, Clock, Event};
 use crate::airgap::{self, Severity};
 use crate::harden::Hardening;
 use crate::media::{self, Bundle, FileMode, Medium, WrittenFile};
@@ -190,10 +190,15 @@ pub fn run(
             Some(_) => Some(ui.deliver_passphrase(&passphrase)?),
             None => None,
         };
+        let shown = ui.show_passphrase(&passphrase)?;
         transcript.append(
             clock.now(),
             "passphrase.generated",
-            json!({ "words": passphrase.word_count(), "delivered_whole_to": delivered_to }),
+            json!({
+                "words": passphrase.word_count(),
+                "delivered_whole_to": delivered_to,
+                "shown_on_screen": shown,
+            }),
         )?;
 
         step(ui, 3, "Generating the primary key and subkeys");
@@ -256,6 +261,10 @@ pub fn run(
                 share_files.push(w.path);
             }
         }
+        for share in &set.shares {
+            let (custodian, _) = plan.shares.destination(share.index);
+            ui.hand_over_share(share, &custodian)?;
+        }
         transcript.append(
             clock.now(),
             "shares.written",
@@ -267,7 +276,6 @@ pub fn run(
             6,
             "Restore rehearsal: shares read back open every backup",
         );
-        let chosen = rehearsal_choice(plan.shares.count, plan.shares.threshold)?;
         let read_back: Vec<Share> = set
             .shares
             .iter()
@@ -277,7 +285,7 @@ pub fn run(
             "all {} share sheets read back as written",
             read_back.len()
         )));
-        let subset: Vec<Share> = chosen.iter().map(|&i| read_back[i].clone()).collect();
+        let subset = rehearsal_subset(ui, &set, &read_back)?;
         for bundle in &backup_bundles {
             let restored = restore::unlock(bundle.dir(), &subset)?;
             if restored.fingerprint != key.fingerprint() {
@@ -394,9 +402,22 @@ fn provision_cards(
         ui.event(&Event::Note("the plan has no cards".into()));
         return Ok(Vec::new());
     }
-    let pins = CardPins::generate().map_err(|e| CeremonyError::Refused(e.to_string()))?;
-    let to = ui.deliver_card_pins(&pins)?;
-    transcript.append(clock.now(), "cards.pins_delivered", json!({ "to": to }))?;
+    let pins = match ui.choose_card_pins()? {
+        Some(pins) => {
+            transcript.append(
+                clock.now(),
+                "cards.pins_chosen",
+                json!({ "by": "operator" }),
+            )?;
+            pins
+        }
+        None => {
+            let pins = CardPins::generate().map_err(|e| CeremonyError::Refused(e.to_string()))?;
+            let to = ui.deliver_card_pins(&pins)?;
+            transcript.append(clock.now(), "cards.pins_delivered", json!({ "to": to }))?;
+            pins
+        }
+    };
     let spec = ProvisionSpec {
         reset: plan.cards.reset.clone(),
         cardholder: plan.cards.cardholder.clone(),
@@ -405,12 +426,10 @@ fn provision_cards(
     };
     let mut done: Vec<String> = Vec::new();
     let mut outcomes = Vec::new();
-    for number in 1..=want {
+    let mut number = 1;
+    while number <= want {
         let next = next_card(cards, &done, number, want, plan.cards.wait_seconds, ui)?;
-        if let Some(card) = &next {
-            done.push(card.ident.clone());
-        }
-        let outcome = match next {
+        let outcome = match &next {
             None => Err(format!(
                 "no card for card {number} of {want} within {} s: insert one and run `keyceremony card provision`",
                 plan.cards.wait_seconds
@@ -428,6 +447,7 @@ fn provision_cards(
         };
         match outcome {
             Ok(report) => {
+                done.extend(next.map(|c| c.ident));
                 transcript.append(clock.now(), "card.provisioned", json!(report))?;
                 ui.event(&Event::Verified(format!(
                     "card {}: {}",
@@ -446,6 +466,17 @@ fn provision_cards(
                     json!({ "number": number, "error": error }),
                 )?;
                 ui.event(&Event::Warning(error.clone()));
+                if ui.card_failed(number, &error) == CardDecision::Retry {
+                    transcript.append(clock.now(), "card.retry", json!({ "number": number }))?;
+                    continue;
+                }
+                // A skipped card is not offered again as the next card.
+                done.extend(next.map(|c| c.ident));
+                transcript.append(
+                    clock.now(),
+                    "card.skipped",
+                    json!({ "number": number, "reason": error }),
+                )?;
                 outcomes.push(CardOutcome {
                     number,
                     provisioned: None,
@@ -453,6 +484,7 @@ fn provision_cards(
                 });
             }
         }
+        number += 1;
     }
     Ok(outcomes)
 }
@@ -571,6 +603,41 @@ fn read_back_share(plan: &Plan, bundles: &[Bundle], s: &Share) -> Result<Share, 
         )));
     }
     Ok(back)
+}
+
+/// The shares the rehearsal combines: those the operator types back, each
+/// checked against the share written, or else a random k of those read back.
+fn rehearsal_subset(
+    ui: &mut dyn CeremonyUi,
+    set: &shares::ShareSet,
+    read_back: &[Share],
+) -> Result<Vec<Share>, CeremonyError> {
+    let mut problem: Option<String> = None;
+    loop {
+        let Some(typed) = ui.rehearsal_shares(&set.info, problem.as_deref())? else {
+            let chosen = rehearsal_choice(set.info.count, set.info.threshold)?;
+            return Ok(chosen.iter().map(|&i| read_back[i].clone()).collect());
+        };
+        let mut indices: Vec<u8> = typed.iter().map(|s| s.index).collect();
+        indices.sort();
+        indices.dedup();
+        let wrong = typed
+            .iter()
+            .find(|t| !set.shares.iter().any(|s| s == *t))
+            .map(|t| t.index);
+        problem = Some(match wrong {
+            Some(i) => format!(
+                "share {i} as typed is not share {i} as written: check it against its sheet and type it again"
+            ),
+            None if indices.len() < usize::from(set.info.threshold) => format!(
+                "{} different shares typed; the rehearsal needs {}",
+                indices.len(),
+                set.info.threshold
+            ),
+            None => return Ok(typed),
+        });
+        ui.event(&Event::Warning(problem.clone().unwrap_or_default()));
+    }
 }
 
 /// A random choice of `k` of the `n` shares (0-based), so that every ceremony

@@ -18,7 +18,7 @@ use crate::openpgp::OpenPgpError;
 use crate::passphrase::{Passphrase, PassphraseError};
 use crate::plan::PlanError;
 use crate::shares::sheet::SheetError;
-use crate::shares::ShareError;
+use crate::shares::{SetInfo, Share, ShareError};
 use crate::tokens::{self, CardInfo, CardPins, ProvisionReport, ProvisionSpec, TokenError};
 use crate::transcript::TranscriptError;
 use sequoia_openpgp::Cert;
@@ -100,6 +100,49 @@ pub trait CeremonyUi {
 
     /// Hands the generated card PINs to the operator; like the passphrase, once.
     fn deliver_card_pins(&mut self, pins: &CardPins) -> Result<String, CeremonyError>;
+
+    /// Shows the fresh passphrase on a screen meant for it, once, and returns
+    /// when the operator has put it away. Returns whether it was shown: the
+    /// batch UI has no such screen (the passphrase exists only as shares).
+    fn show_passphrase(&mut self, _passphrase: &Passphrase) -> Result<bool, CeremonyError> {
+        Ok(false)
+    }
+
+    /// Shows one share, written and read back, to its custodian in person; returns
+    /// when the custodian has taken it. The batch UI leaves shares on their media.
+    fn hand_over_share(&mut self, _share: &Share, _custodian: &str) -> Result<(), CeremonyError> {
+        Ok(())
+    }
+
+    /// The shares the operator types back for the restore rehearsal, or `None`
+    /// to let the engine choose k of the sheets it read back from the media.
+    /// `problem` says why the previous answer was refused.
+    fn rehearsal_shares(
+        &mut self,
+        _set: &SetInfo,
+        _problem: Option<&str>,
+    ) -> Result<Option<Vec<Share>>, CeremonyError> {
+        Ok(None)
+    }
+
+    /// PINs the operator chose for the cards, or `None` to have the engine
+    /// generate them and hand them over with `deliver_card_pins`.
+    fn choose_card_pins(&mut self) -> Result<Option<CardPins>, CeremonyError> {
+        Ok(None)
+    }
+
+    /// A card's step failed with `error`: try that card again or go on without it.
+    /// Batch runs go on; `keyceremony card provision` resumes later.
+    fn card_failed(&mut self, _number: usize, _error: &str) -> CardDecision {
+        CardDecision::Skip
+    }
+}
+
+/// What the operator chose after a card failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CardDecision {
+    Retry,
+    Skip,
 }
 
 #[derive(Debug, thiserror::Error)]

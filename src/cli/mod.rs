@@ -24,12 +24,12 @@ Exit codes:
     long_about = "Runs OpenPGP key ceremonies on an air-gapped machine: a certify-only primary \
 key with subkeys, its revocation certificate, passphrase-protected backups on several media, \
 and the public cert and a signed transcript for the online side.",
-    after_help = EXIT_CODES,
-    arg_required_else_help = true
+    after_help = EXIT_CODES
 )]
 pub struct Cli {
+    /// With no command, the terminal UI opens (in a terminal).
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -94,9 +94,9 @@ pub enum Command {
         #[command(subcommand)]
         action: CardCommand,
     },
-    /// Open the terminal UI (a first slice: genesis from a plan, without cards)
+    /// Open the terminal UI: genesis and restore, step by step (also: no command at all)
     Tui {
-        /// The plan to review and run [default: the example plan]
+        /// The plan to pre-fill the forms with [default: the example plan]
         #[arg(long)]
         plan: Option<PathBuf>,
     },

@@ -25,6 +25,7 @@ pub fn genesis(
         .hint("`keyceremony plan init plan.toml` writes an example plan")
     })?;
     let plan = Plan::parse_at(plan_path, &text)?;
+    plan.validate_batch()?;
     let opts = RunOptions {
         plan_sha256: Some(sha256_hex(text.as_bytes())),
         system_root: airgap_root,

@@ -121,7 +121,26 @@ impl From<CeremonyError> for Failure {
 }
 
 /// Runs one command; `hardening` is what `main` could do to protect the process.
-pub fn run(command: Command, hardening: &Hardening) -> Result<(), Failure> {
+/// `keyceremony` alone: the TUI in a terminal; elsewhere (a script, a pipe)
+/// the help, since a script that forgot its command must not hang on a screen.
+fn no_command(hardening: &Hardening) -> Result<(), Failure> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+        return crate::tui::run(None, hardening);
+    }
+    use clap::CommandFactory;
+    eprintln!("{}", crate::cli::Cli::command().render_help());
+    Err(Failure::new(
+        Exit::Usage,
+        "no command given, and this is not a terminal for the TUI",
+    )
+    .hint("give one of the commands above, or run `keyceremony` in a terminal"))
+}
+
+pub fn run(command: Option<Command>, hardening: &Hardening) -> Result<(), Failure> {
+    let Some(command) = command else {
+        return no_command(hardening);
+    };
     match command {
         Command::AirgapCheck {
             output_format,
@@ -180,7 +199,7 @@ pub fn run(command: Command, hardening: &Hardening) -> Result<(), Failure> {
             CardCommand::Provision(args) => card::provision(*args),
             CardCommand::Prove { serial, cert, pins } => card::prove(&serial, &cert, &pins),
         },
-        Command::Tui { plan } => crate::tui::run(plan.as_deref()),
+        Command::Tui { plan } => crate::tui::run(plan.as_deref(), hardening),
         Command::Transcript { action } => match action {
             TranscriptCommand::Verify {
                 file,

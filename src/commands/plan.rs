@@ -44,5 +44,8 @@ pub fn check(path: &Path) -> Result<(), Failure> {
         "  shares:     {} of {}",
         plan.shares.threshold, plan.shares.count
     );
+    if let Err(e) = plan.validate_batch() {
+        println!("  note:       fine for the TUI; {e}");
+    }
     Ok(())
 }

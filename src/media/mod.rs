@@ -73,6 +73,25 @@ impl MediaError {
     }
 }
 
+/// Where desktop automounters and operators mount sticks.
+const MOUNT_ROOTS: [&str; 3] = ["/media/", "/run/media/", "/mnt/"];
+
+/// Mount points of likely removable media, from a `/proc/self/mounts` text:
+/// what the operator picks backup, export and share media from.
+pub fn mounted_media(mounts: &str) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = mounts
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(1))
+        // /proc/self/mounts escapes spaces in paths as \040.
+        .map(|p| p.replace("\\040", " "))
+        .filter(|p| MOUNT_ROOTS.iter().any(|r| p.starts_with(r)))
+        .map(PathBuf::from)
+        .collect();
+    found.sort();
+    found.dedup();
+    found
+}
+
 /// A medium that was checked to be a writable directory.
 #[derive(Debug, Clone)]
 pub struct Medium {
@@ -189,5 +208,25 @@ impl Bundle {
         let text = manifest_text(&self.files);
         let written = self.write(MANIFEST, text.as_bytes(), FileMode::Public)?;
         Ok((written, text.into_bytes()))
+    }
+}
+
+#[cfg(test)]
+mod mount_tests {
+    use super::*;
+
+    #[test]
+    fn sticks_are_found_under_the_usual_mount_roots() {
+        let mounts = "/dev/sda1 / ext4 rw 0 0\n\
+            /dev/sdb1 /media/backup-1 vfat rw 0 0\n\
+            /dev/sdc1 /run/media/op/EXPORT\\040STICK vfat rw 0 0\n\
+            tmpfs /run tmpfs rw 0 0\n";
+        assert_eq!(
+            mounted_media(mounts),
+            [
+                PathBuf::from("/media/backup-1"),
+                PathBuf::from("/run/media/op/EXPORT STICK")
+            ]
+        );
     }
 }

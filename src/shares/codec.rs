@@ -137,6 +137,35 @@ impl Share {
     }
 }
 
+/// What a word typed so far can still become, for completion as it is typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Completion {
+    /// Exactly one list word: the typed text is it, or a prefix of four or
+    /// more letters that names it (BIP39 words differ in their first four).
+    Word(&'static str),
+    /// A list word and also the start of longer ones (`act`, `action`): the
+    /// operator ends it with a space.
+    WordOrLonger(&'static str),
+    /// The start of this many list words, none of them yet.
+    Prefix(usize),
+    /// No list word starts so: the typing is wrong at once.
+    NoSuch,
+}
+
+/// How `typed` completes against the BIP39 English list.
+pub fn complete(typed: &str) -> Completion {
+    let lang = Language::English;
+    let w = typed.to_lowercase();
+    let matches = lang.words_by_prefix(&w);
+    match (lang.find_word(&w), matches) {
+        (_, []) => Completion::NoSuch,
+        (Some(i), [_]) => Completion::Word(lang.word_list()[i as usize]),
+        (Some(i), _) => Completion::WordOrLonger(lang.word_list()[i as usize]),
+        (None, [only]) if w.len() >= 4 => Completion::Word(only),
+        (None, many) => Completion::Prefix(many.len()),
+    }
+}
+
 /// Accepts a whole BIP39 word, or a prefix of four or more letters that names one.
 fn lookup(typed: &str) -> Result<u16, Vec<&'static str>> {
     let lang = Language::English;
@@ -310,6 +339,22 @@ impl<'a> BitReader<'a> {
 
     fn rest_is_zero(&self) -> bool {
         (self.pos..self.words.len() * 11).all(|p| self.bit(p) == 0)
+    }
+}
+
+#[cfg(test)]
+mod completion_tests {
+    use super::*;
+
+    #[test]
+    fn four_letters_name_a_word_and_three_letter_words_wait_for_a_space() {
+        assert_eq!(complete("aban"), Completion::Word("abandon"));
+        assert_eq!(complete("ABANDON"), Completion::Word("abandon"));
+        assert_eq!(complete("act"), Completion::WordOrLonger("act"));
+        assert_eq!(complete("zoo"), Completion::Word("zoo"));
+        assert!(matches!(complete("ab"), Completion::Prefix(n) if n > 1));
+        assert_eq!(complete("xq"), Completion::NoSuch);
+        assert_eq!(complete("abandonx"), Completion::NoSuch);
     }
 }
 

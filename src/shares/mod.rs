@@ -15,7 +15,7 @@ mod codec;
 pub mod sheet;
 mod split;
 
-pub use codec::{set_id_text, word_count, Share, FORMAT_VERSION};
+pub use codec::{complete, set_id_text, word_count, Completion, Share, FORMAT_VERSION};
 pub use split::{combine, split, SetInfo, ShareSet};
 
 #[derive(Debug, thiserror::Error)]

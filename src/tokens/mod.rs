@@ -85,6 +85,25 @@ impl CardInfo {
     pub fn is_empty(&self) -> bool {
         self.signing.is_none() && self.decryption.is_none() && self.authentication.is_none()
     }
+
+    /// An empty card as a fresh one reads, for tests of what shows cards.
+    #[cfg(test)]
+    pub fn example(serial: &str) -> CardInfo {
+        CardInfo {
+            reader: "Virtual PCD 00 00".into(),
+            ident: format!("0000:{serial}"),
+            manufacturer: "Testing".into(),
+            serial: serial.into(),
+            version: "3.4".into(),
+            firmware: None,
+            signing: None,
+            decryption: None,
+            authentication: None,
+            user_pin_tries: 3,
+            reset_code_tries: 0,
+            admin_pin_tries: 3,
+        }
+    }
 }
 
 /// The two PINs a card gets. Secret: redacted Debug, never displayed.
@@ -106,6 +125,14 @@ impl CardPins {
             user: SecretString::from(random_digits(8)?.as_str()),
             admin: SecretString::from(random_digits(8)?.as_str()),
         })
+    }
+
+    /// A second copy, for a retry after the first went into a failed attempt.
+    pub fn duplicate(&self) -> CardPins {
+        CardPins {
+            user: SecretString::from(self.user.expose_secret()),
+            admin: SecretString::from(self.admin.expose_secret()),
+        }
     }
 
     /// The text handed to the operator (and read back by `card provision --pins`).

@@ -1,23 +1,89 @@
 //! The TUI's state and its one transition function. No I/O here: `update`
-//! takes an action and returns what the loop should do, so every transition
-//! is tested by feeding actions, without a terminal.
+//! takes an action and returns what the loop should do (read a file, start
+//! the engine, answer it), so every transition is tested by feeding actions,
+//! without a terminal or a thread.
+
+use std::path::PathBuf;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use zeroize::Zeroizing;
 
+use super::forms::{Form, FormInput, Page};
+use super::input::{Input, PinEntry, WordEntry};
 use crate::airgap::Report;
+use crate::ceremony::CardDecision;
 use crate::plan::Plan;
+use crate::shares::{set_id_text, word_count, SetInfo, Share};
+use crate::tokens::{CardInfo, CardPins};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
     Welcome,
     Preflight,
+    Identity,
+    Custodians,
+    Media,
     Review,
     Running,
     Done,
+    RestoreSource,
+    RestoreShares,
+    Unlocking,
+    Restored,
+    RestoreCard,
 }
 
-/// What the engine reports while a ceremony runs on its worker thread.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    Genesis,
+    Restore,
+}
+
+/// A question the engine asks from its worker thread; it waits for the `Reply`.
+pub enum Request {
+    /// The passphrase words, to be shown once.
+    Passphrase(Zeroizing<String>),
+    /// A share for its custodian, with its QR code drawn for the terminal.
+    Share {
+        share: Share,
+        custodian: String,
+        qr: Zeroizing<String>,
+    },
+    /// The shares typed back for the rehearsal.
+    Rehearsal {
+        set: SetInfo,
+        problem: Option<String>,
+    },
+    CardPins,
+    CardFailed {
+        number: usize,
+        error: String,
+    },
+}
+
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Request::Passphrase(_) => "Request::Passphrase([REDACTED])",
+            Request::Share { .. } => "Request::Share([REDACTED])",
+            Request::Rehearsal { .. } => "Request::Rehearsal",
+            Request::CardPins => "Request::CardPins",
+            Request::CardFailed { .. } => "Request::CardFailed",
+        })
+    }
+}
+
+/// The operator's answer to a `Request`.
+#[derive(Debug)]
+pub enum Reply {
+    Shown,
+    Shares(Vec<Share>),
+    Pins(CardPins),
+    Decision(CardDecision),
+}
+
+/// What the engine reports while it runs on its worker thread.
+#[derive(Debug)]
 pub enum EngineMsg {
     Step {
         number: usize,
@@ -25,10 +91,13 @@ pub enum EngineMsg {
         title: String,
     },
     Line(String),
+    Ask(Request),
     Finished(Result<Summary, String>),
+    Unlocked(Result<Summary, String>),
+    CardDone(Result<String, String>),
 }
 
-/// What the Done screen shows: public facts only.
+/// What the Done and Restored screens show: public facts only.
 #[derive(Debug, Clone)]
 pub struct Summary {
     pub fingerprint: String,
@@ -36,133 +105,719 @@ pub struct Summary {
     pub lines: Vec<String>,
 }
 
+/// What pre-flight found: the air-gap report, cards and likely media.
+#[derive(Debug)]
+pub struct Scan {
+    pub report: Report,
+    pub cards: Result<Vec<CardInfo>, String>,
+    pub media: Vec<PathBuf>,
+}
+
 #[derive(Debug)]
 pub enum Action {
     Key(KeyEvent),
     Engine(EngineMsg),
-    Preflight(Report),
+    Scan(Scan),
+    /// The custodians form's recipients file, read: the path and its recipients.
+    Recipients(PathBuf, Result<Vec<String>, String>),
+    /// The restore form's backup and share files, read.
+    RestoreLoaded(Result<(SetInfo, Vec<Share>), String>),
+    Cards(Result<Vec<CardInfo>, String>),
 }
 
 /// What the loop must do after an update.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum Command {
     None,
-    Rescan,
-    StartGenesis,
     Quit,
+    Rescan,
+    ReadRecipients(PathBuf),
+    StartGenesis,
+    Reply(Reply),
+    LoadRestore {
+        backup: PathBuf,
+        files: Vec<PathBuf>,
+        identity: Option<PathBuf>,
+    },
+    Unlock {
+        backup: PathBuf,
+        shares: Vec<Share>,
+    },
+    ListCards,
+    ProvisionCard {
+        ident: String,
+        reset: Option<String>,
+        pins: CardPins,
+    },
+}
+
+/// What the engine is waiting for the operator to do, drawn over Running.
+pub enum Prompt {
+    Passphrase {
+        words: Zeroizing<String>,
+        revealed: bool,
+    },
+    Share {
+        share: Share,
+        custodian: String,
+        qr: Zeroizing<String>,
+        revealed: bool,
+    },
+    Typing(Typing),
+    Pins(PinEntry),
+    CardFailed {
+        number: usize,
+        error: String,
+    },
+}
+
+/// Shares typed back one after another (rehearsal and restore).
+pub struct Typing {
+    pub set: SetInfo,
+    pub entry: WordEntry,
+    pub shares: Vec<Share>,
+    pub problem: Option<String>,
+}
+
+impl Typing {
+    pub fn new(set: SetInfo, shares: Vec<Share>, problem: Option<String>) -> Typing {
+        let words = word_count(set.secret_bytes);
+        Typing {
+            set,
+            entry: WordEntry::new(words),
+            shares,
+            problem,
+        }
+    }
+
+    pub fn needed(&self) -> usize {
+        usize::from(self.set.threshold)
+    }
+
+    /// Takes a key; returns the shares once `threshold` different ones are typed.
+    fn key(&mut self, k: &KeyEvent) -> Option<Vec<Share>> {
+        if self.entry.key(k) != Input::Submit {
+            return None;
+        }
+        let share = match Share::from_words(&self.entry.text()) {
+            Ok(s) => s,
+            Err(e) => {
+                self.problem = Some(e.to_string());
+                return None;
+            }
+        };
+        let set_id = set_id_text(share.set_id);
+        self.problem = if set_id != self.set.set_id {
+            Some(format!(
+                "this share belongs to set {set_id}, not {}: it is from another ceremony",
+                self.set.set_id
+            ))
+        } else if self.shares.iter().any(|s| s.index == share.index) {
+            Some(format!(
+                "share {} is typed already: type another custodian's share",
+                share.index
+            ))
+        } else {
+            self.shares.push(share);
+            None
+        };
+        self.entry = WordEntry::new(self.entry.expected);
+        if self.problem.is_none() && self.shares.len() >= self.needed() {
+            return Some(std::mem::take(&mut self.shares));
+        }
+        None
+    }
+}
+
+/// The replacement-card step of a restore.
+pub enum CardStage {
+    Pins(PinEntry),
+    Choose {
+        cards: Result<Vec<CardInfo>, String>,
+        selected: usize,
+    },
+    Provisioning,
+    Finished(Result<String, String>),
+}
+
+/// A destructive step waiting for `y`, with the text that names its object.
+pub struct Confirm {
+    pub text: String,
+    pub on_yes: Pending,
+}
+
+pub enum Pending {
+    StartGenesis,
+    ResetCard(String, String),
 }
 
 pub struct App {
     pub screen: Screen,
+    pub flow: Flow,
     pub plan: Plan,
     pub plan_source: String,
-    pub preflight: Option<Report>,
+    /// Where relative paths typed into forms are resolved.
+    pub base: PathBuf,
+    pub scan: Option<Scan>,
     pub help: bool,
+    pub confirm: Option<Confirm>,
+    pub identity: Form,
+    pub custodians: Form,
+    pub media: Form,
+    pub restore: Form,
+    pub recipients: Option<(PathBuf, Vec<String>)>,
     pub step: (usize, usize, String),
     pub log: Vec<String>,
+    pub prompt: Option<Prompt>,
     pub result: Option<Result<Summary, String>>,
+    pub typing: Option<Typing>,
+    pub restore_backup: PathBuf,
+    pub restored: Option<Result<Summary, String>>,
+    pub card: Option<CardStage>,
+    card_pins: Option<CardPins>,
+    /// Set when a screen that showed a secret goes away: the loop clears the
+    /// terminal and its buffers so no cell keeps a word.
+    pub clear_screen: bool,
 }
 
 impl App {
-    pub fn new(plan: Plan, plan_source: String) -> App {
+    pub fn new(plan: Plan, plan_source: String, base: PathBuf) -> App {
         App {
             screen: Screen::Welcome,
+            flow: Flow::Genesis,
+            identity: Form::for_plan(Page::Identity, &plan),
+            custodians: Form::for_plan(Page::Custodians, &plan),
+            media: Form::for_plan(Page::Media, &plan),
+            restore: Form::for_plan(Page::Restore, &plan),
             plan,
             plan_source,
-            preflight: None,
+            base,
+            scan: None,
             help: false,
+            confirm: None,
+            recipients: None,
             step: (0, 0, String::new()),
             log: Vec::new(),
+            prompt: None,
             result: None,
+            typing: None,
+            restore_backup: PathBuf::new(),
+            restored: None,
+            card: None,
+            card_pins: None,
+            clear_screen: false,
         }
     }
 
-    /// Why the plan cannot run from this screen yet, if it cannot.
+    /// Why the plan cannot run from the Review screen, if it cannot.
     pub fn blocker(&self) -> Option<String> {
         if let Err(e) = self.plan.validate() {
             return Some(e.to_string());
         }
-        if self.plan.cards.count > 0 {
-            return Some("this TUI does not provision cards yet: set cards.count = 0 and use `keyceremony card provision` after".into());
-        }
         if self.plan.passphrase.deliver_to.is_some() {
-            return Some("passphrase.deliver_to is for batch tests; the TUI hands the passphrase over only as shares".into());
+            return Some("passphrase.deliver_to is for batch tests; the TUI shows the passphrase once and hands it over as shares".into());
         }
-        let network_up = self.preflight.as_ref().is_some_and(Report::network_up);
+        let network_up = self.scan.as_ref().is_some_and(|s| s.report.network_up());
         if network_up && !self.plan.airgap.allow_network {
-            return Some("a network interface is up: unplug it and rescan (r)".into());
+            return Some(
+                "a network interface is up: unplug it and rescan on the pre-flight screen".into(),
+            );
         }
         None
     }
 
+    /// True while the operator is typing into a field, where letters are text, not commands.
+    pub fn typing_text(&self) -> bool {
+        match self.screen {
+            Screen::Identity | Screen::Custodians | Screen::Media | Screen::RestoreSource => true,
+            Screen::RestoreShares => true,
+            Screen::RestoreCard => matches!(self.card, Some(CardStage::Pins(_))),
+            Screen::Running => matches!(self.prompt, Some(Prompt::Typing(_) | Prompt::Pins(_))),
+            _ => false,
+        }
+    }
+
     pub fn update(&mut self, action: Action) -> Command {
         match action {
-            Action::Preflight(r) => {
-                self.preflight = Some(r);
+            Action::Scan(s) => {
+                self.scan = Some(s);
                 Command::None
             }
-            Action::Engine(m) => {
-                match m {
-                    EngineMsg::Step {
-                        number,
-                        total,
-                        title,
-                    } => self.step = (number, total, title),
-                    EngineMsg::Line(l) => self.log.push(l),
-                    EngineMsg::Finished(r) => {
-                        self.result = Some(r);
-                        self.screen = Screen::Done;
-                    }
-                }
+            Action::Recipients(path, r) => self.recipients_read(path, r),
+            Action::RestoreLoaded(r) => self.restore_loaded(r),
+            Action::Cards(cards) => {
+                self.card = Some(CardStage::Choose { cards, selected: 0 });
                 Command::None
             }
+            Action::Engine(m) => self.engine(m),
             Action::Key(k) => self.key(k),
         }
     }
 
+    fn engine(&mut self, m: EngineMsg) -> Command {
+        match m {
+            EngineMsg::Step {
+                number,
+                total,
+                title,
+            } => self.step = (number, total, title),
+            EngineMsg::Line(l) => self.log.push(l),
+            EngineMsg::Ask(r) => {
+                self.prompt = Some(match r {
+                    Request::Passphrase(words) => Prompt::Passphrase {
+                        words,
+                        revealed: false,
+                    },
+                    Request::Share {
+                        share,
+                        custodian,
+                        qr,
+                    } => Prompt::Share {
+                        share,
+                        custodian,
+                        qr,
+                        revealed: false,
+                    },
+                    Request::Rehearsal { set, problem } => {
+                        Prompt::Typing(Typing::new(set, Vec::new(), problem))
+                    }
+                    Request::CardPins => Prompt::Pins(PinEntry::default()),
+                    Request::CardFailed { number, error } => Prompt::CardFailed { number, error },
+                })
+            }
+            EngineMsg::Finished(r) => {
+                self.result = Some(r);
+                self.prompt = None;
+                self.screen = Screen::Done;
+            }
+            EngineMsg::Unlocked(r) => {
+                self.restored = Some(r);
+                self.screen = Screen::Restored;
+            }
+            EngineMsg::CardDone(r) => self.card = Some(CardStage::Finished(r)),
+        }
+        Command::None
+    }
+
     fn key(&mut self, k: KeyEvent) -> Command {
-        if k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL) {
-            // A running ceremony is not interrupted half-way from the keyboard.
-            return if self.screen == Screen::Running {
-                Command::None
-            } else {
-                Command::Quit
-            };
+        let ctrl_c = k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL);
+        if ctrl_c {
+            // Work in progress is not interrupted half-way from the keyboard.
+            let busy = matches!(self.screen, Screen::Running | Screen::Unlocking)
+                || matches!(self.card, Some(CardStage::Provisioning));
+            return if busy { Command::None } else { Command::Quit };
         }
         if self.help {
             self.help = false;
             return Command::None;
         }
-        if k.code == KeyCode::Char('?') {
+        if k.code == KeyCode::F(1) || (k.code == KeyCode::Char('?') && !self.typing_text()) {
             self.help = true;
             return Command::None;
         }
-        match (self.screen, k.code) {
-            (Screen::Welcome, KeyCode::Enter | KeyCode::Char('g')) => {
-                self.screen = Screen::Preflight;
-                Command::Rescan
+        if let Some(c) = self.confirm.take() {
+            return match k.code {
+                KeyCode::Char('y') => self.confirmed(c.on_yes),
+                _ => Command::None,
+            };
+        }
+        match self.screen {
+            Screen::Welcome => match k.code {
+                KeyCode::Enter | KeyCode::Char('g') => self.start(Flow::Genesis),
+                KeyCode::Char('r') => self.start(Flow::Restore),
+                KeyCode::Char('q') => Command::Quit,
+                _ => Command::None,
+            },
+            Screen::Preflight => match k.code {
+                KeyCode::Char('r') => Command::Rescan,
+                KeyCode::Enter => {
+                    self.screen = match self.flow {
+                        Flow::Genesis => Screen::Identity,
+                        Flow::Restore => Screen::RestoreSource,
+                    };
+                    Command::None
+                }
+                KeyCode::Esc => self.go(Screen::Welcome),
+                _ => Command::None,
+            },
+            Screen::Identity | Screen::Custodians | Screen::Media | Screen::RestoreSource => {
+                self.form_key(&k)
             }
-            (Screen::Welcome | Screen::Done, KeyCode::Char('q')) => Command::Quit,
-            (Screen::Preflight, KeyCode::Char('r')) => Command::Rescan,
-            (Screen::Preflight, KeyCode::Enter) => {
-                self.screen = Screen::Review;
-                Command::None
-            }
-            (Screen::Preflight, KeyCode::Esc) => {
-                self.screen = Screen::Welcome;
-                Command::None
-            }
-            (Screen::Review, KeyCode::Esc) => {
-                self.screen = Screen::Preflight;
-                Command::None
-            }
-            (Screen::Review, KeyCode::Char('y')) if self.blocker().is_none() => {
+            Screen::Review => match k.code {
+                KeyCode::Char('y') if self.blocker().is_none() => {
+                    self.confirm = Some(Confirm {
+                        text: self.start_text(),
+                        on_yes: Pending::StartGenesis,
+                    });
+                    Command::None
+                }
+                KeyCode::Esc => self.go(Screen::Media),
+                _ => Command::None,
+            },
+            Screen::Running => self.prompt_key(&k),
+            Screen::Done => match k.code {
+                KeyCode::Char('q') => Command::Quit,
+                _ => Command::None,
+            },
+            Screen::RestoreShares => self.restore_shares_key(&k),
+            Screen::Unlocking => Command::None,
+            Screen::Restored => match k.code {
+                KeyCode::Char('p') if matches!(self.restored, Some(Ok(_))) => {
+                    self.card = Some(CardStage::Pins(PinEntry::default()));
+                    self.screen = Screen::RestoreCard;
+                    Command::None
+                }
+                KeyCode::Esc if matches!(self.restored, Some(Err(_))) => {
+                    self.go(Screen::RestoreSource)
+                }
+                KeyCode::Char('q') => Command::Quit,
+                _ => Command::None,
+            },
+            Screen::RestoreCard => self.card_key(&k),
+        }
+    }
+
+    fn go(&mut self, screen: Screen) -> Command {
+        self.screen = screen;
+        Command::None
+    }
+
+    fn start(&mut self, flow: Flow) -> Command {
+        self.flow = flow;
+        self.screen = Screen::Preflight;
+        Command::Rescan
+    }
+
+    /// The confirmation text before the ceremony writes anything: every medium and card.
+    fn start_text(&self) -> String {
+        let p = &self.plan;
+        let mut t = format!(
+            "Start the genesis? It writes to the backup media {}, the export medium {} and the share sheets in {}",
+            p.media
+                .backup
+                .iter()
+                .map(|b| b.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            p.media.export.display(),
+            p.shares.output.display()
+        );
+        if p.cards.count > 0 {
+            t.push_str(&format!(", and {} card(s)", p.cards.count));
+        }
+        if !p.cards.reset.is_empty() {
+            t.push_str(&format!(
+                "; it FACTORY-RESETS cards {}",
+                p.cards.reset.join(", ")
+            ));
+        }
+        t.push_str(". y starts, any other key goes back.");
+        t
+    }
+
+    fn confirmed(&mut self, p: Pending) -> Command {
+        match p {
+            Pending::StartGenesis => {
                 self.screen = Screen::Running;
                 self.log.clear();
                 Command::StartGenesis
             }
-            _ => Command::None,
+            Pending::ResetCard(ident, serial) => self.provision(ident, Some(serial)),
         }
+    }
+
+    fn form_mut(&mut self) -> Option<&mut Form> {
+        match self.screen {
+            Screen::Identity => Some(&mut self.identity),
+            Screen::Custodians => Some(&mut self.custodians),
+            Screen::Media => Some(&mut self.media),
+            Screen::RestoreSource => Some(&mut self.restore),
+            _ => None,
+        }
+    }
+
+    pub fn form(&self) -> Option<&Form> {
+        match self.screen {
+            Screen::Identity => Some(&self.identity),
+            Screen::Custodians => Some(&self.custodians),
+            Screen::Media => Some(&self.media),
+            Screen::RestoreSource => Some(&self.restore),
+            _ => None,
+        }
+    }
+
+    fn loaded_recipients(&self) -> Option<&[String]> {
+        let path = PathBuf::from(self.custodians.value(3));
+        self.recipients
+            .as_ref()
+            .filter(|(p, _)| *p == path)
+            .map(|(_, r)| r.as_slice())
+    }
+
+    /// Applies the current form to a copy of the plan: the check as typed.
+    fn check_form(&mut self) -> Result<Plan, (usize, String)> {
+        let mut plan = self.plan.clone();
+        let recipients = self.loaded_recipients().map(<[String]>::to_vec);
+        let base = self.base.clone();
+        let Some(form) = self.form() else {
+            return Ok(plan);
+        };
+        let mut result = form.apply(&mut plan, &base, recipients.as_deref());
+        if form.page == Page::Custodians && !form.value(3).is_empty() && recipients.is_none() {
+            result = result.and(Err((
+                3,
+                "press Enter on this field to read the file".into(),
+            )));
+        }
+        let problem = result.as_ref().err().cloned();
+        if let Some(form) = self.form_mut() {
+            form.problem = problem;
+        }
+        result.map(|()| plan)
+    }
+
+    fn form_key(&mut self, k: &KeyEvent) -> Command {
+        if k.code == KeyCode::Esc {
+            return self.go(match self.screen {
+                Screen::Identity | Screen::RestoreSource => Screen::Preflight,
+                Screen::Custodians => Screen::Identity,
+                _ => Screen::Custodians,
+            });
+        }
+        let Some(form) = self.form_mut() else {
+            return Command::None;
+        };
+        let focus = form.focus;
+        let outcome = form.key(k);
+        if form.page == Page::Custodians && focus == 3 && k.code == KeyCode::Enter {
+            let path = PathBuf::from(form.value(3));
+            if !path.as_os_str().is_empty() {
+                return Command::ReadRecipients(path);
+            }
+        }
+        let checked = self.check_form();
+        if outcome != FormInput::Done {
+            return Command::None;
+        }
+        match checked {
+            Ok(plan) => self.form_done(plan),
+            Err((field, _)) => {
+                if let Some(f) = self.form_mut() {
+                    f.focus = field;
+                }
+                Command::None
+            }
+        }
+    }
+
+    fn form_done(&mut self, plan: Plan) -> Command {
+        match self.screen {
+            Screen::Identity => {
+                self.plan = plan;
+                self.go(Screen::Custodians)
+            }
+            Screen::Custodians => {
+                self.plan = plan;
+                self.go(Screen::Media)
+            }
+            Screen::Media => {
+                self.plan = plan;
+                self.go(Screen::Review)
+            }
+            _ => {
+                let base = self.base.clone();
+                let files: Vec<PathBuf> = self
+                    .restore
+                    .value(1)
+                    .split(super::forms::SEP)
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(|s| base.join(s))
+                    .collect();
+                let identity = Some(self.restore.value(2))
+                    .filter(|s| !s.is_empty())
+                    .map(|s| base.join(s));
+                self.restore_backup = base.join(self.restore.value(0));
+                Command::LoadRestore {
+                    backup: self.restore_backup.clone(),
+                    files,
+                    identity,
+                }
+            }
+        }
+    }
+
+    fn recipients_read(&mut self, path: PathBuf, r: Result<Vec<String>, String>) -> Command {
+        match r {
+            Ok(list) => {
+                self.recipients = Some((path, list));
+                let checked = self.check_form();
+                if self.screen == Screen::Custodians && self.custodians.focus == 3 {
+                    if let Ok(plan) = checked {
+                        return self.form_done(plan);
+                    }
+                }
+            }
+            Err(e) => self.custodians.problem = Some((3, e)),
+        }
+        Command::None
+    }
+
+    fn restore_loaded(&mut self, r: Result<(SetInfo, Vec<Share>), String>) -> Command {
+        match r {
+            Err(e) => {
+                self.restore.problem = Some((0, e));
+                Command::None
+            }
+            Ok((set, shares)) if shares.len() >= usize::from(set.threshold) => {
+                self.screen = Screen::Unlocking;
+                Command::Unlock {
+                    backup: self.restore_backup.clone(),
+                    shares,
+                }
+            }
+            Ok((set, shares)) => {
+                self.typing = Some(Typing::new(set, shares, None));
+                self.go(Screen::RestoreShares)
+            }
+        }
+    }
+
+    fn restore_shares_key(&mut self, k: &KeyEvent) -> Command {
+        if k.code == KeyCode::Esc {
+            self.typing = None;
+            self.clear_screen = true;
+            return self.go(Screen::RestoreSource);
+        }
+        let Some(t) = &mut self.typing else {
+            return Command::None;
+        };
+        match t.key(k) {
+            Some(shares) => {
+                self.typing = None;
+                self.clear_screen = true;
+                self.screen = Screen::Unlocking;
+                Command::Unlock {
+                    backup: self.restore_backup.clone(),
+                    shares,
+                }
+            }
+            None => Command::None,
+        }
+    }
+
+    fn prompt_key(&mut self, k: &KeyEvent) -> Command {
+        let Some(prompt) = &mut self.prompt else {
+            return Command::None;
+        };
+        let reply = match prompt {
+            Prompt::Passphrase { revealed, .. } | Prompt::Share { revealed, .. } => {
+                match (k.code, *revealed) {
+                    (KeyCode::Char('y'), false) => {
+                        *revealed = true;
+                        None
+                    }
+                    (KeyCode::Enter, true) => Some(Reply::Shown),
+                    _ => None,
+                }
+            }
+            Prompt::Typing(t) => t.key(k).map(Reply::Shares),
+            Prompt::Pins(p) => match p.key(k) {
+                Input::Submit => p.take().map(Reply::Pins),
+                _ => None,
+            },
+            Prompt::CardFailed { .. } => match k.code {
+                KeyCode::Char('r') => Some(Reply::Decision(CardDecision::Retry)),
+                KeyCode::Char('s') => Some(Reply::Decision(CardDecision::Skip)),
+                _ => None,
+            },
+        };
+        match reply {
+            Some(r) => {
+                self.prompt = None;
+                self.clear_screen = true;
+                Command::Reply(r)
+            }
+            None => Command::None,
+        }
+    }
+
+    fn card_key(&mut self, k: &KeyEvent) -> Command {
+        let Some(stage) = &mut self.card else {
+            return Command::None;
+        };
+        match stage {
+            CardStage::Pins(p) => {
+                if k.code == KeyCode::Esc {
+                    self.card = None;
+                    return self.go(Screen::Restored);
+                }
+                if p.key(k) == Input::Submit {
+                    self.card_pins = p.take();
+                    self.clear_screen = true;
+                    return Command::ListCards;
+                }
+                Command::None
+            }
+            CardStage::Choose { cards, selected } => {
+                let list = cards.as_ref().map(Vec::as_slice).unwrap_or_default();
+                match k.code {
+                    KeyCode::Char('r') => Command::ListCards,
+                    KeyCode::Up => {
+                        *selected = selected.saturating_sub(1);
+                        Command::None
+                    }
+                    KeyCode::Down => {
+                        *selected = (*selected + 1).min(list.len().saturating_sub(1));
+                        Command::None
+                    }
+                    KeyCode::Enter => match list.get(*selected) {
+                        Some(c) if !c.is_empty() => {
+                            self.confirm = Some(Confirm {
+                                text: format!(
+                                    "Card {} ({}) in {} holds keys. FACTORY-RESET card {}, erasing them? y resets, any other key goes back.",
+                                    c.serial, c.manufacturer, c.reader, c.serial
+                                ),
+                                on_yes: Pending::ResetCard(c.ident.clone(), c.serial.clone()),
+                            });
+                            Command::None
+                        }
+                        Some(c) => {
+                            let ident = c.ident.clone();
+                            self.provision(ident, None)
+                        }
+                        None => Command::None,
+                    },
+                    KeyCode::Esc => {
+                        self.card = None;
+                        self.card_pins = None;
+                        self.go(Screen::Restored)
+                    }
+                    _ => Command::None,
+                }
+            }
+            CardStage::Provisioning => Command::None,
+            CardStage::Finished(_) => match k.code {
+                KeyCode::Enter | KeyCode::Esc => {
+                    self.card = None;
+                    self.card_pins = None;
+                    self.go(Screen::Restored)
+                }
+                KeyCode::Char('r') => Command::ListCards,
+                KeyCode::Char('q') => Command::Quit,
+                _ => Command::None,
+            },
+        }
+    }
+
+    fn provision(&mut self, ident: String, reset: Option<String>) -> Command {
+        let Some(pins) = self.card_pins.as_ref().map(CardPins::duplicate) else {
+            self.card = Some(CardStage::Pins(PinEntry::default()));
+            return Command::None;
+        };
+        self.card = Some(CardStage::Provisioning);
+        self.log.clear();
+        Command::ProvisionCard { ident, reset, pins }
     }
 }
 
@@ -175,49 +830,202 @@ mod tests {
         Action::Key(KeyEvent::new(c, KeyModifiers::NONE))
     }
 
-    fn app() -> App {
+    fn typed(a: &mut App, text: &str) -> Command {
+        let mut last = Command::None;
+        for c in text.chars() {
+            last = a.update(key(match c {
+                '\n' => KeyCode::Enter,
+                c => KeyCode::Char(c),
+            }));
+        }
+        last
+    }
+
+    pub fn app() -> App {
         let text = EXAMPLE_PLAN.replace("# allow_network = true", "allow_network = true");
-        App::new(Plan::from_toml(&text).unwrap(), "example".into())
+        App::new(
+            Plan::from_toml(&text).unwrap(),
+            "example".into(),
+            "/tmp".into(),
+        )
+    }
+
+    /// Enter until the form's screen is left (every field kept as it is).
+    fn enter_through(a: &mut App) {
+        let screen = a.screen;
+        for _ in 0..20 {
+            a.update(key(KeyCode::Enter));
+            if a.screen != screen {
+                return;
+            }
+        }
+        panic!("{screen:?} did not go on: {:?}", a.form().unwrap().problem);
     }
 
     #[test]
-    fn the_wizard_walks_forward_and_back() {
+    fn the_genesis_wizard_walks_forward_and_back() {
         let mut a = app();
-        assert_eq!(a.update(key(KeyCode::Enter)), Command::Rescan);
+        assert!(matches!(a.update(key(KeyCode::Enter)), Command::Rescan));
         assert_eq!(a.screen, Screen::Preflight);
-        assert_eq!(a.update(key(KeyCode::Char('r'))), Command::Rescan);
+        assert!(matches!(a.update(key(KeyCode::Char('r'))), Command::Rescan));
         a.update(key(KeyCode::Enter));
-        assert_eq!(a.screen, Screen::Review);
+        assert_eq!(a.screen, Screen::Identity);
+        enter_through(&mut a);
+        assert_eq!(a.screen, Screen::Custodians);
         a.update(key(KeyCode::Esc));
-        assert_eq!(a.screen, Screen::Preflight);
-        a.update(key(KeyCode::Enter));
-        assert_eq!(a.update(key(KeyCode::Char('y'))), Command::StartGenesis);
+        assert_eq!(a.screen, Screen::Identity);
+        enter_through(&mut a);
+        enter_through(&mut a);
+        assert_eq!(a.screen, Screen::Media);
+        enter_through(&mut a);
+        assert_eq!(a.screen, Screen::Review);
+        assert_eq!(a.plan.media.export, PathBuf::from("/tmp/export"));
+        // y asks first, naming the media; only the second y starts.
+        a.update(key(KeyCode::Char('y')));
+        assert!(a.confirm.as_ref().unwrap().text.contains("/tmp/backup-1"));
+        assert!(matches!(
+            a.update(key(KeyCode::Char('y'))),
+            Command::StartGenesis
+        ));
         assert_eq!(a.screen, Screen::Running);
-        // No quitting out of a running ceremony.
         let ctrl_c = Action::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
-        assert_eq!(a.update(ctrl_c), Command::None);
+        assert!(matches!(a.update(ctrl_c), Command::None));
         a.update(Action::Engine(EngineMsg::Finished(Err("x".into()))));
         assert_eq!(a.screen, Screen::Done);
-        assert_eq!(a.update(key(KeyCode::Char('q'))), Command::Quit);
+        assert!(matches!(a.update(key(KeyCode::Char('q'))), Command::Quit));
     }
 
     #[test]
-    fn help_opens_and_any_key_closes_it() {
+    fn a_wrong_field_keeps_the_operator_on_it() {
         let mut a = app();
-        a.update(key(KeyCode::Char('?')));
-        assert!(a.help);
+        a.screen = Screen::Identity;
+        a.identity.focus = 2;
+        typed(&mut a, "x");
+        assert_eq!(a.identity.problem.as_ref().unwrap().0, 2);
+        a.identity.focus = a.identity.fields.len() - 1;
         a.update(key(KeyCode::Enter));
+        assert_eq!(a.screen, Screen::Identity);
+        assert_eq!(a.identity.focus, 2);
+        // '?' is text in a form; F1 is help everywhere.
+        typed(&mut a, "?");
         assert!(!a.help);
-        assert_eq!(a.screen, Screen::Welcome);
+        a.update(key(KeyCode::F(1)));
+        assert!(a.help);
     }
 
     #[test]
-    fn a_plan_with_cards_is_not_started_from_the_tui_yet() {
+    fn the_recipients_file_is_read_by_the_loop_then_applied() {
         let mut a = app();
-        a.plan.cards.count = 1;
-        a.plan.cards.pins_deliver_to = Some("x".into());
-        a.screen = Screen::Review;
-        assert_eq!(a.update(key(KeyCode::Char('y'))), Command::None);
-        assert!(a.blocker().unwrap().contains("cards"));
+        a.screen = Screen::Custodians;
+        a.custodians.focus = 3;
+        let cmd = typed(&mut a, "r.txt\n");
+        let Command::ReadRecipients(path) = cmd else {
+            panic!("{cmd:?}")
+        };
+        let id = age::x25519::Identity::generate().to_public().to_string();
+        a.update(Action::Recipients(path, Ok(vec![id.clone(); 5])));
+        assert_eq!(a.screen, Screen::Media);
+        assert_eq!(a.plan.shares.custodians[4].age_recipient, Some(id));
+    }
+
+    #[test]
+    fn secrets_are_shown_only_after_y_and_cleared_after() {
+        let mut a = app();
+        a.screen = Screen::Running;
+        a.update(Action::Engine(EngineMsg::Ask(Request::Passphrase(
+            Zeroizing::new("abandon ability".into()),
+        ))));
+        assert!(matches!(
+            a.prompt,
+            Some(Prompt::Passphrase {
+                revealed: false,
+                ..
+            })
+        ));
+        assert!(matches!(a.update(key(KeyCode::Enter)), Command::None));
+        a.update(key(KeyCode::Char('y')));
+        assert!(matches!(
+            a.update(key(KeyCode::Enter)),
+            Command::Reply(Reply::Shown)
+        ));
+        assert!(a.prompt.is_none() && a.clear_screen);
+    }
+
+    #[test]
+    fn a_failed_card_is_retried_or_skipped() {
+        let mut a = app();
+        a.screen = Screen::Running;
+        a.update(Action::Engine(EngineMsg::Ask(Request::CardFailed {
+            number: 2,
+            error: "card removed".into(),
+        })));
+        assert!(matches!(
+            a.update(key(KeyCode::Char('r'))),
+            Command::Reply(Reply::Decision(CardDecision::Retry))
+        ));
+    }
+
+    #[test]
+    fn the_restore_flow_reads_files_then_asks_for_the_missing_shares() {
+        let mut a = app();
+        a.update(key(KeyCode::Char('r')));
+        a.update(key(KeyCode::Enter));
+        assert_eq!(a.screen, Screen::RestoreSource);
+        typed(&mut a, "/m/backup/ceremony-1\n/m/s1.txt\n");
+        let cmd = a.update(key(KeyCode::Enter));
+        let Command::LoadRestore { backup, files, .. } = cmd else {
+            panic!("{cmd:?}")
+        };
+        assert_eq!(backup, PathBuf::from("/m/backup/ceremony-1"));
+        assert_eq!(files, [PathBuf::from("/m/s1.txt")]);
+        let set = crate::shares::split(&[7u8; 16], 2, 3).unwrap();
+        let first = set.shares[0].clone();
+        a.update(Action::RestoreLoaded(Ok((set.info.clone(), vec![first]))));
+        assert_eq!(a.screen, Screen::RestoreShares);
+        // The same share again is refused; another completes the set.
+        let again = set.shares[0].to_words().join(" ");
+        typed(&mut a, &format!("{again}\n"));
+        let t = a.typing.as_ref().unwrap();
+        assert!(t.problem.as_ref().unwrap().contains("typed already"));
+        let other = set.shares[2].to_words().join(" ");
+        let cmd = typed(&mut a, &format!("{other}\n"));
+        let Command::Unlock { shares, .. } = cmd else {
+            panic!("{cmd:?}")
+        };
+        assert_eq!(shares.len(), 2);
+        assert_eq!(a.screen, Screen::Unlocking);
+    }
+
+    #[test]
+    fn a_card_with_keys_is_reset_only_after_a_confirmation_naming_it() {
+        let mut a = app();
+        a.screen = Screen::Restored;
+        a.restored = Some(Ok(Summary {
+            fingerprint: "F".into(),
+            ceremony_id: String::new(),
+            lines: vec![],
+        }));
+        a.update(key(KeyCode::Char('p')));
+        assert!(matches!(
+            typed(&mut a, "123456\n123456\n12345678\n12345678\n"),
+            Command::ListCards
+        ));
+        let card = CardInfo {
+            signing: Some("AB".into()),
+            ..CardInfo::example("0000000A")
+        };
+        a.update(Action::Cards(Ok(vec![card])));
+        a.update(key(KeyCode::Enter));
+        assert!(a
+            .confirm
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("FACTORY-RESET card 0000000A"));
+        let cmd = a.update(key(KeyCode::Char('y')));
+        let Command::ProvisionCard { reset, .. } = cmd else {
+            panic!("{cmd:?}")
+        };
+        assert_eq!(reset.as_deref(), Some("0000000A"));
     }
 }

@@ -1,34 +1,57 @@
 //! The terminal UI: a wizard over the same engine as the batch CLI.
 //!
 //! State and transitions are in `app` (no I/O), drawing in `view` (a pure
-//! function of the state), and this module is the loop: terminal events,
-//! engine messages from the worker thread that runs the ceremony, and ticks.
-//! The engine reaches the screen only through `Bridge`, its `CeremonyUi`.
-//! No key operation lives here.
+//! function of the state), the plan's forms in `forms`, text inputs in
+//! `input`, and every chrome string in `text`. This module is the loop: it
+//! waits on terminal events, engine messages and ticks, and does the I/O that
+//! `update` asks for (scans, reading files, starting work on worker threads).
 //!
-//! This first slice runs a genesis from a plan file (review, not edit) with no
-//! cards; the remaining screens arrive with their issue (see docs/tui.md).
+//! The engine runs on a worker thread and reaches the screen only through
+//! `Bridge`, its `CeremonyUi`: events become messages, and questions (show the
+//! passphrase, hand over a share, type shares back, choose card PINs, retry a
+//! card) are sent as a `Request` that blocks the worker until the operator's
+//! `Reply`. No key operation lives here.
 
 pub mod app;
+mod forms;
+mod input;
+mod text;
 mod view;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc;
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 use ratatui::crossterm::event::{self, Event as TermEvent, KeyEventKind};
+use zeroize::Zeroizing;
 
 use crate::ceremony::genesis::{self, RunOptions};
-use crate::ceremony::{CeremonyError, CeremonyUi, Event, PcscCards, SystemClock};
+use crate::ceremony::restore::{self, Restored};
+use crate::ceremony::{CardDecision, CeremonyError, CeremonyUi, Event, PcscCards, SystemClock};
 use crate::commands::{Exit, Failure};
+use crate::harden::Hardening;
 use crate::passphrase::Passphrase;
 use crate::plan::{Plan, EXAMPLE_PLAN};
-use crate::tokens::CardPins;
-use app::{Action, App, Command, EngineMsg, Summary};
+use crate::shares::{sheet, SetInfo, Share};
+use crate::tokens::{self, CardPins, ProvisionSpec};
+use app::{Action, App, Command, EngineMsg, Reply, Request, Scan, Summary};
 
-/// The engine's UI port for the TUI: events become messages to the loop.
+/// The engine's UI port for the TUI: events become messages to the loop, and
+/// questions wait for the loop's reply.
 pub struct Bridge {
     tx: mpsc::Sender<EngineMsg>,
+    replies: mpsc::Receiver<Reply>,
+}
+
+impl Bridge {
+    fn ask(&mut self, request: Request) -> Result<Reply, CeremonyError> {
+        let closed = || CeremonyError::Delivery("the terminal UI went away".into());
+        self.tx
+            .send(EngineMsg::Ask(request))
+            .map_err(|_| closed())?;
+        self.replies.recv().map_err(|_| closed())
+    }
 }
 
 impl CeremonyUi for Bridge {
@@ -53,60 +76,307 @@ impl CeremonyUi for Bridge {
 
     fn deliver_passphrase(&mut self, _: &Passphrase) -> Result<String, CeremonyError> {
         Err(CeremonyError::Delivery(
-            "the TUI hands the passphrase over only as shares".into(),
+            "the TUI shows the passphrase once and hands it over only as shares".into(),
         ))
     }
 
     fn deliver_card_pins(&mut self, _: &CardPins) -> Result<String, CeremonyError> {
         Err(CeremonyError::Delivery(
-            "the TUI does not provision cards yet".into(),
+            "the TUI has the operator choose the card PINs".into(),
         ))
+    }
+
+    fn show_passphrase(&mut self, passphrase: &Passphrase) -> Result<bool, CeremonyError> {
+        let words = Zeroizing::new(passphrase.expose_phrase().to_owned());
+        self.ask(Request::Passphrase(words))?;
+        Ok(true)
+    }
+
+    fn hand_over_share(&mut self, share: &Share, custodian: &str) -> Result<(), CeremonyError> {
+        let qr = sheet::qr_terminal(share)?;
+        self.ask(Request::Share {
+            share: share.clone(),
+            custodian: custodian.to_owned(),
+            qr,
+        })?;
+        Ok(())
+    }
+
+    fn rehearsal_shares(
+        &mut self,
+        set: &SetInfo,
+        problem: Option<&str>,
+    ) -> Result<Option<Vec<Share>>, CeremonyError> {
+        match self.ask(Request::Rehearsal {
+            set: set.clone(),
+            problem: problem.map(str::to_owned),
+        })? {
+            Reply::Shares(s) => Ok(Some(s)),
+            _ => Ok(None),
+        }
+    }
+
+    fn choose_card_pins(&mut self) -> Result<Option<CardPins>, CeremonyError> {
+        match self.ask(Request::CardPins)? {
+            Reply::Pins(p) => Ok(Some(p)),
+            _ => Err(CeremonyError::Delivery("no card PINs were chosen".into())),
+        }
+    }
+
+    fn card_failed(&mut self, number: usize, error: &str) -> CardDecision {
+        match self.ask(Request::CardFailed {
+            number,
+            error: error.to_owned(),
+        }) {
+            Ok(Reply::Decision(d)) => d,
+            _ => CardDecision::Skip,
+        }
     }
 }
 
-/// Runs a genesis on a worker thread, reporting through `tx`.
-pub fn start_genesis(plan: Plan, tx: mpsc::Sender<EngineMsg>) -> std::thread::JoinHandle<()> {
+/// Runs a genesis on a worker thread, reporting through `tx`, asking through `replies`.
+pub fn start_genesis(
+    plan: Plan,
+    opts: RunOptions,
+    tx: mpsc::Sender<EngineMsg>,
+    replies: mpsc::Receiver<Reply>,
+) -> JoinHandle<()> {
     std::thread::spawn(move || {
-        let mut bridge = Bridge { tx: tx.clone() };
-        let result = genesis::run(
-            &plan,
-            &RunOptions::default(),
-            &mut bridge,
-            &SystemClock,
-            &mut PcscCards,
-        )
-        .map(|r| Summary {
-            fingerprint: r.fingerprint.clone(),
-            ceremony_id: r.ceremony_id.clone(),
-            lines: r
-                .backups
-                .iter()
-                .map(|b| format!("Backup:     {}", b.display()))
-                .chain(Some(format!("Export:     {}", r.export.display())))
-                .chain(
-                    r.shares
-                        .files
-                        .iter()
-                        .filter(|f| f.extension().is_some_and(|e| e == "txt"))
-                        .map(|f| format!("Share:      {}", f.display())),
-                )
-                .collect(),
-        })
-        .map_err(|e| e.to_string());
+        let mut bridge = Bridge {
+            tx: tx.clone(),
+            replies,
+        };
+        let result = genesis::run(&plan, &opts, &mut bridge, &SystemClock, &mut PcscCards)
+            .map(|r| Summary {
+                fingerprint: r.fingerprint.clone(),
+                ceremony_id: r.ceremony_id.clone(),
+                lines: r
+                    .backups
+                    .iter()
+                    .map(|b| format!("Backup:     {}", b.display()))
+                    .chain(Some(format!("Export:     {}", r.export.display())))
+                    .chain(
+                        r.shares
+                            .files
+                            .iter()
+                            .filter(|f| f.extension().is_some_and(|e| e == "txt"))
+                            .map(|f| format!("Share:      {}", f.display())),
+                    )
+                    .chain(r.cards.iter().map(|c| match (&c.provisioned, &c.error) {
+                        (Some(p), _) => {
+                            format!("Card {}:     {} ({})", c.number, p.serial, p.proof)
+                        }
+                        (None, Some(e)) => format!("Card {}:     NOT provisioned: {e}", c.number),
+                        (None, None) => format!("Card {}:     not provisioned", c.number),
+                    }))
+                    .collect(),
+            })
+            .map_err(|e| e.to_string());
         let _ = tx.send(EngineMsg::Finished(result));
     })
 }
 
-pub fn run(plan_path: Option<&Path>) -> Result<(), Failure> {
-    let (plan, source) = match plan_path {
-        Some(p) => (Plan::load(p)?, p.display().to_string()),
+/// What pre-flight shows: the air-gap check, the cards, the mounted media.
+fn scan() -> Scan {
+    let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap_or_default();
+    Scan {
+        report: crate::airgap::check(Path::new("/"), std::time::SystemTime::now()),
+        cards: tokens::list_cards().map_err(|e| e.to_string()),
+        media: crate::media::mounted_media(&mounts),
+    }
+}
+
+/// Reads the share files the restore form names, and the backup's set info.
+fn load_restore(
+    backup: &Path,
+    files: &[PathBuf],
+    identity: Option<&Path>,
+) -> Result<(SetInfo, Vec<Share>), String> {
+    let set = restore::read_set_info(backup).map_err(|e| e.to_string())?;
+    let identity = match identity {
+        Some(p) => Some(Zeroizing::new(std::fs::read(p).map_err(|e| {
+            format!("cannot read the age identity file {}: {e}", p.display())
+        })?)),
+        None => None,
+    };
+    let shares = files
+        .iter()
+        .map(|f| {
+            let bytes = Zeroizing::new(
+                std::fs::read(f).map_err(|e| format!("cannot read {}: {e}", f.display()))?,
+            );
+            sheet::read_share(&bytes, identity.as_deref().map(|v| v.as_slice()))
+                .map_err(|e| format!("{}: {e}", f.display()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((set, shares))
+}
+
+fn restored_summary(r: &Restored) -> Summary {
+    let now = std::time::SystemTime::now();
+    let mut lines: Vec<String> = r
+        .cert
+        .userids()
+        .map(|u| {
+            format!(
+                "User ID:    {}",
+                String::from_utf8_lossy(u.userid().value())
+            )
+        })
+        .collect();
+    lines.extend(
+        r.cert
+            .keys()
+            .subkeys()
+            .map(|k| format!("Subkey:     {}", k.key().fingerprint().to_hex())),
+    );
+    lines.push(format!("Shares:     {:?} of set {}", r.indices, r.set_id));
+    let _ = now;
+    Summary {
+        fingerprint: r.fingerprint.clone(),
+        ceremony_id: String::new(),
+        lines,
+    }
+}
+
+/// The loop's own state beside the app: channels and the key a restore opened.
+struct Workers {
+    hardening: Hardening,
+    tx: mpsc::Sender<EngineMsg>,
+    reply_tx: Option<mpsc::Sender<Reply>>,
+    unlock: Option<JoinHandle<Result<Restored, String>>>,
+    restored: Option<Restored>,
+}
+
+impl Workers {
+    /// Does what `update` asked; returns false to quit.
+    fn execute(&mut self, app: &mut App, cmd: Command) -> bool {
+        match cmd {
+            Command::None => {}
+            Command::Quit => return false,
+            Command::Rescan => {
+                app.update(Action::Scan(scan()));
+            }
+            Command::ReadRecipients(path) => {
+                let path = if path.is_relative() {
+                    app.base.join(&path)
+                } else {
+                    path
+                };
+                let read = std::fs::read_to_string(&path)
+                    .map_err(|e| format!("cannot read {}: {e}", path.display()))
+                    .and_then(|t| forms::parse_recipients(&t));
+                let key = PathBuf::from(app.custodians.value(3));
+                let next = app.update(Action::Recipients(key, read));
+                return self.execute(app, next);
+            }
+            Command::StartGenesis => {
+                let (reply_tx, reply_rx) = mpsc::channel();
+                self.reply_tx = Some(reply_tx);
+                let opts = RunOptions {
+                    plan_sha256: Some(crate::media::sha256_hex(app.plan.to_toml().as_bytes())),
+                    hardening: Some(self.hardening.clone()),
+                    ..RunOptions::default()
+                };
+                start_genesis(app.plan.clone(), opts, self.tx.clone(), reply_rx);
+            }
+            Command::Reply(r) => {
+                if let Some(tx) = &self.reply_tx {
+                    let _ = tx.send(r);
+                }
+            }
+            Command::LoadRestore {
+                backup,
+                files,
+                identity,
+            } => {
+                let loaded = load_restore(&backup, &files, identity.as_deref());
+                let next = app.update(Action::RestoreLoaded(loaded));
+                return self.execute(app, next);
+            }
+            Command::Unlock { backup, shares } => {
+                self.unlock = Some(std::thread::spawn(move || {
+                    restore::unlock(&backup, &shares).map_err(|e| e.to_string())
+                }));
+            }
+            Command::ListCards => {
+                app.update(Action::Cards(
+                    tokens::list_cards().map_err(|e| e.to_string()),
+                ));
+            }
+            Command::ProvisionCard { ident, reset, pins } => {
+                let Some(r) = &self.restored else {
+                    return true;
+                };
+                let cert = r.cert.clone();
+                let plan = app.plan.cards.clone();
+                let tx = self.tx.clone();
+                std::thread::spawn(move || {
+                    let spec = ProvisionSpec {
+                        reset: reset.into_iter().collect(),
+                        cardholder: plan.cardholder,
+                        url: plan.url,
+                        touch: plan.touch,
+                    };
+                    let mut progress = |s: &str| {
+                        let _ = tx.send(EngineMsg::Line(s.to_owned()));
+                    };
+                    let result = tokens::provision(&ident, &cert, &pins, &spec, &mut progress)
+                        .map(|r| format!("{} {}", r.serial, r.proof))
+                        .map_err(|e| e.to_string());
+                    let _ = tx.send(EngineMsg::CardDone(result));
+                });
+            }
+        }
+        true
+    }
+
+    /// Collects a finished unlock: the key stays here, the app gets public facts.
+    fn poll_unlock(&mut self, app: &mut App) {
+        if !self.unlock.as_ref().is_some_and(JoinHandle::is_finished) {
+            return;
+        }
+        let Some(job) = self.unlock.take() else {
+            return;
+        };
+        let result = job
+            .join()
+            .unwrap_or_else(|_| Err("opening the backup failed unexpectedly".into()));
+        let summary = result.map(|r| {
+            let s = restored_summary(&r);
+            self.restored = Some(r);
+            s
+        });
+        app.update(Action::Engine(EngineMsg::Unlocked(summary)));
+    }
+}
+
+pub fn run(plan_path: Option<&Path>, hardening: &Hardening) -> Result<(), Failure> {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+    let (plan, source, base) = match plan_path {
+        Some(p) => {
+            let base = p
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .map(Path::to_owned)
+                .unwrap_or_else(|| cwd.clone());
+            (Plan::load(p)?, p.display().to_string(), base)
+        }
         None => (
             Plan::from_toml(EXAMPLE_PLAN)?,
-            "the example plan (give --plan PLAN for yours)".to_owned(),
+            "the example plan (edit it on screen)".to_owned(),
+            cwd,
         ),
     };
-    let mut app = App::new(plan, source);
+    let mut app = App::new(plan, source, base);
     let (tx, rx) = mpsc::channel();
+    let mut workers = Workers {
+        hardening: hardening.clone(),
+        tx,
+        reply_tx: None,
+        unlock: None,
+        restored: None,
+    };
     // ratatui's init installs a panic hook that restores the terminal first;
     // no dump file is written (core dumps are off, see harden).
     let mut terminal = ratatui::try_init()
@@ -117,25 +387,30 @@ pub fn run(plan_path: Option<&Path>) -> Result<(), Failure> {
             while let Ok(msg) = rx.try_recv() {
                 app.update(Action::Engine(msg));
             }
+            workers.poll_unlock(&mut app);
+            if app.clear_screen {
+                app.clear_screen = false;
+                terminal.clear()?;
+            }
             if !event::poll(Duration::from_millis(100))? {
                 continue;
             }
-            let TermEvent::Key(k) = event::read()? else {
-                continue;
+            let k = match event::read()? {
+                TermEvent::Key(k) if k.kind == KeyEventKind::Press => k,
+                // The next draw fits the new size; clearing drops stale cells.
+                TermEvent::Resize(..) => {
+                    terminal.clear()?;
+                    continue;
+                }
+                _ => continue,
             };
-            if k.kind != KeyEventKind::Press {
-                continue;
+            let cmd = app.update(Action::Key(k));
+            if app.clear_screen {
+                app.clear_screen = false;
+                terminal.clear()?;
             }
-            match app.update(Action::Key(k)) {
-                Command::Quit => return Ok(()),
-                Command::Rescan => {
-                    let report = crate::airgap::check(Path::new("/"), std::time::SystemTime::now());
-                    app.update(Action::Preflight(report));
-                }
-                Command::StartGenesis => {
-                    start_genesis(app.plan.clone(), tx.clone());
-                }
-                Command::None => {}
+            if !workers.execute(&mut app, cmd) {
+                return Ok(());
             }
         }
     })();

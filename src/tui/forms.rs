@@ -1,0 +1,566 @@
+//! The plan as forms: identity and profile, custodians and shares, media and
+//! cards; and the restore form. A form is fields of text or choices; applying
+//! it to a `Plan` checks every field, so a mistake is named as it is typed and
+//! the plan the engine receives is one `Plan::validate` accepts.
+
+use std::path::{Path, PathBuf};
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+
+use super::input::{Input, TextField};
+use crate::plan::{Custodian, Plan, Profile};
+use crate::tokens::Touch;
+
+/// Separates several values in one field (user IDs, names, media paths).
+pub const SEP: char = ';';
+
+#[derive(Debug, Clone)]
+pub enum Kind {
+    Text,
+    /// One of these; Space or the arrow keys cycle.
+    Choice(&'static [&'static str]),
+}
+
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub label: &'static str,
+    pub hint: &'static str,
+    pub kind: Kind,
+    pub input: TextField,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Page {
+    Identity,
+    Custodians,
+    Media,
+    Restore,
+}
+
+#[derive(Debug, Clone)]
+pub struct Form {
+    pub page: Page,
+    pub fields: Vec<Field>,
+    pub focus: usize,
+    /// The first problem with the form as it stands: field index and message.
+    pub problem: Option<(usize, String)>,
+}
+
+/// What a key did to a form.
+#[derive(Debug, PartialEq, Eq)]
+pub enum FormInput {
+    Edited,
+    /// Enter on the last field.
+    Done,
+    Ignored,
+}
+
+fn text(label: &'static str, hint: &'static str, value: impl Into<String>) -> Field {
+    Field {
+        label,
+        hint,
+        kind: Kind::Text,
+        input: TextField::new(value),
+    }
+}
+
+fn choice(
+    label: &'static str,
+    hint: &'static str,
+    options: &'static [&'static str],
+    value: &str,
+) -> Field {
+    Field {
+        label,
+        hint,
+        kind: Kind::Choice(options),
+        input: TextField::new(value),
+    }
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b {
+        "yes"
+    } else {
+        "no"
+    }
+}
+
+fn joined(items: impl IntoIterator<Item = impl AsRef<str>>) -> String {
+    items
+        .into_iter()
+        .map(|s| s.as_ref().to_owned())
+        .collect::<Vec<_>>()
+        .join(&format!("{SEP} "))
+}
+
+fn split(value: &str) -> Vec<String> {
+    value
+        .split(SEP)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn paths(value: &str, base: &Path) -> Vec<PathBuf> {
+    split(value).iter().map(|s| absolute(s, base)).collect()
+}
+
+fn absolute(s: &str, base: &Path) -> PathBuf {
+    let p = PathBuf::from(s.trim());
+    if p.is_relative() {
+        base.join(p)
+    } else {
+        p
+    }
+}
+
+impl Form {
+    pub fn for_plan(page: Page, plan: &Plan) -> Form {
+        let fields = match page {
+            Page::Identity => vec![
+                text(
+                    "User IDs",
+                    "Name <email>; several separated by ;",
+                    joined(&plan.key.user_ids),
+                ),
+                choice(
+                    "Profile",
+                    "ed25519 (cv25519 encryption) or rsa4096",
+                    &["ed25519", "rsa4096"],
+                    &plan.key.profile.to_string(),
+                ),
+                text(
+                    "Primary valid for",
+                    "365d, 52w or 2y",
+                    plan.key.expiry.to_string(),
+                ),
+                text(
+                    "Subkeys valid for",
+                    "365d, 52w or 2y",
+                    plan.subkeys.expiry.to_string(),
+                ),
+                choice(
+                    "Encryption subkey",
+                    "a cv25519/RSA subkey for decryption",
+                    &["no", "yes"],
+                    yes_no(plan.subkeys.encryption),
+                ),
+                choice(
+                    "Authentication subkey",
+                    "for SSH through gpg-agent",
+                    &["no", "yes"],
+                    yes_no(plan.subkeys.authentication),
+                ),
+                choice(
+                    "Passphrase words",
+                    "BIP39 words protecting the backup",
+                    &["24", "12"],
+                    &plan.passphrase.words.to_string(),
+                ),
+                text(
+                    "Operator",
+                    "who runs the ceremony (transcript)",
+                    plan.ceremony.operator.clone(),
+                ),
+                text(
+                    "Witnesses",
+                    "names separated by ;",
+                    joined(&plan.ceremony.witnesses),
+                ),
+            ],
+            Page::Custodians => vec![
+                text(
+                    "Threshold k",
+                    "shares needed to restore, 2..=n",
+                    plan.shares.threshold.to_string(),
+                ),
+                text(
+                    "Shares n",
+                    "custodians, k..=16",
+                    plan.shares.count.to_string(),
+                ),
+                text(
+                    "Custodian names",
+                    "n names separated by ;, or empty",
+                    joined(plan.shares.custodians.iter().map(|c| &c.name)),
+                ),
+                text(
+                    "age recipients file",
+                    "optional: one age1... per line, custodian order",
+                    "",
+                ),
+            ],
+            Page::Media => vec![
+                text(
+                    "Backup media",
+                    "mount points separated by ;, two or more",
+                    joined(plan.media.backup.iter().map(|p| p.display().to_string())),
+                ),
+                text(
+                    "Export medium",
+                    "goes online: public material only",
+                    plan.media.export.display().to_string(),
+                ),
+                text(
+                    "Share sheets to",
+                    "a print directory or a stick of its own",
+                    plan.shares.output.display().to_string(),
+                ),
+                text(
+                    "Cards",
+                    "how many OpenPGP cards get the subkeys (0: none)",
+                    plan.cards.count.to_string(),
+                ),
+                text(
+                    "Cardholder",
+                    "name stored on each card (optional)",
+                    plan.cards.cardholder.clone().unwrap_or_default(),
+                ),
+                text(
+                    "Cert URL",
+                    "where the public cert is published (optional)",
+                    plan.cards.url.clone().unwrap_or_default(),
+                ),
+                choice(
+                    "Touch policy",
+                    "off leaves the card's; fixed is permanent",
+                    &["off", "on", "cached", "fixed"],
+                    touch_name(plan.cards.touch),
+                ),
+                choice(
+                    "Allow network",
+                    "yes only to rehearse on an ordinary machine",
+                    &["no", "yes"],
+                    yes_no(plan.airgap.allow_network),
+                ),
+            ],
+            Page::Restore => vec![
+                text(
+                    "Backup directory",
+                    "the ceremony-... directory on a backup medium",
+                    "",
+                ),
+                text(
+                    "Share files",
+                    "sheets or .age files separated by ;, or empty to type shares",
+                    "",
+                ),
+                text("age identity file", "for .age share files (optional)", ""),
+            ],
+        };
+        Form {
+            page,
+            fields,
+            focus: 0,
+            problem: None,
+        }
+    }
+
+    pub fn value(&self, i: usize) -> &str {
+        self.fields[i].input.value.trim()
+    }
+
+    pub fn key(&mut self, k: &KeyEvent) -> FormInput {
+        let last = self.fields.len() - 1;
+        match k.code {
+            KeyCode::Up | KeyCode::BackTab => {
+                self.focus = self.focus.saturating_sub(1);
+                return FormInput::Edited;
+            }
+            KeyCode::Down | KeyCode::Tab => {
+                self.focus = (self.focus + 1).min(last);
+                return FormInput::Edited;
+            }
+            _ => {}
+        }
+        let field = &mut self.fields[self.focus];
+        if let Kind::Choice(options) = field.kind {
+            let at = options
+                .iter()
+                .position(|o| *o == field.input.value)
+                .unwrap_or(0);
+            let step = match k.code {
+                KeyCode::Char(' ') | KeyCode::Right => 1,
+                KeyCode::Left => options.len() - 1,
+                KeyCode::Enter => 0,
+                _ => return FormInput::Ignored,
+            };
+            if step != 0 {
+                field.input.value = options[(at + step) % options.len()].to_owned();
+                return FormInput::Edited;
+            }
+        }
+        match field.input.key(k) {
+            Input::Submit if self.focus == last => FormInput::Done,
+            Input::Submit => {
+                self.focus += 1;
+                FormInput::Edited
+            }
+            Input::Edited => FormInput::Edited,
+            Input::Ignored => FormInput::Ignored,
+        }
+    }
+
+    /// Writes this form into `plan`, or names the first field that is wrong.
+    /// `recipients` are the age recipients read from the file the custodians
+    /// form names (the loop reads it; forms do no I/O).
+    pub fn apply(
+        &self,
+        plan: &mut Plan,
+        base: &Path,
+        recipients: Option<&[String]>,
+    ) -> Result<(), (usize, String)> {
+        match self.page {
+            Page::Identity => self.apply_identity(plan),
+            Page::Custodians => self.apply_custodians(plan, recipients),
+            Page::Media => self.apply_media(plan, base),
+            Page::Restore => {
+                if self.value(0).is_empty() {
+                    return Err((0, "name the backup directory".into()));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn apply_identity(&self, plan: &mut Plan) -> Result<(), (usize, String)> {
+        let uids = split(self.value(0));
+        if uids.is_empty() {
+            return Err((
+                0,
+                "at least one user ID, e.g. Release Signing <release@example.org>".into(),
+            ));
+        }
+        plan.key.user_ids = uids;
+        plan.key.profile = match self.value(1) {
+            "rsa4096" => Profile::Rsa4096,
+            _ => Profile::Ed25519,
+        };
+        plan.key.expiry = self.value(2).parse().map_err(|e| (2, e))?;
+        plan.subkeys.expiry = self.value(3).parse().map_err(|e| (3, e))?;
+        plan.subkeys.encryption = self.value(4) == "yes";
+        plan.subkeys.authentication = self.value(5) == "yes";
+        plan.passphrase.words = if self.value(6) == "12" { 12 } else { 24 };
+        plan.ceremony.operator = self.value(7).to_owned();
+        plan.ceremony.witnesses = split(self.value(8));
+        plan.validate().map_err(|e| (0, e.to_string()))
+    }
+
+    fn apply_custodians(
+        &self,
+        plan: &mut Plan,
+        recipients: Option<&[String]>,
+    ) -> Result<(), (usize, String)> {
+        let number = |i: usize, what: &str| {
+            self.value(i)
+                .parse::<u8>()
+                .map_err(|_| (i, format!("{what} must be a number from 2 to 16")))
+        };
+        let k = number(0, "the threshold")?;
+        let n = number(1, "the number of shares")?;
+        if !(2..=16).contains(&n) {
+            return Err((1, "between 2 and 16 shares".into()));
+        }
+        if k < 2 || k > n {
+            return Err((
+                0,
+                format!("the threshold must be from 2 to {n} (the number of shares)"),
+            ));
+        }
+        let names = split(self.value(2));
+        if !names.is_empty() && names.len() != usize::from(n) {
+            return Err((
+                2,
+                format!(
+                    "{} names for {n} shares: one per share, or none",
+                    names.len()
+                ),
+            ));
+        }
+        let recipients = recipients.unwrap_or_default();
+        if !self.value(3).is_empty() && recipients.len() != usize::from(n) {
+            return Err((
+                3,
+                format!(
+                    "the file holds {} recipients for {n} shares: one per custodian, in order",
+                    recipients.len()
+                ),
+            ));
+        }
+        let old = std::mem::take(&mut plan.shares.custodians);
+        plan.shares.threshold = k;
+        plan.shares.count = n;
+        // Recipients the plan file named stay unless a file replaces them.
+        let recipient = |i: usize| {
+            recipients
+                .get(i)
+                .cloned()
+                .or_else(|| old.get(i).and_then(|c| c.age_recipient.clone()))
+        };
+        let any_recipient = (0..usize::from(n)).any(|i| recipient(i).is_some());
+        if !names.is_empty() || any_recipient {
+            plan.shares.custodians = (0..usize::from(n))
+                .map(|i| Custodian {
+                    name: names
+                        .get(i)
+                        .cloned()
+                        .unwrap_or_else(|| format!("Custodian {}", i + 1)),
+                    age_recipient: recipient(i),
+                    medium: old.get(i).and_then(|c| c.medium.clone()),
+                })
+                .collect();
+        }
+        plan.validate().map_err(|e| (0, e.to_string()))
+    }
+
+    fn apply_media(&self, plan: &mut Plan, base: &Path) -> Result<(), (usize, String)> {
+        let backups = paths(self.value(0), base);
+        if backups.is_empty() {
+            return Err((0, "name at least one backup medium (two are better)".into()));
+        }
+        if self.value(1).is_empty() {
+            return Err((1, "name the export medium".into()));
+        }
+        if self.value(2).is_empty() {
+            return Err((2, "name where the share sheets go".into()));
+        }
+        plan.media.backup = backups;
+        plan.media.export = absolute(self.value(1), base);
+        plan.shares.output = absolute(self.value(2), base);
+        plan.cards.count = self
+            .value(3)
+            .parse()
+            .ok()
+            .filter(|n| *n <= 16)
+            .ok_or((3, "a number of cards from 0 to 16".to_owned()))?;
+        let optional = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+        plan.cards.cardholder = optional(self.value(4));
+        plan.cards.url = optional(self.value(5));
+        plan.cards.touch = match self.value(6) {
+            "on" => Touch::On,
+            "cached" => Touch::Cached,
+            "fixed" => Touch::Fixed,
+            _ => Touch::Off,
+        };
+        plan.airgap.allow_network = self.value(7) == "yes";
+        plan.validate().map_err(|e| (0, e.to_string()))
+    }
+}
+
+fn touch_name(t: Touch) -> &'static str {
+    match t {
+        Touch::Off => "off",
+        Touch::On => "on",
+        Touch::Cached => "cached",
+        Touch::Fixed => "fixed",
+    }
+}
+
+/// age recipients from a file a custodian brought: one per line, `#` comments.
+pub fn parse_recipients(text: &str) -> Result<Vec<String>, String> {
+    text.lines()
+        .map(|l| l.split('#').next().unwrap_or("").trim())
+        .filter(|l| !l.is_empty())
+        .enumerate()
+        .map(|(i, l)| {
+            l.parse::<age::x25519::Recipient>()
+                .map(|_| l.to_owned())
+                .map_err(|e| format!("line {} is not an age X25519 recipient: {e}", i + 1))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::EXAMPLE_PLAN;
+
+    fn plan() -> Plan {
+        Plan::from_toml(EXAMPLE_PLAN).unwrap()
+    }
+
+    fn typed(form: &mut Form, field: usize, value: &str) {
+        form.fields[field].input.value = value.to_owned();
+    }
+
+    #[test]
+    fn every_page_round_trips_the_example_plan() {
+        for page in [Page::Identity, Page::Custodians, Page::Media] {
+            let mut p = plan();
+            let form = Form::for_plan(page, &p);
+            form.apply(&mut p, Path::new("/"), None).unwrap();
+            let mut expected = plan();
+            expected.media.backup = vec!["/backup-1".into(), "/backup-2".into()];
+            expected.media.export = "/export".into();
+            expected.shares.output = "/shares".into();
+            if page == Page::Media {
+                assert_eq!(p, expected);
+            } else {
+                assert_eq!(p, plan());
+            }
+        }
+    }
+
+    #[test]
+    fn a_wrong_field_is_named_with_what_to_do() {
+        let mut p = plan();
+        let mut f = Form::for_plan(Page::Identity, &p);
+        typed(&mut f, 2, "forever");
+        let (field, why) = f.apply(&mut p, Path::new("/"), None).unwrap_err();
+        assert_eq!(field, 2);
+        assert!(why.contains("365d"), "{why}");
+
+        let mut f = Form::for_plan(Page::Custodians, &p);
+        typed(&mut f, 0, "6");
+        assert_eq!(f.apply(&mut p, Path::new("/"), None).unwrap_err().0, 0);
+        typed(&mut f, 0, "2");
+        typed(&mut f, 2, "Alice; Bob");
+        let (field, why) = f.apply(&mut p, Path::new("/"), None).unwrap_err();
+        assert_eq!((field, why.contains("2 names for 5")), (2, true));
+    }
+
+    #[test]
+    fn custodians_get_names_and_recipients_in_order() {
+        let mut p = plan();
+        let mut f = Form::for_plan(Page::Custodians, &p);
+        typed(&mut f, 0, "2");
+        typed(&mut f, 1, "3");
+        typed(&mut f, 2, "Alice; Bob; Carol");
+        typed(&mut f, 3, "/media/custodians/recipients.txt");
+        let id = age::x25519::Identity::generate().to_public().to_string();
+        let text = format!("# Alice\n{id}\n{id} # Bob\n\n{id}\n");
+        let recipients = parse_recipients(&text).unwrap();
+        f.apply(&mut p, Path::new("/"), Some(&recipients)).unwrap();
+        assert_eq!(p.shares.custodians.len(), 3);
+        assert_eq!(p.shares.custodians[1].name, "Bob");
+        assert_eq!(
+            p.shares.custodians[2].age_recipient.as_deref(),
+            Some(id.as_str())
+        );
+        assert!(parse_recipients("age1nope\n")
+            .unwrap_err()
+            .contains("line 1"));
+    }
+
+    #[test]
+    fn choices_cycle_with_space_and_enter_moves_on() {
+        let p = plan();
+        let mut f = Form::for_plan(Page::Identity, &p);
+        f.focus = 1;
+        assert_eq!(
+            f.key(&KeyEvent::from(KeyCode::Char(' '))),
+            FormInput::Edited
+        );
+        assert_eq!(f.value(1), "rsa4096");
+        assert_eq!(
+            f.key(&KeyEvent::from(KeyCode::Char('x'))),
+            FormInput::Ignored
+        );
+        assert_eq!(f.key(&KeyEvent::from(KeyCode::Enter)), FormInput::Edited);
+        assert_eq!(f.focus, 2);
+        f.focus = f.fields.len() - 1;
+        assert_eq!(f.key(&KeyEvent::from(KeyCode::Enter)), FormInput::Done);
+    }
+}

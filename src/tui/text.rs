@@ -1,0 +1,123 @@
+//! Every string the TUI shows as chrome: each screen's one-line purpose, the
+//! keys it takes (always on the bottom line) and its help. Kept in one place so
+//! the wording stays consistent with the glossary and docs/operator-guide.md.
+
+use super::app::{App, CardStage, Prompt, Screen};
+
+/// The purpose line and the keys line of the screen as it stands.
+pub fn header(app: &App) -> (&'static str, &'static str) {
+    match app.screen {
+        Screen::Welcome => (
+            "Welcome: choose a ceremony",
+            "g genesis   r restore   ? help   q quit",
+        ),
+        Screen::Preflight => (
+            "Pre-flight: air gap, cards and media",
+            "Enter continue   r rescan   Esc back   ? help",
+        ),
+        Screen::Identity => (
+            "1/3 Identity and profile of the new key",
+            "type to edit   Enter next   Up/Down move   Space choose   Esc back   F1 help",
+        ),
+        Screen::Custodians => (
+            "2/3 Custodians and shares",
+            "type to edit   Enter next   Up/Down move   Esc back   F1 help",
+        ),
+        Screen::Media => (
+            "3/3 Media and cards",
+            "type to edit   Enter next   Up/Down move   Space choose   Esc back   F1 help",
+        ),
+        Screen::Review => (
+            "Review the plan before any key exists",
+            "y start   Esc back   ? help",
+        ),
+        Screen::Running => match &app.prompt {
+            None => (
+                "Ceremony in progress: do not remove any medium",
+                "please wait   ? help",
+            ),
+            Some(Prompt::Passphrase {
+                revealed: false, ..
+            }) => (
+                "The passphrase: shown once",
+                "y no camera, no copy: show it   ? help",
+            ),
+            Some(Prompt::Passphrase { .. }) => (
+                "The passphrase: shown once",
+                "Enter done (the screen is cleared)",
+            ),
+            Some(Prompt::Share {
+                revealed: false, ..
+            }) => (
+                "Hand over a share: only its custodian at the screen",
+                "y the custodian is here: show it   ? help",
+            ),
+            Some(Prompt::Share { .. }) => (
+                "Hand over a share: only its custodian at the screen",
+                "Enter taken (the screen is cleared for the next)",
+            ),
+            Some(Prompt::Typing(_)) => (
+                "Restore rehearsal: type shares back from the sheets",
+                "type words (4 letters do)  Space next word  Backspace undo  Enter check  F1 help",
+            ),
+            Some(Prompt::Pins(_)) => (
+                "Card PINs: the same on every card",
+                "type the PIN (not shown)   Enter next   F1 help",
+            ),
+            Some(Prompt::CardFailed { .. }) => (
+                "A card failed",
+                "r retry this card   s skip it (provision later)   ? help",
+            ),
+        },
+        Screen::Done => ("Ceremony finished", "q quit   ? help"),
+        Screen::RestoreSource => (
+            "Restore: the backup and the shares",
+            "type to edit   Enter next   Up/Down move   Esc back   F1 help",
+        ),
+        Screen::RestoreShares => (
+            "Restore: type the shares from their sheets",
+            "type words (4 letters do)  Space next word  Enter check  Esc back  F1 help",
+        ),
+        Screen::Unlocking => ("Restore: opening the backup", "please wait"),
+        Screen::Restored => (
+            "Restore: the backup is open",
+            "p provision a replacement card   q quit   ? help",
+        ),
+        Screen::RestoreCard => match &app.card {
+            Some(CardStage::Pins(_)) => (
+                "Replacement card: its PINs",
+                "type the PIN (not shown)   Enter next   Esc back   F1 help",
+            ),
+            Some(CardStage::Choose { .. }) => (
+                "Replacement card: choose the card",
+                "Enter provision   Up/Down choose   r rescan   Esc back   ? help",
+            ),
+            Some(CardStage::Provisioning) | None => (
+                "Replacement card: writing",
+                "please wait, leave the card in",
+            ),
+            Some(CardStage::Finished(_)) => (
+                "Replacement card",
+                "Enter back   r another card   q quit   ? help",
+            ),
+        },
+    }
+}
+
+pub fn help(app: &App) -> &'static str {
+    match app.screen {
+        Screen::Welcome => "Genesis makes a certify-only primary key with its subkeys, writes the encrypted backup to every backup medium, splits the passphrase into shares for the custodians, proves the backups open from shares typed back, writes the subkeys to the cards and exports the public cert. Restore combines k shares, opens a backup and provisions a replacement card. The batch commands (`keyceremony genesis`, `keyceremony restore`) run the same engine.",
+        Screen::Preflight => "Every finding of the air-gap check, the OpenPGP cards in the readers and the mounted media. A network interface that is up stops a genesis unless the plan allows it for a rehearsal. Fix what you can and press r to check again.",
+        Screen::Identity => "The user IDs go on the new primary key (the first is the primary user ID). ed25519 makes EdDSA keys with a cv25519 encryption subkey; rsa4096 takes longer and suits older systems. Validity is a number and a unit: 365d, 52w, 2y. The passphrase protecting the backup is a BIP39 mnemonic. Operator and witnesses go into the transcript.",
+        Screen::Custodians => "Any k of the n custodians restore the passphrase; fewer learn nothing. Names are printed on the sheets. An age recipients file (one age1... per line, in custodian order) makes an encrypted copy of each sheet for its custodian: press Enter on that field to read it.",
+        Screen::Media => "Backup media receive the encrypted key, revocation and cert; use two or more sticks. The export medium goes online and gets public material only. Share sheets go to a print directory or a stick of their own. Cards receive the same subkeys; you choose their PINs on screen. Touch 'fixed' cannot be undone without a reset.",
+        Screen::Review => "This is what the ceremony will do. Esc goes back to change it. Nothing is written before you confirm; the confirmation names every medium and card.",
+        Screen::Running => "The engine runs the same steps as `keyceremony genesis`. Every file is written, synced and read back. The passphrase is shown once; each share is shown to its custodian alone, and the screen is cleared after each. The rehearsal opens every backup with the shares you type back. For cards, choose PINs (user 6+, admin 8+ characters); a card that fails can be retried or skipped and provisioned later from a restore.",
+        Screen::Done => "Hand each custodian their share sheet. The transcript on the export medium is signed; check it online with `keyceremony transcript verify`. The fingerprint is shown as text and as a QR code to compare with the online side.",
+        Screen::RestoreSource => "Name the ceremony directory on a backup medium (it holds secret-key.asc and shares.json). Share files may be sheets (.txt) or age files (.txt.age, with the custodian's identity file); leave the field empty to type shares in.",
+        Screen::RestoreShares => "Type each share's words from its sheet. Four letters name a BIP39 word, so typing stops there and the word completes; a letter no word has is refused at once. Enter checks the share: a wrong or missing word is located by its checksum.",
+        Screen::Unlocking => "Combining the shares, checking them against the backup's check value, and opening the secret key.",
+        Screen::Restored => "The backup is open in memory only. Provision a replacement card for a lost one; the card gets the same subkeys as the others.",
+        Screen::RestoreCard => "The card gets the signing (and encryption, authentication) subkeys, PINs, cardholder data, and proves itself by a signature. A card that holds keys is reset only after you confirm its serial.",
+    }
+}

@@ -1,0 +1,75 @@
+//! A plan form: one field a line, the focused one marked, its hint and the
+//! first problem under the fields; detected media under the media form.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::Frame;
+
+use super::{good_style, problem_style};
+use crate::tui::app::{App, Screen};
+use crate::tui::forms::Kind;
+
+pub fn draw(app: &App, f: &mut Frame<'_>, area: Rect) {
+    let Some(form) = app.form() else {
+        return;
+    };
+    let label_width = form.fields.iter().map(|x| x.label.len()).max().unwrap_or(0) + 2;
+    let value_width = (area.width as usize).saturating_sub(label_width + 4);
+    let mut lines: Vec<Line<'_>> = Vec::new();
+    for (i, field) in form.fields.iter().enumerate() {
+        let focused = i == form.focus;
+        let wrong = form.problem.as_ref().is_some_and(|(at, _)| *at == i);
+        let value = match field.kind {
+            Kind::Choice(_) => format!("< {} >", field.input.value),
+            Kind::Text if focused => format!("{}_", field.input.value),
+            Kind::Text => field.input.value.clone(),
+        };
+        // Long values show their end, where the typing is.
+        let shown: String = {
+            let n = value.chars().count();
+            value.chars().skip(n.saturating_sub(value_width)).collect()
+        };
+        let marker = if focused { "> " } else { "  " };
+        let style = match (focused, wrong) {
+            (_, true) => Style::new().fg(Color::Red),
+            (true, false) => Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
+            _ => Style::new(),
+        };
+        lines.push(Line::from(vec![
+            Span::raw(marker),
+            Span::raw(format!("{:<label_width$}", field.label)),
+            Span::styled(shown, style),
+        ]));
+    }
+    lines.push(Line::from(""));
+    let focus = &form.fields[form.focus];
+    lines.push(Line::styled(
+        format!("{}: {}", focus.label, focus.hint),
+        Style::new().fg(Color::Cyan),
+    ));
+    match &form.problem {
+        Some((at, why)) => lines.push(Line::styled(
+            format!("{}: {why}", form.fields[*at].label),
+            problem_style(),
+        )),
+        None => lines.push(Line::styled(
+            "Every field is fine: Enter on the last one goes on.",
+            good_style(),
+        )),
+    }
+    if app.screen == Screen::Media {
+        if let Some(scan) = &app.scan {
+            if !scan.media.is_empty() {
+                lines.push(Line::from(""));
+                lines.push(Line::from("Mounted media:"));
+                for m in &scan.media {
+                    lines.push(Line::from(format!("  {}", m.display())));
+                }
+            }
+        }
+    }
+    let [body] = Layout::vertical([Constraint::Min(1)]).areas(area);
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), body);
+}

@@ -1,0 +1,355 @@
+//! Drawing: a pure function of the state. ASCII borders and the 16 base colours
+//! only, so a plain Linux console (no Unicode box font, no 256 colours) shows
+//! it; the one exception is the QR code, drawn with the half blocks that the
+//! console's default font (CP437's) has. Every screen fits 80x24.
+
+mod form;
+mod restore;
+mod secrets;
+#[cfg(test)]
+mod tests;
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Gauge, Paragraph, Wrap};
+use ratatui::Frame;
+
+use super::app::{App, Flow, Screen};
+use super::text;
+use crate::airgap::Severity;
+
+/// ASCII borders: every console font has them.
+const ASCII: ratatui::symbols::border::Set<'static> = ratatui::symbols::border::Set {
+    top_left: "+",
+    top_right: "+",
+    bottom_left: "+",
+    bottom_right: "+",
+    vertical_left: "|",
+    vertical_right: "|",
+    horizontal_top: "-",
+    horizontal_bottom: "-",
+};
+
+fn boxed() -> Block<'static> {
+    Block::new().borders(Borders::ALL).border_set(ASCII)
+}
+
+fn problem_style() -> Style {
+    Style::new().fg(Color::Red).add_modifier(Modifier::BOLD)
+}
+
+fn good_style() -> Style {
+    Style::new().fg(Color::Green)
+}
+
+pub fn draw(app: &App, f: &mut Frame<'_>) {
+    let [top, body, bottom] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(1),
+    ])
+    .areas(f.area());
+    let (purpose, keys) = text::header(app);
+    f.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled(
+                " keyceremony ",
+                Style::new().fg(Color::Black).bg(Color::Cyan),
+            ),
+            Span::raw(" "),
+            Span::styled(purpose, Style::new().add_modifier(Modifier::BOLD)),
+        ])),
+        top,
+    );
+    f.render_widget(
+        Paragraph::new(keys).style(Style::new().fg(Color::Yellow)),
+        bottom,
+    );
+    let block = boxed();
+    let inner = block.inner(body);
+    f.render_widget(block, body);
+    match app.screen {
+        Screen::Welcome => welcome(f, inner),
+        Screen::Preflight => preflight(app, f, inner),
+        Screen::Identity | Screen::Custodians | Screen::Media | Screen::RestoreSource => {
+            form::draw(app, f, inner)
+        }
+        Screen::Review => review(app, f, inner),
+        Screen::Running => match &app.prompt {
+            Some(p) => secrets::draw(p, f, inner),
+            None => running(app, f, inner),
+        },
+        Screen::Done => done(app, f, inner),
+        Screen::RestoreShares | Screen::Unlocking | Screen::Restored | Screen::RestoreCard => {
+            restore::draw(app, f, inner)
+        }
+    }
+    if let Some(c) = &app.confirm {
+        popup(f, body, " confirm ", &c.text, Color::Red);
+    }
+    if app.help {
+        popup(
+            f,
+            body,
+            " help: any key closes ",
+            text::help(app),
+            Color::Reset,
+        );
+    }
+}
+
+fn popup(f: &mut Frame<'_>, body: Rect, title: &str, text: &str, colour: Color) {
+    let area = centered(body, 70, 60);
+    f.render_widget(Clear, area);
+    f.render_widget(
+        Paragraph::new(text.to_owned())
+            .style(Style::new().fg(colour))
+            .wrap(Wrap { trim: true })
+            .block(boxed().title(title.to_owned())),
+        area,
+    );
+}
+
+fn centered(r: Rect, pct_x: u16, pct_y: u16) -> Rect {
+    let w = (r.width * pct_x / 100).max(20).min(r.width);
+    let h = (r.height * pct_y / 100).max(8).min(r.height);
+    Rect::new(r.x + (r.width - w) / 2, r.y + (r.height - h) / 2, w, h)
+}
+
+fn welcome(f: &mut Frame<'_>, area: Rect) {
+    let lines = vec![
+        Line::from(format!(
+            "keyceremony {} (build {})",
+            env!("CARGO_PKG_VERSION"),
+            crate::build_id()
+        )),
+        Line::from(""),
+        Line::from("  g  Genesis: a new primary key, its subkeys, backups, shares, cards"),
+        Line::from("  r  Restore: k shares open a backup; provision a replacement card"),
+        Line::from(""),
+        Line::from("Rotation arrives with its own release."),
+    ];
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+}
+
+fn preflight(app: &App, f: &mut Frame<'_>, area: Rect) {
+    let Some(scan) = &app.scan else {
+        f.render_widget(Paragraph::new("checking..."), area);
+        return;
+    };
+    let mut lines: Vec<Line<'_>> = scan
+        .report
+        .findings
+        .iter()
+        .map(|x| {
+            let (tag, colour) = match x.severity {
+                Severity::Critical => ("CRIT", Color::Red),
+                Severity::Warning => ("warn", Color::Yellow),
+                Severity::Info => (" ok ", Color::Green),
+            };
+            Line::from(vec![
+                Span::styled(format!("[{tag}] "), Style::new().fg(colour)),
+                Span::raw(format!("{}: {}", x.check, x.message)),
+            ])
+        })
+        .collect();
+    match &scan.cards {
+        Ok(cards) if cards.is_empty() => {
+            lines.push(Line::from("[card] no OpenPGP card in a reader"))
+        }
+        Ok(cards) => lines.extend(cards.iter().map(|c| {
+            Line::from(format!(
+                "[card] {} {} in {}{}",
+                c.manufacturer,
+                c.serial,
+                c.reader,
+                if c.is_empty() {
+                    ", empty"
+                } else {
+                    ", holds keys"
+                }
+            ))
+        })),
+        Err(e) => lines.push(Line::from(format!("[card] {e}"))),
+    }
+    if scan.media.is_empty() {
+        lines.push(Line::from(
+            "[media] no mounted removable medium found under /media, /run/media or /mnt",
+        ));
+    }
+    for m in &scan.media {
+        lines.push(Line::from(format!("[media] {}", m.display())));
+    }
+    if app.flow == Flow::Genesis && scan.report.network_up() && !app.plan.airgap.allow_network {
+        lines.push(Line::styled(
+            "A network interface is up: a genesis will not start.",
+            problem_style(),
+        ));
+    }
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), area);
+}
+
+fn review(app: &App, f: &mut Frame<'_>, area: Rect) {
+    let p = &app.plan;
+    let mut subkeys = vec!["signing"];
+    if p.subkeys.encryption {
+        subkeys.push("encryption");
+    }
+    if p.subkeys.authentication {
+        subkeys.push("authentication");
+    }
+    let custodians = if p.shares.custodians.is_empty() {
+        "numbered only".to_owned()
+    } else {
+        p.shares
+            .custodians
+            .iter()
+            .map(|c| {
+                let age = if c.age_recipient.is_some() {
+                    " (age)"
+                } else {
+                    ""
+                };
+                format!("{}{age}", c.name)
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut lines = vec![
+        Line::from(format!("User IDs:   {}", p.key.user_ids.join(", "))),
+        Line::from(format!(
+            "Primary:    {} certify-only, valid {}",
+            p.key.profile, p.key.expiry
+        )),
+        Line::from(format!(
+            "Subkeys:    {}, valid {}",
+            subkeys.join(", "),
+            p.subkeys.expiry
+        )),
+        Line::from(format!(
+            "Passphrase: {} words, split {} of {}",
+            p.passphrase.words, p.shares.threshold, p.shares.count
+        )),
+        Line::from(format!("Custodians: {custodians}")),
+        Line::from(format!("Shares to:  {}", p.shares.output.display())),
+    ];
+    for b in &p.media.backup {
+        lines.push(Line::from(format!("Backup:     {}", b.display())));
+    }
+    lines.push(Line::from(format!(
+        "Export:     {}",
+        p.media.export.display()
+    )));
+    lines.push(Line::from(format!(
+        "Cards:      {}{}",
+        p.cards.count,
+        if p.cards.reset.is_empty() {
+            String::new()
+        } else {
+            format!(", reset {}", p.cards.reset.join(", "))
+        }
+    )));
+    lines.push(Line::from(""));
+    match app.blocker() {
+        Some(why) => lines.push(Line::styled(
+            format!("Cannot start: {why}"),
+            problem_style(),
+        )),
+        None => lines.push(Line::styled("Press y to start.", good_style())),
+    }
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), area);
+}
+
+fn running(app: &App, f: &mut Frame<'_>, area: Rect) {
+    let [gauge, log] = Layout::vertical([Constraint::Length(3), Constraint::Min(1)]).areas(area);
+    progress(app, f, gauge);
+    log_tail(app, f, log);
+}
+
+fn progress(app: &App, f: &mut Frame<'_>, area: Rect) {
+    let (n, total, title) = &app.step;
+    let ratio = if *total == 0 {
+        0.0
+    } else {
+        *n as f64 / *total as f64
+    };
+    f.render_widget(
+        Gauge::default()
+            .block(boxed().title(format!(" step {n} of {total} ")))
+            .gauge_style(Style::new().fg(Color::Cyan))
+            .ratio(ratio.clamp(0.0, 1.0))
+            .label(title.as_str()),
+        area,
+    );
+}
+
+/// The last lines of the engine's log that fit.
+fn log_tail(app: &App, f: &mut Frame<'_>, area: Rect) {
+    let height = area.height as usize;
+    let start = app.log.len().saturating_sub(height);
+    let lines: Vec<Line<'_>> = app.log[start..]
+        .iter()
+        .map(|l| {
+            if l.starts_with("warning:") {
+                Line::styled(l.as_str(), Style::new().fg(Color::Yellow))
+            } else {
+                Line::from(l.as_str())
+            }
+        })
+        .collect();
+    f.render_widget(Paragraph::new(lines), area);
+}
+
+/// A QR code of public text (a fingerprint), if it fits in `area`.
+fn qr_lines(text: &str, area: Rect) -> Option<Vec<String>> {
+    let code = qrcode::QrCode::new(text.as_bytes()).ok()?;
+    let drawn = code
+        .render::<qrcode::render::unicode::Dense1x2>()
+        .dark_color(qrcode::render::unicode::Dense1x2::Light)
+        .light_color(qrcode::render::unicode::Dense1x2::Dark)
+        .build();
+    fits(&drawn, area)
+}
+
+/// The lines of a drawn QR code if the area holds all of them.
+fn fits(drawn: &str, area: Rect) -> Option<Vec<String>> {
+    let lines: Vec<String> = drawn.lines().map(str::to_owned).collect();
+    let width = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+    (lines.len() <= area.height as usize && width <= area.width as usize).then_some(lines)
+}
+
+fn done(app: &App, f: &mut Frame<'_>, area: Rect) {
+    let lines: Vec<Line<'_>> = match &app.result {
+        Some(Ok(s)) => {
+            let mut v = vec![
+                Line::styled(format!("Genesis complete: {}", s.ceremony_id), good_style()),
+                Line::from(format!("Primary fingerprint: {}", s.fingerprint)),
+                Line::from(""),
+            ];
+            v.extend(s.lines.iter().map(|l| Line::from(l.as_str())));
+            v
+        }
+        Some(Err(e)) => vec![
+            Line::styled("The ceremony failed.", problem_style()),
+            Line::from(e.as_str()),
+        ],
+        None => vec![Line::from("")],
+    };
+    let (text_area, qr_area) = split_for_qr(area);
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), text_area);
+    if let (Some(Ok(s)), Some(qr_area)) = (&app.result, qr_area) {
+        if let Some(qr) = qr_lines(&s.fingerprint, qr_area) {
+            f.render_widget(Paragraph::new(qr.join("\n")), qr_area);
+        }
+    }
+}
+
+/// Text on the left, a QR code on the right where the screen is wide enough.
+fn split_for_qr(area: Rect) -> (Rect, Option<Rect>) {
+    if area.width < 100 {
+        return (area, None);
+    }
+    let [l, r] = Layout::horizontal([Constraint::Min(50), Constraint::Length(42)]).areas(area);
+    (l, Some(r))
+}

@@ -1,0 +1,210 @@
+//! The screens that show or take secrets: the passphrase, a share, shares
+//! typed back, card PINs. Each secret appears only after the operator said the
+//! room is ready (`y`), and the loop clears the terminal when the screen goes.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::Frame;
+
+use super::{fits, problem_style};
+use crate::shares::set_id_text;
+use crate::tui::app::{Prompt, Typing};
+use crate::tui::input::{PinEntry, PinStage};
+
+pub fn draw(prompt: &Prompt, f: &mut Frame<'_>, area: Rect) {
+    match prompt {
+        Prompt::Passphrase {
+            revealed: false, ..
+        } => gate(
+            f,
+            area,
+            &[
+                "The passphrase that protects the backup is about to be shown, once.",
+                "",
+                "Make sure no camera, phone or screen recorder sees this screen and",
+                "nobody copies the words. Do not write it down: the shares are its",
+                "only copies. The screen is cleared when you press Enter.",
+                "",
+                "Press y when the room is ready.",
+            ],
+        ),
+        Prompt::Passphrase { words, .. } => {
+            let list: Vec<&str> = words.split_whitespace().collect();
+            let mut lines = vec![
+                Line::styled(
+                    format!("The passphrase, {} words:", list.len()),
+                    Style::new().add_modifier(Modifier::BOLD),
+                ),
+                Line::from(""),
+            ];
+            lines.extend(columns(&list, 4, true));
+            f.render_widget(Paragraph::new(lines), area);
+        }
+        Prompt::Share {
+            share,
+            custodian,
+            revealed: false,
+            ..
+        } => {
+            let head = format!(
+                "Share {} of {} is for {custodian}.",
+                share.index, share.count
+            );
+            gate(
+                f,
+                area,
+                &[
+                    &head,
+                    "",
+                    "Everyone but this custodian steps away from the screen.",
+                    "The custodian checks the printed sheet against the words shown,",
+                    "or scans the QR code into their own offline storage.",
+                    "",
+                    "Press y when only the custodian is at the screen.",
+                ],
+            )
+        }
+        Prompt::Share {
+            share,
+            custodian,
+            qr,
+            ..
+        } => {
+            let words = share.to_words();
+            let mut lines = vec![
+                Line::styled(
+                    format!(
+                        "Share {} of {} for {custodian} (set {}, any {} restore)",
+                        share.index,
+                        share.count,
+                        set_id_text(share.set_id),
+                        share.threshold
+                    ),
+                    Style::new().add_modifier(Modifier::BOLD),
+                ),
+                Line::from(""),
+            ];
+            lines.extend(columns(&words, 3, true));
+            let [text_area, qr_area] =
+                Layout::horizontal([Constraint::Length(54), Constraint::Min(0)]).areas(area);
+            match fits(qr, qr_area) {
+                Some(qr_lines) => f.render_widget(Paragraph::new(qr_lines.join("\n")), qr_area),
+                None => {
+                    lines.push(Line::from(""));
+                    lines.push(Line::from(
+                        "The QR code needs a larger terminal; it is on the SVG sheet too.",
+                    ));
+                }
+            }
+            f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), text_area);
+        }
+        Prompt::Typing(t) => typing(t, "Restore rehearsal", f, area),
+        Prompt::Pins(p) => pins(
+            p,
+            "These PINs go onto every card of this ceremony.",
+            f,
+            area,
+        ),
+        Prompt::CardFailed { number, error } => {
+            let lines = vec![
+                Line::styled(format!("Card {number} failed:"), problem_style()),
+                Line::from(error.as_str()),
+                Line::from(""),
+                Line::from("r  retry: put the card (or another) in a reader first"),
+                Line::from(
+                    "s  skip: the transcript records why; provision it later from a restore",
+                ),
+            ];
+            f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), area);
+        }
+    }
+}
+
+fn gate(f: &mut Frame<'_>, area: Rect, text: &[&str]) {
+    let lines: Vec<Line<'_>> = text.iter().map(|l| Line::from(l.to_string())).collect();
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+}
+
+/// Words in numbered columns, read down each column: how sheets print them.
+pub fn columns<'a>(words: &[&'a str], cols: usize, bold: bool) -> Vec<Line<'a>> {
+    let rows = words.len().div_ceil(cols);
+    let style = if bold {
+        Style::new().fg(Color::White).add_modifier(Modifier::BOLD)
+    } else {
+        Style::new()
+    };
+    (0..rows)
+        .map(|r| {
+            let mut spans = Vec::new();
+            for c in 0..cols {
+                let i = c * rows + r;
+                if let Some(w) = words.get(i) {
+                    spans.push(Span::raw(format!("{:>3} ", i + 1)));
+                    spans.push(Span::styled(format!("{w:<10}"), style));
+                }
+            }
+            Line::from(spans)
+        })
+        .collect()
+}
+
+pub fn typing(t: &Typing, title: &str, f: &mut Frame<'_>, area: Rect) {
+    let mut lines = vec![
+        Line::styled(
+            format!(
+                "{title}: share {} of the {} needed (set {}), {} words each",
+                t.shares.len() + 1,
+                t.needed(),
+                t.set.set_id,
+                t.entry.expected
+            ),
+            Style::new().add_modifier(Modifier::BOLD),
+        ),
+        Line::from(""),
+    ];
+    let mut words: Vec<&str> = t.entry.words().collect();
+    let current = format!("{}_", t.entry.current());
+    if !t.entry.is_complete() {
+        words.push(&current);
+    }
+    lines.extend(columns(&words, 3, false));
+    lines.push(Line::from(""));
+    if let Some(p) = t.entry.problem.as_ref().or(t.problem.as_ref()) {
+        lines.push(Line::styled(p.as_str(), problem_style()));
+    } else if let Some(w) = t.entry.completion() {
+        lines.push(Line::from(format!(
+            "word {}: {w} (Space takes it)",
+            t.entry.words().count() + 1
+        )));
+    } else if t.entry.is_complete() {
+        lines.push(Line::from("All words typed: Enter checks the share."));
+    }
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), area);
+}
+
+pub fn pins(p: &PinEntry, what: &str, f: &mut Frame<'_>, area: Rect) {
+    let field = |stage: PinStage, label: &str| {
+        let marker = if p.stage == stage { "> " } else { "  " };
+        let mut mask = "*".repeat(p.typed_len(stage));
+        if p.stage == stage {
+            mask.push('_');
+        }
+        Line::from(format!("{marker}{label:<18}{mask}"))
+    };
+    let mut lines = vec![
+        Line::from(what.to_owned()),
+        Line::from("User PIN: 6 or more characters; admin PIN: 8 or more, different."),
+        Line::from(""),
+        field(PinStage::User, "User PIN"),
+        field(PinStage::UserAgain, "User PIN again"),
+        field(PinStage::Admin, "Admin PIN"),
+        field(PinStage::AdminAgain, "Admin PIN again"),
+        Line::from(""),
+    ];
+    if let Some(problem) = &p.problem {
+        lines.push(Line::styled(problem.as_str(), problem_style()));
+    }
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), area);
+}

@@ -1,0 +1,310 @@
+//! Every screen, in each of its states, rendered to ratatui's `TestBackend`
+//! at 80x24 and 120x40: its purpose and keys are on screen, what it must show
+//! is there, and nothing outside ASCII is drawn but the QR code's half blocks.
+
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::Terminal;
+use zeroize::Zeroizing;
+
+use super::draw;
+use crate::ceremony::CardDecision;
+use crate::plan::{Plan, EXAMPLE_PLAN};
+use crate::shares::{sheet, split};
+use crate::tokens::CardInfo;
+use crate::tui::app::{Action, App, CardStage, EngineMsg, Request, Scan, Screen, Summary};
+use crate::tui::text;
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
+
+fn render(app: &App, w: u16, h: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| draw(app, f)).unwrap();
+    let buf = t.backend().buffer().clone();
+    (0..h)
+        .map(|y| {
+            (0..w)
+                .map(|x| buf[(x, y)].symbol().to_string())
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn app(screen: Screen) -> App {
+    let text = EXAMPLE_PLAN.replace("# allow_network = true", "allow_network = true");
+    let mut a = App::new(
+        Plan::from_toml(&text).unwrap(),
+        "plan.toml".into(),
+        "/tmp".into(),
+    );
+    a.screen = screen;
+    a.scan = Some(Scan {
+        report: crate::airgap::check(
+            std::path::Path::new("/nonexistent"),
+            std::time::SystemTime::now(),
+        ),
+        cards: Ok(vec![CardInfo::example("0000000A")]),
+        media: vec!["/media/backup-1".into()],
+    });
+    a
+}
+
+fn ask(a: &mut App, r: Request) {
+    a.update(Action::Engine(EngineMsg::Ask(r)));
+}
+
+fn summary() -> Summary {
+    Summary {
+        fingerprint: "0123456789ABCDEF0123456789ABCDEF01234567".into(),
+        ceremony_id: "ceremony-1".into(),
+        lines: vec!["Backup: /b".into()],
+    }
+}
+
+/// One app per screen state that has a look of its own.
+fn every_state() -> Vec<(&'static str, App)> {
+    let set = split(&[9u8; 16], 2, 3).unwrap();
+    let share = set.shares[1].clone();
+    let mut v: Vec<(&str, App)> = [
+        Screen::Welcome,
+        Screen::Preflight,
+        Screen::Identity,
+        Screen::Custodians,
+        Screen::Media,
+        Screen::Review,
+        Screen::Running,
+        Screen::RestoreSource,
+        Screen::Unlocking,
+    ]
+    .into_iter()
+    .map(|s| ("plain", app(s)))
+    .collect();
+    let mut a = app(Screen::Running);
+    ask(
+        &mut a,
+        Request::Passphrase(Zeroizing::new("abandon ability able about".into())),
+    );
+    v.push(("passphrase gate", a));
+    let mut a = app(Screen::Running);
+    ask(
+        &mut a,
+        Request::Passphrase(Zeroizing::new("abandon ability able about".into())),
+    );
+    a.update(Action::Key(KeyEvent::from(KeyCode::Char('y'))));
+    v.push(("passphrase", a));
+    for reveal in [false, true] {
+        let mut a = app(Screen::Running);
+        ask(
+            &mut a,
+            Request::Share {
+                share: share.clone(),
+                custodian: "Alice".into(),
+                qr: sheet::qr_terminal(&share).unwrap(),
+            },
+        );
+        if reveal {
+            a.update(Action::Key(KeyEvent::from(KeyCode::Char('y'))));
+        }
+        v.push((if reveal { "share" } else { "share gate" }, a));
+    }
+    let mut a = app(Screen::Running);
+    ask(
+        &mut a,
+        Request::Rehearsal {
+            set: set.info.clone(),
+            problem: None,
+        },
+    );
+    v.push(("rehearsal", a));
+    let mut a = app(Screen::Running);
+    ask(&mut a, Request::CardPins);
+    v.push(("pins", a));
+    let mut a = app(Screen::Running);
+    ask(
+        &mut a,
+        Request::CardFailed {
+            number: 2,
+            error: "card 0000000B was removed".into(),
+        },
+    );
+    v.push(("card failed", a));
+    let mut a = app(Screen::Done);
+    a.result = Some(Ok(summary()));
+    v.push(("done", a));
+    let mut a = app(Screen::Restored);
+    a.restored = Some(Ok(summary()));
+    v.push(("restored", a));
+    let mut a = app(Screen::RestoreShares);
+    a.update(Action::RestoreLoaded(Ok((set.info.clone(), vec![]))));
+    v.push(("restore shares", a));
+    for stage in 0..4 {
+        let mut a = app(Screen::RestoreCard);
+        a.card = Some(match stage {
+            0 => CardStage::Pins(Default::default()),
+            1 => CardStage::Choose {
+                cards: Ok(vec![CardInfo::example("0000000A")]),
+                selected: 0,
+            },
+            2 => CardStage::Provisioning,
+            _ => CardStage::Finished(Ok("0000000A signature verified".into())),
+        });
+        v.push(("card", a));
+    }
+    v
+}
+
+#[test]
+fn every_screen_shows_its_purpose_and_keys_at_80x24_and_120x40() {
+    for (name, a) in every_state() {
+        let (purpose, keys) = text::header(&a);
+        for (w, h) in SIZES {
+            let out = render(&a, w, h);
+            let first = out.lines().next().unwrap();
+            let last = out.lines().last().unwrap();
+            assert!(first.contains(purpose), "{name} {w}x{h}:\n{out}");
+            assert!(
+                last.contains(keys.trim()),
+                "{name} {w}x{h}: keys cut off:\n{out}"
+            );
+            assert!(
+                out.chars().all(|c| c.is_ascii() || "█▀▄".contains(c)),
+                "{name} {w}x{h}: not console-safe:\n{out}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_keys_line_fits_80_columns_on_every_screen() {
+    for (name, a) in every_state() {
+        let (_, keys) = text::header(&a);
+        assert!(keys.len() <= 80, "{name}: {keys}");
+    }
+}
+
+#[test]
+fn a_secret_appears_only_after_the_gate() {
+    let states = every_state();
+    let find = |n: &str| &states.iter().find(|(name, _)| *name == n).unwrap().1;
+    let gate = render(find("passphrase gate"), 80, 24);
+    assert!(
+        !gate.contains("abandon") && gate.contains("Press y"),
+        "{gate}"
+    );
+    let shown = render(find("passphrase"), 80, 24);
+    assert!(
+        shown.contains("1 abandon") && shown.contains("4 about"),
+        "{shown}"
+    );
+    let share_gate = render(find("share gate"), 80, 24);
+    assert!(
+        share_gate.contains("Share 2 of 3 is for Alice"),
+        "{share_gate}"
+    );
+}
+
+#[test]
+fn a_share_shows_numbered_words_and_its_qr_where_it_fits() {
+    let states = every_state();
+    let a = &states.iter().find(|(n, _)| *n == "share").unwrap().1;
+    let Some(crate::tui::app::Prompt::Share { share, .. }) = &a.prompt else {
+        panic!()
+    };
+    let words = share.to_words();
+    let small = render(a, 80, 24);
+    assert!(small.contains(&format!(" 18 {}", words[17])), "{small}");
+    assert!(small.contains("needs a larger terminal"), "{small}");
+    let large = render(a, 120, 40);
+    assert!(
+        large.contains('█') && !large.contains("needs a larger"),
+        "{large}"
+    );
+}
+
+#[test]
+fn typing_a_share_shows_each_word_and_flags_a_wrong_letter_with_its_position() {
+    let mut a = every_state()
+        .into_iter()
+        .find(|(n, _)| *n == "rehearsal")
+        .unwrap()
+        .1;
+    for c in "aban zq".chars() {
+        a.update(Action::Key(KeyEvent::from(KeyCode::Char(c))));
+    }
+    let out = render(&a, 80, 24);
+    assert!(out.contains("1 abandon"), "{out}");
+    assert!(
+        out.contains("word 2: no BIP39 word starts with \"zq\""),
+        "{out}"
+    );
+}
+
+#[test]
+fn pins_are_masked() {
+    let mut a = app(Screen::Running);
+    ask(&mut a, Request::CardPins);
+    for c in "135791".chars() {
+        a.update(Action::Key(KeyEvent::from(KeyCode::Char(c))));
+    }
+    let out = render(&a, 80, 24);
+    assert!(out.contains("******") && !out.contains("135791"), "{out}");
+}
+
+#[test]
+fn the_done_screen_has_the_fingerprint_as_text_and_qr_when_wide() {
+    let mut a = app(Screen::Done);
+    a.result = Some(Ok(summary()));
+    let out = render(&a, 120, 40);
+    assert!(
+        out.contains("Primary fingerprint: 0123456789ABCDEF"),
+        "{out}"
+    );
+    assert!(out.contains('█'), "{out}");
+}
+
+#[test]
+fn a_form_names_the_wrong_field_and_the_review_what_will_run() {
+    let mut a = app(Screen::Identity);
+    a.identity.focus = 2;
+    a.update(Action::Key(KeyEvent::from(KeyCode::Char('x'))));
+    let out = render(&a, 80, 24);
+    assert!(out.contains("Primary valid for: expiry"), "{out}");
+    let out = render(&app(Screen::Review), 80, 24);
+    assert!(
+        out.contains("Example Release Signing") && out.contains("split 3 of 5"),
+        "{out}"
+    );
+    assert!(out.contains("Press y to start."), "{out}");
+}
+
+#[test]
+fn help_and_confirmations_are_drawn_over_the_screen() {
+    let mut a = app(Screen::Preflight);
+    a.help = true;
+    assert!(render(&a, 80, 24).contains("help: any key closes"));
+    let mut a = app(Screen::Review);
+    a.update(Action::Key(KeyEvent::from(KeyCode::Char('y'))));
+    let out = render(&a, 80, 24);
+    assert!(
+        out.contains("confirm") && out.contains("Start the genesis?"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_card_decision_reaches_the_engine_as_typed() {
+    let mut a = app(Screen::Running);
+    ask(
+        &mut a,
+        Request::CardFailed {
+            number: 1,
+            error: "x".into(),
+        },
+    );
+    let cmd = a.update(Action::Key(KeyEvent::from(KeyCode::Char('s'))));
+    assert!(matches!(
+        cmd,
+        crate::tui::app::Command::Reply(crate::tui::app::Reply::Decision(CardDecision::Skip))
+    ));
+}
