@@ -723,7 +723,207 @@ fn hostname(root: &std::path::Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ceremony::{CardDecision, SystemClock};
+    use crate::tokens::{CardInfo, TokenError};
     use std::time::{Duration, SystemTime};
+
+    /// A person at a screen, scripted: shows nothing, answers from its lists.
+    #[derive(Default)]
+    struct ScreenUi {
+        shown_passphrase: usize,
+        handed: Vec<Share>,
+        rehearsal_problems: Vec<String>,
+        /// How many times to answer the rehearsal with a forged share first.
+        forged_answers: usize,
+        card_decisions: Vec<CardDecision>,
+        card_failures: Vec<String>,
+    }
+
+    impl CeremonyUi for ScreenUi {
+        fn event(&mut self, _: &Event) {}
+        fn deliver_passphrase(&mut self, _: &Passphrase) -> Result<String, CeremonyError> {
+            unreachable!("the plan has no deliver_to")
+        }
+        fn deliver_card_pins(&mut self, _: &CardPins) -> Result<String, CeremonyError> {
+            unreachable!("PINs are chosen")
+        }
+        fn show_passphrase(&mut self, _: &Passphrase) -> Result<bool, CeremonyError> {
+            self.shown_passphrase += 1;
+            Ok(true)
+        }
+        fn hand_over_share(&mut self, share: &Share, _: &str) -> Result<(), CeremonyError> {
+            self.handed.push(share.clone());
+            Ok(())
+        }
+        fn rehearsal_shares(
+            &mut self,
+            set: &shares::SetInfo,
+            problem: Option<&str>,
+        ) -> Result<Option<Vec<Share>>, CeremonyError> {
+            self.rehearsal_problems.extend(problem.map(str::to_owned));
+            let k = usize::from(set.threshold);
+            let mut typed: Vec<Share> = self.handed.iter().rev().take(k).cloned().collect();
+            if self.forged_answers > 0 {
+                self.forged_answers -= 1;
+                typed[0].value[0] ^= 1;
+            }
+            Ok(Some(typed))
+        }
+        fn choose_card_pins(&mut self) -> Result<Option<CardPins>, CeremonyError> {
+            Ok(Some(CardPins::generate().unwrap()))
+        }
+        fn card_failed(&mut self, _: usize, error: &str) -> CardDecision {
+            self.card_failures.push(error.to_owned());
+            self.card_decisions.pop().unwrap_or(CardDecision::Skip)
+        }
+    }
+
+    /// One card in a reader whose first provisioning attempts fail as a pulled card does.
+    struct FlakyCard {
+        failures_left: usize,
+        attempts: usize,
+    }
+
+    impl Cards for FlakyCard {
+        fn list(&mut self) -> Result<Vec<CardInfo>, TokenError> {
+            Ok(vec![CardInfo::example("0000C0DE")])
+        }
+        fn provision(
+            &mut self,
+            ident: &str,
+            key: &sequoia_openpgp::Cert,
+            _: &CardPins,
+            _: &ProvisionSpec,
+            _: &mut dyn FnMut(&str),
+        ) -> Result<ProvisionReport, TokenError> {
+            self.attempts += 1;
+            if self.failures_left > 0 {
+                self.failures_left -= 1;
+                return Err(TokenError::Removed {
+                    serial: "0000C0DE".into(),
+                    step: "importing the signing key".into(),
+                });
+            }
+            Ok(ProvisionReport {
+                ident: ident.into(),
+                serial: "0000C0DE".into(),
+                reset: false,
+                signing: key.fingerprint().to_hex(),
+                decryption: None,
+                authentication: None,
+                touch: vec![],
+                proof: "a signature made here".into(),
+            })
+        }
+    }
+
+    fn screen_plan(dir: &std::path::Path, cards: usize) -> Plan {
+        let mut plan = Plan::from_toml(crate::plan::EXAMPLE_PLAN).unwrap();
+        for m in ["b1", "b2", "export", "shares"] {
+            std::fs::create_dir(dir.join(m)).unwrap();
+        }
+        plan.media.backup = vec![dir.join("b1"), dir.join("b2")];
+        plan.media.export = dir.join("export");
+        plan.shares.output = dir.join("shares");
+        plan.passphrase.words = 12;
+        plan.airgap.allow_network = true;
+        plan.cards.count = cards;
+        plan
+    }
+
+    fn transcript_of(report: &GenesisReport) -> String {
+        std::fs::read_to_string(&report.transcript).unwrap()
+    }
+
+    #[test]
+    fn typed_rehearsal_shares_are_checked_against_those_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let plan = screen_plan(dir.path(), 0);
+        let mut ui = ScreenUi {
+            forged_answers: 1,
+            ..ScreenUi::default()
+        };
+        let mut cards = FlakyCard {
+            failures_left: 0,
+            attempts: 0,
+        };
+        let report = run(
+            &plan,
+            &RunOptions::default(),
+            &mut ui,
+            &SystemClock,
+            &mut cards,
+        )
+        .unwrap();
+        assert_eq!(ui.shown_passphrase, 1);
+        assert_eq!(ui.handed.len(), 5);
+        // The forged share was refused by index, and the honest answer used.
+        assert_eq!(
+            ui.rehearsal_problems.len(),
+            1,
+            "{:?}",
+            ui.rehearsal_problems
+        );
+        assert!(ui.rehearsal_problems[0].contains("as typed is not share"));
+        let mut used = report.shares.rehearsal_used.clone();
+        used.sort();
+        assert_eq!(used, [3, 4, 5]);
+        let t = transcript_of(&report);
+        assert!(t.contains("\"shown_on_screen\":true"), "{t}");
+    }
+
+    #[test]
+    fn a_failed_card_is_retried_when_the_operator_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let plan = screen_plan(dir.path(), 1);
+        let mut ui = ScreenUi {
+            card_decisions: vec![CardDecision::Retry],
+            ..ScreenUi::default()
+        };
+        let mut cards = FlakyCard {
+            failures_left: 1,
+            attempts: 0,
+        };
+        let report = run(
+            &plan,
+            &RunOptions::default(),
+            &mut ui,
+            &SystemClock,
+            &mut cards,
+        )
+        .unwrap();
+        assert_eq!(cards.attempts, 2);
+        assert_eq!(report.failed_cards(), 0);
+        assert!(
+            ui.card_failures[0].contains("0000C0DE"),
+            "{:?}",
+            ui.card_failures
+        );
+        let t = transcript_of(&report);
+        assert!(
+            t.contains("card.retry") && t.contains("cards.pins_chosen"),
+            "{t}"
+        );
+
+        // Skipped, the card is recorded as failed with its reason.
+        let dir = tempfile::tempdir().unwrap();
+        let plan = screen_plan(dir.path(), 1);
+        let mut ui = ScreenUi::default();
+        let mut cards = FlakyCard {
+            failures_left: 1,
+            attempts: 0,
+        };
+        let report = run(
+            &plan,
+            &RunOptions::default(),
+            &mut ui,
+            &SystemClock,
+            &mut cards,
+        )
+        .unwrap();
+        assert_eq!((cards.attempts, report.failed_cards()), (1, 1));
+        assert!(transcript_of(&report).contains("card.skipped"));
+    }
 
     #[test]
     fn ceremony_ids_have_no_colons() {

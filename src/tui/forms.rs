@@ -265,6 +265,8 @@ impl Form {
     pub fn key(&mut self, k: &KeyEvent) -> FormInput {
         let last = self.fields.len() - 1;
         match k.code {
+            // The whole page as it stands, without Enter on every field.
+            KeyCode::PageDown => return FormInput::Done,
             KeyCode::Up | KeyCode::BackTab => {
                 self.focus = self.focus.saturating_sub(1);
                 return FormInput::Edited;

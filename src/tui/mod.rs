@@ -16,7 +16,7 @@ pub mod app;
 mod forms;
 mod input;
 mod text;
-mod view;
+pub mod view;
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;

@@ -17,15 +17,15 @@ pub fn header(app: &App) -> (&'static str, &'static str) {
         ),
         Screen::Identity => (
             "1/3 Identity and profile of the new key",
-            "type to edit   Enter next   Up/Down move   Space choose   Esc back   F1 help",
+            "type  Enter next  Up/Down  Space choose  PgDn page done  Esc back  F1 help",
         ),
         Screen::Custodians => (
             "2/3 Custodians and shares",
-            "type to edit   Enter next   Up/Down move   Esc back   F1 help",
+            "type  Enter next  Up/Down move  PgDn page done  Esc back  F1 help",
         ),
         Screen::Media => (
             "3/3 Media and cards",
-            "type to edit   Enter next   Up/Down move   Space choose   Esc back   F1 help",
+            "type  Enter next  Up/Down  Space choose  PgDn page done  Esc back  F1 help",
         ),
         Screen::Review => (
             "Review the plan before any key exists",
@@ -72,7 +72,7 @@ pub fn header(app: &App) -> (&'static str, &'static str) {
         Screen::Done => ("Ceremony finished", "q quit   ? help"),
         Screen::RestoreSource => (
             "Restore: the backup and the shares",
-            "type to edit   Enter next   Up/Down move   Esc back   F1 help",
+            "type  Enter next  Up/Down move  PgDn page done  Esc back  F1 help",
         ),
         Screen::RestoreShares => (
             "Restore: type the shares from their sheets",
