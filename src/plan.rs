@@ -57,6 +57,9 @@ pub struct CardSpec {
     pub url: Option<String>,
     #[serde(default)]
     pub touch: crate::tokens::Touch,
+    /// Hash PINs on the host (KDF-DO) on cards that offer it.
+    #[serde(default)]
+    pub kdf: bool,
     /// Where the generated PINs (the same on every card) are handed over: a path or fd:N.
     #[serde(default)]
     pub pins_deliver_to: Option<String>,
@@ -77,6 +80,7 @@ impl Default for CardSpec {
             cardholder: None,
             url: None,
             touch: crate::tokens::Touch::default(),
+            kdf: false,
             pins_deliver_to: None,
             wait_seconds: default_card_wait(),
         }

@@ -283,18 +283,7 @@ fn three_cards_each_proven_and_gpg_signs_with_any_of_them() {
 
     // Each card proves itself again, and GnuPG signs with each, alone in the reader.
     let cert = export.join("cert.asc");
-    let gpg = Gpg::new();
-    std::fs::write(
-        gpg.home.path().join("scdaemon.conf"),
-        "disable-ccid\npcsc-shared\n",
-    )
-    .unwrap();
-    gpg.ok(&["--import", cert.to_str().unwrap()]);
-    let user_pin = std::fs::read_to_string(&pins)
-        .unwrap()
-        .lines()
-        .find_map(|l| l.strip_prefix("user-pin: ").map(str::to_owned))
-        .unwrap();
+    let (gpg, user_pin) = card_gpg(&cert, &pins);
     let (b_serial, b_state) = b.pull();
     let mut present = Some(c);
     for (serial, state) in [
@@ -335,21 +324,7 @@ fn three_cards_each_proven_and_gpg_signs_with_any_of_them() {
             "{text}"
         );
         let msg = dir.path().join(format!("msg-{}", card.serial));
-        std::fs::write(&msg, b"signed on a card\n").unwrap();
-        gpg.ok(&[
-            "--passphrase",
-            &user_pin,
-            "--armor",
-            "--detach-sign",
-            msg.to_str().unwrap(),
-        ]);
-        // scdaemon keeps the reader open; let go of it before the card is swapped.
-        let _ = Command::new("gpgconf")
-            .arg("--homedir")
-            .arg(gpg.home.path())
-            .args(["--kill", "scdaemon"])
-            .output();
-        let sig = format!("{}.asc", msg.display());
+        let sig = sign_with_card(&gpg, &user_pin, &msg);
         let verifier = Gpg::new();
         verifier.ok(&["--import", cert.to_str().unwrap()]);
         let v = verifier.run(&["--verify", &sig, msg.to_str().unwrap()]);
@@ -367,6 +342,44 @@ fn three_cards_each_proven_and_gpg_signs_with_any_of_them() {
             .unwrap();
         assert_exit(&s, 0);
     }
+}
+
+/// A GnuPG home whose scdaemon uses pcscd, with `cert` imported; and the user
+/// PIN from the PIN file.
+fn card_gpg(cert: &Path, pins: &Path) -> (Gpg, String) {
+    let gpg = Gpg::new();
+    std::fs::write(
+        gpg.home.path().join("scdaemon.conf"),
+        "disable-ccid\npcsc-shared\n",
+    )
+    .unwrap();
+    gpg.ok(&["--import", cert.to_str().unwrap()]);
+    let user_pin = std::fs::read_to_string(pins)
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("user-pin: ").map(str::to_owned))
+        .unwrap();
+    (gpg, user_pin)
+}
+
+/// gpg (through scdaemon and pcscd) signs `msg` with the card in the reader;
+/// returns the signature's path. scdaemon is stopped after, since it keeps
+/// the reader open and a card could not be swapped.
+fn sign_with_card(gpg: &Gpg, user_pin: &str, msg: &Path) -> String {
+    std::fs::write(msg, b"signed on a card\n").unwrap();
+    gpg.ok(&[
+        "--passphrase",
+        user_pin,
+        "--armor",
+        "--detach-sign",
+        msg.to_str().unwrap(),
+    ]);
+    let _ = Command::new("gpgconf")
+        .arg("--homedir")
+        .arg(gpg.home.path())
+        .args(["--kill", "scdaemon"])
+        .output();
+    format!("{}.asc", msg.display())
 }
 
 /// Provisions a fresh card with the shared ed25519 ceremony's key and new PINs.
@@ -611,5 +624,58 @@ fn a_card_that_lacks_the_algorithm_says_so_and_takes_rsa() {
         "{}",
         stdout(&o)
     );
+    drop(card);
+}
+
+#[test]
+fn kdf_hashes_the_pins_and_gpg_still_signs_with_the_card() {
+    // opcard stores the KDF-DO without touching the PINs, as SmartPGP does;
+    // a YubiKey resets the PINs to the DO's initial hashes. The provisioning
+    // hashes the PINs itself first, so both end alike (src/tokens/kdf.rs).
+    let _slots = slots();
+    let dir = tempdir();
+    let c = ed25519();
+    let serial = "0000D001";
+    let card = VirtualCard::insert(0, serial, &dir.path().join(serial));
+    let pins = dir.path().join("kdf.pins");
+    let pins_s = pins.display().to_string();
+    let sheets = [c.sheet(1), c.sheet(3), c.sheet(5)];
+    let o = run_owned(&provision_args(
+        c,
+        &sheets,
+        &["--serial", serial, "--new-pins-to", &pins_s, "--kdf"],
+    ));
+    assert_exit(&o, 0);
+    assert!(stderr(&o).contains("setting up KDF"), "{}", stderr(&o));
+    let st = status_json(serial);
+    assert_eq!(st["kdf"], true, "{st:#}");
+    assert_eq!(st["user_pin_tries"], 3, "{st:#}");
+    assert_eq!(st["admin_pin_tries"], 3, "{st:#}");
+    // openpgp-card hashes the PIN with the card's KDF-DO: the proof works.
+    let cert = c.cert();
+    let prove = run(&[
+        "card",
+        "prove",
+        "--serial",
+        serial,
+        "--cert",
+        cert.to_str().unwrap(),
+        "--pins",
+        &pins_s,
+    ]);
+    assert_exit(&prove, 0);
+
+    // GnuPG hashes PINs with its own KDF code: it sees KDF on and signs.
+    let (gpg, user_pin) = card_gpg(&cert, &pins);
+    let status = gpg.run(&["--card-status"]);
+    assert!(
+        stdout(&status).contains("KDF setting ......: on"),
+        "{}",
+        stdout(&status)
+    );
+    let msg = dir.path().join("msg");
+    let sig = sign_with_card(&gpg, &user_pin, &msg);
+    let v = gpg.run(&["--verify", &sig, msg.to_str().unwrap()]);
+    assert!(stderr(&v).contains("Good signature"), "{}", stderr(&v));
     drop(card);
 }

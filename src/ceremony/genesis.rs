@@ -423,6 +423,7 @@ fn provision_cards(
         cardholder: plan.cards.cardholder.clone(),
         url: plan.cards.url.clone(),
         touch: plan.cards.touch,
+        kdf: plan.cards.kdf,
     };
     let mut done: Vec<String> = Vec::new();
     let mut outcomes = Vec::new();
@@ -808,6 +809,7 @@ mod tests {
                 ident: ident.into(),
                 serial: "0000C0DE".into(),
                 reset: false,
+                kdf: false,
                 signing: key.fingerprint().to_hex(),
                 decryption: None,
                 authentication: None,

@@ -249,6 +249,9 @@ pub struct ProvisionArgs {
     /// Touch policy: off (leave as is), on, cached, fixed
     #[arg(long, default_value = "off")]
     pub touch: String,
+    /// Hash PINs on this host (KDF-DO) if the card offers it; set before the PINs
+    #[arg(long)]
+    pub kdf: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -36,6 +36,14 @@ fn print_card(c: &CardInfo) {
         "  PIN tries left  user {}, reset code {}, admin {}",
         c.user_pin_tries, c.reset_code_tries, c.admin_pin_tries
     );
+    println!(
+        "  PIN hashing     {}",
+        if c.kdf {
+            "KDF on (PINs hashed on the host)"
+        } else {
+            "off (PINs sent as typed)"
+        }
+    );
 }
 
 pub fn list(format: OutputFormat) -> Result<(), Failure> {
@@ -111,6 +119,7 @@ pub fn provision(a: ProvisionArgs) -> Result<(), Failure> {
         cardholder: a.cardholder,
         url: a.url,
         touch,
+        kdf: a.kdf,
     };
     let mut progress = |s: &str| eprintln!("card {}: {s}", card.serial);
     let report = tokens::provision(&card.ident, &restored.cert, &pins, &spec, &mut progress)?;

@@ -9,6 +9,7 @@
 //! PIN is presented, a PIN is never tried when one try is left, and a wrong
 //! PIN reports how many tries remain.
 
+pub mod kdf;
 mod pcsc;
 mod signer;
 mod upload;
@@ -79,6 +80,8 @@ pub struct CardInfo {
     pub user_pin_tries: u8,
     pub reset_code_tries: u8,
     pub admin_pin_tries: u8,
+    /// Whether the card hashes PINs on the host (KDF-DO set).
+    pub kdf: bool,
 }
 
 impl CardInfo {
@@ -102,6 +105,7 @@ impl CardInfo {
             user_pin_tries: 3,
             reset_code_tries: 0,
             admin_pin_tries: 3,
+            kdf: false,
         }
     }
 }
@@ -180,6 +184,8 @@ pub struct ProvisionSpec {
     pub cardholder: Option<String>,
     pub url: Option<String>,
     pub touch: Touch,
+    /// Set up KDF (PINs hashed on the host) where the card offers it.
+    pub kdf: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, Default)]

@@ -3,11 +3,11 @@
 use std::time::SystemTime;
 
 use card_backend_pcsc::PcscBackend;
-use openpgp_card::ocard::data::TouchPolicy;
+use openpgp_card::ocard::data::{KdfDo, TouchPolicy};
 use openpgp_card::ocard::KeyType;
 use openpgp_card::state::{Open, Transaction};
 use openpgp_card::{Card, Error as CardError};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::{ExposeSecret, SecretBox, SecretString};
 use sequoia_openpgp as pgp;
 use serde::Serialize;
 
@@ -16,6 +16,7 @@ use pgp::policy::StandardPolicy;
 use pgp::types::SignatureType;
 use pgp::Cert;
 
+use super::kdf;
 use super::signer::CardSigner;
 use super::upload::Uploadable;
 use super::{
@@ -82,6 +83,7 @@ fn describe(tx: &mut Card<Transaction<'_>>, reader: &str) -> Result<CardInfo, Ca
         user_pin_tries: pw.err_count_pw1(),
         reset_code_tries: pw.err_count_rc(),
         admin_pin_tries: pw.err_count_pw3(),
+        kdf: tx.kdf_do().is_ok_and(|k| k.kdf_algo() != 0),
     })
 }
 
@@ -124,6 +126,8 @@ pub struct ProvisionReport {
     pub ident: String,
     pub serial: String,
     pub reset: bool,
+    /// Whether the card hashes PINs on the host (KDF).
+    pub kdf: bool,
     pub signing: String,
     pub decryption: Option<String>,
     pub authentication: Option<String>,
@@ -351,6 +355,7 @@ fn provision_inner(
         },
         other => other,
     })?;
+    let kdf = spec.kdf && setup_kdf(&mut tx, &serial, progress)?;
     tx.change_user_pin(SecretString::from(DEFAULT_USER_PIN), pins.user.clone())
         .map_err(step_err(&serial, "changing the user PIN"))?;
     tx.change_admin_pin(default_admin, pins.admin.clone())
@@ -453,8 +458,69 @@ fn provision_inner(
         decryption: slot_fpr(KeyType::Decryption),
         authentication: slot_fpr(KeyType::Authentication),
         touch: touched,
+        kdf,
         proof,
     })
+}
+
+/// Turns on KDF (see `kdf`) on a card whose admin PIN, still the factory one,
+/// was just verified; the PINs are then the hashed factory PINs. Returns
+/// whether KDF is on: a card without a KDF-DO keeps taking PINs as typed.
+fn setup_kdf(
+    tx: &mut Card<Transaction<'_>>,
+    serial: &str,
+    progress: &mut dyn FnMut(&str),
+) -> Result<bool, TokenError> {
+    let offered = tx
+        .extended_capabilities()
+        .map_err(step_err(serial, "reading the card's capabilities"))?
+        .kdf_do();
+    if !offered {
+        progress("this card has no KDF-DO: its PINs are sent as typed");
+        return Ok(false);
+    }
+    if tx.kdf_do().is_ok_and(|k| k.kdf_algo() != 0) {
+        progress("KDF is on already");
+        return Ok(true);
+    }
+    progress("setting up KDF: PINs are hashed on this machine from now on");
+    let setup = kdf::Setup::generate(DEFAULT_USER_PIN, DEFAULT_ADMIN_PIN).map_err(|e| {
+        TokenError::Step {
+            serial: serial.to_owned(),
+            step: "setting up KDF",
+            message: e.to_string(),
+        }
+    })?;
+    let bytes = |b: &[u8]| SecretBox::<[u8]>::from(b.to_vec());
+    // Half-way (one PIN hashed, not the other) the card needs a factory reset.
+    let half_way = |what: &'static str| {
+        move |e: CardError| {
+            TokenError::Step {
+            serial: serial.to_owned(),
+            step: what,
+            message: format!(
+                "{e}; the card's PINs may be half set up for KDF: factory-reset it (confirm its serial) and provision it again"
+            ),
+        }
+        }
+    };
+    tx.card()
+        .change_pw1(bytes(DEFAULT_USER_PIN.as_bytes()), bytes(&setup.user))
+        .map_err(half_way("hashing the user PIN"))?;
+    tx.card()
+        .change_pw3(bytes(DEFAULT_ADMIN_PIN.as_bytes()), bytes(&setup.admin))
+        .map_err(half_way("hashing the admin PIN"))?;
+    tx.card()
+        .verify_pw3(bytes(&setup.admin))
+        .map_err(half_way("verifying the hashed admin PIN"))?;
+    let kdf_do =
+        KdfDo::try_from(setup.data_object.as_slice()).map_err(half_way("encoding the KDF-DO"))?;
+    tx.card()
+        .set_kdf_do(&kdf_do)
+        .map_err(half_way("writing the KDF-DO"))?;
+    tx.invalidate_cache()
+        .map_err(step_err(serial, "reading the KDF-DO back"))?;
+    Ok(true)
 }
 
 /// The card computes the public key from the imported private key: comparing

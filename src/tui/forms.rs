@@ -230,6 +230,12 @@ impl Form {
                     touch_name(plan.cards.touch),
                 ),
                 choice(
+                    "Hash PINs (KDF)",
+                    "cards hash PINs on this machine; needs GnuPG 2.2.20+",
+                    &["no", "yes"],
+                    yes_no(plan.cards.kdf),
+                ),
+                choice(
                     "Allow network",
                     "yes only to rehearse on an ordinary machine",
                     &["no", "yes"],
@@ -446,7 +452,8 @@ impl Form {
             "fixed" => Touch::Fixed,
             _ => Touch::Off,
         };
-        plan.airgap.allow_network = self.value(7) == "yes";
+        plan.cards.kdf = self.value(7) == "yes";
+        plan.airgap.allow_network = self.value(8) == "yes";
         plan.validate().map_err(|e| (0, e.to_string()))
     }
 }

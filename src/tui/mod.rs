@@ -317,6 +317,7 @@ impl Workers {
                         cardholder: plan.cardholder,
                         url: plan.url,
                         touch: plan.touch,
+                        kdf: plan.kdf,
                     };
                     let mut progress = |s: &str| {
                         let _ = tx.send(EngineMsg::Line(s.to_owned()));
@@ -351,6 +352,9 @@ impl Workers {
     }
 }
 
+/// How often pre-flight looks again without being asked.
+const RESCAN: Duration = Duration::from_secs(3);
+
 pub fn run(plan_path: Option<&Path>, hardening: &Hardening) -> Result<(), Failure> {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
     let (plan, source, base) = match plan_path {
@@ -381,8 +385,14 @@ pub fn run(plan_path: Option<&Path>, hardening: &Hardening) -> Result<(), Failur
     // no dump file is written (core dumps are off, see harden).
     let mut terminal = ratatui::try_init()
         .map_err(|e| Failure::new(Exit::Usage, format!("cannot use this terminal: {e}")))?;
+    let mut last_scan = std::time::Instant::now();
     let result = (|| -> std::io::Result<()> {
         loop {
+            // Pre-flight refreshes itself: a stick mounted or a cable pulled shows.
+            if app.screen == app::Screen::Preflight && last_scan.elapsed() > RESCAN {
+                app.update(Action::Scan(scan()));
+                last_scan = std::time::Instant::now();
+            }
             terminal.draw(|f| view::draw(&app, f))?;
             while let Ok(msg) = rx.try_recv() {
                 app.update(Action::Engine(msg));
