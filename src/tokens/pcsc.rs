@@ -222,6 +222,30 @@ fn check_pin_length(
 }
 
 /// The subkeys of `key` that go onto cards, by slot.
+/// EUCLEAK (Yubico YSA-2024-03): on YubiKey firmware before 5.7 an attacker
+/// with the key in hand and lab equipment can extract ECDSA private keys. Our
+/// profiles make EdDSA, ECDH and RSA keys, so this speaks only for a key made
+/// elsewhere; it warns and goes on, since the operator may accept the risk.
+fn eucleak_warning(card: &CardInfo, key: &Cert) -> Option<String> {
+    let ecdsa = key
+        .keys()
+        .subkeys()
+        .any(|k| k.key().pk_algo() == pgp::types::PublicKeyAlgorithm::ECDSA);
+    let fw: Vec<u32> = card
+        .firmware
+        .as_deref()?
+        .split('.')
+        .map_while(|p| p.parse().ok())
+        .collect();
+    let old = matches!(fw.as_slice(), [major, minor, ..] if (*major, *minor) < (5, 7));
+    (ecdsa && old && card.manufacturer.contains("Yubico")).then(|| {
+        format!(
+            "warning: YubiKey firmware {} is affected by EUCLEAK for ECDSA keys (key extraction with physical access): prefer firmware 5.7 or later, and keep this card physically safe",
+            card.firmware.as_deref().unwrap_or_default()
+        )
+    })
+}
+
 fn slot_keys(key: &Cert, now: SystemTime) -> Vec<(KeyType, Uploadable, pgp::Fingerprint)> {
     let policy = StandardPolicy::new();
     let mut out = Vec::new();
@@ -331,6 +355,9 @@ fn provision_inner(
         .collect::<Vec<_>>()
         .join(", ");
         return Err(TokenError::NotEmpty { serial, slots });
+    }
+    if let Some(w) = eucleak_warning(&info, key) {
+        progress(&w);
     }
     if confirmed {
         progress("factory reset");
@@ -653,4 +680,37 @@ fn prove_inner(ident: &str, key: &Cert, user_pin: &SecretString) -> Result<Strin
         detail: e.to_string(),
     })?;
     Ok(format!("signature by {by} verified against the cert"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pgp::cert::{CertBuilder, CipherSuite};
+
+    fn cert(suite: CipherSuite) -> Cert {
+        CertBuilder::new()
+            .set_cipher_suite(suite)
+            .add_signing_subkey()
+            .generate()
+            .unwrap()
+            .0
+    }
+
+    #[test]
+    fn eucleak_is_named_for_ecdsa_on_old_yubikeys_only() {
+        let mut card = CardInfo::example("0000000A");
+        card.manufacturer = "Yubico AB".into();
+        card.firmware = Some("5.4.3".into());
+        let ecdsa = cert(CipherSuite::P256);
+        let eddsa = cert(CipherSuite::Cv25519);
+        assert!(eucleak_warning(&card, &ecdsa).unwrap().contains("5.4.3"));
+        assert!(eucleak_warning(&card, &eddsa).is_none());
+        card.firmware = Some("5.7.1".into());
+        assert!(eucleak_warning(&card, &ecdsa).is_none());
+        card.firmware = None;
+        assert!(eucleak_warning(&card, &ecdsa).is_none());
+        card.firmware = Some("5.2.7".into());
+        card.manufacturer = "Nitrokey".into();
+        assert!(eucleak_warning(&card, &ecdsa).is_none());
+    }
 }
