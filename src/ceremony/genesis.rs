@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::restore::{self, SHARES_FILE};
-use super::{CardDecision, Cards, CeremonyError, CeremonyUi, Clock, Event};
+use super::{CardDecision, CardState, Cards, CeremonyError, CeremonyUi, Clock, Event};
 use crate::airgap::{self, Severity};
 use crate::harden::Hardening;
 use crate::media::{self, Bundle, FileMode, Medium, WrittenFile};
@@ -436,11 +436,22 @@ fn provision_cards(
                 plan.cards.wait_seconds
             )),
             Some(card) => {
-                ui.event(&Event::Note(format!(
-                    "card {number} of {want}: {} serial {} in {}",
-                    card.manufacturer, card.serial, card.reader
-                )));
-                let mut progress = |s: &str| ui.event(&Event::Note(format!("  card {}: {s}", card.serial)));
+                let event = |state| Event::Card {
+                    number,
+                    total: want,
+                    state,
+                };
+                ui.event(&event(CardState::Found {
+                    serial: card.serial.clone(),
+                    manufacturer: card.manufacturer.clone(),
+                    reader: card.reader.clone(),
+                }));
+                let mut progress = |s: &str| {
+                    ui.event(&event(CardState::Step {
+                        serial: card.serial.clone(),
+                        step: s.to_owned(),
+                    }))
+                };
                 cards
                     .provision(&card.ident, key.cert(), &pins, &spec, &mut progress)
                     .map_err(|e| e.to_string())
@@ -450,10 +461,14 @@ fn provision_cards(
             Ok(report) => {
                 done.extend(next.map(|c| c.ident));
                 transcript.append(clock.now(), "card.provisioned", json!(report))?;
-                ui.event(&Event::Verified(format!(
-                    "card {}: {}",
-                    report.serial, report.proof
-                )));
+                ui.event(&Event::Card {
+                    number,
+                    total: want,
+                    state: CardState::Proven {
+                        serial: report.serial.clone(),
+                        proof: report.proof.clone(),
+                    },
+                });
                 outcomes.push(CardOutcome {
                     number,
                     provisioned: Some(report),
@@ -466,7 +481,11 @@ fn provision_cards(
                     "card.failed",
                     json!({ "number": number, "error": error }),
                 )?;
-                ui.event(&Event::Warning(error.clone()));
+                ui.event(&Event::Card {
+                    number,
+                    total: want,
+                    state: CardState::Failed(error.clone()),
+                });
                 if ui.card_failed(number, &error) == CardDecision::Retry {
                     transcript.append(clock.now(), "card.retry", json!({ "number": number }))?;
                     continue;
@@ -510,9 +529,11 @@ fn next_card(
             return Ok(None);
         }
         if !asked {
-            ui.event(&Event::Note(format!(
-                "insert card {number} of {want} (waiting up to {wait} s; you may take out a card that is done)"
-            )));
+            ui.event(&Event::Card {
+                number,
+                total: want,
+                state: CardState::Waiting { seconds: wait },
+            });
             asked = true;
         }
         std::thread::sleep(std::time::Duration::from_millis(300));

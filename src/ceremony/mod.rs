@@ -86,6 +86,54 @@ pub enum Event {
     FileWritten { path: PathBuf, sha256: String },
     /// A check passed.
     Verified(String),
+    /// Where planned card `number` of `total` stands.
+    Card {
+        number: usize,
+        total: usize,
+        state: CardState,
+    },
+}
+
+/// One planned card's progress, for a screen that shows every card.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CardState {
+    /// No new card in a reader yet; waiting up to `seconds`.
+    Waiting {
+        seconds: u64,
+    },
+    Found {
+        serial: String,
+        manufacturer: String,
+        reader: String,
+    },
+    Step {
+        serial: String,
+        step: String,
+    },
+    Proven {
+        serial: String,
+        proof: String,
+    },
+    Failed(String),
+}
+
+impl CardState {
+    /// The state as one line of text, as the batch UI prints it.
+    pub fn describe(&self, number: usize, total: usize) -> String {
+        match self {
+            CardState::Waiting { seconds } => format!(
+                "insert card {number} of {total} (waiting up to {seconds} s; you may take out a card that is done)"
+            ),
+            CardState::Found {
+                serial,
+                manufacturer,
+                reader,
+            } => format!("card {number} of {total}: {manufacturer} serial {serial} in {reader}"),
+            CardState::Step { serial, step } => format!("  card {serial}: {step}"),
+            CardState::Proven { serial, proof } => format!("ok: card {serial}: {proof}"),
+            CardState::Failed(e) => format!("warning: {e}"),
+        }
+    }
 }
 
 /// The engine's way to the operator.

@@ -36,6 +36,11 @@ impl CeremonyUi for BatchUi {
                 eprintln!("      wrote {} (sha256 {})", path.display(), &sha256[..16])
             }
             Event::Verified(v) => eprintln!("      ok: {v}"),
+            Event::Card {
+                number,
+                total,
+                state,
+            } => eprintln!("      {}", state.describe(*number, *total)),
         }
     }
 

@@ -11,7 +11,7 @@ use zeroize::Zeroizing;
 use super::forms::{Form, FormInput, Page};
 use super::input::{Input, PinEntry, WordEntry};
 use crate::airgap::Report;
-use crate::ceremony::CardDecision;
+use crate::ceremony::{CardDecision, CardState};
 use crate::plan::Plan;
 use crate::shares::{set_id_text, word_count, SetInfo, Share};
 use crate::tokens::{CardInfo, CardPins};
@@ -91,6 +91,12 @@ pub enum EngineMsg {
         title: String,
     },
     Line(String),
+    /// A planned card's progress: shown per card and in the log.
+    Card {
+        number: usize,
+        total: usize,
+        state: CardState,
+    },
     Ask(Request),
     Finished(Result<Summary, String>),
     Unlocked(Result<Summary, String>),
@@ -268,6 +274,8 @@ pub struct App {
     pub recipients: Option<(PathBuf, Vec<String>)>,
     pub step: (usize, usize, String),
     pub log: Vec<String>,
+    /// Each planned card's latest state, by number (genesis).
+    pub cards: Vec<(usize, usize, CardState)>,
     pub prompt: Option<Prompt>,
     pub result: Option<Result<Summary, String>>,
     pub typing: Option<Typing>,
@@ -298,6 +306,7 @@ impl App {
             recipients: None,
             step: (0, 0, String::new()),
             log: Vec::new(),
+            cards: Vec::new(),
             prompt: None,
             result: None,
             typing: None,
@@ -362,6 +371,17 @@ impl App {
                 title,
             } => self.step = (number, total, title),
             EngineMsg::Line(l) => self.log.push(l),
+            EngineMsg::Card {
+                number,
+                total,
+                state,
+            } => {
+                self.log.push(state.describe(number, total));
+                match self.cards.iter_mut().find(|c| c.0 == number) {
+                    Some(c) => c.2 = state,
+                    None => self.cards.push((number, total, state)),
+                }
+            }
             EngineMsg::Ask(r) => {
                 self.prompt = Some(match r {
                     Request::Passphrase(words) => Prompt::Passphrase {

@@ -70,6 +70,15 @@ impl CeremonyUi for Bridge {
             Event::Warning(w) => EngineMsg::Line(format!("warning: {w}")),
             Event::FileWritten { path, .. } => EngineMsg::Line(format!("wrote {}", path.display())),
             Event::Verified(v) => EngineMsg::Line(format!("ok: {v}")),
+            Event::Card {
+                number,
+                total,
+                state,
+            } => EngineMsg::Card {
+                number: *number,
+                total: *total,
+                state: state.clone(),
+            },
         };
         let _ = self.tx.send(msg);
     }

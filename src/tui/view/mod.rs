@@ -18,6 +18,7 @@ use ratatui::Frame;
 use super::app::{App, Flow, Screen};
 use super::text;
 use crate::airgap::Severity;
+use crate::ceremony::CardState;
 
 /// ASCII borders: every console font has them.
 const ASCII: ratatui::symbols::border::Set<'static> = ratatui::symbols::border::Set {
@@ -262,9 +263,47 @@ fn review(app: &App, f: &mut Frame<'_>, area: Rect) {
 }
 
 fn running(app: &App, f: &mut Frame<'_>, area: Rect) {
-    let [gauge, log] = Layout::vertical([Constraint::Length(3), Constraint::Min(1)]).areas(area);
+    // The card panel takes what it needs but leaves the log a few lines.
+    let panel = if app.cards.is_empty() {
+        0
+    } else {
+        (app.cards.len() as u16 + 2).min(area.height.saturating_sub(8))
+    };
+    let [gauge, cards, log] = Layout::vertical([
+        Constraint::Length(3),
+        Constraint::Length(panel),
+        Constraint::Min(1),
+    ])
+    .areas(area);
     progress(app, f, gauge);
+    if panel > 0 {
+        card_panel(app, f, cards);
+    }
     log_tail(app, f, log);
+}
+
+/// One line per planned card: where it stands, coloured by outcome.
+fn card_panel(app: &App, f: &mut Frame<'_>, area: Rect) {
+    let lines: Vec<Line<'_>> = app
+        .cards
+        .iter()
+        .map(|(n, total, state)| {
+            let (text, colour) = match state {
+                CardState::Waiting { .. } => ("insert it now".to_owned(), Color::Yellow),
+                CardState::Found { serial, .. } => (format!("{serial}: found"), Color::Reset),
+                CardState::Step { serial, step } => (format!("{serial}: {step}"), Color::Cyan),
+                CardState::Proven { serial, proof } => {
+                    (format!("{serial}: done, {proof}"), Color::Green)
+                }
+                CardState::Failed(e) => (e.clone(), Color::Red),
+            };
+            Line::from(vec![
+                Span::raw(format!("card {n} of {total}  ")),
+                Span::styled(text, Style::new().fg(colour)),
+            ])
+        })
+        .collect();
+    f.render_widget(Paragraph::new(lines).block(boxed().title(" cards ")), area);
 }
 
 fn progress(app: &App, f: &mut Frame<'_>, area: Rect) {

@@ -8,7 +8,7 @@ use ratatui::Terminal;
 use zeroize::Zeroizing;
 
 use super::draw;
-use crate::ceremony::CardDecision;
+use crate::ceremony::{CardDecision, CardState};
 use crate::plan::{Plan, EXAMPLE_PLAN};
 use crate::shares::{sheet, split};
 use crate::tokens::CardInfo;
@@ -129,6 +129,31 @@ fn every_state() -> Vec<(&'static str, App)> {
         },
     );
     v.push(("card failed", a));
+    let mut a = app(Screen::Running);
+    for (n, state) in [
+        (
+            1,
+            CardState::Proven {
+                serial: "0000000A".into(),
+                proof: "signature verified".into(),
+            },
+        ),
+        (
+            2,
+            CardState::Step {
+                serial: "0000000B".into(),
+                step: "importing the Signing key".into(),
+            },
+        ),
+        (3, CardState::Waiting { seconds: 120 }),
+    ] {
+        a.update(Action::Engine(EngineMsg::Card {
+            number: n,
+            total: 3,
+            state,
+        }));
+    }
+    v.push(("cards", a));
     let mut a = app(Screen::Done);
     a.result = Some(Ok(summary()));
     v.push(("done", a));
@@ -307,4 +332,27 @@ fn a_card_decision_reaches_the_engine_as_typed() {
         cmd,
         crate::tui::app::Command::Reply(crate::tui::app::Reply::Decision(CardDecision::Skip))
     ));
+}
+
+#[test]
+fn each_card_has_a_line_with_where_it_stands() {
+    let a = every_state()
+        .into_iter()
+        .find(|(n, _)| *n == "cards")
+        .unwrap()
+        .1;
+    for (w, h) in SIZES {
+        let out = render(&a, w, h);
+        assert!(out.contains("card 1 of 3  0000000A: done"), "{out}");
+        assert!(
+            out.contains("card 2 of 3  0000000B: importing the Signing key"),
+            "{out}"
+        );
+        assert!(out.contains("card 3 of 3  insert it now"), "{out}");
+        // The log has the batch wording too.
+        assert!(
+            out.contains("insert card 3 of 3 (waiting up to 120 s"),
+            "{out}"
+        );
+    }
 }
