@@ -244,16 +244,32 @@ fn check_genesis_outputs(dir: &Path) {
     assert!(text.contains("\"shown_on_screen\":true"), "{text}");
 }
 
-#[test]
-fn a_genesis_then_a_restore_run_through_the_tui_in_tmux() {
-    let dir = tempdir();
-    let plan = tui_plan(dir.path(), "count = 0");
+/// `keyceremony tui --plan` on a 2-of-3 plan with `cards`, in a terminal of `size`.
+fn tui_with_plan(dir: &Path, cards: &str, size: (u16, u16)) -> Tmux {
+    let plan = tui_plan(dir, cards);
     let cmd = format!(
         "{} tui --plan {}",
         env!("CARGO_BIN_EXE_keyceremony"),
         plan.display()
     );
-    let t = Tmux::new(dir.path(), &cmd, (80, 24));
+    Tmux::new(dir, &cmd, size)
+}
+
+/// From the welcome screen to the restore form, naming the backup.
+fn start_restore(t: &Tmux, backup: &Path) {
+    t.wait_for("Welcome: choose a ceremony", 10);
+    t.key("r");
+    t.wait_for("clock:", 10);
+    t.key("Enter");
+    t.wait_for("Restore: the backup and the shares", 5);
+    t.text(backup.to_str().unwrap());
+    t.key("Enter");
+}
+
+#[test]
+fn a_genesis_then_a_restore_run_through_the_tui_in_tmux() {
+    let dir = tempdir();
+    let t = tui_with_plan(dir.path(), "count = 0", (80, 24));
     let (presses, fingerprint) = genesis_in_tui(&t, dir.path(), false);
     eprintln!("keys pressed for a 2-of-3 genesis without cards: {presses}");
     t.key("q");
@@ -264,13 +280,7 @@ fn a_genesis_then_a_restore_run_through_the_tui_in_tmux() {
     let backup = bundle(&dir.path().join("backup-2"));
     let shares = bundle(&dir.path().join("shares"));
     let t = Tmux::new(dir.path(), env!("CARGO_BIN_EXE_keyceremony"), (80, 24));
-    t.wait_for("Welcome: choose a ceremony", 10);
-    t.key("r");
-    t.wait_for("clock:", 10);
-    t.key("Enter");
-    t.wait_for("Restore: the backup and the shares", 5);
-    t.text(backup.to_str().unwrap());
-    t.key("Enter");
+    start_restore(&t, &backup);
     t.key("Enter");
     t.key("Enter");
     t.wait_for("Restore: share 1 of the 2", 5);
@@ -287,13 +297,7 @@ fn a_genesis_with_a_virtual_card_and_a_restore_that_replaces_it() {
     let _slots = slots();
     let dir = tempdir();
     let card = VirtualCard::insert(0, "0000A001", &dir.path().join("card-1"));
-    let plan = tui_plan(dir.path(), "count = 1");
-    let cmd = format!(
-        "{} tui --plan {}",
-        env!("CARGO_BIN_EXE_keyceremony"),
-        plan.display()
-    );
-    let t = Tmux::new(dir.path(), &cmd, (120, 40));
+    let t = tui_with_plan(dir.path(), "count = 1", (120, 40));
     let (presses, _) = genesis_in_tui(&t, dir.path(), true);
     eprintln!("keys pressed for a 2-of-3 genesis with one card: {presses}");
     let done = t.screen();
@@ -312,13 +316,7 @@ fn a_genesis_with_a_virtual_card_and_a_restore_that_replaces_it() {
     let shares = bundle(&dir.path().join("shares"));
     let cmd = format!("{} tui", env!("CARGO_BIN_EXE_keyceremony"));
     let t = Tmux::new(dir.path(), &cmd, (80, 24));
-    t.wait_for("Welcome: choose a ceremony", 10);
-    t.key("r");
-    t.wait_for("clock:", 10);
-    t.key("Enter");
-    t.wait_for("Restore: the backup and the shares", 5);
-    t.text(backup.to_str().unwrap());
-    t.key("Enter");
+    start_restore(&t, &backup);
     let files = format!(
         "{}; {}",
         shares.join("share-1-of-3.txt").display(),

@@ -854,30 +854,35 @@ mod tests {
         plan
     }
 
+    /// A genesis into fresh temporary media with `ui` at the screen and one
+    /// card that fails its first `failures` attempts: the report, the attempts
+    /// made, and the directory (kept alive while the report is read).
+    fn genesis_on_screen(
+        cards: usize,
+        ui: &mut ScreenUi,
+        failures: usize,
+    ) -> (GenesisReport, usize, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let plan = screen_plan(dir.path(), cards);
+        let mut card = FlakyCard {
+            failures_left: failures,
+            attempts: 0,
+        };
+        let report = run(&plan, &RunOptions::default(), ui, &SystemClock, &mut card).unwrap();
+        (report, card.attempts, dir)
+    }
+
     fn transcript_of(report: &GenesisReport) -> String {
         std::fs::read_to_string(&report.transcript).unwrap()
     }
 
     #[test]
     fn typed_rehearsal_shares_are_checked_against_those_written() {
-        let dir = tempfile::tempdir().unwrap();
-        let plan = screen_plan(dir.path(), 0);
         let mut ui = ScreenUi {
             forged_answers: 1,
             ..ScreenUi::default()
         };
-        let mut cards = FlakyCard {
-            failures_left: 0,
-            attempts: 0,
-        };
-        let report = run(
-            &plan,
-            &RunOptions::default(),
-            &mut ui,
-            &SystemClock,
-            &mut cards,
-        )
-        .unwrap();
+        let (report, _, _dir) = genesis_on_screen(0, &mut ui, 0);
         assert_eq!(ui.shown_passphrase, 1);
         assert_eq!(ui.handed.len(), 5);
         // The forged share was refused by index, and the honest answer used.
@@ -897,25 +902,12 @@ mod tests {
 
     #[test]
     fn a_failed_card_is_retried_when_the_operator_says_so() {
-        let dir = tempfile::tempdir().unwrap();
-        let plan = screen_plan(dir.path(), 1);
         let mut ui = ScreenUi {
             card_decisions: vec![CardDecision::Retry],
             ..ScreenUi::default()
         };
-        let mut cards = FlakyCard {
-            failures_left: 1,
-            attempts: 0,
-        };
-        let report = run(
-            &plan,
-            &RunOptions::default(),
-            &mut ui,
-            &SystemClock,
-            &mut cards,
-        )
-        .unwrap();
-        assert_eq!(cards.attempts, 2);
+        let (report, attempts, _dir) = genesis_on_screen(1, &mut ui, 1);
+        assert_eq!(attempts, 2);
         assert_eq!(report.failed_cards(), 0);
         assert!(
             ui.card_failures[0].contains("0000C0DE"),
@@ -929,22 +921,9 @@ mod tests {
         );
 
         // Skipped, the card is recorded as failed with its reason.
-        let dir = tempfile::tempdir().unwrap();
-        let plan = screen_plan(dir.path(), 1);
         let mut ui = ScreenUi::default();
-        let mut cards = FlakyCard {
-            failures_left: 1,
-            attempts: 0,
-        };
-        let report = run(
-            &plan,
-            &RunOptions::default(),
-            &mut ui,
-            &SystemClock,
-            &mut cards,
-        )
-        .unwrap();
-        assert_eq!((cards.attempts, report.failed_cards()), (1, 1));
+        let (report, attempts, _dir) = genesis_on_screen(1, &mut ui, 1);
+        assert_eq!((attempts, report.failed_cards()), (1, 1));
         assert!(transcript_of(&report).contains("card.skipped"));
     }
 
