@@ -647,7 +647,7 @@ fn rehearsal_subset(
             .iter()
             .find(|t| !set.shares.iter().any(|s| s == *t))
             .map(|t| t.index);
-        problem = Some(match wrong {
+        let why = match wrong {
             Some(i) => format!(
                 "share {i} as typed is not share {i} as written: check it against its sheet and type it again"
             ),
@@ -657,8 +657,9 @@ fn rehearsal_subset(
                 set.info.threshold
             ),
             None => return Ok(typed),
-        });
-        ui.event(&Event::Warning(problem.clone().unwrap_or_default()));
+        };
+        ui.event(&Event::Warning(why.clone()));
+        problem = Some(why);
     }
 }
 

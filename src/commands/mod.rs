@@ -7,7 +7,7 @@ mod card;
 mod deliver;
 mod genesis;
 mod plan;
-mod shares;
+pub(crate) mod shares;
 mod transcript;
 
 use std::fmt;

@@ -37,7 +37,7 @@ fn identities(paths: &[PathBuf]) -> Result<Option<Zeroizing<Vec<u8>>>, Failure> 
 }
 
 /// Reads share files, naming the file in any error.
-fn load_shares(paths: &[PathBuf], identity: &[PathBuf]) -> Result<Vec<Share>, Failure> {
+pub(crate) fn load_shares(paths: &[PathBuf], identity: &[PathBuf]) -> Result<Vec<Share>, Failure> {
     let ids = identities(identity)?;
     paths
         .iter()

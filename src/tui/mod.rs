@@ -202,27 +202,13 @@ fn load_restore(
     identity: Option<&Path>,
 ) -> Result<(SetInfo, Vec<Share>), String> {
     let set = restore::read_set_info(backup).map_err(|e| e.to_string())?;
-    let identity = match identity {
-        Some(p) => Some(Zeroizing::new(std::fs::read(p).map_err(|e| {
-            format!("cannot read the age identity file {}: {e}", p.display())
-        })?)),
-        None => None,
-    };
-    let shares = files
-        .iter()
-        .map(|f| {
-            let bytes = Zeroizing::new(
-                std::fs::read(f).map_err(|e| format!("cannot read {}: {e}", f.display()))?,
-            );
-            sheet::read_share(&bytes, identity.as_deref().map(|v| v.as_slice()))
-                .map_err(|e| format!("{}: {e}", f.display()))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let identities: Vec<PathBuf> = identity.into_iter().map(Path::to_owned).collect();
+    // The batch `restore` reads share files the same way; its messages name the file.
+    let shares = crate::commands::shares::load_shares(files, &identities).map_err(|f| f.message)?;
     Ok((set, shares))
 }
 
 fn restored_summary(r: &Restored) -> Summary {
-    let now = std::time::SystemTime::now();
     let mut lines: Vec<String> = r
         .cert
         .userids()
@@ -240,7 +226,6 @@ fn restored_summary(r: &Restored) -> Summary {
             .map(|k| format!("Subkey:     {}", k.key().fingerprint().to_hex())),
     );
     lines.push(format!("Shares:     {:?} of set {}", r.indices, r.set_id));
-    let _ = now;
     Summary {
         fingerprint: r.fingerprint.clone(),
         ceremony_id: String::new(),
