@@ -10,6 +10,7 @@ mod genesis;
 mod interop_gpg;
 mod interop_sq;
 mod media_faults;
+mod repo;
 mod shares;
 mod transcript;
 mod tui;

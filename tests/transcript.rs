@@ -140,3 +140,51 @@ fn a_missing_signature_says_why_it_may_be_missing() {
     assert_exit(&o, 4);
     assert!(stderr(&o).contains("ended early"), "{}", stderr(&o));
 }
+
+/// The events docs/formats.md lists, in its table's first column.
+fn documented_events() -> Vec<String> {
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/formats.md")).unwrap();
+    let table = &doc[doc.find("| event | when |").expect("the events table")..];
+    table
+        .lines()
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .map(|l| l.split('`').nth(1).unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn the_documented_events_are_exactly_those_a_ceremony_can_write() {
+    use keyceremony::transcript::EventKind;
+    let code: Vec<String> = EventKind::ALL.iter().map(|e| e.name().to_owned()).collect();
+    assert_eq!(documented_events(), code, "docs/formats.md's events table");
+    // And a real genesis writes only documented events, the main ones among them.
+    let c = ed25519();
+    let t = std::fs::read_to_string(c.export.join("transcript.jsonl")).unwrap();
+    let written: Vec<String> = t
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["event"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    for e in &written {
+        assert!(code.contains(e), "{e} is written but not documented");
+    }
+    for e in [
+        "ceremony.start",
+        "preflight",
+        "keys.generated",
+        "shares.written",
+        "rehearsal.passed",
+        "ceremony.complete",
+    ] {
+        assert!(
+            written.iter().any(|w| w == e),
+            "{e} missing from {written:?}"
+        );
+    }
+}

@@ -23,7 +23,7 @@ use crate::passphrase::Passphrase;
 use crate::plan::Plan;
 use crate::shares::{self, sheet, Share};
 use crate::tokens::{CardPins, ProvisionReport, ProvisionSpec};
-use crate::transcript::{Transcript, TRANSCRIPT, TRANSCRIPT_SIG};
+use crate::transcript::{EventKind, Transcript, TRANSCRIPT, TRANSCRIPT_SIG};
 
 pub const SECRET_KEY_FILE: &str = "secret-key.asc";
 pub const REVOCATION_FILE: &str = "revocation.asc";
@@ -150,7 +150,7 @@ pub fn run(
     let result: Result<GenesisReport, CeremonyError> = (|| {
         transcript.append(
             started,
-            "ceremony.start",
+            EventKind::Start,
             json!({
                 "flow": "genesis",
                 "ceremony_id": ceremony_id,
@@ -165,7 +165,7 @@ pub fn run(
         )?;
         transcript.append(
             clock.now(),
-            "preflight",
+            EventKind::Preflight,
             json!({
                 "backup_media": plan.media.backup,
                 "export_medium": plan.media.export,
@@ -193,7 +193,7 @@ pub fn run(
         let shown = ui.show_passphrase(&passphrase)?;
         transcript.append(
             clock.now(),
-            "passphrase.generated",
+            EventKind::PassphraseGenerated,
             json!({
                 "words": passphrase.word_count(),
                 "delivered_whole_to": delivered_to,
@@ -221,7 +221,7 @@ pub fn run(
         }
         transcript.append(
             clock.now(),
-            "keys.generated",
+            EventKind::KeysGenerated,
             json!({ "fingerprint": key.fingerprint(), "keys": keys }),
         )?;
         let set = shares::split(
@@ -267,7 +267,7 @@ pub fn run(
         }
         transcript.append(
             clock.now(),
-            "shares.written",
+            EventKind::SharesWritten,
             json!({ "set_id": set.info.set_id, "threshold": set.info.threshold, "count": set.info.count }),
         )?;
 
@@ -300,7 +300,7 @@ pub fn run(
             }
             transcript.append(
                 clock.now(),
-                "rehearsal.passed",
+                EventKind::RehearsalPassed,
                 json!({
                     "bundle": bundle.dir(),
                     "fingerprint": restored.fingerprint,
@@ -330,7 +330,7 @@ pub fn run(
         step(ui, 9, "Signing the transcript and closing every medium");
         transcript.append(
             clock.now(),
-            "ceremony.complete",
+            EventKind::Complete,
             json!({
                 "fingerprint": key.fingerprint(),
                 "backups": backup_bundles.iter().map(|b| b.dir()).collect::<Vec<_>>(),
@@ -379,7 +379,7 @@ pub fn run(
         // Best effort: the medium may be what failed. Error texts carry no secrets.
         let _ = transcript.append(
             clock.now(),
-            "ceremony.failed",
+            EventKind::Failed,
             json!({ "error": e.to_string() }),
         );
     }
@@ -406,7 +406,7 @@ fn provision_cards(
         Some(pins) => {
             transcript.append(
                 clock.now(),
-                "cards.pins_chosen",
+                EventKind::PinsChosen,
                 json!({ "by": "operator" }),
             )?;
             pins
@@ -414,7 +414,7 @@ fn provision_cards(
         None => {
             let pins = CardPins::generate().map_err(|e| CeremonyError::Refused(e.to_string()))?;
             let to = ui.deliver_card_pins(&pins)?;
-            transcript.append(clock.now(), "cards.pins_delivered", json!({ "to": to }))?;
+            transcript.append(clock.now(), EventKind::PinsDelivered, json!({ "to": to }))?;
             pins
         }
     };
@@ -460,7 +460,7 @@ fn provision_cards(
         match outcome {
             Ok(report) => {
                 done.extend(next.map(|c| c.ident));
-                transcript.append(clock.now(), "card.provisioned", json!(report))?;
+                transcript.append(clock.now(), EventKind::CardProvisioned, json!(report))?;
                 ui.event(&Event::Card {
                     number,
                     total: want,
@@ -478,7 +478,7 @@ fn provision_cards(
             Err(error) => {
                 transcript.append(
                     clock.now(),
-                    "card.failed",
+                    EventKind::CardFailed,
                     json!({ "number": number, "error": error }),
                 )?;
                 ui.event(&Event::Card {
@@ -487,14 +487,18 @@ fn provision_cards(
                     state: CardState::Failed(error.clone()),
                 });
                 if ui.card_failed(number, &error) == CardDecision::Retry {
-                    transcript.append(clock.now(), "card.retry", json!({ "number": number }))?;
+                    transcript.append(
+                        clock.now(),
+                        EventKind::CardRetry,
+                        json!({ "number": number }),
+                    )?;
                     continue;
                 }
                 // A skipped card is not offered again as the next card.
                 done.extend(next.map(|c| c.ident));
                 transcript.append(
                     clock.now(),
-                    "card.skipped",
+                    EventKind::CardSkipped,
                     json!({ "number": number, "reason": error }),
                 )?;
                 outcomes.push(CardOutcome {
@@ -692,7 +696,7 @@ fn record_file(
     clock: &dyn Clock,
     w: &WrittenFile,
 ) -> Result<(), CeremonyError> {
-    transcript.append(clock.now(), "file.written", json!(w))?;
+    transcript.append(clock.now(), EventKind::FileWritten, json!(w))?;
     ui.event(&Event::FileWritten {
         path: w.path.clone(),
         sha256: w.sha256.clone(),

@@ -13,7 +13,7 @@ use crate::tokens::{self, CardInfo, CardPins, ProvisionSpec, TokenError, Touch};
 impl From<TokenError> for Failure {
     fn from(e: TokenError) -> Failure {
         let code = match e {
-            TokenError::Pcsc(_) | TokenError::NotFound(_) => Exit::Media,
+            TokenError::Pcsc(_) | TokenError::NotFound(_) | TokenError::Busy { .. } => Exit::Media,
             _ => Exit::Cards,
         };
         Failure::new(code, e.to_string())

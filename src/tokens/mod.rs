@@ -11,6 +11,7 @@
 
 pub mod kdf;
 mod pcsc;
+mod reader;
 mod signer;
 mod upload;
 
@@ -32,6 +33,8 @@ pub enum TokenError {
     Pcsc(String),
     #[error("no OpenPGP card {0} is in any reader: insert it, or check the serial with `keyceremony card list`")]
     NotFound(String),
+    #[error("card {serial} in {reader} is in use by another program: close it (gpg's scdaemon holds cards open: `gpgconf --kill scdaemon`) and try again")]
+    Busy { serial: String, reader: String },
     #[error("card {serial} was removed or stopped answering during {step}: put it back and run `keyceremony card provision` again for this card; the other cards are done")]
     Removed { serial: String, step: String },
     #[error("card {serial} already holds keys ({slots}): confirm a factory reset by naming the serial in the plan's cards.reset, or use another card")]

@@ -1,8 +1,8 @@
-//! The OpenPGP card backend: openpgp-card 0.7 over card-backend-pcsc (pcscd).
+//! The OpenPGP card backend: openpgp-card 0.7 over pcscd, through our own
+//! connection (`reader`), which never resets a card another program uses.
 
 use std::time::SystemTime;
 
-use card_backend_pcsc::PcscBackend;
 use openpgp_card::ocard::data::{KdfDo, TouchPolicy};
 use openpgp_card::ocard::KeyType;
 use openpgp_card::state::{Open, Transaction};
@@ -17,6 +17,7 @@ use pgp::types::SignatureType;
 use pgp::Cert;
 
 use super::kdf;
+use super::reader::{Access, ConnectError, Reader};
 use super::signer::CardSigner;
 use super::upload::Uploadable;
 use super::{
@@ -29,22 +30,40 @@ fn pcsc_err(e: impl std::fmt::Display) -> TokenError {
 }
 
 /// Every reader with an OpenPGP card in it, with what the card says of itself.
+/// Cards are read over shared connections that leave them as they were, so
+/// listing (the TUI polls this) never disturbs a program using a card.
 pub fn list_cards() -> Result<Vec<CardInfo>, TokenError> {
+    Ok(scan()?.cards)
+}
+
+/// What one look at the readers found.
+struct Scan {
+    cards: Vec<CardInfo>,
+    /// Readers whose card another program holds exclusively.
+    busy: Vec<String>,
+}
+
+fn scan() -> Result<Scan, TokenError> {
     let ctx = pcsc::Context::establish(pcsc::Scope::User).map_err(pcsc_err)?;
     let readers = match ctx.list_readers_owned() {
         Ok(r) => r,
-        Err(pcsc::Error::NoReadersAvailable) => return Ok(Vec::new()),
+        Err(pcsc::Error::NoReadersAvailable) => Vec::new(),
         Err(e) => return Err(pcsc_err(e)),
     };
-    let mut out = Vec::new();
+    let mut scan = Scan {
+        cards: Vec::new(),
+        busy: Vec::new(),
+    };
     for reader in readers {
-        let Ok(raw) = ctx.connect(&reader, pcsc::ShareMode::Shared, pcsc::Protocols::ANY) else {
-            continue; // an empty reader, or a card someone holds exclusively
+        let backend = match Reader::connect(&ctx, &reader, Access::Shared) {
+            Ok(r) => r,
+            Err(ConnectError::Busy) => {
+                scan.busy.push(reader.to_string_lossy().into_owned());
+                continue;
+            }
+            Err(_) => continue, // an empty reader
         };
-        let name = reader.to_string_lossy().into_owned();
-        let Ok(backend) = PcscBackend::from_pcsc_card(&reader, pcsc::ShareMode::Shared, raw) else {
-            continue;
-        };
+        let name = backend.name.clone();
         // A card without the OpenPGP application fails SELECT: not ours to list.
         let Ok(mut card) = Card::<Open>::new(backend) else {
             continue;
@@ -53,10 +72,10 @@ pub fn list_cards() -> Result<Vec<CardInfo>, TokenError> {
             .transaction()
             .and_then(|mut tx| describe(&mut tx, &name));
         if let Ok(info) = info {
-            out.push(info);
+            scan.cards.push(info);
         }
     }
-    Ok(out)
+    Ok(scan)
 }
 
 fn describe(tx: &mut Card<Transaction<'_>>, reader: &str) -> Result<CardInfo, CardError> {
@@ -89,7 +108,20 @@ fn describe(tx: &mut Card<Transaction<'_>>, reader: &str) -> Result<CardInfo, Ca
 
 /// Finds the card whose serial (8 hex digits, any case) or ident matches.
 pub fn card_status(serial: &str) -> Result<CardInfo, TokenError> {
-    find_card(&list_cards()?, serial)
+    let scan = scan()?;
+    find_card(&scan.cards, serial).map_err(|e| busy_instead(e, &scan.busy))
+}
+
+/// A card not found while some reader's card was held by another program is
+/// probably that one: say so, and who usually holds cards.
+fn busy_instead(e: TokenError, busy: &[String]) -> TokenError {
+    match (e, busy.first()) {
+        (TokenError::NotFound(serial), Some(reader)) => TokenError::Busy {
+            serial: serial.rsplit(':').next().unwrap_or(&serial).to_owned(),
+            reader: reader.clone(),
+        },
+        (e, _) => e,
+    }
 }
 
 /// Picks the card whose serial or ident matches from cards already listed.
@@ -102,22 +134,35 @@ pub fn find_card(cards: &[CardInfo], serial: &str) -> Result<CardInfo, TokenErro
         .ok_or(TokenError::NotFound(serial.to_owned()))
 }
 
-/// Opens the card `ident`. A card that was just inserted, or that another
-/// program (gpg's scdaemon, a second keyceremony) is talking to, can be
-/// briefly unavailable: try for a few seconds before calling it missing.
+/// Opens the card `ident` exclusively, for writing or signing: no other
+/// program can connect to it, let alone reset it, until it is dropped.
+/// The reader is found by a shared look first, so that cards in other
+/// readers are never held.
 fn open(ident: &str) -> Result<Card<Open>, TokenError> {
-    let mut tries = 0;
-    loop {
-        let backends = PcscBackend::card_backends(None).map_err(pcsc_err)?;
-        match Card::<Open>::open_by_ident(backends, ident) {
-            Ok(card) => return Ok(card),
-            Err(_) if tries < 15 => {
-                tries += 1;
-                std::thread::sleep(std::time::Duration::from_millis(200));
-            }
-            Err(_) => return Err(TokenError::NotFound(ident.to_owned())),
-        }
+    let scan = scan()?;
+    let info = find_card(&scan.cards, ident).map_err(|e| busy_instead(e, &scan.busy))?;
+    let ctx = pcsc::Context::establish(pcsc::Scope::User).map_err(pcsc_err)?;
+    let reader = std::ffi::CString::new(info.reader.clone())
+        .map_err(|_| TokenError::NotFound(ident.to_owned()))?;
+    let backend = Reader::connect(&ctx, &reader, Access::Exclusive).map_err(|e| match e {
+        ConnectError::Busy => TokenError::Busy {
+            serial: info.serial.clone(),
+            reader: info.reader.clone(),
+        },
+        ConnectError::NoCard => TokenError::NotFound(ident.to_owned()),
+        ConnectError::Other(e) => pcsc_err(e),
+    })?;
+    let mut card =
+        Card::<Open>::new(backend).map_err(|_| TokenError::NotFound(ident.to_owned()))?;
+    // Between the look and the connection the card may have been swapped.
+    let same = card
+        .transaction()
+        .and_then(|mut tx| describe(&mut tx, &info.reader))
+        .is_ok_and(|now| now.ident == info.ident);
+    if !same {
+        return Err(TokenError::NotFound(ident.to_owned()));
     }
+    Ok(card)
 }
 
 /// What a provisioned card holds and how it proved itself; public facts only.
@@ -473,10 +518,8 @@ fn provision_inner(
             .find(|(s, _, _)| *s == t)
             .map(|(_, _, f)| f.to_hex())
     };
-    drop(tx);
-
     progress("signing a challenge with the card");
-    let proof = prove_inner(ident, key, &pins.user)?;
+    let proof = prove_on(&mut tx, &serial, key, &pins.user)?;
     Ok(ProvisionReport {
         ident: ident.to_owned(),
         serial,
@@ -612,6 +655,17 @@ fn prove_inner(ident: &str, key: &Cert, user_pin: &SecretString) -> Result<Strin
     let serial = describe(&mut tx, "")
         .map(|i| i.serial)
         .map_err(|_| TokenError::NotFound(ident.to_owned()))?;
+    prove_on(&mut tx, &serial, key, user_pin)
+}
+
+/// The proof signature on a card already open (and held exclusively).
+fn prove_on(
+    tx: &mut Card<Transaction<'_>>,
+    serial: &str,
+    key: &Cert,
+    user_pin: &SecretString,
+) -> Result<String, TokenError> {
+    let serial = serial.to_owned();
     let on_card = tx
         .fingerprints()
         .map_err(step_err(&serial, "reading fingerprints"))?
@@ -632,7 +686,7 @@ fn prove_inner(ident: &str, key: &Cert, user_pin: &SecretString) -> Result<Strin
             what: "the signing key",
             detail: format!("{on_card} is not a subkey of {}", key.fingerprint()),
         })?;
-    verify_pin(&mut tx, &serial, false, user_pin)?;
+    verify_pin(tx, &serial, false, user_pin)?;
     let mut challenge = vec![0u8; 32];
     getrandom::getrandom(&mut challenge).map_err(|e| TokenError::Step {
         serial: serial.clone(),

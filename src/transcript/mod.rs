@@ -25,6 +25,69 @@ pub const TRANSCRIPT: &str = "transcript.jsonl";
 pub const TRANSCRIPT_SIG: &str = "transcript.jsonl.asc";
 const GENESIS_PREV: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
+/// Every kind of entry a ceremony writes. One list, so that docs/formats.md
+/// can be checked against it (tests/transcript.rs) and no event is written
+/// that the format does not describe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    Start,
+    Preflight,
+    PassphraseGenerated,
+    KeysGenerated,
+    FileWritten,
+    SharesWritten,
+    RehearsalPassed,
+    PinsChosen,
+    PinsDelivered,
+    CardProvisioned,
+    CardFailed,
+    CardRetry,
+    CardSkipped,
+    Complete,
+    Failed,
+}
+
+impl EventKind {
+    pub const ALL: &[EventKind] = &[
+        EventKind::Start,
+        EventKind::Preflight,
+        EventKind::PassphraseGenerated,
+        EventKind::KeysGenerated,
+        EventKind::FileWritten,
+        EventKind::SharesWritten,
+        EventKind::RehearsalPassed,
+        EventKind::PinsChosen,
+        EventKind::PinsDelivered,
+        EventKind::CardProvisioned,
+        EventKind::CardFailed,
+        EventKind::CardRetry,
+        EventKind::CardSkipped,
+        EventKind::Complete,
+        EventKind::Failed,
+    ];
+
+    /// The name in the transcript's `event` field.
+    pub fn name(self) -> &'static str {
+        match self {
+            EventKind::Start => "ceremony.start",
+            EventKind::Preflight => "preflight",
+            EventKind::PassphraseGenerated => "passphrase.generated",
+            EventKind::KeysGenerated => "keys.generated",
+            EventKind::FileWritten => "file.written",
+            EventKind::SharesWritten => "shares.written",
+            EventKind::RehearsalPassed => "rehearsal.passed",
+            EventKind::PinsChosen => "cards.pins_chosen",
+            EventKind::PinsDelivered => "cards.pins_delivered",
+            EventKind::CardProvisioned => "card.provisioned",
+            EventKind::CardFailed => "card.failed",
+            EventKind::CardRetry => "card.retry",
+            EventKind::CardSkipped => "card.skipped",
+            EventKind::Complete => "ceremony.complete",
+            EventKind::Failed => "ceremony.failed",
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum TranscriptError {
@@ -85,14 +148,14 @@ impl Transcript {
     pub fn append(
         &mut self,
         time: SystemTime,
-        event: &str,
+        event: EventKind,
         data: Value,
     ) -> Result<(), TranscriptError> {
         let entry = Entry {
             seq: self.seq,
             time: humantime::format_rfc3339_seconds(time).to_string(),
             prev: self.prev.clone(),
-            event: event.to_owned(),
+            event: event.name().to_owned(),
             data,
         };
         // An Entry is strings, numbers and a JSON value: serialising cannot fail.
@@ -185,11 +248,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut t = Transcript::create(&dir.path().join(TRANSCRIPT)).unwrap();
         let now = SystemTime::now();
-        t.append(now, "ceremony.start", json!({"operator": "o"}))
+        t.append(now, EventKind::Start, json!({"operator": "o"}))
             .unwrap();
-        t.append(now, "keys.generated", json!({"fingerprint": "AB"}))
+        t.append(now, EventKind::KeysGenerated, json!({"fingerprint": "AB"}))
             .unwrap();
-        t.append(now, "ceremony.complete", json!({})).unwrap();
+        t.append(now, EventKind::Complete, json!({})).unwrap();
         let on_disk = std::fs::read(t.path()).unwrap();
         assert_eq!(on_disk, t.contents());
         (dir, on_disk)

@@ -1,0 +1,105 @@
+//! The repository's own promises: README's two set-up commands stay true on
+//! a fresh Debian machine. A new user met a build that failed because the
+//! run command's package list lacked libpcsclite-dev while CI installed it;
+//! these tests fail when the lists drift apart again.
+
+use std::collections::BTreeSet;
+
+fn read(path: &str) -> String {
+    std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap()
+}
+
+/// The packages README's run command installs.
+fn readme_run_packages() -> BTreeSet<String> {
+    let readme = read("README.md");
+    let line = readme
+        .lines()
+        .find(|l| l.starts_with("apt-get update && apt-get install") && l.contains("demo"))
+        .expect("README's run command (apt-get install ... cargo run ... demo)");
+    let install = line.split("&&").nth(1).unwrap();
+    install
+        .split_whitespace()
+        .skip_while(|w| *w != "install")
+        .skip(1)
+        .filter(|w| !w.starts_with('-'))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The words of a bash array `name=( ... )` in .ci/run, comments dropped.
+fn ci_array(name: &str) -> Vec<String> {
+    let ci = read(".ci/run");
+    let start = ci
+        .find(&format!("\n{name}=("))
+        .unwrap_or_else(|| panic!(".ci/run has no {name}=( array"));
+    let body = &ci[start + name.len() + 3..];
+    let body = &body[..body.find("\n)").unwrap()];
+    body.lines()
+        .map(|l| l.split('#').next().unwrap())
+        .flat_map(str::split_whitespace)
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn readme_run_command_installs_what_ci_installs_for_the_build() {
+    let readme = readme_run_packages();
+    let build: BTreeSet<String> = ci_array("build_packages").into_iter().collect();
+    assert_eq!(
+        readme, build,
+        "README's run command and .ci/run's build_packages differ"
+    );
+    assert!(
+        ci_array("packages").contains(&"\"${build_packages[@]}\"".to_owned()),
+        ".ci/run installs build_packages"
+    );
+}
+
+#[test]
+fn every_native_library_the_build_links_has_its_debian_package_listed() {
+    // A -sys crate links a C library: its -dev package must be in README's
+    // run command. Crates for other platforms, or that link nothing, are named.
+    let known: &[(&str, Option<&str>)] = &[
+        ("nettle-sys", Some("nettle-dev")),
+        ("pcsc-sys", Some("libpcsclite-dev")),
+        ("clang-sys", Some("libclang-dev")),
+        ("linux-raw-sys", None),
+        ("core-foundation-sys", None),
+        ("js-sys", None),
+        ("windows-sys", None),
+    ];
+    let lock = read("Cargo.lock");
+    let readme = readme_run_packages();
+    for name in lock
+        .lines()
+        .filter_map(|l| l.strip_prefix("name = \""))
+        .map(|l| l.trim_end_matches('"'))
+        .filter(|n| n.ends_with("-sys"))
+    {
+        let Some((_, package)) = known.iter().find(|(k, _)| *k == name) else {
+            panic!(
+                "{name} is new in Cargo.lock: add the Debian package it needs to README's \
+                 run command and .ci/run's build_packages, then name it in this test"
+            );
+        };
+        if let Some(package) = package {
+            assert!(
+                readme.contains(*package),
+                "{name} needs {package}, which README's run command does not install"
+            );
+        }
+    }
+}
+
+#[test]
+fn ci_runs_the_test_command_readme_gives() {
+    let readme = read("README.md");
+    let ci = read(".ci/run");
+    let start = readme.find("The test command itself is\n`").unwrap() + 28;
+    let command = &readme[start..start + readme[start..].find('`').unwrap()];
+    let last = ci.lines().rfind(|l| !l.trim().is_empty()).unwrap();
+    assert_eq!(
+        last, command,
+        ".ci/run's last line is README's test command"
+    );
+}
