@@ -1,8 +1,8 @@
 //! keyceremony: offline OpenPGP key ceremonies on an air-gapped machine.
 //!
 //! The library holds the engine and everything it stands on; the binary is a
-//! thin CLI over [`commands`]. See docs/ for the operator's view and
-//! ../DESIGN.md in the planning repository for the architecture.
+//! thin CLI over [`commands`]. README.md has the layout and docs/ the
+//! operator's view, the formats and the reasons behind each dependency.
 
 #![forbid(unsafe_code)]
 

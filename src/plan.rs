@@ -14,6 +14,9 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::openpgp::Profile;
+use crate::openpgp::KeyRequest;
+
 /// The plan format this build understands.
 pub const PLAN_VERSION: u32 = 1;
 
@@ -244,28 +247,6 @@ impl ShareSpec {
     }
 }
 
-/// Algorithm profile. Both produce OpenPGP v4 keys, which OpenPGP cards and
-/// GnuPG 2.2 accept.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Profile {
-    /// EdDSA (Ed25519) primary and signing/authentication subkeys, ECDH cv25519 encryption.
-    #[default]
-    #[serde(rename = "ed25519")]
-    Ed25519,
-    /// RSA 4096 for every key, as in runbooks written for older cards.
-    #[serde(rename = "rsa4096")]
-    Rsa4096,
-}
-
-impl fmt::Display for Profile {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Profile::Ed25519 => "ed25519",
-            Profile::Rsa4096 => "rsa4096",
-        })
-    }
-}
-
 /// A validity period written as `365d`, `52w` or `2y` (a year is 365 days, as in GnuPG).
 #[derive(Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -359,6 +340,18 @@ pub enum PlanError {
 }
 
 impl Plan {
+    /// The keys this plan asks for.
+    pub fn key_request(&self) -> KeyRequest {
+        KeyRequest {
+            user_ids: self.key.user_ids.clone(),
+            profile: self.key.profile,
+            primary_validity: self.key.expiry.duration(),
+            encryption: self.subkeys.encryption,
+            authentication: self.subkeys.authentication,
+            subkey_validity: self.subkeys.expiry.duration(),
+        }
+    }
+
     /// Reads and validates a plan. Relative media paths are resolved against the
     /// plan's own directory, so a plan and its media can travel together.
     pub fn load(path: &Path) -> Result<Plan, PlanError> {

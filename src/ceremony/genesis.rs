@@ -18,7 +18,7 @@ use super::{CardDecision, CardState, Cards, CeremonyError, CeremonyUi, Clock, Ev
 use crate::airgap::{self, Severity};
 use crate::harden::Hardening;
 use crate::media::{self, Bundle, FileMode, Medium, WrittenFile};
-use crate::openpgp::{self, GeneratedKey, KeyInfo, KeyRequest, SignWith};
+use crate::openpgp::{self, GeneratedKey, KeyInfo, SignWith};
 use crate::passphrase::Passphrase;
 use crate::plan::Plan;
 use crate::shares::{self, sheet, Share};
@@ -211,7 +211,7 @@ pub fn run(
             }
         )));
         let now = clock.now();
-        let key = openpgp::generate(&KeyRequest::from_plan(plan), now)?;
+        let key = openpgp::generate(&plan.key_request(), now)?;
         let keys = key.key_infos(now);
         for k in &keys {
             ui.event(&Event::Note(format!(

@@ -16,9 +16,8 @@ use pgp::types::KeyFlags;
 use pgp::Cert;
 
 use super::{Context, OpenPgpError};
-use crate::plan::{Plan, Profile};
 
-/// What to generate; built from a [`Plan`] so that tests can ask for less.
+/// What to generate. The plan builds one (`Plan::key_request`); tests ask for less.
 #[derive(Debug, Clone)]
 pub struct KeyRequest {
     pub user_ids: Vec<String>,
@@ -29,16 +28,25 @@ pub struct KeyRequest {
     pub subkey_validity: Duration,
 }
 
-impl KeyRequest {
-    pub fn from_plan(plan: &Plan) -> KeyRequest {
-        KeyRequest {
-            user_ids: plan.key.user_ids.clone(),
-            profile: plan.key.profile,
-            primary_validity: plan.key.expiry.duration(),
-            encryption: plan.subkeys.encryption,
-            authentication: plan.subkeys.authentication,
-            subkey_validity: plan.subkeys.expiry.duration(),
-        }
+/// Algorithm profile. Both produce OpenPGP v4 keys, which OpenPGP cards and
+/// GnuPG 2.2 accept.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Profile {
+    /// EdDSA (Ed25519) primary and signing/authentication subkeys, ECDH cv25519 encryption.
+    #[default]
+    #[serde(rename = "ed25519")]
+    Ed25519,
+    /// RSA 4096 for every key, as in runbooks written for older cards.
+    #[serde(rename = "rsa4096")]
+    Rsa4096,
+}
+
+impl std::fmt::Display for Profile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Profile::Ed25519 => "ed25519",
+            Profile::Rsa4096 => "rsa4096",
+        })
     }
 }
 

@@ -9,7 +9,7 @@
 mod keys;
 mod sign;
 
-pub use keys::{generate, unlock_secret, GeneratedKey, KeyInfo, KeyRequest, KeyRole};
+pub use keys::{generate, unlock_secret, GeneratedKey, KeyInfo, KeyRequest, KeyRole, Profile};
 pub use sign::{read_cert, sign_detached, verify_detached, SignWith};
 
 /// Sequoia reports errors as `anyhow::Error`; we keep its text and add what we were doing.

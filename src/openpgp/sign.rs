@@ -131,7 +131,7 @@ pub fn read_cert(bytes: &[u8]) -> Result<Cert, OpenPgpError> {
 mod tests {
     use super::*;
     use crate::openpgp::{generate, KeyRequest};
-    use crate::plan::Profile;
+    use crate::openpgp::Profile;
     use std::time::Duration;
 
     #[test]
