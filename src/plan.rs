@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::openpgp::Profile;
 use crate::openpgp::KeyRequest;
+pub use crate::openpgp::Profile;
 
 /// The plan format this build understands.
 pub const PLAN_VERSION: u32 = 1;
@@ -97,6 +97,10 @@ pub struct AirgapSpec {
     /// Run even with a network interface up: for rehearsals on ordinary machines only.
     #[serde(default)]
     pub allow_network: bool,
+    /// Run even with the clock set before this build: for rehearsals only,
+    /// since keys take their creation time from the clock.
+    #[serde(default)]
+    pub allow_wrong_clock: bool,
 }
 
 /// Who runs the ceremony; recorded in the transcript.
@@ -296,6 +300,13 @@ impl TryFrom<String> for Expiry {
     }
 }
 
+/// The longest user ID GnuPG imports: with 2039 bytes, gpg 2.2.40 refuses the
+/// whole cert ("Provided object is too large"); tests/hardening.rs proves the
+/// edge with gpg.
+const MAX_USER_ID_BYTES: usize = 2038;
+/// Operator, witness and custodian names: one printable line of this length.
+const MAX_NAME_CHARS: usize = 128;
+
 /// Keys must expire; ten years is as far as a ceremony should commit to.
 const MAX_EXPIRY_DAYS: u32 = 3653;
 
@@ -333,7 +344,7 @@ pub enum PlanError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("the plan {path} is not valid TOML for a keyceremony plan:\n{message}")]
+    #[error("the plan {path} cannot be used as written:\n{message}")]
     Parse { path: PathBuf, message: String },
     #[error("the plan is not usable: {0}")]
     Invalid(String),
@@ -439,10 +450,44 @@ impl Plan {
         if self.key.user_ids.is_empty() {
             return bad("key.user_ids is empty: add at least one, e.g. \"Release Signing <release@example.org>\"".into());
         }
-        for uid in &self.key.user_ids {
+        for (i, uid) in self.key.user_ids.iter().enumerate() {
             if uid.trim().is_empty() || uid.chars().any(|c| c.is_control()) {
                 return bad(format!(
                     "key.user_ids has {uid:?}: a user ID must be non-empty text on one line"
+                ));
+            }
+            if uid.len() > MAX_USER_ID_BYTES {
+                return bad(format!(
+                    "key.user_ids[{i}] is {} bytes long: GnuPG refuses user IDs over {MAX_USER_ID_BYTES} bytes (and the cert with them); shorten it",
+                    uid.len()
+                ));
+            }
+            if self.key.user_ids[..i].contains(uid) {
+                return bad(format!(
+                    "key.user_ids names {uid:?} twice: list each user ID once"
+                ));
+            }
+        }
+        let people = std::iter::once(("ceremony.operator", &self.ceremony.operator))
+            .chain(
+                self.ceremony
+                    .witnesses
+                    .iter()
+                    .map(|w| ("ceremony.witnesses", w)),
+            )
+            .chain(
+                self.shares
+                    .custodians
+                    .iter()
+                    .map(|c| ("shares.custodians", &c.name)),
+            );
+        for (field, name) in people {
+            if name.trim().is_empty()
+                || name.chars().any(char::is_control)
+                || name.chars().count() > MAX_NAME_CHARS
+            {
+                return bad(format!(
+                    "{field} has {name:?}: a name is printable text on one line, at most {MAX_NAME_CHARS} characters (it is printed on sheets and in the transcript)"
                 ));
             }
         }
@@ -497,16 +542,6 @@ impl Plan {
                     ));
                 }
             }
-            let media = &self.media;
-            if let Some(m) = &c.medium {
-                if media.backup.contains(m) || &media.export == m {
-                    return bad(format!(
-                        "shares.custodians[{i}] ({}): medium {} is also a backup or export medium: shares must travel apart from the backup",
-                        c.name,
-                        m.display()
-                    ));
-                }
-            }
         }
         let cards = &self.cards;
         for s in &cards.reset {
@@ -522,11 +557,21 @@ impl Plan {
                 );
             }
         }
-        if all.contains(&self.shares.output.as_path()) {
-            return bad(format!(
-                "shares.output {} is also a backup or export medium: shares must travel apart from the backup",
-                self.shares.output.display()
-            ));
+        // A share directory inside a backup medium (or holding one) travels
+        // with that medium: compare path prefixes, not only equality.
+        let shares_dirs = std::iter::once(self.shares.output.as_path())
+            .chain(custodians.iter().filter_map(|c| c.medium.as_deref()));
+        for dir in shares_dirs {
+            if let Some(m) = all
+                .iter()
+                .find(|m| dir.starts_with(m) || m.starts_with(dir))
+            {
+                return bad(format!(
+                    "shares go to {}, which is on the backup or export medium {}: shares must travel apart from the backup; choose another medium",
+                    dir.display(),
+                    m.display()
+                ));
+            }
         }
         Ok(())
     }

@@ -7,6 +7,7 @@ mod airgap;
 mod cards;
 mod cli;
 mod genesis;
+mod hardening;
 mod interop_gpg;
 mod interop_sq;
 mod media_faults;

@@ -56,6 +56,13 @@ impl Report {
             .unwrap_or(Severity::Info)
     }
 
+    /// The critical clock finding (set before this build), if any.
+    pub fn clock_wrong(&self) -> Option<&Finding> {
+        self.findings
+            .iter()
+            .find(|f| f.check == "clock" && f.severity == Severity::Critical)
+    }
+
     /// Whether a network interface is up (the finding that stops a ceremony).
     pub fn network_up(&self) -> bool {
         self.findings

@@ -139,6 +139,18 @@ pub fn run(
             "the plan allows a network (allow_network = true): this is a rehearsal, and the transcript says so".into(),
         ));
     }
+    if let Some(clock) = airgap.clock_wrong() {
+        if !plan.airgap.allow_wrong_clock {
+            return Err(CeremonyError::AirGap(format!(
+                "{}; keys made now would carry that wrong date. For a rehearsal only, set \
+                 [airgap] allow_wrong_clock = true in the plan",
+                clock.message
+            )));
+        }
+        ui.event(&Event::Warning(
+            "the plan allows a wrong clock (allow_wrong_clock = true): this is a rehearsal, and the transcript says so".into(),
+        ));
+    }
     for failure in opts.hardening.iter().flat_map(Hardening::failures) {
         ui.event(&Event::Warning(failure));
     }
@@ -171,6 +183,7 @@ pub fn run(
                 "export_medium": plan.media.export,
                 "airgap": airgap.findings,
                 "allow_network": plan.airgap.allow_network,
+                "allow_wrong_clock": plan.airgap.allow_wrong_clock,
                 "hardening": opts.hardening,
             }),
         )?;

@@ -111,7 +111,7 @@ pub enum Command {
 pub enum PlanCommand {
     /// Write a commented example plan (never overwrites)
     Init {
-        /// Where to write it
+        /// Where to write it (`-`: standard output)
         #[arg(default_value = "plan.toml")]
         path: PathBuf,
     },

@@ -16,7 +16,7 @@ pub fn check(root: &Path, format: OutputFormat, hardening: &Hardening) -> Result
                 "findings": report.findings,
                 "hardening": hardening,
             });
-            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+            outln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
         }
         OutputFormat::Human => {
             for f in &report.findings {
@@ -25,10 +25,10 @@ pub fn check(root: &Path, format: OutputFormat, hardening: &Hardening) -> Result
                     Severity::Warning => "warning ",
                     Severity::Info => "ok      ",
                 };
-                println!("{tag} {:<12} {}", f.check, f.message);
+                outln!("{tag} {:<12} {}", f.check, f.message);
             }
             for h in hardening.failures() {
-                println!("warning  {:<12} {h}", "process");
+                outln!("warning  {:<12} {h}", "process");
             }
         }
     }

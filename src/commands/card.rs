@@ -22,21 +22,27 @@ impl From<TokenError> for Failure {
 
 fn print_card(c: &CardInfo) {
     let slot = |f: &Option<String>| f.clone().unwrap_or_else(|| "[empty]".into());
-    println!(
+    outln!(
         "{} {} (OpenPGP {}), serial {} in {}",
-        c.manufacturer, c.ident, c.version, c.serial, c.reader
+        c.manufacturer,
+        c.ident,
+        c.version,
+        c.serial,
+        c.reader
     );
     if let Some(fw) = &c.firmware {
-        println!("  firmware        {fw}");
+        outln!("  firmware        {fw}");
     }
-    println!("  signing         {}", slot(&c.signing));
-    println!("  decryption      {}", slot(&c.decryption));
-    println!("  authentication  {}", slot(&c.authentication));
-    println!(
+    outln!("  signing         {}", slot(&c.signing));
+    outln!("  decryption      {}", slot(&c.decryption));
+    outln!("  authentication  {}", slot(&c.authentication));
+    outln!(
         "  PIN tries left  user {}, reset code {}, admin {}",
-        c.user_pin_tries, c.reset_code_tries, c.admin_pin_tries
+        c.user_pin_tries,
+        c.reset_code_tries,
+        c.admin_pin_tries
     );
-    println!(
+    outln!(
         "  PIN hashing     {}",
         if c.kdf {
             "KDF on (PINs hashed on the host)"
@@ -49,14 +55,12 @@ fn print_card(c: &CardInfo) {
 pub fn list(format: OutputFormat) -> Result<(), Failure> {
     let cards = tokens::list_cards()?;
     match format {
-        OutputFormat::Json => println!(
+        OutputFormat::Json => outln!(
             "{}",
             serde_json::to_string_pretty(&cards).unwrap_or_default()
         ),
         OutputFormat::Human if cards.is_empty() => {
-            println!(
-                "No OpenPGP card in any reader. Insert one; `pcsc_scan` shows what pcscd sees."
-            )
+            outln!("No OpenPGP card in any reader. Insert one; `pcsc_scan` shows what pcscd sees.")
         }
         OutputFormat::Human => cards.iter().for_each(print_card),
     }
@@ -66,7 +70,7 @@ pub fn list(format: OutputFormat) -> Result<(), Failure> {
 pub fn status(serial: &str, format: OutputFormat) -> Result<(), Failure> {
     let card = tokens::card_status(serial)?;
     match format {
-        OutputFormat::Json => println!(
+        OutputFormat::Json => outln!(
             "{}",
             serde_json::to_string_pretty(&card).unwrap_or_default()
         ),
@@ -123,9 +127,11 @@ pub fn provision(a: ProvisionArgs) -> Result<(), Failure> {
     };
     let mut progress = |s: &str| eprintln!("card {}: {s}", card.serial);
     let report = tokens::provision(&card.ident, &restored.cert, &pins, &spec, &mut progress)?;
-    println!(
+    outln!(
         "Card {} holds the subkeys of {} and {}",
-        report.serial, restored.fingerprint, report.proof
+        report.serial,
+        restored.fingerprint,
+        report.proof
     );
     Ok(())
 }
@@ -159,6 +165,6 @@ pub fn prove(serial: &str, cert: &Path, pins: &Path) -> Result<(), Failure> {
     let cert = crate::openpgp::read_cert(&bytes)?;
     let pins = read_pins(pins)?;
     let proof = tokens::prove(&card.ident, &cert, &pins.user)?;
-    println!("Card {}: {proof}", card.serial);
+    outln!("Card {}: {proof}", card.serial);
     Ok(())
 }

@@ -89,13 +89,13 @@ fn print_report(r: &GenesisReport, format: OutputFormat) {
     match format {
         OutputFormat::Json => {
             // The report is plain data; serialisation cannot fail.
-            println!("{}", serde_json::to_string_pretty(r).unwrap_or_default());
+            outln!("{}", serde_json::to_string_pretty(r).unwrap_or_default());
         }
         OutputFormat::Human => {
-            println!("Genesis complete: {}", r.ceremony_id);
-            println!("Primary fingerprint: {}", r.fingerprint);
+            outln!("Genesis complete: {}", r.ceremony_id);
+            outln!("Primary fingerprint: {}", r.fingerprint);
             for k in &r.keys {
-                println!(
+                outln!(
                     "  {:<15} {}  {}",
                     format!("{:?}", k.role),
                     k.fingerprint,
@@ -103,33 +103,36 @@ fn print_report(r: &GenesisReport, format: OutputFormat) {
                 );
             }
             for b in &r.backups {
-                println!("Backup:     {}", b.display());
+                outln!("Backup:     {}", b.display());
             }
-            println!("Export:     {}", r.export.display());
-            println!("Transcript: {}", r.transcript.display());
+            outln!("Export:     {}", r.export.display());
+            outln!("Transcript: {}", r.transcript.display());
             let s = &r.shares;
-            println!(
+            outln!(
                 "Shares:     set {}, {} of {}; the rehearsal opened every backup with shares {:?}",
-                s.set_id, s.threshold, s.count, s.rehearsal_used
+                s.set_id,
+                s.threshold,
+                s.count,
+                s.rehearsal_used
             );
             for f in s
                 .files
                 .iter()
                 .filter(|f| f.extension().is_some_and(|e| e == "txt"))
             {
-                println!("  sheet     {}", f.display());
+                outln!("  sheet     {}", f.display());
             }
             for c in &r.cards {
                 match (&c.provisioned, &c.error) {
                     (Some(p), _) => {
-                        println!("Card {}:     serial {}, {}", c.number, p.serial, p.proof)
+                        outln!("Card {}:     serial {}, {}", c.number, p.serial, p.proof)
                     }
-                    (None, Some(e)) => println!("Card {}:     NOT DONE: {e}", c.number),
+                    (None, Some(e)) => outln!("Card {}:     NOT DONE: {e}", c.number),
                     _ => {}
                 }
             }
             if let Some(to) = &r.passphrase_delivered_to {
-                println!("Passphrase: also delivered whole to {to}");
+                outln!("Passphrase: also delivered whole to {to}");
             }
         }
     }

@@ -1,6 +1,9 @@
 //! The commands behind the CLI: glue between clap's arguments, the engine and
 //! the printers. Data goes to stdout, messages for people to stderr.
 
+#[macro_use]
+pub(crate) mod out;
+
 mod airgap;
 mod batch_ui;
 mod card;

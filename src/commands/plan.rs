@@ -7,6 +7,11 @@ use crate::media::{write_new_file, FileMode};
 use crate::plan::{Plan, EXAMPLE_PLAN};
 
 pub fn init(path: &Path) -> Result<(), Failure> {
+    // `-` is standard output, as for every tool that writes a file.
+    if path == Path::new("-") {
+        out!("{EXAMPLE_PLAN}");
+        return Ok(());
+    }
     write_new_file(path, EXAMPLE_PLAN.as_bytes(), FileMode::Public)?;
     eprintln!(
         "Wrote an example plan to {}. Edit it, then: keyceremony plan check {0}",
@@ -17,11 +22,12 @@ pub fn init(path: &Path) -> Result<(), Failure> {
 
 pub fn check(path: &Path) -> Result<(), Failure> {
     let plan = Plan::load(path)?;
-    println!("Plan {} is valid.", path.display());
-    println!("  user IDs:   {}", plan.key.user_ids.join(", "));
-    println!(
+    outln!("Plan {} is valid.", path.display());
+    outln!("  user IDs:   {}", plan.key.user_ids.join(", "));
+    outln!(
         "  primary:    {} certify-only, expires after {}",
-        plan.key.profile, plan.key.expiry
+        plan.key.profile,
+        plan.key.expiry
     );
     let mut subs = vec!["signing"];
     if plan.subkeys.encryption {
@@ -30,22 +36,23 @@ pub fn check(path: &Path) -> Result<(), Failure> {
     if plan.subkeys.authentication {
         subs.push("authentication");
     }
-    println!(
+    outln!(
         "  subkeys:    {}, expire after {}",
         subs.join(", "),
         plan.subkeys.expiry
     );
-    println!("  passphrase: {} words", plan.passphrase.words);
+    outln!("  passphrase: {} words", plan.passphrase.words);
     for b in &plan.media.backup {
-        println!("  backup:     {}", b.display());
+        outln!("  backup:     {}", b.display());
     }
-    println!("  export:     {}", plan.media.export.display());
-    println!(
+    outln!("  export:     {}", plan.media.export.display());
+    outln!(
         "  shares:     {} of {}",
-        plan.shares.threshold, plan.shares.count
+        plan.shares.threshold,
+        plan.shares.count
     );
     if let Err(e) = plan.validate_batch() {
-        println!("  note:       fine for the TUI; {e}");
+        outln!("  note:       fine for the TUI; {e}");
     }
     Ok(())
 }

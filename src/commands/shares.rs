@@ -111,12 +111,12 @@ pub fn split(
             qr.as_bytes(),
             FileMode::Private,
         )?;
-        println!("share {} of {}: {}", s.index, s.count, path.display());
+        outln!("share {} of {}: {}", s.index, s.count, path.display());
     }
     let mut info = serde_json::to_vec_pretty(&set.info).unwrap_or_default();
     info.push(b'\n');
     write_new_file(&out.join(SHARES_FILE), &info, FileMode::Public)?;
-    println!(
+    outln!(
         "set {}: any {} of {} restore the passphrase; keep {} with the backup",
         set.info.set_id,
         threshold,
@@ -156,7 +156,7 @@ pub fn combine(
 pub fn show(path: &Path, identity: &[PathBuf]) -> Result<(), Failure> {
     let share = load_shares(&[path.to_owned()], identity)?.remove(0);
     let words = share.to_words();
-    println!(
+    outln!(
         "Share {} of {}, set {}, any {} restore the passphrase:\n",
         share.index,
         share.count,
@@ -169,9 +169,9 @@ pub fn show(path: &Path, identity: &[PathBuf]) -> Result<(), Failure> {
             .enumerate()
             .map(|(j, w)| format!("{:>2} {:<9}", i * 6 + j + 1, w))
             .collect();
-        println!("  {}", line.join(" "));
+        outln!("  {}", line.join(" "));
     }
-    println!("\n{}", *sheet::qr_terminal(&share).map_err(share_failure)?);
+    outln!("\n{}", *sheet::qr_terminal(&share).map_err(share_failure)?);
     Ok(())
 }
 
@@ -182,7 +182,7 @@ pub fn verify(
 ) -> Result<(), Failure> {
     let shares = load_shares(paths, identity)?;
     for (p, s) in paths.iter().zip(&shares) {
-        println!(
+        outln!(
             "{}: share {} of {}, set {}, threshold {}: reads correctly",
             p.display(),
             s.index,
@@ -197,9 +197,9 @@ pub fn verify(
         match check {
             Some(c) => {
                 read_set_info(c)?.verify(&secret).map_err(share_failure)?;
-                println!("The shares combine to the secret {} checks.", c.display());
+                outln!("The shares combine to the secret {} checks.", c.display());
             }
-            None => println!(
+            None => outln!(
                 "The shares agree with each other (give --check to test them against a backup)."
             ),
         }
@@ -207,7 +207,7 @@ pub fn verify(
         // Only the checks that need no combination: same set, no duplicates.
         match shares::combine(&shares) {
             Err(shares::ShareError::TooFew { given, needed }) => {
-                println!("{given} of {needed} shares: enough to check each, not to combine them.")
+                outln!("{given} of {needed} shares: enough to check each, not to combine them.")
             }
             Err(e) => return Err(share_failure(e)),
             Ok(_) => {}
@@ -278,7 +278,7 @@ pub fn unlock_backup(
 
 pub fn restore(backup: &Path, paths: &[PathBuf], identity: &[PathBuf]) -> Result<(), Failure> {
     let restored = unlock_backup(backup, paths, identity)?;
-    println!(
+    outln!(
         "Backup {} opens: primary {} (shares {:?} of set {})",
         backup.display(),
         restored.fingerprint,

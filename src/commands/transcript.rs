@@ -44,7 +44,7 @@ pub fn verify(file: &Path, cert: Option<&Path>, signature: Option<&Path>) -> Res
         }
     }
     verify_detached(&cert, SignWith::Primary, &sig, &bytes)?;
-    println!(
+    outln!(
         "Transcript {} is intact: {} entries, chain head {}, signed by primary {}",
         file.display(),
         chain.entries.len(),

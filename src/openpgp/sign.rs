@@ -130,8 +130,8 @@ pub fn read_cert(bytes: &[u8]) -> Result<Cert, OpenPgpError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::openpgp::{generate, KeyRequest};
     use crate::openpgp::Profile;
+    use crate::openpgp::{generate, KeyRequest};
     use std::time::Duration;
 
     #[test]

@@ -1,0 +1,173 @@
+//! Issue 11, "trust nothing that is read back": hostile plans, closed pipes
+//! and a wrong clock, each met through the real binary as a user would.
+
+use std::process::Stdio;
+
+use crate::harness::*;
+
+/// A plan with `edits`, checked: returns the output of `plan check`.
+fn check_plan(edits: &[(&str, &str)]) -> (tempfile::TempDir, std::process::Output) {
+    let dir = tempdir();
+    let plan = write_plan(dir.path(), edits);
+    let o = run(&["plan", "check", plan.to_str().unwrap()]);
+    (dir, o)
+}
+
+/// A genesis on a plan that `plan check` refuses makes nothing at all.
+fn genesis_refused_before_any_key(dir: &std::path::Path, want: &str) {
+    let o = run(&["genesis", "--plan", dir.join("plan.toml").to_str().unwrap()]);
+    assert_exit(&o, 3);
+    assert!(stderr(&o).contains(want), "{}", stderr(&o));
+    for medium in ["backup-1", "backup-2", "export", "shares"] {
+        assert!(
+            names_in(&dir.join(medium)).is_empty(),
+            "{medium} was written to"
+        );
+    }
+}
+
+#[test]
+fn issue11_a_user_id_gpg_would_refuse_is_refused_before_any_key_exists() {
+    let long = format!("{} <release@example.org>", "R".repeat(2100));
+    let (dir, o) = check_plan(&[(
+        "Example Release Signing <release@example.org>",
+        long.as_str(),
+    )]);
+    assert_exit(&o, 3);
+    let want = "GnuPG refuses user IDs over 2038 bytes";
+    assert!(stderr(&o).contains(want), "{}", stderr(&o));
+    genesis_refused_before_any_key(dir.path(), want);
+
+    // The longest user ID allowed is one gpg imports.
+    let edge = format!("{} <r@example.org>", "R".repeat(2038 - 16));
+    let dir = tempdir();
+    let c = Ceremony::run(
+        dir.path().to_owned(),
+        &[(
+            "Example Release Signing <release@example.org>",
+            edge.as_str(),
+        )],
+        365,
+        365,
+    );
+    let gpg = Gpg::new();
+    gpg.ok(&["--import", c.cert().to_str().unwrap()]);
+    let uids = gpg.colons("--list-keys", "uid");
+    assert_eq!(uids.len(), 1);
+    assert_eq!(uids[0][9].len(), 2038);
+
+    let (_, o) = check_plan(&[(
+        "user_ids = [\"Example Release Signing <release@example.org>\"]",
+        "user_ids = [\"A <a@example.org>\", \"A <a@example.org>\"]",
+    )]);
+    assert_exit(&o, 3);
+    assert!(stderr(&o).contains("twice"), "{}", stderr(&o));
+}
+
+#[test]
+fn issue11_a_name_with_a_newline_is_refused_before_any_key_exists() {
+    for (from, to) in [
+        (
+            "operator = \"Release Engineer\"",
+            "operator = \"Release\\nEngineer\"",
+        ),
+        ("\"First Witness\"", "\"First\\u0007Witness\""),
+    ] {
+        let (dir, o) = check_plan(&[(from, to)]);
+        assert_exit(&o, 3);
+        let want = "a name is printable text on one line";
+        assert!(stderr(&o).contains(want), "{}", stderr(&o));
+        genesis_refused_before_any_key(dir.path(), want);
+    }
+}
+
+#[test]
+fn issue11_an_out_of_range_expiry_is_named_as_such_not_as_bad_toml() {
+    let (_, o) = check_plan(&[(
+        "expiry = \"1y\"\n\n[subkeys]",
+        "expiry = \"99y\"\n\n[subkeys]",
+    )]);
+    assert_exit(&o, 3);
+    let err = stderr(&o);
+    assert!(
+        err.contains("expiry \"99y\" is out of range") && !err.contains("not valid TOML"),
+        "{err}"
+    );
+}
+
+#[test]
+fn issue11_shares_inside_a_backup_medium_are_refused() {
+    for output in ["backup-1/shares", "export/sheets/today"] {
+        let edit = format!("output = \"{output}\"");
+        let (_, o) = check_plan(&[("output = \"shares\"", edit.as_str())]);
+        assert_exit(&o, 3);
+        assert!(
+            stderr(&o).contains("shares must travel apart from the backup"),
+            "{output}: {}",
+            stderr(&o)
+        );
+    }
+}
+
+#[test]
+fn issue11_plan_init_dash_writes_to_standard_output() {
+    let dir = tempdir();
+    let o = bin()
+        .args(["plan", "init", "-"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_exit(&o, 0);
+    assert_eq!(stdout(&o), keyceremony::plan::EXAMPLE_PLAN);
+    assert!(names_in(dir.path()).is_empty(), "a file was written");
+}
+
+#[test]
+fn issue11_a_closed_pipe_ends_quietly_instead_of_panicking() {
+    // The reader is gone before the program writes: as `| head -0` would,
+    // but deterministic.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let o = bin()
+        .args(["plan", "init", "-"])
+        .stdout(Stdio::from(writer))
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    assert_exit(&o, 0);
+    assert!(stderr(&o).is_empty(), "{}", stderr(&o));
+}
+
+#[test]
+fn issue11_a_clock_before_the_build_stops_a_genesis_unless_a_rehearsal_allows_it() {
+    let dir = tempdir();
+    let plan = write_plan(dir.path(), &[]);
+    let genesis = |plan: &std::path::Path| {
+        tool("faketime")
+            .arg("2001-01-01 00:00:00")
+            .arg(env!("CARGO_BIN_EXE_keyceremony"))
+            .args(["genesis", "--plan", plan.to_str().unwrap()])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let o = genesis(&plan);
+    assert_exit(&o, 7);
+    assert!(
+        stderr(&o).contains("earlier than this build") && stderr(&o).contains("date -s"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(names_in(&dir.path().join("backup-1")).is_empty());
+
+    let dir = tempdir();
+    let plan = write_plan(
+        dir.path(),
+        &[("# allow_wrong_clock = true", "allow_wrong_clock = true")],
+    );
+    let o = genesis(&plan);
+    assert_exit(&o, 0);
+    let t = std::fs::read_to_string(bundle(&dir.path().join("export")).join("transcript.jsonl"))
+        .unwrap();
+    assert!(t.contains("\"allow_wrong_clock\":true"), "{t}");
+}
