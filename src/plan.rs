@@ -366,10 +366,18 @@ impl Plan {
     /// Reads and validates a plan. Relative media paths are resolved against the
     /// plan's own directory, so a plan and its media can travel together.
     pub fn load(path: &Path) -> Result<Plan, PlanError> {
-        let text = std::fs::read_to_string(path).map_err(|source| PlanError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
+        let bytes =
+            crate::media::read_bounded(path, "plan", crate::media::limits::PLAN).map_err(|e| {
+                match e {
+                    crate::media::MediaError::Io { source, .. } => PlanError::Read {
+                        path: path.to_owned(),
+                        source,
+                    },
+                    other => PlanError::Invalid(other.to_string()),
+                }
+            })?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| PlanError::Invalid(format!("{} is not text", path.display())))?;
         Plan::parse_at(path, &text)
     }
 

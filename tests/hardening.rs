@@ -171,3 +171,105 @@ fn issue11_a_clock_before_the_build_stops_a_genesis_unless_a_rehearsal_allows_it
         .unwrap();
     assert!(t.contains("\"allow_wrong_clock\":true"), "{t}");
 }
+
+/// A copy of the shared ed25519 ceremony's first backup directory, to damage.
+fn backup_copy() -> (tempfile::TempDir, std::path::PathBuf) {
+    let c = ed25519();
+    let dir = tempdir();
+    let copy = dir.path().join(c.backups[0].file_name().unwrap());
+    std::fs::create_dir(&copy).unwrap();
+    for f in files_below(&c.backups[0]) {
+        std::fs::copy(&f, copy.join(f.file_name().unwrap())).unwrap();
+    }
+    (dir, copy)
+}
+
+fn restore(backup: &std::path::Path) -> std::process::Output {
+    let c = ed25519();
+    run(&[
+        "restore",
+        "--backup",
+        backup.to_str().unwrap(),
+        c.sheet(2).to_str().unwrap(),
+        c.sheet(3).to_str().unwrap(),
+        c.sheet(5).to_str().unwrap(),
+    ])
+}
+
+#[test]
+fn issue11_one_changed_character_in_a_backup_is_refused_naming_the_file() {
+    let (_dir, copy) = backup_copy();
+    assert_exit(&restore(&copy), 0);
+    let key = copy.join("secret-key.asc");
+    let intact = std::fs::read(&key).unwrap();
+    // Positions spread over the base64 body (after the armor header).
+    let body_start = intact.windows(2).position(|w| w == b"\n\n").unwrap() + 2;
+    let body_end = intact.len() - 40;
+    for k in 0..12 {
+        let pos = body_start + (body_end - body_start) * k / 12;
+        let mut damaged = intact.clone();
+        if !damaged[pos].is_ascii_alphanumeric() {
+            continue;
+        }
+        damaged[pos] = if damaged[pos] == b'A' { b'B' } else { b'A' };
+        std::fs::write(&key, &damaged).unwrap();
+        let o = restore(&copy);
+        assert_exit(&o, 5);
+        let err = stderr(&o);
+        assert!(
+            err.contains("secret-key.asc") && err.contains("Use the other backup medium"),
+            "byte {pos}: {err}"
+        );
+        assert!(!stdout(&o).contains("opens"), "byte {pos}");
+    }
+}
+
+#[test]
+fn issue11_a_manifest_signed_by_another_key_is_refused() {
+    let (_dir, copy) = backup_copy();
+    let other = &rsa4096().backups[0];
+    std::fs::copy(other.join("MANIFEST.asc"), copy.join("MANIFEST.asc")).unwrap();
+    let o = restore(&copy);
+    assert_exit(&o, 5);
+    assert!(stderr(&o).contains("MANIFEST.asc"), "{}", stderr(&o));
+}
+
+#[test]
+fn issue11_a_medium_root_lists_the_ceremony_directories_on_it() {
+    let c = ed25519();
+    let medium = c.backups[0].parent().unwrap();
+    let o = restore(medium);
+    assert_exit(&o, 5);
+    let err = stderr(&o);
+    assert!(
+        err.contains("is not a ceremony directory")
+            && err.contains("these are:")
+            && err.contains(c.backups[0].to_str().unwrap()),
+        "{err}"
+    );
+    assert!(!err.contains("rerun the ceremony"), "{err}");
+}
+
+#[test]
+fn issue11_an_oversized_share_file_is_refused_before_it_is_parsed() {
+    let dir = tempdir();
+    let big = dir.path().join("share.txt");
+    // One long "word": the old suggestion search was quadratic in it.
+    std::fs::write(&big, "a".repeat(10 << 20)).unwrap();
+    let o = run(&["shares", "show", big.to_str().unwrap()]);
+    assert_exit(&o, 4);
+    assert!(
+        stderr(&o).contains("is larger than any share sheet keyceremony writes"),
+        "{}",
+        stderr(&o)
+    );
+    // Just under the bound, the same hostile word is refused at once.
+    std::fs::write(&big, "a".repeat(60_000)).unwrap();
+    let o = run(&["shares", "show", big.to_str().unwrap()]);
+    assert_exit(&o, 5);
+    assert!(
+        stderr(&o).contains("word 1 is not a BIP39"),
+        "{}",
+        stderr(&o)
+    );
+}

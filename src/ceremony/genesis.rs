@@ -300,7 +300,7 @@ pub fn run(
         )));
         let subset = rehearsal_subset(ui, &set, &read_back)?;
         for bundle in &backup_bundles {
-            let restored = restore::unlock(bundle.dir(), &subset)?;
+            let restored = restore::unlock(bundle.dir(), &subset, restore::Proof::BeforeManifest)?;
             if restored.fingerprint != key.fingerprint() {
                 return Err(CeremonyError::BackupCheck {
                     medium: bundle.dir().to_owned(),

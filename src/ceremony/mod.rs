@@ -212,8 +212,10 @@ pub enum CeremonyError {
     Sheet(#[from] SheetError),
     #[error("the passphrase could not be handed over ({0}); nothing was written to the media, run the ceremony again")]
     Delivery(String),
-    #[error("the backup on {medium} does not open: {reason}; do not rely on that medium, rerun the ceremony")]
+    #[error("the backup in {medium} cannot be trusted: {reason}. Use the other backup medium, and do not rely on this one (in a genesis, this is its own rehearsal failing: run the ceremony again)")]
     BackupCheck { medium: PathBuf, reason: String },
+    #[error("{dir} is not a ceremony directory (it has no secret-key.asc); {what}")]
+    NotACeremonyDir { dir: PathBuf, what: String },
     #[error("{0}")]
     Refused(String),
     #[error("{0}")]

@@ -10,9 +10,10 @@ use std::path::{Path, PathBuf};
 
 use sequoia_openpgp::Cert;
 
-use super::genesis::SECRET_KEY_FILE;
+use super::genesis::{CERT_FILE, MANIFEST_SIG, SECRET_KEY_FILE};
 use super::CeremonyError;
-use crate::openpgp;
+use crate::media::{check_manifest, limits, read_bounded, MANIFEST};
+use crate::openpgp::{self, SignWith};
 use crate::passphrase::Passphrase;
 use crate::shares::{self, set_id_text, SetInfo, Share, ShareError};
 
@@ -50,22 +51,112 @@ fn backup_error(backup: &Path, reason: String) -> CeremonyError {
 /// Reads `shares.json` from a backup bundle.
 pub fn read_set_info(backup: &Path) -> Result<SetInfo, CeremonyError> {
     let path: PathBuf = backup.join(SHARES_FILE);
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        backup_error(
-            backup,
-            format!(
-                "{} cannot be read ({e}); name the ceremony directory on a backup medium",
-                path.display()
-            ),
-        )
-    })?;
-    serde_json::from_str(&text)
+    if !path.exists() {
+        return Err(not_a_ceremony_dir(backup));
+    }
+    let bytes = read_bounded(&path, "share set description", limits::SET_INFO)
+        .map_err(|e| backup_error(backup, e.to_string()))?;
+    serde_json::from_slice(&bytes)
         .map_err(|e| backup_error(backup, format!("{} is damaged: {e}", path.display())))
 }
 
-/// Combines `shares`, checks the result against the backup's check value, and
-/// opens the backup's secret key with it.
-pub fn unlock(backup: &Path, shares: &[Share]) -> Result<Restored, CeremonyError> {
+/// A directory that is not a ceremony directory: say which ones are below it,
+/// since operators often name the medium's root.
+fn not_a_ceremony_dir(dir: &Path) -> CeremonyError {
+    let mut found: Vec<String> = Vec::new();
+    let mut look = vec![(dir.to_owned(), 0)];
+    while let Some((d, depth)) = look.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if !p.is_dir() {
+                continue;
+            }
+            if p.join(SECRET_KEY_FILE).is_file() {
+                found.push(p.display().to_string());
+            } else if depth < 2 {
+                look.push((p, depth + 1));
+            }
+        }
+    }
+    found.sort();
+    let what = if found.is_empty() {
+        "no ceremony directory is below it either: name the ceremony-<time> directory on a backup medium".to_owned()
+    } else {
+        format!("these are:\n  {}", found.join("\n  "))
+    };
+    CeremonyError::NotACeremonyDir {
+        dir: dir.to_owned(),
+        what,
+    }
+}
+
+/// How much of a backup can be checked: all of it, or, during genesis's
+/// rehearsal (before the MANIFEST is written), all but the MANIFEST.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Proof {
+    Full,
+    BeforeManifest,
+}
+
+/// A backup proven whole: its cert and its (still locked) secret key.
+pub struct ProvenBackup {
+    pub cert: Cert,
+    key: Cert,
+}
+
+/// Proves a backup before anything uses it: a ceremony directory; MANIFEST
+/// hashes and its signature by the cert's signing subkey hold (`Proof::Full`);
+/// `cert.asc` and `secret-key.asc` are intact armor of packets that all
+/// parse, with every self-signature and binding valid; and the secret key is
+/// the cert's key, subkey for subkey.
+pub fn prove(backup: &Path, proof: Proof) -> Result<ProvenBackup, CeremonyError> {
+    if !backup.join(SECRET_KEY_FILE).is_file() {
+        return Err(not_a_ceremony_dir(backup));
+    }
+    let fail = |reason: String| backup_error(backup, reason);
+    let read_key = |name: &str| -> Result<Cert, CeremonyError> {
+        let bytes = read_bounded(&backup.join(name), "key file", limits::KEY)
+            .map_err(|e| fail(e.to_string()))?;
+        openpgp::read_strict(name, &bytes).map_err(|e| fail(e.to_string()))
+    };
+    let cert = read_key(CERT_FILE)?;
+    if proof == Proof::Full {
+        let listed = check_manifest(backup).map_err(|e| fail(e.to_string()))?;
+        for name in [SECRET_KEY_FILE, CERT_FILE, SHARES_FILE] {
+            if !listed.iter().any(|l| l == name) {
+                return Err(fail(format!("{MANIFEST} does not list {name}")));
+            }
+        }
+        let manifest = read_bounded(&backup.join(MANIFEST), "MANIFEST", limits::MANIFEST)
+            .map_err(|e| fail(e.to_string()))?;
+        let sig = read_bounded(&backup.join(MANIFEST_SIG), "signature", limits::MANIFEST)
+            .map_err(|e| fail(e.to_string()))?;
+        openpgp::verify_detached(&cert, SignWith::SigningSubkey, &sig, &manifest)
+            .map_err(|e| fail(format!("{MANIFEST_SIG}: {e}")))?;
+    }
+    let key = read_key(SECRET_KEY_FILE)?;
+    let fingerprints = |c: &Cert| {
+        let mut f: Vec<String> = c.keys().map(|k| k.key().fingerprint().to_hex()).collect();
+        f.sort();
+        f
+    };
+    if fingerprints(&key) != fingerprints(&cert) {
+        return Err(fail(format!(
+            "{SECRET_KEY_FILE} holds key {} and {CERT_FILE} cert {}: they are not the same key",
+            key.fingerprint(),
+            cert.fingerprint()
+        )));
+    }
+    Ok(ProvenBackup { cert, key })
+}
+
+/// Proves the backup (`prove`), combines `shares`, checks the result against
+/// the backup's check value, and opens the backup's secret key with it.
+pub fn unlock(backup: &Path, shares: &[Share], proof: Proof) -> Result<Restored, CeremonyError> {
+    let proven = prove(backup, proof)?;
     let info = read_set_info(backup)?;
     for (i, s) in shares.iter().enumerate() {
         if set_id_text(s.set_id) != info.set_id {
@@ -80,10 +171,7 @@ pub fn unlock(backup: &Path, shares: &[Share]) -> Result<Restored, CeremonyError
     let secret = shares::combine(shares)?;
     info.verify(&secret)?;
     let passphrase = Passphrase::from_entropy(&secret)?;
-    let key_path = backup.join(SECRET_KEY_FILE);
-    let bytes = std::fs::read(&key_path)
-        .map_err(|e| backup_error(backup, format!("cannot read {}: {e}", key_path.display())))?;
-    let cert = openpgp::unlock_secret(&bytes, &passphrase.to_password())
+    let cert = openpgp::unlock_cert(&proven.key, &passphrase.to_password())
         .map_err(|e| backup_error(backup, e.to_string()))?;
     Ok(Restored {
         fingerprint: cert.fingerprint().to_hex(),

@@ -137,12 +137,12 @@ pub fn provision(a: ProvisionArgs) -> Result<(), Failure> {
 }
 
 fn read_pins(path: &Path) -> Result<CardPins, Failure> {
-    let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
-        Failure::new(
-            Exit::Media,
-            format!("cannot read the PIN file {}: {e}", path.display()),
-        )
-    })?);
+    let bytes = Zeroizing::new(crate::media::read_bounded(
+        path,
+        "PIN file",
+        crate::media::limits::SET_INFO,
+    )?);
+    let text = Zeroizing::new(String::from_utf8_lossy(&bytes).into_owned());
     CardPins::from_text(&text).ok_or_else(|| {
         Failure::new(
             Exit::Usage,
@@ -156,12 +156,7 @@ fn read_pins(path: &Path) -> Result<CardPins, Failure> {
 
 pub fn prove(serial: &str, cert: &Path, pins: &Path) -> Result<(), Failure> {
     let card = tokens::card_status(serial)?;
-    let bytes = std::fs::read(cert).map_err(|e| {
-        Failure::new(
-            Exit::Media,
-            format!("cannot read the cert {}: {e}", cert.display()),
-        )
-    })?;
+    let bytes = crate::media::read_bounded(cert, "cert", crate::media::limits::KEY)?;
     let cert = crate::openpgp::read_cert(&bytes)?;
     let pins = read_pins(pins)?;
     let proof = tokens::prove(&card.ident, &cert, &pins.user)?;

@@ -17,13 +17,20 @@ pub fn genesis(
     airgap_root: Option<std::path::PathBuf>,
     hardening: &Hardening,
 ) -> Result<(), Failure> {
-    let text = std::fs::read_to_string(plan_path).map_err(|e| {
-        Failure::new(
-            Exit::Plan,
-            format!("cannot read the plan {}: {e}", plan_path.display()),
-        )
-        .hint("`keyceremony plan init plan.toml` writes an example plan")
-    })?;
+    let text = crate::media::read_bounded(plan_path, "plan", crate::media::limits::PLAN)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .ok_or_else(|| {
+            Failure::new(
+                Exit::Plan,
+                format!(
+                    "cannot read the plan {}: it is missing, not text, or larger than {} bytes",
+                    plan_path.display(),
+                    crate::media::limits::PLAN
+                ),
+            )
+            .hint("`keyceremony plan init plan.toml` writes an example plan")
+        })?;
     let plan = Plan::parse_at(plan_path, &text)?;
     plan.validate_batch()?;
     let opts = RunOptions {

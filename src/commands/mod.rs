@@ -110,7 +110,9 @@ impl From<CeremonyError> for Failure {
             CeremonyError::Media(e) => e.into(),
             CeremonyError::Transcript(e) => e.into(),
             CeremonyError::OpenPgp(e) => e.into(),
-            CeremonyError::BackupCheck { .. } => Failure::new(Exit::Verification, e.to_string()),
+            CeremonyError::BackupCheck { .. } | CeremonyError::NotACeremonyDir { .. } => {
+                Failure::new(Exit::Verification, e.to_string())
+            }
             CeremonyError::Delivery(_) => Failure::new(Exit::Media, e.to_string()),
             CeremonyError::Share(_) | CeremonyError::Sheet(_) => {
                 Failure::new(Exit::Verification, e.to_string())

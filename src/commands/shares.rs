@@ -9,6 +9,7 @@ use super::deliver::deliver;
 use super::{Exit, Failure};
 use crate::ceremony::genesis::share_file;
 use crate::ceremony::restore::{self, SHARES_FILE};
+use crate::media::{limits, read_bounded};
 use crate::media::{write_new_file, FileMode, Medium};
 use crate::passphrase::Passphrase;
 use crate::shares::{self, set_id_text, sheet, SetInfo, Share};
@@ -24,12 +25,7 @@ fn identities(paths: &[PathBuf]) -> Result<Option<Zeroizing<Vec<u8>>>, Failure> 
     }
     let mut all = Zeroizing::new(Vec::new());
     for p in paths {
-        let bytes = Zeroizing::new(std::fs::read(p).map_err(|e| {
-            Failure::new(
-                Exit::Media,
-                format!("cannot read the identity file {}: {e}", p.display()),
-            )
-        })?);
+        let bytes = Zeroizing::new(read_bounded(p, "age identity file", limits::SHARE)?);
         all.extend_from_slice(&bytes);
         all.push(b'\n');
     }
@@ -42,12 +38,7 @@ pub(crate) fn load_shares(paths: &[PathBuf], identity: &[PathBuf]) -> Result<Vec
     paths
         .iter()
         .map(|p| {
-            let bytes = Zeroizing::new(std::fs::read(p).map_err(|e| {
-                Failure::new(
-                    Exit::Media,
-                    format!("cannot read the share {}: {e}", p.display()),
-                )
-            })?);
+            let bytes = Zeroizing::new(read_bounded(p, "share sheet", limits::SHARE)?);
             sheet::read_share(&bytes, ids.as_deref().map(|v| v.as_slice()))
                 .map_err(|e| share_failure(format!("share file {}: {e}", p.display())))
         })
@@ -55,9 +46,8 @@ pub(crate) fn load_shares(paths: &[PathBuf], identity: &[PathBuf]) -> Result<Vec
 }
 
 fn read_set_info(path: &Path) -> Result<SetInfo, Failure> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Failure::new(Exit::Media, format!("cannot read {}: {e}", path.display())))?;
-    serde_json::from_str(&text)
+    let bytes = read_bounded(path, "share set description", limits::SET_INFO)?;
+    serde_json::from_slice(&bytes)
         .map_err(|e| share_failure(format!("{} is not a share-set file: {e}", path.display())))
 }
 
@@ -73,12 +63,12 @@ pub fn split(
         Some(fd) => format!("/proc/self/fd/{fd}"),
         None => passphrase_file.to_owned(),
     };
-    let words = Zeroizing::new(std::fs::read_to_string(&source).map_err(|e| {
-        Failure::new(
-            Exit::Media,
-            format!("cannot read the passphrase from {passphrase_file}: {e}"),
-        )
-    })?);
+    let bytes = Zeroizing::new(read_bounded(
+        Path::new(&source),
+        "passphrase file",
+        limits::SET_INFO,
+    )?);
+    let words = Zeroizing::new(String::from_utf8_lossy(&bytes).into_owned());
     let passphrase = Passphrase::from_words(&words).map_err(share_failure)?;
     if !custodians.is_empty() && custodians.len() != usize::from(count) {
         return Err(Failure::new(
@@ -273,7 +263,7 @@ pub fn unlock_backup(
     } else {
         load_shares(paths, identity)?
     };
-    Ok(restore::unlock(backup, &shares)?)
+    Ok(restore::unlock(backup, &shares, restore::Proof::Full)?)
 }
 
 pub fn restore(backup: &Path, paths: &[PathBuf], identity: &[PathBuf]) -> Result<(), Failure> {

@@ -4,17 +4,18 @@ use std::path::{Path, PathBuf};
 
 use super::{Exit, Failure};
 use crate::ceremony::genesis::CERT_FILE;
+use crate::media::{limits, read_bounded};
 use crate::openpgp::{read_cert, verify_detached, SignWith};
 use crate::transcript::verify_chain;
 
 pub fn verify(file: &Path, cert: Option<&Path>, signature: Option<&Path>) -> Result<(), Failure> {
-    let read = |p: &Path, what: &str| {
-        std::fs::read(p).map_err(|e| {
-            Failure::new(
-                Exit::Media,
-                format!("cannot read the {what} {}: {e}", p.display()),
-            )
-        })
+    let read = |p: &Path, what: &'static str| -> Result<Vec<u8>, Failure> {
+        let limit = match what {
+            "transcript" => limits::TRANSCRIPT,
+            "cert" => limits::KEY,
+            _ => limits::MANIFEST,
+        };
+        Ok(read_bounded(p, what, limit)?)
     };
     let bytes = read(file, "transcript")?;
     let chain = verify_chain(&bytes)?;

@@ -19,11 +19,12 @@ pub fn manifest_text(files: &[WrittenFile]) -> String {
 /// Checks every file a bundle's MANIFEST lists; returns the names checked.
 pub fn check_manifest(dir: &Path) -> Result<Vec<String>, MediaError> {
     let path = dir.join(MANIFEST);
-    let text = std::fs::read_to_string(&path).map_err(|e| MediaError::from_io("read", &path, e))?;
+    let bytes = super::read_bounded(&path, "MANIFEST", super::limits::MANIFEST)?;
     let bad = |problem: String| MediaError::Manifest {
         path: path.clone(),
         problem,
     };
+    let text = String::from_utf8(bytes).map_err(|_| bad("it is not text".into()))?;
     let mut names = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let (hash, name) = line
@@ -36,7 +37,7 @@ pub fn check_manifest(dir: &Path) -> Result<Vec<String>, MediaError> {
             )));
         }
         let file = dir.join(name);
-        let contents = std::fs::read(&file).map_err(|e| MediaError::from_io("read", &file, e))?;
+        let contents = super::read_bounded(&file, "bundle file", super::limits::TRANSCRIPT)?;
         let found = sha256_hex(&contents);
         if found != hash {
             return Err(bad(format!(

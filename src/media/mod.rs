@@ -51,6 +51,49 @@ pub enum MediaError {
     },
     #[error("{path}: {problem}")]
     Manifest { path: PathBuf, problem: String },
+    #[error("{path} is larger than any {what} keyceremony writes (over {limit} bytes): it is not one, or it is damaged; name the right file")]
+    TooLarge {
+        path: PathBuf,
+        what: &'static str,
+        limit: u64,
+    },
+}
+
+/// The most each kind of file the tool reads may hold: every input is
+/// bounded before it is parsed (docs/formats.md lists them).
+pub mod limits {
+    /// A secret key or cert: RSA 4096 with three subkeys and a few long
+    /// user IDs is about 20 KiB armored.
+    pub const KEY: u64 = 1 << 20;
+    /// `shares.json`: a few short fields.
+    pub const SET_INFO: u64 = 4 << 10;
+    /// A share sheet (or its age-encrypted copy): 30 words and a header.
+    pub const SHARE: u64 = 64 << 10;
+    /// A MANIFEST or a detached signature.
+    pub const MANIFEST: u64 = 64 << 10;
+    /// A plan.
+    pub const PLAN: u64 = 256 << 10;
+    /// A transcript: a ceremony writes a few hundred lines.
+    pub const TRANSCRIPT: u64 = 16 << 20;
+}
+
+/// Reads `path` whole if it holds at most `limit` bytes: a hostile or wrong
+/// file (a disk image named as a share) is refused before it is parsed.
+pub fn read_bounded(path: &Path, what: &'static str, limit: u64) -> Result<Vec<u8>, MediaError> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| MediaError::from_io("read", path, e))?;
+    let mut bytes = Vec::new();
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| MediaError::from_io("read", path, e))?;
+    if bytes.len() as u64 > limit {
+        return Err(MediaError::TooLarge {
+            path: path.to_owned(),
+            what,
+            limit,
+        });
+    }
+    Ok(bytes)
 }
 
 impl MediaError {

@@ -251,6 +251,11 @@ pub fn key_infos(cert: &Cert, now: SystemTime) -> Vec<KeyInfo> {
 /// secret part decrypts. Returns the key with secrets decrypted in memory.
 pub fn unlock_secret(armored: &[u8], password: &Password) -> Result<Cert, OpenPgpError> {
     let cert = Cert::from_bytes(armored).ctx("the backup does not hold an OpenPGP key")?;
+    unlock_cert(&cert, password)
+}
+
+/// Decrypts every secret part of `cert` (read already, say strictly).
+pub fn unlock_cert(cert: &Cert, password: &Password) -> Result<Cert, OpenPgpError> {
     if !cert.is_tsk() {
         return Err(OpenPgpError::Invalid(
             "the backup holds only a public cert, not the secret key".into(),

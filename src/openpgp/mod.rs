@@ -8,9 +8,13 @@
 
 mod keys;
 mod sign;
+mod strict;
 
-pub use keys::{generate, unlock_secret, GeneratedKey, KeyInfo, KeyRequest, KeyRole, Profile};
+pub use keys::{
+    generate, unlock_cert, unlock_secret, GeneratedKey, KeyInfo, KeyRequest, KeyRole, Profile,
+};
 pub use sign::{read_cert, sign_detached, verify_detached, SignWith};
+pub use strict::read_strict;
 
 /// Sequoia reports errors as `anyhow::Error`; we keep its text and add what we were doing.
 #[derive(Debug, thiserror::Error)]

@@ -188,6 +188,11 @@ fn suggest(typed: &str) -> Vec<&'static str> {
     let mut scored: Vec<(usize, &'static str)> = list
         .iter()
         .filter_map(|w| {
+            // Words further apart in length than two edits are never near:
+            // skipping them keeps a hostile 100 kB "word" linear.
+            if typed.len().abs_diff(w.len()) > 2 {
+                return (prefix.len() == 4 && w.starts_with(&prefix)).then_some((usize::MAX, *w));
+            }
             let d = edit_distance(typed, w);
             let by_prefix = prefix.len() == 4 && w.starts_with(&prefix);
             (d <= 2 || by_prefix).then_some((d, *w))

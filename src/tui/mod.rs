@@ -257,9 +257,14 @@ impl Workers {
                 } else {
                     path
                 };
-                let read = std::fs::read_to_string(&path)
-                    .map_err(|e| format!("cannot read {}: {e}", path.display()))
-                    .and_then(|t| forms::parse_recipients(&t));
+                let read = crate::media::read_bounded(
+                    &path,
+                    "recipients file",
+                    crate::media::limits::SHARE,
+                )
+                .map_err(|e| e.to_string())
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .and_then(|t| forms::parse_recipients(&t));
                 let key = PathBuf::from(app.custodians.value(3));
                 let next = app.update(Action::Recipients(key, read));
                 return self.execute(app, next);
@@ -290,7 +295,8 @@ impl Workers {
             }
             Command::Unlock { backup, shares } => {
                 self.unlock = Some(std::thread::spawn(move || {
-                    restore::unlock(&backup, &shares).map_err(|e| e.to_string())
+                    restore::unlock(&backup, &shares, restore::Proof::Full)
+                        .map_err(|e| e.to_string())
                 }));
             }
             Command::ListCards => {
