@@ -123,6 +123,7 @@ def parse_share(path):
         "n": take(28, 4) + 1,
         "x": take(32, 4) + 1,
         "value": value,
+        "path": path,
     }
 
 
@@ -136,17 +137,25 @@ def combine(shares):
         fail("a share index is repeated or zero: %s" % xs)
     if len(shares) < first["k"]:
         fail("%d of %d shares given" % (len(shares), first["k"]))
-    shares = shares[: first["k"]]
-    secret = []
-    for byte in range(len(first["value"])):
+    base, extra = shares[: first["k"]], shares[first["k"]:]
+
+    def at(x, byte):  # the split's polynomial through `base`, evaluated at x
         acc = 0
-        for i, si in enumerate(shares):
+        for i, si in enumerate(base):
             term = si["value"][byte]
-            for j, sj in enumerate(shares):
-                if i != j:  # Lagrange basis at 0: x_j / (x_j - x_i); minus is xor
-                    term = mul8(term, div8(sj["x"], sj["x"] ^ si["x"]))
+            for j, sj in enumerate(base):
+                if i != j:  # Lagrange basis: (x - x_j) / (x_i - x_j); minus is xor
+                    term = mul8(term, div8(x ^ sj["x"], si["x"] ^ sj["x"]))
             acc ^= term
-        secret.append(acc)
+        return acc
+
+    # Every share given is used: each one beyond k must lie on the same split.
+    for s in extra:
+        if any(at(s["x"], b) != s["value"][b] for b in range(len(first["value"]))):
+            fail("share %d (%s) disagrees with shares %s: one of them is damaged or "
+                 "forged; try leaving out one at a time, with --check"
+                 % (s["x"], s["path"], [t["x"] for t in base]))
+    secret = [at(0, byte) for byte in range(len(first["value"]))]
     return first["set"], bytes(secret)
 
 
@@ -165,7 +174,11 @@ def main(argv):
     if not argv or argv[0].startswith("-"):
         fail("usage: recover-passphrase.py [--check shares.json] SHARE_FILE...")
     set_id, secret = combine([parse_share(p) for p in argv])
-    if check is not None:
+    if check is None:
+        sys.stderr.write(
+            "WARNING: NOT CHECKED. Without --check shares.json a damaged or forged share\n"
+            "gives a wrong passphrase; gpg will then refuse it. Check it if you can.\n")
+    else:
         h = hashlib.sha256(
             b"keyceremony share-set check v1\0" + set_id.to_bytes(4, "big") + secret
         ).hexdigest()

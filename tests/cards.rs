@@ -797,3 +797,65 @@ fn a_card_held_by_scdaemon_is_named_and_costs_no_pin_try() {
     assert_exit(&o, 0);
     assert_eq!(status_json(&card.serial)["user_pin_tries"], 3);
 }
+
+/// Sends raw APDUs to the card in vpcd's reader `slot`, as another tool
+/// (gpg --change-pin, a previous owner) would have; returns each status word.
+fn apdus(slot: usize, commands: &[&[u8]]) -> Vec<[u8; 2]> {
+    let ctx = pcsc::Context::establish(pcsc::Scope::User).unwrap();
+    let card = ctx
+        .connect(
+            &reader_name(&ctx, slot),
+            pcsc::ShareMode::Shared,
+            pcsc::Protocols::ANY,
+        )
+        .unwrap();
+    let mut out = Vec::new();
+    for cmd in commands {
+        let mut buf = [0u8; 512];
+        let r = card.transmit(cmd, &mut buf).unwrap();
+        out.push([r[r.len() - 2], r[r.len() - 1]]);
+    }
+    let _ = card.disconnect(pcsc::Disposition::LeaveCard);
+    out
+}
+
+/// Issue 11: an empty card whose user PIN is not the factory one, with one
+/// try left. Provisioning used to present the factory user PIN to change it,
+/// spending that last try and blocking the card; now the user PIN is set
+/// with the admin PIN's authority and gets its full counter back.
+#[test]
+fn issue11_a_changed_user_pin_with_one_try_left_is_never_tried() {
+    let _slots = slots();
+    let dir = tempdir();
+    let card = VirtualCard::insert(0, "0000F003", &dir.path().join("f3"));
+    let select: &[u8] = &[
+        0x00, 0xA4, 0x04, 0x00, 0x06, 0xD2, 0x76, 0x00, 0x01, 0x24, 0x01, 0x00,
+    ];
+    // CHANGE REFERENCE DATA PW1 123456 -> 654321, then two wrong VERIFYs.
+    let change: &[u8] = &[
+        0x00, 0x24, 0x00, 0x81, 0x0C, b'1', b'2', b'3', b'4', b'5', b'6', b'6', b'5', b'4', b'3',
+        b'2', b'1',
+    ];
+    let wrong: &[u8] = &[
+        0x00, 0x20, 0x00, 0x81, 0x06, b'0', b'0', b'0', b'0', b'0', b'0',
+    ];
+    let sw = apdus(0, &[select, change, wrong, wrong]);
+    assert_eq!(sw[..2], [[0x90, 0x00], [0x90, 0x00]], "{sw:02x?}");
+    assert_eq!(status_json(&card.serial)["user_pin_tries"], 1);
+
+    let c = ed25519();
+    let sheets = [c.sheet(2), c.sheet(4), c.sheet(5)];
+    let pins = dir.path().join("f3.pins").display().to_string();
+    let o = run_owned(&provision_args(
+        c,
+        &sheets,
+        &["--serial", &card.serial, "--new-pins-to", &pins],
+    ));
+    assert_exit(&o, 0);
+    assert!(
+        stdout(&o).contains("verified against the cert"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(status_json(&card.serial)["user_pin_tries"], 3);
+}

@@ -273,3 +273,127 @@ fn issue11_an_oversized_share_file_is_refused_before_it_is_parsed() {
         stderr(&o)
     );
 }
+
+/// Share `i` of the shared ceremony with one byte of its value changed,
+/// re-encoded with a valid checksum and the right set id: a forgery that
+/// every format check accepts. Written to a file of its own.
+fn forged_share(dir: &std::path::Path, i: u8) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(ed25519().sheet(i)).unwrap();
+    let words = keyceremony::shares::sheet::words_from_text(&text);
+    let mut share = keyceremony::shares::Share::from_words(&words).unwrap();
+    share.value[5] ^= 0x21;
+    let path = dir.join(format!("forged-{i}.txt"));
+    std::fs::write(&path, share.to_words().join(" ")).unwrap();
+    path
+}
+
+#[test]
+fn issue11_a_forged_share_is_named_and_never_yields_a_passphrase() {
+    let c = ed25519();
+    let dir = tempdir();
+    let forged = forged_share(dir.path(), 4);
+    let check = c.backups[0].join("shares.json");
+    let s = |i: u8| c.sheet(i).display().to_string();
+    let out = dir.path().join("passphrase.txt");
+
+    // Without the check value nothing is combined at all.
+    let o = run(&[
+        "shares",
+        "combine",
+        "--out",
+        out.to_str().unwrap(),
+        &s(1),
+        &s(2),
+        forged.to_str().unwrap(),
+    ]);
+    assert_exit(&o, 2);
+    assert!(stderr(&o).contains("needs --check"), "{}", stderr(&o));
+    assert!(!out.exists());
+
+    // With it, every share given is used, and the forged one is named by
+    // its sheet number and file, wherever it stands on the command line.
+    let o = run(&[
+        "shares",
+        "combine",
+        "--check",
+        check.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        forged.to_str().unwrap(),
+        &s(1),
+        &s(2),
+        &s(3),
+    ]);
+    assert_exit(&o, 5);
+    let err = stderr(&o);
+    assert!(
+        err.contains("share 4 is not on this split") && err.contains(forged.to_str().unwrap()),
+        "{err}"
+    );
+    assert!(!out.exists());
+
+    // restore does the same, and opens nothing.
+    let o = run(&[
+        "restore",
+        "--backup",
+        c.backups[0].to_str().unwrap(),
+        &s(2),
+        forged.to_str().unwrap(),
+        &s(5),
+        &s(1),
+    ]);
+    assert_exit(&o, 5);
+    assert!(
+        stderr(&o).contains(forged.to_str().unwrap()),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!stdout(&o).contains("opens"));
+
+    // Exactly k shares, one forged: which one cannot be told, but nothing is handed out.
+    let o = run(&[
+        "shares",
+        "combine",
+        "--check",
+        check.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        &s(1),
+        &s(2),
+        forged.to_str().unwrap(),
+    ]);
+    assert_exit(&o, 5);
+    assert!(
+        stderr(&o).contains("does not match the check value"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn issue11_the_hand_recovery_script_uses_every_share_and_names_a_forged_one() {
+    let c = ed25519();
+    let dir = tempdir();
+    let forged = forged_share(dir.path(), 4);
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/ceremony-scripts/recover-passphrase.py"
+    );
+    let py = |args: &[&str]| tool("python3").arg(script).args(args).output().unwrap();
+    let s = |i: u8| c.sheet(i).display().to_string();
+    // The forged share last, beyond the first k: it used to be ignored.
+    let o = py(&[&s(1), &s(2), &s(3), forged.to_str().unwrap()]);
+    assert_ne!(o.status.code(), Some(0));
+    assert!(stdout(&o).is_empty(), "a passphrase was printed");
+    assert!(
+        stderr(&o).contains("share 4") && stderr(&o).contains(forged.to_str().unwrap()),
+        "{}",
+        stderr(&o)
+    );
+    // Four good shares agree and give the passphrase; unchecked, it says so loudly.
+    let o = py(&[&s(1), &s(2), &s(3), &s(5)]);
+    assert_exit(&o, 0);
+    assert_eq!(stdout(&o).trim(), c.passphrase);
+    assert!(stderr(&o).contains("NOT CHECKED"), "{}", stderr(&o));
+}

@@ -168,8 +168,7 @@ pub fn unlock(backup: &Path, shares: &[Share], proof: Proof) -> Result<Restored,
             .into());
         }
     }
-    let secret = shares::combine(shares)?;
-    info.verify(&secret)?;
+    let secret = shares::combine_checked(shares, &info)?;
     let passphrase = Passphrase::from_entropy(&secret)?;
     let cert = openpgp::unlock_cert(&proven.key, &passphrase.to_password())
         .map_err(|e| backup_error(backup, e.to_string()))?;

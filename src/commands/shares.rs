@@ -45,6 +45,28 @@ pub(crate) fn load_shares(paths: &[PathBuf], identity: &[PathBuf]) -> Result<Vec
         .collect()
 }
 
+/// A share error that names sheets by number, with the files they came from.
+fn name_files(e: shares::ShareError, shares: &[Share], paths: &[PathBuf]) -> Failure {
+    let file = |index: u8| {
+        shares
+            .iter()
+            .zip(paths)
+            .find(|(s, _)| s.index == index)
+            .map(|(_, p)| p.display().to_string())
+            .unwrap_or_default()
+    };
+    let files: Vec<String> = match &e {
+        shares::ShareError::Forged { indices } => indices.iter().map(|&i| file(i)).collect(),
+        shares::ShareError::Disagree { odd: Some(i) } => vec![file(*i)],
+        _ => Vec::new(),
+    };
+    if files.is_empty() {
+        share_failure(e)
+    } else {
+        share_failure(format!("{e} (file {})", files.join(", ")))
+    }
+}
+
 fn read_set_info(path: &Path) -> Result<SetInfo, Failure> {
     let bytes = read_bounded(path, "share set description", limits::SET_INFO)?;
     serde_json::from_slice(&bytes)
@@ -122,23 +144,24 @@ pub fn combine(
     check: Option<&Path>,
     out: &str,
 ) -> Result<(), Failure> {
+    let Some(check) = check else {
+        return Err(Failure::new(
+            Exit::Usage,
+            "shares combine needs --check BACKUP/shares.json: without the backup's check value a damaged or forged share gives a wrong passphrase that nothing notices",
+        )
+        .hint("keyceremony shares combine --check /media/backup-1/ceremony-*/shares.json --out passphrase.txt SHARES..."));
+    };
+    let info = read_set_info(check)?;
     let shares = load_shares(paths, identity)?;
-    let secret = shares::combine(&shares).map_err(share_failure)?;
-    if let Some(c) = check {
-        read_set_info(c)?.verify(&secret).map_err(share_failure)?;
-    }
+    let secret =
+        shares::combine_checked(&shares, &info).map_err(|e| name_files(e, &shares, paths))?;
     let passphrase = Passphrase::from_entropy(&secret).map_err(share_failure)?;
     let text = Zeroizing::new(format!("{}\n", passphrase.expose_phrase()));
     let to = deliver(out, text.as_bytes()).map_err(|e| Failure::new(Exit::Media, e))?;
     eprintln!(
-        "Combined shares {:?} of set {}{}; the passphrase went to {to}",
+        "Combined shares {:?} of set {}, matching the check value; the passphrase went to {to}",
         shares.iter().map(|s| s.index).collect::<Vec<_>>(),
         set_id_text(shares[0].set_id),
-        if check.is_some() {
-            ", matching the check value"
-        } else {
-            ""
-        }
     );
     Ok(())
 }
@@ -263,7 +286,10 @@ pub fn unlock_backup(
     } else {
         load_shares(paths, identity)?
     };
-    Ok(restore::unlock(backup, &shares, restore::Proof::Full)?)
+    restore::unlock(backup, &shares, restore::Proof::Full).map_err(|e| match e {
+        crate::ceremony::CeremonyError::Share(e) => name_files(e, &shares, paths),
+        other => other.into(),
+    })
 }
 
 pub fn restore(backup: &Path, paths: &[PathBuf], identity: &[PathBuf]) -> Result<(), Failure> {

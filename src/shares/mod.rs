@@ -16,7 +16,15 @@ pub mod sheet;
 mod split;
 
 pub use codec::{complete, set_id_text, word_count, Completion, Share, FORMAT_VERSION};
-pub use split::{combine, split, SetInfo, ShareSet};
+pub use split::{combine, combine_checked, split, SetInfo, ShareSet};
+
+fn forged_text(indices: &[u8]) -> String {
+    let list: Vec<String> = indices.iter().map(u8::to_string).collect();
+    format!(
+        "share {} is not on this split (the others agree with each other and with the check value): it is damaged or forged; do not use that sheet",
+        list.join(" and ")
+    )
+}
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -62,8 +70,10 @@ pub enum ShareError {
     Inconsistent { position: usize, what: &'static str },
     #[error("{given} of {needed} shares given; {} needed", more_needed(*.needed - *.given))]
     TooFew { given: usize, needed: usize },
-    #[error("the shares do not agree with each other: at least one is not from this split")]
-    Disagree,
+    #[error("the shares do not agree with each other: at least one is damaged, forged or from another split{}", odd.map(|i| format!(", and share {i} is the one that disagrees")).unwrap_or_else(|| "; with the backup's shares.json (--check) or one share more, keyceremony can tell which".into()))]
+    Disagree { odd: Option<u8> },
+    #[error("{}", forged_text(indices))]
+    Forged { indices: Vec<u8> },
     #[error("the shares combine to a secret that does not match the check value of set {set}: a share is not from this split, or this is not the backup they were made for")]
     Mismatch { set: String },
     #[error("the operating system's random number generator failed: {0}")]

@@ -157,9 +157,82 @@ pub fn combine(shares: &[Share]) -> Result<Zeroizing<Vec<u8>>, ShareError> {
     let secret = recover(&blahaj_shares[..needed])?;
     // With more than k shares, every extra one must lie on the same polynomial.
     if shares.len() > needed && *recover(&blahaj_shares)? != *secret {
-        return Err(ShareError::Disagree);
+        return Err(ShareError::Disagree {
+            odd: odd_one_out(shares, &blahaj_shares, &recover),
+        });
     }
     Ok(secret)
+}
+
+type Recover<'a> = dyn Fn(&[blahaj::Share]) -> Result<Zeroizing<Vec<u8>>, ShareError> + 'a;
+
+/// The one share whose removal leaves the rest agreeing, if exactly one does.
+/// With k + 1 shares every k agree trivially, so this needs k + 2 or more.
+fn odd_one_out(shares: &[Share], all: &[blahaj::Share], recover: &Recover<'_>) -> Option<u8> {
+    let k = usize::from(shares[0].threshold);
+    if all.len() < k + 2 {
+        return None;
+    }
+    let agreeing: Vec<u8> = (0..all.len())
+        .filter(|&i| {
+            let rest: Vec<blahaj::Share> = all
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, s)| s.clone())
+                .collect();
+            matches!((recover(&rest[..k]), recover(&rest)), (Ok(a), Ok(b)) if *a == *b)
+        })
+        .map(|i| shares[i].index)
+        .collect();
+    match agreeing.as_slice() {
+        [one] => Some(*one),
+        _ => None,
+    }
+}
+
+/// Combines `shares` and proves the result against the set's check value,
+/// using every share given: a k-subset that matches the check value gives the
+/// secret, and any share not on that split is named (`Forged`). Without such
+/// a subset: `Mismatch`.
+pub fn combine_checked(shares: &[Share], info: &SetInfo) -> Result<Zeroizing<Vec<u8>>, ShareError> {
+    match combine(shares) {
+        Ok(secret) => info.verify(&secret).map(|()| secret),
+        Err(ShareError::Disagree { .. }) => {
+            let k = usize::from(shares[0].threshold);
+            for subset in k_subsets(shares.len(), k) {
+                let chosen: Vec<Share> = subset.iter().map(|&i| shares[i].clone()).collect();
+                let Ok(secret) = combine(&chosen) else {
+                    continue;
+                };
+                if info.verify(&secret).is_err() {
+                    continue;
+                }
+                // Every other share, with k - 1 good ones, must give the same secret.
+                let forged: Vec<u8> = (0..shares.len())
+                    .filter(|i| !subset.contains(i))
+                    .filter(|&i| {
+                        let mut t: Vec<Share> = chosen[..k - 1].to_vec();
+                        t.push(shares[i].clone());
+                        combine(&t).map(|s| *s != *secret).unwrap_or(true)
+                    })
+                    .map(|i| shares[i].index)
+                    .collect();
+                return Err(ShareError::Forged { indices: forged });
+            }
+            Err(ShareError::Mismatch {
+                set: info.set_id.clone(),
+            })
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Every k-element subset of 0..n, in order (n is at most 16 shares).
+fn k_subsets(n: usize, k: usize) -> impl Iterator<Item = Vec<usize>> {
+    (0u32..1 << n)
+        .filter(move |m| m.count_ones() as usize == k)
+        .map(move |m| (0..n).filter(|i| m & (1 << i) != 0).collect())
 }
 
 #[cfg(test)]
@@ -241,8 +314,19 @@ mod tests {
         let err = set.info.verify(&secret).unwrap_err();
         assert!(matches!(err, ShareError::Mismatch { .. }));
         // And with a third share, the disagreement shows before any check value.
+        let bad_copy = bad.clone();
         let err = combine(&[set.shares[0].clone(), bad, set.shares[2].clone()]).unwrap_err();
-        assert!(matches!(err, ShareError::Disagree), "{err}");
+        assert!(matches!(err, ShareError::Disagree { odd: None }), "{err}");
+        // The check value tells which one it is.
+        let err = combine_checked(
+            &[set.shares[0].clone(), bad_copy, set.shares[2].clone()],
+            &set.info,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(&err, ShareError::Forged { indices } if indices == &[2]),
+            "{err}"
+        );
     }
 
     /// Two-sample chi-square statistic over 256 byte-value bins.

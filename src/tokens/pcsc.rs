@@ -428,10 +428,17 @@ fn provision_inner(
         other => other,
     })?;
     let kdf = spec.kdf && setup_kdf(&mut tx, &serial, progress)?;
-    tx.change_user_pin(SecretString::from(DEFAULT_USER_PIN), pins.user.clone())
-        .map_err(step_err(&serial, "changing the user PIN"))?;
     tx.change_admin_pin(default_admin, pins.admin.clone())
         .map_err(step_err(&serial, "changing the admin PIN"))?;
+    // The user PIN is set with the admin PIN's authority (RESET RETRY
+    // COUNTER), never by presenting the factory user PIN: on a card whose
+    // user PIN was changed that would cost a try each time, the last one
+    // included. This also gives the user PIN its full retry counter back.
+    verify_pin(&mut tx, &serial, true, &pins.admin)?;
+    tx.as_admin_card(pins.admin.clone())
+        .map_err(step_err(&serial, "opening the card for administration"))?
+        .reset_user_pin(pins.user.clone())
+        .map_err(step_err(&serial, "setting the user PIN"))?;
 
     let slots = slot_keys(key, now);
     let mut touched = Vec::new();
@@ -534,7 +541,7 @@ fn provision_inner(
 }
 
 /// Turns on KDF (see `kdf`) on a card whose admin PIN, still the factory one,
-/// was just verified; the PINs are then the hashed factory PINs. Returns
+/// was just verified; the admin PIN is then the hashed factory admin PIN. Returns
 /// whether KDF is on: a card without a KDF-DO keeps taking PINs as typed.
 fn setup_kdf(
     tx: &mut Card<Transaction<'_>>,
@@ -574,9 +581,8 @@ fn setup_kdf(
         }
         }
     };
-    tx.card()
-        .change_pw1(bytes(DEFAULT_USER_PIN.as_bytes()), bytes(&setup.user))
-        .map_err(half_way("hashing the user PIN"))?;
+    // The user PIN is not presented here (it may not be the factory one):
+    // provisioning sets it next with the admin PIN's authority, hashed.
     tx.card()
         .change_pw3(bytes(DEFAULT_ADMIN_PIN.as_bytes()), bytes(&setup.admin))
         .map_err(half_way("hashing the admin PIN"))?;
