@@ -397,3 +397,67 @@ fn issue11_the_hand_recovery_script_uses_every_share_and_names_a_forged_one() {
     assert_eq!(stdout(&o).trim(), c.passphrase);
     assert!(stderr(&o).contains("NOT CHECKED"), "{}", stderr(&o));
 }
+
+#[test]
+fn issue11_modes_are_set_whatever_the_umask() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempdir();
+    let plan = write_plan(dir.path(), &[]);
+    let o = tool("sh")
+        .arg("-c")
+        .arg(format!(
+            "umask 000; exec {} genesis --plan {}",
+            env!("CARGO_BIN_EXE_keyceremony"),
+            plan.display()
+        ))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_exit(&o, 0);
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().mode() & 0o777;
+    let export = bundle(&dir.path().join("export"));
+    assert_eq!(mode(&export), 0o755);
+    assert_eq!(mode(&export.join("transcript.jsonl")), 0o644);
+    for private in ["backup-1", "backup-2", "shares"] {
+        let b = bundle(&dir.path().join(private));
+        assert_eq!(mode(&b), 0o700, "{private}");
+        for f in files_below(&b) {
+            assert_eq!(mode(&f) & 0o022, 0, "{} is writable by others", f.display());
+        }
+    }
+    for f in files_below(&export) {
+        assert_eq!(mode(&f) & 0o022, 0, "{} is writable by others", f.display());
+    }
+}
+
+#[test]
+fn issue11_an_existing_pin_file_is_refused_before_anything_is_written() {
+    let dir = tempdir();
+    let plan = write_plan(
+        dir.path(),
+        &[
+            ("count = 0", "count = 1"),
+            ("# pins_deliver_to", "pins_deliver_to"),
+        ],
+    );
+    let text = std::fs::read_to_string(&plan).unwrap();
+    let pins = text
+        .lines()
+        .find_map(|l| l.strip_prefix("pins_deliver_to = \""))
+        .map(|l| dir.path().join(l.trim_end_matches('"')))
+        .unwrap();
+    std::fs::write(&pins, "an earlier ceremony's PINs\n").unwrap();
+    let o = run(&["genesis", "--plan", plan.to_str().unwrap()]);
+    assert_exit(&o, 4);
+    assert!(stderr(&o).contains("already exists"), "{}", stderr(&o));
+    for medium in ["backup-1", "backup-2", "export", "shares"] {
+        assert!(
+            names_in(&dir.path().join(medium)).is_empty(),
+            "{medium} was written to"
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(&pins).unwrap(),
+        "an earlier ceremony's PINs\n"
+    );
+}

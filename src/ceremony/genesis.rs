@@ -157,7 +157,7 @@ pub fn run(
 
     let started = clock.now();
     let ceremony_id = ceremony_id(started);
-    let mut export_bundle = export.create_bundle(&ceremony_id)?;
+    let mut export_bundle = export.create_bundle(&ceremony_id, true)?;
     let mut transcript = Transcript::create(&export_bundle.dir().join(TRANSCRIPT))?;
     let result: Result<GenesisReport, CeremonyError> = (|| {
         transcript.append(
@@ -189,12 +189,12 @@ pub fn run(
         )?;
         let mut backup_bundles: Vec<Bundle> = backups
             .iter()
-            .map(|m| m.create_bundle(&ceremony_id))
+            .map(|m| m.create_bundle(&ceremony_id, false))
             .collect::<Result<_, _>>()?;
 
         let mut share_bundles: Vec<Bundle> = share_media
             .iter()
-            .map(|m| m.create_bundle(&ceremony_id))
+            .map(|m| m.create_bundle(&ceremony_id, false))
             .collect::<Result<_, _>>()?;
 
         step(ui, 2, "Passphrase");
@@ -634,14 +634,17 @@ fn read_back_share(plan: &Plan, bundles: &[Bundle], s: &Share) -> Result<Share, 
     let bytes = zeroize::Zeroizing::new(
         std::fs::read(&path).map_err(|e| media::MediaError::from_io("read back", &path, e))?,
     );
-    let back = sheet::read_share(&bytes, None)?;
-    if back != *s {
-        return Err(CeremonyError::Refused(format!(
-            "{} does not read back as the share written: the medium is failing",
-            path.display()
-        )));
+    // What a decoder says of a damaged sheet names its words (suggestions,
+    // the word that should be there): secret material, kept out of the error,
+    // which reaches the screen and the public transcript.
+    match sheet::read_share(&bytes, None) {
+        Ok(back) if back == *s => Ok(back),
+        _ => Err(media::MediaError::Unreadable {
+            path,
+            what: "share sheet",
+        }
+        .into()),
     }
-    Ok(back)
 }
 
 /// The shares the rehearsal combines: those the operator types back, each
@@ -735,17 +738,28 @@ fn close_bundle(
     Ok(())
 }
 
+/// Every file a secret will be handed to must not exist yet: checked before
+/// the first write, so that a refusal costs nothing (the card PIN file used
+/// to be found only at the card step, after backups and shares were written).
 fn check_delivery_target(plan: &Plan) -> Result<(), CeremonyError> {
-    match plan.passphrase.deliver_to.as_deref() {
-        Some(d) if !d.starts_with("fd:") => {
-            let p = std::path::Path::new(d);
-            if p.symlink_metadata().is_ok() {
-                return Err(media::MediaError::Exists { path: p.to_owned() }.into());
-            }
-            Ok(())
+    let targets = [
+        plan.passphrase.deliver_to.as_deref(),
+        plan.cards
+            .pins_deliver_to
+            .as_deref()
+            .filter(|_| plan.cards.count > 0),
+    ];
+    for d in targets
+        .into_iter()
+        .flatten()
+        .filter(|d| !d.starts_with("fd:"))
+    {
+        let p = std::path::Path::new(d);
+        if p.symlink_metadata().is_ok() {
+            return Err(media::MediaError::Exists { path: p.to_owned() }.into());
         }
-        _ => Ok(()),
     }
+    Ok(())
 }
 
 /// `ceremony-20261123T072716Z`: sortable, and legal on FAT sticks (no colons).
@@ -888,6 +902,39 @@ mod tests {
         };
         let report = run(&plan, &RunOptions::default(), ui, &SystemClock, &mut card).unwrap();
         (report, card.attempts, dir)
+    }
+
+    #[test]
+    fn a_sheet_that_reads_back_wrong_is_a_medium_error_that_names_no_word() {
+        let dir = tempfile::tempdir().unwrap();
+        let plan = screen_plan(dir.path(), 0);
+        let set = shares::split(&[7u8; 16], 3, 5).unwrap();
+        let share = &set.shares[0];
+        let bundle = media::Medium::check(&plan.shares.output)
+            .unwrap()
+            .create_bundle("c", false)
+            .unwrap();
+        let words = share.to_words();
+        // The sheet on the medium has its third word changed.
+        let mut damaged = words.clone();
+        damaged[2] = if words[2] == "zoo" { "abandon" } else { "zoo" };
+        let path = bundle
+            .dir()
+            .join(share_file(share.index, share.count, "txt"));
+        std::fs::write(&path, damaged.join(" ")).unwrap();
+        let e = read_back_share(&plan, &[bundle], share).unwrap_err();
+        let text = e.to_string();
+        assert!(matches!(e, CeremonyError::Media(_)), "{text}");
+        assert!(
+            text.contains("does not read back as the share sheet written"),
+            "{text}"
+        );
+        for w in &words {
+            assert!(
+                !text.split_whitespace().any(|t| t.trim_matches('"') == *w),
+                "{w} in {text}"
+            );
+        }
     }
 
     fn transcript_of(report: &GenesisReport) -> String {

@@ -51,6 +51,8 @@ pub enum MediaError {
     },
     #[error("{path}: {problem}")]
     Manifest { path: PathBuf, problem: String },
+    #[error("{path} does not read back as the {what} written: the medium is failing; use another")]
+    Unreadable { path: PathBuf, what: &'static str },
     #[error("{path} is larger than any {what} keyceremony writes (over {limit} bytes): it is not one, or it is damaged; name the right file")]
     TooLarge {
         path: PathBuf,
@@ -176,10 +178,17 @@ impl Medium {
         &self.root
     }
 
-    /// Creates the ceremony's own directory on this medium; refuses an existing one.
-    pub fn create_bundle(&self, name: &str) -> Result<Bundle, MediaError> {
+    /// Creates the ceremony's own directory on this medium; refuses an
+    /// existing one. Its mode is set whatever the umask (an operator's
+    /// `umask 000` made them world-writable): 0755 for a public bundle, 0700
+    /// for a backup or share directory.
+    pub fn create_bundle(&self, name: &str, public: bool) -> Result<Bundle, MediaError> {
+        use std::os::unix::fs::PermissionsExt;
         let dir = self.root.join(name);
         std::fs::create_dir(&dir).map_err(|e| MediaError::from_io("create", &dir, e))?;
+        let mode = if public { 0o755 } else { 0o700 };
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(mode))
+            .map_err(|e| MediaError::from_io("set the mode of", &dir, e))?;
         atomic::sync_dir(&self.root)?;
         Ok(Bundle {
             dir,

@@ -126,6 +126,9 @@ impl Transcript {
             .create_new(true)
             .open(path)
             .map_err(|e| MediaError::from_io("create", path, e))?;
+        // Public, whatever the umask.
+        file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644))
+            .map_err(|e| MediaError::from_io("set the mode of", path, e))?;
         Ok(Transcript {
             file,
             path: path.to_owned(),
