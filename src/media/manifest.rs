@@ -16,6 +16,26 @@ pub fn manifest_text(files: &[WrittenFile]) -> String {
     lines.concat()
 }
 
+/// The `(SHA-256, name)` lines of a MANIFEST, each name a plain file of the
+/// bundle (no path, no dot file). Linear in the text; fuzzed (fuzz/).
+pub fn parse_manifest(text: &str) -> Result<Vec<(&str, &str)>, String> {
+    text.lines()
+        .enumerate()
+        .map(|(i, line)| {
+            let (hash, name) = line
+                .split_once("  ")
+                .ok_or_else(|| format!("line {} is not `SHA256  NAME`", i + 1))?;
+            if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(format!("line {} has no SHA-256 (64 hex digits)", i + 1));
+            }
+            if name.is_empty() || name.contains('/') || name.starts_with('.') {
+                return Err(format!("line {} names {name:?}, outside the bundle", i + 1));
+            }
+            Ok((hash, name))
+        })
+        .collect()
+}
+
 /// Checks every file a bundle's MANIFEST lists; returns the names checked.
 pub fn check_manifest(dir: &Path) -> Result<Vec<String>, MediaError> {
     let path = dir.join(MANIFEST);
@@ -26,16 +46,7 @@ pub fn check_manifest(dir: &Path) -> Result<Vec<String>, MediaError> {
     };
     let text = String::from_utf8(bytes).map_err(|_| bad("it is not text".into()))?;
     let mut names = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let (hash, name) = line
-            .split_once("  ")
-            .ok_or_else(|| bad(format!("line {} is not `SHA256  NAME`", i + 1)))?;
-        if name.contains('/') || name.starts_with('.') {
-            return Err(bad(format!(
-                "line {} names {name:?}, outside the bundle",
-                i + 1
-            )));
-        }
+    for (hash, name) in parse_manifest(&text).map_err(bad)? {
         let file = dir.join(name);
         let contents = super::read_bounded(&file, "bundle file", super::limits::TRANSCRIPT)?;
         let found = sha256_hex(&contents);

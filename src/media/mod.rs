@@ -18,7 +18,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 pub use atomic::{sha256_hex, write_new_file, FileMode};
-pub use manifest::{check_manifest, manifest_text, MANIFEST};
+pub use manifest::{check_manifest, manifest_text, parse_manifest, MANIFEST};
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

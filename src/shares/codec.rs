@@ -155,7 +155,7 @@ pub enum Completion {
 /// How `typed` completes against the BIP39 English list.
 pub fn complete(typed: &str) -> Completion {
     let lang = Language::English;
-    let w = typed.to_lowercase();
+    let w = Zeroizing::new(typed.to_lowercase());
     let matches = lang.words_by_prefix(&w);
     match (lang.find_word(&w), matches) {
         (_, []) => Completion::NoSuch,
@@ -169,7 +169,7 @@ pub fn complete(typed: &str) -> Completion {
 /// Accepts a whole BIP39 word, or a prefix of four or more letters that names one.
 fn lookup(typed: &str) -> Result<u16, Vec<&'static str>> {
     let lang = Language::English;
-    let w = typed.to_lowercase();
+    let w = Zeroizing::new(typed.to_lowercase());
     if let Some(i) = lang.find_word(&w) {
         return Ok(i);
     }

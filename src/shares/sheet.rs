@@ -29,7 +29,9 @@ pub const QR_PREFIX: &str = "KCSHARE1";
 pub fn render(share: &Share, info: &SheetInfo<'_>) -> Zeroizing<String> {
     let words = share.to_words();
     let rows = words.len().div_ceil(3);
-    let mut s = Zeroizing::new(String::new());
+    // A sheet is under 2 KiB: reserved up front, so no reallocation leaves
+    // a copy of the words behind.
+    let mut s = Zeroizing::new(String::with_capacity(4096));
     let mut line = |l: &str| {
         s.push_str(l);
         s.push('\n');
@@ -50,11 +52,14 @@ pub fn render(share: &Share, info: &SheetInfo<'_>) -> Zeroizing<String> {
     line("Words, in order (the first four letters of each are enough):");
     line("");
     for r in 0..rows {
-        let mut cols = String::new();
+        // The row's words are share material: built in a wiped buffer with
+        // room for three columns, written into it without temporaries.
+        let mut cols = Zeroizing::new(String::with_capacity(64));
         for c in 0..3 {
             let i = c * rows + r;
             if let Some(w) = words.get(i) {
-                cols.push_str(&format!("  {:>2} {:<12}", i + 1, w));
+                use std::fmt::Write;
+                let _ = write!(cols, "  {:>2} {:<12}", i + 1, w);
             }
         }
         line(cols.trim_end());

@@ -333,19 +333,37 @@ fn touch_policy(t: Touch) -> Option<TouchPolicy> {
     }
 }
 
+thread_local! {
+    /// Whether this thread is inside `guarded` card work.
+    static IN_CARD_WORK: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// Runs card work, turning a panic inside openpgp-card into "the card went
 /// away": openpgp-card 0.7 reaches `unreachable!()` (state.rs) when a card
 /// disappears between commands. The panic's own message is kept off the
 /// operator's screen; what they see is the error that says what to do.
+///
+/// The panic hook is process-wide, so it is never swapped while card work
+/// runs (a panic on another thread meanwhile, say the TUI's, would then skip
+/// the hook that restores the terminal): one hook, installed once, stays
+/// quiet for threads inside card work and hands every other panic on.
 fn guarded<T>(
     ident: &str,
     f: impl FnOnce(&mut String) -> Result<T, TokenError>,
 ) -> Result<T, TokenError> {
+    static QUIET_HOOK: std::sync::Once = std::sync::Once::new();
+    QUIET_HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !IN_CARD_WORK.with(std::cell::Cell::get) {
+                previous(info);
+            }
+        }));
+    });
     let mut step = String::from("talking to the card");
-    let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
+    IN_CARD_WORK.with(|w| w.set(true));
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut step)));
-    std::panic::set_hook(hook);
+    IN_CARD_WORK.with(|w| w.set(false));
     result.unwrap_or_else(|_| {
         Err(TokenError::Removed {
             serial: ident.rsplit(':').next().unwrap_or(ident).to_owned(),
@@ -610,16 +628,29 @@ fn check_public(
 ) -> Result<(), TokenError> {
     use openpgp_card::ocard::crypto::PublicKeyMaterial;
     use pgp::crypto::mpi;
-    let Ok(material) = tx.public_key_material(slot) else {
-        return Ok(()); // not every card answers this for imported keys
+    // A check that cannot be made is a failure, not a pass: an import that
+    // cannot be read back is not proven.
+    let unproven = |detail: String| TokenError::Mismatch {
+        serial: serial.to_owned(),
+        what: "the public key the card derives",
+        detail,
     };
-    let Some(ka) = key.keys().find(|k| &k.key().fingerprint() == fpr) else {
-        return Ok(());
-    };
+    let material = tx
+        .public_key_material(slot)
+        .map_err(|e| unproven(format!("{slot:?} slot: the card did not return it ({e})")))?;
+    let ka = key
+        .keys()
+        .find(|k| &k.key().fingerprint() == fpr)
+        .ok_or_else(|| unproven(format!("{fpr} is not a key of this cert")))?;
     let expected: Vec<u8> = match ka.key().mpis() {
         mpi::PublicKey::EdDSA { q, .. } | mpi::PublicKey::ECDH { q, .. } => bare_point(q.value()),
         mpi::PublicKey::RSA { n, .. } => n.value().to_vec(),
-        _ => return Ok(()),
+        other => {
+            return Err(unproven(format!(
+                "{slot:?} slot: keyceremony cannot compare a {:?} key",
+                other.algo()
+            )))
+        }
     };
     let found = match &material {
         PublicKeyMaterial::E(e) => bare_point(e.data()),

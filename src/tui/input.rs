@@ -80,7 +80,9 @@ impl WordEntry {
     pub fn new(expected: usize) -> WordEntry {
         WordEntry {
             words: Zeroizing::new(Vec::with_capacity(expected)),
-            current: Zeroizing::new(String::new()),
+            // Room for any prefix of a BIP39 word and more: the buffer never
+            // grows, so no copy of typed letters is left behind by a reallocation.
+            current: Zeroizing::new(String::with_capacity(16)),
             expected,
             problem: None,
         }
@@ -110,7 +112,8 @@ impl WordEntry {
 
     /// The words as one space-separated string, for `Share::from_words`.
     pub fn text(&self) -> Zeroizing<String> {
-        let mut out = Zeroizing::new(String::new());
+        // Nine bytes a word (eight letters and a space): never reallocated.
+        let mut out = Zeroizing::new(String::with_capacity(self.expected * 9));
         for (i, w) in self.words().enumerate() {
             if i > 0 {
                 out.push(' ');
