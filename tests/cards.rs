@@ -196,6 +196,13 @@ impl Drop for VirtualCard {
     }
 }
 
+/// `keyceremony card prove` with a cert and a PIN file (both as given to the binary).
+fn card_prove(serial: &str, cert: &str, pins: &str) -> std::process::Output {
+    run(&[
+        "card", "prove", "--serial", serial, "--cert", cert, "--pins", pins,
+    ])
+}
+
 pub(crate) fn status_json(serial: &str) -> serde_json::Value {
     let o = run(&["card", "status", serial, "--output-format", "json"]);
     assert_exit(&o, 0);
@@ -332,16 +339,7 @@ fn three_cards_each_proven_and_gpg_signs_with_any_of_them() {
             present = Some(VirtualCard::insert(0, &serial, &state));
         }
         let card = present.as_ref().unwrap();
-        let o = run(&[
-            "card",
-            "prove",
-            "--serial",
-            &card.serial,
-            "--cert",
-            cert.to_str().unwrap(),
-            "--pins",
-            pins.to_str().unwrap(),
-        ]);
+        let o = card_prove(&card.serial, cert.to_str().unwrap(), pins.to_str().unwrap());
         assert_exit(&o, 0);
         // A GnuPG home of its own for each card: `gpgconf --kill scdaemon`
         // returns before the agent has let its scdaemon go, and the next
@@ -444,16 +442,11 @@ fn a_wrong_pin_reports_tries_left_and_the_last_try_is_never_spent() {
     let wrong = dir.path().join("wrong.pins");
     std::fs::write(&wrong, "user-pin: 99999999\nadmin-pin: 99999999\n").unwrap();
     let prove = |p: &Path| {
-        run(&[
-            "card",
-            "prove",
-            "--serial",
+        card_prove(
             &card.serial,
-            "--cert",
             c.cert().to_str().unwrap(),
-            "--pins",
             p.to_str().unwrap(),
-        ])
+        )
     };
 
     let o = prove(&wrong);
@@ -684,16 +677,7 @@ fn kdf_hashes_the_pins_and_gpg_still_signs_with_the_card() {
     assert_eq!(st["admin_pin_tries"], 3, "{st:#}");
     // openpgp-card hashes the PIN with the card's KDF-DO: the proof works.
     let cert = c.cert();
-    let prove = run(&[
-        "card",
-        "prove",
-        "--serial",
-        serial,
-        "--cert",
-        cert.to_str().unwrap(),
-        "--pins",
-        &pins_s,
-    ]);
+    let prove = card_prove(serial, cert.to_str().unwrap(), &pins_s);
     assert_exit(&prove, 0);
 
     // GnuPG hashes PINs with its own KDF code: it sees KDF on and signs.
@@ -771,18 +755,7 @@ fn a_card_held_by_scdaemon_is_named_and_costs_no_pin_try() {
     let (gpg, _) = card_gpg(&cert, &pins);
     let status = gpg.run(&["--card-status"]);
     assert_exit(&status, 0);
-    let prove = || {
-        run(&[
-            "card",
-            "prove",
-            "--serial",
-            &card.serial,
-            "--cert",
-            cert.to_str().unwrap(),
-            "--pins",
-            pins.to_str().unwrap(),
-        ])
-    };
+    let prove = || card_prove(&card.serial, cert.to_str().unwrap(), pins.to_str().unwrap());
     let o = prove();
     assert_exit(&o, 4);
     assert!(

@@ -295,35 +295,26 @@ fn issue11_a_forged_share_is_named_and_never_yields_a_passphrase() {
     let check = c.backups[0].join("shares.json");
     let s = |i: u8| c.sheet(i).display().to_string();
     let out = dir.path().join("passphrase.txt");
+    let forged_s = forged.display().to_string();
+    // `shares combine` with the check value (if given) and share files.
+    let combine = |check: Option<&std::path::Path>, shares: &[&str]| {
+        let mut args = vec!["shares", "combine", "--out", out.to_str().unwrap()];
+        if let Some(c) = check {
+            args.extend(["--check", c.to_str().unwrap()]);
+        }
+        args.extend(shares);
+        run(&args)
+    };
 
     // Without the check value nothing is combined at all.
-    let o = run(&[
-        "shares",
-        "combine",
-        "--out",
-        out.to_str().unwrap(),
-        &s(1),
-        &s(2),
-        forged.to_str().unwrap(),
-    ]);
+    let o = combine(None, &[&s(1), &s(2), &forged_s]);
     assert_exit(&o, 2);
     assert!(stderr(&o).contains("needs --check"), "{}", stderr(&o));
     assert!(!out.exists());
 
     // With it, every share given is used, and the forged one is named by
     // its sheet number and file, wherever it stands on the command line.
-    let o = run(&[
-        "shares",
-        "combine",
-        "--check",
-        check.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        forged.to_str().unwrap(),
-        &s(1),
-        &s(2),
-        &s(3),
-    ]);
+    let o = combine(Some(&check), &[&forged_s, &s(1), &s(2), &s(3)]);
     assert_exit(&o, 5);
     let err = stderr(&o);
     assert!(
@@ -351,17 +342,7 @@ fn issue11_a_forged_share_is_named_and_never_yields_a_passphrase() {
     assert!(!stdout(&o).contains("opens"));
 
     // Exactly k shares, one forged: which one cannot be told, but nothing is handed out.
-    let o = run(&[
-        "shares",
-        "combine",
-        "--check",
-        check.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        &s(1),
-        &s(2),
-        forged.to_str().unwrap(),
-    ]);
+    let o = combine(Some(&check), &[&s(1), &s(2), &forged_s]);
     assert_exit(&o, 5);
     assert!(
         stderr(&o).contains("does not match the check value"),
