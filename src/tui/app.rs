@@ -255,6 +255,10 @@ pub struct Confirm {
 pub enum Pending {
     StartGenesis,
     ResetCard(String, String),
+    /// Quit, throwing away what was typed.
+    Quit,
+    /// Leave the share entry, throwing away the shares typed so far.
+    DiscardShares,
 }
 
 pub struct App {
@@ -286,6 +290,8 @@ pub struct App {
     /// Set when a screen that showed a secret goes away: the loop clears the
     /// terminal and its buffers so no cell keeps a word.
     pub clear_screen: bool,
+    /// Whether a form value was typed or changed: quitting would lose it.
+    forms_edited: bool,
 }
 
 impl App {
@@ -303,6 +309,7 @@ impl App {
             scan: None,
             help: false,
             confirm: None,
+            forms_edited: false,
             recipients: None,
             step: (0, 0, String::new()),
             log: Vec::new(),
@@ -425,7 +432,22 @@ impl App {
             // Work in progress is not interrupted half-way from the keyboard.
             let busy = matches!(self.screen, Screen::Running | Screen::Unlocking)
                 || matches!(self.card, Some(CardStage::Provisioning));
-            return if busy { Command::None } else { Command::Quit };
+            if busy {
+                return Command::None;
+            }
+            // Typed work is never thrown away by one keystroke.
+            return match self.work_at_stake() {
+                Some(what) => {
+                    self.confirm = Some(Confirm {
+                        text: format!(
+                            "Quit keyceremony and lose {what}? y quits, any other key stays."
+                        ),
+                        on_yes: Pending::Quit,
+                    });
+                    Command::None
+                }
+                None => Command::Quit,
+            };
         }
         if self.help {
             self.help = false;
@@ -543,7 +565,31 @@ impl App {
                 Command::StartGenesis
             }
             Pending::ResetCard(ident, serial) => self.provision(ident, Some(serial)),
+            Pending::Quit => Command::Quit,
+            Pending::DiscardShares => {
+                self.typing = None;
+                self.clear_screen = true;
+                self.go(Screen::RestoreSource)
+            }
         }
+    }
+
+    /// What typed work quitting or going back from here would throw away.
+    fn work_at_stake(&self) -> Option<String> {
+        if self.screen == Screen::RestoreShares {
+            if let Some(t) = &self.typing {
+                let words = t.entry.words().count() + usize::from(!t.entry.current().is_empty());
+                if !t.shares.is_empty() || words > 0 {
+                    return Some(format!(
+                        "the {} share(s) and {} word(s) typed so far",
+                        t.shares.len(),
+                        words
+                    ));
+                }
+            }
+        }
+        self.forms_edited
+            .then(|| "the values typed into the forms".to_owned())
     }
 
     fn form_mut(&mut self) -> Option<&mut Form> {
@@ -608,12 +654,16 @@ impl App {
             return Command::None;
         };
         let focus = form.focus;
+        // Only the focused field's value can change: a change is typed work.
+        let before = form.value(focus).to_owned();
         let outcome = form.key(k);
-        if form.page == Page::Custodians && focus == 3 && k.code == KeyCode::Enter {
-            let path = PathBuf::from(form.value(3));
-            if !path.as_os_str().is_empty() {
-                return Command::ReadRecipients(path);
-            }
+        let changed = form.value(focus) != before;
+        let recipients = (form.page == Page::Custodians && focus == 3 && k.code == KeyCode::Enter)
+            .then(|| PathBuf::from(form.value(3)))
+            .filter(|p| !p.as_os_str().is_empty());
+        self.forms_edited |= changed;
+        if let Some(path) = recipients {
+            return Command::ReadRecipients(path);
         }
         let checked = self.check_form();
         if outcome != FormInput::Done {
@@ -705,6 +755,15 @@ impl App {
 
     fn restore_shares_key(&mut self, k: &KeyEvent) -> Command {
         if k.code == KeyCode::Esc {
+            if let Some(what) = self.work_at_stake() {
+                self.confirm = Some(Confirm {
+                    text: format!(
+                        "Go back and discard {what}? y discards them, any other key goes on typing."
+                    ),
+                    on_yes: Pending::DiscardShares,
+                });
+                return Command::None;
+            }
             self.typing = None;
             self.clear_screen = true;
             return self.go(Screen::RestoreSource);
@@ -1014,6 +1073,66 @@ mod tests {
         };
         assert_eq!(shares.len(), 2);
         assert_eq!(a.screen, Screen::Unlocking);
+    }
+
+    #[test]
+    fn typed_shares_are_never_thrown_away_by_one_key() {
+        let mut a = app();
+        a.screen = Screen::RestoreShares;
+        let set = crate::shares::split(&[7u8; 16], 2, 3).unwrap();
+        a.typing = Some(Typing::new(set.info.clone(), vec![], None));
+        // Nothing typed yet: Esc goes back at once.
+        a.update(key(KeyCode::Esc));
+        assert_eq!(a.screen, Screen::RestoreSource);
+        a.screen = Screen::RestoreShares;
+        a.typing = Some(Typing::new(set.info.clone(), vec![], None));
+        let words = set.shares[1].to_words();
+        typed(&mut a, &format!("{} {} ", words[0], words[1]));
+        // Esc asks, naming what would be lost; another key keeps typing.
+        a.update(key(KeyCode::Esc));
+        let text = &a.confirm.as_ref().unwrap().text;
+        assert!(text.contains("2 word(s) typed so far"), "{text}");
+        a.update(key(KeyCode::Char('n')));
+        assert_eq!(a.screen, Screen::RestoreShares);
+        assert_eq!(a.typing.as_ref().unwrap().entry.words().count(), 2);
+        // Ctrl-C asks too; only y quits.
+        let ctrl_c = || Action::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+        assert!(matches!(a.update(ctrl_c()), Command::None));
+        assert!(a
+            .confirm
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("Quit keyceremony and lose"));
+        assert!(matches!(a.update(key(KeyCode::Char('y'))), Command::Quit));
+        // Esc then y discards and goes back.
+        a.update(key(KeyCode::Esc));
+        a.update(key(KeyCode::Char('y')));
+        assert_eq!(a.screen, Screen::RestoreSource);
+        assert!(a.typing.is_none());
+    }
+
+    #[test]
+    fn ctrl_c_on_an_edited_form_asks_first() {
+        let mut a = app();
+        a.screen = Screen::Identity;
+        let ctrl_c = || Action::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+        // Untouched forms: nothing to lose.
+        assert!(matches!(a.update(ctrl_c()), Command::Quit));
+        // Moving between fields changes nothing.
+        a.update(key(KeyCode::Down));
+        assert!(matches!(a.update(ctrl_c()), Command::Quit));
+        a.identity.focus = 2;
+        typed(&mut a, "x");
+        assert!(matches!(a.update(ctrl_c()), Command::None));
+        assert!(a
+            .confirm
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("values typed into the forms"));
+        a.update(key(KeyCode::Esc));
+        assert_eq!(a.screen, Screen::Identity, "any other key stays");
     }
 
     #[test]
