@@ -527,6 +527,17 @@ impl Plan {
                     a.display()
                 ));
             }
+            // One medium inside another travels with it: that is one medium.
+            if let Some(outer) = all[..i]
+                .iter()
+                .find(|b| a.starts_with(b) || b.starts_with(a))
+            {
+                return bad(format!(
+                    "{} and {} are one inside the other: each backup and the export need a medium of their own",
+                    outer.display(),
+                    a.display()
+                ));
+            }
         }
         let (threshold, count) = (self.shares.threshold, self.shares.count);
         if !(2..=16).contains(&count) || !(2..=count).contains(&threshold) {

@@ -442,3 +442,30 @@ fn issue11_an_existing_pin_file_is_refused_before_anything_is_written() {
         "an earlier ceremony's PINs\n"
     );
 }
+
+/// Issue 17, item 2: what `plan check` said was fine failed only once the
+/// ceremony ran. Media are checked as they are, and nesting is refused.
+#[test]
+fn plan_check_refuses_a_file_as_a_medium_and_one_medium_inside_another() {
+    let dir = tempdir();
+    let plan = write_plan(dir.path(), &[]);
+    std::fs::remove_dir(dir.path().join("backup-2")).unwrap();
+    std::fs::write(dir.path().join("backup-2"), "not a stick").unwrap();
+    let o = run(&["plan", "check", plan.to_str().unwrap()]);
+    assert_exit(&o, 4);
+    assert!(stderr(&o).contains("is not a directory"), "{}", stderr(&o));
+    std::fs::remove_file(dir.path().join("backup-2")).unwrap();
+    let o = run(&["plan", "check", plan.to_str().unwrap()]);
+    assert_exit(&o, 4);
+    assert!(stderr(&o).contains("is not there"), "{}", stderr(&o));
+
+    let dir = tempdir();
+    let plan = write_plan(dir.path(), &[("\"backup-2\"", "\"backup-1/inner\"")]);
+    let o = run(&["plan", "check", plan.to_str().unwrap()]);
+    assert_exit(&o, 3);
+    assert!(
+        stderr(&o).contains("are one inside the other"),
+        "{}",
+        stderr(&o)
+    );
+}

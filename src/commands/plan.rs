@@ -22,6 +22,15 @@ pub fn init(path: &Path) -> Result<(), Failure> {
 
 pub fn check(path: &Path) -> Result<(), Failure> {
     let plan = Plan::load(path)?;
+    // The media as they are now: there, directories, writable. A genesis
+    // checks the same before its first write.
+    let backups = plan.media.backup.iter().map(|p| p.as_path());
+    for medium in backups
+        .chain([plan.media.export.as_path()])
+        .chain(plan.shares.media())
+    {
+        crate::media::Medium::check(medium)?;
+    }
     outln!("Plan {} is valid.", path.display());
     outln!("  user IDs:   {}", plan.key.user_ids.join(", "));
     outln!(
