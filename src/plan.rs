@@ -350,7 +350,53 @@ pub enum PlanError {
     Invalid(String),
 }
 
+/// Values of the example plan that must never reach a real key.
+const PLACEHOLDERS: [&str; 4] = [
+    "Example Release Signing",
+    "Release Engineer",
+    "First Witness",
+    "Second Witness",
+];
+
 impl Plan {
+    /// A rehearsal: a ceremony the plan says is not the real one, by an
+    /// override of the air gap (the demo and the tests are rehearsals).
+    pub fn is_rehearsal(&self) -> bool {
+        self.airgap.allow_network || self.airgap.allow_wrong_clock
+    }
+
+    /// The example plan's placeholder values still in this plan, by field.
+    pub fn placeholders(&self) -> Vec<String> {
+        let mut found = Vec::new();
+        for uid in &self.key.user_ids {
+            if PLACEHOLDERS.iter().any(|p| uid.contains(p)) || uid.contains("@example.org") {
+                found.push(format!("key.user_ids has {uid:?}"));
+            }
+        }
+        let c = &self.ceremony;
+        for (field, v) in std::iter::once(("ceremony.operator", &c.operator))
+            .chain(c.witnesses.iter().map(|w| ("ceremony.witnesses", w)))
+        {
+            if PLACEHOLDERS.contains(&v.as_str()) {
+                found.push(format!("{field} is {v:?}"));
+            }
+        }
+        found
+    }
+
+    /// Refuses the example's placeholders in a real ceremony: a key would
+    /// carry a made-up identity for years, and the transcript made-up people.
+    pub fn check_no_placeholders(&self) -> Result<(), PlanError> {
+        let found = self.placeholders();
+        if found.is_empty() || self.is_rehearsal() {
+            return Ok(());
+        }
+        Err(PlanError::Invalid(format!(
+            "the example's placeholders are still in the plan ({}): put in the real identity, operator and witnesses",
+            found.join("; ")
+        )))
+    }
+
     /// The keys this plan asks for.
     pub fn key_request(&self) -> KeyRequest {
         KeyRequest {

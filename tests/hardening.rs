@@ -469,3 +469,40 @@ fn plan_check_refuses_a_file_as_a_medium_and_one_medium_inside_another() {
         stderr(&o)
     );
 }
+
+/// Issue 17, item 4: the example's placeholder identity never reaches a real
+/// key; a rehearsal (an air-gap override) may keep it, and says so.
+#[test]
+fn the_example_placeholders_stop_a_real_genesis() {
+    let dir = tempdir();
+    let plan = write_plan(
+        dir.path(),
+        &[("\nallow_network = true", "\n# allow_network = true")],
+    );
+    let o = run(&["genesis", "--plan", plan.to_str().unwrap()]);
+    assert_exit(&o, 3);
+    let err = stderr(&o);
+    assert!(
+        err.contains("placeholders are still in the plan")
+            && err.contains("Example Release Signing")
+            && err.contains("Release Engineer"),
+        "{err}"
+    );
+    for medium in ["backup-1", "backup-2", "export", "shares"] {
+        assert!(names_in(&dir.path().join(medium)).is_empty());
+    }
+    let check = run(&["plan", "check", plan.to_str().unwrap()]);
+    assert_exit(&check, 0);
+    assert!(
+        stdout(&check).contains("a genesis refuses this plan"),
+        "{}",
+        stdout(&check)
+    );
+
+    // A rehearsal keeps them, with a warning.
+    let dir = tempdir();
+    let plan = write_plan(dir.path(), &[]);
+    let o = run(&["genesis", "--plan", plan.to_str().unwrap()]);
+    assert_exit(&o, 0);
+    assert!(stderr(&o).contains("never use its key"), "{}", stderr(&o));
+}

@@ -100,6 +100,12 @@ pub fn run(
     };
 
     step(ui, 1, "Pre-flight: media and air gap");
+    plan.check_no_placeholders()?;
+    if plan.is_rehearsal() && !plan.placeholders().is_empty() {
+        ui.event(&Event::Warning(
+            "this rehearsal keeps the example's placeholder identity: never use its key".into(),
+        ));
+    }
     let backups: Vec<Medium> = plan
         .media
         .backup

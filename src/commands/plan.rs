@@ -63,5 +63,12 @@ pub fn check(path: &Path) -> Result<(), Failure> {
     if let Err(e) = plan.validate_batch() {
         outln!("  note:       fine for the TUI; {e}");
     }
+    if let Err(e) = plan.check_no_placeholders() {
+        outln!("  warning:    a genesis refuses this plan: {e}");
+    } else if !plan.placeholders().is_empty() {
+        outln!(
+            "  note:       a rehearsal with the example's placeholder identity: never use its key"
+        );
+    }
     Ok(())
 }

@@ -330,6 +330,9 @@ impl App {
         if let Err(e) = self.plan.validate() {
             return Some(e.to_string());
         }
+        if let Err(e) = self.plan.check_no_placeholders() {
+            return Some(e.to_string());
+        }
         if self.plan.passphrase.deliver_to.is_some() {
             return Some("passphrase.deliver_to is for batch tests; the TUI shows the passphrase once and hands it over as shares".into());
         }
