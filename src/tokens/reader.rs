@@ -19,8 +19,20 @@
 //! alone reset it, until we let go; one that holds it already makes us wait
 //! (bounded) and then say who to stop. A card is never reset by us except
 //! through the OpenPGP factory reset the operator confirmed.
+//!
+//! An exclusive connection needs a moment when no other program is connected
+//! at all, and PC/SC does not queue for one: two `keyceremony card list`
+//! loops (or the TUI polling while a second terminal lists) kept a card in
+//! use for ten seconds on end, and provisioning gave up ("in use by another
+//! program", seen in `scripts/stress-cards`). So keyceremony's own processes
+//! take turns through a lock file per reader (`ReaderLock`): a writer holds
+//! it exclusively for as long as it has the card, and a listing that finds it
+//! held leaves that reader alone and calls the card busy. Only programs that
+//! are not keyceremony can still keep a card from us, and then we say so.
 
 use std::ffi::CStr;
+use std::fs::{File, TryLockError};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use card_backend::{CardBackend, CardCaps, CardTransaction, PinType, SmartcardError};
@@ -62,18 +74,76 @@ pub enum ConnectError {
 const BUSY_WAIT: Duration = Duration::from_secs(10);
 const BUSY_POLL: Duration = Duration::from_millis(50);
 
+/// keyceremony's own lock on a reader: held exclusively by a process that
+/// writes or signs with the card in it, tried shared by one that lists.
+/// A lock file per reader under the temporary directory; where it cannot be
+/// made (a read-only /tmp), everything still works, without the turn-taking.
+pub struct ReaderLock {
+    _file: File,
+}
+
+impl ReaderLock {
+    fn path(reader: &str) -> PathBuf {
+        let name: String = crate::media::sha256_hex(reader.as_bytes())[..16].to_owned();
+        std::env::temp_dir().join(format!("keyceremony-reader-{name}.lock"))
+    }
+
+    fn file(reader: &str) -> Option<File> {
+        File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(Self::path(reader))
+            .ok()
+    }
+
+    /// Takes the reader for writing, waiting (bounded) for another keyceremony
+    /// process that has it. `Err(())`: it kept it the whole time.
+    pub fn for_writing(reader: &str) -> Result<Option<ReaderLock>, ()> {
+        let Some(file) = Self::file(reader) else {
+            return Ok(None);
+        };
+        let start = Instant::now();
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(Some(ReaderLock { _file: file })),
+                Err(TryLockError::WouldBlock) if start.elapsed() < BUSY_WAIT => {
+                    std::thread::sleep(BUSY_POLL)
+                }
+                Err(TryLockError::WouldBlock) => return Err(()),
+                Err(TryLockError::Error(_)) => return Ok(None),
+            }
+        }
+    }
+
+    /// Whether another keyceremony process (or thread) is writing to the card
+    /// in `reader` now: a listing leaves it alone then.
+    pub fn being_written(reader: &str) -> bool {
+        Self::file(reader)
+            .is_some_and(|f| matches!(f.try_lock_shared(), Err(TryLockError::WouldBlock)))
+    }
+}
+
 /// One card in one reader, as openpgp-card's backend.
 pub struct Reader {
     /// `None` only while being dropped.
     card: Option<pcsc::Card>,
     mode: ShareMode,
     pub name: String,
+    /// Held for as long as the card is (writers only); released after it.
+    _lock: Option<ReaderLock>,
 }
 
 impl Reader {
     /// Connects to the card in `reader`; an exclusive connection waits a
     /// bounded time for other programs to let the card go.
     pub fn connect(ctx: &Context, reader: &CStr, access: Access) -> Result<Reader, ConnectError> {
+        let name = reader.to_string_lossy().into_owned();
+        let lock = match access {
+            Access::Shared if ReaderLock::being_written(&name) => return Err(ConnectError::Busy),
+            Access::Shared => None,
+            Access::Exclusive => ReaderLock::for_writing(&name).map_err(|()| ConnectError::Busy)?,
+        };
         let start = Instant::now();
         loop {
             match ctx.connect(reader, access.mode(), Protocols::ANY) {
@@ -81,7 +151,8 @@ impl Reader {
                     return Ok(Reader {
                         card: Some(card),
                         mode: access.mode(),
-                        name: reader.to_string_lossy().into_owned(),
+                        name,
+                        _lock: lock,
                     })
                 }
                 Err(pcsc::Error::NoSmartcard | pcsc::Error::RemovedCard) => {
