@@ -912,6 +912,15 @@ mod tests {
         Action::Key(KeyEvent::new(c, KeyModifiers::NONE))
     }
 
+    fn ctrl_c() -> Action {
+        Action::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL))
+    }
+
+    /// The text of the confirmation on screen.
+    fn confirm_text(a: &App) -> &str {
+        &a.confirm.as_ref().expect("a confirmation").text
+    }
+
     fn typed(a: &mut App, text: &str) -> Command {
         let mut last = Command::None;
         for c in text.chars() {
@@ -964,14 +973,13 @@ mod tests {
         assert_eq!(a.plan.media.export, PathBuf::from("/tmp/export"));
         // y asks first, naming the media; only the second y starts.
         a.update(key(KeyCode::Char('y')));
-        assert!(a.confirm.as_ref().unwrap().text.contains("/tmp/backup-1"));
+        assert!(confirm_text(&a).contains("/tmp/backup-1"));
         assert!(matches!(
             a.update(key(KeyCode::Char('y'))),
             Command::StartGenesis
         ));
         assert_eq!(a.screen, Screen::Running);
-        let ctrl_c = Action::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
-        assert!(matches!(a.update(ctrl_c), Command::None));
+        assert!(matches!(a.update(ctrl_c()), Command::None));
         a.update(Action::Engine(EngineMsg::Finished(Err("x".into()))));
         assert_eq!(a.screen, Screen::Done);
         assert!(matches!(a.update(key(KeyCode::Char('q'))), Command::Quit));
@@ -1099,14 +1107,8 @@ mod tests {
         assert_eq!(a.screen, Screen::RestoreShares);
         assert_eq!(a.typing.as_ref().unwrap().entry.words().count(), 2);
         // Ctrl-C asks too; only y quits.
-        let ctrl_c = || Action::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
         assert!(matches!(a.update(ctrl_c()), Command::None));
-        assert!(a
-            .confirm
-            .as_ref()
-            .unwrap()
-            .text
-            .contains("Quit keyceremony and lose"));
+        assert!(confirm_text(&a).contains("Quit keyceremony and lose"));
         assert!(matches!(a.update(key(KeyCode::Char('y'))), Command::Quit));
         // Esc then y discards and goes back.
         a.update(key(KeyCode::Esc));
@@ -1119,7 +1121,6 @@ mod tests {
     fn ctrl_c_on_an_edited_form_asks_first() {
         let mut a = app();
         a.screen = Screen::Identity;
-        let ctrl_c = || Action::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
         // Untouched forms: nothing to lose.
         assert!(matches!(a.update(ctrl_c()), Command::Quit));
         // Moving between fields changes nothing.
@@ -1128,12 +1129,7 @@ mod tests {
         a.identity.focus = 2;
         typed(&mut a, "x");
         assert!(matches!(a.update(ctrl_c()), Command::None));
-        assert!(a
-            .confirm
-            .as_ref()
-            .unwrap()
-            .text
-            .contains("values typed into the forms"));
+        assert!(confirm_text(&a).contains("values typed into the forms"));
         a.update(key(KeyCode::Esc));
         assert_eq!(a.screen, Screen::Identity, "any other key stays");
     }
@@ -1158,12 +1154,7 @@ mod tests {
         };
         a.update(Action::Cards(Ok(vec![card])));
         a.update(key(KeyCode::Enter));
-        assert!(a
-            .confirm
-            .as_ref()
-            .unwrap()
-            .text
-            .contains("FACTORY-RESET card 0000000A"));
+        assert!(confirm_text(&a).contains("FACTORY-RESET card 0000000A"));
         let cmd = a.update(key(KeyCode::Char('y')));
         let Command::ProvisionCard { reset, .. } = cmd else {
             panic!("{cmd:?}")
