@@ -187,10 +187,7 @@ fn genesis_refuses_while_a_network_interface_is_up_and_writes_nothing() {
     let t = clean_tree();
     write(t.path(), "sys/class/net/eth0/operstate", "up\n");
     let dir = tempdir();
-    let plan = write_plan(
-        dir.path(),
-        &[("allow_network = true", "allow_network = false")],
-    );
+    let plan = write_plan(dir.path(), &not_a_rehearsal());
     let root = t.path().to_str().unwrap();
     let o = run(&[
         "genesis",
@@ -241,10 +238,7 @@ fn the_network_override_is_recorded_in_the_transcript() {
 fn a_clean_tree_lets_genesis_run_without_the_override() {
     let t = clean_tree();
     let dir = tempdir();
-    let plan = write_plan(
-        dir.path(),
-        &[("allow_network = true", "allow_network = false")],
-    );
+    let plan = write_plan(dir.path(), &not_a_rehearsal());
     let o = run(&[
         "genesis",
         "--plan",

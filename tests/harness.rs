@@ -80,6 +80,27 @@ pub fn write_plan(dir: &Path, edits: &[(&str, &str)]) -> PathBuf {
     path
 }
 
+/// Edits that make the example plan a real ceremony's: no air-gap override,
+/// and people and a user ID in place of the example's placeholders (which a
+/// genesis refuses outside a rehearsal).
+pub fn not_a_rehearsal() -> [(&'static str, &'static str); 4] {
+    [
+        ("allow_network = true", "allow_network = false"),
+        (
+            "Example Release Signing <release@example.org>",
+            "Acme Release Signing <release@acme.test>",
+        ),
+        (
+            "operator = \"Release Engineer\"",
+            "operator = \"Ada Lovelace\"",
+        ),
+        (
+            "[\"First Witness\", \"Second Witness\"]",
+            "[\"Grace Hopper\", \"Alan Turing\"]",
+        ),
+    ]
+}
+
 /// The one bundle directory a ceremony made on a medium.
 pub fn bundle(medium: &Path) -> PathBuf {
     let mut found: Vec<PathBuf> = std::fs::read_dir(medium)
