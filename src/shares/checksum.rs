@@ -98,6 +98,77 @@ pub fn is_valid(words: &[u16]) -> bool {
     remainder(data) == [check[0], check[1], check[2]]
 }
 
+/// The code's syndromes: the codeword polynomial (prefix, data and check
+/// words, the last word the constant term) evaluated at a, a^2 and a^3, the
+/// roots of g(x). All three are zero exactly for a codeword; for one wrong
+/// word they are e·a^p, e·a^2p, e·a^3p (e the error, p the word's power of
+/// x), which is what lets a mistake be located in one pass instead of by
+/// trying all 2048 words at every position.
+fn syndromes(words: &[u16]) -> [u16; CHECK_WORDS] {
+    let f = field();
+    let mut s = [0u16; CHECK_WORDS];
+    for (i, si) in s.iter_mut().enumerate() {
+        let root = f.exp[i + 1];
+        for &w in CUSTOMISATION.iter().chain(words) {
+            *si = mul(*si, root) ^ w;
+        }
+    }
+    s
+}
+
+/// a^k.
+fn power(k: usize) -> u16 {
+    field().exp[k % ORDER]
+}
+
+/// a / b, for b != 0.
+fn div(a: u16, b: u16) -> u16 {
+    if a == 0 {
+        return 0;
+    }
+    let f = field();
+    f.exp[f.log[a as usize] as usize + ORDER - f.log[b as usize] as usize]
+}
+
+/// The one word change that makes `words` a codeword, if one does:
+/// (position, the word that belongs there). The code's distance is 4, so
+/// at most one single-word change can.
+pub fn correct_one(words: &[u16]) -> Option<(usize, u16)> {
+    let [s1, s2, s3] = syndromes(words);
+    if s1 == 0 || s2 == 0 {
+        return None;
+    }
+    let located = div(s2, s1);
+    let p = field().log[located as usize] as usize;
+    if p >= words.len() {
+        return None;
+    }
+    let e = div(s1, located);
+    if mul(mul(e, located), mul(located, located)) != s3 {
+        return None;
+    }
+    let pos = words.len() - 1 - p;
+    Some((pos, words[pos] ^ e))
+}
+
+/// The word that, inserted before `words[pos]` (or at the end when `pos` is
+/// `words.len()`), makes a codeword, if one does.
+pub fn insert_one(words: &[u16], pos: usize) -> Option<u16> {
+    let mut t = Vec::with_capacity(words.len() + 1);
+    t.extend_from_slice(&words[..pos]);
+    t.push(0);
+    t.extend_from_slice(&words[pos..]);
+    let degree = t.len() - 1 - pos;
+    let [s1, ..] = syndromes(&t);
+    // A zero inserted, the syndromes are what the missing word must cancel:
+    // w·a^degree = s1; the other two are checked on the whole word.
+    t[pos] = div(s1, power(degree));
+    let fits = is_valid(&t);
+    let word = t[pos];
+    t.fill(0);
+    fits.then_some(word)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -185,21 +185,62 @@ fn lookup(typed: &str) -> Result<u16, Vec<&'static str>> {
 fn suggest(typed: &str) -> Vec<&'static str> {
     let list = Language::English.word_list();
     let prefix: String = typed.chars().take(4).collect();
+    let typed_letters = letters(typed);
+    let foreign = typed.chars().filter(|c| !c.is_ascii_lowercase()).count();
+    let masks = word_letters();
     let mut scored: Vec<(usize, &'static str)> = list
         .iter()
-        .filter_map(|w| {
-            // Words further apart in length than two edits are never near:
-            // skipping them keeps a hostile 100 kB "word" linear.
-            if typed.len().abs_diff(w.len()) > 2 {
-                return (prefix.len() == 4 && w.starts_with(&prefix)).then_some((usize::MAX, *w));
+        .zip(masks)
+        .filter_map(|(w, &mask)| {
+            // Cheap tests first, so that a share of garbage costs one pass of
+            // bit operations over the list, not 2048 edit distances: words
+            // further apart in length than two edits are never near (which
+            // also keeps a hostile 100 kB "word" linear), and each edit adds
+            // at most one letter the other word lacks, or removes one
+            // character that is not a list letter.
+            let near = typed.len().abs_diff(w.len()) <= 2
+                && foreign <= 2
+                && (typed_letters & !mask).count_ones() <= 2
+                && (mask & !typed_letters).count_ones() <= 2;
+            let by_prefix = prefix.len() == 4 && w.starts_with(&prefix);
+            if !near {
+                let far = typed.len().abs_diff(w.len()) > 2;
+                return by_prefix.then(|| {
+                    (
+                        if far {
+                            usize::MAX
+                        } else {
+                            edit_distance(typed, w)
+                        },
+                        *w,
+                    )
+                });
             }
             let d = edit_distance(typed, w);
-            let by_prefix = prefix.len() == 4 && w.starts_with(&prefix);
             (d <= 2 || by_prefix).then_some((d, *w))
         })
         .collect();
     scored.sort();
     scored.into_iter().take(3).map(|(_, w)| w).collect()
+}
+
+/// The set of a-z letters in `w`, one bit each.
+fn letters(w: &str) -> u32 {
+    w.bytes()
+        .filter(u8::is_ascii_lowercase)
+        .fold(0, |m, b| m | 1 << (b - b'a'))
+}
+
+/// `letters` of every list word, worked out once.
+fn word_letters() -> &'static [u32] {
+    static MASKS: std::sync::OnceLock<Vec<u32>> = std::sync::OnceLock::new();
+    MASKS.get_or_init(|| {
+        Language::English
+            .word_list()
+            .iter()
+            .map(|w| letters(w))
+            .collect()
+    })
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {
@@ -217,23 +258,24 @@ fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
-/// Works out the one mistake that explains an invalid share, if exactly one does.
+/// Works out the one mistake that explains an invalid share, if exactly one
+/// does. Each kind of mistake is located algebraically (checksum.rs), so a
+/// diagnosis costs a few thousand field operations however the words are
+/// wrong; the search it replaces tried every word at every position.
 fn diagnose(words: &[u16]) -> ShareError {
     let list = Language::English.word_list();
     let valid = |w: &[u16]| checksum::is_valid(w) && Share::from_valid_indices(w).is_ok();
     let n = words.len();
     let expected = [word_count(16), word_count(32)];
     if expected.contains(&(n + 1)) {
-        let mut found = Vec::new();
-        for pos in 0..=n {
-            for sym in 0..2048u16 {
+        let found: Vec<(usize, &'static str)> = (0..=n)
+            .filter_map(|pos| {
+                let sym = checksum::insert_one(words, pos)?;
                 let mut t = Zeroizing::new(words.to_vec());
                 t.insert(pos, sym);
-                if valid(&t) {
-                    found.push((pos + 1, list[sym as usize]));
-                }
-            }
-        }
+                valid(&t).then(|| (pos + 1, list[sym as usize]))
+            })
+            .collect();
         return match found.as_slice() {
             [(position, word)] => ShareError::MissingWord {
                 position: *position,
@@ -267,26 +309,17 @@ fn diagnose(words: &[u16]) -> ShareError {
             return ShareError::SwappedWords { first: pos + 1 };
         }
     }
-    let mut found = Vec::new();
-    for pos in 0..n {
-        for sym in 0..2048u16 {
-            if sym == words[pos] {
-                continue;
-            }
-            let mut t = Zeroizing::new(words.to_vec());
-            t[pos] = sym;
-            if valid(&t) {
-                found.push((pos + 1, list[sym as usize]));
-            }
+    if let Some((pos, sym)) = checksum::correct_one(words) {
+        let mut t = Zeroizing::new(words.to_vec());
+        t[pos] = sym;
+        if valid(&t) {
+            return ShareError::WrongWord {
+                position: pos + 1,
+                likely: list[sym as usize],
+            };
         }
     }
-    match found.as_slice() {
-        [(position, word)] => ShareError::WrongWord {
-            position: *position,
-            likely: word,
-        },
-        _ => ShareError::Checksum,
-    }
+    ShareError::Checksum
 }
 
 #[derive(Default)]
@@ -532,5 +565,153 @@ mod tests {
         let d = format!("{:?}", share(16));
         assert!(d.contains("REDACTED") && d.contains("ABCDE"), "{d}");
         assert!(!d.contains("37"), "{d}");
+    }
+
+    /// The diagnosis as it was first written: every word at every position.
+    /// Slow, obviously right, and the oracle for the algebraic one.
+    fn diagnose_by_search(words: &[u16]) -> ShareError {
+        let list = Language::English.word_list();
+        let valid = |w: &[u16]| checksum::is_valid(w) && Share::from_valid_indices(w).is_ok();
+        let n = words.len();
+        let expected = [word_count(16), word_count(32)];
+        if expected.contains(&(n + 1)) {
+            let mut found = Vec::new();
+            for pos in 0..=n {
+                for sym in 0..2048u16 {
+                    let mut t = words.to_vec();
+                    t.insert(pos, sym);
+                    if valid(&t) {
+                        found.push((pos + 1, list[sym as usize]));
+                    }
+                }
+            }
+            return match found.as_slice() {
+                [(position, word)] => ShareError::MissingWord {
+                    position: *position,
+                    likely: Some(word),
+                },
+                _ => ShareError::MissingWord {
+                    position: 0,
+                    likely: None,
+                },
+            };
+        }
+        if expected.contains(&(n.wrapping_sub(1))) || !expected.contains(&n) {
+            return diagnose(words);
+        }
+        for pos in 0..n - 1 {
+            let mut t = words.to_vec();
+            t.swap(pos, pos + 1);
+            if t[..] != words[..] && valid(&t) {
+                return ShareError::SwappedWords { first: pos + 1 };
+            }
+        }
+        let mut found = Vec::new();
+        for pos in 0..n {
+            for sym in (0..2048u16).filter(|&s| s != words[pos]) {
+                let mut t = words.to_vec();
+                t[pos] = sym;
+                if valid(&t) {
+                    found.push((pos + 1, list[sym as usize]));
+                }
+            }
+        }
+        match found.as_slice() {
+            [(position, word)] => ShareError::WrongWord {
+                position: *position,
+                likely: word,
+            },
+            _ => ShareError::Checksum,
+        }
+    }
+
+    #[test]
+    fn the_algebraic_diagnosis_agrees_with_trying_every_word() {
+        // xorshift: reproducible damage of every kind, one and two mistakes.
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = |m: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % m as u64) as usize
+        };
+        let mut kinds = std::collections::HashMap::new();
+        for round in 0..120 {
+            let len = if round % 2 == 0 { 16 } else { 32 };
+            let mut w = share(len).to_indices().to_vec();
+            for _ in 0..1 + round % 3 / 2 {
+                match next(4) {
+                    0 => {
+                        let p = next(w.len());
+                        w[p] = next(2048) as u16;
+                    }
+                    1 => {
+                        w.remove(next(w.len()));
+                    }
+                    2 => {
+                        let p = next(w.len() + 1);
+                        w.insert(p, next(2048) as u16);
+                    }
+                    _ => {
+                        let p = next(w.len() - 1);
+                        w.swap(p, p + 1);
+                    }
+                }
+            }
+            if checksum::is_valid(&w) {
+                continue;
+            }
+            let fast = diagnose(&w);
+            assert_eq!(
+                fast.to_string(),
+                diagnose_by_search(&w).to_string(),
+                "{w:?}"
+            );
+            *kinds.entry(std::mem::discriminant(&fast)).or_insert(0) += 1;
+        }
+        // Wrong, missing, extra and swapped words and plain checksum failures all came up.
+        assert!(
+            kinds.len() >= 5,
+            "only {} kinds of diagnosis exercised",
+            kinds.len()
+        );
+    }
+
+    #[test]
+    fn the_letter_filter_keeps_every_suggestion_a_full_search_finds() {
+        let list = Language::English.word_list();
+        let by_search = |typed: &str| {
+            let prefix: String = typed.chars().take(4).collect();
+            let mut scored: Vec<(usize, &str)> = list
+                .iter()
+                .filter_map(|w| {
+                    let d = if typed.len().abs_diff(w.len()) > 2 {
+                        usize::MAX
+                    } else {
+                        edit_distance(typed, w)
+                    };
+                    (d <= 2 || (prefix.len() == 4 && w.starts_with(&prefix))).then_some((d, *w))
+                })
+                .collect();
+            scored.sort();
+            scored.into_iter().take(3).map(|(_, w)| w).collect::<Vec<_>>()
+        };
+        let mut typed: Vec<String> = Vec::new();
+        for (i, w) in list.iter().enumerate().step_by(7) {
+            let b = w.as_bytes();
+            let c = (b'a' + (i % 26) as u8) as char;
+            typed.push(format!("{}{c}{}", &w[..1], &w[2..])); // substitution
+            typed.push(format!("{c}{w}")); // insertion
+            typed.push(w[1..].to_string()); // deletion
+            typed.push(format!("{}{}{c}", &w[..b.len() - 1], "é")); // foreign letter
+            typed.push(format!("{}{}", &w[2..], &w[..2])); // rotated: far in letters
+        }
+        let mut with_suggestions = 0;
+        for t in &typed {
+            let got = suggest(t);
+            with_suggestions += usize::from(!got.is_empty());
+            assert_eq!(got, by_search(t), "{t}");
+        }
+        assert!(with_suggestions > typed.len() / 2);
     }
 }
