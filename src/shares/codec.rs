@@ -694,7 +694,11 @@ mod tests {
                 })
                 .collect();
             scored.sort();
-            scored.into_iter().take(3).map(|(_, w)| w).collect::<Vec<_>>()
+            scored
+                .into_iter()
+                .take(3)
+                .map(|(_, w)| w)
+                .collect::<Vec<_>>()
         };
         let mut typed: Vec<String> = Vec::new();
         for (i, w) in list.iter().enumerate().step_by(7) {

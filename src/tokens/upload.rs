@@ -5,9 +5,12 @@
 //! the secret as its MPI (for Curve25519 ECDH that is big-endian, the reverse
 //! of X25519's own order; cards expect it so, as GnuPG sends it) and the
 //! public point with its 0x40 prefix. RSA keys need the CRT parts the card wants
-//! (p, q, 1/q mod p, d mod p-1, d mod q-1), computed here with num-bigint.
+//! (p, q, 1/q mod p, d mod p-1, d mod q-1), computed here with crypto-bigint:
+//! its integers are fixed-size values that zeroize (num-bigint's heap
+//! buffers were freed with the secret still in them), and it is already in
+//! the tree through age's P-256.
 
-use num_bigint::BigUint;
+use crypto_bigint::{Encoding, NonZero, U4096};
 use openpgp_card::ocard::crypto::{CardUploadableKey, EccKey, EccType, PrivateKeyMaterial, RSAKey};
 use openpgp_card::ocard::data::{Fingerprint, KeyGenerationTime};
 use openpgp_card::Error as CardError;
@@ -172,14 +175,9 @@ fn rsa(
 ) -> Result<PrivateKeyMaterial, CardError> {
     // OpenPGP has p < q and u = 1/p mod q; the card wants 1/q' mod p'. With
     // p' = q and q' = p that is u itself.
-    let (big_p, big_q, big_d) = (
-        BigUint::from_bytes_be(q),
-        BigUint::from_bytes_be(p),
-        BigUint::from_bytes_be(d),
-    );
-    let one = BigUint::from(1u8);
-    let dp1 = Zeroizing::new((&big_d % (&big_p - &one)).to_bytes_be());
-    let dq1 = Zeroizing::new((&big_d % (&big_q - &one)).to_bytes_be());
+    let (big_p, big_q, big_d) = (wide(q)?, wide(p)?, wide(d)?);
+    let dp1 = reduce(&big_d, &big_p)?;
+    let dq1 = reduce(&big_d, &big_q)?;
     Ok(PrivateKeyMaterial::R(Box::new(Rsa {
         e: e.to_vec(),
         p: Zeroizing::new(q.to_vec()),
@@ -189,4 +187,61 @@ fn rsa(
         dq1,
         n: n.to_vec(),
     })))
+}
+
+/// An RSA number (up to 4096 bits) as a fixed-size integer, wiped on drop.
+fn wide(bytes: &[u8]) -> Result<Zeroizing<U4096>, CardError> {
+    let width = U4096::BYTES;
+    let bytes = &bytes[bytes.iter().take_while(|&&b| b == 0).count()..];
+    if bytes.len() > width {
+        return Err(unsupported("RSA over 4096-bit"));
+    }
+    let mut padded = Zeroizing::new([0u8; U4096::BYTES]);
+    padded[width - bytes.len()..].copy_from_slice(bytes);
+    Ok(Zeroizing::new(U4096::from_be_bytes(*padded)))
+}
+
+/// d mod (prime - 1), big-endian without leading zeros, as the card takes it.
+fn reduce(d: &U4096, prime: &U4096) -> Result<Zeroizing<Vec<u8>>, CardError> {
+    let modulus = Zeroizing::new(prime.wrapping_sub(&U4096::ONE));
+    let modulus = Option::<NonZero<U4096>>::from(NonZero::new(*modulus))
+        .ok_or_else(|| unsupported("malformed RSA"))?;
+    let rem = Zeroizing::new(d.rem(&modulus));
+    let bytes = Zeroizing::new(rem.to_be_bytes());
+    let start = bytes.iter().take_while(|&&b| b == 0).count();
+    Ok(Zeroizing::new(bytes[start..].to_vec()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pgp::cert::{CertBuilder, CipherSuite};
+
+    /// The CRT exponents are checked by what defines them, e·dp ≡ 1 (mod p−1),
+    /// not by the same reduction again; the card test signs with them.
+    #[test]
+    fn rsa_crt_exponents_invert_e_modulo_each_prime_less_one() {
+        let (cert, _) = CertBuilder::new()
+            .set_cipher_suite(CipherSuite::RSA2k)
+            .generate()
+            .unwrap();
+        let key = cert
+            .primary_key()
+            .key()
+            .clone()
+            .parts_into_secret()
+            .unwrap();
+        let up = Uploadable::new(key.role_into_unspecified());
+        let PrivateKeyMaterial::R(rsa) = up.private_key().unwrap() else {
+            panic!("not RSA")
+        };
+        let e = wide(rsa.e()).unwrap();
+        for (prime, exp) in [(rsa.p(), rsa.dp1()), (rsa.q(), rsa.dq1())] {
+            let less_one = wide(prime).unwrap().wrapping_sub(&U4096::ONE);
+            let product = e.wrapping_mul(&wide(exp).unwrap());
+            let m = Option::<NonZero<U4096>>::from(NonZero::new(less_one)).unwrap();
+            assert_eq!(product.rem(&m), U4096::ONE);
+        }
+        assert!(wide(&[1u8; 513]).is_err(), "over 4096 bits is refused");
+    }
 }
