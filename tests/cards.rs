@@ -606,6 +606,35 @@ fn an_empty_reader_gets_a_clear_message_and_costs_nothing() {
     assert!(stderr(&o).contains("is in any reader"), "{}", stderr(&o));
 }
 
+/// What the live image prints at boot to show a reader is seen: vpcd's
+/// readers, empty and with a card, read from pcscd's states without
+/// touching the card. A physical reader adds only its own name.
+#[test]
+fn card_readers_names_each_reader_and_whether_a_card_is_in_it() {
+    let _slots = slots();
+    pcscd();
+    let dir = tempdir();
+    let _card = VirtualCard::insert(0, "0000C0DE", &dir.path().join("c"));
+    let o = run(&["card", "readers"]);
+    assert_exit(&o, 0);
+    let text = stdout(&o);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines.iter().any(|l| l.ends_with("(card present)"))
+            && lines.iter().any(|l| l.ends_with("(empty)")),
+        "{text}"
+    );
+    let o = run(&["card", "readers", "--output-format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let present: Vec<bool> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["card_present"].as_bool().unwrap())
+        .collect();
+    assert_eq!(present.iter().filter(|&&p| p).count(), 1, "{json}");
+}
+
 #[test]
 fn a_card_that_lacks_the_algorithm_says_so_and_takes_rsa() {
     let _slots = slots();

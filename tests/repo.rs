@@ -103,3 +103,37 @@ fn ci_runs_the_test_command_readme_gives() {
         ".ci/run's last line is README's test command"
     );
 }
+
+/// The live image is made of pinned packages only: every package
+/// `live-image/packages` names is in the lock (the kernel's meta package as
+/// the versioned image it points to), each with a version and a SHA-256,
+/// and nothing is pinned twice.
+#[test]
+fn every_live_image_package_is_pinned_with_a_hash() {
+    let names: Vec<String> = read("live-image/packages")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_owned)
+        .collect();
+    assert!(names.len() > 5, "{names:?}");
+    let lock = read("live-image/packages.lock");
+    let mut pinned = BTreeSet::new();
+    for line in lock.lines().filter(|l| !l.starts_with('#')) {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(f.len(), 3, "name version sha256: {line}");
+        assert!(
+            f[2].len() == 64 && f[2].bytes().all(|b| b.is_ascii_hexdigit()),
+            "not a SHA-256: {line}"
+        );
+        assert!(pinned.insert(f[0].to_owned()), "pinned twice: {line}");
+    }
+    for n in &names {
+        let found = if n == "linux-image-amd64" {
+            pinned.iter().any(|p| p.starts_with("linux-image-6"))
+        } else {
+            pinned.contains(n)
+        };
+        assert!(found, "live-image/packages names {n}; run live-image/lock");
+    }
+}

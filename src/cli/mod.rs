@@ -195,6 +195,11 @@ pub enum CardCommand {
         #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
         output_format: OutputFormat,
     },
+    /// Every smart-card reader pcscd sees, and whether a card is in it (any card, not only OpenPGP)
+    Readers {
+        #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+        output_format: OutputFormat,
+    },
     /// One card, by serial (8 hex digits) or ident
     Status {
         serial: String,

@@ -67,6 +67,26 @@ pub fn list(format: OutputFormat) -> Result<(), Failure> {
     Ok(())
 }
 
+pub fn readers(format: OutputFormat) -> Result<(), Failure> {
+    let readers = tokens::list_readers()?;
+    match format {
+        OutputFormat::Json => outln!(
+            "{}",
+            serde_json::to_string_pretty(&readers).unwrap_or_default()
+        ),
+        OutputFormat::Human if readers.is_empty() => outln!(
+            "No smart-card reader. Plug in the YubiKey or reader; if it still does not appear, pcscd may need restarting."
+        ),
+        OutputFormat::Human => {
+            for r in &readers {
+                let card = if r.card_present { "card present" } else { "empty" };
+                outln!("{} ({card})", r.name);
+            }
+        }
+    }
+    Ok(())
+}
+
 pub fn status(serial: &str, format: OutputFormat) -> Result<(), Failure> {
     let card = tokens::card_status(serial)?;
     match format {

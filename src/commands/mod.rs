@@ -197,6 +197,7 @@ pub fn run(command: Option<Command>, hardening: &Hardening) -> Result<(), Failur
         },
         Command::Card { action } => match action {
             CardCommand::List { output_format } => card::list(output_format),
+            CardCommand::Readers { output_format } => card::readers(output_format),
             CardCommand::Status {
                 serial,
                 output_format,

@@ -20,7 +20,9 @@ use std::fmt;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 
-pub use pcsc::{card_status, find_card, list_cards, prove, provision, ProvisionReport};
+pub use pcsc::{
+    card_status, find_card, list_cards, list_readers, prove, provision, ProvisionReport, ReaderInfo,
+};
 
 /// Factory-default PINs of OpenPGP cards (and what a factory reset restores).
 pub const DEFAULT_USER_PIN: &str = "123456";

@@ -29,6 +29,39 @@ fn pcsc_err(e: impl std::fmt::Display) -> TokenError {
     TokenError::Pcsc(e.to_string())
 }
 
+/// A smart-card reader pcscd knows, and whether a card is in it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ReaderInfo {
+    pub name: String,
+    pub card_present: bool,
+}
+
+/// Every reader pcscd knows. Read from pcscd's reader states, without
+/// connecting to any card, so it disturbs nothing; it answers "is my reader
+/// (or YubiKey) seen at all?", which a card listing cannot when the card in
+/// it is not an OpenPGP card.
+pub fn list_readers() -> Result<Vec<ReaderInfo>, TokenError> {
+    let ctx = pcsc::Context::establish(pcsc::Scope::User).map_err(pcsc_err)?;
+    let names = match ctx.list_readers_owned() {
+        Ok(r) => r,
+        Err(pcsc::Error::NoReadersAvailable) => return Ok(Vec::new()),
+        Err(e) => return Err(pcsc_err(e)),
+    };
+    let mut states: Vec<pcsc::ReaderState> = names
+        .iter()
+        .map(|n| pcsc::ReaderState::new(n.as_c_str(), pcsc::State::UNAWARE))
+        .collect();
+    ctx.get_status_change(std::time::Duration::ZERO, &mut states)
+        .map_err(pcsc_err)?;
+    Ok(states
+        .iter()
+        .map(|st| ReaderInfo {
+            name: st.name().to_string_lossy().into_owned(),
+            card_present: st.event_state().contains(pcsc::State::PRESENT),
+        })
+        .collect())
+}
+
 /// Every reader with an OpenPGP card in it, with what the card says of itself.
 /// Cards are read over shared connections that leave them as they were, so
 /// listing (the TUI polls this) never disturbs a program using a card.
