@@ -13,22 +13,19 @@ use std::path::PathBuf;
 use serde::Serialize;
 use serde_json::json;
 
-use super::restore::{self, SHARES_FILE};
+use sequoia_openpgp::Cert;
+
+use super::layout::{share_file, BackupFiles, CERT_FILE};
+pub use super::session::RunOptions;
+use super::session::{preflight, Flow, Session};
 use super::{CardDecision, CardState, Cards, CeremonyError, CeremonyUi, Clock, Event};
-use crate::airgap::{self, Severity};
-use crate::harden::Hardening;
 use crate::media::{self, Bundle, FileMode, Medium, WrittenFile};
-use crate::openpgp::{self, GeneratedKey, KeyInfo, SignWith};
+use crate::openpgp::{self, KeyInfo};
 use crate::passphrase::Passphrase;
 use crate::plan::Plan;
 use crate::shares::{self, sheet, Share};
 use crate::tokens::{CardPins, ProvisionReport, ProvisionSpec};
-use crate::transcript::{EventKind, Transcript, TRANSCRIPT, TRANSCRIPT_SIG};
-
-pub const SECRET_KEY_FILE: &str = "secret-key.asc";
-pub const REVOCATION_FILE: &str = "revocation.asc";
-pub const CERT_FILE: &str = "cert.asc";
-pub const MANIFEST_SIG: &str = "MANIFEST.asc";
+use crate::transcript::EventKind;
 
 const STEPS: usize = 9;
 
@@ -72,17 +69,6 @@ pub struct SharesReport {
     pub rehearsal_used: Vec<u8>,
 }
 
-/// Options that are not part of the plan because they describe this run, not the ceremony.
-#[derive(Debug, Default, Clone)]
-pub struct RunOptions {
-    /// SHA-256 of the plan file as the operator reviewed it, for the transcript.
-    pub plan_sha256: Option<String>,
-    /// Root for air-gap checks (`/` in production).
-    pub system_root: Option<PathBuf>,
-    /// What the process could do to protect itself (see `harden`), for the transcript.
-    pub hardening: Option<Hardening>,
-}
-
 pub fn run(
     plan: &Plan,
     opts: &RunOptions,
@@ -91,127 +77,36 @@ pub fn run(
     cards: &mut dyn Cards,
 ) -> Result<GenesisReport, CeremonyError> {
     plan.validate()?;
-    let step = |ui: &mut dyn CeremonyUi, number, title| {
-        ui.event(&Event::Step {
-            number,
-            total: STEPS,
-            title,
-        })
-    };
-
-    step(ui, 1, "Pre-flight: media and air gap");
-    plan.check_no_placeholders()?;
-    if plan.is_rehearsal() && !plan.placeholders().is_empty() {
-        ui.event(&Event::Warning(
-            "this rehearsal keeps the example's placeholder identity: never use its key".into(),
-        ));
-    }
-    let backups: Vec<Medium> = plan
-        .media
-        .backup
-        .iter()
-        .map(|p| Medium::check(p))
-        .collect::<Result<_, _>>()?;
-    let export = Medium::check(&plan.media.export)?;
+    ui.event(&Event::Step {
+        number: 1,
+        total: STEPS,
+        title: "Pre-flight: media and air gap",
+    });
+    let pre = preflight(plan, opts, ui, clock)?;
     let share_media: Vec<Medium> = plan
         .shares
         .media()
         .into_iter()
         .map(Medium::check)
         .collect::<Result<_, _>>()?;
-    check_delivery_target(plan)?;
-    let root = opts
-        .system_root
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("/"));
-    let airgap = airgap::check(&root, clock.now());
-    for f in airgap
-        .findings
-        .iter()
-        .filter(|f| f.severity > Severity::Info)
-    {
-        ui.event(&Event::Warning(f.message.clone()));
-    }
-    if airgap.network_up() {
-        if !plan.airgap.allow_network {
-            return Err(CeremonyError::AirGap(
-                "a network interface is up, and a ceremony needs an air gap: unplug it or take it \
-                 down (`ip link set DEV down`), or for a rehearsal only set [airgap] \
-                 allow_network = true in the plan"
-                    .into(),
-            ));
-        }
-        ui.event(&Event::Warning(
-            "the plan allows a network (allow_network = true): this is a rehearsal, and the transcript says so".into(),
-        ));
-    }
-    if let Some(clock) = airgap.clock_wrong() {
-        if !plan.airgap.allow_wrong_clock {
-            return Err(CeremonyError::AirGap(format!(
-                "{}; keys made now would carry that wrong date. For a rehearsal only, set \
-                 [airgap] allow_wrong_clock = true in the plan",
-                clock.message
-            )));
-        }
-        ui.event(&Event::Warning(
-            "the plan allows a wrong clock (allow_wrong_clock = true): this is a rehearsal, and the transcript says so".into(),
-        ));
-    }
-    for failure in opts.hardening.iter().flat_map(Hardening::failures) {
-        ui.event(&Event::Warning(failure));
-    }
+    let flow = Flow {
+        name: "genesis",
+        steps: STEPS,
+        start: json!({}),
+    };
+    let session = Session::open(flow, plan, pre, opts, ui, clock)?;
+    session.run(|s| {
+        s.open_backups()?;
+        let mut share_bundles = s.open_bundles(&share_media)?;
 
-    let started = clock.now();
-    let ceremony_id = ceremony_id(started);
-    let mut export_bundle = export.create_bundle(&ceremony_id, true)?;
-    let mut transcript = Transcript::create(&export_bundle.dir().join(TRANSCRIPT))?;
-    let result: Result<GenesisReport, CeremonyError> = (|| {
-        transcript.append(
-            started,
-            EventKind::Start,
-            json!({
-                "flow": "genesis",
-                "ceremony_id": ceremony_id,
-                "tool": env!("CARGO_PKG_NAME"),
-                "version": env!("CARGO_PKG_VERSION"),
-                "operator": plan.ceremony.operator,
-                "witnesses": plan.ceremony.witnesses,
-                "host": hostname(&root),
-                "plan_sha256": opts.plan_sha256,
-                "plan": plan,
-            }),
-        )?;
-        transcript.append(
-            clock.now(),
-            EventKind::Preflight,
-            json!({
-                "backup_media": plan.media.backup,
-                "export_medium": plan.media.export,
-                "airgap": airgap.findings,
-                "allow_network": plan.airgap.allow_network,
-                "allow_wrong_clock": plan.airgap.allow_wrong_clock,
-                "hardening": opts.hardening,
-            }),
-        )?;
-        let mut backup_bundles: Vec<Bundle> = backups
-            .iter()
-            .map(|m| m.create_bundle(&ceremony_id, false))
-            .collect::<Result<_, _>>()?;
-
-        let mut share_bundles: Vec<Bundle> = share_media
-            .iter()
-            .map(|m| m.create_bundle(&ceremony_id, false))
-            .collect::<Result<_, _>>()?;
-
-        step(ui, 2, "Passphrase");
+        s.step(2, "Passphrase");
         let passphrase = Passphrase::generate(plan.passphrase.words)?;
         let delivered_to = match plan.passphrase.deliver_to {
-            Some(_) => Some(ui.deliver_passphrase(&passphrase)?),
+            Some(_) => Some(s.ui().deliver_passphrase(&passphrase)?),
             None => None,
         };
-        let shown = ui.show_passphrase(&passphrase)?;
-        transcript.append(
-            clock.now(),
+        let shown = s.ui().show_passphrase(&passphrase)?;
+        s.record(
             EventKind::PassphraseGenerated,
             json!({
                 "words": passphrase.word_count(),
@@ -220,8 +115,8 @@ pub fn run(
             }),
         )?;
 
-        step(ui, 3, "Generating the primary key and subkeys");
-        ui.event(&Event::Note(format!(
+        s.step(3, "Generating the primary key and subkeys");
+        s.event(Event::Note(format!(
             "profile {}: this takes {}",
             plan.key.profile,
             match plan.key.profile {
@@ -229,17 +124,16 @@ pub fn run(
                 crate::plan::Profile::Rsa4096 => "several seconds per key",
             }
         )));
-        let now = clock.now();
+        let now = s.now();
         let key = openpgp::generate(&plan.key_request(), now)?;
         let keys = key.key_infos(now);
         for k in &keys {
-            ui.event(&Event::Note(format!(
+            s.event(Event::Note(format!(
                 "{:?} key {} ({})",
                 k.role, k.fingerprint, k.algorithm
             )));
         }
-        transcript.append(
-            clock.now(),
+        s.record(
             EventKind::KeysGenerated,
             json!({ "fingerprint": key.fingerprint(), "keys": keys }),
         )?;
@@ -248,141 +142,58 @@ pub fn run(
             plan.shares.threshold,
             plan.shares.count,
         )?;
-        let artefacts = Artefacts::new(&key, &passphrase, &set.info)?;
+        let backup = BackupFiles::new(
+            key.cert(),
+            &passphrase,
+            key.revocation_armored()?,
+            &set.info,
+        )?;
         drop(passphrase);
 
-        step(ui, 4, "Writing the backup media");
-        for bundle in &mut backup_bundles {
-            for (name, bytes, mode) in artefacts.backup_files() {
-                let w = bundle.write(name, bytes, mode)?;
-                record_file(ui, &mut transcript, clock, &w)?;
-            }
-        }
+        s.step(4, "Writing the backup media");
+        s.write_backups(&backup.files())?;
 
-        step(ui, 5, "Writing the shares");
-        let date = humantime::format_rfc3339_seconds(clock.now()).to_string();
-        let mut share_files = Vec::new();
-        for share in &set.shares {
-            let (custodian, dir) = plan.shares.destination(share.index);
-            let bundle = share_bundles
-                .iter_mut()
-                .find(|b| b.dir().parent() == Some(dir))
-                .ok_or_else(|| {
-                    CeremonyError::Refused(format!("no medium for share {}", share.index))
-                })?;
-            let info = sheet::SheetInfo {
-                custodian: &custodian,
-                fingerprint: &key.fingerprint(),
-                date: &date[..10],
-            };
-            for w in write_share(bundle, share, &info, plan)? {
-                record_file(ui, &mut transcript, clock, &w)?;
-                share_files.push(w.path);
-            }
-        }
-        for share in &set.shares {
-            let (custodian, _) = plan.shares.destination(share.index);
-            ui.hand_over_share(share, &custodian)?;
-        }
-        transcript.append(
-            clock.now(),
-            EventKind::SharesWritten,
-            json!({ "set_id": set.info.set_id, "threshold": set.info.threshold, "count": set.info.count }),
-        )?;
+        s.step(5, "Writing the shares");
+        let share_files = write_shares(s, plan, &set, &key.fingerprint(), &mut share_bundles)?;
 
-        step(
-            ui,
-            6,
-            "Restore rehearsal: shares read back open every backup",
-        );
+        s.step(6, "Restore rehearsal: shares read back open every backup");
         let read_back: Vec<Share> = set
             .shares
             .iter()
-            .map(|s| read_back_share(plan, &share_bundles, s))
+            .map(|sh| read_back_share(plan, &share_bundles, sh))
             .collect::<Result<_, _>>()?;
-        ui.event(&Event::Verified(format!(
+        s.event(Event::Verified(format!(
             "all {} share sheets read back as written",
             read_back.len()
         )));
-        let subset = rehearsal_subset(ui, &set, &read_back)?;
-        for bundle in &backup_bundles {
-            let restored = restore::unlock(bundle.dir(), &subset, restore::Proof::BeforeManifest)?;
-            if restored.fingerprint != key.fingerprint() {
-                return Err(CeremonyError::BackupCheck {
-                    medium: bundle.dir().to_owned(),
-                    reason: format!(
-                        "it holds {} instead of {}",
-                        restored.fingerprint,
-                        key.fingerprint()
-                    ),
-                });
-            }
-            transcript.append(
-                clock.now(),
-                EventKind::RehearsalPassed,
-                json!({
-                    "bundle": bundle.dir(),
-                    "fingerprint": restored.fingerprint,
-                    "shares_used": restored.indices,
-                }),
-            )?;
-            ui.event(&Event::Verified(format!(
-                "shares {:?} open {} to {}",
-                restored.indices,
-                bundle.dir().display(),
-                restored.fingerprint
-            )));
-        }
-        let rehearsal_used = subset.iter().map(|s| s.index).collect();
+        let subset = rehearsal_subset(s.ui(), &set, &read_back)?;
+        s.open_backups_with(&subset, &key.fingerprint())?;
+        let rehearsal_used = subset.iter().map(|sh| sh.index).collect();
 
-        step(
-            ui,
+        s.step(
             7,
             "Cards: the subkeys onto each card, each proven by a signature",
         );
-        let card_outcomes = provision_cards(plan, &key, ui, clock, cards, &mut transcript)?;
+        let card_outcomes = provision_cards(s, plan, key.cert(), cards)?;
 
-        step(ui, 8, "Writing the export medium");
-        let w = export_bundle.write(CERT_FILE, &artefacts.public, FileMode::Public)?;
-        record_file(ui, &mut transcript, clock, &w)?;
+        s.step(8, "Writing the export medium");
+        s.export(CERT_FILE, &backup.public)?;
 
-        step(ui, 9, "Signing the transcript and closing every medium");
-        transcript.append(
-            clock.now(),
-            EventKind::Complete,
-            json!({
-                "fingerprint": key.fingerprint(),
-                "backups": backup_bundles.iter().map(|b| b.dir()).collect::<Vec<_>>(),
-                "export": export_bundle.dir(),
-            }),
-        )?;
-        let sig = openpgp::sign_detached(
-            key.cert(),
-            SignWith::Primary,
-            transcript.contents(),
-            clock.now(),
-        )?;
-        export_bundle.adopt(TRANSCRIPT)?;
-        export_bundle.write(TRANSCRIPT_SIG, &sig, FileMode::Public)?;
-        for bundle in &mut backup_bundles {
-            bundle.write(TRANSCRIPT, transcript.contents(), FileMode::Public)?;
-            bundle.write(TRANSCRIPT_SIG, &sig, FileMode::Public)?;
-        }
-        let all = backup_bundles
-            .iter_mut()
-            .chain(share_bundles.iter_mut())
-            .chain(Some(&mut export_bundle));
-        for bundle in all {
-            close_bundle(bundle, &key, clock, ui)?;
-        }
+        s.step(9, "Signing the transcript and closing every medium");
+        let complete = json!({
+            "fingerprint": key.fingerprint(),
+            "backups": s.backup_dirs(),
+            "export": s.export_dir(),
+        });
+        s.close(key.cert(), complete, &mut share_bundles)?;
 
         Ok(GenesisReport {
-            ceremony_id: ceremony_id.clone(),
+            ceremony_id: s.id().to_owned(),
             fingerprint: key.fingerprint(),
             keys,
-            backups: backup_bundles.iter().map(|b| b.dir().to_owned()).collect(),
-            export: export_bundle.dir().to_owned(),
-            transcript: transcript.path().to_owned(),
+            backups: s.backup_dirs(),
+            export: s.export_dir(),
+            transcript: s.transcript_path(),
             passphrase_delivered_to: delivered_to,
             shares: SharesReport {
                 set_id: set.info.set_id.clone(),
@@ -393,47 +204,72 @@ pub fn run(
             },
             cards: card_outcomes,
         })
-    })();
-    if let Err(e) = &result {
-        // Best effort: the medium may be what failed. Error texts carry no secrets.
-        let _ = transcript.append(
-            clock.now(),
-            EventKind::Failed,
-            json!({ "error": e.to_string() }),
-        );
+    })
+}
+
+/// Writes every share's sheet, QR code and age copy to its medium, each read
+/// back, and hands each to its custodian on screen (the TUI) in turn.
+fn write_shares(
+    s: &mut Session<'_>,
+    plan: &Plan,
+    set: &shares::ShareSet,
+    fingerprint: &str,
+    bundles: &mut [Bundle],
+) -> Result<Vec<PathBuf>, CeremonyError> {
+    let date = humantime::format_rfc3339_seconds(s.now()).to_string();
+    let mut files = Vec::new();
+    for share in &set.shares {
+        let (custodian, dir) = plan.shares.destination(share.index);
+        let bundle = bundles
+            .iter_mut()
+            .find(|b| b.dir().parent() == Some(dir))
+            .ok_or_else(|| {
+                CeremonyError::Refused(format!("no medium for share {}", share.index))
+            })?;
+        let info = sheet::SheetInfo {
+            custodian: &custodian,
+            fingerprint,
+            date: &date[..10],
+        };
+        for w in write_share(bundle, share, &info, plan)? {
+            s.record_file(&w)?;
+            files.push(w.path);
+        }
     }
-    result
+    for share in &set.shares {
+        let (custodian, _) = plan.shares.destination(share.index);
+        s.ui().hand_over_share(share, &custodian)?;
+    }
+    s.record(
+        EventKind::SharesWritten,
+        json!({ "set_id": set.info.set_id, "threshold": set.info.threshold, "count": set.info.count }),
+    )?;
+    Ok(files)
 }
 
 /// Provisions the plan's cards in reader order. A card that fails is reported
 /// and recorded, and the others go on: the ceremony's key is safe in its
 /// backups whatever a card does, and `keyceremony card provision` resumes.
 fn provision_cards(
+    s: &mut Session<'_>,
     plan: &Plan,
-    key: &GeneratedKey,
-    ui: &mut dyn CeremonyUi,
-    clock: &dyn Clock,
+    key: &Cert,
     cards: &mut dyn Cards,
-    transcript: &mut Transcript,
 ) -> Result<Vec<CardOutcome>, CeremonyError> {
     let want = plan.cards.count;
     if want == 0 {
-        ui.event(&Event::Note("the plan has no cards".into()));
+        s.ui().event(&Event::Note("the plan has no cards".into()));
         return Ok(Vec::new());
     }
-    let pins = match ui.choose_card_pins()? {
+    let pins = match s.ui().choose_card_pins()? {
         Some(pins) => {
-            transcript.append(
-                clock.now(),
-                EventKind::PinsChosen,
-                json!({ "by": "operator" }),
-            )?;
+            s.record(EventKind::PinsChosen, json!({ "by": "operator" }))?;
             pins
         }
         None => {
             let pins = CardPins::generate().map_err(|e| CeremonyError::Refused(e.to_string()))?;
-            let to = ui.deliver_card_pins(&pins)?;
-            transcript.append(clock.now(), EventKind::PinsDelivered, json!({ "to": to }))?;
+            let to = s.ui().deliver_card_pins(&pins)?;
+            s.record(EventKind::PinsDelivered, json!({ "to": to }))?;
             pins
         }
     };
@@ -448,7 +284,7 @@ fn provision_cards(
     let mut outcomes = Vec::new();
     let mut number = 1;
     while number <= want {
-        let next = next_card(cards, &done, number, want, plan.cards.wait_seconds, ui)?;
+        let next = next_card(cards, &done, number, want, plan.cards.wait_seconds, s.ui())?;
         let outcome = match &next {
             None => Err(format!(
                 "no card for card {number} of {want} within {} s: insert one and run `keyceremony card provision`",
@@ -460,27 +296,27 @@ fn provision_cards(
                     total: want,
                     state,
                 };
-                ui.event(&event(CardState::Found {
+                s.ui().event(&event(CardState::Found {
                     serial: card.serial.clone(),
                     manufacturer: card.manufacturer.clone(),
                     reader: card.reader.clone(),
                 }));
-                let mut progress = |s: &str| {
-                    ui.event(&event(CardState::Step {
+                let mut progress = |step: &str| {
+                    s.ui().event(&event(CardState::Step {
                         serial: card.serial.clone(),
-                        step: s.to_owned(),
+                        step: step.to_owned(),
                     }))
                 };
                 cards
-                    .provision(&card.ident, key.cert(), &pins, &spec, &mut progress)
+                    .provision(&card.ident, key, &pins, &spec, &mut progress)
                     .map_err(|e| e.to_string())
             }
         };
         match outcome {
             Ok(report) => {
                 done.extend(next.map(|c| c.ident));
-                transcript.append(clock.now(), EventKind::CardProvisioned, json!(report))?;
-                ui.event(&Event::Card {
+                s.record(EventKind::CardProvisioned, json!(report))?;
+                s.ui().event(&Event::Card {
                     number,
                     total: want,
                     state: CardState::Proven {
@@ -495,28 +331,22 @@ fn provision_cards(
                 });
             }
             Err(error) => {
-                transcript.append(
-                    clock.now(),
+                s.record(
                     EventKind::CardFailed,
                     json!({ "number": number, "error": error }),
                 )?;
-                ui.event(&Event::Card {
+                s.ui().event(&Event::Card {
                     number,
                     total: want,
                     state: CardState::Failed(error.clone()),
                 });
-                if ui.card_failed(number, &error) == CardDecision::Retry {
-                    transcript.append(
-                        clock.now(),
-                        EventKind::CardRetry,
-                        json!({ "number": number }),
-                    )?;
+                if s.ui().card_failed(number, &error) == CardDecision::Retry {
+                    s.record(EventKind::CardRetry, json!({ "number": number }))?;
                     continue;
                 }
                 // A skipped card is not offered again as the next card.
                 done.extend(next.map(|c| c.ident));
-                transcript.append(
-                    clock.now(),
+                s.record(
                     EventKind::CardSkipped,
                     json!({ "number": number, "reason": error }),
                 )?;
@@ -561,46 +391,6 @@ fn next_card(
         }
         std::thread::sleep(std::time::Duration::from_millis(300));
     }
-}
-
-/// The bytes that go onto backup media, made once and written to every medium alike.
-struct Artefacts {
-    secret: Vec<u8>,
-    revocation: Vec<u8>,
-    public: Vec<u8>,
-    set_info: Vec<u8>,
-}
-
-impl Artefacts {
-    fn new(
-        key: &GeneratedKey,
-        passphrase: &Passphrase,
-        set: &shares::SetInfo,
-    ) -> Result<Artefacts, CeremonyError> {
-        // SetInfo is plain strings and numbers: serialising cannot fail.
-        let mut set_info = serde_json::to_vec_pretty(set).unwrap_or_default();
-        set_info.push(b'\n');
-        Ok(Artefacts {
-            secret: key.encrypted_secret_armored(&passphrase.to_password())?,
-            revocation: key.revocation_armored()?,
-            public: key.public_armored()?,
-            set_info,
-        })
-    }
-
-    fn backup_files(&self) -> [(&'static str, &[u8], FileMode); 4] {
-        [
-            (SECRET_KEY_FILE, &self.secret, FileMode::Private),
-            (REVOCATION_FILE, &self.revocation, FileMode::Private),
-            (CERT_FILE, &self.public, FileMode::Public),
-            (SHARES_FILE, &self.set_info, FileMode::Public),
-        ]
-    }
-}
-
-/// File name of share `index` of `count`, with extension `ext`.
-pub fn share_file(index: u8, count: u8, ext: &str) -> String {
-    format!("share-{index}-of-{count}.{ext}")
 }
 
 /// Writes one share's sheet, QR code and (if the custodian has a recipient) age file.
@@ -710,74 +500,6 @@ fn rehearsal_choice(n: u8, k: u8) -> Result<Vec<usize>, CeremonyError> {
     let mut chosen = order[..usize::from(k)].to_vec();
     chosen.sort();
     Ok(chosen)
-}
-
-fn record_file(
-    ui: &mut dyn CeremonyUi,
-    transcript: &mut Transcript,
-    clock: &dyn Clock,
-    w: &WrittenFile,
-) -> Result<(), CeremonyError> {
-    transcript.append(clock.now(), EventKind::FileWritten, json!(w))?;
-    ui.event(&Event::FileWritten {
-        path: w.path.clone(),
-        sha256: w.sha256.clone(),
-    });
-    Ok(())
-}
-
-fn close_bundle(
-    bundle: &mut Bundle,
-    key: &GeneratedKey,
-    clock: &dyn Clock,
-    ui: &mut dyn CeremonyUi,
-) -> Result<(), CeremonyError> {
-    let (manifest, text) = bundle.write_manifest()?;
-    let sig = openpgp::sign_detached(key.cert(), SignWith::SigningSubkey, &text, clock.now())?;
-    bundle.write(MANIFEST_SIG, &sig, FileMode::Public)?;
-    media::check_manifest(bundle.dir())?;
-    ui.event(&Event::Verified(format!(
-        "{} lists {} files, all read back",
-        manifest.path.display(),
-        bundle.files().len() - 2
-    )));
-    Ok(())
-}
-
-/// Every file a secret will be handed to must not exist yet: checked before
-/// the first write, so that a refusal costs nothing (the card PIN file used
-/// to be found only at the card step, after backups and shares were written).
-fn check_delivery_target(plan: &Plan) -> Result<(), CeremonyError> {
-    let targets = [
-        plan.passphrase.deliver_to.as_deref(),
-        plan.cards
-            .pins_deliver_to
-            .as_deref()
-            .filter(|_| plan.cards.count > 0),
-    ];
-    for d in targets
-        .into_iter()
-        .flatten()
-        .filter(|d| !d.starts_with("fd:"))
-    {
-        let p = std::path::Path::new(d);
-        if p.symlink_metadata().is_ok() {
-            return Err(media::MediaError::Exists { path: p.to_owned() }.into());
-        }
-    }
-    Ok(())
-}
-
-/// `ceremony-20261123T072716Z`: sortable, and legal on FAT sticks (no colons).
-pub fn ceremony_id(t: std::time::SystemTime) -> String {
-    let stamp = humantime::format_rfc3339_seconds(t).to_string();
-    format!("ceremony-{}", stamp.replace(['-', ':'], ""))
-}
-
-fn hostname(root: &std::path::Path) -> String {
-    std::fs::read_to_string(root.join("proc/sys/kernel/hostname"))
-        .map(|s| s.trim().to_owned())
-        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -1001,6 +723,9 @@ mod tests {
     #[test]
     fn ceremony_ids_have_no_colons() {
         let t = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
-        assert_eq!(ceremony_id(t), "ceremony-20270115T080000Z");
+        assert_eq!(
+            crate::ceremony::layout::ceremony_id(t),
+            "ceremony-20270115T080000Z"
+        );
     }
 }

@@ -8,7 +8,9 @@
 //! [`Plan`]: crate::plan::Plan
 
 pub mod genesis;
+pub mod layout;
 pub mod restore;
+pub mod session;
 
 use std::path::PathBuf;
 use std::time::SystemTime;

@@ -10,15 +10,12 @@ use std::path::{Path, PathBuf};
 
 use sequoia_openpgp::Cert;
 
-use super::genesis::{CERT_FILE, MANIFEST_SIG, SECRET_KEY_FILE};
+use super::layout::{CERT_FILE, MANIFEST, MANIFEST_SIG, SECRET_KEY_FILE, SHARES_FILE};
 use super::CeremonyError;
-use crate::media::{check_manifest, limits, read_bounded, MANIFEST};
+use crate::media::{check_manifest, limits, read_bounded};
 use crate::openpgp::{self, SignWith};
 use crate::passphrase::Passphrase;
 use crate::shares::{self, set_id_text, SetInfo, Share, ShareError};
-
-/// The split's public facts, kept beside the secret key in every backup.
-pub const SHARES_FILE: &str = "shares.json";
 
 /// A backup opened in memory.
 pub struct Restored {

@@ -7,8 +7,8 @@ use zeroize::Zeroizing;
 
 use super::deliver::deliver;
 use super::{Exit, Failure};
-use crate::ceremony::genesis::share_file;
-use crate::ceremony::restore::{self, SHARES_FILE};
+use crate::ceremony::layout::{share_file, SHARES_FILE};
+use crate::ceremony::restore;
 use crate::media::{limits, read_bounded};
 use crate::media::{write_new_file, FileMode, Medium};
 use crate::passphrase::Passphrase;

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use super::{Exit, Failure};
-use crate::ceremony::genesis::CERT_FILE;
+use crate::ceremony::layout::CERT_FILE;
 use crate::media::{limits, read_bounded};
 use crate::openpgp::{read_cert, verify_detached, SignWith};
 use crate::transcript::verify_chain;

@@ -131,52 +131,12 @@ impl GeneratedKey {
 
     /// The public cert, ASCII-armored: what goes online.
     pub fn public_armored(&self) -> Result<Vec<u8>, OpenPgpError> {
-        self.cert
-            .clone()
-            .strip_secret_key_material()
-            .armored()
-            .to_vec()
-            .ctx("cannot serialise the public cert")
+        public_armored(&self.cert)
     }
 
-    /// The whole key with every secret part protected by `password` (iterated and
-    /// salted S2K, AES-256), so that plain `gpg --import` with the passphrase opens it.
+    /// The whole key, every secret part protected by `password`.
     pub fn encrypted_secret_armored(&self, password: &Password) -> Result<Vec<u8>, OpenPgpError> {
-        let mut packets: Vec<Packet> = Vec::new();
-        let primary = self
-            .cert
-            .primary_key()
-            .key()
-            .clone()
-            .parts_into_secret()
-            .ctx("the primary key has no secret part")?
-            .encrypt_secret(password)
-            .ctx("cannot protect the primary key")?;
-        packets.push(primary.into());
-        for ka in self.cert.keys().subkeys().secret() {
-            let k = ka
-                .key()
-                .clone()
-                .encrypt_secret(password)
-                .ctx("cannot protect a subkey")?;
-            packets.push(k.into());
-        }
-        let (protected, _) = self
-            .cert
-            .clone()
-            .insert_packets(packets)
-            .ctx("cannot assemble the protected key")?;
-        if protected.keys().unencrypted_secret().next().is_some() {
-            return Err(OpenPgpError::Invalid(
-                "a secret key part was left unprotected; nothing was written".into(),
-            ));
-        }
-        let armored = protected
-            .as_tsk()
-            .armored()
-            .to_vec()
-            .ctx("cannot serialise the protected key");
-        armored
+        protected_armored(&self.cert, password)
     }
 
     /// The revocation certificate as GnuPG writes one: the bare signature, armored.
@@ -287,6 +247,53 @@ pub fn unlock_cert(cert: &Cert, password: &Password) -> Result<Cert, OpenPgpErro
         .insert_packets(packets)
         .ctx("cannot assemble the unlocked key")?;
     Ok(open)
+}
+
+/// The public cert, ASCII-armored: what goes online.
+pub fn public_armored(cert: &Cert) -> Result<Vec<u8>, OpenPgpError> {
+    cert.clone()
+        .strip_secret_key_material()
+        .armored()
+        .to_vec()
+        .ctx("cannot serialise the public cert")
+}
+
+/// The whole key with every secret part protected by `password` (iterated and
+/// salted S2K, AES-256), so that plain `gpg --import` with the passphrase opens it.
+pub fn protected_armored(cert: &Cert, password: &Password) -> Result<Vec<u8>, OpenPgpError> {
+    let mut packets: Vec<Packet> = Vec::new();
+    let primary = cert
+        .primary_key()
+        .key()
+        .clone()
+        .parts_into_secret()
+        .ctx("the primary key has no secret part")?
+        .encrypt_secret(password)
+        .ctx("cannot protect the primary key")?;
+    packets.push(primary.into());
+    for ka in cert.keys().subkeys().secret() {
+        let k = ka
+            .key()
+            .clone()
+            .encrypt_secret(password)
+            .ctx("cannot protect a subkey")?;
+        packets.push(k.into());
+    }
+    let (protected, _) = cert
+        .clone()
+        .insert_packets(packets)
+        .ctx("cannot assemble the protected key")?;
+    if protected.keys().unencrypted_secret().next().is_some() {
+        return Err(OpenPgpError::Invalid(
+            "a secret key part was left unprotected; nothing was written".into(),
+        ));
+    }
+    let armored = protected
+        .as_tsk()
+        .armored()
+        .to_vec()
+        .ctx("cannot serialise the protected key");
+    armored
 }
 
 #[cfg(test)]

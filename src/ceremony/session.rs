@@ -1,0 +1,408 @@
+//! The steps every ceremony flow is made of: the pre-flight that checks media
+//! and the air gap before anything exists, and a [`Session`] that owns what a
+//! running ceremony writes (its transcript on the export medium, its
+//! directories on the backup media) and closes it the one way every flow
+//! must: transcript signed by the primary and copied to every backup, every
+//! directory given a MANIFEST signed by the signing subkey and read back.
+//!
+//! A flow is then a short list: `preflight`, `Session::open`, its own steps
+//! between `open_backups` and `close`, all inside `Session::run`, which
+//! records a failure in the transcript whatever step it came from.
+
+use std::path::{Path, PathBuf};
+
+use sequoia_openpgp::Cert;
+use serde_json::{json, Value};
+
+use super::layout::{ceremony_id, MANIFEST_SIG, TRANSCRIPT, TRANSCRIPT_SIG};
+use super::{restore, CeremonyError, CeremonyUi, Clock, Event};
+use crate::airgap::{self, Severity};
+use crate::harden::Hardening;
+use crate::media::{self, Bundle, FileMode, Medium, WrittenFile};
+use crate::openpgp::{self, SignWith};
+use crate::plan::Plan;
+use crate::shares::Share;
+use crate::transcript::{EventKind, Transcript};
+
+/// Options that are not part of the plan because they describe this run, not the ceremony.
+#[derive(Debug, Default, Clone)]
+pub struct RunOptions {
+    /// SHA-256 of the plan file as the operator reviewed it, for the transcript.
+    pub plan_sha256: Option<String>,
+    /// Root for air-gap checks (`/` in production).
+    pub system_root: Option<PathBuf>,
+    /// What the process could do to protect itself (see `harden`), for the transcript.
+    pub hardening: Option<Hardening>,
+}
+
+/// What the pre-flight found fit: the media to write and the air-gap report.
+pub struct Preflight {
+    backups: Vec<Medium>,
+    export: Medium,
+    airgap: airgap::Report,
+    root: PathBuf,
+}
+
+/// Checks everything a ceremony needs before anything is written or made:
+/// the plan's identity is not the example's (unless a rehearsal), the backup
+/// and export media are usable, no file a secret is handed to exists yet,
+/// and the machine is air-gapped with a plausible clock (or the plan, for a
+/// rehearsal, says otherwise, and the transcript will say so).
+pub fn preflight(
+    plan: &Plan,
+    opts: &RunOptions,
+    ui: &mut dyn CeremonyUi,
+    clock: &dyn Clock,
+) -> Result<Preflight, CeremonyError> {
+    plan.check_no_placeholders()?;
+    if plan.is_rehearsal() && !plan.placeholders().is_empty() {
+        ui.event(&Event::Warning(
+            "this rehearsal keeps the example's placeholder identity: never use its key".into(),
+        ));
+    }
+    let backups: Vec<Medium> = plan
+        .media
+        .backup
+        .iter()
+        .map(|p| Medium::check(p))
+        .collect::<Result<_, _>>()?;
+    let export = Medium::check(&plan.media.export)?;
+    check_delivery_targets(plan)?;
+    let root = opts
+        .system_root
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("/"));
+    let airgap = airgap::check(&root, clock.now());
+    for f in airgap
+        .findings
+        .iter()
+        .filter(|f| f.severity > Severity::Info)
+    {
+        ui.event(&Event::Warning(f.message.clone()));
+    }
+    if airgap.network_up() {
+        if !plan.airgap.allow_network {
+            return Err(CeremonyError::AirGap(
+                "a network interface is up, and a ceremony needs an air gap: unplug it or take it \
+                 down (`ip link set DEV down`), or for a rehearsal only set [airgap] \
+                 allow_network = true in the plan"
+                    .into(),
+            ));
+        }
+        ui.event(&Event::Warning(
+            "the plan allows a network (allow_network = true): this is a rehearsal, and the transcript says so".into(),
+        ));
+    }
+    if let Some(clock) = airgap.clock_wrong() {
+        if !plan.airgap.allow_wrong_clock {
+            return Err(CeremonyError::AirGap(format!(
+                "{}; keys and signatures made now would carry that wrong date. For a rehearsal \
+                 only, set [airgap] allow_wrong_clock = true in the plan",
+                clock.message
+            )));
+        }
+        ui.event(&Event::Warning(
+            "the plan allows a wrong clock (allow_wrong_clock = true): this is a rehearsal, and the transcript says so".into(),
+        ));
+    }
+    for failure in opts.hardening.iter().flat_map(Hardening::failures) {
+        ui.event(&Event::Warning(failure));
+    }
+    Ok(Preflight {
+        backups,
+        export,
+        airgap,
+        root,
+    })
+}
+
+/// Every file a secret will be handed to must not exist yet: checked before
+/// the first write, so that a refusal costs nothing (the card PIN file used
+/// to be found only at the card step, after backups and shares were written).
+fn check_delivery_targets(plan: &Plan) -> Result<(), CeremonyError> {
+    let targets = [
+        plan.passphrase.deliver_to.as_deref(),
+        plan.cards
+            .pins_deliver_to
+            .as_deref()
+            .filter(|_| plan.cards.count > 0),
+    ];
+    for d in targets
+        .into_iter()
+        .flatten()
+        .filter(|d| !d.starts_with("fd:"))
+    {
+        let p = Path::new(d);
+        if p.symlink_metadata().is_ok() {
+            return Err(media::MediaError::Exists { path: p.to_owned() }.into());
+        }
+    }
+    Ok(())
+}
+
+/// Which flow a session runs: its name in the transcript, its number of
+/// steps on screen, and its own facts for the transcript's first event.
+pub struct Flow {
+    pub name: &'static str,
+    pub steps: usize,
+    pub start: Value,
+}
+
+/// A ceremony in progress: its transcript, its directories, the operator.
+pub struct Session<'a> {
+    ui: &'a mut dyn CeremonyUi,
+    clock: &'a dyn Clock,
+    id: String,
+    transcript: Transcript,
+    export: Bundle,
+    backups: Vec<Bundle>,
+    backup_media: Vec<Medium>,
+    steps: usize,
+}
+
+impl<'a> Session<'a> {
+    /// Opens the ceremony's directory on the export medium and starts the
+    /// transcript there: who, where, which flow, the plan, and the pre-flight.
+    /// `start` adds the flow's own facts to the first event.
+    pub fn open(
+        flow: Flow,
+        plan: &Plan,
+        pre: Preflight,
+        opts: &RunOptions,
+        ui: &'a mut dyn CeremonyUi,
+        clock: &'a dyn Clock,
+    ) -> Result<Session<'a>, CeremonyError> {
+        let Flow { name, steps, start } = flow;
+        let started = clock.now();
+        let id = ceremony_id(started);
+        let export = pre.export.create_bundle(&id, true)?;
+        let transcript = Transcript::create(&export.dir().join(TRANSCRIPT))?;
+        let mut session = Session {
+            ui,
+            clock,
+            id,
+            transcript,
+            export,
+            backups: Vec::new(),
+            backup_media: pre.backups,
+            steps,
+        };
+        let mut data = json!({
+            "flow": name,
+            "ceremony_id": session.id,
+            "tool": env!("CARGO_PKG_NAME"),
+            "version": env!("CARGO_PKG_VERSION"),
+            "operator": plan.ceremony.operator,
+            "witnesses": plan.ceremony.witnesses,
+            "host": hostname(&pre.root),
+            "plan_sha256": opts.plan_sha256,
+            "plan": plan,
+        });
+        if let (Some(d), Value::Object(extra)) = (data.as_object_mut(), start) {
+            d.extend(extra);
+        }
+        session.transcript.append(started, EventKind::Start, data)?;
+        session.record(
+            EventKind::Preflight,
+            json!({
+                "backup_media": plan.media.backup,
+                "export_medium": plan.media.export,
+                "airgap": pre.airgap.findings,
+                "allow_network": plan.airgap.allow_network,
+                "allow_wrong_clock": plan.airgap.allow_wrong_clock,
+                "hardening": opts.hardening,
+            }),
+        )?;
+        Ok(session)
+    }
+
+    /// Runs the flow's steps; whatever fails is recorded in the transcript
+    /// (best effort: the medium may be what failed; error texts carry no secrets).
+    pub fn run<T>(
+        mut self,
+        steps: impl FnOnce(&mut Session<'a>) -> Result<T, CeremonyError>,
+    ) -> Result<T, CeremonyError> {
+        let result = steps(&mut self);
+        if let Err(e) = &result {
+            let _ = self.record(EventKind::Failed, json!({ "error": e.to_string() }));
+        }
+        result
+    }
+
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    pub fn ui(&mut self) -> &mut dyn CeremonyUi {
+        self.ui
+    }
+
+    pub fn now(&self) -> std::time::SystemTime {
+        self.clock.now()
+    }
+
+    pub fn step(&mut self, number: usize, title: &'static str) {
+        self.ui.event(&Event::Step {
+            number,
+            total: self.steps,
+            title,
+        });
+    }
+
+    pub fn event(&mut self, event: Event) {
+        self.ui.event(&event);
+    }
+
+    pub fn record(&mut self, kind: EventKind, data: Value) -> Result<(), CeremonyError> {
+        self.transcript.append(self.clock.now(), kind, data)?;
+        Ok(())
+    }
+
+    pub fn record_file(&mut self, w: &WrittenFile) -> Result<(), CeremonyError> {
+        self.record(EventKind::FileWritten, json!(w))?;
+        self.ui.event(&Event::FileWritten {
+            path: w.path.clone(),
+            sha256: w.sha256.clone(),
+        });
+        Ok(())
+    }
+
+    /// The ceremony's directory on every backup medium (private: 0700).
+    pub fn open_backups(&mut self) -> Result<(), CeremonyError> {
+        for m in &self.backup_media {
+            self.backups.push(m.create_bundle(&self.id, false)?);
+        }
+        Ok(())
+    }
+
+    /// A new private directory of this ceremony on each of `media`.
+    pub fn open_bundles(&self, media: &[Medium]) -> Result<Vec<Bundle>, CeremonyError> {
+        Ok(media
+            .iter()
+            .map(|m| m.create_bundle(&self.id, false))
+            .collect::<Result<_, _>>()?)
+    }
+
+    pub fn backups(&self) -> &[Bundle] {
+        &self.backups
+    }
+
+    pub fn backup_dirs(&self) -> Vec<PathBuf> {
+        self.backups.iter().map(|b| b.dir().to_owned()).collect()
+    }
+
+    pub fn export_dir(&self) -> PathBuf {
+        self.export.dir().to_owned()
+    }
+
+    pub fn transcript_path(&self) -> PathBuf {
+        self.transcript.path().to_owned()
+    }
+
+    /// Writes the same files to every backup directory, each read back.
+    pub fn write_backups(
+        &mut self,
+        files: &[(&str, &[u8], FileMode)],
+    ) -> Result<(), CeremonyError> {
+        for i in 0..self.backups.len() {
+            for (name, bytes, mode) in files {
+                let w = self.backups[i].write(name, bytes, *mode)?;
+                self.record_file(&w)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The restore rehearsal's last part, and every later flow's proof that
+    /// what it wrote opens: `shares` (read back from their media, or typed
+    /// by the operator) open every backup directory of this ceremony, each
+    /// proven as a restore proves it, to the key `fingerprint`.
+    pub fn open_backups_with(
+        &mut self,
+        shares: &[Share],
+        fingerprint: &str,
+    ) -> Result<Vec<u8>, CeremonyError> {
+        let dirs = self.backup_dirs();
+        let mut used = Vec::new();
+        for dir in dirs {
+            let restored = restore::unlock(&dir, shares, restore::Proof::BeforeManifest)?;
+            if restored.fingerprint != fingerprint {
+                return Err(CeremonyError::BackupCheck {
+                    medium: dir,
+                    reason: format!("it holds {} instead of {fingerprint}", restored.fingerprint),
+                });
+            }
+            self.record(
+                EventKind::RehearsalPassed,
+                json!({
+                    "bundle": dir,
+                    "fingerprint": restored.fingerprint,
+                    "shares_used": restored.indices,
+                }),
+            )?;
+            self.event(Event::Verified(format!(
+                "shares {:?} open {} to {}",
+                restored.indices,
+                dir.display(),
+                restored.fingerprint
+            )));
+            used = restored.indices;
+        }
+        Ok(used)
+    }
+
+    /// Writes one public file to the export directory.
+    pub fn export(&mut self, name: &str, bytes: &[u8]) -> Result<(), CeremonyError> {
+        let w = self.export.write(name, bytes, FileMode::Public)?;
+        self.record_file(&w)
+    }
+
+    /// Ends the ceremony: `complete` goes into the last event, the transcript
+    /// is signed by `key`'s primary and copied to every backup, and every
+    /// directory (the backups, `others` such as share media, the export) gets
+    /// its MANIFEST signed by `key`'s signing subkey, checked as read back.
+    pub fn close(
+        &mut self,
+        key: &Cert,
+        complete: Value,
+        others: &mut [Bundle],
+    ) -> Result<(), CeremonyError> {
+        self.record(EventKind::Complete, complete)?;
+        let sig = openpgp::sign_detached(
+            key,
+            SignWith::Primary,
+            self.transcript.contents(),
+            self.clock.now(),
+        )?;
+        self.export.adopt(TRANSCRIPT)?;
+        self.export.write(TRANSCRIPT_SIG, &sig, FileMode::Public)?;
+        for bundle in &mut self.backups {
+            bundle.write(TRANSCRIPT, self.transcript.contents(), FileMode::Public)?;
+            bundle.write(TRANSCRIPT_SIG, &sig, FileMode::Public)?;
+        }
+        let all = self
+            .backups
+            .iter_mut()
+            .chain(others.iter_mut())
+            .chain(Some(&mut self.export));
+        for bundle in all {
+            let (manifest, text) = bundle.write_manifest()?;
+            let sig =
+                openpgp::sign_detached(key, SignWith::SigningSubkey, &text, self.clock.now())?;
+            bundle.write(MANIFEST_SIG, &sig, FileMode::Public)?;
+            media::check_manifest(bundle.dir())?;
+            self.ui.event(&Event::Verified(format!(
+                "{} lists {} files, all read back",
+                manifest.path.display(),
+                bundle.files().len() - 2
+            )));
+        }
+        Ok(())
+    }
+}
+
+fn hostname(root: &Path) -> String {
+    std::fs::read_to_string(root.join("proc/sys/kernel/hostname"))
+        .map(|s| s.trim().to_owned())
+        .unwrap_or_default()
+}
