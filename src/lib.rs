@@ -10,6 +10,7 @@ pub mod airgap;
 pub mod ceremony;
 pub mod cli;
 pub mod commands;
+pub mod exit;
 pub mod harden;
 pub mod media;
 pub mod openpgp;

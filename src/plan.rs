@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::media::Handover;
 use crate::openpgp::KeyRequest;
 pub use crate::openpgp::Profile;
 
@@ -470,14 +471,12 @@ impl Plan {
         for c in &mut self.shares.custodians {
             c.medium = c.medium.as_deref().map(abs);
         }
-        if let Some(d) = &self.cards.pins_deliver_to {
-            if !d.starts_with("fd:") {
-                self.cards.pins_deliver_to = Some(abs(Path::new(d)).display().to_string());
-            }
-        }
-        if let Some(d) = &self.passphrase.deliver_to {
-            if !d.starts_with("fd:") {
-                self.passphrase.deliver_to = Some(abs(Path::new(d)).display().to_string());
+        for d in [
+            &mut self.cards.pins_deliver_to,
+            &mut self.passphrase.deliver_to,
+        ] {
+            if let Some(Ok(Handover::File(p))) = d.as_deref().map(Handover::parse) {
+                *d = Some(abs(&p).display().to_string());
             }
         }
     }
@@ -554,11 +553,12 @@ impl Plan {
                 self.passphrase.words
             ));
         }
-        if let Some(d) = &self.passphrase.deliver_to {
-            if let Some(n) = d.strip_prefix("fd:") {
-                if n.parse::<u32>().map(|n| n < 3).unwrap_or(true) {
-                    return bad(format!("passphrase.deliver_to = {d:?}: use fd:N with N >= 3 (0-2 are the terminal's), or a path"));
-                }
+        for (field, d) in [
+            ("passphrase.deliver_to", &self.passphrase.deliver_to),
+            ("cards.pins_deliver_to", &self.cards.pins_deliver_to),
+        ] {
+            if let Some(Err(e)) = d.as_deref().map(Handover::parse) {
+                return bad(format!("{field} = {e}"));
             }
         }
         if self.media.backup.is_empty() {

@@ -218,6 +218,8 @@ pub enum CeremonyError {
     BackupCheck { medium: PathBuf, reason: String },
     #[error("{dir} is not a ceremony directory (it has no secret-key.asc); {what}")]
     NotACeremonyDir { dir: PathBuf, what: String },
+    #[error("share file {path}: {reason}", path = path.display())]
+    ShareFile { path: PathBuf, reason: String },
     #[error("{0}")]
     Refused(String),
     #[error("{0}")]

@@ -15,7 +15,8 @@ use super::CeremonyError;
 use crate::media::{check_manifest, limits, read_bounded};
 use crate::openpgp::{self, SignWith};
 use crate::passphrase::Passphrase;
-use crate::shares::{self, set_id_text, SetInfo, Share, ShareError};
+use crate::shares::{self, set_id_text, sheet, SetInfo, Share, ShareError};
+use zeroize::Zeroizing;
 
 /// A backup opened in memory.
 pub struct Restored {
@@ -45,16 +46,55 @@ fn backup_error(backup: &Path, reason: String) -> CeremonyError {
     }
 }
 
+/// All identity files, concatenated: age reads several identities from one buffer.
+fn identities(paths: &[PathBuf]) -> Result<Option<Zeroizing<Vec<u8>>>, CeremonyError> {
+    if paths.is_empty() {
+        return Ok(None);
+    }
+    let mut all = Zeroizing::new(Vec::new());
+    for p in paths {
+        let bytes = Zeroizing::new(read_bounded(p, "age identity file", limits::SHARE)?);
+        all.extend_from_slice(&bytes);
+        all.push(b'\n');
+    }
+    Ok(Some(all))
+}
+
+/// Reads share files as custodians bring them (a sheet, a word list, a QR
+/// payload, or an age file opened with the identities in `identity`),
+/// naming the file in any error.
+pub fn load_shares(paths: &[PathBuf], identity: &[PathBuf]) -> Result<Vec<Share>, CeremonyError> {
+    let ids = identities(identity)?;
+    paths
+        .iter()
+        .map(|p| {
+            let bytes = Zeroizing::new(read_bounded(p, "share sheet", limits::SHARE)?);
+            sheet::read_share(&bytes, ids.as_deref().map(|v| v.as_slice())).map_err(|e| {
+                CeremonyError::ShareFile {
+                    path: p.clone(),
+                    reason: e.to_string(),
+                }
+            })
+        })
+        .collect()
+}
+
 /// Reads `shares.json` from a backup bundle.
 pub fn read_set_info(backup: &Path) -> Result<SetInfo, CeremonyError> {
     let path: PathBuf = backup.join(SHARES_FILE);
     if !path.exists() {
         return Err(not_a_ceremony_dir(backup));
     }
-    let bytes = read_bounded(&path, "share set description", limits::SET_INFO)
-        .map_err(|e| backup_error(backup, e.to_string()))?;
+    parse_set_info(&path).map_err(|e| backup_error(backup, e))
+}
+
+/// Reads a share set's description (`shares.json`) from any file, bounded;
+/// the error says what is wrong with it.
+pub fn parse_set_info(path: &Path) -> Result<SetInfo, String> {
+    let bytes =
+        read_bounded(path, "share set description", limits::SET_INFO).map_err(|e| e.to_string())?;
     serde_json::from_slice(&bytes)
-        .map_err(|e| backup_error(backup, format!("{} is damaged: {e}", path.display())))
+        .map_err(|e| format!("{} is not a share-set description: {e}", path.display()))
 }
 
 /// A directory that is not a ceremony directory: say which ones are below it,

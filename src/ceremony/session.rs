@@ -127,13 +127,9 @@ fn check_delivery_targets(plan: &Plan) -> Result<(), CeremonyError> {
             .as_deref()
             .filter(|_| plan.cards.count > 0),
     ];
-    for d in targets
-        .into_iter()
-        .flatten()
-        .filter(|d| !d.starts_with("fd:"))
-    {
-        let p = Path::new(d);
-        if p.symlink_metadata().is_ok() {
+    for d in targets.into_iter().flatten() {
+        let to = media::Handover::parse(d).map_err(CeremonyError::Delivery)?;
+        if let Some(p) = to.file().filter(|p| p.symlink_metadata().is_ok()) {
             return Err(media::MediaError::Exists { path: p.to_owned() }.into());
         }
     }

@@ -3,8 +3,8 @@
 
 use zeroize::Zeroizing;
 
-use super::deliver::deliver;
 use crate::ceremony::{CeremonyError, CeremonyUi, Event};
+use crate::media::deliver;
 use crate::passphrase::Passphrase;
 use crate::tokens::CardPins;
 

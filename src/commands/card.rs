@@ -4,10 +4,10 @@ use std::path::Path;
 
 use zeroize::Zeroizing;
 
-use super::deliver::deliver;
 use super::shares::unlock_backup;
 use super::{Exit, Failure};
 use crate::cli::{OutputFormat, ProvisionArgs};
+use crate::media::deliver;
 use crate::tokens::{self, CardInfo, CardPins, ProvisionSpec, TokenError, Touch};
 
 impl From<TokenError> for Failure {

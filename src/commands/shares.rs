@@ -5,10 +5,10 @@ use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
-use super::deliver::deliver;
 use super::{Exit, Failure};
 use crate::ceremony::layout::{share_file, SHARES_FILE};
 use crate::ceremony::restore;
+use crate::media::{deliver, Handover};
 use crate::media::{limits, read_bounded};
 use crate::media::{write_new_file, FileMode, Medium};
 use crate::passphrase::Passphrase;
@@ -18,31 +18,10 @@ fn share_failure(e: impl std::fmt::Display) -> Failure {
     Failure::new(Exit::Verification, e.to_string())
 }
 
-/// All identity files, concatenated: age reads several identities from one buffer.
-fn identities(paths: &[PathBuf]) -> Result<Option<Zeroizing<Vec<u8>>>, Failure> {
-    if paths.is_empty() {
-        return Ok(None);
-    }
-    let mut all = Zeroizing::new(Vec::new());
-    for p in paths {
-        let bytes = Zeroizing::new(read_bounded(p, "age identity file", limits::SHARE)?);
-        all.extend_from_slice(&bytes);
-        all.push(b'\n');
-    }
-    Ok(Some(all))
-}
-
-/// Reads share files, naming the file in any error.
+/// Reads share files (sheets, word lists, QR payloads, age files opened
+/// with the identities in `identity`), naming the file in any error.
 pub(crate) fn load_shares(paths: &[PathBuf], identity: &[PathBuf]) -> Result<Vec<Share>, Failure> {
-    let ids = identities(identity)?;
-    paths
-        .iter()
-        .map(|p| {
-            let bytes = Zeroizing::new(read_bounded(p, "share sheet", limits::SHARE)?);
-            sheet::read_share(&bytes, ids.as_deref().map(|v| v.as_slice()))
-                .map_err(|e| share_failure(format!("share file {}: {e}", p.display())))
-        })
-        .collect()
+    Ok(restore::load_shares(paths, identity)?)
 }
 
 /// A share error that names sheets by number, with the files they came from.
@@ -68,9 +47,7 @@ fn name_files(e: shares::ShareError, shares: &[Share], paths: &[PathBuf]) -> Fai
 }
 
 fn read_set_info(path: &Path) -> Result<SetInfo, Failure> {
-    let bytes = read_bounded(path, "share set description", limits::SET_INFO)?;
-    serde_json::from_slice(&bytes)
-        .map_err(|e| share_failure(format!("{} is not a share-set file: {e}", path.display())))
+    restore::parse_set_info(path).map_err(share_failure)
 }
 
 pub fn split(
@@ -81,15 +58,10 @@ pub fn split(
     fingerprint: &str,
     custodians: &[String],
 ) -> Result<(), Failure> {
-    let source = match passphrase_file.strip_prefix("fd:") {
-        Some(fd) => format!("/proc/self/fd/{fd}"),
-        None => passphrase_file.to_owned(),
-    };
-    let bytes = Zeroizing::new(read_bounded(
-        Path::new(&source),
-        "passphrase file",
-        limits::SET_INFO,
-    )?);
+    let source = Handover::parse(passphrase_file)
+        .map_err(|e| Failure::new(Exit::Usage, format!("--passphrase-file {e}")))?
+        .open_path();
+    let bytes = Zeroizing::new(read_bounded(&source, "passphrase file", limits::SET_INFO)?);
     let words = Zeroizing::new(String::from_utf8_lossy(&bytes).into_owned());
     let passphrase = Passphrase::from_words(&words).map_err(share_failure)?;
     if !custodians.is_empty() && custodians.len() != usize::from(count) {

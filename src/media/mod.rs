@@ -12,12 +12,14 @@
 //! checks it with no keyceremony at hand.
 
 mod atomic;
+mod handover;
 mod manifest;
 
 use std::io;
 use std::path::{Path, PathBuf};
 
 pub use atomic::{sha256_hex, write_new_file, FileMode};
+pub use handover::{deliver, Handover};
 pub use manifest::{check_manifest, manifest_text, parse_manifest, MANIFEST};
 
 #[derive(Debug, thiserror::Error)]

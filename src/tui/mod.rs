@@ -29,7 +29,7 @@ use zeroize::Zeroizing;
 use crate::ceremony::genesis::{self, RunOptions};
 use crate::ceremony::restore::{self, Restored};
 use crate::ceremony::{CardDecision, CeremonyError, CeremonyUi, Event, PcscCards, SystemClock};
-use crate::commands::{Exit, Failure};
+use crate::exit::{Exit, Failure};
 use crate::harden::Hardening;
 use crate::passphrase::Passphrase;
 use crate::plan::{Plan, EXAMPLE_PLAN};
@@ -204,7 +204,8 @@ fn load_restore(
     let set = restore::read_set_info(backup).map_err(|e| e.to_string())?;
     let identities: Vec<PathBuf> = identity.into_iter().map(Path::to_owned).collect();
     // The batch `restore` reads share files the same way; its messages name the file.
-    let shares = crate::commands::shares::load_shares(files, &identities).map_err(|f| f.message)?;
+    let shares =
+        crate::ceremony::restore::load_shares(files, &identities).map_err(|e| e.to_string())?;
     Ok((set, shares))
 }
 

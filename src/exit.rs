@@ -1,0 +1,113 @@
+//! How a command ends: the fixed exit codes and the failure a person reads
+//! (what went wrong, and a hint of what to do). Both front ends, the CLI
+//! commands and the TUI, end in these, so they live below both.
+
+use std::fmt;
+
+use crate::ceremony::CeremonyError;
+use crate::media::MediaError;
+use crate::openpgp::OpenPgpError;
+use crate::plan::PlanError;
+use crate::transcript::TranscriptError;
+
+/// The fixed exit codes; `cli::EXIT_CODES` documents them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Internal = 1,
+    Usage = 2,
+    Plan = 3,
+    Media = 4,
+    Verification = 5,
+    Key = 6,
+    AirGap = 7,
+    Cards = 8,
+}
+
+/// A failed command: what happened, why, and what to do.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: Exit,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl Failure {
+    pub fn new(code: Exit, message: impl Into<String>) -> Failure {
+        Failure {
+            code,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> Failure {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Error: {}", self.message)?;
+        if let Some(h) = &self.hint {
+            write!(f, "\nHint: {h}")?;
+        }
+        Ok(())
+    }
+}
+
+impl From<PlanError> for Failure {
+    fn from(e: PlanError) -> Failure {
+        Failure::new(Exit::Plan, e.to_string())
+            .hint("`keyceremony plan init example.toml` writes a commented example to compare with")
+    }
+}
+
+impl From<MediaError> for Failure {
+    fn from(e: MediaError) -> Failure {
+        Failure::new(Exit::Media, e.to_string())
+    }
+}
+
+impl From<TranscriptError> for Failure {
+    fn from(e: TranscriptError) -> Failure {
+        match e {
+            TranscriptError::Media(m) => m.into(),
+            other => Failure::new(Exit::Verification, other.to_string()),
+        }
+    }
+}
+
+impl From<OpenPgpError> for Failure {
+    fn from(e: OpenPgpError) -> Failure {
+        let code = match e {
+            OpenPgpError::BadSignature { .. } | OpenPgpError::WrongPassphrase { .. } => {
+                Exit::Verification
+            }
+            _ => Exit::Key,
+        };
+        Failure::new(code, e.to_string())
+    }
+}
+
+impl From<CeremonyError> for Failure {
+    fn from(e: CeremonyError) -> Failure {
+        match e {
+            CeremonyError::Plan(e) => e.into(),
+            CeremonyError::Media(e) => e.into(),
+            CeremonyError::Transcript(e) => e.into(),
+            CeremonyError::OpenPgp(e) => e.into(),
+            CeremonyError::BackupCheck { .. } | CeremonyError::NotACeremonyDir { .. } => {
+                Failure::new(Exit::Verification, e.to_string())
+            }
+            CeremonyError::Delivery(_) => Failure::new(Exit::Media, e.to_string()),
+            CeremonyError::Share(_) | CeremonyError::Sheet(_) | CeremonyError::ShareFile { .. } => {
+                Failure::new(Exit::Verification, e.to_string())
+            }
+            CeremonyError::AirGap(_) => Failure::new(Exit::AirGap, e.to_string())
+                .hint("`keyceremony airgap-check` lists every finding"),
+            CeremonyError::Token(_) => Failure::new(Exit::Cards, e.to_string()),
+            other => Failure::new(Exit::Internal, other.to_string()),
+        }
+    }
+}

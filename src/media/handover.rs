@@ -1,0 +1,94 @@
+//! Where a secret is handed over whole in batch mode: a new private file, or
+//! an open file descriptor (`fd:N`), never stdout, never an existing file.
+//! One parser for every place that takes such a destination (the plan's
+//! `deliver_to` fields, `--new-pins-to`, `shares split`'s passphrase file),
+//! so they all accept and refuse the same things.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::{write_new_file, FileMode};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Handover {
+    /// An open file descriptor, 3 or more (0-2 are the terminal's).
+    Fd(u32),
+    File(PathBuf),
+}
+
+impl Handover {
+    /// `fd:N` or a path; a descriptor below 3, or not a number, is refused
+    /// with a message that says what to give instead.
+    pub fn parse(text: &str) -> Result<Handover, String> {
+        match text.strip_prefix("fd:") {
+            Some(n) => match n.parse::<u32>() {
+                Ok(n) if n >= 3 => Ok(Handover::Fd(n)),
+                _ => Err(format!(
+                    "{text:?} is not usable: give fd:N with N >= 3 (0-2 are the terminal's), or a path"
+                )),
+            },
+            None => Ok(Handover::File(PathBuf::from(text))),
+        }
+    }
+
+    /// The file, when it is one (it must not exist before the secret goes there).
+    pub fn file(&self) -> Option<&Path> {
+        match self {
+            Handover::File(p) => Some(p),
+            Handover::Fd(_) => None,
+        }
+    }
+
+    /// A path that opens it: the file, or the descriptor reopened through
+    /// /proc/self/fd (no unsafe code needed).
+    pub fn open_path(&self) -> PathBuf {
+        match self {
+            Handover::File(p) => p.clone(),
+            Handover::Fd(n) => PathBuf::from(format!("/proc/self/fd/{n}")),
+        }
+    }
+
+    /// Writes `secret` there; returns a public description of where it went.
+    /// Errors are plain text and never contain the secret.
+    pub fn deliver(&self, secret: &[u8]) -> Result<String, String> {
+        match self {
+            Handover::Fd(fd) => {
+                let mut f = std::fs::OpenOptions::new()
+                    .append(true)
+                    .open(self.open_path())
+                    .map_err(|e| format!("file descriptor {fd} is not open for writing: {e}"))?;
+                f.write_all(secret)
+                    .and_then(|_| f.flush())
+                    .map_err(|e| format!("file descriptor {fd}: {e}"))?;
+                Ok(format!("file descriptor {fd}"))
+            }
+            Handover::File(p) => {
+                write_new_file(p, secret, FileMode::Private).map_err(|e| e.to_string())?;
+                Ok(p.display().to_string())
+            }
+        }
+    }
+}
+
+/// Parses `dest` and delivers `secret` there (see [`Handover::deliver`]).
+pub fn deliver(dest: &str, secret: &[u8]) -> Result<String, String> {
+    Handover::parse(dest)?.deliver(secret)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn descriptors_below_three_and_non_numbers_are_refused() {
+        assert_eq!(Handover::parse("fd:3"), Ok(Handover::Fd(3)));
+        for bad in ["fd:0", "fd:2", "fd:", "fd:x", "fd:-4"] {
+            let e = Handover::parse(bad).unwrap_err();
+            assert!(e.contains("N >= 3"), "{bad}: {e}");
+        }
+        assert_eq!(
+            Handover::parse("/tmp/pins").unwrap().file(),
+            Some(Path::new("/tmp/pins"))
+        );
+    }
+}
