@@ -337,6 +337,27 @@ impl std::str::FromStr for Expiry {
     }
 }
 
+/// A renewal's new expiry, as an operator gives it: a duration from `now`
+/// as in a plan (`2y`, `52w`, `365d`), or a date (`2027-12-31`: the end of
+/// that day, UTC), at most ten years ahead.
+pub fn expiry_at(text: &str, now: std::time::SystemTime) -> Result<std::time::SystemTime, String> {
+    let text = text.trim();
+    let limit = now + Duration::from_secs(u64::from(MAX_EXPIRY_DAYS) * 86_400);
+    if text.contains('-') {
+        let t = humantime::parse_rfc3339(&format!("{text}T23:59:59Z")).map_err(|_| {
+            format!("expiry {text:?} is not understood: give a date as 2027-12-31, or a duration such as 2y")
+        })?;
+        if t > limit {
+            return Err(format!(
+                "expiry {text} is more than ten years ahead; keys are renewed, not made eternal"
+            ));
+        }
+        return Ok(t);
+    }
+    let e: Expiry = text.parse()?;
+    Ok(now + e.duration())
+}
+
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum PlanError {

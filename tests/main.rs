@@ -11,6 +11,7 @@ mod hardening;
 mod interop_gpg;
 mod interop_sq;
 mod media_faults;
+mod renew;
 mod repo;
 mod shares;
 mod transcript;

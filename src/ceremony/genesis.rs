@@ -17,7 +17,7 @@ use sequoia_openpgp::Cert;
 
 use super::layout::{share_file, BackupFiles, CERT_FILE};
 pub use super::session::RunOptions;
-use super::session::{preflight, Flow, Session};
+use super::session::{check_delivery_targets, preflight, Flow, Session};
 use super::{CardDecision, CardState, Cards, CeremonyError, CeremonyUi, Clock, Event};
 use crate::media::{self, Bundle, FileMode, Medium, WrittenFile};
 use crate::openpgp::{self, KeyInfo};
@@ -83,6 +83,7 @@ pub fn run(
         title: "Pre-flight: media and air gap",
     });
     let pre = preflight(plan, opts, ui, clock)?;
+    check_delivery_targets(plan)?;
     let share_media: Vec<Medium> = plan
         .shares
         .media()
@@ -597,6 +598,16 @@ mod tests {
                 touch: vec![],
                 proof: "a signature made here".into(),
             })
+        }
+        fn prove(
+            &mut self,
+            _: &str,
+            _: &sequoia_openpgp::Cert,
+            _: &secrecy::SecretString,
+        ) -> Result<String, TokenError> {
+            Err(TokenError::NotFound(
+                "genesis never proves a card twice".into(),
+            ))
         }
     }
 

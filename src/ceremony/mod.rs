@@ -9,6 +9,7 @@
 
 pub mod genesis;
 pub mod layout;
+pub mod renew;
 pub mod restore;
 pub mod session;
 
@@ -23,6 +24,7 @@ use crate::shares::sheet::SheetError;
 use crate::shares::{SetInfo, Share, ShareError};
 use crate::tokens::{self, CardInfo, CardPins, ProvisionReport, ProvisionSpec, TokenError};
 use crate::transcript::TranscriptError;
+use secrecy::SecretString;
 use sequoia_openpgp::Cert;
 
 /// Where the time comes from; tests fix it, production asks the system.
@@ -49,6 +51,14 @@ pub trait Cards {
         spec: &ProvisionSpec,
         progress: &mut dyn FnMut(&str),
     ) -> Result<ProvisionReport, TokenError>;
+    /// A fresh challenge signed on the card with the user PIN, checked
+    /// against `key`; returns what was proven.
+    fn prove(
+        &mut self,
+        ident: &str,
+        key: &Cert,
+        user_pin: &SecretString,
+    ) -> Result<String, TokenError>;
 }
 
 /// Cards in PC/SC readers, through pcscd.
@@ -68,6 +78,15 @@ impl Cards for PcscCards {
         progress: &mut dyn FnMut(&str),
     ) -> Result<ProvisionReport, TokenError> {
         tokens::provision(ident, key, pins, spec, progress)
+    }
+
+    fn prove(
+        &mut self,
+        ident: &str,
+        key: &Cert,
+        user_pin: &SecretString,
+    ) -> Result<String, TokenError> {
+        tokens::prove(ident, key, user_pin)
     }
 }
 
@@ -222,6 +241,9 @@ pub enum CeremonyError {
     ShareFile { path: PathBuf, reason: String },
     #[error("{0}")]
     Refused(String),
+    /// What the operator asked for cannot be done as asked (a date in the past).
+    #[error("{0}")]
+    Request(String),
     #[error("{0}")]
     AirGap(String),
     #[error(transparent)]

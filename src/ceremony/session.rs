@@ -45,8 +45,7 @@ pub struct Preflight {
 
 /// Checks everything a ceremony needs before anything is written or made:
 /// the plan's identity is not the example's (unless a rehearsal), the backup
-/// and export media are usable, no file a secret is handed to exists yet,
-/// and the machine is air-gapped with a plausible clock (or the plan, for a
+/// and export media are usable, and the machine is air-gapped with a plausible clock (or the plan, for a
 /// rehearsal, says otherwise, and the transcript will say so).
 pub fn preflight(
     plan: &Plan,
@@ -67,7 +66,6 @@ pub fn preflight(
         .map(|p| Medium::check(p))
         .collect::<Result<_, _>>()?;
     let export = Medium::check(&plan.media.export)?;
-    check_delivery_targets(plan)?;
     let root = opts
         .system_root
         .clone()
@@ -119,7 +117,7 @@ pub fn preflight(
 /// Every file a secret will be handed to must not exist yet: checked before
 /// the first write, so that a refusal costs nothing (the card PIN file used
 /// to be found only at the card step, after backups and shares were written).
-fn check_delivery_targets(plan: &Plan) -> Result<(), CeremonyError> {
+pub fn check_delivery_targets(plan: &Plan) -> Result<(), CeremonyError> {
     let targets = [
         plan.passphrase.deliver_to.as_deref(),
         plan.cards

@@ -60,6 +60,37 @@ pub enum Command {
         #[arg(long, hide = true)]
         airgap_root: Option<PathBuf>,
     },
+    /// Renew the key: new expiry for the primary and every subkey (also when expired), new backups, export
+    #[command(
+        after_help = "The plan gives the media, the air-gap settings, the people and, unless --expiry and\n--subkey-expiry say otherwise, the new expiry times (from now). The backup is proven and\nopened from k shares before anything is written; the renewed key goes to a new ceremony\ndirectory on every backup medium, protected by the same passphrase (the custodians' shares\ngo on working), and the renewed cert to the export medium. Cards need no change.\n\nExamples:\n  keyceremony renew --plan plan.toml --backup /media/backup-1/ceremony-20261123T072716Z share-1-of-5.txt share-3-of-5.txt share-4-of-5.txt\n  keyceremony renew --plan plan.toml --backup DIR --expiry 2027-12-31 --subkey-expiry 1y SHARES...\n  keyceremony renew --plan plan.toml --backup DIR --card-pins card-pins.txt SHARES...   (prove each card too)"
+    )]
+    Renew {
+        /// The plan (media, air gap, operator and witnesses, default expiry)
+        #[arg(long)]
+        plan: PathBuf,
+        /// The ceremony directory on a backup medium to renew from
+        #[arg(long)]
+        backup: PathBuf,
+        /// The primary's new expiry: a duration from now (2y, 52w, 365d) or a date (2027-12-31); default: the plan's [key] expiry
+        #[arg(long)]
+        expiry: Option<String>,
+        /// Every subkey's new expiry, as --expiry; default: the plan's [subkeys] expiry
+        #[arg(long)]
+        subkey_expiry: Option<String>,
+        /// The cards' PIN file: prove each card holding the key against the renewed cert
+        #[arg(long)]
+        card_pins: Option<PathBuf>,
+        /// Share files (sheets, word lists, QR payloads, age files); without any, typed on standard input
+        shares: Vec<PathBuf>,
+        /// age identity file for age-encrypted shares; repeatable
+        #[arg(long)]
+        identity: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+        output_format: OutputFormat,
+        /// Read /sys and /proc for the air-gap check below this directory (for testing)
+        #[arg(long, hide = true)]
+        airgap_root: Option<PathBuf>,
+    },
     /// Combine k shares, open a backup in memory with them, and prove it by fingerprint
     #[command(
         after_help = "Examples:\n  keyceremony restore --backup /media/backup-1/ceremony-20261123T072716Z share-1-of-5.txt share-4-of-5.txt share-5-of-5.txt\n  keyceremony restore --backup DIR --identity alice.key share-2-of-5.txt.age ...\n  keyceremony restore --backup DIR        (type each share's words, one share per line)"

@@ -156,7 +156,7 @@ pub fn provision(a: ProvisionArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-fn read_pins(path: &Path) -> Result<CardPins, Failure> {
+pub(crate) fn read_pins(path: &Path) -> Result<CardPins, Failure> {
     let bytes = Zeroizing::new(crate::media::read_bounded(
         path,
         "PIN file",

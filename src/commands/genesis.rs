@@ -11,12 +11,9 @@ use crate::harden::Hardening;
 use crate::media::{sha256_hex, write_new_file, FileMode};
 use crate::plan::{Plan, EXAMPLE_PLAN};
 
-pub fn genesis(
-    plan_path: &Path,
-    format: OutputFormat,
-    airgap_root: Option<std::path::PathBuf>,
-    hardening: &Hardening,
-) -> Result<(), Failure> {
+/// Reads and validates a plan for a batch ceremony; also returns its text,
+/// whose hash goes into the transcript.
+pub fn load_plan(plan_path: &Path) -> Result<(Plan, String), Failure> {
     let text = crate::media::read_bounded(plan_path, "plan", crate::media::limits::PLAN)
         .ok()
         .and_then(|b| String::from_utf8(b).ok())
@@ -32,6 +29,16 @@ pub fn genesis(
             .hint("`keyceremony plan init plan.toml` writes an example plan")
         })?;
     let plan = Plan::parse_at(plan_path, &text)?;
+    Ok((plan, text))
+}
+
+pub fn genesis(
+    plan_path: &Path,
+    format: OutputFormat,
+    airgap_root: Option<std::path::PathBuf>,
+    hardening: &Hardening,
+) -> Result<(), Failure> {
+    let (plan, text) = load_plan(plan_path)?;
     plan.validate_batch()?;
     let opts = RunOptions {
         plan_sha256: Some(sha256_hex(text.as_bytes())),

@@ -9,6 +9,7 @@ mod batch_ui;
 mod card;
 mod genesis;
 mod plan;
+mod renew;
 pub(crate) mod shares;
 mod transcript;
 
@@ -48,6 +49,30 @@ pub fn run(command: Option<Command>, hardening: &Hardening) -> Result<(), Failur
             output_format,
             airgap_root,
         } => genesis::genesis(&plan, output_format, airgap_root, hardening),
+        Command::Renew {
+            plan,
+            backup,
+            expiry,
+            subkey_expiry,
+            card_pins,
+            shares,
+            identity,
+            output_format,
+            airgap_root,
+        } => renew::renew(
+            renew::Args {
+                plan,
+                backup,
+                expiry,
+                subkey_expiry,
+                card_pins,
+                shares,
+                identity,
+                airgap_root,
+            },
+            output_format,
+            hardening,
+        ),
         Command::Plan { action } => match action {
             PlanCommand::Init { path } => plan::init(&path),
             PlanCommand::Check { plan } => plan::check(&plan),

@@ -246,22 +246,42 @@ fn shares_from_stdin(needed: usize) -> Result<Vec<Share>, Failure> {
     Ok(shares)
 }
 
+/// The shares for `backup`: from files, or typed on standard input (k of
+/// them, k read from the backup's share set).
+pub fn shares_for(
+    backup: &Path,
+    paths: &[PathBuf],
+    identity: &[PathBuf],
+) -> Result<Vec<Share>, Failure> {
+    if paths.is_empty() {
+        let info = restore::read_set_info(backup)?;
+        shares_from_stdin(usize::from(info.threshold))
+    } else {
+        load_shares(paths, identity)
+    }
+}
+
+/// A ceremony's failure, with a share error naming the sheets' files.
+pub fn share_error_with_files(
+    e: crate::ceremony::CeremonyError,
+    shares: &[Share],
+    paths: &[PathBuf],
+) -> Failure {
+    match e {
+        crate::ceremony::CeremonyError::Share(e) => name_files(e, shares, paths),
+        other => other.into(),
+    }
+}
+
 /// Opens a backup with shares from files, or typed on standard input.
 pub fn unlock_backup(
     backup: &Path,
     paths: &[PathBuf],
     identity: &[PathBuf],
 ) -> Result<restore::Restored, Failure> {
-    let info = restore::read_set_info(backup)?;
-    let shares = if paths.is_empty() {
-        shares_from_stdin(usize::from(info.threshold))?
-    } else {
-        load_shares(paths, identity)?
-    };
-    restore::unlock(backup, &shares, restore::Proof::Full).map_err(|e| match e {
-        crate::ceremony::CeremonyError::Share(e) => name_files(e, &shares, paths),
-        other => other.into(),
-    })
+    let shares = shares_for(backup, paths, identity)?;
+    restore::unlock(backup, &shares, restore::Proof::Full)
+        .map_err(|e| share_error_with_files(e, &shares, paths))
 }
 
 pub fn restore(backup: &Path, paths: &[PathBuf], identity: &[PathBuf]) -> Result<(), Failure> {

@@ -296,6 +296,73 @@ pub fn protected_armored(cert: &Cert, password: &Password) -> Result<Vec<u8>, Op
     armored
 }
 
+/// The same key with new expiry times: the primary (and with it every user
+/// ID's binding) until `primary`, every subkey not revoked until `subkeys`.
+/// The key material is unchanged, so cards holding the subkeys need nothing
+/// new. Works on a key that has already expired: sequoia tells a key that is
+/// valid (its self-signatures hold) from one that is alive (not expired).
+/// Signing subkeys sign their new binding back (a backsig), so their secret
+/// parts must be in `key`, as they are in a backup.
+pub fn renew(
+    key: &Cert,
+    primary: SystemTime,
+    subkeys: SystemTime,
+    now: SystemTime,
+) -> Result<Cert, OpenPgpError> {
+    use pgp::cert::amalgamation::ValidAmalgamation;
+    use pgp::crypto::Signer;
+    use pgp::types::RevocationStatus;
+    let policy = StandardPolicy::new();
+    let valid = key
+        .with_policy(&policy, now)
+        .ctx("the key's self-signatures do not hold under the standard policy")?;
+    let mut primary_signer = key
+        .primary_key()
+        .key()
+        .clone()
+        .parts_into_secret()
+        .ctx("the primary key has no secret part: renew needs the backup, not the cert")?
+        .into_keypair()
+        .ctx("the primary key's secret part is still locked")?;
+    let mut sigs = valid
+        .primary_key()
+        .set_expiration_time(&mut primary_signer, Some(primary))
+        .ctx("cannot sign the primary key's new expiry")?;
+    for ka in valid.keys().subkeys() {
+        if matches!(ka.revocation_status(), RevocationStatus::Revoked(_)) {
+            continue;
+        }
+        // Only a subkey that can sign (sequoia counts authentication) makes
+        // a backsig, and it must.
+        let mut own = if ka.for_signing() || ka.for_certification() || ka.for_authentication() {
+            let k = ka
+                .key()
+                .clone()
+                .parts_into_secret()
+                .ctx("a signing subkey has no secret part: renew needs the backup")?;
+            Some(
+                k.into_keypair()
+                    .ctx("a subkey's secret part is still locked")?,
+            )
+        } else {
+            None
+        };
+        sigs.extend(
+            ka.set_expiration_time(
+                &mut primary_signer,
+                own.as_mut().map(|k| k as &mut dyn Signer),
+                Some(subkeys),
+            )
+            .ctx("cannot sign a subkey's new expiry")?,
+        );
+    }
+    let (renewed, _) = key
+        .clone()
+        .insert_packets(sigs)
+        .ctx("cannot add the new self-signatures")?;
+    Ok(renewed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -363,5 +430,42 @@ mod tests {
         let cert = Cert::from_bytes(&public).unwrap();
         assert!(!cert.is_tsk());
         assert_eq!(cert.keys().count(), 3);
+    }
+
+    #[test]
+    fn an_expired_key_is_renewed_with_the_same_key_material() {
+        let day = Duration::from_secs(86_400);
+        let now = SystemTime::now();
+        let made = now - day * 800;
+        let key = generate(&request(true, true), made).unwrap();
+        let policy = StandardPolicy::new();
+        let before = key.cert().with_policy(&policy, now).unwrap();
+        assert!(before.primary_key().alive().is_err(), "made expired");
+        let (primary, subkeys) = (now + day * 730, now + day * 365);
+        let renewed = renew(key.cert(), primary, subkeys, now).unwrap();
+        let vc = renewed.with_policy(&policy, now).unwrap();
+        assert!(vc.primary_key().alive().is_ok());
+        let fps = |c: &Cert| c.keys().map(|k| k.key().fingerprint()).collect::<Vec<_>>();
+        assert_eq!(fps(&renewed), fps(key.cert()));
+        let until = |ka_expiry: Option<SystemTime>| {
+            ka_expiry
+                .unwrap()
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .unwrap()
+                .as_secs()
+        };
+        let secs = |t: SystemTime| t.duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs();
+        assert_eq!(until(vc.primary_key().key_expiration_time()), secs(primary));
+        assert_eq!(vc.keys().subkeys().count(), 3);
+        for ka in vc.keys().subkeys() {
+            assert!(ka.alive().is_ok());
+            assert_eq!(until(ka.key_expiration_time()), secs(subkeys));
+        }
+        // A cert without secrets cannot be renewed: it says what to bring.
+        let public = key.cert().clone().strip_secret_key_material();
+        let e = renew(&public, primary, subkeys, now)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("the backup"), "{e}");
     }
 }

@@ -11,8 +11,8 @@ mod sign;
 mod strict;
 
 pub use keys::{
-    generate, protected_armored, public_armored, unlock_cert, unlock_secret, GeneratedKey, KeyInfo,
-    KeyRequest, KeyRole, Profile,
+    generate, key_infos, protected_armored, public_armored, renew, unlock_cert, unlock_secret,
+    GeneratedKey, KeyInfo, KeyRequest, KeyRole, Profile,
 };
 pub use sign::{read_cert, sign_detached, verify_detached, SignWith};
 pub use strict::read_strict;

@@ -1,0 +1,256 @@
+//! Renew: the same key with new expiry times, the ceremony administrators
+//! come back for every year (the primary and subkeys expire after a year by
+//! default). Also for a key that has already expired.
+//!
+//! The order keeps to genesis's rule that nothing goes online for a key whose
+//! backup cannot be restored: the old backup is proven and opened from k
+//! shares before anything is written (a wrong share costs nothing); the
+//! renewed key goes to a new ceremony directory on every backup medium,
+//! protected by the same passphrase, so the custodians' shares go on working;
+//! the same shares must open every new backup before the renewed cert is
+//! exported. Cards keep their subkeys (the key material does not change):
+//! given the PINs, each card holding the signing subkey proves it with a
+//! signature that verifies against the renewed cert.
+
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use serde::Serialize;
+use serde_json::json;
+
+use super::layout::{BackupFiles, CERT_FILE, REVOCATION_FILE, TRANSCRIPT};
+use super::restore::{self, Proof};
+use super::session::{preflight, Flow, RunOptions, Session};
+use super::{CardState, Cards, CeremonyError, CeremonyUi, Clock, Event};
+use crate::media::{limits, read_bounded, sha256_hex};
+use crate::openpgp::{self, KeyInfo, KeyRole};
+use crate::plan::Plan;
+use crate::shares::Share;
+use crate::tokens::CardPins;
+use crate::transcript::EventKind;
+
+const STEPS: usize = 7;
+
+/// What the operator brings to a renew, besides the plan.
+pub struct RenewRequest {
+    /// The ceremony directory on a backup medium to renew from.
+    pub backup: PathBuf,
+    /// k shares (or more) of the backup's share set.
+    pub shares: Vec<Share>,
+    /// The primary's new expiry.
+    pub primary_until: SystemTime,
+    /// Every subkey's new expiry.
+    pub subkeys_until: SystemTime,
+    /// The cards' PINs, to prove each card against the renewed cert; without
+    /// them the cards are left untouched and the report says how to prove them.
+    pub card_pins: Option<CardPins>,
+}
+
+/// The ceremony a renew continues: named in the new transcript, so that a
+/// key's history can be followed back to its genesis.
+#[derive(Debug, Clone, Serialize)]
+pub struct Previous {
+    pub ceremony_id: String,
+    /// SHA-256 of the previous ceremony's transcript as the backup holds it.
+    pub transcript_sha256: Option<String>,
+}
+
+/// What a renew produced; public facts only.
+#[derive(Debug, Serialize)]
+pub struct RenewReport {
+    pub ceremony_id: String,
+    pub fingerprint: String,
+    pub keys: Vec<KeyInfo>,
+    pub previous: Previous,
+    pub backups: Vec<PathBuf>,
+    pub export: PathBuf,
+    pub transcript: PathBuf,
+    /// Cards proven against the renewed cert: serial and what was proven.
+    pub cards_proven: Vec<(String, String)>,
+}
+
+pub fn run(
+    plan: &Plan,
+    req: &RenewRequest,
+    opts: &RunOptions,
+    ui: &mut dyn CeremonyUi,
+    clock: &dyn Clock,
+    cards: &mut dyn Cards,
+) -> Result<RenewReport, CeremonyError> {
+    plan.validate()?;
+    ui.event(&Event::Step {
+        number: 1,
+        total: STEPS,
+        title: "Pre-flight: media and air gap",
+    });
+    let pre = preflight(plan, opts, ui, clock)?;
+    let now = clock.now();
+    for (what, t) in [
+        ("the primary's", req.primary_until),
+        ("the subkeys'", req.subkeys_until),
+    ] {
+        if t <= now {
+            return Err(CeremonyError::Request(format!(
+                "{what} new expiry, {}, is not in the future: give a later date or a duration such as 1y",
+                humantime::format_rfc3339_seconds(t)
+            )));
+        }
+    }
+
+    ui.event(&Event::Step {
+        number: 2,
+        total: STEPS,
+        title: "Opening the backup from the shares",
+    });
+    let restored = restore::unlock(&req.backup, &req.shares, Proof::Full)?;
+    let revocation = read_bounded(
+        &req.backup.join(REVOCATION_FILE),
+        "revocation certificate",
+        limits::KEY,
+    )?;
+    let set_info = restore::read_set_info(&req.backup)?;
+    let previous = previous_ceremony(&req.backup);
+    ui.event(&Event::Verified(format!(
+        "shares {:?} open {} to {}",
+        restored.indices,
+        req.backup.display(),
+        restored.fingerprint
+    )));
+
+    let flow = Flow {
+        name: "renew",
+        steps: STEPS,
+        start: json!({ "renews": restored.fingerprint, "previous": previous }),
+    };
+    let session = Session::open(flow, plan, pre, opts, ui, clock)?;
+    session.run(|s| {
+        s.record(
+            EventKind::BackupOpened,
+            json!({
+                "bundle": req.backup,
+                "fingerprint": restored.fingerprint,
+                "set_id": restored.set_id,
+                "shares_used": restored.indices,
+            }),
+        )?;
+        s.open_backups()?;
+
+        s.step(3, "New expiry for the primary and every subkey");
+        let renewed = openpgp::renew(
+            &restored.cert,
+            req.primary_until,
+            req.subkeys_until,
+            s.now(),
+        )?;
+        let keys = openpgp::key_infos(&renewed, s.now());
+        for k in &keys {
+            s.event(Event::Note(format!(
+                "{:?} key {} now expires {}",
+                k.role,
+                k.fingerprint,
+                k.expires
+                    .map(|e| humantime::format_rfc3339_seconds(
+                        SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(e)
+                    )
+                    .to_string())
+                    .unwrap_or_else(|| "never".into())
+            )));
+        }
+        s.record(
+            EventKind::KeysRenewed,
+            json!({ "fingerprint": restored.fingerprint, "keys": keys }),
+        )?;
+
+        s.step(4, "Writing the backup media");
+        let files = BackupFiles::new(&renewed, &restored.passphrase, revocation, &set_info)?;
+        s.write_backups(&files.files())?;
+
+        s.step(5, "Rehearsal: the same shares open every new backup");
+        s.open_backups_with(&req.shares, &restored.fingerprint)?;
+
+        s.step(6, "Cards: each proven against the renewed cert");
+        let cards_proven = prove_cards(s, &renewed, &keys, req.card_pins.as_ref(), cards)?;
+
+        s.step(7, "Writing the export medium, signing the transcript");
+        s.export(CERT_FILE, &files.public)?;
+        let complete = json!({
+            "fingerprint": restored.fingerprint,
+            "backups": s.backup_dirs(),
+            "export": s.export_dir(),
+        });
+        s.close(&renewed, complete, &mut [])?;
+        Ok(RenewReport {
+            ceremony_id: s.id().to_owned(),
+            fingerprint: restored.fingerprint.clone(),
+            keys,
+            previous,
+            backups: s.backup_dirs(),
+            export: s.export_dir(),
+            transcript: s.transcript_path(),
+            cards_proven,
+        })
+    })
+}
+
+/// The ceremony directory renewed from, and its transcript's hash.
+fn previous_ceremony(backup: &Path) -> Previous {
+    Previous {
+        ceremony_id: backup
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        transcript_sha256: read_bounded(&backup.join(TRANSCRIPT), "transcript", limits::TRANSCRIPT)
+            .ok()
+            .map(|t| sha256_hex(&t)),
+    }
+}
+
+/// Every card in a reader that holds this key's signing subkey signs a fresh
+/// challenge, checked against the renewed cert.
+fn prove_cards(
+    s: &mut Session<'_>,
+    renewed: &sequoia_openpgp::Cert,
+    keys: &[KeyInfo],
+    pins: Option<&CardPins>,
+    cards: &mut dyn Cards,
+) -> Result<Vec<(String, String)>, CeremonyError> {
+    let Some(pins) = pins else {
+        s.event(Event::Note(
+            "cards need no change: the key material is the same. To prove a card against the renewed cert: keyceremony card prove --serial SERIAL --cert EXPORT/cert.asc --pins PINFILE".into(),
+        ));
+        return Ok(Vec::new());
+    };
+    let signing = keys
+        .iter()
+        .find(|k| k.role == KeyRole::Signing)
+        .map(|k| k.fingerprint.to_uppercase());
+    let ours: Vec<_> = cards
+        .list()?
+        .into_iter()
+        .filter(|c| c.signing.as_deref().map(str::to_uppercase) == signing && signing.is_some())
+        .collect();
+    if ours.is_empty() {
+        s.event(Event::Warning(
+            "no card in the readers holds this key's signing subkey: nothing to prove".into(),
+        ));
+    }
+    let total = ours.len();
+    let mut proven = Vec::new();
+    for (i, card) in ours.into_iter().enumerate() {
+        let proof = cards.prove(&card.ident, renewed, &pins.user)?;
+        s.record(
+            EventKind::CardProven,
+            json!({ "serial": card.serial, "proof": proof }),
+        )?;
+        s.event(Event::Card {
+            number: i + 1,
+            total,
+            state: CardState::Proven {
+                serial: card.serial.clone(),
+                proof: proof.clone(),
+            },
+        });
+        proven.push((card.serial, proof));
+    }
+    Ok(proven)
+}

@@ -1,0 +1,110 @@
+//! `keyceremony renew`: the batch front end of `ceremony::renew`.
+
+use std::path::PathBuf;
+
+use super::batch_ui::BatchUi;
+use super::card::read_pins;
+use super::genesis::load_plan;
+use super::shares::{share_error_with_files, shares_for};
+use super::{Exit, Failure};
+use crate::ceremony::renew::{self, RenewReport, RenewRequest};
+use crate::ceremony::session::RunOptions;
+use crate::ceremony::{Clock, PcscCards, SystemClock};
+use crate::cli::OutputFormat;
+use crate::harden::Hardening;
+use crate::media::sha256_hex;
+use crate::plan::expiry_at;
+
+pub struct Args {
+    pub plan: PathBuf,
+    pub backup: PathBuf,
+    pub expiry: Option<String>,
+    pub subkey_expiry: Option<String>,
+    pub card_pins: Option<PathBuf>,
+    pub shares: Vec<PathBuf>,
+    pub identity: Vec<PathBuf>,
+    pub airgap_root: Option<PathBuf>,
+}
+
+pub fn renew(a: Args, format: OutputFormat, hardening: &Hardening) -> Result<(), Failure> {
+    let (plan, text) = load_plan(&a.plan)?;
+    let now = SystemClock.now();
+    let when = |given: &Option<String>, from_plan: String, flag: &str| {
+        expiry_at(given.as_deref().unwrap_or(&from_plan), now)
+            .map_err(|e| Failure::new(Exit::Usage, format!("{flag}: {e}")))
+    };
+    let primary_until = when(&a.expiry, plan.key.expiry.to_string(), "--expiry")?;
+    let subkeys_until = when(
+        &a.subkey_expiry,
+        plan.subkeys.expiry.to_string(),
+        "--subkey-expiry",
+    )?;
+    // The PIN file and the shares are read before anything else happens, so
+    // that a missing file costs nothing.
+    let card_pins = a.card_pins.as_deref().map(read_pins).transpose()?;
+    let shares = shares_for(&a.backup, &a.shares, &a.identity)?;
+    let req = RenewRequest {
+        backup: a.backup,
+        shares,
+        primary_until,
+        subkeys_until,
+        card_pins,
+    };
+    let opts = RunOptions {
+        plan_sha256: Some(sha256_hex(text.as_bytes())),
+        system_root: a.airgap_root,
+        hardening: Some(hardening.clone()),
+    };
+    let report = renew::run(
+        &plan,
+        &req,
+        &opts,
+        &mut BatchUi::new(None, None),
+        &SystemClock,
+        &mut PcscCards,
+    )
+    .map_err(|e| share_error_with_files(e, &req.shares, &a.shares))?;
+    print_report(&report, format);
+    Ok(())
+}
+
+fn print_report(r: &RenewReport, format: OutputFormat) {
+    match format {
+        OutputFormat::Json => {
+            // The report is plain data; serialisation cannot fail.
+            outln!("{}", serde_json::to_string_pretty(r).unwrap_or_default());
+        }
+        OutputFormat::Human => {
+            outln!("Renew complete: {}", r.ceremony_id);
+            outln!(
+                "Renewed from: {} (the previous ceremony)",
+                r.previous.ceremony_id
+            );
+            outln!("Primary fingerprint: {}", r.fingerprint);
+            for k in &r.keys {
+                let until = k
+                    .expires
+                    .map(|e| {
+                        humantime::format_rfc3339_seconds(
+                            std::time::UNIX_EPOCH + std::time::Duration::from_secs(e),
+                        )
+                        .to_string()
+                    })
+                    .unwrap_or_else(|| "never".into());
+                outln!(
+                    "  {:<15} {}  expires {until}",
+                    format!("{:?}", k.role),
+                    k.fingerprint
+                );
+            }
+            for b in &r.backups {
+                outln!("Backup:     {}", b.display());
+            }
+            outln!("Export:     {}", r.export.display());
+            outln!("Transcript: {}", r.transcript.display());
+            for (serial, proof) in &r.cards_proven {
+                outln!("Card {serial}: {proof}");
+            }
+        }
+    }
+}

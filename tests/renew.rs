@@ -1,0 +1,294 @@
+//! `keyceremony renew` through the real binary, checked as gpg and sq see the
+//! result: the same key with new expiry times, new backups that the same
+//! shares open, the renewed cert exported, the transcript naming the
+//! ceremony it continues; and a key that had already expired.
+
+use std::path::{Path, PathBuf};
+use std::process::{Output, Stdio};
+
+use crate::harness::*;
+
+/// A fresh genesis of the example plan (2 backups, 3 of 5 shares), in `dir`.
+fn genesis(dir: &Path, extra: &[(&str, &str)], faketime: Option<&str>) -> PathBuf {
+    let plan = write_plan(dir, extra);
+    let mut cmd = match faketime {
+        Some(t) => {
+            let mut c = tool("faketime");
+            c.arg(t).arg(env!("CARGO_BIN_EXE_keyceremony"));
+            c
+        }
+        None => bin(),
+    };
+    let o = cmd
+        .args(["genesis", "--plan", plan.to_str().unwrap()])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_exit(&o, 0);
+    plan
+}
+
+fn renew(plan: &Path, backup: &Path, shares: &[PathBuf], extra: &[&str]) -> Output {
+    let mut args = vec![
+        "renew".to_owned(),
+        "--plan".into(),
+        plan.display().to_string(),
+        "--backup".into(),
+        backup.display().to_string(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args.extend(shares.iter().map(|p| p.display().to_string()));
+    bin().args(&args).stdin(Stdio::null()).output().unwrap()
+}
+
+/// The ceremony directories on a medium, oldest first.
+fn bundles(medium: &Path) -> Vec<PathBuf> {
+    let mut b: Vec<PathBuf> = std::fs::read_dir(medium)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    b.sort();
+    b
+}
+
+fn sheets(dir: &Path, which: &[u8]) -> Vec<PathBuf> {
+    let shares = bundle(&dir.join("shares"));
+    which
+        .iter()
+        .map(|i| shares.join(format!("share-{i}-of-5.txt")))
+        .collect()
+}
+
+/// Expiry (seconds since the epoch) of the primary and of each subkey, as gpg reads `cert`.
+fn gpg_expiry(cert: &Path) -> (u64, Vec<u64>, Vec<String>) {
+    let gpg = Gpg::new();
+    gpg.ok(&["--import", cert.to_str().unwrap()]);
+    let field = |r: &Vec<String>| r[6].parse::<u64>().unwrap_or(0);
+    let validity = |r: &Vec<String>| r[1].clone();
+    let pubs = gpg.colons("--list-keys", "pub");
+    let subs = gpg.colons("--list-keys", "sub");
+    let mut v: Vec<String> = pubs.iter().map(validity).collect();
+    v.extend(subs.iter().map(validity));
+    (field(&pubs[0]), subs.iter().map(field).collect(), v)
+}
+
+/// Two years ago as faketime takes an absolute time: `2024-11-25 04:00:00`.
+fn two_years_ago() -> String {
+    let t = std::time::SystemTime::now() - std::time::Duration::from_secs(730 * 86_400);
+    let s = humantime::format_rfc3339_seconds(t).to_string();
+    s.trim_end_matches('Z').replace('T', " ")
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+#[test]
+fn renew_gives_the_same_key_new_expiry_new_backups_and_an_export() {
+    let dir = tempdir();
+    let dir = dir.path();
+    let plan = genesis(dir, &[("encryption = false", "encryption = true")], None);
+    let old_backup = bundle(&dir.join("backup-1"));
+    let old_cert = bundle(&dir.join("export")).join("cert.asc");
+    let o = renew(
+        &plan,
+        &old_backup,
+        &sheets(dir, &[2, 4, 5]),
+        &["--expiry", "3y", "--subkey-expiry", "2030-06-30"],
+    );
+    assert_exit(&o, 0);
+    let out = stdout(&o);
+    assert!(out.contains("Renew complete: ceremony-"), "{out}");
+
+    // A new ceremony directory on every medium; the old ones untouched.
+    for m in ["backup-1", "backup-2", "export"] {
+        assert_eq!(bundles(&dir.join(m)).len(), 2, "{m}");
+    }
+    let export = bundles(&dir.join("export")).pop().unwrap();
+    let cert = export.join("cert.asc");
+    let (primary, subs, validity) = gpg_expiry(&cert);
+    let day = 86_400;
+    assert!(primary.abs_diff(now() + 3 * 365 * day) < day, "{primary}");
+    assert_eq!(subs.len(), 2);
+    let june_2030 = 1_909_094_399; // 2030-06-30T23:59:59Z
+    assert!(subs.iter().all(|&s| s == june_2030), "{subs:?}");
+    assert!(
+        validity.iter().all(|v| v != "e" && v != "r"),
+        "{validity:?}"
+    );
+
+    // The same key: the fingerprints did not change.
+    let fprs = |c: &Path| {
+        let gpg = Gpg::new();
+        gpg.ok(&["--import", c.to_str().unwrap()]);
+        gpg.colons("--list-keys", "fpr")
+            .iter()
+            .map(|r| r[9].clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(fprs(&cert), fprs(&old_cert));
+
+    // sq agrees that the renewed cert is valid and names the new expiry.
+    let sq = tool("sq")
+        .args(["inspect", cert.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let sq_out = stdout(&sq);
+    assert!(sq.status.success(), "{}", stderr(&sq));
+    assert!(sq_out.contains("2030-06-30"), "{sq_out}");
+    assert!(!sq_out.contains("Invalid"), "{sq_out}");
+
+    // The new backups open with other shares of the same set, and the
+    // export's MANIFEST and transcript check out.
+    for m in ["backup-1", "backup-2"] {
+        let b = bundles(&dir.join(m)).pop().unwrap();
+        let o = run(&[
+            "restore",
+            "--backup",
+            b.to_str().unwrap(),
+            sheets(dir, &[1, 3, 5])[0].to_str().unwrap(),
+            sheets(dir, &[1, 3, 5])[1].to_str().unwrap(),
+            sheets(dir, &[1, 3, 5])[2].to_str().unwrap(),
+        ]);
+        assert_exit(&o, 0);
+    }
+    let sums = tool("sha256sum")
+        .args(["--quiet", "-c", "MANIFEST"])
+        .current_dir(&export)
+        .output()
+        .unwrap();
+    assert!(sums.status.success(), "{}", stdout(&sums));
+    let o = run(&[
+        "transcript",
+        "verify",
+        export.join("transcript.jsonl").to_str().unwrap(),
+    ]);
+    assert_exit(&o, 0);
+    let t = std::fs::read_to_string(export.join("transcript.jsonl")).unwrap();
+    let first: serde_json::Value = serde_json::from_str(t.lines().next().unwrap()).unwrap();
+    assert_eq!(first["data"]["flow"], "renew");
+    assert_eq!(
+        first["data"]["previous"]["ceremony_id"],
+        old_backup.file_name().unwrap().to_str().unwrap()
+    );
+    let old_transcript = std::fs::read(old_backup.join("transcript.jsonl")).unwrap();
+    assert_eq!(
+        first["data"]["previous"]["transcript_sha256"],
+        keyceremony::media::sha256_hex(&old_transcript)
+    );
+    for event in ["backup.opened", "keys.renewed", "rehearsal.passed"] {
+        assert!(t.contains(&format!("\"event\":\"{event}\"")), "{event}");
+    }
+    // The revocation certificate made at genesis still revokes the renewed key.
+    let gpg = Gpg::new();
+    gpg.ok(&["--import", cert.to_str().unwrap()]);
+    let new_backup = bundles(&dir.join("backup-1")).pop().unwrap();
+    gpg.ok(&[
+        "--import",
+        new_backup.join("revocation.asc").to_str().unwrap(),
+    ]);
+    let pubs = gpg.colons("--list-keys", "pub");
+    assert_eq!(pubs[0][1], "r", "{pubs:?}");
+}
+
+#[test]
+fn an_expired_key_is_renewed_and_gpg_sees_it_valid_again() {
+    let dir = tempdir();
+    let dir = dir.path();
+    // Made two years ago with a one-year primary and subkeys: expired now.
+    let plan = genesis(
+        dir,
+        &[("# allow_wrong_clock = true", "allow_wrong_clock = true")],
+        Some(&two_years_ago()),
+    );
+    let old_cert = bundle(&dir.join("export")).join("cert.asc");
+    let (primary, _, validity) = gpg_expiry(&old_cert);
+    assert!(primary < now(), "made expired");
+    assert!(validity.iter().all(|v| v == "e"), "{validity:?}");
+
+    let o = renew(
+        &plan,
+        &bundle(&dir.join("backup-2")),
+        &sheets(dir, &[1, 2, 3]),
+        &[],
+    );
+    assert_exit(&o, 0);
+    let cert = bundles(&dir.join("export")).pop().unwrap().join("cert.asc");
+    let (primary, subs, validity) = gpg_expiry(&cert);
+    let day = 86_400;
+    // The plan's 1y, from now.
+    assert!(primary.abs_diff(now() + 365 * day) < day, "{primary}");
+    assert!(subs.iter().all(|&s| s.abs_diff(now() + 365 * day) < day));
+    assert!(validity.iter().all(|v| v != "e"), "{validity:?}");
+
+    // gpg signs with the renewed key (from the new backup) and verifies
+    // against the exported cert.
+    let gpg = Gpg::new();
+    let new_backup = bundles(&dir.join("backup-1")).pop().unwrap();
+    let passphrase = std::fs::read_to_string(dir.join("passphrase.txt")).unwrap();
+    let pass_file = dir.join("pass");
+    std::fs::write(&pass_file, passphrase.trim()).unwrap();
+    let batch = [
+        "--batch",
+        "--pinentry-mode",
+        "loopback",
+        "--passphrase-file",
+        pass_file.to_str().unwrap(),
+    ];
+    let secret = new_backup.join("secret-key.asc");
+    let mut import = batch.to_vec();
+    import.extend(["--import", secret.to_str().unwrap()]);
+    gpg.ok(&import);
+    let msg = dir.join("msg");
+    std::fs::write(&msg, "release 1.0").unwrap();
+    let mut sign = batch.to_vec();
+    sign.extend(["--detach-sign", msg.to_str().unwrap()]);
+    gpg.ok(&sign);
+    let verifier = Gpg::new();
+    verifier.ok(&["--import", cert.to_str().unwrap()]);
+    let sig = dir.join("msg.sig");
+    verifier.ok(&["--verify", sig.to_str().unwrap(), msg.to_str().unwrap()]);
+}
+
+#[test]
+fn a_wrong_share_or_a_past_expiry_writes_nothing() {
+    let dir = tempdir();
+    let dir = dir.path();
+    let plan = genesis(dir, &[], None);
+    let backup = bundle(&dir.join("backup-1"));
+
+    // A share of another set: refused before anything is written.
+    let other = tempdir();
+    genesis(other.path(), &[], None);
+    let mut shares = sheets(dir, &[1, 2]);
+    shares.extend(sheets(other.path(), &[3]));
+    let o = renew(&plan, &backup, &shares, &[]);
+    assert_exit(&o, 5);
+    assert!(stderr(&o).contains("share"), "{}", stderr(&o));
+
+    let o = renew(
+        &plan,
+        &backup,
+        &sheets(dir, &[1, 2, 3]),
+        &["--expiry", "2020-01-01"],
+    );
+    assert_exit(&o, 2);
+    assert!(stderr(&o).contains("not in the future"), "{}", stderr(&o));
+
+    let o = renew(
+        &plan,
+        &backup,
+        &sheets(dir, &[1, 2, 3]),
+        &["--expiry", "forever"],
+    );
+    assert_exit(&o, 2);
+    assert!(stderr(&o).contains("--expiry"), "{}", stderr(&o));
+
+    for m in ["backup-1", "backup-2", "export"] {
+        assert_eq!(bundles(&dir.join(m)).len(), 1, "{m} was written to");
+    }
+}
