@@ -861,3 +861,43 @@ fn issue11_a_changed_user_pin_with_one_try_left_is_never_tried() {
     );
     assert_eq!(status_json(&card.serial)["user_pin_tries"], 3);
 }
+
+/// Renew leaves the card as it is (same key material) and proves it: the
+/// card signs a challenge that verifies against the renewed cert, recorded in
+/// the transcript; gpg then signs with the card and the signature verifies
+/// against the renewed cert alone. A physical YubiKey adds touch, if set.
+#[test]
+fn a_renew_proves_the_card_against_the_renewed_cert_and_gpg_signs_with_it() {
+    let _slots = slots();
+    pcscd();
+    let dir = tempdir();
+    let (card, pins) = provisioned_card(dir.path(), "0000B00D");
+    let c = ed25519();
+    let media = dir.path().join("renew");
+    let plan = write_plan(&media, &[]);
+    let o = run(&[
+        "renew",
+        "--plan",
+        plan.to_str().unwrap(),
+        "--backup",
+        c.backups[0].to_str().unwrap(),
+        "--card-pins",
+        pins.to_str().unwrap(),
+        c.sheet(1).to_str().unwrap(),
+        c.sheet(3).to_str().unwrap(),
+        c.sheet(5).to_str().unwrap(),
+    ]);
+    assert_exit(&o, 0);
+    assert!(stdout(&o).contains("Card 0000B00D: "), "{}", stdout(&o));
+    let export = bundle(&media.join("export"));
+    let transcript = std::fs::read_to_string(export.join("transcript.jsonl")).unwrap();
+    assert!(transcript.contains("\"event\":\"card.proven\""));
+    let cert = export.join("cert.asc");
+    let (gpg, user_pin) = card_gpg(&cert, &pins);
+    let msg = dir.path().join("release.txt");
+    let sig = sign_with_card(&gpg, &user_pin, &msg);
+    let verifier = Gpg::new();
+    verifier.ok(&["--import", cert.to_str().unwrap()]);
+    verifier.ok(&["--verify", &sig, msg.to_str().unwrap()]);
+    drop(card);
+}

@@ -292,3 +292,28 @@ fn a_wrong_share_or_a_past_expiry_writes_nothing() {
         assert_eq!(bundles(&dir.join(m)).len(), 1, "{m} was written to");
     }
 }
+
+/// A newcomer renews the demo's key with what the demo prints: its `renew`
+/// line, run by a shell as they would paste it.
+#[test]
+fn the_demo_key_renews_with_the_line_the_demo_prints() {
+    let dir = tempdir();
+    let demo = dir.path().join("demo");
+    let o = run(&["demo", demo.to_str().unwrap()]);
+    assert_exit(&o, 0);
+    let line = stderr(&o)
+        .lines()
+        .find(|l| l.trim_start().starts_with("keyceremony renew "))
+        .expect("the demo prints a renew line")
+        .trim()
+        .to_owned();
+    let script = line.replacen("keyceremony", env!("CARGO_BIN_EXE_keyceremony"), 1);
+    let o = std::process::Command::new("sh")
+        .args(["-c", &script])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_exit(&o, 0);
+    assert!(stdout(&o).contains("Renew complete"), "{}", stdout(&o));
+    assert_eq!(bundles(&demo.join("export")).len(), 2);
+}

@@ -91,10 +91,11 @@ pub fn demo(dir: &Path, hardening: &Hardening) -> Result<(), Failure> {
     );
     genesis(&plan_path, OutputFormat::Human, None, hardening)?;
     eprintln!(
-        "\nTry:\n  gpg --import {0}/cert.asc   (a throwaway GNUPGHOME is best)\n  keyceremony transcript verify {0}/transcript.jsonl\n  (cd {0} && sha256sum -c MANIFEST)\n  keyceremony restore --backup {1} {2}/share-1-of-5.txt {2}/share-3-of-5.txt {2}/share-5-of-5.txt",
+        "\nTry:\n  gpg --import {0}/cert.asc   (a throwaway GNUPGHOME is best)\n  keyceremony transcript verify {0}/transcript.jsonl\n  (cd {0} && sha256sum -c MANIFEST)\n  keyceremony restore --backup {1} {2}/share-1-of-5.txt {2}/share-3-of-5.txt {2}/share-5-of-5.txt\n  keyceremony renew --plan {3} --backup {1} {2}/share-2-of-5.txt {2}/share-3-of-5.txt {2}/share-4-of-5.txt",
         dir.join("export").join("ceremony-*").display(),
         dir.join("backup-1").join("ceremony-*").display(),
         dir.join("shares").join("ceremony-*").display(),
+        plan_path.display(),
     );
     Ok(())
 }
