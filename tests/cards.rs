@@ -381,12 +381,7 @@ fn three_cards_each_proven_and_gpg_signs_with_any_of_them() {
 /// A GnuPG home whose scdaemon uses pcscd, with `cert` imported; and the user
 /// PIN from the PIN file.
 fn card_gpg(cert: &Path, pins: &Path) -> (Gpg, String) {
-    let gpg = Gpg::new();
-    std::fs::write(
-        gpg.home.path().join("scdaemon.conf"),
-        "disable-ccid\npcsc-shared\n",
-    )
-    .unwrap();
+    let gpg = Gpg::with_cards();
     gpg.ok(&["--import", cert.to_str().unwrap()]);
     let user_pin = std::fs::read_to_string(pins)
         .unwrap()

@@ -220,7 +220,29 @@ pub struct Gpg {
 }
 
 impl Gpg {
+    /// A home whose agent never starts scdaemon. gpg-agent starts it to look
+    /// for cards whenever a secret key is used, and scdaemon opens every
+    /// PC/SC reader exclusively: a test signing with gpg beside a card test
+    /// took the virtual card from under it ("in use by another program").
     pub fn new() -> Gpg {
+        let gpg = Gpg::home();
+        std::fs::write(gpg.home.path().join("gpg-agent.conf"), "disable-scdaemon\n").unwrap();
+        gpg
+    }
+
+    /// A home for a test that uses a card through gpg: scdaemon talks to
+    /// pcscd (not its own CCID driver) and shares the reader.
+    pub fn with_cards() -> Gpg {
+        let gpg = Gpg::home();
+        std::fs::write(
+            gpg.home.path().join("scdaemon.conf"),
+            "disable-ccid\npcsc-shared\n",
+        )
+        .unwrap();
+        gpg
+    }
+
+    fn home() -> Gpg {
         let home = tempdir();
         std::fs::set_permissions(
             home.path(),

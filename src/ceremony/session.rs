@@ -168,7 +168,21 @@ impl<'a> Session<'a> {
     ) -> Result<Session<'a>, CeremonyError> {
         let Flow { name, steps, start } = flow;
         let started = clock.now();
-        let id = ceremony_id(started);
+        // Two ceremonies in one second (a renew right after the demo) would
+        // want the same directory name: the later one takes the next free
+        // suffix on every medium it writes, and older directories stay as
+        // they are.
+        let base = ceremony_id(started);
+        let taken = |id: &str| {
+            pre.backups
+                .iter()
+                .chain(Some(&pre.export))
+                .any(|m| m.root().join(id).symlink_metadata().is_ok())
+        };
+        let id = std::iter::once(base.clone())
+            .chain((2..).map(|n| format!("{base}-{n}")))
+            .find(|id| !taken(id))
+            .unwrap_or(base);
         let export = pre.export.create_bundle(&id, true)?;
         let transcript = Transcript::create(&export.dir().join(TRANSCRIPT))?;
         let mut session = Session {

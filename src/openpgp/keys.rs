@@ -249,6 +249,38 @@ pub fn unlock_cert(cert: &Cert, password: &Password) -> Result<Cert, OpenPgpErro
     Ok(open)
 }
 
+/// OpenPGP takes the newest self-signature as the one in force, to the
+/// second, and sequoia dates new ones with the system clock: a renewal in
+/// the same second as the signatures it replaces (a renew run right after a
+/// genesis) would tie with them, and sq and gpg then choose differently.
+/// Waits (at most two seconds) until the clock is past the newest
+/// self-signature; a key whose signatures are dated further ahead means a
+/// wrong clock, and is refused.
+fn settle_after_latest_self_signature(key: &Cert) -> Result<(), OpenPgpError> {
+    let latest = key
+        .primary_key()
+        .self_signatures()
+        .chain(key.userids().flat_map(|u| u.self_signatures()))
+        .chain(key.keys().subkeys().flat_map(|k| k.self_signatures()))
+        .filter_map(|sig| sig.signature_creation_time())
+        .max();
+    let Some(latest) = latest else {
+        return Ok(());
+    };
+    let next_second = latest + Duration::from_secs(1);
+    match next_second.duration_since(SystemTime::now()) {
+        Err(_) => Ok(()),
+        Ok(wait) if wait <= Duration::from_secs(2) => {
+            std::thread::sleep(wait);
+            Ok(())
+        }
+        Ok(_) => Err(OpenPgpError::Invalid(format!(
+            "the key's newest self-signature is dated {}, ahead of this machine's clock: set the clock (`date -s`) and run the ceremony again",
+            humantime::format_rfc3339_seconds(latest)
+        ))),
+    }
+}
+
 /// The public cert, ASCII-armored: what goes online.
 pub fn public_armored(cert: &Cert) -> Result<Vec<u8>, OpenPgpError> {
     cert.clone()
@@ -312,6 +344,7 @@ pub fn renew(
     use pgp::cert::amalgamation::ValidAmalgamation;
     use pgp::crypto::Signer;
     use pgp::types::RevocationStatus;
+    settle_after_latest_self_signature(key)?;
     let policy = StandardPolicy::new();
     let valid = key
         .with_policy(&policy, now)
@@ -467,5 +500,21 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("the backup"), "{e}");
+    }
+
+    #[test]
+    fn a_renewal_in_the_second_the_key_was_made_still_supersedes() {
+        let now = SystemTime::now();
+        let key = generate(&request(false, false), now).unwrap();
+        let until = now + Duration::from_secs(86_400 * 1000);
+        let renewed = renew(key.cert(), until, until, now).unwrap();
+        let later = SystemTime::now() + Duration::from_secs(5);
+        let policy = StandardPolicy::new();
+        let vc = renewed.with_policy(&policy, later).unwrap();
+        let secs = |t: SystemTime| t.duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs();
+        assert_eq!(
+            secs(vc.primary_key().key_expiration_time().unwrap()),
+            secs(until)
+        );
     }
 }
