@@ -31,12 +31,15 @@ pub enum Screen {
     Unlocking,
     Restored,
     RestoreCard,
+    /// A renew's new expiry and people (then Media, Review, Running, Done).
+    Renew,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flow {
     Genesis,
     Restore,
+    Renew,
 }
 
 /// A question the engine asks from its worker thread; it waits for the `Reply`.
@@ -139,6 +142,10 @@ pub enum Command {
     Rescan,
     ReadRecipients(PathBuf),
     StartGenesis,
+    StartRenew {
+        backup: PathBuf,
+        shares: Vec<Share>,
+    },
     Reply(Reply),
     LoadRestore {
         backup: PathBuf,
@@ -254,6 +261,7 @@ pub struct Confirm {
 
 pub enum Pending {
     StartGenesis,
+    StartRenew,
     ResetCard(String, String),
     /// Quit, throwing away what was typed.
     Quit,
@@ -275,6 +283,9 @@ pub struct App {
     pub custodians: Form,
     pub media: Form,
     pub restore: Form,
+    pub renew: Form,
+    /// A renew's shares, opened from files or typed, until it starts.
+    renew_shares: Vec<Share>,
     pub recipients: Option<(PathBuf, Vec<String>)>,
     pub step: (usize, usize, String),
     pub log: Vec<String>,
@@ -303,6 +314,8 @@ impl App {
             custodians: Form::for_plan(Page::Custodians, &plan),
             media: Form::for_plan(Page::Media, &plan),
             restore: Form::for_plan(Page::Restore, &plan),
+            renew: Form::for_plan(Page::Renew, &plan),
+            renew_shares: Vec::new(),
             plan,
             plan_source,
             base,
@@ -345,10 +358,19 @@ impl App {
         None
     }
 
+    /// How many shares a renew holds, for its review.
+    pub fn renew_share_count(&self) -> usize {
+        self.renew_shares.len()
+    }
+
     /// True while the operator is typing into a field, where letters are text, not commands.
     pub fn typing_text(&self) -> bool {
         match self.screen {
-            Screen::Identity | Screen::Custodians | Screen::Media | Screen::RestoreSource => true,
+            Screen::Identity
+            | Screen::Custodians
+            | Screen::Media
+            | Screen::RestoreSource
+            | Screen::Renew => true,
             Screen::RestoreShares => true,
             Screen::RestoreCard => matches!(self.card, Some(CardStage::Pins(_))),
             Screen::Running => matches!(self.prompt, Some(Prompt::Typing(_) | Prompt::Pins(_))),
@@ -470,6 +492,7 @@ impl App {
             Screen::Welcome => match k.code {
                 KeyCode::Enter | KeyCode::Char('g') => self.start(Flow::Genesis),
                 KeyCode::Char('r') => self.start(Flow::Restore),
+                KeyCode::Char('n') => self.start(Flow::Renew),
                 KeyCode::Char('q') => Command::Quit,
                 _ => Command::None,
             },
@@ -478,21 +501,26 @@ impl App {
                 KeyCode::Enter => {
                     self.screen = match self.flow {
                         Flow::Genesis => Screen::Identity,
-                        Flow::Restore => Screen::RestoreSource,
+                        Flow::Restore | Flow::Renew => Screen::RestoreSource,
                     };
                     Command::None
                 }
                 KeyCode::Esc => self.go(Screen::Welcome),
                 _ => Command::None,
             },
-            Screen::Identity | Screen::Custodians | Screen::Media | Screen::RestoreSource => {
-                self.form_key(&k)
-            }
+            Screen::Identity
+            | Screen::Custodians
+            | Screen::Media
+            | Screen::RestoreSource
+            | Screen::Renew => self.form_key(&k),
             Screen::Review => match k.code {
                 KeyCode::Char('y') if self.blocker().is_none() => {
                     self.confirm = Some(Confirm {
                         text: self.start_text(),
-                        on_yes: Pending::StartGenesis,
+                        on_yes: match self.flow {
+                            Flow::Renew => Pending::StartRenew,
+                            _ => Pending::StartGenesis,
+                        },
                     });
                     Command::None
                 }
@@ -536,6 +564,20 @@ impl App {
     /// The confirmation text before the ceremony writes anything: every medium and card.
     fn start_text(&self) -> String {
         let p = &self.plan;
+        if self.flow == Flow::Renew {
+            return format!(
+                "Start the renew? It opens {} with the {} shares given, and writes the renewed key to the backup media {} and its cert to the export medium {}. y starts, any other key goes back.",
+                self.restore_backup.display(),
+                self.renew_shares.len(),
+                p.media
+                    .backup
+                    .iter()
+                    .map(|b| b.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                p.media.export.display()
+            );
+        }
         let mut t = format!(
             "Start the genesis? It writes to the backup media {}, the export medium {} and the share sheets in {}",
             p.media
@@ -567,10 +609,19 @@ impl App {
                 self.log.clear();
                 Command::StartGenesis
             }
+            Pending::StartRenew => {
+                self.screen = Screen::Running;
+                self.log.clear();
+                Command::StartRenew {
+                    backup: self.restore_backup.clone(),
+                    shares: std::mem::take(&mut self.renew_shares),
+                }
+            }
             Pending::ResetCard(ident, serial) => self.provision(ident, Some(serial)),
             Pending::Quit => Command::Quit,
             Pending::DiscardShares => {
                 self.typing = None;
+                self.renew_shares.clear();
                 self.clear_screen = true;
                 self.go(Screen::RestoreSource)
             }
@@ -591,6 +642,12 @@ impl App {
                 }
             }
         }
+        if !self.renew_shares.is_empty() {
+            return Some(format!(
+                "the {} share(s) given for the renew",
+                self.renew_shares.len()
+            ));
+        }
         self.forms_edited
             .then(|| "the values typed into the forms".to_owned())
     }
@@ -601,6 +658,7 @@ impl App {
             Screen::Custodians => Some(&mut self.custodians),
             Screen::Media => Some(&mut self.media),
             Screen::RestoreSource => Some(&mut self.restore),
+            Screen::Renew => Some(&mut self.renew),
             _ => None,
         }
     }
@@ -611,6 +669,7 @@ impl App {
             Screen::Custodians => Some(&self.custodians),
             Screen::Media => Some(&self.media),
             Screen::RestoreSource => Some(&self.restore),
+            Screen::Renew => Some(&self.renew),
             _ => None,
         }
     }
@@ -647,9 +706,28 @@ impl App {
 
     fn form_key(&mut self, k: &KeyEvent) -> Command {
         if k.code == KeyCode::Esc {
-            return self.go(match self.screen {
-                Screen::Identity | Screen::RestoreSource => Screen::Preflight,
-                Screen::Custodians => Screen::Identity,
+            if self.screen == Screen::Renew {
+                // Back to the backup and shares, which are given again.
+                return match self
+                    .work_at_stake()
+                    .filter(|_| !self.renew_shares.is_empty())
+                {
+                    Some(what) => {
+                        self.confirm = Some(Confirm {
+                            text: format!(
+                                "Go back and discard {what}? y discards them, any other key stays."
+                            ),
+                            on_yes: Pending::DiscardShares,
+                        });
+                        Command::None
+                    }
+                    None => self.go(Screen::RestoreSource),
+                };
+            }
+            return self.go(match (self.screen, self.flow) {
+                (Screen::Identity | Screen::RestoreSource, _) => Screen::Preflight,
+                (Screen::Custodians, _) => Screen::Identity,
+                (Screen::Media, Flow::Renew) => Screen::Renew,
                 _ => Screen::Custodians,
             });
         }
@@ -697,6 +775,10 @@ impl App {
                 self.plan = plan;
                 self.go(Screen::Review)
             }
+            Screen::Renew => {
+                self.plan = plan;
+                self.go(Screen::Media)
+            }
             _ => {
                 let base = self.base.clone();
                 let files: Vec<PathBuf> = self
@@ -743,11 +825,7 @@ impl App {
                 Command::None
             }
             Ok((set, shares)) if shares.len() >= usize::from(set.threshold) => {
-                self.screen = Screen::Unlocking;
-                Command::Unlock {
-                    backup: self.restore_backup.clone(),
-                    shares,
-                }
+                self.shares_given(shares)
             }
             Ok((set, shares)) => {
                 self.typing = Some(Typing::new(set, shares, None));
@@ -778,13 +856,24 @@ impl App {
             Some(shares) => {
                 self.typing = None;
                 self.clear_screen = true;
-                self.screen = Screen::Unlocking;
-                Command::Unlock {
-                    backup: self.restore_backup.clone(),
-                    shares,
-                }
+                self.shares_given(shares)
             }
             None => Command::None,
+        }
+    }
+
+    /// k shares are in hand: a restore opens the backup now; a renew keeps
+    /// them (the engine proves and opens the backup before writing
+    /// anything) and asks for the new expiry.
+    fn shares_given(&mut self, shares: Vec<Share>) -> Command {
+        if self.flow == Flow::Renew {
+            self.renew_shares = shares;
+            return self.go(Screen::Renew);
+        }
+        self.screen = Screen::Unlocking;
+        Command::Unlock {
+            backup: self.restore_backup.clone(),
+            shares,
         }
     }
 
@@ -1160,5 +1249,85 @@ mod tests {
             panic!("{cmd:?}")
         };
         assert_eq!(reset.as_deref(), Some("0000000A"));
+    }
+
+    #[test]
+    fn the_renew_flow_takes_the_shares_then_expiry_and_media_and_confirms_before_writing() {
+        let mut a = app();
+        a.update(key(KeyCode::Char('n')));
+        assert_eq!(a.flow, Flow::Renew);
+        a.update(key(KeyCode::Enter));
+        assert_eq!(a.screen, Screen::RestoreSource);
+        typed(&mut a, "/m/backup/ceremony-1\n/m/s1.txt;/m/s2.txt\n");
+        let cmd = a.update(key(KeyCode::Enter));
+        assert!(matches!(cmd, Command::LoadRestore { .. }), "{cmd:?}");
+        let set = crate::shares::split(&[7u8; 16], 2, 3).unwrap();
+        a.update(Action::RestoreLoaded(Ok((
+            set.info.clone(),
+            vec![set.shares[0].clone(), set.shares[2].clone()],
+        ))));
+        // k shares in hand: nothing is opened yet; the expiry comes next.
+        assert_eq!(a.screen, Screen::Renew);
+        assert_eq!(a.renew_share_count(), 2);
+        // A bad expiry keeps the operator on the field.
+        let clear = |a: &mut App| {
+            for _ in 0..20 {
+                a.update(key(KeyCode::Backspace));
+            }
+        };
+        clear(&mut a);
+        typed(&mut a, "forever");
+        a.update(key(KeyCode::PageDown));
+        assert_eq!(a.screen, Screen::Renew);
+        assert_eq!(a.form().unwrap().problem.as_ref().unwrap().0, 0);
+        clear(&mut a);
+        typed(&mut a, "3y");
+        enter_through(&mut a);
+        assert_eq!(a.screen, Screen::Media);
+        assert_eq!(a.plan.key.expiry.to_string(), "1095d");
+        // Esc from the media goes back to the expiry, not to genesis's forms.
+        a.update(key(KeyCode::Esc));
+        assert_eq!(a.screen, Screen::Renew);
+        enter_through(&mut a);
+        enter_through(&mut a);
+        assert_eq!(a.screen, Screen::Review);
+        assert!(a.blocker().is_none(), "{:?}", a.blocker());
+        a.update(key(KeyCode::Char('y')));
+        let text = confirm_text(&a).to_owned();
+        assert!(
+            text.contains("Start the renew") && text.contains("/m/backup/ceremony-1"),
+            "{text}"
+        );
+        let cmd = a.update(key(KeyCode::Char('y')));
+        let Command::StartRenew { backup, shares } = cmd else {
+            panic!("{cmd:?}")
+        };
+        assert_eq!(backup, PathBuf::from("/m/backup/ceremony-1"));
+        assert_eq!(shares.len(), 2);
+        assert_eq!(a.screen, Screen::Running);
+    }
+
+    #[test]
+    fn leaving_the_renew_expiry_asks_before_dropping_the_shares() {
+        let mut a = app();
+        a.update(key(KeyCode::Char('n')));
+        a.update(key(KeyCode::Enter));
+        typed(&mut a, "/m/b\n/m/s1.txt;/m/s2.txt\n");
+        a.update(key(KeyCode::Enter));
+        let set = crate::shares::split(&[7u8; 16], 2, 3).unwrap();
+        a.update(Action::RestoreLoaded(Ok((
+            set.info.clone(),
+            vec![set.shares[0].clone(), set.shares[1].clone()],
+        ))));
+        assert_eq!(a.screen, Screen::Renew);
+        a.update(key(KeyCode::Esc));
+        assert!(confirm_text(&a).contains("2 share(s)"));
+        a.update(key(KeyCode::Char('n')));
+        assert_eq!(a.screen, Screen::Renew);
+        assert_eq!(a.renew_share_count(), 2);
+        a.update(key(KeyCode::Esc));
+        a.update(key(KeyCode::Char('y')));
+        assert_eq!(a.screen, Screen::RestoreSource);
+        assert_eq!(a.renew_share_count(), 0);
     }
 }

@@ -35,6 +35,8 @@ pub enum Page {
     Custodians,
     Media,
     Restore,
+    /// A renew's new expiry and the people at it.
+    Renew,
 }
 
 #[derive(Debug, Clone)]
@@ -242,6 +244,28 @@ impl Form {
                     yes_no(plan.airgap.allow_network),
                 ),
             ],
+            Page::Renew => vec![
+                text(
+                    "Primary valid for",
+                    "from now: 365d, 52w or 2y",
+                    plan.key.expiry.to_string(),
+                ),
+                text(
+                    "Subkeys valid for",
+                    "from now: 365d, 52w or 2y",
+                    plan.subkeys.expiry.to_string(),
+                ),
+                text(
+                    "Operator",
+                    "who runs this ceremony (transcript)",
+                    plan.ceremony.operator.clone(),
+                ),
+                text(
+                    "Witnesses",
+                    "names separated by ;",
+                    joined(&plan.ceremony.witnesses),
+                ),
+            ],
             Page::Restore => vec![
                 text(
                     "Backup directory",
@@ -329,6 +353,13 @@ impl Form {
                     return Err((0, "name the backup directory".into()));
                 }
                 Ok(())
+            }
+            Page::Renew => {
+                plan.key.expiry = self.value(0).parse().map_err(|e| (0, e))?;
+                plan.subkeys.expiry = self.value(1).parse().map_err(|e| (1, e))?;
+                plan.ceremony.operator = self.value(2).to_owned();
+                plan.ceremony.witnesses = split(self.value(3));
+                plan.validate().map_err(|e| (2, e.to_string()))
             }
         }
     }

@@ -27,8 +27,11 @@ use ratatui::crossterm::event::{self, Event as TermEvent, KeyEventKind};
 use zeroize::Zeroizing;
 
 use crate::ceremony::genesis::{self, RunOptions};
+use crate::ceremony::renew::{self, RenewRequest};
 use crate::ceremony::restore::{self, Restored};
-use crate::ceremony::{CardDecision, CeremonyError, CeremonyUi, Event, PcscCards, SystemClock};
+use crate::ceremony::{
+    CardDecision, CeremonyError, CeremonyUi, Clock, Event, PcscCards, SystemClock,
+};
 use crate::exit::{Exit, Failure};
 use crate::harden::Hardening;
 use crate::passphrase::Passphrase;
@@ -144,6 +147,57 @@ impl CeremonyUi for Bridge {
 }
 
 /// Runs a genesis on a worker thread, reporting through `tx`, asking through `replies`.
+/// Runs a renew on a worker thread, as `start_genesis` runs a genesis.
+pub fn start_renew(
+    plan: Plan,
+    req: RenewRequest,
+    opts: RunOptions,
+    tx: mpsc::Sender<EngineMsg>,
+    replies: mpsc::Receiver<Reply>,
+) -> JoinHandle<()> {
+    std::thread::spawn(move || {
+        let mut bridge = Bridge {
+            tx: tx.clone(),
+            replies,
+        };
+        let result = renew::run(
+            &plan,
+            &req,
+            &opts,
+            &mut bridge,
+            &SystemClock,
+            &mut PcscCards,
+        )
+        .map(|r| Summary {
+            fingerprint: r.fingerprint.clone(),
+            ceremony_id: r.ceremony_id.clone(),
+            lines: std::iter::once(format!("Renewed from: {}", r.previous.ceremony_id))
+                .chain(r.keys.iter().map(|k| {
+                    format!(
+                        "{:<15} {} expires {}",
+                        format!("{:?}", k.role),
+                        k.fingerprint,
+                        k.expires
+                            .map(|e| humantime::format_rfc3339_seconds(
+                                std::time::UNIX_EPOCH + std::time::Duration::from_secs(e)
+                            )
+                            .to_string())
+                            .unwrap_or_else(|| "never".into())
+                    )
+                }))
+                .chain(
+                    r.backups
+                        .iter()
+                        .map(|b| format!("Backup:     {}", b.display())),
+                )
+                .chain(Some(format!("Export:     {}", r.export.display())))
+                .collect(),
+        })
+        .map_err(|e| e.to_string());
+        let _ = tx.send(EngineMsg::Finished(result));
+    })
+}
+
 pub fn start_genesis(
     plan: Plan,
     opts: RunOptions,
@@ -279,6 +333,24 @@ impl Workers {
                     ..RunOptions::default()
                 };
                 start_genesis(app.plan.clone(), opts, self.tx.clone(), reply_rx);
+            }
+            Command::StartRenew { backup, shares } => {
+                let (reply_tx, reply_rx) = mpsc::channel();
+                self.reply_tx = Some(reply_tx);
+                let opts = RunOptions {
+                    plan_sha256: Some(crate::media::sha256_hex(app.plan.to_toml().as_bytes())),
+                    hardening: Some(self.hardening.clone()),
+                    ..RunOptions::default()
+                };
+                let now = SystemClock.now();
+                let req = RenewRequest {
+                    backup,
+                    shares,
+                    primary_until: now + app.plan.key.expiry.duration(),
+                    subkeys_until: now + app.plan.subkeys.expiry.duration(),
+                    card_pins: None,
+                };
+                start_renew(app.plan.clone(), req, opts, self.tx.clone(), reply_rx);
             }
             Command::Reply(r) => {
                 if let Some(tx) = &self.reply_tx {

@@ -2,14 +2,14 @@
 //! keys it takes (always on the bottom line) and its help. Kept in one place so
 //! the wording stays consistent with the glossary and docs/operator-guide.md.
 
-use super::app::{App, CardStage, Prompt, Screen};
+use super::app::{App, CardStage, Flow, Prompt, Screen};
 
 /// The purpose line and the keys line of the screen as it stands.
 pub fn header(app: &App) -> (&'static str, &'static str) {
     match app.screen {
         Screen::Welcome => (
             "Welcome: choose a ceremony",
-            "g genesis   r restore   ? help   q quit",
+            "g genesis   r restore   n renew   ? help   q quit",
         ),
         Screen::Preflight => (
             "Pre-flight: air gap, cards and media",
@@ -23,9 +23,21 @@ pub fn header(app: &App) -> (&'static str, &'static str) {
             "2/3 Custodians and shares",
             "type  Enter next  Up/Down move  PgDn page done  Esc back  F1 help",
         ),
+        Screen::Media if app.flow == Flow::Renew => (
+            "Renew 2/2: where the renewed backups and cert go",
+            "type  Enter next  Up/Down  Space choose  PgDn page done  Esc back  F1 help",
+        ),
+        Screen::Renew => (
+            "Renew 1/2: the new expiry, and who is here",
+            "type  Enter next  Up/Down move  PgDn page done  Esc back  F1 help",
+        ),
         Screen::Media => (
             "3/3 Media and cards",
             "type  Enter next  Up/Down  Space choose  PgDn page done  Esc back  F1 help",
+        ),
+        Screen::Review if app.flow == Flow::Renew => (
+            "Review the renew before anything is written",
+            "y start   Esc back   ? help",
         ),
         Screen::Review => (
             "Review the plan before any key exists",
@@ -70,6 +82,10 @@ pub fn header(app: &App) -> (&'static str, &'static str) {
             ),
         },
         Screen::Done => ("Ceremony finished", "q quit   ? help"),
+        Screen::RestoreSource if app.flow == Flow::Renew => (
+            "Renew: the backup to renew and the shares",
+            "type  Enter next  Up/Down move  PgDn page done  Esc back  F1 help",
+        ),
         Screen::RestoreSource => (
             "Restore: the backup and the shares",
             "type  Enter next  Up/Down move  PgDn page done  Esc back  F1 help",
@@ -106,7 +122,9 @@ pub fn header(app: &App) -> (&'static str, &'static str) {
 
 pub fn help(app: &App) -> &'static str {
     match app.screen {
-        Screen::Welcome => "Genesis makes a certify-only primary key with its subkeys, writes the encrypted backup to every backup medium, splits the passphrase into shares for the custodians, proves the backups open from shares typed back, writes the subkeys to the cards and exports the public cert. Restore combines k shares, opens a backup and provisions a replacement card. The batch commands (`keyceremony genesis`, `keyceremony restore`) run the same engine.",
+        Screen::Renew => "The renewed key keeps its key material: cards need no change, and the custodians' shares go on working. Validity counts from now: 365d, 52w, 2y; an expired key is renewed the same way. Operator and witnesses go into the transcript. Next come the media: a new ceremony directory on every backup medium and the export medium; older directories are never touched.",
+        Screen::Review if app.flow == Flow::Renew => "The renew proves the backup (MANIFEST, signatures) and opens it with the shares before writing anything, signs the new expiry with the primary, writes new backups protected by the same passphrase, opens each with the same shares, and exports the renewed cert. `keyceremony renew` does the same in batch mode.",
+        Screen::Welcome => "Genesis makes a certify-only primary key with its subkeys, writes the encrypted backup to every backup medium, splits the passphrase into shares for the custodians, proves the backups open from shares typed back, writes the subkeys to the cards and exports the public cert. Restore combines k shares, opens a backup and provisions a replacement card. Renew gives the same key a new expiry: k shares open a backup, new backups and the renewed cert are written. The batch commands (`keyceremony genesis`, `keyceremony restore`, `keyceremony renew`) run the same engine.",
         Screen::Preflight => "Every finding of the air-gap check, the OpenPGP cards in the readers and the mounted media. A network interface that is up stops a genesis unless the plan allows it for a rehearsal. It looks again every few seconds; r looks at once.",
         Screen::Identity => "The user IDs go on the new primary key (the first is the primary user ID). ed25519 makes EdDSA keys with a cv25519 encryption subkey; rsa4096 takes longer and suits older systems. Validity is a number and a unit: 365d, 52w, 2y. The passphrase protecting the backup is a BIP39 mnemonic. Operator and witnesses go into the transcript.",
         Screen::Custodians => "Any k of the n custodians restore the passphrase; fewer learn nothing. Names are printed on the sheets. An age recipients file (one age1... per line, in custodian order) makes an encrypted copy of each sheet for its custodian: press Enter on that field to read it.",

@@ -73,9 +73,12 @@ pub fn draw(app: &App, f: &mut Frame<'_>) {
     match app.screen {
         Screen::Welcome => welcome(f, inner),
         Screen::Preflight => preflight(app, f, inner),
-        Screen::Identity | Screen::Custodians | Screen::Media | Screen::RestoreSource => {
-            form::draw(app, f, inner)
-        }
+        Screen::Identity
+        | Screen::Custodians
+        | Screen::Media
+        | Screen::RestoreSource
+        | Screen::Renew => form::draw(app, f, inner),
+        Screen::Review if app.flow == Flow::Renew => renew_review(app, f, inner),
         Screen::Review => review(app, f, inner),
         Screen::Running => match &app.prompt {
             Some(p) => secrets::draw(p, f, inner),
@@ -128,8 +131,7 @@ fn welcome(f: &mut Frame<'_>, area: Rect) {
         Line::from(""),
         Line::from("  g  Genesis: a new primary key, its subkeys, backups, shares, cards"),
         Line::from("  r  Restore: k shares open a backup; provision a replacement card"),
-        Line::from(""),
-        Line::from("Rotation arrives with its own release."),
+        Line::from("  n  Renew: k shares open a backup; the same key gets a new expiry"),
     ];
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
 }
@@ -189,6 +191,38 @@ fn preflight(app: &App, f: &mut Frame<'_>, area: Rect) {
         ));
     }
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), area);
+}
+
+/// What a renew will do: which backup, how many shares, the new expiry
+/// times from now, and where the renewed key goes.
+fn renew_review(app: &App, f: &mut Frame<'_>, area: Rect) {
+    let p = &app.plan;
+    let mut lines = vec![
+        Line::from(format!("Renew from: {}", app.restore_backup.display())),
+        Line::from(format!("Shares:     {} given", app.renew_share_count())),
+        Line::from(format!("Primary:    valid {} from now", p.key.expiry)),
+        Line::from(format!("Subkeys:    valid {} from now", p.subkeys.expiry)),
+        Line::from(format!("Operator:   {}", p.ceremony.operator)),
+        Line::from(format!("Witnesses:  {}", p.ceremony.witnesses.join(", "))),
+    ];
+    for b in &p.media.backup {
+        lines.push(Line::from(format!("Backup:     {}", b.display())));
+    }
+    lines.push(Line::from(format!(
+        "Export:     {}",
+        p.media.export.display()
+    )));
+    lines.push(Line::from(""));
+    match app.blocker() {
+        Some(b) => lines.push(Line::styled(
+            format!("Cannot start: {b}"),
+            Style::new().fg(Color::Red),
+        )),
+        None => lines.push(Line::from(
+            "The backup is proven and opened first; nothing is written if a share is wrong. Press y to start.",
+        )),
+    }
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
 }
 
 fn review(app: &App, f: &mut Frame<'_>, area: Rect) {

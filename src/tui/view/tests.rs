@@ -76,6 +76,7 @@ fn every_state() -> Vec<(&'static str, App)> {
         Screen::Running,
         Screen::RestoreSource,
         Screen::Unlocking,
+        Screen::Renew,
     ]
     .into_iter()
     .map(|s| ("plain", app(s)))
@@ -355,4 +356,26 @@ fn each_card_has_a_line_with_where_it_stands() {
             "{out}"
         );
     }
+}
+
+#[test]
+fn the_renew_screens_say_what_is_renewed_and_where_it_goes() {
+    let mut a = app(Screen::Renew);
+    a.flow = crate::tui::app::Flow::Renew;
+    let out = render(&a, 80, 24);
+    assert!(
+        out.contains("Renew 1/2") && out.contains("Primary valid for"),
+        "{out}"
+    );
+    a.screen = Screen::Review;
+    a.restore_backup = "/media/b1/ceremony-20261123T072716Z".into();
+    let out = render(&a, 80, 24);
+    assert!(
+        out.contains("Renew from: /media/b1/ceremony-20261123T072716Z")
+            && out.contains("valid 365d from now")
+            && out.contains("Press y to start."),
+        "{out}"
+    );
+    a.update(Action::Key(KeyEvent::from(KeyCode::Char('y'))));
+    assert!(render(&a, 80, 24).contains("Start the renew?"));
 }
