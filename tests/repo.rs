@@ -137,3 +137,57 @@ fn every_live_image_package_is_pinned_with_a_hash() {
         assert!(found, "live-image/packages names {n}; run live-image/lock");
     }
 }
+
+/// The man pages and completions in `dist/` are what the binary generates
+/// from its own argument definitions: a new flag or command without a
+/// refreshed `dist/` fails here (`keyceremony generate-docs dist` refreshes it).
+#[test]
+fn dist_holds_the_man_pages_and_completions_the_binary_generates() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_keyceremony"))
+        .arg("generate-docs")
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("dist");
+    for sub in ["man", "completions"] {
+        let names = |d: &std::path::Path| {
+            let mut v: Vec<String> = std::fs::read_dir(d.join(sub))
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            v.sort();
+            v
+        };
+        let fresh = names(tmp.path());
+        assert!(fresh.iter().any(|n| n.contains("renew")) || sub == "completions");
+        assert_eq!(
+            names(&root),
+            fresh,
+            "dist/{sub}: run `keyceremony generate-docs dist`"
+        );
+        for n in &fresh {
+            let a = std::fs::read(tmp.path().join(sub).join(n)).unwrap();
+            let b = std::fs::read(root.join(sub).join(n)).unwrap();
+            assert!(
+                a == b,
+                "dist/{sub}/{n} is stale: run `keyceremony generate-docs dist`"
+            );
+        }
+    }
+    // bash loads the completion and binds it to the command.
+    let o = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "source {} && complete -p keyceremony",
+            root.join("completions/keyceremony.bash").display()
+        ))
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("-F _keyceremony keyceremony"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}

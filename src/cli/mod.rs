@@ -111,6 +111,9 @@ pub enum Command {
         #[command(subcommand)]
         action: SharesCommand,
     },
+    /// Write the man pages and shell completions (bash, zsh, fish) into DIR/man and DIR/completions
+    #[command(hide = true)]
+    GenerateDocs { dir: PathBuf },
     /// Check that this machine is fit for a ceremony: network, radios, swap, core dumps, clock
     #[command(after_help = "Exits 7 when any finding is critical.")]
     AirgapCheck {

@@ -17,6 +17,40 @@ use crate::cli::{CardCommand, Command, PlanCommand, SharesCommand, TranscriptCom
 pub use crate::exit::{Exit, Failure};
 use crate::harden::Hardening;
 
+/// The man pages (one per command) and shell completions, generated from
+/// the same clap definitions the binary parses with, so they cannot drift;
+/// the copies in the repository's `dist/` are checked by a test.
+fn generate_docs(dir: &std::path::Path) -> Result<(), Failure> {
+    use clap::CommandFactory;
+    let io = |what: &str, e: std::io::Error| {
+        Failure::new(
+            Exit::Media,
+            format!("cannot write the {what} in {}: {e}", dir.display()),
+        )
+    };
+    let man = dir.join("man");
+    let completions = dir.join("completions");
+    for d in [&man, &completions] {
+        std::fs::create_dir_all(d).map_err(|e| io("directories", e))?;
+    }
+    let mut cmd = crate::cli::Cli::command();
+    clap_mangen::generate_to(cmd.clone(), &man).map_err(|e| io("man pages", e))?;
+    for shell in [
+        clap_complete::Shell::Bash,
+        clap_complete::Shell::Zsh,
+        clap_complete::Shell::Fish,
+    ] {
+        clap_complete::generate_to(shell, &mut cmd, "keyceremony", &completions)
+            .map_err(|e| io("completions", e))?;
+    }
+    outln!(
+        "man pages in {}, completions in {}",
+        man.display(),
+        completions.display()
+    );
+    Ok(())
+}
+
 /// Runs one command; `hardening` is what `main` could do to protect the process.
 /// `keyceremony` alone: the TUI in a terminal; elsewhere (a script, a pipe)
 /// the help, since a script that forgot its command must not hang on a screen.
@@ -44,6 +78,7 @@ pub fn run(command: Option<Command>, hardening: &Hardening) -> Result<(), Failur
             root,
         } => airgap::check(&root, output_format, hardening),
         Command::Demo { dir } => genesis::demo(&dir, hardening),
+        Command::GenerateDocs { dir } => generate_docs(&dir),
         Command::Genesis {
             plan,
             output_format,

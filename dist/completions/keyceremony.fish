@@ -1,0 +1,171 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_keyceremony_global_optspecs
+    string join \n h/help V/version
+end
+
+function __fish_keyceremony_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_keyceremony_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_keyceremony_using_subcommand
+    set -l cmd (__fish_keyceremony_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c keyceremony -n "__fish_keyceremony_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c keyceremony -n "__fish_keyceremony_needs_command" -s V -l version -d 'Print version'
+complete -c keyceremony -n "__fish_keyceremony_needs_command" -f -a "demo" -d 'Run a complete batch genesis on the example plan, with every medium a subdirectory of DIR; prints where everything went'
+complete -c keyceremony -n "__fish_keyceremony_needs_command" -f -a "plan" -d 'Write or check a ceremony plan'
+complete -c keyceremony -n "__fish_keyceremony_needs_command" -f -a "genesis" -d 'Run a genesis ceremony from a plan, in batch mode (no prompts)'
+complete -c keyceremony -n "__fish_keyceremony_needs_command" -f -a "renew" -d 'Renew the key: new expiry for the primary and every subkey (also when expired), new backups, export'
+complete -c keyceremony -n "__fish_keyceremony_needs_command" -f -a "restore" -d 'Combine k shares, open a backup in memory with them, and prove it by fingerprint'
+complete -c keyceremony -n "__fish_keyceremony_needs_command" -f -a "shares" -d 'Split a passphrase into shares, combine shares, or check them'
+complete -c keyceremony -n "__fish_keyceremony_needs_command" -f -a "generate-docs" -d 'Write the man pages and shell completions (bash, zsh, fish) into DIR/man and DIR/completions'
+complete -c keyceremony -n "__fish_keyceremony_needs_command" -f -a "airgap-check" -d 'Check that this machine is fit for a ceremony: network, radios, swap, core dumps, clock'
+complete -c keyceremony -n "__fish_keyceremony_needs_command" -f -a "card" -d 'List, inspect and provision OpenPGP cards (YubiKeys) through pcscd'
+complete -c keyceremony -n "__fish_keyceremony_needs_command" -f -a "tui" -d 'Open the terminal UI: genesis and restore, step by step (also: no command at all)'
+complete -c keyceremony -n "__fish_keyceremony_needs_command" -f -a "transcript" -d 'Check ceremony transcripts'
+complete -c keyceremony -n "__fish_keyceremony_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand demo" -s h -l help -d 'Print help'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand plan; and not __fish_seen_subcommand_from init check help" -s h -l help -d 'Print help'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand plan; and not __fish_seen_subcommand_from init check help" -f -a "init" -d 'Write a commented example plan (never overwrites)'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand plan; and not __fish_seen_subcommand_from init check help" -f -a "check" -d 'Read a plan, report every problem, and summarise what it will do'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand plan; and not __fish_seen_subcommand_from init check help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand plan; and __fish_seen_subcommand_from init" -s h -l help -d 'Print help'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand plan; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand plan; and __fish_seen_subcommand_from help" -f -a "init" -d 'Write a commented example plan (never overwrites)'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand plan; and __fish_seen_subcommand_from help" -f -a "check" -d 'Read a plan, report every problem, and summarise what it will do'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand plan; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand genesis" -l plan -d 'The plan to carry out' -r -F
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand genesis" -l output-format -r -f -a "human\t'Text for people'
+json\t'One JSON document for programs'"
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand genesis" -l airgap-root -d 'Read /sys and /proc for the air-gap check below this directory (for testing)' -r -F
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand genesis" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand renew" -l plan -d 'The plan (media, air gap, operator and witnesses, default expiry)' -r -F
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand renew" -l backup -d 'The ceremony directory on a backup medium to renew from' -r -F
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand renew" -l expiry -d 'The primary\'s new expiry: a duration from now (2y, 52w, 365d) or a date (2027-12-31); default: the plan\'s [key] expiry' -r
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand renew" -l subkey-expiry -d 'Every subkey\'s new expiry, as --expiry; default: the plan\'s [subkeys] expiry' -r
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand renew" -l card-pins -d 'The cards\' PIN file: prove each card holding the key against the renewed cert' -r -F
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand renew" -l identity -d 'age identity file for age-encrypted shares; repeatable' -r -F
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand renew" -l output-format -r -f -a "human\t'Text for people'
+json\t'One JSON document for programs'"
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand renew" -l airgap-root -d 'Read /sys and /proc for the air-gap check below this directory (for testing)' -r -F
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand renew" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand restore" -l backup -d 'The ceremony directory on a backup medium (holds secret-key.asc and shares.json)' -r -F
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand restore" -l identity -d 'age identity file (age-keygen format) for age-encrypted shares; repeatable' -r -F
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand restore" -s h -l help -d 'Print help'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand shares; and not __fish_seen_subcommand_from split combine show verify help" -s h -l help -d 'Print help'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand shares; and not __fish_seen_subcommand_from split combine show verify help" -f -a "split" -d 'Split a BIP39 passphrase (12 or 24 words) into share sheets and QR codes'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand shares; and not __fish_seen_subcommand_from split combine show verify help" -f -a "combine" -d 'Combine shares into the passphrase and hand it to a file or descriptor'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand shares; and not __fish_seen_subcommand_from split combine show verify help" -f -a "show" -d 'Show one share: its sheet and its QR code in the terminal (for a custodian, alone)'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand shares; and not __fish_seen_subcommand_from split combine show verify help" -f -a "verify" -d 'Check that share files read correctly and belong together; prints no secret'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand shares; and not __fish_seen_subcommand_from split combine show verify help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand shares; and __fish_seen_subcommand_from split" -l threshold -d 'How many shares restore the passphrase' -r
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand shares; and __fish_seen_subcommand_from split" -l count -d 'How many shares to make (at most 16)' -r
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand shares; and __fish_seen_subcommand_from split" -l passphrase-file -d 'The passphrase words: a path, or fd:N for an open file descriptor' -r
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand shares; and __fish_seen_subcommand_from split" -l out -d 'Directory for the sheets, QR codes and shares.json (files are never overwritten)' -r -F
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand shares; and __fish_seen_subcommand_from split" -l fingerprint -d 'Primary fingerprint to print on the sheets' -r
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand shares; and __fish_seen_subcommand_from split" -l custodian -d 'Custodian names, one per share, in order' -r
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand shares; and __fish_seen_subcommand_from split" -s h -l help -d 'Print help'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand shares; and __fish_seen_subcommand_from combine" -l identity -d 'age identity file for age-encrypted shares; repeatable' -r -F
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand shares; and __fish_seen_subcommand_from combine" -l check -d 'shares.json from the backup: the result must match its check value' -r -F
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand shares; and __fish_seen_subcommand_from combine" -l out -d 'Where the passphrase goes: a new file (mode 0600) or fd:N' -r
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand shares; and __fish_seen_subcommand_from combine" -s h -l help -d 'Print help'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand shares; and __fish_seen_subcommand_from show" -l identity -d 'age identity file for an age-encrypted share' -r -F
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand shares; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand shares; and __fish_seen_subcommand_from verify" -l identity -d 'age identity file for age-encrypted shares; repeatable' -r -F
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand shares; and __fish_seen_subcommand_from verify" -l check -d 'shares.json from the backup: with enough shares, check they combine to it' -r -F
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand shares; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand shares; and __fish_seen_subcommand_from help" -f -a "split" -d 'Split a BIP39 passphrase (12 or 24 words) into share sheets and QR codes'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand shares; and __fish_seen_subcommand_from help" -f -a "combine" -d 'Combine shares into the passphrase and hand it to a file or descriptor'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand shares; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one share: its sheet and its QR code in the terminal (for a custodian, alone)'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand shares; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Check that share files read correctly and belong together; prints no secret'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand shares; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand generate-docs" -s h -l help -d 'Print help'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand airgap-check" -l output-format -r -f -a "human\t'Text for people'
+json\t'One JSON document for programs'"
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand airgap-check" -l root -d 'Read /sys and /proc below this directory instead of / (for testing)' -r -F
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand airgap-check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand card; and not __fish_seen_subcommand_from list readers status provision prove help" -s h -l help -d 'Print help'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand card; and not __fish_seen_subcommand_from list readers status provision prove help" -f -a "list" -d 'Every OpenPGP card in a reader: serial, keys, PIN tries'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand card; and not __fish_seen_subcommand_from list readers status provision prove help" -f -a "readers" -d 'Every smart-card reader pcscd sees, and whether a card is in it (any card, not only OpenPGP)'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand card; and not __fish_seen_subcommand_from list readers status provision prove help" -f -a "status" -d 'One card, by serial (8 hex digits) or ident'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand card; and not __fish_seen_subcommand_from list readers status provision prove help" -f -a "provision" -d 'Put a restored key\'s subkeys on a card (a replacement, or a card a ceremony could not finish)'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand card; and not __fish_seen_subcommand_from list readers status provision prove help" -f -a "prove" -d 'Sign a fresh challenge on a card with the user PIN and verify it against the cert'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand card; and not __fish_seen_subcommand_from list readers status provision prove help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand card; and __fish_seen_subcommand_from list" -l output-format -r -f -a "human\t'Text for people'
+json\t'One JSON document for programs'"
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand card; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand card; and __fish_seen_subcommand_from readers" -l output-format -r -f -a "human\t'Text for people'
+json\t'One JSON document for programs'"
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand card; and __fish_seen_subcommand_from readers" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand card; and __fish_seen_subcommand_from status" -l output-format -r -f -a "human\t'Text for people'
+json\t'One JSON document for programs'"
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand card; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand card; and __fish_seen_subcommand_from provision" -l backup -d 'The ceremony directory on a backup medium' -r -F
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand card; and __fish_seen_subcommand_from provision" -l identity -d 'age identity file for age-encrypted shares; repeatable' -r -F
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand card; and __fish_seen_subcommand_from provision" -l serial -d 'The card (8 hex digits); required when more than one card is present' -r
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand card; and __fish_seen_subcommand_from provision" -l pins -d 'The PIN file a ceremony handed over (user-pin:/admin-pin: lines), for the same PINs on every card' -r -F
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand card; and __fish_seen_subcommand_from provision" -l new-pins-to -d 'Generate new PINs and hand them to this new file or fd:N' -r
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand card; and __fish_seen_subcommand_from provision" -l reset -d 'Confirm a factory reset of the card with this serial first' -r
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand card; and __fish_seen_subcommand_from provision" -l cardholder -r
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand card; and __fish_seen_subcommand_from provision" -l url -r
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand card; and __fish_seen_subcommand_from provision" -l touch -d 'Touch policy: off (leave as is), on, cached, fixed' -r
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand card; and __fish_seen_subcommand_from provision" -l kdf -d 'Hash PINs on this host (KDF-DO) if the card offers it; set before the PINs'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand card; and __fish_seen_subcommand_from provision" -s h -l help -d 'Print help'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand card; and __fish_seen_subcommand_from prove" -l serial -d 'The card (8 hex digits)' -r
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand card; and __fish_seen_subcommand_from prove" -l cert -d 'The public cert (cert.asc from the export or a backup)' -r -F
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand card; and __fish_seen_subcommand_from prove" -l pins -d 'The PIN file a ceremony handed over' -r -F
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand card; and __fish_seen_subcommand_from prove" -s h -l help -d 'Print help'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand card; and __fish_seen_subcommand_from help" -f -a "list" -d 'Every OpenPGP card in a reader: serial, keys, PIN tries'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand card; and __fish_seen_subcommand_from help" -f -a "readers" -d 'Every smart-card reader pcscd sees, and whether a card is in it (any card, not only OpenPGP)'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand card; and __fish_seen_subcommand_from help" -f -a "status" -d 'One card, by serial (8 hex digits) or ident'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand card; and __fish_seen_subcommand_from help" -f -a "provision" -d 'Put a restored key\'s subkeys on a card (a replacement, or a card a ceremony could not finish)'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand card; and __fish_seen_subcommand_from help" -f -a "prove" -d 'Sign a fresh challenge on a card with the user PIN and verify it against the cert'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand card; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand tui" -l plan -d 'The plan to pre-fill the forms with [default: the example plan]' -r -F
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand tui" -s h -l help -d 'Print help'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand transcript; and not __fish_seen_subcommand_from verify help" -s h -l help -d 'Print help'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand transcript; and not __fish_seen_subcommand_from verify help" -f -a "verify" -d 'Check a transcript\'s hash chain and its signature by the primary key'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand transcript; and not __fish_seen_subcommand_from verify help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand transcript; and __fish_seen_subcommand_from verify" -l cert -d 'The public cert of the primary [default: cert.asc beside the transcript]' -r -F
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand transcript; and __fish_seen_subcommand_from verify" -l signature -d 'The detached signature [default: FILE.asc]' -r -F
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand transcript; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand transcript; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Check a transcript\'s hash chain and its signature by the primary key'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand transcript; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand help; and not __fish_seen_subcommand_from demo plan genesis renew restore shares generate-docs airgap-check card tui transcript help" -f -a "demo" -d 'Run a complete batch genesis on the example plan, with every medium a subdirectory of DIR; prints where everything went'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand help; and not __fish_seen_subcommand_from demo plan genesis renew restore shares generate-docs airgap-check card tui transcript help" -f -a "plan" -d 'Write or check a ceremony plan'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand help; and not __fish_seen_subcommand_from demo plan genesis renew restore shares generate-docs airgap-check card tui transcript help" -f -a "genesis" -d 'Run a genesis ceremony from a plan, in batch mode (no prompts)'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand help; and not __fish_seen_subcommand_from demo plan genesis renew restore shares generate-docs airgap-check card tui transcript help" -f -a "renew" -d 'Renew the key: new expiry for the primary and every subkey (also when expired), new backups, export'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand help; and not __fish_seen_subcommand_from demo plan genesis renew restore shares generate-docs airgap-check card tui transcript help" -f -a "restore" -d 'Combine k shares, open a backup in memory with them, and prove it by fingerprint'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand help; and not __fish_seen_subcommand_from demo plan genesis renew restore shares generate-docs airgap-check card tui transcript help" -f -a "shares" -d 'Split a passphrase into shares, combine shares, or check them'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand help; and not __fish_seen_subcommand_from demo plan genesis renew restore shares generate-docs airgap-check card tui transcript help" -f -a "generate-docs" -d 'Write the man pages and shell completions (bash, zsh, fish) into DIR/man and DIR/completions'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand help; and not __fish_seen_subcommand_from demo plan genesis renew restore shares generate-docs airgap-check card tui transcript help" -f -a "airgap-check" -d 'Check that this machine is fit for a ceremony: network, radios, swap, core dumps, clock'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand help; and not __fish_seen_subcommand_from demo plan genesis renew restore shares generate-docs airgap-check card tui transcript help" -f -a "card" -d 'List, inspect and provision OpenPGP cards (YubiKeys) through pcscd'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand help; and not __fish_seen_subcommand_from demo plan genesis renew restore shares generate-docs airgap-check card tui transcript help" -f -a "tui" -d 'Open the terminal UI: genesis and restore, step by step (also: no command at all)'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand help; and not __fish_seen_subcommand_from demo plan genesis renew restore shares generate-docs airgap-check card tui transcript help" -f -a "transcript" -d 'Check ceremony transcripts'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand help; and not __fish_seen_subcommand_from demo plan genesis renew restore shares generate-docs airgap-check card tui transcript help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand help; and __fish_seen_subcommand_from plan" -f -a "init" -d 'Write a commented example plan (never overwrites)'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand help; and __fish_seen_subcommand_from plan" -f -a "check" -d 'Read a plan, report every problem, and summarise what it will do'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand help; and __fish_seen_subcommand_from shares" -f -a "split" -d 'Split a BIP39 passphrase (12 or 24 words) into share sheets and QR codes'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand help; and __fish_seen_subcommand_from shares" -f -a "combine" -d 'Combine shares into the passphrase and hand it to a file or descriptor'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand help; and __fish_seen_subcommand_from shares" -f -a "show" -d 'Show one share: its sheet and its QR code in the terminal (for a custodian, alone)'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand help; and __fish_seen_subcommand_from shares" -f -a "verify" -d 'Check that share files read correctly and belong together; prints no secret'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand help; and __fish_seen_subcommand_from card" -f -a "list" -d 'Every OpenPGP card in a reader: serial, keys, PIN tries'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand help; and __fish_seen_subcommand_from card" -f -a "readers" -d 'Every smart-card reader pcscd sees, and whether a card is in it (any card, not only OpenPGP)'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand help; and __fish_seen_subcommand_from card" -f -a "status" -d 'One card, by serial (8 hex digits) or ident'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand help; and __fish_seen_subcommand_from card" -f -a "provision" -d 'Put a restored key\'s subkeys on a card (a replacement, or a card a ceremony could not finish)'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand help; and __fish_seen_subcommand_from card" -f -a "prove" -d 'Sign a fresh challenge on a card with the user PIN and verify it against the cert'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand help; and __fish_seen_subcommand_from transcript" -f -a "verify" -d 'Check a transcript\'s hash chain and its signature by the primary key'
