@@ -34,6 +34,9 @@ _keyceremony() {
             keyceremony,help)
                 cmd="keyceremony__subcmd__help"
                 ;;
+            keyceremony,media)
+                cmd="keyceremony__subcmd__media"
+                ;;
             keyceremony,plan)
                 cmd="keyceremony__subcmd__plan"
                 ;;
@@ -106,6 +109,9 @@ _keyceremony() {
             keyceremony__subcmd__help,help)
                 cmd="keyceremony__subcmd__help__subcmd__help"
                 ;;
+            keyceremony__subcmd__help,media)
+                cmd="keyceremony__subcmd__help__subcmd__media"
+                ;;
             keyceremony__subcmd__help,plan)
                 cmd="keyceremony__subcmd__help__subcmd__plan"
                 ;;
@@ -139,6 +145,15 @@ _keyceremony() {
             keyceremony__subcmd__help__subcmd__card,status)
                 cmd="keyceremony__subcmd__help__subcmd__card__subcmd__status"
                 ;;
+            keyceremony__subcmd__help__subcmd__media,list)
+                cmd="keyceremony__subcmd__help__subcmd__media__subcmd__list"
+                ;;
+            keyceremony__subcmd__help__subcmd__media,mount)
+                cmd="keyceremony__subcmd__help__subcmd__media__subcmd__mount"
+                ;;
+            keyceremony__subcmd__help__subcmd__media,unmount)
+                cmd="keyceremony__subcmd__help__subcmd__media__subcmd__unmount"
+                ;;
             keyceremony__subcmd__help__subcmd__plan,check)
                 cmd="keyceremony__subcmd__help__subcmd__plan__subcmd__check"
                 ;;
@@ -159,6 +174,30 @@ _keyceremony() {
                 ;;
             keyceremony__subcmd__help__subcmd__transcript,verify)
                 cmd="keyceremony__subcmd__help__subcmd__transcript__subcmd__verify"
+                ;;
+            keyceremony__subcmd__media,help)
+                cmd="keyceremony__subcmd__media__subcmd__help"
+                ;;
+            keyceremony__subcmd__media,list)
+                cmd="keyceremony__subcmd__media__subcmd__list"
+                ;;
+            keyceremony__subcmd__media,mount)
+                cmd="keyceremony__subcmd__media__subcmd__mount"
+                ;;
+            keyceremony__subcmd__media,unmount)
+                cmd="keyceremony__subcmd__media__subcmd__unmount"
+                ;;
+            keyceremony__subcmd__media__subcmd__help,help)
+                cmd="keyceremony__subcmd__media__subcmd__help__subcmd__help"
+                ;;
+            keyceremony__subcmd__media__subcmd__help,list)
+                cmd="keyceremony__subcmd__media__subcmd__help__subcmd__list"
+                ;;
+            keyceremony__subcmd__media__subcmd__help,mount)
+                cmd="keyceremony__subcmd__media__subcmd__help__subcmd__mount"
+                ;;
+            keyceremony__subcmd__media__subcmd__help,unmount)
+                cmd="keyceremony__subcmd__media__subcmd__help__subcmd__unmount"
                 ;;
             keyceremony__subcmd__plan,check)
                 cmd="keyceremony__subcmd__plan__subcmd__check"
@@ -227,7 +266,7 @@ _keyceremony() {
 
     case "${cmd}" in
         keyceremony)
-            opts="-h -V --help --version demo plan genesis renew restore shares generate-docs airgap-check card tui transcript help"
+            opts="-h -V --help --version demo plan genesis renew restore shares media generate-docs airgap-check card tui transcript help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -559,7 +598,7 @@ _keyceremony() {
             return 0
             ;;
         keyceremony__subcmd__help)
-            opts="demo plan genesis renew restore shares generate-docs airgap-check card tui transcript help"
+            opts="demo plan genesis renew restore shares media generate-docs airgap-check card tui transcript help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -715,6 +754,62 @@ _keyceremony() {
         keyceremony__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__help__subcmd__media)
+            opts="list mount unmount"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__help__subcmd__media__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__help__subcmd__media__subcmd__mount)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__help__subcmd__media__subcmd__unmount)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -896,6 +991,136 @@ _keyceremony() {
             ;;
         keyceremony__subcmd__help__subcmd__tui)
             opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__media)
+            opts="-h --help list mount unmount help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__media__subcmd__help)
+            opts="list mount unmount help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__media__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__media__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__media__subcmd__help__subcmd__mount)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__media__subcmd__help__subcmd__unmount)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__media__subcmd__list)
+            opts="-h --output-format --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__media__subcmd__mount)
+            opts="-h --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__media__subcmd__unmount)
+            opts="-h --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -111,6 +111,11 @@ pub enum Command {
         #[command(subcommand)]
         action: SharesCommand,
     },
+    /// Sticks by label: list them, mount one at /media/LABEL, sync and unmount it
+    Media {
+        #[command(subcommand)]
+        action: MediaCommand,
+    },
     /// Write the man pages and shell completions (bash, zsh, fish) into DIR/man and DIR/completions
     #[command(hide = true)]
     GenerateDocs { dir: PathBuf },
@@ -219,6 +224,24 @@ pub enum SharesCommand {
         /// shares.json from the backup: with enough shares, check they combine to it
         #[arg(long)]
         check: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MediaCommand {
+    /// Every labelled file system (udev's /dev/disk/by-label) and where it is mounted
+    List {
+        #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+        output_format: OutputFormat,
+    },
+    /// Mount the stick labelled LABEL read-write at /media/LABEL (vfat, exfat or ext4)
+    #[command(after_help = "Example:\n  keyceremony media mount KC-BACKUP1")]
+    Mount { label: String },
+    /// Write everything out to the stick and unmount it, so that it can be pulled out
+    #[command(after_help = "Example:\n  keyceremony media unmount KC-BACKUP1")]
+    Unmount {
+        /// Its label, or its mount point
+        label: String,
     },
 }
 

@@ -13,9 +13,51 @@ mod renew;
 pub(crate) mod shares;
 mod transcript;
 
-use crate::cli::{CardCommand, Command, PlanCommand, SharesCommand, TranscriptCommand};
+use crate::cli::{
+    CardCommand, Command, MediaCommand, PlanCommand, SharesCommand, TranscriptCommand,
+};
 pub use crate::exit::{Exit, Failure};
 use crate::harden::Hardening;
+
+fn media(action: MediaCommand) -> Result<(), Failure> {
+    use crate::media::removable;
+    match action {
+        MediaCommand::List { output_format } => {
+            let sticks = removable::list();
+            match output_format {
+                crate::cli::OutputFormat::Json => outln!(
+                    "{}",
+                    serde_json::to_string_pretty(&sticks).unwrap_or_default()
+                ),
+                crate::cli::OutputFormat::Human if sticks.is_empty() => outln!(
+                    "No labelled stick. Plug one in; a stick needs a label (mkfs.vfat -n LABEL) to be listed."
+                ),
+                crate::cli::OutputFormat::Human => {
+                    for s in &sticks {
+                        let at = s
+                            .mounted_at
+                            .as_ref()
+                            .map(|p| format!("mounted at {}", p.display()))
+                            .unwrap_or_else(|| "not mounted".into());
+                        outln!("{:<16} {}  {at}", s.label, s.device.display());
+                    }
+                }
+            }
+        }
+        MediaCommand::Mount { label } => {
+            let at = removable::mount(&label)?;
+            outln!("{label} is mounted at {}", at.display());
+        }
+        MediaCommand::Unmount { label } => {
+            let at = removable::unmount(&label)?;
+            outln!(
+                "{} is written out and unmounted: the stick can be pulled out",
+                at.display()
+            );
+        }
+    }
+    Ok(())
+}
 
 /// The man pages (one per command) and shell completions, generated from
 /// the same clap definitions the binary parses with, so they cannot drift;
@@ -79,6 +121,7 @@ pub fn run(command: Option<Command>, hardening: &Hardening) -> Result<(), Failur
         } => airgap::check(&root, output_format, hardening),
         Command::Demo { dir } => genesis::demo(&dir, hardening),
         Command::GenerateDocs { dir } => generate_docs(&dir),
+        Command::Media { action } => media(action),
         Command::Genesis {
             plan,
             output_format,

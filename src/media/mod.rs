@@ -14,6 +14,7 @@
 mod atomic;
 mod handover;
 mod manifest;
+pub mod removable;
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -55,6 +56,10 @@ pub enum MediaError {
     Manifest { path: PathBuf, problem: String },
     #[error("{path} does not read back as the {what} written: the medium is failing; use another")]
     Unreadable { path: PathBuf, what: &'static str },
+    #[error("no stick labelled {label:?} is plugged in (labels seen: {present}): plug it in, or check its label with `keyceremony media list`")]
+    NoSuchStick { label: String, present: String },
+    #[error("stick {label:?}: {reason}")]
+    Mount { label: String, reason: String },
     #[error("{path} is larger than any {what} keyceremony writes (over {limit} bytes): it is not one, or it is damaged; name the right file")]
     TooLarge {
         path: PathBuf,

@@ -1,0 +1,238 @@
+//! Sticks by label: what an operator on the live image plugs in, listed by
+//! the label written on it, mounted on choice under `/media/LABEL`, and
+//! synced and unmounted when the ceremony is done with it.
+//!
+//! Labels come from udev's `/dev/disk/by-label` (the live image runs udev;
+//! desktops do too), and whether a stick is mounted from the kernel's
+//! mountinfo, so nothing here guesses from names. Mounting tries the file
+//! systems a backup stick carries (vfat, exfat, ext4) and nothing else: the
+//! live image's own medium (iso9660) is listed but never mounted for writing.
+
+use std::path::{Path, PathBuf};
+
+use super::MediaError;
+
+/// A labelled file system on a block device.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Stick {
+    pub label: String,
+    pub device: PathBuf,
+    /// Where it is mounted now, if anywhere.
+    pub mounted_at: Option<PathBuf>,
+}
+
+/// The file systems a ceremony writes to, in the order they are tried.
+const WRITABLE: [&str; 3] = ["vfat", "exfat", "ext4"];
+
+/// Every labelled file system udev knows, by label.
+pub fn list() -> Vec<Stick> {
+    list_in(
+        Path::new("/dev/disk/by-label"),
+        Path::new("/proc/self/mountinfo"),
+    )
+}
+
+fn list_in(by_label: &Path, mountinfo: &Path) -> Vec<Stick> {
+    let mounts = std::fs::read_to_string(mountinfo).unwrap_or_default();
+    let mut sticks: Vec<Stick> = std::fs::read_dir(by_label)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let device = std::fs::canonicalize(e.path()).ok()?;
+            let label = unescape(&e.file_name().to_string_lossy());
+            let mounted_at = mount_point(&mounts, &device);
+            Some(Stick {
+                label,
+                device,
+                mounted_at,
+            })
+        })
+        .collect();
+    sticks.sort_by(|a, b| a.label.cmp(&b.label));
+    sticks
+}
+
+/// udev writes unsafe characters of a label as `\xNN`.
+fn unescape(name: &str) -> String {
+    let mut out = Vec::with_capacity(name.len());
+    let b = name.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' && b.get(i + 1) == Some(&b'x') && i + 3 < b.len() {
+            if let Ok(v) = u8::from_str_radix(&name[i + 2..i + 4], 16) {
+                out.push(v);
+                i += 4;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Where `device` is mounted, from /proc/self/mountinfo (the mount point is
+/// field 5; the source follows the " - " separator and the file system type).
+fn mount_point(mountinfo: &str, device: &Path) -> Option<PathBuf> {
+    mountinfo.lines().find_map(|line| {
+        let (left, right) = line.split_once(" - ")?;
+        let source = right.split_whitespace().nth(1)?;
+        let point = left.split_whitespace().nth(4)?;
+        (Path::new(source) == device).then(|| PathBuf::from(point.replace("\\040", " ")))
+    })
+}
+
+/// The mount point a label gets: `/media/LABEL`, with anything but letters,
+/// digits, `.`, `_` and `-` made `_` (a label is written by whoever formatted
+/// the stick, and must not reach outside /media).
+pub fn mount_point_for(label: &str) -> PathBuf {
+    let safe: String = label
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let safe = if safe.trim_matches('.').is_empty() {
+        "stick".to_owned()
+    } else {
+        safe
+    };
+    Path::new("/media").join(safe)
+}
+
+fn find(label: &str) -> Result<Stick, MediaError> {
+    let sticks = list();
+    sticks
+        .iter()
+        .find(|s| s.label == label)
+        .cloned()
+        .ok_or_else(|| MediaError::NoSuchStick {
+            label: label.to_owned(),
+            present: sticks
+                .iter()
+                .map(|s| s.label.clone())
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
+}
+
+/// Mounts the stick labelled `label` read-write at `/media/LABEL` and returns
+/// the mount point (or where it already is).
+pub fn mount(label: &str) -> Result<PathBuf, MediaError> {
+    let stick = find(label)?;
+    if let Some(at) = stick.mounted_at {
+        return Ok(at);
+    }
+    let point = mount_point_for(label);
+    std::fs::create_dir_all(&point).map_err(|e| MediaError::from_io("create", &point, e))?;
+    let mut tried = Vec::new();
+    for fs in WRITABLE {
+        let data: Option<&std::ffi::CStr> = (fs == "vfat").then_some(c"utf8");
+        match rustix::mount::mount(
+            &stick.device,
+            &point,
+            fs,
+            rustix::mount::MountFlags::NOSUID | rustix::mount::MountFlags::NODEV,
+            data,
+        ) {
+            Ok(()) => return Ok(point),
+            Err(e) => tried.push(format!("{fs}: {e}")),
+        }
+    }
+    let _ = std::fs::remove_dir(&point);
+    Err(MediaError::Mount {
+        label: label.to_owned(),
+        reason: format!(
+            "{} holds no vfat, exfat or ext4 file system that mounts ({})",
+            stick.device.display(),
+            tried.join("; ")
+        ),
+    })
+}
+
+/// Syncs and unmounts the stick labelled `label` (or mounted at that path),
+/// so it can be pulled out; removes the mount point it had under /media.
+pub fn unmount(label_or_path: &str) -> Result<PathBuf, MediaError> {
+    let point = match find(label_or_path) {
+        Ok(Stick {
+            mounted_at: Some(p),
+            ..
+        }) => p,
+        Ok(_) => {
+            return Err(MediaError::Mount {
+                label: label_or_path.to_owned(),
+                reason: "it is not mounted".into(),
+            })
+        }
+        Err(e) if !Path::new(label_or_path).is_absolute() => return Err(e),
+        Err(_) => PathBuf::from(label_or_path),
+    };
+    // Everything written reaches the stick before it may be pulled out.
+    let dir = std::fs::File::open(&point).map_err(|e| MediaError::from_io("open", &point, e))?;
+    rustix::fs::syncfs(&dir).map_err(|e| MediaError::from_io("sync", &point, e.into()))?;
+    drop(dir);
+    rustix::mount::unmount(&point, rustix::mount::UnmountFlags::empty()).map_err(|e| {
+        MediaError::Mount {
+            label: label_or_path.to_owned(),
+            reason: format!(
+                "cannot unmount {} ({e}): a program or shell may still use it; leave that directory and try again",
+                point.display()
+            ),
+        }
+    })?;
+    if point.starts_with("/media") {
+        let _ = std::fs::remove_dir(&point);
+    }
+    Ok(point)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_are_unescaped_and_matched_to_their_mounts() {
+        let dir = tempfile::tempdir().unwrap();
+        let by_label = dir.path().join("by-label");
+        std::fs::create_dir(&by_label).unwrap();
+        let dev = dir.path().join("sdb1");
+        std::fs::write(&dev, b"").unwrap();
+        std::os::unix::fs::symlink(&dev, by_label.join("KC\\x20BACKUP")).unwrap();
+        let other = dir.path().join("sdc");
+        std::fs::write(&other, b"").unwrap();
+        std::os::unix::fs::symlink(&other, by_label.join("KC-EXPORT")).unwrap();
+        let mountinfo = dir.path().join("mountinfo");
+        std::fs::write(
+            &mountinfo,
+            format!(
+                "36 25 8:17 / /media/KC\\040BACKUP rw,nosuid - vfat {} rw\n",
+                dev.canonicalize().unwrap().display()
+            ),
+        )
+        .unwrap();
+        let sticks = list_in(&by_label, &mountinfo);
+        assert_eq!(sticks.len(), 2);
+        assert_eq!(sticks[0].label, "KC BACKUP");
+        assert_eq!(
+            sticks[0].mounted_at.as_deref(),
+            Some(Path::new("/media/KC BACKUP"))
+        );
+        assert_eq!(sticks[1].label, "KC-EXPORT");
+        assert_eq!(sticks[1].mounted_at, None);
+    }
+
+    #[test]
+    fn a_hostile_label_stays_under_media() {
+        assert_eq!(mount_point_for("../../etc"), Path::new("/media/.._.._etc"));
+        assert_eq!(mount_point_for(".."), Path::new("/media/stick"));
+        assert_eq!(
+            mount_point_for("KC BACKUP/1"),
+            Path::new("/media/KC_BACKUP_1")
+        );
+    }
+}
