@@ -21,6 +21,50 @@ pub struct Stick {
     pub mounted_at: Option<PathBuf>,
 }
 
+/// The live image's own labels (its ISO and the ISO's EFI partition): listed,
+/// never mounted as a ceremony medium.
+pub const BOOT_LABELS: [&str; 2] = ["KEYCEREMONY", "KC-EFI"];
+
+impl Stick {
+    /// The live image's own boot stick.
+    pub fn is_boot(&self) -> bool {
+        BOOT_LABELS.contains(&self.label.as_str())
+    }
+}
+
+/// Mounts every stick not mounted yet (the boot stick excepted); returns a
+/// line per stick saying where it went or why not.
+pub fn mount_all() -> Vec<String> {
+    list()
+        .into_iter()
+        .filter(|s| s.mounted_at.is_none() && !s.is_boot())
+        .map(|s| match mount(&s.label) {
+            Ok(at) => format!("{} mounted at {}", s.label, at.display()),
+            Err(e) => e.to_string(),
+        })
+        .collect()
+}
+
+/// Syncs and unmounts every stick mounted under /media; a line per stick.
+pub fn unmount_all() -> Vec<String> {
+    list()
+        .into_iter()
+        .filter(|s| {
+            s.mounted_at
+                .as_ref()
+                .is_some_and(|p| p.starts_with("/media"))
+        })
+        .map(|s| match unmount(&s.label) {
+            Ok(at) => format!(
+                "{} written out and unmounted from {}: it can be pulled out",
+                s.label,
+                at.display()
+            ),
+            Err(e) => e.to_string(),
+        })
+        .collect()
+}
+
 /// The file systems a ceremony writes to, in the order they are tried.
 const WRITABLE: [&str; 3] = ["vfat", "exfat", "ext4"];
 
@@ -125,6 +169,13 @@ fn find(label: &str) -> Result<Stick, MediaError> {
 /// the mount point (or where it already is).
 pub fn mount(label: &str) -> Result<PathBuf, MediaError> {
     let stick = find(label)?;
+    if stick.is_boot() {
+        return Err(MediaError::Mount {
+            label: label.to_owned(),
+            reason: "it is the live image's own boot stick: use another stick for the ceremony"
+                .into(),
+        });
+    }
     if let Some(at) = stick.mounted_at {
         return Ok(at);
     }

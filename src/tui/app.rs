@@ -120,6 +120,8 @@ pub struct Scan {
     pub report: Report,
     pub cards: Result<Vec<CardInfo>, String>,
     pub media: Vec<PathBuf>,
+    /// Labelled sticks, mounted or not.
+    pub sticks: Vec<crate::media::removable::Stick>,
 }
 
 #[derive(Debug)]
@@ -140,6 +142,10 @@ pub enum Command {
     None,
     Quit,
     Rescan,
+    /// Mount every stick not mounted yet, then rescan.
+    MountSticks,
+    /// Write out and unmount every stick under /media.
+    UnmountSticks,
     ReadRecipients(PathBuf),
     StartGenesis,
     StartRenew {
@@ -498,6 +504,7 @@ impl App {
             },
             Screen::Preflight => match k.code {
                 KeyCode::Char('r') => Command::Rescan,
+                KeyCode::Char('m') => Command::MountSticks,
                 KeyCode::Enter => {
                     self.screen = match self.flow {
                         Flow::Genesis => Screen::Identity,
@@ -530,6 +537,7 @@ impl App {
             Screen::Running => self.prompt_key(&k),
             Screen::Done => match k.code {
                 KeyCode::Char('q') => Command::Quit,
+                KeyCode::Char('u') => Command::UnmountSticks,
                 _ => Command::None,
             },
             Screen::RestoreShares => self.restore_shares_key(&k),

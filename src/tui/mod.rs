@@ -246,6 +246,7 @@ fn scan() -> Scan {
         report: crate::airgap::check(Path::new("/"), std::time::SystemTime::now()),
         cards: tokens::list_cards().map_err(|e| e.to_string()),
         media: crate::media::mounted_media(&mounts),
+        sticks: crate::media::removable::list(),
     }
 }
 
@@ -305,6 +306,23 @@ impl Workers {
             Command::Quit => return false,
             Command::Rescan => {
                 app.update(Action::Scan(scan()));
+            }
+            Command::MountSticks => {
+                for line in crate::media::removable::mount_all() {
+                    app.update(Action::Engine(EngineMsg::Line(line)));
+                }
+                app.update(Action::Scan(scan()));
+            }
+            Command::UnmountSticks => {
+                let lines = crate::media::removable::unmount_all();
+                if lines.is_empty() {
+                    app.update(Action::Engine(EngineMsg::Line(
+                        "no stick is mounted under /media".into(),
+                    )));
+                }
+                for line in lines {
+                    app.update(Action::Engine(EngineMsg::Line(line)));
+                }
             }
             Command::ReadRecipients(path) => {
                 let path = if path.is_relative() {

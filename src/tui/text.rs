@@ -13,7 +13,7 @@ pub fn header(app: &App) -> (&'static str, &'static str) {
         ),
         Screen::Preflight => (
             "Pre-flight: air gap, cards and media",
-            "Enter continue   r rescan   Esc back   ? help",
+            "Enter continue  r rescan  m mount sticks  Esc back  ? help",
         ),
         Screen::Identity => (
             "1/3 Identity and profile of the new key",
@@ -81,7 +81,10 @@ pub fn header(app: &App) -> (&'static str, &'static str) {
                 "r retry this card   s skip it (provision later)   ? help",
             ),
         },
-        Screen::Done => ("Ceremony finished", "q quit   ? help"),
+        Screen::Done => (
+            "Ceremony finished",
+            "u write out and unmount the sticks   q quit   ? help",
+        ),
         Screen::RestoreSource if app.flow == Flow::Renew => (
             "Renew: the backup to renew and the shares",
             "type  Enter next  Up/Down move  PgDn page done  Esc back  F1 help",
@@ -125,13 +128,13 @@ pub fn help(app: &App) -> &'static str {
         Screen::Renew => "The renewed key keeps its key material: cards need no change, and the custodians' shares go on working. Validity counts from now: 365d, 52w, 2y; an expired key is renewed the same way. Operator and witnesses go into the transcript. Next come the media: a new ceremony directory on every backup medium and the export medium; older directories are never touched.",
         Screen::Review if app.flow == Flow::Renew => "The renew proves the backup (MANIFEST, signatures) and opens it with the shares before writing anything, signs the new expiry with the primary, writes new backups protected by the same passphrase, opens each with the same shares, and exports the renewed cert. `keyceremony renew` does the same in batch mode.",
         Screen::Welcome => "Genesis makes a certify-only primary key with its subkeys, writes the encrypted backup to every backup medium, splits the passphrase into shares for the custodians, proves the backups open from shares typed back, writes the subkeys to the cards and exports the public cert. Restore combines k shares, opens a backup and provisions a replacement card. Renew gives the same key a new expiry: k shares open a backup, new backups and the renewed cert are written. The batch commands (`keyceremony genesis`, `keyceremony restore`, `keyceremony renew`) run the same engine.",
-        Screen::Preflight => "Every finding of the air-gap check, the OpenPGP cards in the readers and the mounted media. A network interface that is up stops a genesis unless the plan allows it for a rehearsal. It looks again every few seconds; r looks at once.",
+        Screen::Preflight => "Every finding of the air-gap check, the OpenPGP cards in the readers and the mounted media. A network interface that is up stops a genesis unless the plan allows it for a rehearsal. It looks again every few seconds; r looks at once. Sticks are listed by label; m mounts every one not mounted yet at /media/LABEL (vfat, exfat or ext4), and their paths then go into the media forms.",
         Screen::Identity => "The user IDs go on the new primary key (the first is the primary user ID). ed25519 makes EdDSA keys with a cv25519 encryption subkey; rsa4096 takes longer and suits older systems. Validity is a number and a unit: 365d, 52w, 2y. The passphrase protecting the backup is a BIP39 mnemonic. Operator and witnesses go into the transcript.",
         Screen::Custodians => "Any k of the n custodians restore the passphrase; fewer learn nothing. Names are printed on the sheets. An age recipients file (one age1... per line, in custodian order) makes an encrypted copy of each sheet for its custodian: press Enter on that field to read it.",
         Screen::Media => "Backup media receive the encrypted key, revocation and cert; use two or more sticks. The export medium goes online and gets public material only. Share sheets go to a print directory or a stick of their own. Cards receive the same subkeys; you choose their PINs on screen. Touch 'fixed' cannot be undone without a reset.",
         Screen::Review => "This is what the ceremony will do. Esc goes back to change it. Nothing is written before you confirm; the confirmation names every medium and card.",
         Screen::Running => "The engine runs the same steps as `keyceremony genesis`. Every file is written, synced and read back. The passphrase is shown once; each share is shown to its custodian alone, and the screen is cleared after each. The rehearsal opens every backup with the shares you type back. For cards, choose PINs (user 6+, admin 8+ characters); a card that fails can be retried or skipped and provisioned later from a restore.",
-        Screen::Done => "Hand each custodian their share sheet. The transcript on the export medium is signed; check it online with `keyceremony transcript verify`. The fingerprint is shown as text and as a QR code to compare with the online side.",
+        Screen::Done => "u writes everything out to the sticks and unmounts them, so that they can be pulled out. Hand each custodian their share sheet. The transcript on the export medium is signed; check it online with `keyceremony transcript verify`. The fingerprint is shown as text and as a QR code to compare with the online side.",
         Screen::RestoreSource => "Name the ceremony directory on a backup medium (it holds secret-key.asc and shares.json). Share files may be sheets (.txt) or age files (.txt.age, with the custodian's identity file); leave the field empty to type shares in.",
         Screen::RestoreShares => "Type each share's words from its sheet. Four letters name a BIP39 word, so typing stops there and the word completes; a letter no word has is refused at once. Enter checks the share: a wrong or missing word is located by its checksum.",
         Screen::Unlocking => "Combining the shares, checking them against the backup's check value, and opening the secret key.",

@@ -184,6 +184,18 @@ fn preflight(app: &App, f: &mut Frame<'_>, area: Rect) {
     for m in &scan.media {
         lines.push(Line::from(format!("[media] {}", m.display())));
     }
+    for s in scan.sticks.iter().filter(|s| !s.is_boot()) {
+        lines.push(Line::from(match &s.mounted_at {
+            Some(at) => format!("[stick] {} at {}", s.label, at.display()),
+            None => format!(
+                "[stick] {} not mounted: m mounts it at /media/{}",
+                s.label, s.label
+            ),
+        }));
+    }
+    for l in app.log.iter().rev().take(3).rev() {
+        lines.push(Line::from(format!("        {l}")));
+    }
     if app.flow == Flow::Genesis && scan.report.network_up() && !app.plan.airgap.allow_network {
         lines.push(Line::styled(
             "A network interface is up: a genesis will not start.",

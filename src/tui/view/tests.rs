@@ -9,6 +9,7 @@ use zeroize::Zeroizing;
 
 use super::draw;
 use crate::ceremony::{CardDecision, CardState};
+use crate::media::removable::Stick;
 use crate::plan::{Plan, EXAMPLE_PLAN};
 use crate::shares::{sheet, split};
 use crate::tokens::CardInfo;
@@ -46,6 +47,18 @@ fn app(screen: Screen) -> App {
         ),
         cards: Ok(vec![CardInfo::example("0000000A")]),
         media: vec!["/media/backup-1".into()],
+        sticks: vec![
+            Stick {
+                label: "KC-BACKUP2".into(),
+                device: "/dev/sdc1".into(),
+                mounted_at: None,
+            },
+            Stick {
+                label: "KEYCEREMONY".into(),
+                device: "/dev/sda".into(),
+                mounted_at: None,
+            },
+        ],
     });
     a
 }
@@ -378,4 +391,24 @@ fn the_renew_screens_say_what_is_renewed_and_where_it_goes() {
     );
     a.update(Action::Key(KeyEvent::from(KeyCode::Char('y'))));
     assert!(render(&a, 80, 24).contains("Start the renew?"));
+}
+
+#[test]
+fn pre_flight_lists_sticks_by_label_and_offers_to_mount_them_but_not_the_boot_stick() {
+    let out = render(&app(Screen::Preflight), 100, 30);
+    assert!(
+        out.contains("[stick] KC-BACKUP2 not mounted: m mounts it at /media/KC-BACKUP2"),
+        "{out}"
+    );
+    assert!(!out.contains("KEYCEREMONY"), "{out}");
+    let mut a = app(Screen::Preflight);
+    assert!(matches!(
+        a.update(Action::Key(KeyEvent::from(KeyCode::Char('m')))),
+        crate::tui::app::Command::MountSticks
+    ));
+    a.screen = Screen::Done;
+    assert!(matches!(
+        a.update(Action::Key(KeyEvent::from(KeyCode::Char('u')))),
+        crate::tui::app::Command::UnmountSticks
+    ));
 }
