@@ -1,7 +1,10 @@
-//! `keyceremony renew` through the real binary, checked as gpg and sq see the
-//! result: the same key with new expiry times, new backups that the same
-//! shares open, the renewed cert exported, the transcript naming the
-//! ceremony it continues; and a key that had already expired.
+//! The ceremonies on an existing key, through the real binary, checked as gpg
+//! and sq see the result. `keyceremony renew`: the same key with new expiry
+//! times, new backups that the same shares open, the renewed cert exported,
+//! the transcript naming the ceremony it continues; a key that had already
+//! expired. `keyceremony subkey rotate|revoke`: a new subkey in force, the old
+//! one revoked as superseded or ending at a transition date, a subkey revoked
+//! as compromised; the primary and its fingerprint unchanged.
 
 use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
@@ -316,4 +319,221 @@ fn the_demo_key_renews_with_the_line_the_demo_prints() {
     assert_exit(&o, 0);
     assert!(stdout(&o).contains("Renew complete"), "{}", stdout(&o));
     assert_eq!(bundles(&demo.join("export")).len(), 2);
+}
+
+fn subkey(args: &[&str], plan: &Path, backup: &Path, shares: &[PathBuf]) -> Output {
+    let mut all: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    all.extend([
+        "--plan".into(),
+        plan.display().to_string(),
+        "--backup".into(),
+        backup.display().to_string(),
+    ]);
+    all.extend(shares.iter().map(|p| p.display().to_string()));
+    bin().args(&all).stdin(Stdio::null()).output().unwrap()
+}
+
+/// gpg's view of the newest exported cert: (validity, key id, capabilities,
+/// expiry) per subkey, and the revocation reasons sq reports.
+fn subkeys_as_gpg_sees(dir: &Path) -> (Vec<(String, String, String, u64)>, String) {
+    let cert = bundles(&dir.join("export")).pop().unwrap().join("cert.asc");
+    let gpg = Gpg::new();
+    gpg.ok(&["--import", cert.to_str().unwrap()]);
+    let subs = gpg
+        .colons("--list-keys", "sub")
+        .into_iter()
+        .map(|r| {
+            (
+                r[1].clone(),
+                r[4].clone(),
+                r[11].clone(),
+                r[6].parse().unwrap_or(0),
+            )
+        })
+        .collect();
+    let sq = tool("sq")
+        .args(["inspect", cert.to_str().unwrap()])
+        .output()
+        .unwrap();
+    (subs, stdout(&sq))
+}
+
+#[test]
+fn a_signing_subkey_rotated_is_revoked_as_superseded_and_the_new_one_signs() {
+    let dir = tempdir();
+    let dir = dir.path();
+    let plan = genesis(dir, &[("encryption = false", "encryption = true")], None);
+    let (before, _) = subkeys_as_gpg_sees(dir);
+    let old_signing = before.iter().find(|s| s.2.contains('s')).unwrap().1.clone();
+    let o = subkey(
+        &["subkey", "rotate"],
+        &plan,
+        &bundle(&dir.join("backup-1")),
+        &sheets(dir, &[1, 2, 5]),
+    );
+    assert_exit(&o, 0);
+    assert!(
+        stdout(&o).contains("card provision --backup"),
+        "{}",
+        stdout(&o)
+    );
+    let (after, sq) = subkeys_as_gpg_sees(dir);
+    assert_eq!(after.len(), 3, "{after:?}");
+    let old = after.iter().find(|s| s.1 == old_signing).unwrap();
+    assert_eq!(old.0, "r", "the old signing subkey is revoked: {after:?}");
+    let new: Vec<_> = after
+        .iter()
+        .filter(|s| s.2.contains('s') && s.0 != "r")
+        .collect();
+    assert_eq!(new.len(), 1, "{after:?}");
+    assert!(sq.contains("superseded"), "{sq}");
+    // The primary did not change.
+    let fpr = |d: &Path| {
+        let gpg = Gpg::new();
+        let certs = bundles(&d.join("export"));
+        gpg.ok(&["--import", certs[0].join("cert.asc").to_str().unwrap()]);
+        gpg.colons("--list-keys", "fpr")[0][9].clone()
+    };
+    let first = fpr(dir);
+    let gpg = Gpg::new();
+    let newest = bundles(&dir.join("export")).pop().unwrap();
+    gpg.ok(&["--import", newest.join("cert.asc").to_str().unwrap()]);
+    assert_eq!(gpg.colons("--list-keys", "fpr")[0][9], first);
+
+    // gpg signs with the rotated key from the new backup: the new subkey
+    // makes the signature, and it verifies against the exported cert.
+    let new_backup = bundles(&dir.join("backup-2")).pop().unwrap();
+    let pass_file = dir.join("pass");
+    std::fs::write(
+        &pass_file,
+        std::fs::read_to_string(dir.join("passphrase.txt"))
+            .unwrap()
+            .trim(),
+    )
+    .unwrap();
+    let signer = Gpg::new();
+    let secret = new_backup.join("secret-key.asc");
+    let batch = ["--passphrase-file", pass_file.to_str().unwrap()];
+    let mut import = batch.to_vec();
+    import.extend(["--import", secret.to_str().unwrap()]);
+    signer.ok(&import);
+    let msg = dir.join("release.txt");
+    std::fs::write(&msg, "1.0").unwrap();
+    let mut sign = batch.to_vec();
+    sign.extend(["--detach-sign", msg.to_str().unwrap()]);
+    signer.ok(&sign);
+    let v = gpg.run(&[
+        "--status-fd",
+        "1",
+        "--verify",
+        dir.join("release.txt.sig").to_str().unwrap(),
+        msg.to_str().unwrap(),
+    ]);
+    assert_exit(&v, 0);
+    let status = stdout(&v);
+    assert!(status.contains("GOODSIG"), "{status}");
+    assert!(
+        !status.contains(&old_signing),
+        "signed by the old subkey: {status}"
+    );
+}
+
+#[test]
+fn a_rotation_can_leave_the_old_subkey_valid_until_a_transition_date() {
+    let dir = tempdir();
+    let dir = dir.path();
+    let plan = genesis(dir, &[], None);
+    let o = subkey(
+        &["subkey", "rotate", "--keep-old-until", "30d"],
+        &plan,
+        &bundle(&dir.join("backup-1")),
+        &sheets(dir, &[2, 3, 4]),
+    );
+    assert_exit(&o, 0);
+    let (subs, _) = subkeys_as_gpg_sees(dir);
+    assert_eq!(subs.len(), 2, "{subs:?}");
+    assert!(subs.iter().all(|s| s.0 != "r"), "nothing revoked: {subs:?}");
+    let day = 86_400;
+    let ends: Vec<u64> = subs.iter().map(|s| s.3).collect();
+    assert!(
+        ends.iter().any(|&e| e.abs_diff(now() + 30 * day) < day),
+        "{ends:?}"
+    );
+    assert!(
+        ends.iter().any(|&e| e.abs_diff(now() + 365 * day) < day),
+        "{ends:?}"
+    );
+}
+
+#[test]
+fn a_compromised_subkey_is_revoked_and_bad_requests_write_nothing() {
+    let dir = tempdir();
+    let dir = dir.path();
+    let plan = genesis(dir, &[("encryption = false", "encryption = true")], None);
+    let backup = bundle(&dir.join("backup-1"));
+    let (subs, _) = subkeys_as_gpg_sees(dir);
+    let enc = subs.iter().find(|s| s.2.contains('e')).unwrap().1.clone();
+    // gpg lists key ids; the full fingerprint comes from the exported cert.
+    let gpg = Gpg::new();
+    let cert = bundle(&dir.join("export")).join("cert.asc");
+    gpg.ok(&["--import", cert.to_str().unwrap()]);
+    let fprs = gpg.colons("--list-keys", "fpr");
+    let enc_fpr = fprs
+        .iter()
+        .map(|r| r[9].clone())
+        .find(|f| f.ends_with(&enc))
+        .unwrap();
+
+    for (args, code) in [
+        (
+            vec![
+                "subkey",
+                "revoke",
+                "--fingerprint",
+                &enc_fpr,
+                "--reason",
+                "lost",
+            ],
+            2,
+        ),
+        (
+            vec![
+                "subkey",
+                "revoke",
+                "--fingerprint",
+                "0000000000000000000000000000000000000000",
+                "--reason",
+                "retired",
+            ],
+            6,
+        ),
+        (vec!["subkey", "rotate", "--role", "certification"], 2),
+    ] {
+        let o = subkey(&args, &plan, &backup, &sheets(dir, &[1, 2, 3]));
+        assert_exit(&o, code);
+    }
+    // Nothing is written to a backup medium for a refused change (the export
+    // medium keeps the transcript that records the refusal).
+    for m in ["backup-1", "backup-2"] {
+        assert_eq!(bundles(&dir.join(m)).len(), 1, "{m}");
+    }
+
+    let o = subkey(
+        &[
+            "subkey",
+            "revoke",
+            "--fingerprint",
+            &enc_fpr,
+            "--reason",
+            "compromised",
+        ],
+        &plan,
+        &backup,
+        &sheets(dir, &[1, 2, 3]),
+    );
+    assert_exit(&o, 0);
+    let (subs, sq) = subkeys_as_gpg_sees(dir);
+    let revoked = subs.iter().find(|s| s.1 == enc).unwrap();
+    assert_eq!(revoked.0, "r", "{subs:?}");
+    assert!(sq.to_lowercase().contains("compromised"), "{sq}");
 }

@@ -49,6 +49,9 @@ _keyceremony() {
             keyceremony,shares)
                 cmd="keyceremony__subcmd__shares"
                 ;;
+            keyceremony,subkey)
+                cmd="keyceremony__subcmd__subkey"
+                ;;
             keyceremony,transcript)
                 cmd="keyceremony__subcmd__transcript"
                 ;;
@@ -124,6 +127,9 @@ _keyceremony() {
             keyceremony__subcmd__help,shares)
                 cmd="keyceremony__subcmd__help__subcmd__shares"
                 ;;
+            keyceremony__subcmd__help,subkey)
+                cmd="keyceremony__subcmd__help__subcmd__subkey"
+                ;;
             keyceremony__subcmd__help,transcript)
                 cmd="keyceremony__subcmd__help__subcmd__transcript"
                 ;;
@@ -171,6 +177,12 @@ _keyceremony() {
                 ;;
             keyceremony__subcmd__help__subcmd__shares,verify)
                 cmd="keyceremony__subcmd__help__subcmd__shares__subcmd__verify"
+                ;;
+            keyceremony__subcmd__help__subcmd__subkey,revoke)
+                cmd="keyceremony__subcmd__help__subcmd__subkey__subcmd__revoke"
+                ;;
+            keyceremony__subcmd__help__subcmd__subkey,rotate)
+                cmd="keyceremony__subcmd__help__subcmd__subkey__subcmd__rotate"
                 ;;
             keyceremony__subcmd__help__subcmd__transcript,verify)
                 cmd="keyceremony__subcmd__help__subcmd__transcript__subcmd__verify"
@@ -247,6 +259,24 @@ _keyceremony() {
             keyceremony__subcmd__shares__subcmd__help,verify)
                 cmd="keyceremony__subcmd__shares__subcmd__help__subcmd__verify"
                 ;;
+            keyceremony__subcmd__subkey,help)
+                cmd="keyceremony__subcmd__subkey__subcmd__help"
+                ;;
+            keyceremony__subcmd__subkey,revoke)
+                cmd="keyceremony__subcmd__subkey__subcmd__revoke"
+                ;;
+            keyceremony__subcmd__subkey,rotate)
+                cmd="keyceremony__subcmd__subkey__subcmd__rotate"
+                ;;
+            keyceremony__subcmd__subkey__subcmd__help,help)
+                cmd="keyceremony__subcmd__subkey__subcmd__help__subcmd__help"
+                ;;
+            keyceremony__subcmd__subkey__subcmd__help,revoke)
+                cmd="keyceremony__subcmd__subkey__subcmd__help__subcmd__revoke"
+                ;;
+            keyceremony__subcmd__subkey__subcmd__help,rotate)
+                cmd="keyceremony__subcmd__subkey__subcmd__help__subcmd__rotate"
+                ;;
             keyceremony__subcmd__transcript,help)
                 cmd="keyceremony__subcmd__transcript__subcmd__help"
                 ;;
@@ -266,7 +296,7 @@ _keyceremony() {
 
     case "${cmd}" in
         keyceremony)
-            opts="-h -V --help --version demo plan genesis renew restore shares media generate-docs airgap-check card tui transcript help"
+            opts="-h -V --help --version demo plan genesis renew subkey restore shares media generate-docs airgap-check card tui transcript help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -598,7 +628,7 @@ _keyceremony() {
             return 0
             ;;
         keyceremony__subcmd__help)
-            opts="demo plan genesis renew restore shares media generate-docs airgap-check card tui transcript help"
+            opts="demo plan genesis renew subkey restore shares media generate-docs airgap-check card tui transcript help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -961,6 +991,48 @@ _keyceremony() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        keyceremony__subcmd__help__subcmd__subkey)
+            opts="rotate revoke"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__help__subcmd__subkey__subcmd__revoke)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__help__subcmd__subkey__subcmd__rotate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         keyceremony__subcmd__help__subcmd__transcript)
             opts="verify"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1232,20 +1304,12 @@ _keyceremony() {
             return 0
             ;;
         keyceremony__subcmd__renew)
-            opts="-h --plan --backup --expiry --subkey-expiry --card-pins --identity --output-format --airgap-root --help"
+            opts="-h --expiry --subkey-expiry --card-pins --plan --backup --identity --output-format --airgap-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --plan)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --backup)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --expiry)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1255,6 +1319,14 @@ _keyceremony() {
                     return 0
                     ;;
                 --card-pins)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --plan)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --backup)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1491,6 +1563,160 @@ _keyceremony() {
                     return 0
                     ;;
                 --check)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__subkey)
+            opts="-h --help rotate revoke help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__subkey__subcmd__help)
+            opts="rotate revoke help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__subkey__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__subkey__subcmd__help__subcmd__revoke)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__subkey__subcmd__help__subcmd__rotate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__subkey__subcmd__revoke)
+            opts="-h --fingerprint --reason --plan --backup --identity --output-format --airgap-root --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --fingerprint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --plan)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --backup)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                --airgap-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__subkey__subcmd__rotate)
+            opts="-h --role --keep-old-until --plan --backup --identity --output-format --airgap-root --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --role)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keep-old-until)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --plan)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --backup)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                --airgap-root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

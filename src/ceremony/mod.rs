@@ -12,6 +12,7 @@ pub mod layout;
 pub mod renew;
 pub mod restore;
 pub mod session;
+pub mod subkey;
 
 use std::path::PathBuf;
 use std::time::SystemTime;

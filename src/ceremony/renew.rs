@@ -12,17 +12,15 @@
 //! given the PINs, each card holding the signing subkey proves it with a
 //! signature that verifies against the renewed cert.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::SystemTime;
 
 use serde::Serialize;
 use serde_json::json;
 
-use super::layout::{BackupFiles, CERT_FILE, REVOCATION_FILE, TRANSCRIPT};
-use super::restore::{self, Proof};
-use super::session::{preflight, Flow, RunOptions, Session};
+use super::restore::Previous;
+use super::session::{open_existing, Flow, RunOptions, Session};
 use super::{CardState, Cards, CeremonyError, CeremonyUi, Clock, Event};
-use crate::media::{limits, read_bounded, sha256_hex};
 use crate::openpgp::{self, KeyInfo, KeyRole};
 use crate::plan::Plan;
 use crate::shares::Share;
@@ -44,15 +42,6 @@ pub struct RenewRequest {
     /// The cards' PINs, to prove each card against the renewed cert; without
     /// them the cards are left untouched and the report says how to prove them.
     pub card_pins: Option<CardPins>,
-}
-
-/// The ceremony a renew continues: named in the new transcript, so that a
-/// key's history can be followed back to its genesis.
-#[derive(Debug, Clone, Serialize)]
-pub struct Previous {
-    pub ceremony_id: String,
-    /// SHA-256 of the previous ceremony's transcript as the backup holds it.
-    pub transcript_sha256: Option<String>,
 }
 
 /// What a renew produced; public facts only.
@@ -77,13 +66,6 @@ pub fn run(
     clock: &dyn Clock,
     cards: &mut dyn Cards,
 ) -> Result<RenewReport, CeremonyError> {
-    plan.validate()?;
-    ui.event(&Event::Step {
-        number: 1,
-        total: STEPS,
-        title: "Pre-flight: media and air gap",
-    });
-    let pre = preflight(plan, opts, ui, clock)?;
     let now = clock.now();
     for (what, t) in [
         ("the primary's", req.primary_until),
@@ -96,44 +78,14 @@ pub fn run(
             )));
         }
     }
-
-    ui.event(&Event::Step {
-        number: 2,
-        total: STEPS,
-        title: "Opening the backup from the shares",
-    });
-    let restored = restore::unlock(&req.backup, &req.shares, Proof::Full)?;
-    let revocation = read_bounded(
-        &req.backup.join(REVOCATION_FILE),
-        "revocation certificate",
-        limits::KEY,
-    )?;
-    let set_info = restore::read_set_info(&req.backup)?;
-    let previous = previous_ceremony(&req.backup);
-    ui.event(&Event::Verified(format!(
-        "shares {:?} open {} to {}",
-        restored.indices,
-        req.backup.display(),
-        restored.fingerprint
-    )));
-
     let flow = Flow {
         name: "renew",
         steps: STEPS,
-        start: json!({ "renews": restored.fingerprint, "previous": previous }),
+        start: json!({}),
     };
-    let session = Session::open(flow, plan, pre, opts, ui, clock)?;
+    let (session, opened) = open_existing(flow, plan, &req.backup, &req.shares, opts, ui, clock)?;
+    let restored = &opened.restored;
     session.run(|s| {
-        s.record(
-            EventKind::BackupOpened,
-            json!({
-                "bundle": req.backup,
-                "fingerprint": restored.fingerprint,
-                "set_id": restored.set_id,
-                "shares_used": restored.indices,
-            }),
-        )?;
-        s.open_backups()?;
 
         s.step(3, "New expiry for the primary and every subkey");
         let renewed = openpgp::renew(
@@ -161,48 +113,23 @@ pub fn run(
             json!({ "fingerprint": restored.fingerprint, "keys": keys }),
         )?;
 
-        s.step(4, "Writing the backup media");
-        let files = BackupFiles::new(&renewed, &restored.passphrase, revocation, &set_info)?;
-        s.write_backups(&files.files())?;
-
-        s.step(5, "Rehearsal: the same shares open every new backup");
-        s.open_backups_with(&req.shares, &restored.fingerprint)?;
+        let files = s.write_key(4, &renewed, &opened, &req.shares)?;
 
         s.step(6, "Cards: each proven against the renewed cert");
         let cards_proven = prove_cards(s, &renewed, &keys, req.card_pins.as_ref(), cards)?;
 
-        s.step(7, "Writing the export medium, signing the transcript");
-        s.export(CERT_FILE, &files.public)?;
-        let complete = json!({
-            "fingerprint": restored.fingerprint,
-            "backups": s.backup_dirs(),
-            "export": s.export_dir(),
-        });
-        s.close(&renewed, complete, &mut [])?;
+        s.export_and_close(7, &renewed, &files, json!({}))?;
         Ok(RenewReport {
             ceremony_id: s.id().to_owned(),
             fingerprint: restored.fingerprint.clone(),
             keys,
-            previous,
+            previous: opened.previous.clone(),
             backups: s.backup_dirs(),
             export: s.export_dir(),
             transcript: s.transcript_path(),
             cards_proven,
         })
     })
-}
-
-/// The ceremony directory renewed from, and its transcript's hash.
-fn previous_ceremony(backup: &Path) -> Previous {
-    Previous {
-        ceremony_id: backup
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        transcript_sha256: read_bounded(&backup.join(TRANSCRIPT), "transcript", limits::TRANSCRIPT)
-            .ok()
-            .map(|t| sha256_hex(&t)),
-    }
 }
 
 /// Every card in a reader that holds this key's signing subkey signs a fresh

@@ -10,9 +10,13 @@ use std::path::{Path, PathBuf};
 
 use sequoia_openpgp::Cert;
 
-use super::layout::{CERT_FILE, MANIFEST, MANIFEST_SIG, SECRET_KEY_FILE, SHARES_FILE};
+use serde::Serialize;
+
+use super::layout::{
+    CERT_FILE, MANIFEST, MANIFEST_SIG, REVOCATION_FILE, SECRET_KEY_FILE, SHARES_FILE, TRANSCRIPT,
+};
 use super::CeremonyError;
-use crate::media::{check_manifest, limits, read_bounded};
+use crate::media::{check_manifest, limits, read_bounded, sha256_hex};
 use crate::openpgp::{self, SignWith};
 use crate::passphrase::Passphrase;
 use crate::shares::{self, set_id_text, sheet, SetInfo, Share, ShareError};
@@ -216,4 +220,54 @@ pub fn unlock(backup: &Path, shares: &[Share], proof: Proof) -> Result<Restored,
         indices: shares.iter().map(|s| s.index).collect(),
         passphrase,
     })
+}
+
+/// The ceremony a later one continues: named in the new transcript, so that
+/// a key's history can be followed back to its genesis.
+#[derive(Debug, Clone, Serialize)]
+pub struct Previous {
+    pub ceremony_id: String,
+    /// SHA-256 of the previous ceremony's transcript as the backup holds it.
+    pub transcript_sha256: Option<String>,
+}
+
+/// A backup opened for a ceremony that continues the key's history (renew,
+/// subkey changes): the key, what the new backups carry over unchanged (the
+/// revocation certificate, the share set), and the ceremony it continues.
+pub struct Opened {
+    pub restored: Restored,
+    pub revocation: Vec<u8>,
+    pub set_info: SetInfo,
+    pub previous: Previous,
+}
+
+/// Proves and opens `backup` with `shares` (as `unlock` with `Proof::Full`),
+/// and reads what a continuing ceremony carries over. Nothing is written.
+pub fn open_for_ceremony(backup: &Path, shares: &[Share]) -> Result<Opened, CeremonyError> {
+    let restored = unlock(backup, shares, Proof::Full)?;
+    let revocation = read_bounded(
+        &backup.join(REVOCATION_FILE),
+        "revocation certificate",
+        limits::KEY,
+    )
+    .map_err(|e| backup_error(backup, e.to_string()))?;
+    Ok(Opened {
+        restored,
+        revocation,
+        set_info: read_set_info(backup)?,
+        previous: previous_ceremony(backup),
+    })
+}
+
+/// The ceremony directory renewed from, and its transcript's hash.
+fn previous_ceremony(backup: &Path) -> Previous {
+    Previous {
+        ceremony_id: backup
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        transcript_sha256: read_bounded(&backup.join(TRANSCRIPT), "transcript", limits::TRANSCRIPT)
+            .ok()
+            .map(|t| sha256_hex(&t)),
+    }
 }

@@ -14,7 +14,9 @@ use std::path::{Path, PathBuf};
 use sequoia_openpgp::Cert;
 use serde_json::{json, Value};
 
-use super::layout::{ceremony_id, MANIFEST_SIG, TRANSCRIPT, TRANSCRIPT_SIG};
+use super::layout::{
+    ceremony_id, BackupFiles, CERT_FILE, MANIFEST_SIG, TRANSCRIPT, TRANSCRIPT_SIG,
+};
 use super::{restore, CeremonyError, CeremonyUi, Clock, Event};
 use crate::airgap::{self, Severity};
 use crate::harden::Hardening;
@@ -132,6 +134,57 @@ pub fn check_delivery_targets(plan: &Plan) -> Result<(), CeremonyError> {
         }
     }
     Ok(())
+}
+
+/// The start every ceremony on an existing key shares (renew, subkey
+/// changes): the pre-flight, then the backup proven and opened from the
+/// shares before anything is written (a wrong share costs nothing), then the
+/// session, whose first event names the key and the ceremony it continues,
+/// and whose next records which backup and shares opened it. Step 1 and 2.
+pub fn open_existing<'a>(
+    mut flow: Flow,
+    plan: &Plan,
+    backup: &Path,
+    shares: &[Share],
+    opts: &RunOptions,
+    ui: &'a mut dyn CeremonyUi,
+    clock: &'a dyn Clock,
+) -> Result<(Session<'a>, restore::Opened), CeremonyError> {
+    plan.validate()?;
+    let total = flow.steps;
+    let step = |ui: &mut dyn CeremonyUi, number, title| {
+        ui.event(&Event::Step {
+            number,
+            total,
+            title,
+        })
+    };
+    step(ui, 1, "Pre-flight: media and air gap");
+    let pre = preflight(plan, opts, ui, clock)?;
+    step(ui, 2, "Opening the backup from the shares");
+    let opened = restore::open_for_ceremony(backup, shares)?;
+    let r = &opened.restored;
+    ui.event(&Event::Verified(format!(
+        "shares {:?} open {} to {}",
+        r.indices,
+        backup.display(),
+        r.fingerprint
+    )));
+    if let Value::Object(extra) = &mut flow.start {
+        extra.insert("key".into(), json!(r.fingerprint));
+        extra.insert("previous".into(), json!(opened.previous));
+    }
+    let mut session = Session::open(flow, plan, pre, opts, ui, clock)?;
+    session.record(
+        EventKind::BackupOpened,
+        json!({
+            "bundle": backup,
+            "fingerprint": r.fingerprint,
+            "set_id": r.set_id,
+            "shares_used": r.indices,
+        }),
+    )?;
+    Ok((session, opened))
 }
 
 /// Which flow a session runs: its name in the transcript, its number of
@@ -357,6 +410,58 @@ impl<'a> Session<'a> {
             used = restored.indices;
         }
         Ok(used)
+    }
+
+    /// The middle every ceremony on an existing key shares: `key` goes to
+    /// every backup protected by the passphrase the shares hold, with the
+    /// revocation certificate and share set carried over from `opened`;
+    /// then `shares` must open every new backup. Steps `first` and `first + 1`.
+    pub fn write_key(
+        &mut self,
+        first: usize,
+        key: &Cert,
+        opened: &restore::Opened,
+        shares: &[Share],
+    ) -> Result<BackupFiles, CeremonyError> {
+        self.step(first, "Writing the backup media");
+        // The directories are made only now, when there is a key to put in
+        // them: a change refused before leaves no empty ones behind.
+        self.open_backups()?;
+        let files = BackupFiles::new(
+            key,
+            &opened.restored.passphrase,
+            opened.revocation.clone(),
+            &opened.set_info,
+        )?;
+        self.write_backups(&files.files())?;
+        self.step(
+            first + 1,
+            "Rehearsal: the same shares open every new backup",
+        );
+        self.open_backups_with(shares, &opened.restored.fingerprint)?;
+        Ok(files)
+    }
+
+    /// The end of a ceremony on an existing key: its cert to the export
+    /// medium, then `close` (`complete` adds the flow's own facts).
+    pub fn export_and_close(
+        &mut self,
+        step: usize,
+        key: &Cert,
+        files: &BackupFiles,
+        complete: Value,
+    ) -> Result<(), CeremonyError> {
+        self.step(step, "Writing the export medium, signing the transcript");
+        self.export(CERT_FILE, &files.public)?;
+        let mut data = json!({
+            "fingerprint": key.fingerprint().to_hex(),
+            "backups": self.backup_dirs(),
+            "export": self.export_dir(),
+        });
+        if let (Some(d), Value::Object(extra)) = (data.as_object_mut(), complete) {
+            d.extend(extra);
+        }
+        self.close(key, data, &mut [])
     }
 
     /// Writes one public file to the export directory.

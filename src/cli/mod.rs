@@ -65,12 +65,6 @@ pub enum Command {
         after_help = "The plan gives the media, the air-gap settings, the people and, unless --expiry and\n--subkey-expiry say otherwise, the new expiry times (from now). The backup is proven and\nopened from k shares before anything is written; the renewed key goes to a new ceremony\ndirectory on every backup medium, protected by the same passphrase (the custodians' shares\ngo on working), and the renewed cert to the export medium. Cards need no change.\n\nExamples:\n  keyceremony renew --plan plan.toml --backup /media/backup-1/ceremony-20261123T072716Z share-1-of-5.txt share-3-of-5.txt share-4-of-5.txt\n  keyceremony renew --plan plan.toml --backup DIR --expiry 2027-12-31 --subkey-expiry 1y SHARES...\n  keyceremony renew --plan plan.toml --backup DIR --card-pins card-pins.txt SHARES...   (prove each card too)"
     )]
     Renew {
-        /// The plan (media, air gap, operator and witnesses, default expiry)
-        #[arg(long)]
-        plan: PathBuf,
-        /// The ceremony directory on a backup medium to renew from
-        #[arg(long)]
-        backup: PathBuf,
         /// The primary's new expiry: a duration from now (2y, 52w, 365d) or a date (2027-12-31); default: the plan's [key] expiry
         #[arg(long)]
         expiry: Option<String>,
@@ -80,16 +74,13 @@ pub enum Command {
         /// The cards' PIN file: prove each card holding the key against the renewed cert
         #[arg(long)]
         card_pins: Option<PathBuf>,
-        /// Share files (sheets, word lists, QR payloads, age files); without any, typed on standard input
-        shares: Vec<PathBuf>,
-        /// age identity file for age-encrypted shares; repeatable
-        #[arg(long)]
-        identity: Vec<PathBuf>,
-        #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
-        output_format: OutputFormat,
-        /// Read /sys and /proc for the air-gap check below this directory (for testing)
-        #[arg(long, hide = true)]
-        airgap_root: Option<PathBuf>,
+        #[command(flatten)]
+        key: ExistingKeyArgs,
+    },
+    /// Rotate a subkey (a new one replaces it) or revoke one, keeping the primary
+    Subkey {
+        #[command(subcommand)]
+        action: SubkeyCommand,
     },
     /// Combine k shares, open a backup in memory with them, and prove it by fingerprint
     #[command(
@@ -224,6 +215,60 @@ pub enum SharesCommand {
         /// shares.json from the backup: with enough shares, check they combine to it
         #[arg(long)]
         check: Option<PathBuf>,
+    },
+}
+
+/// What every ceremony on an existing key is given: the plan, the backup
+/// directory and the shares that open it.
+#[derive(Debug, clap::Args)]
+pub struct ExistingKeyArgs {
+    /// The plan (media, air gap, operator and witnesses, subkey expiry)
+    #[arg(long)]
+    pub plan: PathBuf,
+    /// The ceremony directory on a backup medium holding the key
+    #[arg(long)]
+    pub backup: PathBuf,
+    /// Share files (sheets, word lists, QR payloads, age files); without any, typed on standard input
+    pub shares: Vec<PathBuf>,
+    /// age identity file for age-encrypted shares; repeatable
+    #[arg(long)]
+    pub identity: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    pub output_format: OutputFormat,
+    /// Read /sys and /proc for the air-gap check below this directory (for testing)
+    #[arg(long, hide = true)]
+    pub airgap_root: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SubkeyCommand {
+    /// A new subkey for a role; the one it replaces revoked as superseded, or left valid until a date
+    #[command(
+        after_help = "The new subkey is valid for the plan's [subkeys] expiry. Put it on cards afterwards with\n`keyceremony card provision --backup NEW_BACKUP ...`.\n\nExamples:\n  keyceremony subkey rotate --plan plan.toml --backup /media/backup-1/ceremony-* SHARES...\n  keyceremony subkey rotate --role encryption --keep-old-until 30d --plan plan.toml --backup DIR SHARES..."
+    )]
+    Rotate {
+        /// signing, encryption or authentication
+        #[arg(long, default_value = "signing")]
+        role: String,
+        /// Leave the old subkey valid until then (a date or a duration from now) instead of revoking it now
+        #[arg(long)]
+        keep_old_until: Option<String>,
+        #[command(flatten)]
+        key: ExistingKeyArgs,
+    },
+    /// Revoke a subkey without a replacement
+    #[command(
+        after_help = "compromised: its secret may be known to others, so nothing it signed can be trusted.\nretired: no longer used; what it signed stays good.\n\nExample:\n  keyceremony subkey revoke --fingerprint 0F84...E24E20FB --reason compromised --plan plan.toml --backup DIR SHARES..."
+    )]
+    Revoke {
+        /// The subkey's fingerprint
+        #[arg(long)]
+        fingerprint: String,
+        /// compromised or retired
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        key: ExistingKeyArgs,
     },
 }
 

@@ -11,6 +11,7 @@ mod genesis;
 mod plan;
 mod renew;
 pub(crate) mod shares;
+mod subkey;
 mod transcript;
 
 use crate::cli::{
@@ -122,33 +123,24 @@ pub fn run(command: Option<Command>, hardening: &Hardening) -> Result<(), Failur
         Command::Demo { dir } => genesis::demo(&dir, hardening),
         Command::GenerateDocs { dir } => generate_docs(&dir),
         Command::Media { action } => media(action),
+        Command::Subkey { action } => subkey::subkey(action, hardening),
         Command::Genesis {
             plan,
             output_format,
             airgap_root,
         } => genesis::genesis(&plan, output_format, airgap_root, hardening),
         Command::Renew {
-            plan,
-            backup,
             expiry,
             subkey_expiry,
             card_pins,
-            shares,
-            identity,
-            output_format,
-            airgap_root,
+            key,
         } => renew::renew(
             renew::Args {
-                plan,
-                backup,
                 expiry,
                 subkey_expiry,
                 card_pins,
-                shares,
-                identity,
-                airgap_root,
+                key,
             },
-            output_format,
             hardening,
         ),
         Command::Plan { action } => match action {

@@ -10,24 +10,28 @@ use super::{Exit, Failure};
 use crate::ceremony::renew::{self, RenewReport, RenewRequest};
 use crate::ceremony::session::RunOptions;
 use crate::ceremony::{Clock, PcscCards, SystemClock};
-use crate::cli::OutputFormat;
+use crate::cli::{ExistingKeyArgs, OutputFormat};
 use crate::harden::Hardening;
 use crate::media::sha256_hex;
 use crate::plan::expiry_at;
 
 pub struct Args {
-    pub plan: PathBuf,
-    pub backup: PathBuf,
     pub expiry: Option<String>,
     pub subkey_expiry: Option<String>,
     pub card_pins: Option<PathBuf>,
-    pub shares: Vec<PathBuf>,
-    pub identity: Vec<PathBuf>,
-    pub airgap_root: Option<PathBuf>,
+    pub key: ExistingKeyArgs,
 }
 
-pub fn renew(a: Args, format: OutputFormat, hardening: &Hardening) -> Result<(), Failure> {
-    let (plan, text) = load_plan(&a.plan)?;
+pub fn renew(a: Args, hardening: &Hardening) -> Result<(), Failure> {
+    let ExistingKeyArgs {
+        plan,
+        backup,
+        shares: share_files,
+        identity,
+        output_format: format,
+        airgap_root,
+    } = a.key;
+    let (plan, text) = load_plan(&plan)?;
     let now = SystemClock.now();
     let when = |given: &Option<String>, from_plan: String, flag: &str| {
         expiry_at(given.as_deref().unwrap_or(&from_plan), now)
@@ -42,9 +46,9 @@ pub fn renew(a: Args, format: OutputFormat, hardening: &Hardening) -> Result<(),
     // The PIN file and the shares are read before anything else happens, so
     // that a missing file costs nothing.
     let card_pins = a.card_pins.as_deref().map(read_pins).transpose()?;
-    let shares = shares_for(&a.backup, &a.shares, &a.identity)?;
+    let shares = shares_for(&backup, &share_files, &identity)?;
     let req = RenewRequest {
-        backup: a.backup,
+        backup,
         shares,
         primary_until,
         subkeys_until,
@@ -52,7 +56,7 @@ pub fn renew(a: Args, format: OutputFormat, hardening: &Hardening) -> Result<(),
     };
     let opts = RunOptions {
         plan_sha256: Some(sha256_hex(text.as_bytes())),
-        system_root: a.airgap_root,
+        system_root: airgap_root,
         hardening: Some(hardening.clone()),
     };
     let report = renew::run(
@@ -63,7 +67,7 @@ pub fn renew(a: Args, format: OutputFormat, hardening: &Hardening) -> Result<(),
         &SystemClock,
         &mut PcscCards,
     )
-    .map_err(|e| share_error_with_files(e, &req.shares, &a.shares))?;
+    .map_err(|e| share_error_with_files(e, &req.shares, &share_files))?;
     print_report(&report, format);
     Ok(())
 }

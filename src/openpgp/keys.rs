@@ -68,6 +68,8 @@ pub struct KeyInfo {
     pub algorithm: String,
     pub created: u64,
     pub expires: Option<u64>,
+    /// Revoked (a rotated or retired subkey): kept in the cert, no longer used.
+    pub revoked: bool,
 }
 
 /// A freshly generated key, its secret parts unencrypted in (sequoia's protected) memory.
@@ -199,6 +201,10 @@ pub fn key_infos(cert: &Cert, now: SystemTime) -> Vec<KeyInfo> {
                 algorithm,
                 created: secs(key.creation_time()),
                 expires: ka.key_expiration_time().map(secs),
+                revoked: matches!(
+                    pgp::cert::amalgamation::ValidAmalgamation::revocation_status(&ka),
+                    pgp::types::RevocationStatus::Revoked(_)
+                ),
             }
         })
         .collect();

@@ -9,6 +9,7 @@
 mod keys;
 mod sign;
 mod strict;
+mod subkeys;
 
 pub use keys::{
     generate, key_infos, protected_armored, public_armored, renew, unlock_cert, unlock_secret,
@@ -16,6 +17,7 @@ pub use keys::{
 };
 pub use sign::{read_cert, sign_detached, verify_detached, SignWith};
 pub use strict::read_strict;
+pub use subkeys::{add_subkey, end_subkey, live_subkeys, revoke_subkey, RevokeReason};
 
 /// Sequoia reports errors as `anyhow::Error`; we keep its text and add what we were doing.
 #[derive(Debug, thiserror::Error)]

@@ -1,0 +1,198 @@
+//! Subkey rotation and revocation: the key keeps its primary (and with it
+//! its fingerprint, its certifications, the trust the online side placed in
+//! it); a signing, encryption or authentication subkey is replaced by a new
+//! one, or revoked without a replacement.
+//!
+//! A rotation's old subkey is either revoked at once with the reason
+//! "superseded" (what was signed with it stays good; nothing new verifies),
+//! or left valid until a transition date (its expiry), so that signatures
+//! made in the meantime still verify while the online side picks up the new
+//! cert. A revocation without a replacement says why: "compromised" (its
+//! signatures may be forged, verifiers should distrust them all) or
+//! "retired". Same order as every ceremony on an existing key: backup proven
+//! and opened before anything is written, new backups opened by the same
+//! shares before the cert is exported. New subkeys go onto cards afterwards,
+//! with `keyceremony card provision` from the new backup.
+
+use std::path::PathBuf;
+use std::time::SystemTime;
+
+use serde::Serialize;
+use serde_json::json;
+
+use super::restore::Previous;
+use super::session::{open_existing, Flow, RunOptions};
+use super::{CeremonyError, CeremonyUi, Clock, Event};
+use crate::openpgp::{self, KeyInfo, KeyRole, RevokeReason};
+use crate::plan::Plan;
+use crate::shares::Share;
+use crate::transcript::EventKind;
+
+const STEPS: usize = 6;
+
+/// What happens to the subkey a rotation replaces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OldSubkey {
+    /// Revoked now, reason "superseded".
+    Revoke,
+    /// Left valid until then, and expires.
+    ValidUntil(SystemTime),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// A new subkey for `role`, valid for the plan's `[subkeys] expiry`; the
+    /// one in force now (if any) treated as `old` says.
+    Rotate { role: KeyRole, old: OldSubkey },
+    /// The subkey `fingerprint` revoked for `reason`, no replacement.
+    Revoke {
+        fingerprint: String,
+        reason: RevokeReason,
+    },
+}
+
+pub struct SubkeyRequest {
+    pub backup: PathBuf,
+    pub shares: Vec<Share>,
+    pub change: Change,
+}
+
+/// What a subkey ceremony produced; public facts only.
+#[derive(Debug, Serialize)]
+pub struct SubkeyReport {
+    pub ceremony_id: String,
+    pub fingerprint: String,
+    pub previous: Previous,
+    /// New subkeys' fingerprints.
+    pub added: Vec<String>,
+    /// Subkeys revoked, with the reason.
+    pub revoked: Vec<(String, RevokeReason)>,
+    /// Subkeys left valid until a transition date (seconds since the epoch).
+    pub ending: Vec<(String, u64)>,
+    pub keys: Vec<KeyInfo>,
+    pub backups: Vec<PathBuf>,
+    pub export: PathBuf,
+    pub transcript: PathBuf,
+}
+
+pub fn run(
+    plan: &Plan,
+    req: &SubkeyRequest,
+    opts: &RunOptions,
+    ui: &mut dyn CeremonyUi,
+    clock: &dyn Clock,
+) -> Result<SubkeyReport, CeremonyError> {
+    let now = clock.now();
+    if let Change::Rotate {
+        old: OldSubkey::ValidUntil(t),
+        ..
+    } = req.change
+    {
+        if t <= now {
+            return Err(CeremonyError::Request(
+                "the transition date is not in the future: give a later one, or revoke the old subkey at once".into(),
+            ));
+        }
+    }
+    let (name, start) = match &req.change {
+        Change::Rotate { role, .. } => ("subkey-rotate", json!({ "role": role })),
+        Change::Revoke {
+            fingerprint,
+            reason,
+        } => (
+            "subkey-revoke",
+            json!({ "subkey": fingerprint, "reason": reason }),
+        ),
+    };
+    let flow = Flow {
+        name,
+        steps: STEPS,
+        start,
+    };
+    let (session, opened) = open_existing(flow, plan, &req.backup, &req.shares, opts, ui, clock)?;
+    let key = &opened.restored.cert;
+    session.run(|s| {
+        s.step(3, "Changing the subkeys, signed by the primary");
+        let now = s.now();
+        let (mut added, mut revoked, mut ending) = (Vec::new(), Vec::new(), Vec::new());
+        let changed = match &req.change {
+            Change::Rotate { role, old } => {
+                let current = openpgp::live_subkeys(key, *role, now);
+                let until = now + plan.subkeys.expiry.duration();
+                let (mut cert, new) = openpgp::add_subkey(key, *role, until, now)?;
+                s.event(Event::Note(format!("new {role:?} subkey {new}")));
+                added.push(new.clone());
+                for fpr in current {
+                    cert = match old {
+                        OldSubkey::Revoke => {
+                            let message = format!("superseded by {new}");
+                            revoked.push((fpr.clone(), RevokeReason::Superseded));
+                            openpgp::revoke_subkey(
+                                &cert,
+                                &fpr,
+                                RevokeReason::Superseded,
+                                &message,
+                                now,
+                            )?
+                        }
+                        OldSubkey::ValidUntil(t) => {
+                            ending.push((fpr.clone(), secs(*t)));
+                            openpgp::end_subkey(&cert, &fpr, *t, now)?
+                        }
+                    };
+                }
+                cert
+            }
+            Change::Revoke {
+                fingerprint,
+                reason,
+            } => {
+                let cert = openpgp::revoke_subkey(key, fingerprint, *reason, "", now)?;
+                revoked.push((fingerprint.to_uppercase(), *reason));
+                cert
+            }
+        };
+        for (fpr, reason) in &revoked {
+            s.event(Event::Note(format!("subkey {fpr} revoked ({reason:?})")));
+        }
+        for (fpr, t) in &ending {
+            s.event(Event::Note(format!(
+                "subkey {fpr} stays valid until {}",
+                humantime::format_rfc3339_seconds(
+                    SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(*t)
+                )
+            )));
+        }
+        let keys = openpgp::key_infos(&changed, now);
+        s.record(
+            EventKind::SubkeysChanged,
+            json!({
+                "fingerprint": opened.restored.fingerprint,
+                "added": added,
+                "revoked": revoked,
+                "valid_until": ending,
+                "keys": keys,
+            }),
+        )?;
+        let files = s.write_key(4, &changed, &opened, &req.shares)?;
+        s.export_and_close(6, &changed, &files, json!({ "added": added }))?;
+        Ok(SubkeyReport {
+            ceremony_id: s.id().to_owned(),
+            fingerprint: opened.restored.fingerprint.clone(),
+            previous: opened.previous.clone(),
+            added,
+            revoked,
+            ending,
+            keys,
+            backups: s.backup_dirs(),
+            export: s.export_dir(),
+            transcript: s.transcript_path(),
+        })
+    })
+}
+
+fn secs(t: SystemTime) -> u64 {
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
