@@ -896,3 +896,103 @@ fn a_renew_proves_the_card_against_the_renewed_cert_and_gpg_signs_with_it() {
     verifier.ok(&["--verify", &sig, msg.to_str().unwrap()]);
     drop(card);
 }
+
+/// A lost card, both choices, on a key whose genesis provisioned it: the
+/// subkeys it held are read from that ceremony's transcript; `--keep`
+/// records the loss and changes no key; `--rotate` replaces each subkey the
+/// card held (the old ones revoked as superseded, as gpg sees). What a
+/// physical card adds: nothing, since the card is gone.
+#[test]
+fn a_lost_card_is_recorded_and_its_subkeys_kept_or_rotated() {
+    let _slots = slots();
+    pcscd();
+    let dir = tempdir();
+    let card = VirtualCard::insert(0, "0000D00D", &dir.path().join("d"));
+    let plan = write_plan(
+        dir.path(),
+        &[
+            ("count = 0", "count = 1"),
+            ("# pins_deliver_to", "pins_deliver_to"),
+            ("encryption = false", "encryption = true"),
+            ("wait_seconds = 120", "wait_seconds = 30"),
+        ],
+    );
+    let o = run(&["genesis", "--plan", plan.to_str().unwrap()]);
+    assert_exit(&o, 0);
+    drop(card); // lost
+    let backup = bundle(&dir.path().join("backup-1"));
+    let shares = bundle(&dir.path().join("shares"));
+    let lost = |decision: &str| {
+        run(&[
+            "lost-card",
+            "--serial",
+            "0000D00D",
+            decision,
+            "--plan",
+            plan.to_str().unwrap(),
+            "--backup",
+            backup.to_str().unwrap(),
+            shares.join("share-1-of-5.txt").to_str().unwrap(),
+            shares.join("share-2-of-5.txt").to_str().unwrap(),
+            shares.join("share-3-of-5.txt").to_str().unwrap(),
+        ])
+    };
+    let exports = || {
+        let mut e: Vec<PathBuf> = std::fs::read_dir(dir.path().join("export"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        e.sort();
+        e
+    };
+    let subs = |cert: &Path| {
+        let gpg = Gpg::new();
+        gpg.ok(&["--import", cert.to_str().unwrap()]);
+        gpg.colons("--list-keys", "sub")
+            .into_iter()
+            .map(|r| (r[1].clone(), r[4].clone()))
+            .collect::<Vec<_>>()
+    };
+    let before = subs(&exports()[0].join("cert.asc"));
+
+    // Another serial is not this key's card: refused before anything is written.
+    let o = run(&[
+        "lost-card",
+        "--serial",
+        "0000FFFF",
+        "--keep",
+        "--plan",
+        plan.to_str().unwrap(),
+        "--backup",
+        backup.to_str().unwrap(),
+    ]);
+    assert_exit(&o, 2);
+    assert!(stderr(&o).contains("0000D00D"), "{}", stderr(&o));
+
+    let o = lost("--keep");
+    assert_exit(&o, 0);
+    let kept = exports().pop().unwrap();
+    let t = std::fs::read_to_string(kept.join("transcript.jsonl")).unwrap();
+    assert!(
+        t.contains("\"event\":\"card.lost\"") && t.contains("\"decision\":\"keep\""),
+        "{t}"
+    );
+    assert_eq!(subs(&kept.join("cert.asc")), before);
+
+    let o = lost("--rotate");
+    assert_exit(&o, 0);
+    let after = subs(&exports().pop().unwrap().join("cert.asc"));
+    assert_eq!(after.len(), before.len() * 2, "{after:?}");
+    for (_, old) in &before {
+        let now = after.iter().find(|(_, id)| id == old).unwrap();
+        assert_eq!(
+            now.0, "r",
+            "subkey {old} the card held is revoked: {after:?}"
+        );
+    }
+    assert_eq!(
+        after.iter().filter(|(v, _)| v != "r").count(),
+        before.len(),
+        "{after:?}"
+    );
+}

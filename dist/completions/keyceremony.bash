@@ -34,6 +34,9 @@ _keyceremony() {
             keyceremony,help)
                 cmd="keyceremony__subcmd__help"
                 ;;
+            keyceremony,lost-card)
+                cmd="keyceremony__subcmd__lost__subcmd__card"
+                ;;
             keyceremony,media)
                 cmd="keyceremony__subcmd__media"
                 ;;
@@ -111,6 +114,9 @@ _keyceremony() {
                 ;;
             keyceremony__subcmd__help,help)
                 cmd="keyceremony__subcmd__help__subcmd__help"
+                ;;
+            keyceremony__subcmd__help,lost-card)
+                cmd="keyceremony__subcmd__help__subcmd__lost__subcmd__card"
                 ;;
             keyceremony__subcmd__help,media)
                 cmd="keyceremony__subcmd__help__subcmd__media"
@@ -296,7 +302,7 @@ _keyceremony() {
 
     case "${cmd}" in
         keyceremony)
-            opts="-h -V --help --version demo plan genesis renew subkey restore shares media generate-docs airgap-check card tui transcript help"
+            opts="-h -V --help --version demo plan genesis renew subkey lost-card restore shares media generate-docs airgap-check card tui transcript help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -628,7 +634,7 @@ _keyceremony() {
             return 0
             ;;
         keyceremony__subcmd__help)
-            opts="demo plan genesis renew subkey restore shares media generate-docs airgap-check card tui transcript help"
+            opts="demo plan genesis renew subkey lost-card restore shares media generate-docs airgap-check card tui transcript help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -782,6 +788,20 @@ _keyceremony() {
             return 0
             ;;
         keyceremony__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__help__subcmd__lost__subcmd__card)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1068,6 +1088,44 @@ _keyceremony() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__lost__subcmd__card)
+            opts="-h --serial --keep --rotate --plan --backup --identity --output-format --airgap-root --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --serial)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --plan)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --backup)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                --airgap-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -86,7 +86,6 @@ pub fn run(
     let (session, opened) = open_existing(flow, plan, &req.backup, &req.shares, opts, ui, clock)?;
     let restored = &opened.restored;
     session.run(|s| {
-
         s.step(3, "New expiry for the primary and every subkey");
         let renewed = openpgp::renew(
             &restored.cert,

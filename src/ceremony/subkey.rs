@@ -14,15 +14,19 @@
 //! shares before the cert is exported. New subkeys go onto cards afterwards,
 //! with `keyceremony card provision` from the new backup.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use serde::Serialize;
 use serde_json::json;
 
+use sequoia_openpgp::Cert;
+
+use super::layout::TRANSCRIPT;
 use super::restore::Previous;
-use super::session::{open_existing, Flow, RunOptions};
+use super::session::{open_existing, Flow, RunOptions, Session};
 use super::{CeremonyError, CeremonyUi, Clock, Event};
+use crate::media::{limits, read_bounded};
 use crate::openpgp::{self, KeyInfo, KeyRole, RevokeReason};
 use crate::plan::Plan;
 use crate::shares::Share;
@@ -49,6 +53,9 @@ pub enum Change {
         fingerprint: String,
         reason: RevokeReason,
     },
+    /// A card is lost: the loss recorded, and either the subkeys kept (the
+    /// card is PIN- and touch-protected) or every subkey it held rotated.
+    LostCard { serial: String, rotate: bool },
 }
 
 pub struct SubkeyRequest {
@@ -96,6 +103,10 @@ pub fn run(
     }
     let (name, start) = match &req.change {
         Change::Rotate { role, .. } => ("subkey-rotate", json!({ "role": role })),
+        Change::LostCard { serial, rotate } => (
+            "lost-card",
+            json!({ "card": serial, "decision": if *rotate { "rotate" } else { "keep" } }),
+        ),
         Change::Revoke {
             fingerprint,
             reason,
@@ -109,37 +120,64 @@ pub fn run(
         steps: STEPS,
         start,
     };
+    // Which subkeys a lost card held is known before anything is opened.
+    let lost_slots = match &req.change {
+        Change::LostCard { serial, .. } => card_slots(&req.backup, serial)?,
+        _ => Vec::new(),
+    };
     let (session, opened) = open_existing(flow, plan, &req.backup, &req.shares, opts, ui, clock)?;
     let key = &opened.restored.cert;
     session.run(|s| {
         s.step(3, "Changing the subkeys, signed by the primary");
         let now = s.now();
         let (mut added, mut revoked, mut ending) = (Vec::new(), Vec::new(), Vec::new());
+        let mut rotate = |cert: Cert,
+                          role: KeyRole,
+                          old: OldSubkey,
+                          why: &str,
+                          s: &mut Session<'_>|
+         -> Result<Cert, CeremonyError> {
+            let current = openpgp::live_subkeys(&cert, role, now);
+            let until = now + plan.subkeys.expiry.duration();
+            let (mut cert, new) = openpgp::add_subkey(&cert, role, until, now)?;
+            s.event(Event::Note(format!("new {role:?} subkey {new}")));
+            added.push(new.clone());
+            for fpr in current {
+                cert = match old {
+                    OldSubkey::Revoke => {
+                        let message = format!("superseded by {new}{why}");
+                        revoked.push((fpr.clone(), RevokeReason::Superseded));
+                        openpgp::revoke_subkey(&cert, &fpr, RevokeReason::Superseded, &message, now)?
+                    }
+                    OldSubkey::ValidUntil(t) => {
+                        ending.push((fpr.clone(), secs(t)));
+                        openpgp::end_subkey(&cert, &fpr, t, now)?
+                    }
+                };
+            }
+            Ok(cert)
+        };
         let changed = match &req.change {
-            Change::Rotate { role, old } => {
-                let current = openpgp::live_subkeys(key, *role, now);
-                let until = now + plan.subkeys.expiry.duration();
-                let (mut cert, new) = openpgp::add_subkey(key, *role, until, now)?;
-                s.event(Event::Note(format!("new {role:?} subkey {new}")));
-                added.push(new.clone());
-                for fpr in current {
-                    cert = match old {
-                        OldSubkey::Revoke => {
-                            let message = format!("superseded by {new}");
-                            revoked.push((fpr.clone(), RevokeReason::Superseded));
-                            openpgp::revoke_subkey(
-                                &cert,
-                                &fpr,
-                                RevokeReason::Superseded,
-                                &message,
-                                now,
-                            )?
-                        }
-                        OldSubkey::ValidUntil(t) => {
-                            ending.push((fpr.clone(), secs(*t)));
-                            openpgp::end_subkey(&cert, &fpr, *t, now)?
-                        }
-                    };
+            Change::Rotate { role, old } => rotate(key.clone(), *role, *old, "", s)?,
+            Change::LostCard { serial, rotate: false } => {
+                s.record(
+                    EventKind::CardLost,
+                    json!({ "serial": serial, "decision": "keep", "subkeys": lost_slots }),
+                )?;
+                s.event(Event::Warning(format!(
+                    "card {serial} is recorded as lost; its subkeys stay in force (its PIN and touch protect them). If it may be in other hands and unlocked, rotate them instead"
+                )));
+                key.clone()
+            }
+            Change::LostCard { serial, rotate: true } => {
+                s.record(
+                    EventKind::CardLost,
+                    json!({ "serial": serial, "decision": "rotate", "subkeys": lost_slots }),
+                )?;
+                let why = format!(" (card {serial} lost)");
+                let mut cert = key.clone();
+                for (role, _) in &lost_slots {
+                    cert = rotate(cert, *role, OldSubkey::Revoke, &why, s)?;
                 }
                 cert
             }
@@ -195,4 +233,40 @@ fn secs(t: SystemTime) -> u64 {
     t.duration_since(SystemTime::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0)
+}
+
+/// The subkeys a card held, by role, as the transcript of the ceremony that
+/// provisioned it recorded (`card.provisioned`), read from the backup.
+fn card_slots(backup: &Path, serial: &str) -> Result<Vec<(KeyRole, String)>, CeremonyError> {
+    let text = read_bounded(&backup.join(TRANSCRIPT), "transcript", limits::TRANSCRIPT)?;
+    let text = String::from_utf8_lossy(&text);
+    let mut known = Vec::new();
+    for line in text.lines() {
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        if v["event"] != "card.provisioned" {
+            continue;
+        }
+        let d = &v["data"];
+        let this = d["serial"].as_str().unwrap_or_default();
+        if !this.eq_ignore_ascii_case(serial) {
+            known.push(this.to_owned());
+            continue;
+        }
+        let slots = [
+            (KeyRole::Signing, &d["signing"]),
+            (KeyRole::Encryption, &d["decryption"]),
+            (KeyRole::Authentication, &d["authentication"]),
+        ];
+        return Ok(slots
+            .into_iter()
+            .filter_map(|(role, f)| f.as_str().map(|f| (role, f.to_owned())))
+            .collect());
+    }
+    Err(CeremonyError::Request(format!(
+        "no card {serial} was provisioned in the ceremony of {} (cards it provisioned: {}); to replace its subkeys anyway, use `keyceremony subkey rotate` for each role",
+        backup.display(),
+        if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+    )))
 }

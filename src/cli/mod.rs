@@ -82,6 +82,23 @@ pub enum Command {
         #[command(subcommand)]
         action: SubkeyCommand,
     },
+    /// A card is lost: record it, and keep its subkeys or rotate every subkey it held
+    #[command(
+        after_help = "The card's subkeys are read from the transcript of the ceremony that provisioned it (on the backup).\n--keep: the card is PIN- and touch-protected; the loss is recorded, nothing changes.\n--rotate: every subkey it held is replaced (the old ones revoked as superseded); put the new\nones on the remaining and replacement cards with `keyceremony card provision`.\n\nExample:\n  keyceremony lost-card --serial 0000A002 --rotate --plan plan.toml --backup /media/backup-1/ceremony-* SHARES..."
+    )]
+    LostCard {
+        /// The lost card's serial (8 hex digits, as `card list` and the transcripts show it)
+        #[arg(long)]
+        serial: String,
+        /// Keep its subkeys: record the loss only
+        #[arg(long, conflicts_with = "rotate", required_unless_present = "rotate")]
+        keep: bool,
+        /// Rotate every subkey it held
+        #[arg(long)]
+        rotate: bool,
+        #[command(flatten)]
+        key: ExistingKeyArgs,
+    },
     /// Combine k shares, open a backup in memory with them, and prove it by fingerprint
     #[command(
         after_help = "Examples:\n  keyceremony restore --backup /media/backup-1/ceremony-20261123T072716Z share-1-of-5.txt share-4-of-5.txt share-5-of-5.txt\n  keyceremony restore --backup DIR --identity alice.key share-2-of-5.txt.age ...\n  keyceremony restore --backup DIR        (type each share's words, one share per line)"

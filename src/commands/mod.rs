@@ -124,6 +124,16 @@ pub fn run(command: Option<Command>, hardening: &Hardening) -> Result<(), Failur
         Command::GenerateDocs { dir } => generate_docs(&dir),
         Command::Media { action } => media(action),
         Command::Subkey { action } => subkey::subkey(action, hardening),
+        Command::LostCard {
+            serial,
+            keep: _,
+            rotate,
+            key,
+        } => subkey::run(
+            crate::ceremony::subkey::Change::LostCard { serial, rotate },
+            key,
+            hardening,
+        ),
         Command::Genesis {
             plan,
             output_format,

@@ -63,6 +63,11 @@ pub fn subkey(action: SubkeyCommand, hardening: &Hardening) -> Result<(), Failur
             )
         }
     };
+    run(change, key, hardening)
+}
+
+/// Runs one change on the key the backup holds and prints what changed.
+pub fn run(change: Change, key: ExistingKeyArgs, hardening: &Hardening) -> Result<(), Failure> {
     let ExistingKeyArgs {
         plan,
         backup,
