@@ -380,6 +380,20 @@ const PLACEHOLDERS: [&str; 4] = [
     "Second Witness",
 ];
 
+impl CardSpec {
+    /// What provisioning a card from this plan asks of it; `reset` names
+    /// the cards (serials) that may be factory-reset.
+    pub fn provision_spec(&self, reset: Vec<String>) -> crate::tokens::ProvisionSpec {
+        crate::tokens::ProvisionSpec {
+            reset,
+            cardholder: self.cardholder.clone(),
+            url: self.url.clone(),
+            touch: self.touch,
+            kdf: self.kdf,
+        }
+    }
+}
+
 impl Plan {
     /// A rehearsal: a ceremony the plan says is not the real one, by an
     /// override of the air gap (the demo and the tests are rehearsals).

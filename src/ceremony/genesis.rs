@@ -24,7 +24,7 @@ use crate::openpgp::{self, KeyInfo};
 use crate::passphrase::Passphrase;
 use crate::plan::Plan;
 use crate::shares::{self, sheet, Share};
-use crate::tokens::{CardPins, ProvisionReport, ProvisionSpec};
+use crate::tokens::{CardPins, ProvisionReport};
 use crate::transcript::EventKind;
 
 const STEPS: usize = 9;
@@ -274,13 +274,7 @@ fn provision_cards(
             pins
         }
     };
-    let spec = ProvisionSpec {
-        reset: plan.cards.reset.clone(),
-        cardholder: plan.cards.cardholder.clone(),
-        url: plan.cards.url.clone(),
-        touch: plan.cards.touch,
-        kdf: plan.cards.kdf,
-    };
+    let spec = plan.cards.provision_spec(plan.cards.reset.clone());
     let mut done: Vec<String> = Vec::new();
     let mut outcomes = Vec::new();
     let mut number = 1;
@@ -576,7 +570,7 @@ mod tests {
             ident: &str,
             key: &sequoia_openpgp::Cert,
             _: &CardPins,
-            _: &ProvisionSpec,
+            _: &crate::tokens::ProvisionSpec,
             _: &mut dyn FnMut(&str),
         ) -> Result<ProvisionReport, TokenError> {
             self.attempts += 1;

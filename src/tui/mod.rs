@@ -37,7 +37,7 @@ use crate::harden::Hardening;
 use crate::passphrase::Passphrase;
 use crate::plan::{Plan, EXAMPLE_PLAN};
 use crate::shares::{sheet, SetInfo, Share};
-use crate::tokens::{self, CardPins, ProvisionSpec};
+use crate::tokens::{self, CardPins};
 use app::{Action, App, Command, EngineMsg, Reply, Request, Scan, Summary};
 
 /// The engine's UI port for the TUI: events become messages to the loop, and
@@ -403,13 +403,7 @@ impl Workers {
                 let plan = app.plan.cards.clone();
                 let tx = self.tx.clone();
                 std::thread::spawn(move || {
-                    let spec = ProvisionSpec {
-                        reset: reset.into_iter().collect(),
-                        cardholder: plan.cardholder,
-                        url: plan.url,
-                        touch: plan.touch,
-                        kdf: plan.kdf,
-                    };
+                    let spec = plan.provision_spec(reset.into_iter().collect());
                     let mut progress = |s: &str| {
                         let _ = tx.send(EngineMsg::Line(s.to_owned()));
                     };
