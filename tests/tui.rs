@@ -301,7 +301,7 @@ fn a_genesis_with_a_virtual_card_and_a_restore_that_replaces_it() {
     let (presses, _) = genesis_in_tui(&t, dir.path(), true);
     eprintln!("keys pressed for a 2-of-3 genesis with one card: {presses}");
     let done = t.screen();
-    assert!(done.contains("Card 1:     0000A001"), "{done}");
+    assert!(done.contains("Card 1:     serial 0000A001"), "{done}");
     t.key("q");
     check_genesis_outputs(dir.path());
     let status = status_json("0000A001");

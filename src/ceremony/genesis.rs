@@ -53,6 +53,48 @@ pub struct CardOutcome {
     pub error: Option<String>,
 }
 
+impl super::Outcome for GenesisReport {
+    fn heading(&self) -> &'static str {
+        "Genesis complete"
+    }
+    fn ceremony_id(&self) -> &str {
+        &self.ceremony_id
+    }
+    fn fingerprint(&self) -> &str {
+        &self.fingerprint
+    }
+    fn lines(&self) -> Vec<String> {
+        let mut l: Vec<String> = self.keys.iter().map(super::key_line).collect();
+        l.extend(
+            self.backups
+                .iter()
+                .map(|b| format!("Backup:     {}", b.display())),
+        );
+        l.push(format!("Export:     {}", self.export.display()));
+        l.push(format!("Transcript: {}", self.transcript.display()));
+        let s = &self.shares;
+        l.push(format!(
+            "Shares:     set {}, {} of {}; the rehearsal opened every backup with shares {:?}",
+            s.set_id, s.threshold, s.count, s.rehearsal_used
+        ));
+        l.extend(
+            s.files
+                .iter()
+                .filter(|f| f.extension().is_some_and(|e| e == "txt"))
+                .map(|f| format!("  sheet     {}", f.display())),
+        );
+        l.extend(self.cards.iter().map(|c| match (&c.provisioned, &c.error) {
+            (Some(p), _) => format!("Card {}:     serial {}, {}", c.number, p.serial, p.proof),
+            (None, Some(e)) => format!("Card {}:     NOT DONE: {e}", c.number),
+            (None, None) => format!("Card {}:     not provisioned", c.number),
+        }));
+        if let Some(to) = &self.passphrase_delivered_to {
+            l.push(format!("Passphrase: also delivered whole to {to}"));
+        }
+        l
+    }
+}
+
 impl GenesisReport {
     pub fn failed_cards(&self) -> usize {
         self.cards.iter().filter(|c| c.error.is_some()).count()

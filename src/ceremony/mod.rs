@@ -28,6 +28,37 @@ use crate::transcript::TranscriptError;
 use secrecy::SecretString;
 use sequoia_openpgp::Cert;
 
+/// What a finished ceremony reports, as a person reads it: the batch front
+/// end prints these lines under its heading, the TUI's finished screen shows
+/// them. Public facts only.
+pub trait Outcome: serde::Serialize {
+    /// "Genesis complete", "Renew complete", ...
+    fn heading(&self) -> &'static str;
+    fn ceremony_id(&self) -> &str;
+    fn fingerprint(&self) -> &str;
+    fn lines(&self) -> Vec<String>;
+}
+
+/// A key's line in a summary: role, fingerprint, algorithm, expiry, revoked.
+pub fn key_line(k: &crate::openpgp::KeyInfo) -> String {
+    let until = k
+        .expires
+        .map(|e| {
+            humantime::format_rfc3339_seconds(
+                std::time::UNIX_EPOCH + std::time::Duration::from_secs(e),
+            )
+            .to_string()
+        })
+        .unwrap_or_else(|| "never".into());
+    let revoked = if k.revoked { "  REVOKED" } else { "" };
+    format!(
+        "  {:<15} {}  {}, expires {until}{revoked}",
+        format!("{:?}", k.role),
+        k.fingerprint,
+        k.algorithm
+    )
+}
+
 /// Where the time comes from; tests fix it, production asks the system.
 pub trait Clock {
     fn now(&self) -> SystemTime;

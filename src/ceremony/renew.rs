@@ -58,6 +58,38 @@ pub struct RenewReport {
     pub cards_proven: Vec<(String, String)>,
 }
 
+impl super::Outcome for RenewReport {
+    fn heading(&self) -> &'static str {
+        "Renew complete"
+    }
+    fn ceremony_id(&self) -> &str {
+        &self.ceremony_id
+    }
+    fn fingerprint(&self) -> &str {
+        &self.fingerprint
+    }
+    fn lines(&self) -> Vec<String> {
+        let mut l = vec![format!(
+            "Renewed from: {} (the previous ceremony)",
+            self.previous.ceremony_id
+        )];
+        l.extend(self.keys.iter().map(super::key_line));
+        l.extend(
+            self.backups
+                .iter()
+                .map(|b| format!("Backup:     {}", b.display())),
+        );
+        l.push(format!("Export:     {}", self.export.display()));
+        l.push(format!("Transcript: {}", self.transcript.display()));
+        l.extend(
+            self.cards_proven
+                .iter()
+                .map(|(serial, proof)| format!("Card {serial}: {proof}")),
+        );
+        l
+    }
+}
+
 pub fn run(
     plan: &Plan,
     req: &RenewRequest,
@@ -95,17 +127,7 @@ pub fn run(
         )?;
         let keys = openpgp::key_infos(&renewed, s.now());
         for k in &keys {
-            s.event(Event::Note(format!(
-                "{:?} key {} now expires {}",
-                k.role,
-                k.fingerprint,
-                k.expires
-                    .map(|e| humantime::format_rfc3339_seconds(
-                        SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(e)
-                    )
-                    .to_string())
-                    .unwrap_or_else(|| "never".into())
-            )));
+            s.event(Event::Note(super::key_line(k).trim().to_owned()));
         }
         s.record(
             EventKind::KeysRenewed,

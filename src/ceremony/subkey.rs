@@ -82,6 +82,53 @@ pub struct SubkeyReport {
     pub transcript: PathBuf,
 }
 
+impl super::Outcome for SubkeyReport {
+    fn heading(&self) -> &'static str {
+        "Subkeys changed"
+    }
+    fn ceremony_id(&self) -> &str {
+        &self.ceremony_id
+    }
+    fn fingerprint(&self) -> &str {
+        &self.fingerprint
+    }
+    fn lines(&self) -> Vec<String> {
+        let mut l: Vec<String> = self
+            .added
+            .iter()
+            .map(|f| format!("  added     {f}"))
+            .collect();
+        l.extend(
+            self.revoked
+                .iter()
+                .map(|(f, why)| format!("  revoked   {f} ({why:?})")),
+        );
+        l.extend(self.ending.iter().map(|(f, t)| {
+            format!(
+                "  ends      {f} at {}",
+                humantime::format_rfc3339_seconds(
+                    std::time::UNIX_EPOCH + std::time::Duration::from_secs(*t)
+                )
+            )
+        }));
+        l.extend(self.keys.iter().map(super::key_line));
+        l.extend(
+            self.backups
+                .iter()
+                .map(|b| format!("Backup:     {}", b.display())),
+        );
+        l.push(format!("Export:     {}", self.export.display()));
+        l.push(format!("Transcript: {}", self.transcript.display()));
+        if !self.added.is_empty() {
+            l.push(format!(
+                "Put the new subkeys on each card: keyceremony card provision --backup {} --pins PINFILE SHARES...",
+                self.backups.first().map(|b| b.display().to_string()).unwrap_or_default()
+            ));
+        }
+        l
+    }
+}
+
 pub fn run(
     plan: &Plan,
     req: &SubkeyRequest,

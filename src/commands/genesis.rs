@@ -4,7 +4,7 @@ use std::path::Path;
 
 use super::batch_ui::BatchUi;
 use super::{Exit, Failure};
-use crate::ceremony::genesis::{self, GenesisReport, RunOptions};
+use crate::ceremony::genesis::{self, RunOptions};
 use crate::ceremony::{PcscCards, SystemClock};
 use crate::cli::OutputFormat;
 use crate::harden::Hardening;
@@ -55,7 +55,7 @@ pub fn genesis(
         &SystemClock,
         &mut PcscCards,
     )?;
-    print_report(&report, format);
+    super::print_outcome(&report, format);
     let failed = report.failed_cards();
     if failed > 0 {
         return Err(Failure::new(
@@ -98,57 +98,4 @@ pub fn demo(dir: &Path, hardening: &Hardening) -> Result<(), Failure> {
         plan_path.display(),
     );
     Ok(())
-}
-
-fn print_report(r: &GenesisReport, format: OutputFormat) {
-    match format {
-        OutputFormat::Json => {
-            // The report is plain data; serialisation cannot fail.
-            outln!("{}", serde_json::to_string_pretty(r).unwrap_or_default());
-        }
-        OutputFormat::Human => {
-            outln!("Genesis complete: {}", r.ceremony_id);
-            outln!("Primary fingerprint: {}", r.fingerprint);
-            for k in &r.keys {
-                outln!(
-                    "  {:<15} {}  {}",
-                    format!("{:?}", k.role),
-                    k.fingerprint,
-                    k.algorithm
-                );
-            }
-            for b in &r.backups {
-                outln!("Backup:     {}", b.display());
-            }
-            outln!("Export:     {}", r.export.display());
-            outln!("Transcript: {}", r.transcript.display());
-            let s = &r.shares;
-            outln!(
-                "Shares:     set {}, {} of {}; the rehearsal opened every backup with shares {:?}",
-                s.set_id,
-                s.threshold,
-                s.count,
-                s.rehearsal_used
-            );
-            for f in s
-                .files
-                .iter()
-                .filter(|f| f.extension().is_some_and(|e| e == "txt"))
-            {
-                outln!("  sheet     {}", f.display());
-            }
-            for c in &r.cards {
-                match (&c.provisioned, &c.error) {
-                    (Some(p), _) => {
-                        outln!("Card {}:     serial {}, {}", c.number, p.serial, p.proof)
-                    }
-                    (None, Some(e)) => outln!("Card {}:     NOT DONE: {e}", c.number),
-                    _ => {}
-                }
-            }
-            if let Some(to) = &r.passphrase_delivered_to {
-                outln!("Passphrase: also delivered whole to {to}");
-            }
-        }
-    }
 }

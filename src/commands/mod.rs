@@ -60,6 +60,23 @@ fn media(action: MediaCommand) -> Result<(), Failure> {
     Ok(())
 }
 
+/// A finished ceremony's report: JSON, or its heading and lines for people.
+pub(crate) fn print_outcome(r: &impl crate::ceremony::Outcome, format: crate::cli::OutputFormat) {
+    match format {
+        crate::cli::OutputFormat::Json => {
+            // The reports are plain data; serialisation cannot fail.
+            outln!("{}", serde_json::to_string_pretty(r).unwrap_or_default());
+        }
+        crate::cli::OutputFormat::Human => {
+            outln!("{}: {}", r.heading(), r.ceremony_id());
+            outln!("Primary fingerprint: {}", r.fingerprint());
+            for line in r.lines() {
+                outln!("{line}");
+            }
+        }
+    }
+}
+
 /// The man pages (one per command) and shell completions, generated from
 /// the same clap definitions the binary parses with, so they cannot drift;
 /// the copies in the repository's `dist/` are checked by a test.

@@ -7,10 +7,10 @@ use super::card::read_pins;
 use super::genesis::load_plan;
 use super::shares::{share_error_with_files, shares_for};
 use super::{Exit, Failure};
-use crate::ceremony::renew::{self, RenewReport, RenewRequest};
+use crate::ceremony::renew::{self, RenewRequest};
 use crate::ceremony::session::RunOptions;
 use crate::ceremony::{Clock, PcscCards, SystemClock};
-use crate::cli::{ExistingKeyArgs, OutputFormat};
+use crate::cli::ExistingKeyArgs;
 use crate::harden::Hardening;
 use crate::media::sha256_hex;
 use crate::plan::expiry_at;
@@ -68,47 +68,6 @@ pub fn renew(a: Args, hardening: &Hardening) -> Result<(), Failure> {
         &mut PcscCards,
     )
     .map_err(|e| share_error_with_files(e, &req.shares, &share_files))?;
-    print_report(&report, format);
+    super::print_outcome(&report, format);
     Ok(())
-}
-
-fn print_report(r: &RenewReport, format: OutputFormat) {
-    match format {
-        OutputFormat::Json => {
-            // The report is plain data; serialisation cannot fail.
-            outln!("{}", serde_json::to_string_pretty(r).unwrap_or_default());
-        }
-        OutputFormat::Human => {
-            outln!("Renew complete: {}", r.ceremony_id);
-            outln!(
-                "Renewed from: {} (the previous ceremony)",
-                r.previous.ceremony_id
-            );
-            outln!("Primary fingerprint: {}", r.fingerprint);
-            for k in &r.keys {
-                let until = k
-                    .expires
-                    .map(|e| {
-                        humantime::format_rfc3339_seconds(
-                            std::time::UNIX_EPOCH + std::time::Duration::from_secs(e),
-                        )
-                        .to_string()
-                    })
-                    .unwrap_or_else(|| "never".into());
-                outln!(
-                    "  {:<15} {}  expires {until}",
-                    format!("{:?}", k.role),
-                    k.fingerprint
-                );
-            }
-            for b in &r.backups {
-                outln!("Backup:     {}", b.display());
-            }
-            outln!("Export:     {}", r.export.display());
-            outln!("Transcript: {}", r.transcript.display());
-            for (serial, proof) in &r.cards_proven {
-                outln!("Card {serial}: {proof}");
-            }
-        }
-    }
 }

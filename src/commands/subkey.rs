@@ -5,9 +5,9 @@ use super::genesis::load_plan;
 use super::shares::{share_error_with_files, shares_for};
 use super::{Exit, Failure};
 use crate::ceremony::session::RunOptions;
-use crate::ceremony::subkey::{self, Change, OldSubkey, SubkeyReport, SubkeyRequest};
+use crate::ceremony::subkey::{self, Change, OldSubkey, SubkeyRequest};
 use crate::ceremony::{Clock, SystemClock};
-use crate::cli::{ExistingKeyArgs, OutputFormat, SubkeyCommand};
+use crate::cli::{ExistingKeyArgs, SubkeyCommand};
 use crate::harden::Hardening;
 use crate::media::sha256_hex;
 use crate::openpgp::{KeyRole, RevokeReason};
@@ -96,43 +96,6 @@ pub fn run(change: Change, key: ExistingKeyArgs, hardening: &Hardening) -> Resul
         &SystemClock,
     )
     .map_err(|e| share_error_with_files(e, &req.shares, &shares))?;
-    print_report(&report, output_format);
+    super::print_outcome(&report, output_format);
     Ok(())
-}
-
-fn print_report(r: &SubkeyReport, format: OutputFormat) {
-    match format {
-        OutputFormat::Json => {
-            outln!("{}", serde_json::to_string_pretty(r).unwrap_or_default());
-        }
-        OutputFormat::Human => {
-            outln!("Subkeys changed: {}", r.ceremony_id);
-            outln!("Primary fingerprint: {}", r.fingerprint);
-            for f in &r.added {
-                outln!("  added     {f}");
-            }
-            for (f, why) in &r.revoked {
-                outln!("  revoked   {f} ({why:?})");
-            }
-            for (f, t) in &r.ending {
-                outln!(
-                    "  ends      {f} at {}",
-                    humantime::format_rfc3339_seconds(
-                        std::time::UNIX_EPOCH + std::time::Duration::from_secs(*t)
-                    )
-                );
-            }
-            for b in &r.backups {
-                outln!("Backup:     {}", b.display());
-            }
-            outln!("Export:     {}", r.export.display());
-            outln!("Transcript: {}", r.transcript.display());
-            if !r.added.is_empty() {
-                outln!(
-                    "Put the new subkey on each card: keyceremony card provision --backup {} --pins PINFILE SHARES...",
-                    r.backups.first().map(|b| b.display().to_string()).unwrap_or_default()
-                );
-            }
-        }
-    }
 }

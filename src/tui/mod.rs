@@ -30,7 +30,7 @@ use crate::ceremony::genesis::{self, RunOptions};
 use crate::ceremony::renew::{self, RenewRequest};
 use crate::ceremony::restore::{self, Restored};
 use crate::ceremony::{
-    CardDecision, CeremonyError, CeremonyUi, Clock, Event, PcscCards, SystemClock,
+    CardDecision, CeremonyError, CeremonyUi, Clock, Event, Outcome, PcscCards, SystemClock,
 };
 use crate::exit::{Exit, Failure};
 use crate::harden::Hardening;
@@ -147,7 +147,31 @@ impl CeremonyUi for Bridge {
 }
 
 /// Runs a genesis on a worker thread, reporting through `tx`, asking through `replies`.
-/// Runs a renew on a worker thread, as `start_genesis` runs a genesis.
+/// Runs a ceremony flow on a worker thread, talking to the screen through
+/// the bridge; the finished screen gets the outcome's public lines, the same
+/// the batch commands print.
+fn start_flow<R: Outcome>(
+    tx: mpsc::Sender<EngineMsg>,
+    replies: mpsc::Receiver<Reply>,
+    flow: impl FnOnce(&mut Bridge) -> Result<R, CeremonyError> + Send + 'static,
+) -> JoinHandle<()> {
+    std::thread::spawn(move || {
+        let mut bridge = Bridge {
+            tx: tx.clone(),
+            replies,
+        };
+        let result = flow(&mut bridge)
+            .map(|r| Summary {
+                fingerprint: r.fingerprint().to_owned(),
+                ceremony_id: r.ceremony_id().to_owned(),
+                lines: r.lines(),
+            })
+            .map_err(|e| e.to_string());
+        let _ = tx.send(EngineMsg::Finished(result));
+    })
+}
+
+/// Runs a renew on a worker thread.
 pub fn start_renew(
     plan: Plan,
     req: RenewRequest,
@@ -155,87 +179,20 @@ pub fn start_renew(
     tx: mpsc::Sender<EngineMsg>,
     replies: mpsc::Receiver<Reply>,
 ) -> JoinHandle<()> {
-    std::thread::spawn(move || {
-        let mut bridge = Bridge {
-            tx: tx.clone(),
-            replies,
-        };
-        let result = renew::run(
-            &plan,
-            &req,
-            &opts,
-            &mut bridge,
-            &SystemClock,
-            &mut PcscCards,
-        )
-        .map(|r| Summary {
-            fingerprint: r.fingerprint.clone(),
-            ceremony_id: r.ceremony_id.clone(),
-            lines: std::iter::once(format!("Renewed from: {}", r.previous.ceremony_id))
-                .chain(r.keys.iter().map(|k| {
-                    format!(
-                        "{:<15} {} expires {}",
-                        format!("{:?}", k.role),
-                        k.fingerprint,
-                        k.expires
-                            .map(|e| humantime::format_rfc3339_seconds(
-                                std::time::UNIX_EPOCH + std::time::Duration::from_secs(e)
-                            )
-                            .to_string())
-                            .unwrap_or_else(|| "never".into())
-                    )
-                }))
-                .chain(
-                    r.backups
-                        .iter()
-                        .map(|b| format!("Backup:     {}", b.display())),
-                )
-                .chain(Some(format!("Export:     {}", r.export.display())))
-                .collect(),
-        })
-        .map_err(|e| e.to_string());
-        let _ = tx.send(EngineMsg::Finished(result));
+    start_flow(tx, replies, move |ui| {
+        renew::run(&plan, &req, &opts, ui, &SystemClock, &mut PcscCards)
     })
 }
 
+/// Runs a genesis on a worker thread.
 pub fn start_genesis(
     plan: Plan,
     opts: RunOptions,
     tx: mpsc::Sender<EngineMsg>,
     replies: mpsc::Receiver<Reply>,
 ) -> JoinHandle<()> {
-    std::thread::spawn(move || {
-        let mut bridge = Bridge {
-            tx: tx.clone(),
-            replies,
-        };
-        let result = genesis::run(&plan, &opts, &mut bridge, &SystemClock, &mut PcscCards)
-            .map(|r| Summary {
-                fingerprint: r.fingerprint.clone(),
-                ceremony_id: r.ceremony_id.clone(),
-                lines: r
-                    .backups
-                    .iter()
-                    .map(|b| format!("Backup:     {}", b.display()))
-                    .chain(Some(format!("Export:     {}", r.export.display())))
-                    .chain(
-                        r.shares
-                            .files
-                            .iter()
-                            .filter(|f| f.extension().is_some_and(|e| e == "txt"))
-                            .map(|f| format!("Share:      {}", f.display())),
-                    )
-                    .chain(r.cards.iter().map(|c| match (&c.provisioned, &c.error) {
-                        (Some(p), _) => {
-                            format!("Card {}:     {} ({})", c.number, p.serial, p.proof)
-                        }
-                        (None, Some(e)) => format!("Card {}:     NOT provisioned: {e}", c.number),
-                        (None, None) => format!("Card {}:     not provisioned", c.number),
-                    }))
-                    .collect(),
-            })
-            .map_err(|e| e.to_string());
-        let _ = tx.send(EngineMsg::Finished(result));
+    start_flow(tx, replies, move |ui| {
+        genesis::run(&plan, &opts, ui, &SystemClock, &mut PcscCards)
     })
 }
 
