@@ -406,3 +406,59 @@ fn a_renew_runs_through_the_tui_in_tmux() {
         "{transcript}"
     );
 }
+
+/// A subkey rotation through the TUI: the same start as a renew, the change
+/// page taken as it comes (rotate the signing subkey, revoke the old one).
+#[test]
+fn a_subkey_rotation_runs_through_the_tui_in_tmux() {
+    let dir = tempdir();
+    let plan = tui_plan(dir.path(), "count = 0");
+    let o = run(&["genesis", "--plan", plan.to_str().unwrap()]);
+    assert_exit(&o, 0);
+    let backup = bundle(&dir.path().join("backup-2"));
+    let shares = bundle(&dir.path().join("shares"));
+    let cmd = format!(
+        "{} tui --plan {}",
+        env!("CARGO_BIN_EXE_keyceremony"),
+        plan.display()
+    );
+    let t = Tmux::new(dir.path(), &cmd, (80, 24));
+    t.wait_for("Welcome: choose a ceremony", 10);
+    t.key("s");
+    t.wait_for("clock:", 10);
+    t.key("Enter");
+    t.wait_for("Subkeys: the backup holding the key", 5);
+    t.text(backup.to_str().unwrap());
+    t.key("Enter");
+    t.text(&format!(
+        "{};{}",
+        shares.join("share-2-of-3.txt").display(),
+        shares.join("share-3-of-3.txt").display()
+    ));
+    t.key("Enter");
+    t.key("Enter");
+    t.wait_for("Subkeys 1/2", 10);
+    t.key("PageDown");
+    t.wait_for("Subkeys 2/2", 5);
+    t.key("PageDown");
+    t.wait_for("Review the subkey change", 5);
+    t.key("y");
+    t.wait_for("the subkey change (rotate)", 5);
+    t.key("y");
+    let done = t.wait_for("Ceremony finished", 60);
+    assert!(done.contains("added"), "{done}");
+    t.key("q");
+    drop(t);
+    let mut exports: Vec<_> = std::fs::read_dir(dir.path().join("export"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    exports.sort();
+    assert_eq!(exports.len(), 2, "{exports:?}");
+    let transcript = std::fs::read_to_string(exports[1].join("transcript.jsonl")).unwrap();
+    assert!(
+        transcript.contains("\"flow\":\"subkey-rotate\"")
+            && transcript.contains("\"event\":\"subkeys.changed\""),
+        "{transcript}"
+    );
+}

@@ -33,6 +33,8 @@ pub enum Screen {
     RestoreCard,
     /// A renew's new expiry and people (then Media, Review, Running, Done).
     Renew,
+    /// A subkey change and people (then Media, Review, Running, Done).
+    Subkey,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +42,7 @@ pub enum Flow {
     Genesis,
     Restore,
     Renew,
+    Subkey,
 }
 
 /// A question the engine asks from its worker thread; it waits for the `Reply`.
@@ -151,6 +154,11 @@ pub enum Command {
     StartRenew {
         backup: PathBuf,
         shares: Vec<Share>,
+    },
+    StartSubkey {
+        backup: PathBuf,
+        shares: Vec<Share>,
+        change: crate::ceremony::subkey::Change,
     },
     Reply(Reply),
     LoadRestore {
@@ -267,7 +275,8 @@ pub struct Confirm {
 
 pub enum Pending {
     StartGenesis,
-    StartRenew,
+    /// A ceremony on an existing key (renew, subkeys).
+    StartOnKey,
     ResetCard(String, String),
     /// Quit, throwing away what was typed.
     Quit,
@@ -290,6 +299,7 @@ pub struct App {
     pub media: Form,
     pub restore: Form,
     pub renew: Form,
+    pub subkey: Form,
     /// A renew's shares, opened from files or typed, until it starts.
     renew_shares: Vec<Share>,
     pub recipients: Option<(PathBuf, Vec<String>)>,
@@ -321,6 +331,7 @@ impl App {
             media: Form::for_plan(Page::Media, &plan),
             restore: Form::for_plan(Page::Restore, &plan),
             renew: Form::for_plan(Page::Renew, &plan),
+            subkey: Form::for_plan(Page::Subkey, &plan),
             renew_shares: Vec::new(),
             plan,
             plan_source,
@@ -364,6 +375,42 @@ impl App {
         None
     }
 
+    /// The subkey page as the engine's change (the page was checked when it
+    /// was left, so its values parse).
+    pub fn subkey_change(&self) -> crate::ceremony::subkey::Change {
+        use crate::ceremony::subkey::{Change, OldSubkey};
+        use crate::openpgp::{KeyRole, RevokeReason};
+        let f = &self.subkey;
+        match f.value(0) {
+            "revoke" => Change::Revoke {
+                fingerprint: f.value(3).to_owned(),
+                reason: if f.value(4) == "retired" {
+                    RevokeReason::Retired
+                } else {
+                    RevokeReason::Compromised
+                },
+            },
+            "lost card: keep" => Change::LostCard {
+                serial: f.value(5).to_owned(),
+                rotate: false,
+            },
+            "lost card: rotate" => Change::LostCard {
+                serial: f.value(5).to_owned(),
+                rotate: true,
+            },
+            _ => Change::Rotate {
+                role: match f.value(1) {
+                    "encryption" => KeyRole::Encryption,
+                    "authentication" => KeyRole::Authentication,
+                    _ => KeyRole::Signing,
+                },
+                old: crate::plan::expiry_at(f.value(2), std::time::SystemTime::now())
+                    .map(OldSubkey::ValidUntil)
+                    .unwrap_or(OldSubkey::Revoke),
+            },
+        }
+    }
+
     /// How many shares a renew holds, for its review.
     pub fn renew_share_count(&self) -> usize {
         self.renew_shares.len()
@@ -376,7 +423,8 @@ impl App {
             | Screen::Custodians
             | Screen::Media
             | Screen::RestoreSource
-            | Screen::Renew => true,
+            | Screen::Renew
+            | Screen::Subkey => true,
             Screen::RestoreShares => true,
             Screen::RestoreCard => matches!(self.card, Some(CardStage::Pins(_))),
             Screen::Running => matches!(self.prompt, Some(Prompt::Typing(_) | Prompt::Pins(_))),
@@ -499,6 +547,7 @@ impl App {
                 KeyCode::Enter | KeyCode::Char('g') => self.start(Flow::Genesis),
                 KeyCode::Char('r') => self.start(Flow::Restore),
                 KeyCode::Char('n') => self.start(Flow::Renew),
+                KeyCode::Char('s') => self.start(Flow::Subkey),
                 KeyCode::Char('q') => Command::Quit,
                 _ => Command::None,
             },
@@ -508,7 +557,7 @@ impl App {
                 KeyCode::Enter => {
                     self.screen = match self.flow {
                         Flow::Genesis => Screen::Identity,
-                        Flow::Restore | Flow::Renew => Screen::RestoreSource,
+                        Flow::Restore | Flow::Renew | Flow::Subkey => Screen::RestoreSource,
                     };
                     Command::None
                 }
@@ -519,13 +568,14 @@ impl App {
             | Screen::Custodians
             | Screen::Media
             | Screen::RestoreSource
-            | Screen::Renew => self.form_key(&k),
+            | Screen::Renew
+            | Screen::Subkey => self.form_key(&k),
             Screen::Review => match k.code {
                 KeyCode::Char('y') if self.blocker().is_none() => {
                     self.confirm = Some(Confirm {
                         text: self.start_text(),
                         on_yes: match self.flow {
-                            Flow::Renew => Pending::StartRenew,
+                            Flow::Renew | Flow::Subkey => Pending::StartOnKey,
                             _ => Pending::StartGenesis,
                         },
                     });
@@ -572,9 +622,13 @@ impl App {
     /// The confirmation text before the ceremony writes anything: every medium and card.
     fn start_text(&self) -> String {
         let p = &self.plan;
-        if self.flow == Flow::Renew {
+        if matches!(self.flow, Flow::Renew | Flow::Subkey) {
+            let what = match self.flow {
+                Flow::Subkey => format!("the subkey change ({})", self.subkey.value(0)),
+                _ => "the renew".to_owned(),
+            };
             return format!(
-                "Start the renew? It opens {} with the {} shares given, and writes the renewed key to the backup media {} and its cert to the export medium {}. y starts, any other key goes back.",
+                "Start {what}? It opens {} with the {} shares given, and writes the renewed key to the backup media {} and its cert to the export medium {}. y starts, any other key goes back.",
                 self.restore_backup.display(),
                 self.renew_shares.len(),
                 p.media
@@ -617,12 +671,18 @@ impl App {
                 self.log.clear();
                 Command::StartGenesis
             }
-            Pending::StartRenew => {
+            Pending::StartOnKey => {
                 self.screen = Screen::Running;
                 self.log.clear();
-                Command::StartRenew {
-                    backup: self.restore_backup.clone(),
-                    shares: std::mem::take(&mut self.renew_shares),
+                let backup = self.restore_backup.clone();
+                let shares = std::mem::take(&mut self.renew_shares);
+                match self.flow {
+                    Flow::Subkey => Command::StartSubkey {
+                        backup,
+                        shares,
+                        change: self.subkey_change(),
+                    },
+                    _ => Command::StartRenew { backup, shares },
                 }
             }
             Pending::ResetCard(ident, serial) => self.provision(ident, Some(serial)),
@@ -667,6 +727,7 @@ impl App {
             Screen::Media => Some(&mut self.media),
             Screen::RestoreSource => Some(&mut self.restore),
             Screen::Renew => Some(&mut self.renew),
+            Screen::Subkey => Some(&mut self.subkey),
             _ => None,
         }
     }
@@ -678,6 +739,7 @@ impl App {
             Screen::Media => Some(&self.media),
             Screen::RestoreSource => Some(&self.restore),
             Screen::Renew => Some(&self.renew),
+            Screen::Subkey => Some(&self.subkey),
             _ => None,
         }
     }
@@ -714,7 +776,7 @@ impl App {
 
     fn form_key(&mut self, k: &KeyEvent) -> Command {
         if k.code == KeyCode::Esc {
-            if self.screen == Screen::Renew {
+            if matches!(self.screen, Screen::Renew | Screen::Subkey) {
                 // Back to the backup and shares, which are given again.
                 return match self
                     .work_at_stake()
@@ -736,6 +798,7 @@ impl App {
                 (Screen::Identity | Screen::RestoreSource, _) => Screen::Preflight,
                 (Screen::Custodians, _) => Screen::Identity,
                 (Screen::Media, Flow::Renew) => Screen::Renew,
+                (Screen::Media, Flow::Subkey) => Screen::Subkey,
                 _ => Screen::Custodians,
             });
         }
@@ -783,7 +846,7 @@ impl App {
                 self.plan = plan;
                 self.go(Screen::Review)
             }
-            Screen::Renew => {
+            Screen::Renew | Screen::Subkey => {
                 self.plan = plan;
                 self.go(Screen::Media)
             }
@@ -874,9 +937,16 @@ impl App {
     /// them (the engine proves and opens the backup before writing
     /// anything) and asks for the new expiry.
     fn shares_given(&mut self, shares: Vec<Share>) -> Command {
-        if self.flow == Flow::Renew {
-            self.renew_shares = shares;
-            return self.go(Screen::Renew);
+        match self.flow {
+            Flow::Renew => {
+                self.renew_shares = shares;
+                return self.go(Screen::Renew);
+            }
+            Flow::Subkey => {
+                self.renew_shares = shares;
+                return self.go(Screen::Subkey);
+            }
+            _ => {}
         }
         self.screen = Screen::Unlocking;
         Command::Unlock {
@@ -1337,5 +1407,46 @@ mod tests {
         a.update(key(KeyCode::Char('y')));
         assert_eq!(a.screen, Screen::RestoreSource);
         assert_eq!(a.renew_share_count(), 0);
+    }
+
+    #[test]
+    fn the_subkey_flow_asks_what_its_change_needs_and_starts_it() {
+        let mut a = app();
+        a.update(key(KeyCode::Char('s')));
+        assert_eq!(a.flow, Flow::Subkey);
+        a.update(key(KeyCode::Enter));
+        typed(&mut a, "/m/b\n/m/s1.txt;/m/s2.txt\n");
+        a.update(key(KeyCode::Enter));
+        let set = crate::shares::split(&[7u8; 16], 2, 3).unwrap();
+        a.update(Action::RestoreLoaded(Ok((
+            set.info.clone(),
+            vec![set.shares[0].clone(), set.shares[1].clone()],
+        ))));
+        assert_eq!(a.screen, Screen::Subkey);
+        // "revoke" without a fingerprint is refused on its field.
+        a.update(key(KeyCode::Char(' ')));
+        assert_eq!(a.subkey.value(0), "revoke");
+        a.update(key(KeyCode::PageDown));
+        assert_eq!(a.screen, Screen::Subkey);
+        assert_eq!(a.form().unwrap().problem.as_ref().unwrap().0, 3);
+        typed(&mut a, "ABCD 1234");
+        a.update(key(KeyCode::PageDown));
+        assert_eq!(a.screen, Screen::Media);
+        a.update(key(KeyCode::PageDown));
+        assert_eq!(a.screen, Screen::Review);
+        a.update(key(KeyCode::Char('y')));
+        assert!(confirm_text(&a).contains("the subkey change (revoke)"));
+        let cmd = a.update(key(KeyCode::Char('y')));
+        let Command::StartSubkey { change, shares, .. } = cmd else {
+            panic!("{cmd:?}")
+        };
+        assert_eq!(shares.len(), 2);
+        assert_eq!(
+            change,
+            crate::ceremony::subkey::Change::Revoke {
+                fingerprint: "ABCD 1234".into(),
+                reason: crate::openpgp::RevokeReason::Compromised,
+            }
+        );
     }
 }

@@ -37,7 +37,12 @@ pub enum Page {
     Restore,
     /// A renew's new expiry and the people at it.
     Renew,
+    /// A subkey change: rotate, revoke, or a lost card; and the people.
+    Subkey,
 }
+
+/// The subkey page's first field: what the ceremony changes.
+pub const SUBKEY_CHANGES: [&str; 4] = ["rotate", "revoke", "lost card: keep", "lost card: rotate"];
 
 #[derive(Debug, Clone)]
 pub struct Form {
@@ -266,6 +271,47 @@ impl Form {
                     joined(&plan.ceremony.witnesses),
                 ),
             ],
+            Page::Subkey => vec![
+                choice(
+                    "Change",
+                    "rotate a subkey, revoke one, or a lost card",
+                    &SUBKEY_CHANGES,
+                    SUBKEY_CHANGES[0],
+                ),
+                choice(
+                    "Role (rotate)",
+                    "the subkey to replace",
+                    &["signing", "encryption", "authentication"],
+                    "signing",
+                ),
+                text(
+                    "Keep old until",
+                    "rotate: empty revokes it now; or 30d, 2027-01-31",
+                    "",
+                ),
+                text("Subkey (revoke)", "the subkey's fingerprint", ""),
+                choice(
+                    "Reason (revoke)",
+                    "compromised: distrust all it signed; retired: no longer used",
+                    &["compromised", "retired"],
+                    "compromised",
+                ),
+                text(
+                    "Card serial (lost)",
+                    "8 hex digits, as the transcript has it",
+                    "",
+                ),
+                text(
+                    "Operator",
+                    "who runs this ceremony (transcript)",
+                    plan.ceremony.operator.clone(),
+                ),
+                text(
+                    "Witnesses",
+                    "names separated by ;",
+                    joined(&plan.ceremony.witnesses),
+                ),
+            ],
             Page::Restore => vec![
                 text(
                     "Backup directory",
@@ -353,6 +399,24 @@ impl Form {
                     return Err((0, "name the backup directory".into()));
                 }
                 Ok(())
+            }
+            Page::Subkey => {
+                match self.value(0) {
+                    "revoke" if self.value(3).is_empty() => {
+                        return Err((3, "name the subkey to revoke by its fingerprint".into()))
+                    }
+                    "lost card: keep" | "lost card: rotate" if self.value(5).is_empty() => {
+                        return Err((5, "name the lost card by its serial".into()))
+                    }
+                    "rotate" if !self.value(2).is_empty() => {
+                        crate::plan::expiry_at(self.value(2), std::time::SystemTime::now())
+                            .map_err(|e| (2, e))?;
+                    }
+                    _ => {}
+                }
+                plan.ceremony.operator = self.value(6).to_owned();
+                plan.ceremony.witnesses = split(self.value(7));
+                plan.validate().map_err(|e| (6, e.to_string()))
             }
             Page::Renew => {
                 plan.key.expiry = self.value(0).parse().map_err(|e| (0, e))?;

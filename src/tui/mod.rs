@@ -29,6 +29,7 @@ use zeroize::Zeroizing;
 use crate::ceremony::genesis::{self, RunOptions};
 use crate::ceremony::renew::{self, RenewRequest};
 use crate::ceremony::restore::{self, Restored};
+use crate::ceremony::subkey::{self, SubkeyRequest};
 use crate::ceremony::{
     CardDecision, CeremonyError, CeremonyUi, Clock, Event, Outcome, PcscCards, SystemClock,
 };
@@ -256,6 +257,16 @@ struct Workers {
 }
 
 impl Workers {
+    /// What the transcript records of this run: the plan as the forms left
+    /// it (its hash), and the process hardening.
+    fn run_options(&self, app: &App) -> RunOptions {
+        RunOptions {
+            plan_sha256: Some(crate::media::sha256_hex(app.plan.to_toml().as_bytes())),
+            hardening: Some(self.hardening.clone()),
+            ..RunOptions::default()
+        }
+    }
+
     /// Does what `update` asked; returns false to quit.
     fn execute(&mut self, app: &mut App, cmd: Command) -> bool {
         match cmd {
@@ -302,21 +313,13 @@ impl Workers {
             Command::StartGenesis => {
                 let (reply_tx, reply_rx) = mpsc::channel();
                 self.reply_tx = Some(reply_tx);
-                let opts = RunOptions {
-                    plan_sha256: Some(crate::media::sha256_hex(app.plan.to_toml().as_bytes())),
-                    hardening: Some(self.hardening.clone()),
-                    ..RunOptions::default()
-                };
+                let opts = self.run_options(app);
                 start_genesis(app.plan.clone(), opts, self.tx.clone(), reply_rx);
             }
             Command::StartRenew { backup, shares } => {
                 let (reply_tx, reply_rx) = mpsc::channel();
                 self.reply_tx = Some(reply_tx);
-                let opts = RunOptions {
-                    plan_sha256: Some(crate::media::sha256_hex(app.plan.to_toml().as_bytes())),
-                    hardening: Some(self.hardening.clone()),
-                    ..RunOptions::default()
-                };
+                let opts = self.run_options(app);
                 let now = SystemClock.now();
                 let req = RenewRequest {
                     backup,
@@ -326,6 +329,24 @@ impl Workers {
                     card_pins: None,
                 };
                 start_renew(app.plan.clone(), req, opts, self.tx.clone(), reply_rx);
+            }
+            Command::StartSubkey {
+                backup,
+                shares,
+                change,
+            } => {
+                let (reply_tx, reply_rx) = mpsc::channel();
+                self.reply_tx = Some(reply_tx);
+                let opts = self.run_options(app);
+                let plan = app.plan.clone();
+                let req = SubkeyRequest {
+                    backup,
+                    shares,
+                    change,
+                };
+                start_flow(self.tx.clone(), reply_rx, move |ui| {
+                    subkey::run(&plan, &req, &opts, ui, &SystemClock)
+                });
             }
             Command::Reply(r) => {
                 if let Some(tx) = &self.reply_tx {

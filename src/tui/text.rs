@@ -9,7 +9,7 @@ pub fn header(app: &App) -> (&'static str, &'static str) {
     match app.screen {
         Screen::Welcome => (
             "Welcome: choose a ceremony",
-            "g genesis   r restore   n renew   ? help   q quit",
+            "g genesis  r restore  n renew  s subkeys  ? help  q quit",
         ),
         Screen::Preflight => (
             "Pre-flight: air gap, cards and media",
@@ -23,6 +23,14 @@ pub fn header(app: &App) -> (&'static str, &'static str) {
             "2/3 Custodians and shares",
             "type  Enter next  Up/Down move  PgDn page done  Esc back  F1 help",
         ),
+        Screen::Media if app.flow == Flow::Subkey => (
+            "Subkeys 2/2: where the new backups and cert go",
+            "type  Enter next  Up/Down  Space choose  PgDn page done  Esc back  F1 help",
+        ),
+        Screen::Subkey => (
+            "Subkeys 1/2: the change, and who is here",
+            "type  Enter next  Up/Down  Space choose  PgDn page done  Esc back  F1 help",
+        ),
         Screen::Media if app.flow == Flow::Renew => (
             "Renew 2/2: where the renewed backups and cert go",
             "type  Enter next  Up/Down  Space choose  PgDn page done  Esc back  F1 help",
@@ -34,6 +42,10 @@ pub fn header(app: &App) -> (&'static str, &'static str) {
         Screen::Media => (
             "3/3 Media and cards",
             "type  Enter next  Up/Down  Space choose  PgDn page done  Esc back  F1 help",
+        ),
+        Screen::Review if app.flow == Flow::Subkey => (
+            "Review the subkey change before anything is written",
+            "y start   Esc back   ? help",
         ),
         Screen::Review if app.flow == Flow::Renew => (
             "Review the renew before anything is written",
@@ -85,6 +97,10 @@ pub fn header(app: &App) -> (&'static str, &'static str) {
             "Ceremony finished",
             "u write out and unmount the sticks   q quit   ? help",
         ),
+        Screen::RestoreSource if app.flow == Flow::Subkey => (
+            "Subkeys: the backup holding the key and the shares",
+            "type  Enter next  Up/Down move  PgDn page done  Esc back  F1 help",
+        ),
         Screen::RestoreSource if app.flow == Flow::Renew => (
             "Renew: the backup to renew and the shares",
             "type  Enter next  Up/Down move  PgDn page done  Esc back  F1 help",
@@ -125,9 +141,11 @@ pub fn header(app: &App) -> (&'static str, &'static str) {
 
 pub fn help(app: &App) -> &'static str {
     match app.screen {
+        Screen::Subkey => "rotate: a new subkey for the role; the old one revoked now as superseded, or, with a date or duration in 'Keep old until', left valid until then. revoke: the subkey named by its fingerprint, as compromised (distrust everything it signed) or retired. lost card: the subkeys the card held (from the transcript that provisioned it) kept, the loss recorded, or all rotated. The primary and its fingerprint never change. New subkeys go onto cards afterwards with `keyceremony card provision` from the new backup.",
+        Screen::Review if app.flow == Flow::Subkey => "The backup is proven and opened with the shares before anything is written; the change is signed by the primary; the key goes to new backups under the same passphrase, which the same shares must open, and the changed cert to the export medium. `keyceremony subkey` and `keyceremony lost-card` do the same in batch mode.",
         Screen::Renew => "The renewed key keeps its key material: cards need no change, and the custodians' shares go on working. Validity counts from now: 365d, 52w, 2y; an expired key is renewed the same way. Operator and witnesses go into the transcript. Next come the media: a new ceremony directory on every backup medium and the export medium; older directories are never touched.",
         Screen::Review if app.flow == Flow::Renew => "The renew proves the backup (MANIFEST, signatures) and opens it with the shares before writing anything, signs the new expiry with the primary, writes new backups protected by the same passphrase, opens each with the same shares, and exports the renewed cert. `keyceremony renew` does the same in batch mode.",
-        Screen::Welcome => "Genesis makes a certify-only primary key with its subkeys, writes the encrypted backup to every backup medium, splits the passphrase into shares for the custodians, proves the backups open from shares typed back, writes the subkeys to the cards and exports the public cert. Restore combines k shares, opens a backup and provisions a replacement card. Renew gives the same key a new expiry: k shares open a backup, new backups and the renewed cert are written. The batch commands (`keyceremony genesis`, `keyceremony restore`, `keyceremony renew`) run the same engine.",
+        Screen::Welcome => "Genesis makes a certify-only primary key with its subkeys, writes the encrypted backup to every backup medium, splits the passphrase into shares for the custodians, proves the backups open from shares typed back, writes the subkeys to the cards and exports the public cert. Restore combines k shares, opens a backup and provisions a replacement card. Renew gives the same key a new expiry; Subkeys rotates or revokes a subkey or records a lost card: k shares open a backup, new backups and the changed cert are written. The batch commands (`keyceremony genesis`, `keyceremony restore`, `keyceremony renew`) run the same engine.",
         Screen::Preflight => "Every finding of the air-gap check, the OpenPGP cards in the readers and the mounted media. A network interface that is up stops a genesis unless the plan allows it for a rehearsal. It looks again every few seconds; r looks at once. Sticks are listed by label; m mounts every one not mounted yet at /media/LABEL (vfat, exfat or ext4), and their paths then go into the media forms.",
         Screen::Identity => "The user IDs go on the new primary key (the first is the primary user ID). ed25519 makes EdDSA keys with a cv25519 encryption subkey; rsa4096 takes longer and suits older systems. Validity is a number and a unit: 365d, 52w, 2y. The passphrase protecting the backup is a BIP39 mnemonic. Operator and witnesses go into the transcript.",
         Screen::Custodians => "Any k of the n custodians restore the passphrase; fewer learn nothing. Names are printed on the sheets. An age recipients file (one age1... per line, in custodian order) makes an encrypted copy of each sheet for its custodian: press Enter on that field to read it.",

@@ -77,8 +77,11 @@ pub fn draw(app: &App, f: &mut Frame<'_>) {
         | Screen::Custodians
         | Screen::Media
         | Screen::RestoreSource
-        | Screen::Renew => form::draw(app, f, inner),
-        Screen::Review if app.flow == Flow::Renew => renew_review(app, f, inner),
+        | Screen::Renew
+        | Screen::Subkey => form::draw(app, f, inner),
+        Screen::Review if matches!(app.flow, Flow::Renew | Flow::Subkey) => {
+            renew_review(app, f, inner)
+        }
         Screen::Review => review(app, f, inner),
         Screen::Running => match &app.prompt {
             Some(p) => secrets::draw(p, f, inner),
@@ -132,6 +135,7 @@ fn welcome(f: &mut Frame<'_>, area: Rect) {
         Line::from("  g  Genesis: a new primary key, its subkeys, backups, shares, cards"),
         Line::from("  r  Restore: k shares open a backup; provision a replacement card"),
         Line::from("  n  Renew: k shares open a backup; the same key gets a new expiry"),
+        Line::from("  s  Subkeys: rotate or revoke a subkey, or a lost card"),
     ];
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
 }
@@ -210,13 +214,29 @@ fn preflight(app: &App, f: &mut Frame<'_>, area: Rect) {
 fn renew_review(app: &App, f: &mut Frame<'_>, area: Rect) {
     let p = &app.plan;
     let mut lines = vec![
-        Line::from(format!("Renew from: {}", app.restore_backup.display())),
+        Line::from(format!("Key from:   {}", app.restore_backup.display())),
         Line::from(format!("Shares:     {} given", app.renew_share_count())),
-        Line::from(format!("Primary:    valid {} from now", p.key.expiry)),
-        Line::from(format!("Subkeys:    valid {} from now", p.subkeys.expiry)),
+    ];
+    if app.flow == Flow::Subkey {
+        lines.push(Line::from(format!("Change:     {:?}", app.subkey_change())));
+        lines.push(Line::from(format!(
+            "New subkeys valid {} from now",
+            p.subkeys.expiry
+        )));
+    } else {
+        lines.push(Line::from(format!(
+            "Primary:    valid {} from now",
+            p.key.expiry
+        )));
+        lines.push(Line::from(format!(
+            "Subkeys:    valid {} from now",
+            p.subkeys.expiry
+        )));
+    }
+    lines.extend([
         Line::from(format!("Operator:   {}", p.ceremony.operator)),
         Line::from(format!("Witnesses:  {}", p.ceremony.witnesses.join(", "))),
-    ];
+    ]);
     for b in &p.media.backup {
         lines.push(Line::from(format!("Backup:     {}", b.display())));
     }

@@ -90,6 +90,7 @@ fn every_state() -> Vec<(&'static str, App)> {
         Screen::RestoreSource,
         Screen::Unlocking,
         Screen::Renew,
+        Screen::Subkey,
     ]
     .into_iter()
     .map(|s| ("plain", app(s)))
@@ -384,7 +385,7 @@ fn the_renew_screens_say_what_is_renewed_and_where_it_goes() {
     a.restore_backup = "/media/b1/ceremony-20261123T072716Z".into();
     let out = render(&a, 80, 24);
     assert!(
-        out.contains("Renew from: /media/b1/ceremony-20261123T072716Z")
+        out.contains("Key from:   /media/b1/ceremony-20261123T072716Z")
             && out.contains("valid 365d from now")
             && out.contains("Press y to start."),
         "{out}"
