@@ -346,71 +346,13 @@ fn a_genesis_with_a_virtual_card_and_a_restore_that_replaces_it() {
     drop(replacement);
 }
 
-/// A renew through the TUI, of a key made by a batch genesis: share files
-/// named on the form, the expiry and media pages taken as the plan has them,
-/// the confirmation, the engine, the finished screen; then the media hold a
-/// second ceremony directory whose transcript is a renew's.
-#[test]
-fn a_renew_runs_through_the_tui_in_tmux() {
-    let dir = tempdir();
-    let plan = tui_plan(dir.path(), "count = 0");
-    let o = run(&["genesis", "--plan", plan.to_str().unwrap()]);
-    assert_exit(&o, 0);
-    let backup = bundle(&dir.path().join("backup-1"));
-    let shares = bundle(&dir.path().join("shares"));
-    let cmd = format!(
-        "{} tui --plan {}",
-        env!("CARGO_BIN_EXE_keyceremony"),
-        plan.display()
-    );
-    let t = Tmux::new(dir.path(), &cmd, (80, 24));
-    t.wait_for("Welcome: choose a ceremony", 10);
-    t.key("n");
-    t.wait_for("clock:", 10);
-    t.key("Enter");
-    t.wait_for("Renew: the backup to renew and the shares", 5);
-    t.text(backup.to_str().unwrap());
-    t.key("Enter");
-    t.text(&format!(
-        "{};{}",
-        shares.join("share-1-of-3.txt").display(),
-        shares.join("share-3-of-3.txt").display()
-    ));
-    t.key("Enter");
-    t.key("Enter");
-    t.wait_for("Renew 1/2", 10);
-    t.key("PageDown");
-    t.wait_for("Renew 2/2", 5);
-    t.key("PageDown");
-    t.wait_for("Review the renew", 5);
-    t.key("y");
-    t.wait_for("Start the renew?", 5);
-    t.key("y");
-    t.wait_for("Ceremony finished", 60);
-    t.key("q");
-    drop(t);
-    let mut exports: Vec<_> = std::fs::read_dir(dir.path().join("export"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    exports.sort();
-    assert_eq!(exports.len(), 2, "{exports:?}");
-    let transcript = std::fs::read_to_string(exports[1].join("transcript.jsonl")).unwrap();
-    assert!(
-        transcript
-            .lines()
-            .next()
-            .unwrap()
-            .contains("\"flow\":\"renew\"")
-            && transcript.contains("\"event\":\"ceremony.complete\""),
-        "{transcript}"
-    );
-}
-
-/// A subkey rotation through the TUI: the same start as a renew, the change
-/// page taken as it comes (rotate the signing subkey, revoke the old one).
-#[test]
-fn a_subkey_rotation_runs_through_the_tui_in_tmux() {
+/// A ceremony on an existing key through the TUI, of a key made by a batch
+/// genesis: `choose` on the welcome screen, share files 2 and 3 named on the
+/// form, the flow's own page and the media page taken as they come, the
+/// confirmation, the engine, the finished screen. Returns that screen and
+/// the newest export's transcript, after checking a second export exists.
+fn on_existing_key(choose: &str, titles: [&str; 5]) -> (String, String) {
+    let [source, page, media, review, confirm] = titles;
     let dir = tempdir();
     let plan = tui_plan(dir.path(), "count = 0");
     let o = run(&["genesis", "--plan", plan.to_str().unwrap()]);
@@ -424,10 +366,10 @@ fn a_subkey_rotation_runs_through_the_tui_in_tmux() {
     );
     let t = Tmux::new(dir.path(), &cmd, (80, 24));
     t.wait_for("Welcome: choose a ceremony", 10);
-    t.key("s");
+    t.key(choose);
     t.wait_for("clock:", 10);
     t.key("Enter");
-    t.wait_for("Subkeys: the backup holding the key", 5);
+    t.wait_for(source, 5);
     t.text(backup.to_str().unwrap());
     t.key("Enter");
     t.text(&format!(
@@ -437,16 +379,15 @@ fn a_subkey_rotation_runs_through_the_tui_in_tmux() {
     ));
     t.key("Enter");
     t.key("Enter");
-    t.wait_for("Subkeys 1/2", 10);
+    t.wait_for(page, 10);
     t.key("PageDown");
-    t.wait_for("Subkeys 2/2", 5);
+    t.wait_for(media, 5);
     t.key("PageDown");
-    t.wait_for("Review the subkey change", 5);
+    t.wait_for(review, 5);
     t.key("y");
-    t.wait_for("the subkey change (rotate)", 5);
+    t.wait_for(confirm, 5);
     t.key("y");
     let done = t.wait_for("Ceremony finished", 60);
-    assert!(done.contains("added"), "{done}");
     t.key("q");
     drop(t);
     let mut exports: Vec<_> = std::fs::read_dir(dir.path().join("export"))
@@ -456,6 +397,47 @@ fn a_subkey_rotation_runs_through_the_tui_in_tmux() {
     exports.sort();
     assert_eq!(exports.len(), 2, "{exports:?}");
     let transcript = std::fs::read_to_string(exports[1].join("transcript.jsonl")).unwrap();
+    (done, transcript)
+}
+
+#[test]
+fn a_renew_runs_through_the_tui_in_tmux() {
+    let (_, transcript) = on_existing_key(
+        "n",
+        [
+            "Renew: the backup to renew and the shares",
+            "Renew 1/2",
+            "Renew 2/2",
+            "Review the renew",
+            "Start the renew?",
+        ],
+    );
+    assert!(
+        transcript
+            .lines()
+            .next()
+            .unwrap()
+            .contains("\"flow\":\"renew\"")
+            && transcript.contains("\"event\":\"ceremony.complete\""),
+        "{transcript}"
+    );
+}
+
+/// The subkey change page taken as it comes: rotate the signing subkey,
+/// revoking the old one.
+#[test]
+fn a_subkey_rotation_runs_through_the_tui_in_tmux() {
+    let (done, transcript) = on_existing_key(
+        "s",
+        [
+            "Subkeys: the backup holding the key",
+            "Subkeys 1/2",
+            "Subkeys 2/2",
+            "Review the subkey change",
+            "the subkey change (rotate)",
+        ],
+    );
+    assert!(done.contains("added"), "{done}");
     assert!(
         transcript.contains("\"flow\":\"subkey-rotate\"")
             && transcript.contains("\"event\":\"subkeys.changed\""),
