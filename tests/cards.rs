@@ -996,3 +996,65 @@ fn a_lost_card_is_recorded_and_its_subkeys_kept_or_rotated() {
         "{after:?}"
     );
 }
+
+/// After a signing-subkey rotation, the new subkey goes onto a card from the
+/// new backup (`card provision`), and gpg signs with that card: the
+/// signature verifies against the rotated cert and is made by the new
+/// subkey, not the revoked one.
+#[test]
+fn after_a_subkey_rotation_gpg_signs_with_the_new_subkey_on_a_card() {
+    let _slots = slots();
+    pcscd();
+    let dir = tempdir();
+    let c = ed25519();
+    let media = dir.path().join("rotate");
+    let plan = write_plan(&media, &[]);
+    let sheets = [c.sheet(1), c.sheet(2), c.sheet(4)];
+    let mut args: Vec<String> = ["subkey", "rotate", "--plan"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    args.push(plan.display().to_string());
+    args.push("--backup".into());
+    args.push(c.backups[1].display().to_string());
+    args.extend(sheets.iter().map(|p| p.display().to_string()));
+    let o = run_owned(&args);
+    assert_exit(&o, 0);
+    let new_backup = bundle(&media.join("backup-1"));
+    let cert = bundle(&media.join("export")).join("cert.asc");
+
+    let card = VirtualCard::insert(0, "0000E0E0", &dir.path().join("e"));
+    let pins = dir.path().join("pins");
+    let mut args: Vec<String> = vec![
+        "card".into(),
+        "provision".into(),
+        "--backup".into(),
+        new_backup.display().to_string(),
+        "--serial".into(),
+        "0000E0E0".into(),
+        "--new-pins-to".into(),
+        pins.display().to_string(),
+    ];
+    args.extend(sheets.iter().map(|p| p.display().to_string()));
+    let o = run_owned(&args);
+    assert_exit(&o, 0);
+
+    let (gpg, user_pin) = card_gpg(&cert, &pins);
+    let msg = dir.path().join("release.txt");
+    let sig = sign_with_card(&gpg, &user_pin, &msg);
+    let verifier = Gpg::new();
+    verifier.ok(&["--import", cert.to_str().unwrap()]);
+    let v = verifier.ok(&["--status-fd", "1", "--verify", &sig, msg.to_str().unwrap()]);
+    let status = stdout(&v);
+    assert!(status.contains("GOODSIG"), "{status}");
+    // The revoked signing subkey's key id is not the one that signed.
+    let revoked: Vec<String> = verifier
+        .colons("--list-keys", "sub")
+        .into_iter()
+        .filter(|r| r[1] == "r")
+        .map(|r| r[4].clone())
+        .collect();
+    assert_eq!(revoked.len(), 1, "{revoked:?}");
+    assert!(!status.contains(&revoked[0]), "{status}");
+    drop(card);
+}

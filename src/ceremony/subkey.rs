@@ -176,6 +176,9 @@ pub fn run(
     let key = &opened.restored.cert;
     session.run(|s| {
         s.step(3, "Changing the subkeys, signed by the primary");
+        // New self-signatures must be newer than the ones they replace, to
+        // the second (a change right after a genesis would tie with it).
+        openpgp::settle_after_latest_self_signature(key)?;
         let now = s.now();
         let (mut added, mut revoked, mut ending) = (Vec::new(), Vec::new(), Vec::new());
         let mut rotate = |cert: Cert,

@@ -262,7 +262,7 @@ pub fn unlock_cert(cert: &Cert, password: &Password) -> Result<Cert, OpenPgpErro
 /// Waits (at most two seconds) until the clock is past the newest
 /// self-signature; a key whose signatures are dated further ahead means a
 /// wrong clock, and is refused.
-fn settle_after_latest_self_signature(key: &Cert) -> Result<(), OpenPgpError> {
+pub fn settle_after_latest_self_signature(key: &Cert) -> Result<(), OpenPgpError> {
     let latest = key
         .primary_key()
         .self_signatures()

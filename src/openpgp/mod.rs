@@ -12,8 +12,9 @@ mod strict;
 mod subkeys;
 
 pub use keys::{
-    generate, key_infos, protected_armored, public_armored, renew, unlock_cert, unlock_secret,
-    GeneratedKey, KeyInfo, KeyRequest, KeyRole, Profile,
+    generate, key_infos, protected_armored, public_armored, renew,
+    settle_after_latest_self_signature, unlock_cert, unlock_secret, GeneratedKey, KeyInfo,
+    KeyRequest, KeyRole, Profile,
 };
 pub use sign::{read_cert, sign_detached, verify_detached, SignWith};
 pub use strict::read_strict;
