@@ -1329,14 +1329,16 @@ mod tests {
         assert_eq!(reset.as_deref(), Some("0000000A"));
     }
 
-    #[test]
-    fn the_renew_flow_takes_the_shares_then_expiry_and_media_and_confirms_before_writing() {
+    /// From the welcome screen (`choose`) through the backup and share files
+    /// of a ceremony on an existing key, the files read as two shares of a
+    /// 2-of-3 set: the app then holds them and shows the flow's own page.
+    fn with_two_shares(choose: char, flow: Flow, backup: &str) -> App {
         let mut a = app();
-        a.update(key(KeyCode::Char('n')));
-        assert_eq!(a.flow, Flow::Renew);
+        a.update(key(KeyCode::Char(choose)));
+        assert_eq!(a.flow, flow);
         a.update(key(KeyCode::Enter));
         assert_eq!(a.screen, Screen::RestoreSource);
-        typed(&mut a, "/m/backup/ceremony-1\n/m/s1.txt;/m/s2.txt\n");
+        typed(&mut a, &format!("{backup}\n/m/s1.txt;/m/s2.txt\n"));
         let cmd = a.update(key(KeyCode::Enter));
         assert!(matches!(cmd, Command::LoadRestore { .. }), "{cmd:?}");
         let set = crate::shares::split(&[7u8; 16], 2, 3).unwrap();
@@ -1344,6 +1346,12 @@ mod tests {
             set.info.clone(),
             vec![set.shares[0].clone(), set.shares[2].clone()],
         ))));
+        a
+    }
+
+    #[test]
+    fn the_renew_flow_takes_the_shares_then_expiry_and_media_and_confirms_before_writing() {
+        let mut a = with_two_shares('n', Flow::Renew, "/m/backup/ceremony-1");
         // k shares in hand: nothing is opened yet; the expiry comes next.
         assert_eq!(a.screen, Screen::Renew);
         assert_eq!(a.renew_share_count(), 2);
@@ -1387,16 +1395,7 @@ mod tests {
 
     #[test]
     fn leaving_the_renew_expiry_asks_before_dropping_the_shares() {
-        let mut a = app();
-        a.update(key(KeyCode::Char('n')));
-        a.update(key(KeyCode::Enter));
-        typed(&mut a, "/m/b\n/m/s1.txt;/m/s2.txt\n");
-        a.update(key(KeyCode::Enter));
-        let set = crate::shares::split(&[7u8; 16], 2, 3).unwrap();
-        a.update(Action::RestoreLoaded(Ok((
-            set.info.clone(),
-            vec![set.shares[0].clone(), set.shares[1].clone()],
-        ))));
+        let mut a = with_two_shares('n', Flow::Renew, "/m/b");
         assert_eq!(a.screen, Screen::Renew);
         a.update(key(KeyCode::Esc));
         assert!(confirm_text(&a).contains("2 share(s)"));
@@ -1411,17 +1410,7 @@ mod tests {
 
     #[test]
     fn the_subkey_flow_asks_what_its_change_needs_and_starts_it() {
-        let mut a = app();
-        a.update(key(KeyCode::Char('s')));
-        assert_eq!(a.flow, Flow::Subkey);
-        a.update(key(KeyCode::Enter));
-        typed(&mut a, "/m/b\n/m/s1.txt;/m/s2.txt\n");
-        a.update(key(KeyCode::Enter));
-        let set = crate::shares::split(&[7u8; 16], 2, 3).unwrap();
-        a.update(Action::RestoreLoaded(Ok((
-            set.info.clone(),
-            vec![set.shares[0].clone(), set.shares[1].clone()],
-        ))));
+        let mut a = with_two_shares('s', Flow::Subkey, "/m/b");
         assert_eq!(a.screen, Screen::Subkey);
         // "revoke" without a fingerprint is refused on its field.
         a.update(key(KeyCode::Char(' ')));

@@ -71,6 +71,23 @@ fn text(label: &'static str, hint: &'static str, value: impl Into<String>) -> Fi
     }
 }
 
+/// The operator and witnesses: the last two fields of every page that starts
+/// a ceremony (they go into its transcript).
+fn people(plan: &Plan) -> [Field; 2] {
+    [
+        text(
+            "Operator",
+            "who runs the ceremony (transcript)",
+            plan.ceremony.operator.clone(),
+        ),
+        text(
+            "Witnesses",
+            "names separated by ;",
+            joined(&plan.ceremony.witnesses),
+        ),
+    ]
+}
+
 fn choice(
     label: &'static str,
     hint: &'static str,
@@ -166,17 +183,10 @@ impl Form {
                     &["24", "12"],
                     &plan.passphrase.words.to_string(),
                 ),
-                text(
-                    "Operator",
-                    "who runs the ceremony (transcript)",
-                    plan.ceremony.operator.clone(),
-                ),
-                text(
-                    "Witnesses",
-                    "names separated by ;",
-                    joined(&plan.ceremony.witnesses),
-                ),
-            ],
+            ]
+            .into_iter()
+            .chain(people(plan))
+            .collect(),
             Page::Custodians => vec![
                 text(
                     "Threshold k",
@@ -260,17 +270,10 @@ impl Form {
                     "from now: 365d, 52w or 2y",
                     plan.subkeys.expiry.to_string(),
                 ),
-                text(
-                    "Operator",
-                    "who runs this ceremony (transcript)",
-                    plan.ceremony.operator.clone(),
-                ),
-                text(
-                    "Witnesses",
-                    "names separated by ;",
-                    joined(&plan.ceremony.witnesses),
-                ),
-            ],
+            ]
+            .into_iter()
+            .chain(people(plan))
+            .collect(),
             Page::Subkey => vec![
                 choice(
                     "Change",
@@ -301,17 +304,10 @@ impl Form {
                     "8 hex digits, as the transcript has it",
                     "",
                 ),
-                text(
-                    "Operator",
-                    "who runs this ceremony (transcript)",
-                    plan.ceremony.operator.clone(),
-                ),
-                text(
-                    "Witnesses",
-                    "names separated by ;",
-                    joined(&plan.ceremony.witnesses),
-                ),
-            ],
+            ]
+            .into_iter()
+            .chain(people(plan))
+            .collect(),
             Page::Restore => vec![
                 text(
                     "Backup directory",
@@ -414,18 +410,22 @@ impl Form {
                     }
                     _ => {}
                 }
-                plan.ceremony.operator = self.value(6).to_owned();
-                plan.ceremony.witnesses = split(self.value(7));
+                self.apply_people(plan, 6);
                 plan.validate().map_err(|e| (6, e.to_string()))
             }
             Page::Renew => {
                 plan.key.expiry = self.value(0).parse().map_err(|e| (0, e))?;
                 plan.subkeys.expiry = self.value(1).parse().map_err(|e| (1, e))?;
-                plan.ceremony.operator = self.value(2).to_owned();
-                plan.ceremony.witnesses = split(self.value(3));
+                self.apply_people(plan, 2);
                 plan.validate().map_err(|e| (2, e.to_string()))
             }
         }
+    }
+
+    /// The operator and witnesses from the fields `first` and `first + 1` (see `people`).
+    fn apply_people(&self, plan: &mut Plan, first: usize) {
+        plan.ceremony.operator = self.value(first).to_owned();
+        plan.ceremony.witnesses = split(self.value(first + 1));
     }
 
     fn apply_identity(&self, plan: &mut Plan) -> Result<(), (usize, String)> {
@@ -446,8 +446,7 @@ impl Form {
         plan.subkeys.encryption = self.value(4) == "yes";
         plan.subkeys.authentication = self.value(5) == "yes";
         plan.passphrase.words = if self.value(6) == "12" { 12 } else { 24 };
-        plan.ceremony.operator = self.value(7).to_owned();
-        plan.ceremony.witnesses = split(self.value(8));
+        self.apply_people(plan, 7);
         plan.validate().map_err(|e| (0, e.to_string()))
     }
 
