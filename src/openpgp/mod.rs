@@ -18,7 +18,9 @@ pub use keys::{
 };
 pub use sign::{read_cert, sign_detached, verify_detached, SignWith};
 pub use strict::read_strict;
-pub use subkeys::{add_subkey, end_subkey, live_subkeys, revoke_subkey, RevokeReason};
+pub use subkeys::{
+    add_subkey, current_secret_subkeys, end_subkey, live_subkeys, revoke_subkey, RevokeReason,
+};
 
 /// Sequoia reports errors as `anyhow::Error`; we keep its text and add what we were doing.
 #[derive(Debug, thiserror::Error)]

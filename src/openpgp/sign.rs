@@ -14,7 +14,6 @@ use pgp::armor;
 use pgp::packet::signature::SignatureBuilder;
 use pgp::packet::{Key, Packet, Signature};
 use pgp::parse::Parse;
-use pgp::policy::StandardPolicy;
 use pgp::serialize::Serialize;
 use pgp::types::SignatureType;
 use pgp::Cert;
@@ -42,22 +41,12 @@ pub fn sign_detached(
             .parts_into_secret()
             .ctx("the primary key's secret is not at hand")?
             .role_into_unspecified(),
-        SignWith::SigningSubkey => {
-            let policy = StandardPolicy::new();
-            let ka = cert
-                .keys()
-                .subkeys()
-                .with_policy(&policy, now)
-                .alive()
-                .revoked(false)
-                .for_signing()
-                .unencrypted_secret()
-                .next()
-                .ok_or_else(|| {
-                    OpenPgpError::Invalid("no usable signing subkey with its secret at hand".into())
-                })?;
-            ka.key().clone().role_into_unspecified()
-        }
+        SignWith::SigningSubkey => super::current_secret_subkeys(cert, now)
+            .into_iter()
+            .find_map(|(role, key)| (role == super::KeyRole::Signing).then_some(key))
+            .ok_or_else(|| {
+                OpenPgpError::Invalid("no usable signing subkey with its secret at hand".into())
+            })?,
     };
     let mut signer = secret
         .into_keypair()

@@ -11,8 +11,8 @@ use secrecy::{ExposeSecret, SecretBox, SecretString};
 use sequoia_openpgp as pgp;
 use serde::Serialize;
 
+use crate::openpgp::KeyRole;
 use pgp::packet::signature::SignatureBuilder;
-use pgp::policy::StandardPolicy;
 use pgp::types::SignatureType;
 use pgp::Cert;
 
@@ -324,37 +324,20 @@ fn eucleak_warning(card: &CardInfo, key: &Cert) -> Option<String> {
     })
 }
 
+/// What goes into each card slot: the key's current subkeys.
 fn slot_keys(key: &Cert, now: SystemTime) -> Vec<(KeyType, Uploadable, pgp::Fingerprint)> {
-    let policy = StandardPolicy::new();
-    let mut out = Vec::new();
-    let Ok(vc) = key.with_policy(&policy, now) else {
-        return out;
-    };
-    for ka in vc.keys().subkeys().unencrypted_secret() {
-        let flags = ka.key_flags().unwrap_or_else(pgp::types::KeyFlags::empty);
-        let slot = if flags.for_signing() {
-            KeyType::Signing
-        } else if flags.for_transport_encryption() || flags.for_storage_encryption() {
-            KeyType::Decryption
-        } else if flags.for_authentication() {
-            KeyType::Authentication
-        } else {
-            continue;
-        };
-        if out.iter().any(|(s, _, _)| *s == slot) {
-            continue;
-        }
-        let secret = ka.key().clone().role_into_unspecified();
-        out.push((slot, Uploadable::new(secret), ka.key().fingerprint()));
-    }
-    // Sequoia orders subkeys canonically; cards are filled signing key first.
-    let rank = |t: &KeyType| match t {
-        KeyType::Signing => 0,
-        KeyType::Decryption => 1,
-        _ => 2,
-    };
-    out.sort_by_key(|(slot, _, _)| rank(slot));
-    out
+    crate::openpgp::current_secret_subkeys(key, now)
+        .into_iter()
+        .map(|(role, secret)| {
+            let slot = match role {
+                KeyRole::Signing => KeyType::Signing,
+                KeyRole::Encryption => KeyType::Decryption,
+                _ => KeyType::Authentication,
+            };
+            let fpr = secret.fingerprint();
+            (slot, Uploadable::new(secret), fpr)
+        })
+        .collect()
 }
 
 fn touch_policy(t: Touch) -> Option<TouchPolicy> {
