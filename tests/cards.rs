@@ -907,11 +907,12 @@ fn a_lost_card_is_recorded_and_its_subkeys_kept_or_rotated() {
     let _slots = slots();
     pcscd();
     let dir = tempdir();
-    let card = VirtualCard::insert(0, "0000D00D", &dir.path().join("d"));
+    let lost_card = VirtualCard::insert(0, "0000D00D", &dir.path().join("d"));
+    let remaining = VirtualCard::insert(1, "0000D00E", &dir.path().join("e"));
     let plan = write_plan(
         dir.path(),
         &[
-            ("count = 0", "count = 1"),
+            ("count = 0", "count = 2"),
             ("# pins_deliver_to", "pins_deliver_to"),
             ("encryption = false", "encryption = true"),
             ("wait_seconds = 120", "wait_seconds = 30"),
@@ -919,23 +920,26 @@ fn a_lost_card_is_recorded_and_its_subkeys_kept_or_rotated() {
     );
     let o = run(&["genesis", "--plan", plan.to_str().unwrap()]);
     assert_exit(&o, 0);
-    drop(card); // lost
+    drop(lost_card);
+    let genesis_pins = dir.path().join("card-pins.txt");
     let backup = bundle(&dir.path().join("backup-1"));
     let shares = bundle(&dir.path().join("shares"));
-    let lost = |decision: &str| {
-        run(&[
-            "lost-card",
-            "--serial",
-            "0000D00D",
-            decision,
-            "--plan",
-            plan.to_str().unwrap(),
-            "--backup",
-            backup.to_str().unwrap(),
-            shares.join("share-1-of-5.txt").to_str().unwrap(),
-            shares.join("share-2-of-5.txt").to_str().unwrap(),
-            shares.join("share-3-of-5.txt").to_str().unwrap(),
-        ])
+    let lost = |decision: &[&str]| {
+        let mut args: Vec<String> = ["lost-card", "--serial", "0000D00D"]
+            .iter()
+            .chain(decision)
+            .chain(&["--output-format", "json", "--plan"])
+            .map(|a| a.to_string())
+            .collect();
+        args.push(plan.display().to_string());
+        args.push("--backup".into());
+        args.push(backup.display().to_string());
+        args.extend(
+            ["share-1-of-5.txt", "share-2-of-5.txt", "share-3-of-5.txt"]
+                .iter()
+                .map(|f| shares.join(f).display().to_string()),
+        );
+        run_owned(&args)
     };
     let exports = || {
         let mut e: Vec<PathBuf> = std::fs::read_dir(dir.path().join("export"))
@@ -969,7 +973,7 @@ fn a_lost_card_is_recorded_and_its_subkeys_kept_or_rotated() {
     assert_exit(&o, 2);
     assert!(stderr(&o).contains("0000D00D"), "{}", stderr(&o));
 
-    let o = lost("--keep");
+    let o = lost(&["--keep"]);
     assert_exit(&o, 0);
     let kept = exports().pop().unwrap();
     let t = std::fs::read_to_string(kept.join("transcript.jsonl")).unwrap();
@@ -979,9 +983,15 @@ fn a_lost_card_is_recorded_and_its_subkeys_kept_or_rotated() {
     );
     assert_eq!(subs(&kept.join("cert.asc")), before);
 
-    let o = lost("--rotate");
+    // Rotate: the new subkeys go onto the remaining card (it holds the old
+    // ones, so it is reset without the plan naming it) and a replacement,
+    // and both keep the ceremony's PINs.
+    let replacement = VirtualCard::insert(0, "0000D00F", &dir.path().join("f"));
+    let o = lost(&["--rotate", "--card-pins", genesis_pins.to_str().unwrap()]);
     assert_exit(&o, 0);
-    let after = subs(&exports().pop().unwrap().join("cert.asc"));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let new_cert = exports().pop().unwrap().join("cert.asc");
+    let after = subs(&new_cert);
     assert_eq!(after.len(), before.len() * 2, "{after:?}");
     for (_, old) in &before {
         let now = after.iter().find(|(_, id)| id == old).unwrap();
@@ -995,49 +1005,76 @@ fn a_lost_card_is_recorded_and_its_subkeys_kept_or_rotated() {
         before.len(),
         "{after:?}"
     );
+    let new_signing = after
+        .iter()
+        .find(|(v, id)| v != "r" && !before.iter().any(|(_, b)| b == id))
+        .map(|(_, id)| id.clone())
+        .unwrap();
+    let cards = report["cards"].as_array().unwrap();
+    assert_eq!(cards.len(), 2, "{report}");
+    let mut serials = Vec::new();
+    for c in cards {
+        let p = &c["provisioned"];
+        assert!(p.is_object(), "every card is provisioned: {report}");
+        assert!(
+            p["signing"].as_str().unwrap().ends_with(&new_signing),
+            "{report}"
+        );
+        assert_eq!(p["reset"], p["serial"] == "0000D00E", "{report}");
+        serials.push(p["serial"].as_str().unwrap().to_owned());
+    }
+    serials.sort();
+    assert_eq!(serials, ["0000D00E", "0000D00F"]);
+    // The kept user PIN opens each card, which signs a challenge that
+    // verifies against the new cert.
+    for serial in ["0000D00E", "0000D00F"] {
+        let o = card_prove(
+            serial,
+            new_cert.to_str().unwrap(),
+            genesis_pins.to_str().unwrap(),
+        );
+        assert_exit(&o, 0);
+    }
+    drop((remaining, replacement));
 }
 
-/// After a signing-subkey rotation, the new subkey goes onto a card from the
-/// new backup (`card provision`), and gpg signs with that card: the
-/// signature verifies against the rotated cert and is made by the new
-/// subkey, not the revoked one.
+/// A signing-subkey rotation puts the new subkey on the plan's card within
+/// the ceremony: the card, provisioned with the old subkey, is reset for it
+/// without the plan naming it, keeps its PINs (`--card-pins`), and gpg signs
+/// with it: the signature verifies against the rotated cert and is made by
+/// the new subkey, not the revoked one.
 #[test]
 fn after_a_subkey_rotation_gpg_signs_with_the_new_subkey_on_a_card() {
     let _slots = slots();
     pcscd();
     let dir = tempdir();
     let c = ed25519();
+    let (card, pins) = provisioned_card(dir.path(), "0000E0E0");
     let media = dir.path().join("rotate");
-    let plan = write_plan(&media, &[]);
+    let plan = write_plan(&media, &[("count = 0", "count = 1")]);
     let sheets = [c.sheet(1), c.sheet(2), c.sheet(4)];
-    let mut args: Vec<String> = ["subkey", "rotate", "--plan"]
+    let mut args: Vec<String> = ["subkey", "rotate", "--output-format", "json", "--plan"]
         .iter()
         .map(|s| s.to_string())
         .collect();
     args.push(plan.display().to_string());
+    args.push("--card-pins".into());
+    args.push(pins.display().to_string());
     args.push("--backup".into());
     args.push(c.backups[1].display().to_string());
     args.extend(sheets.iter().map(|p| p.display().to_string()));
     let o = run_owned(&args);
     assert_exit(&o, 0);
-    let new_backup = bundle(&media.join("backup-1"));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let provisioned = &report["cards"][0]["provisioned"];
+    assert_eq!(provisioned["serial"], "0000E0E0", "{report}");
+    assert_eq!(provisioned["reset"], true, "{report}");
+    assert_eq!(provisioned["signing"], report["added"][0], "{report}");
+    assert!(
+        provisioned["proof"].as_str().unwrap().contains("signature"),
+        "{report}"
+    );
     let cert = bundle(&media.join("export")).join("cert.asc");
-
-    let card = VirtualCard::insert(0, "0000E0E0", &dir.path().join("e"));
-    let pins = dir.path().join("pins");
-    let mut args: Vec<String> = vec![
-        "card".into(),
-        "provision".into(),
-        "--backup".into(),
-        new_backup.display().to_string(),
-        "--serial".into(),
-        "0000E0E0".into(),
-        "--new-pins-to".into(),
-        pins.display().to_string(),
-    ];
-    args.extend(sheets.iter().map(|p| p.display().to_string()));
-    let o = run_owned(&args);
-    assert_exit(&o, 0);
 
     let (gpg, user_pin) = card_gpg(&cert, &pins);
     let msg = dir.path().join("release.txt");

@@ -512,6 +512,19 @@ fn a_compromised_subkey_is_revoked_and_bad_requests_write_nothing() {
         let o = subkey(&args, &plan, &backup, &sheets(dir, &[1, 2, 3]));
         assert_exit(&o, code);
     }
+    // A plan with cards, and neither the ceremony's PINs nor a place for new
+    // ones: refused before the shares are even read.
+    let with_cards = dir.join("plan-with-cards.toml");
+    let text = std::fs::read_to_string(&plan).unwrap();
+    std::fs::write(&with_cards, text.replace("count = 0", "count = 1")).unwrap();
+    let o = subkey(
+        &["subkey", "rotate"],
+        &with_cards,
+        &backup,
+        &sheets(dir, &[1, 2, 3]),
+    );
+    assert_exit(&o, 2);
+    assert!(stderr(&o).contains("--card-pins"), "{}", stderr(&o));
     // Nothing is written to a backup medium for a refused change (the export
     // medium keeps the transcript that records the refusal).
     for m in ["backup-1", "backup-2"] {

@@ -1096,13 +1096,17 @@ _keyceremony() {
             return 0
             ;;
         keyceremony__subcmd__lost__subcmd__card)
-            opts="-h --serial --keep --rotate --plan --backup --identity --output-format --airgap-root --help"
+            opts="-h --serial --keep --rotate --card-pins --plan --backup --identity --output-format --airgap-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --serial)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --card-pins)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1744,7 +1748,7 @@ _keyceremony() {
             return 0
             ;;
         keyceremony__subcmd__subkey__subcmd__rotate)
-            opts="-h --role --keep-old-until --plan --backup --identity --output-format --airgap-root --help"
+            opts="-h --role --keep-old-until --card-pins --plan --backup --identity --output-format --airgap-root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1755,6 +1759,10 @@ _keyceremony() {
                     return 0
                     ;;
                 --keep-old-until)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --card-pins)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -72,6 +72,7 @@ complete -c keyceremony -n "__fish_keyceremony_using_subcommand subkey; and not 
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand subkey; and not __fish_seen_subcommand_from rotate revoke help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand subkey; and __fish_seen_subcommand_from rotate" -l role -d 'signing, encryption or authentication' -r
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand subkey; and __fish_seen_subcommand_from rotate" -l keep-old-until -d 'Leave the old subkey valid until then (a date or a duration from now) instead of revoking it now' -r
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand subkey; and __fish_seen_subcommand_from rotate" -l card-pins -d 'The ceremony\'s card PIN file: the cards taking the new subkey keep these PINs' -r -F
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand subkey; and __fish_seen_subcommand_from rotate" -l plan -d 'The plan (media, air gap, operator and witnesses, subkey expiry)' -r -F
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand subkey; and __fish_seen_subcommand_from rotate" -l backup -d 'The ceremony directory on a backup medium holding the key' -r -F
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand subkey; and __fish_seen_subcommand_from rotate" -l identity -d 'age identity file for age-encrypted shares; repeatable' -r -F
@@ -92,6 +93,7 @@ complete -c keyceremony -n "__fish_keyceremony_using_subcommand subkey; and __fi
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand subkey; and __fish_seen_subcommand_from help" -f -a "revoke" -d 'Revoke a subkey without a replacement'
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand subkey; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand lost-card" -l serial -d 'The lost card\'s serial (8 hex digits, as `card list` and the transcripts show it)' -r
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand lost-card" -l card-pins -d 'The ceremony\'s card PIN file: the cards taking the new subkeys keep these PINs' -r -F
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand lost-card" -l plan -d 'The plan (media, air gap, operator and witnesses, subkey expiry)' -r -F
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand lost-card" -l backup -d 'The ceremony directory on a backup medium holding the key' -r -F
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand lost-card" -l identity -d 'age identity file for age-encrypted shares; repeatable' -r -F

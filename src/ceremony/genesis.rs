@@ -13,18 +13,16 @@ use std::path::PathBuf;
 use serde::Serialize;
 use serde_json::json;
 
-use sequoia_openpgp::Cert;
-
+use super::cards::{provision_cards, CardOutcome};
 use super::layout::{share_file, BackupFiles, CERT_FILE};
 pub use super::session::RunOptions;
 use super::session::{check_delivery_targets, preflight, Flow, Session};
-use super::{CardDecision, CardState, Cards, CeremonyError, CeremonyUi, Clock, Event};
+use super::{Cards, CeremonyError, CeremonyUi, Clock, Event};
 use crate::media::{self, Bundle, FileMode, Medium, WrittenFile};
 use crate::openpgp::{self, KeyInfo};
 use crate::passphrase::Passphrase;
 use crate::plan::Plan;
 use crate::shares::{self, sheet, Share};
-use crate::tokens::{CardPins, ProvisionReport};
 use crate::transcript::EventKind;
 
 const STEPS: usize = 9;
@@ -43,14 +41,6 @@ pub struct GenesisReport {
     pub shares: SharesReport,
     /// One entry per planned card, provisioned or not.
     pub cards: Vec<CardOutcome>,
-}
-
-/// How one planned card fared.
-#[derive(Debug, Serialize)]
-pub struct CardOutcome {
-    pub number: usize,
-    pub provisioned: Option<ProvisionReport>,
-    pub error: Option<String>,
 }
 
 impl super::Outcome for GenesisReport {
@@ -83,11 +73,7 @@ impl super::Outcome for GenesisReport {
                 .filter(|f| f.extension().is_some_and(|e| e == "txt"))
                 .map(|f| format!("  sheet     {}", f.display())),
         );
-        l.extend(self.cards.iter().map(|c| match (&c.provisioned, &c.error) {
-            (Some(p), _) => format!("Card {}:     serial {}, {}", c.number, p.serial, p.proof),
-            (None, Some(e)) => format!("Card {}:     NOT DONE: {e}", c.number),
-            (None, None) => format!("Card {}:     not provisioned", c.number),
-        }));
+        l.extend(self.cards.iter().map(CardOutcome::line));
         if let Some(to) = &self.passphrase_delivered_to {
             l.push(format!("Passphrase: also delivered whole to {to}"));
         }
@@ -97,7 +83,7 @@ impl super::Outcome for GenesisReport {
 
 impl GenesisReport {
     pub fn failed_cards(&self) -> usize {
-        self.cards.iter().filter(|c| c.error.is_some()).count()
+        super::cards::failed(&self.cards)
     }
 }
 
@@ -217,7 +203,7 @@ pub fn run(
             7,
             "Cards: the subkeys onto each card, each proven by a signature",
         );
-        let card_outcomes = provision_cards(s, plan, key.cert(), cards)?;
+        let card_outcomes = provision_cards(s, plan, key.cert(), cards, None, false)?;
 
         s.step(8, "Writing the export medium");
         s.export(CERT_FILE, &backup.public)?;
@@ -288,146 +274,6 @@ fn write_shares(
         json!({ "set_id": set.info.set_id, "threshold": set.info.threshold, "count": set.info.count }),
     )?;
     Ok(files)
-}
-
-/// Provisions the plan's cards in reader order. A card that fails is reported
-/// and recorded, and the others go on: the ceremony's key is safe in its
-/// backups whatever a card does, and `keyceremony card provision` resumes.
-fn provision_cards(
-    s: &mut Session<'_>,
-    plan: &Plan,
-    key: &Cert,
-    cards: &mut dyn Cards,
-) -> Result<Vec<CardOutcome>, CeremonyError> {
-    let want = plan.cards.count;
-    if want == 0 {
-        s.ui().event(&Event::Note("the plan has no cards".into()));
-        return Ok(Vec::new());
-    }
-    let pins = match s.ui().choose_card_pins()? {
-        Some(pins) => {
-            s.record(EventKind::PinsChosen, json!({ "by": "operator" }))?;
-            pins
-        }
-        None => {
-            let pins = CardPins::generate().map_err(|e| CeremonyError::Refused(e.to_string()))?;
-            let to = s.ui().deliver_card_pins(&pins)?;
-            s.record(EventKind::PinsDelivered, json!({ "to": to }))?;
-            pins
-        }
-    };
-    let spec = plan.cards.provision_spec(plan.cards.reset.clone());
-    let mut done: Vec<String> = Vec::new();
-    let mut outcomes = Vec::new();
-    let mut number = 1;
-    while number <= want {
-        let next = next_card(cards, &done, number, want, plan.cards.wait_seconds, s.ui())?;
-        let outcome = match &next {
-            None => Err(format!(
-                "no card for card {number} of {want} within {} s: insert one and run `keyceremony card provision`",
-                plan.cards.wait_seconds
-            )),
-            Some(card) => {
-                let event = |state| Event::Card {
-                    number,
-                    total: want,
-                    state,
-                };
-                s.ui().event(&event(CardState::Found {
-                    serial: card.serial.clone(),
-                    manufacturer: card.manufacturer.clone(),
-                    reader: card.reader.clone(),
-                }));
-                let mut progress = |step: &str| {
-                    s.ui().event(&event(CardState::Step {
-                        serial: card.serial.clone(),
-                        step: step.to_owned(),
-                    }))
-                };
-                cards
-                    .provision(&card.ident, key, &pins, &spec, &mut progress)
-                    .map_err(|e| e.to_string())
-            }
-        };
-        match outcome {
-            Ok(report) => {
-                done.extend(next.map(|c| c.ident));
-                s.record(EventKind::CardProvisioned, json!(report))?;
-                s.ui().event(&Event::Card {
-                    number,
-                    total: want,
-                    state: CardState::Proven {
-                        serial: report.serial.clone(),
-                        proof: report.proof.clone(),
-                    },
-                });
-                outcomes.push(CardOutcome {
-                    number,
-                    provisioned: Some(report),
-                    error: None,
-                });
-            }
-            Err(error) => {
-                s.record(
-                    EventKind::CardFailed,
-                    json!({ "number": number, "error": error }),
-                )?;
-                s.ui().event(&Event::Card {
-                    number,
-                    total: want,
-                    state: CardState::Failed(error.clone()),
-                });
-                if s.ui().card_failed(number, &error) == CardDecision::Retry {
-                    s.record(EventKind::CardRetry, json!({ "number": number }))?;
-                    continue;
-                }
-                // A skipped card is not offered again as the next card.
-                done.extend(next.map(|c| c.ident));
-                s.record(
-                    EventKind::CardSkipped,
-                    json!({ "number": number, "reason": error }),
-                )?;
-                outcomes.push(CardOutcome {
-                    number,
-                    provisioned: None,
-                    error: Some(error),
-                });
-            }
-        }
-        number += 1;
-    }
-    Ok(outcomes)
-}
-
-/// The first card in a reader that this ceremony has not handled yet; waits
-/// up to `wait` seconds for one to be inserted (cards may be swapped).
-fn next_card(
-    cards: &mut dyn Cards,
-    done: &[String],
-    number: usize,
-    want: usize,
-    wait: u64,
-    ui: &mut dyn CeremonyUi,
-) -> Result<Option<crate::tokens::CardInfo>, CeremonyError> {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(wait);
-    let mut asked = false;
-    loop {
-        if let Some(card) = cards.list()?.into_iter().find(|c| !done.contains(&c.ident)) {
-            return Ok(Some(card));
-        }
-        if std::time::Instant::now() >= deadline {
-            return Ok(None);
-        }
-        if !asked {
-            ui.event(&Event::Card {
-                number,
-                total: want,
-                state: CardState::Waiting { seconds: wait },
-            });
-            asked = true;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(300));
-    }
 }
 
 /// Writes one share's sheet, QR code and (if the custodian has a recipient) age file.
@@ -543,7 +389,7 @@ fn rehearsal_choice(n: u8, k: u8) -> Result<Vec<usize>, CeremonyError> {
 mod tests {
     use super::*;
     use crate::ceremony::{CardDecision, SystemClock};
-    use crate::tokens::{CardInfo, TokenError};
+    use crate::tokens::{CardInfo, CardPins, ProvisionReport, TokenError};
     use std::time::{Duration, SystemTime};
 
     /// A person at a screen, scripted: shows nothing, answers from its lists.

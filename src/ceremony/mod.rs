@@ -7,6 +7,7 @@
 //!
 //! [`Plan`]: crate::plan::Plan
 
+pub mod cards;
 pub mod genesis;
 pub mod layout;
 pub mod renew;

@@ -18,10 +18,11 @@ use std::time::SystemTime;
 use serde::Serialize;
 use serde_json::json;
 
+use super::cards::prove_cards;
 use super::restore::Previous;
-use super::session::{open_existing, Flow, RunOptions, Session};
-use super::{CardState, Cards, CeremonyError, CeremonyUi, Clock, Event};
-use crate::openpgp::{self, KeyInfo, KeyRole};
+use super::session::{open_existing, Flow, RunOptions};
+use super::{Cards, CeremonyError, CeremonyUi, Clock, Event};
+use crate::openpgp::{self, KeyInfo};
 use crate::plan::Plan;
 use crate::shares::Share;
 use crate::tokens::CardPins;
@@ -151,54 +152,4 @@ pub fn run(
             cards_proven,
         })
     })
-}
-
-/// Every card in a reader that holds this key's signing subkey signs a fresh
-/// challenge, checked against the renewed cert.
-fn prove_cards(
-    s: &mut Session<'_>,
-    renewed: &sequoia_openpgp::Cert,
-    keys: &[KeyInfo],
-    pins: Option<&CardPins>,
-    cards: &mut dyn Cards,
-) -> Result<Vec<(String, String)>, CeremonyError> {
-    let Some(pins) = pins else {
-        s.event(Event::Note(
-            "cards need no change: the key material is the same. To prove a card against the renewed cert: keyceremony card prove --serial SERIAL --cert EXPORT/cert.asc --pins PINFILE".into(),
-        ));
-        return Ok(Vec::new());
-    };
-    let signing = keys
-        .iter()
-        .find(|k| k.role == KeyRole::Signing)
-        .map(|k| k.fingerprint.to_uppercase());
-    let ours: Vec<_> = cards
-        .list()?
-        .into_iter()
-        .filter(|c| c.signing.as_deref().map(str::to_uppercase) == signing && signing.is_some())
-        .collect();
-    if ours.is_empty() {
-        s.event(Event::Warning(
-            "no card in the readers holds this key's signing subkey: nothing to prove".into(),
-        ));
-    }
-    let total = ours.len();
-    let mut proven = Vec::new();
-    for (i, card) in ours.into_iter().enumerate() {
-        let proof = cards.prove(&card.ident, renewed, &pins.user)?;
-        s.record(
-            EventKind::CardProven,
-            json!({ "serial": card.serial, "proof": proof }),
-        )?;
-        s.event(Event::Card {
-            number: i + 1,
-            total,
-            state: CardState::Proven {
-                serial: card.serial.clone(),
-                proof: proof.clone(),
-            },
-        });
-        proven.push((card.serial, proof));
-    }
-    Ok(proven)
 }

@@ -11,8 +11,10 @@
 //! signatures may be forged, verifiers should distrust them all) or
 //! "retired". Same order as every ceremony on an existing key: backup proven
 //! and opened before anything is written, new backups opened by the same
-//! shares before the cert is exported. New subkeys go onto cards afterwards,
-//! with `keyceremony card provision` from the new backup.
+//! shares before the cert is exported. New subkeys then go onto the plan's
+//! cards, each proven by a signature, as in a genesis; a card holding the
+//! key's earlier subkeys is reset for them without further confirmation,
+//! since the backup holds all it held.
 
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -22,17 +24,19 @@ use serde_json::json;
 
 use sequoia_openpgp::Cert;
 
+use super::cards::{provision_cards, CardOutcome};
 use super::layout::TRANSCRIPT;
 use super::restore::Previous;
 use super::session::{open_existing, Flow, RunOptions, Session};
-use super::{CeremonyError, CeremonyUi, Clock, Event};
+use super::{Cards, CeremonyError, CeremonyUi, Clock, Event};
 use crate::media::{limits, read_bounded};
 use crate::openpgp::{self, KeyInfo, KeyRole, RevokeReason};
 use crate::plan::Plan;
 use crate::shares::Share;
+use crate::tokens::CardPins;
 use crate::transcript::EventKind;
 
-const STEPS: usize = 6;
+const STEPS: usize = 7;
 
 /// What happens to the subkey a rotation replaces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +66,10 @@ pub struct SubkeyRequest {
     pub backup: PathBuf,
     pub shares: Vec<Share>,
     pub change: Change,
+    /// The PINs to give the cards that take new subkeys (the ceremony's PIN
+    /// file, so the card holders keep theirs); without them, new PINs as in
+    /// a genesis.
+    pub card_pins: Option<CardPins>,
 }
 
 /// What a subkey ceremony produced; public facts only.
@@ -80,6 +88,8 @@ pub struct SubkeyReport {
     pub backups: Vec<PathBuf>,
     pub export: PathBuf,
     pub transcript: PathBuf,
+    /// The plan's cards, given the new subkeys (none when nothing was added).
+    pub cards: Vec<CardOutcome>,
 }
 
 impl super::Outcome for SubkeyReport {
@@ -119,9 +129,15 @@ impl super::Outcome for SubkeyReport {
         );
         l.push(format!("Export:     {}", self.export.display()));
         l.push(format!("Transcript: {}", self.transcript.display()));
-        if !self.added.is_empty() {
+        l.extend(self.cards.iter().map(CardOutcome::line));
+        let provisioned = self
+            .cards
+            .iter()
+            .filter(|c| c.provisioned.is_some())
+            .count();
+        if !self.added.is_empty() && provisioned < self.cards.len().max(1) {
             l.push(format!(
-                "Put the new subkeys on each card: keyceremony card provision --backup {} --pins PINFILE SHARES...",
+                "Put the new subkeys on each remaining card: keyceremony card provision --backup {} --pins PINFILE SHARES...",
                 self.backups.first().map(|b| b.display().to_string()).unwrap_or_default()
             ));
         }
@@ -135,6 +151,7 @@ pub fn run(
     opts: &RunOptions,
     ui: &mut dyn CeremonyUi,
     clock: &dyn Clock,
+    cards: &mut dyn Cards,
 ) -> Result<SubkeyReport, CeremonyError> {
     let now = clock.now();
     if let Change::Rotate {
@@ -263,7 +280,14 @@ pub fn run(
             }),
         )?;
         let files = s.write_key(4, &changed, &opened, &req.shares)?;
-        s.export_and_close(6, &changed, &files, json!({ "added": added }))?;
+        s.step(6, "Cards: the new subkeys onto each card, each proven by a signature");
+        let cards = if added.is_empty() {
+            s.event(Event::Note("no new subkeys: the cards need no change".into()));
+            Vec::new()
+        } else {
+            provision_cards(s, plan, &changed, cards, req.card_pins.as_ref(), true)?
+        };
+        s.export_and_close(7, &changed, &files, json!({ "added": added }))?;
         Ok(SubkeyReport {
             ceremony_id: s.id().to_owned(),
             fingerprint: opened.restored.fingerprint.clone(),
@@ -275,6 +299,7 @@ pub fn run(
             backups: s.backup_dirs(),
             export: s.export_dir(),
             transcript: s.transcript_path(),
+            cards,
         })
     })
 }

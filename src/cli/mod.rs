@@ -84,7 +84,7 @@ pub enum Command {
     },
     /// A card is lost: record it, and keep its subkeys or rotate every subkey it held
     #[command(
-        after_help = "The card's subkeys are read from the transcript of the ceremony that provisioned it (on the backup).\n--keep: the card is PIN- and touch-protected; the loss is recorded, nothing changes.\n--rotate: every subkey it held is replaced (the old ones revoked as superseded); put the new\nones on the remaining and replacement cards with `keyceremony card provision`.\n\nExample:\n  keyceremony lost-card --serial 0000A002 --rotate --plan plan.toml --backup /media/backup-1/ceremony-* SHARES..."
+        after_help = "The card's subkeys are read from the transcript of the ceremony that provisioned it (on the backup).\n--keep: the card is PIN- and touch-protected; the loss is recorded, nothing changes.\n--rotate: every subkey it held is replaced (the old ones revoked as superseded), and the new\nones go onto the plan's [cards] (the remaining and replacement cards, in any reader order),\neach proven by a signature. A card holding this key's earlier subkeys is reset for them; the\nbackup holds all it held. --card-pins keeps the ceremony's PINs; without it new PINs go where\ncards.pins_deliver_to says.\n\nExamples:\n  keyceremony lost-card --serial 0000A002 --keep --plan plan.toml --backup /media/backup-1/ceremony-* SHARES...\n  keyceremony lost-card --serial 0000A002 --rotate --card-pins card-pins.txt --plan plan.toml --backup DIR SHARES..."
     )]
     LostCard {
         /// The lost card's serial (8 hex digits, as `card list` and the transcripts show it)
@@ -96,6 +96,9 @@ pub enum Command {
         /// Rotate every subkey it held
         #[arg(long)]
         rotate: bool,
+        /// The ceremony's card PIN file: the cards taking the new subkeys keep these PINs
+        #[arg(long, requires = "rotate")]
+        card_pins: Option<PathBuf>,
         #[command(flatten)]
         key: ExistingKeyArgs,
     },
@@ -261,7 +264,7 @@ pub struct ExistingKeyArgs {
 pub enum SubkeyCommand {
     /// A new subkey for a role; the one it replaces revoked as superseded, or left valid until a date
     #[command(
-        after_help = "The new subkey is valid for the plan's [subkeys] expiry. Put it on cards afterwards with\n`keyceremony card provision --backup NEW_BACKUP ...`.\n\nExamples:\n  keyceremony subkey rotate --plan plan.toml --backup /media/backup-1/ceremony-* SHARES...\n  keyceremony subkey rotate --role encryption --keep-old-until 30d --plan plan.toml --backup DIR SHARES..."
+        after_help = "The new subkey is valid for the plan's [subkeys] expiry. It goes onto the plan's [cards], each\nproven by a signature; a card holding this key's earlier subkeys is reset for it (the backup\nholds all it held). --card-pins keeps the ceremony's PINs; without it new PINs go where\ncards.pins_deliver_to says. With cards.count = 0, put it on cards later with\n`keyceremony card provision --backup NEW_BACKUP ...`.\n\nExamples:\n  keyceremony subkey rotate --plan plan.toml --backup /media/backup-1/ceremony-* SHARES...\n  keyceremony subkey rotate --card-pins card-pins.txt --plan plan.toml --backup DIR SHARES...\n  keyceremony subkey rotate --role encryption --keep-old-until 30d --plan plan.toml --backup DIR SHARES..."
     )]
     Rotate {
         /// signing, encryption or authentication
@@ -270,6 +273,9 @@ pub enum SubkeyCommand {
         /// Leave the old subkey valid until then (a date or a duration from now) instead of revoking it now
         #[arg(long)]
         keep_old_until: Option<String>,
+        /// The ceremony's card PIN file: the cards taking the new subkey keep these PINs
+        #[arg(long)]
+        card_pins: Option<PathBuf>,
         #[command(flatten)]
         key: ExistingKeyArgs,
     },

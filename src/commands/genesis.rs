@@ -56,14 +56,10 @@ pub fn genesis(
         &mut PcscCards,
     )?;
     super::print_outcome(&report, format);
-    let failed = report.failed_cards();
-    if failed > 0 {
-        return Err(Failure::new(
-            super::Exit::Cards,
-            format!("{failed} card(s) were not provisioned; the keys, backups, shares and export are done"),
-        )
-        .hint("insert the card and run `keyceremony card provision --backup BACKUP --pins PINFILE SHARES...`"));
-    }
+    super::cards_not_done(
+        report.failed_cards(),
+        "the keys, backups, shares and export are done",
+    )?;
     Ok(())
 }
 

@@ -61,6 +61,19 @@ fn media(action: MediaCommand) -> Result<(), Failure> {
 }
 
 /// A finished ceremony's report: JSON, or its heading and lines for people.
+/// The failure a batch run ends with when `failed` cards were skipped:
+/// `done` says what was finished anyway, the hint how to finish the cards.
+pub(crate) fn cards_not_done(failed: usize, done: &str) -> Result<(), Failure> {
+    if failed == 0 {
+        return Ok(());
+    }
+    Err(Failure::new(
+        Exit::Cards,
+        format!("{failed} card(s) were not provisioned; {done}"),
+    )
+    .hint("insert the card and run `keyceremony card provision --backup BACKUP --pins PINFILE SHARES...`"))
+}
+
 pub(crate) fn print_outcome(r: &impl crate::ceremony::Outcome, format: crate::cli::OutputFormat) {
     match format {
         crate::cli::OutputFormat::Json => {
@@ -145,10 +158,12 @@ pub fn run(command: Option<Command>, hardening: &Hardening) -> Result<(), Failur
             serial,
             keep: _,
             rotate,
+            card_pins,
             key,
         } => subkey::run(
             crate::ceremony::subkey::Change::LostCard { serial, rotate },
             key,
+            card_pins.as_deref(),
             hardening,
         ),
         Command::Genesis {

@@ -1,12 +1,15 @@
 //! `keyceremony subkey rotate|revoke`: the batch front end of `ceremony::subkey`.
 
+use std::path::Path;
+
 use super::batch_ui::BatchUi;
+use super::card::read_pins;
 use super::genesis::load_plan;
 use super::shares::{share_error_with_files, shares_for};
 use super::{Exit, Failure};
 use crate::ceremony::session::RunOptions;
 use crate::ceremony::subkey::{self, Change, OldSubkey, SubkeyRequest};
-use crate::ceremony::{Clock, SystemClock};
+use crate::ceremony::{Clock, PcscCards, SystemClock};
 use crate::cli::{ExistingKeyArgs, SubkeyCommand};
 use crate::harden::Hardening;
 use crate::media::sha256_hex;
@@ -15,10 +18,11 @@ use crate::plan::expiry_at;
 
 pub fn subkey(action: SubkeyCommand, hardening: &Hardening) -> Result<(), Failure> {
     let usage = |m: String| Failure::new(Exit::Usage, m);
-    let (change, key) = match action {
+    let (change, key, card_pins) = match action {
         SubkeyCommand::Rotate {
             role,
             keep_old_until,
+            card_pins,
             key,
         } => {
             let role = match role.as_str() {
@@ -38,7 +42,7 @@ pub fn subkey(action: SubkeyCommand, hardening: &Hardening) -> Result<(), Failur
                         .map_err(|e| usage(format!("--keep-old-until: {e}")))?,
                 ),
             };
-            (Change::Rotate { role, old }, key)
+            (Change::Rotate { role, old }, key, card_pins)
         }
         SubkeyCommand::Revoke {
             fingerprint,
@@ -60,14 +64,23 @@ pub fn subkey(action: SubkeyCommand, hardening: &Hardening) -> Result<(), Failur
                     reason,
                 },
                 key,
+                None,
             )
         }
     };
-    run(change, key, hardening)
+    run(change, key, card_pins.as_deref(), hardening)
 }
 
-/// Runs one change on the key the backup holds and prints what changed.
-pub fn run(change: Change, key: ExistingKeyArgs, hardening: &Hardening) -> Result<(), Failure> {
+/// Runs one change on the key the backup holds and prints what changed;
+/// new subkeys go onto the plan's cards with the PINs of `card_pins` (the
+/// ceremony's PIN file) or, without it, new PINs handed over where the plan
+/// says.
+pub fn run(
+    change: Change,
+    key: ExistingKeyArgs,
+    card_pins: Option<&Path>,
+    hardening: &Hardening,
+) -> Result<(), Failure> {
     let ExistingKeyArgs {
         plan,
         backup,
@@ -77,11 +90,25 @@ pub fn run(change: Change, key: ExistingKeyArgs, hardening: &Hardening) -> Resul
         airgap_root,
     } = key;
     let (plan, text) = load_plan(&plan)?;
+    let adds = !matches!(
+        change,
+        Change::Revoke { .. } | Change::LostCard { rotate: false, .. }
+    );
+    if adds && plan.cards.count > 0 && card_pins.is_none() && plan.cards.pins_deliver_to.is_none() {
+        return Err(Failure::new(
+            Exit::Usage,
+            "the plan's cards take the new subkeys: give --card-pins FILE (the ceremony's PIN file, to keep the PINs) or set cards.pins_deliver_to (new PINs), or set cards.count = 0 to put them on cards later",
+        ));
+    }
+    // The PIN file and the shares are read before anything else happens, so
+    // that a missing file costs nothing.
+    let card_pins = card_pins.map(read_pins).transpose()?;
     let loaded = shares_for(&backup, &shares, &identity)?;
     let req = SubkeyRequest {
         backup,
         shares: loaded,
         change,
+        card_pins,
     };
     let opts = RunOptions {
         plan_sha256: Some(sha256_hex(text.as_bytes())),
@@ -92,10 +119,14 @@ pub fn run(change: Change, key: ExistingKeyArgs, hardening: &Hardening) -> Resul
         &plan,
         &req,
         &opts,
-        &mut BatchUi::new(None, None),
+        &mut BatchUi::new(None, plan.cards.pins_deliver_to.clone()),
         &SystemClock,
+        &mut PcscCards,
     )
     .map_err(|e| share_error_with_files(e, &req.shares, &shares))?;
     super::print_outcome(&report, output_format);
-    Ok(())
+    super::cards_not_done(
+        crate::ceremony::cards::failed(&report.cards),
+        "the subkeys, backups and export are done",
+    )
 }

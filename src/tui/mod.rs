@@ -339,13 +339,15 @@ impl Workers {
                 self.reply_tx = Some(reply_tx);
                 let opts = self.run_options(app);
                 let plan = app.plan.clone();
+                // The operator chooses the cards' PINs on screen, as in a genesis.
                 let req = SubkeyRequest {
                     backup,
                     shares,
                     change,
+                    card_pins: None,
                 };
                 start_flow(self.tx.clone(), reply_rx, move |ui| {
-                    subkey::run(&plan, &req, &opts, ui, &SystemClock)
+                    subkey::run(&plan, &req, &opts, ui, &SystemClock, &mut PcscCards)
                 });
             }
             Command::Reply(r) => {
