@@ -386,17 +386,18 @@ pub struct ProvisionArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum TranscriptCommand {
-    /// Check a transcript's hash chain and its signature by the primary key
+    /// Check transcripts' hash chains and signatures; given several, a key's whole history
     #[command(
-        after_help = "Example:\n  keyceremony transcript verify /media/export/ceremony-20261123T072716Z/transcript.jsonl"
+        after_help = "Given one transcript: its hash chain and its signature by the primary.\nGiven several, oldest first: each as above, and together a key's history from its genesis:\neach ceremony continues the one before (it records the SHA-256 of that ceremony's signed\ntranscript, as the backup it opened held it), so one removed, swapped or changed is named.\nCeremony directory names sort oldest first, so a glob gives the order.\n\nExamples:\n  keyceremony transcript verify /media/export/ceremony-20261123T072716Z/transcript.jsonl\n  keyceremony transcript verify --cert cert.asc /media/backup-1/ceremony-*/transcript.jsonl"
     )]
     Verify {
-        /// The transcript (transcript.jsonl)
-        file: PathBuf,
-        /// The public cert of the primary [default: cert.asc beside the transcript]
+        /// The transcripts (transcript.jsonl), oldest first
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The public cert of the primary [default: cert.asc beside each transcript]
         #[arg(long)]
         cert: Option<PathBuf>,
-        /// The detached signature [default: FILE.asc]
+        /// The detached signature, for one transcript [default: FILE.asc]
         #[arg(long)]
         signature: Option<PathBuf>,
     },

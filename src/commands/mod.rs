@@ -236,10 +236,10 @@ pub fn run(command: Option<Command>, hardening: &Hardening) -> Result<(), Failur
         Command::Tui { plan } => crate::tui::run(plan.as_deref(), hardening),
         Command::Transcript { action } => match action {
             TranscriptCommand::Verify {
-                file,
+                files,
                 cert,
                 signature,
-            } => transcript::verify(&file, cert.as_deref(), signature.as_deref()),
+            } => transcript::verify(&files, cert.as_deref(), signature.as_deref()),
         },
     }
 }

@@ -21,6 +21,8 @@ use serde_json::Value;
 
 use crate::media::{sha256_hex, MediaError};
 
+pub mod history;
+
 pub const TRANSCRIPT: &str = "transcript.jsonl";
 pub const TRANSCRIPT_SIG: &str = "transcript.jsonl.asc";
 const GENESIS_PREV: &str = "0000000000000000000000000000000000000000000000000000000000000000";
