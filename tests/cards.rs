@@ -221,11 +221,6 @@ fn provision_args<'a>(c: &'a Ceremony, sheets: &'a [PathBuf], extra: &[&'a str])
     v
 }
 
-fn run_owned(args: &[String]) -> std::process::Output {
-    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-    run(&refs)
-}
-
 #[test]
 fn three_cards_each_proven_and_gpg_signs_with_any_of_them() {
     let _slots = slots();

@@ -13,6 +13,7 @@ mod interop_sq;
 mod media_faults;
 mod renew;
 mod repo;
+mod reshare;
 mod shares;
 mod transcript;
 mod tui;

@@ -12,7 +12,7 @@ use std::process::{Output, Stdio};
 use crate::harness::*;
 
 /// A fresh genesis of the example plan (2 backups, 3 of 5 shares), in `dir`.
-fn genesis(dir: &Path, extra: &[(&str, &str)], faketime: Option<&str>) -> PathBuf {
+pub(crate) fn genesis(dir: &Path, extra: &[(&str, &str)], faketime: Option<&str>) -> PathBuf {
     let plan = write_plan(dir, extra);
     let mut cmd = match faketime {
         Some(t) => {
@@ -31,7 +31,7 @@ fn genesis(dir: &Path, extra: &[(&str, &str)], faketime: Option<&str>) -> PathBu
     plan
 }
 
-fn renew(plan: &Path, backup: &Path, shares: &[PathBuf], extra: &[&str]) -> Output {
+pub(crate) fn renew(plan: &Path, backup: &Path, shares: &[PathBuf], extra: &[&str]) -> Output {
     let mut args = vec![
         "renew".to_owned(),
         "--plan".into(),
@@ -45,7 +45,7 @@ fn renew(plan: &Path, backup: &Path, shares: &[PathBuf], extra: &[&str]) -> Outp
 }
 
 /// The ceremony directories on a medium, oldest first.
-fn bundles(medium: &Path) -> Vec<PathBuf> {
+pub(crate) fn bundles(medium: &Path) -> Vec<PathBuf> {
     let mut b: Vec<PathBuf> = std::fs::read_dir(medium)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -55,7 +55,7 @@ fn bundles(medium: &Path) -> Vec<PathBuf> {
     b
 }
 
-fn sheets(dir: &Path, which: &[u8]) -> Vec<PathBuf> {
+pub(crate) fn sheets(dir: &Path, which: &[u8]) -> Vec<PathBuf> {
     let shares = bundle(&dir.join("shares"));
     which
         .iter()
@@ -321,7 +321,7 @@ fn the_demo_key_renews_with_the_line_the_demo_prints() {
     assert_eq!(bundles(&demo.join("export")).len(), 2);
 }
 
-fn subkey(args: &[&str], plan: &Path, backup: &Path, shares: &[PathBuf]) -> Output {
+pub(crate) fn subkey(args: &[&str], plan: &Path, backup: &Path, shares: &[PathBuf]) -> Output {
     let mut all: Vec<String> = args.iter().map(|s| s.to_string()).collect();
     all.extend([
         "--plan".into(),

@@ -46,6 +46,9 @@ _keyceremony() {
             keyceremony,renew)
                 cmd="keyceremony__subcmd__renew"
                 ;;
+            keyceremony,reshare)
+                cmd="keyceremony__subcmd__reshare"
+                ;;
             keyceremony,restore)
                 cmd="keyceremony__subcmd__restore"
                 ;;
@@ -126,6 +129,9 @@ _keyceremony() {
                 ;;
             keyceremony__subcmd__help,renew)
                 cmd="keyceremony__subcmd__help__subcmd__renew"
+                ;;
+            keyceremony__subcmd__help,reshare)
+                cmd="keyceremony__subcmd__help__subcmd__reshare"
                 ;;
             keyceremony__subcmd__help,restore)
                 cmd="keyceremony__subcmd__help__subcmd__restore"
@@ -302,7 +308,7 @@ _keyceremony() {
 
     case "${cmd}" in
         keyceremony)
-            opts="-h -V --help --version demo plan genesis renew subkey lost-card restore shares media generate-docs airgap-check card tui transcript help"
+            opts="-h -V --help --version demo plan genesis renew reshare subkey lost-card restore shares media generate-docs airgap-check card tui transcript help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -634,7 +640,7 @@ _keyceremony() {
             return 0
             ;;
         keyceremony__subcmd__help)
-            opts="demo plan genesis renew subkey lost-card restore shares media generate-docs airgap-check card tui transcript help"
+            opts="demo plan genesis renew reshare subkey lost-card restore shares media generate-docs airgap-check card tui transcript help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -914,6 +920,20 @@ _keyceremony() {
             return 0
             ;;
         keyceremony__subcmd__help__subcmd__renew)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__help__subcmd__reshare)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1384,6 +1404,40 @@ _keyceremony() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --plan)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --backup)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                --airgap-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__reshare)
+            opts="-h --plan --backup --identity --output-format --airgap-root --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --plan)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

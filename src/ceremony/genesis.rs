@@ -14,15 +14,14 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::cards::{provision_cards, CardOutcome};
-use super::layout::{share_file, BackupFiles, CERT_FILE};
+use super::layout::{BackupFiles, CERT_FILE};
 pub use super::session::RunOptions;
-use super::session::{check_delivery_targets, preflight, Flow, Session};
+use super::session::{preflight, Flow, Session};
+use super::sharing::{new_passphrase, rehearse, share_media, write_shares, SharesReport};
 use super::{Cards, CeremonyError, CeremonyUi, Clock, Event};
-use crate::media::{self, Bundle, FileMode, Medium, WrittenFile};
 use crate::openpgp::{self, KeyInfo};
-use crate::passphrase::Passphrase;
 use crate::plan::Plan;
-use crate::shares::{self, sheet, Share};
+use crate::shares;
 use crate::transcript::EventKind;
 
 const STEPS: usize = 9;
@@ -62,17 +61,7 @@ impl super::Outcome for GenesisReport {
         );
         l.push(format!("Export:     {}", self.export.display()));
         l.push(format!("Transcript: {}", self.transcript.display()));
-        let s = &self.shares;
-        l.push(format!(
-            "Shares:     set {}, {} of {}; the rehearsal opened every backup with shares {:?}",
-            s.set_id, s.threshold, s.count, s.rehearsal_used
-        ));
-        l.extend(
-            s.files
-                .iter()
-                .filter(|f| f.extension().is_some_and(|e| e == "txt"))
-                .map(|f| format!("  sheet     {}", f.display())),
-        );
+        l.extend(self.shares.lines());
         l.extend(self.cards.iter().map(CardOutcome::line));
         if let Some(to) = &self.passphrase_delivered_to {
             l.push(format!("Passphrase: also delivered whole to {to}"));
@@ -85,16 +74,6 @@ impl GenesisReport {
     pub fn failed_cards(&self) -> usize {
         super::cards::failed(&self.cards)
     }
-}
-
-/// Where the shares went and which the rehearsal used.
-#[derive(Debug, Serialize)]
-pub struct SharesReport {
-    pub set_id: String,
-    pub threshold: u8,
-    pub count: u8,
-    pub files: Vec<PathBuf>,
-    pub rehearsal_used: Vec<u8>,
 }
 
 pub fn run(
@@ -111,13 +90,7 @@ pub fn run(
         title: "Pre-flight: media and air gap",
     });
     let pre = preflight(plan, opts, ui, clock)?;
-    check_delivery_targets(plan)?;
-    let share_media: Vec<Medium> = plan
-        .shares
-        .media()
-        .into_iter()
-        .map(Medium::check)
-        .collect::<Result<_, _>>()?;
+    let share_media = share_media(plan)?;
     let flow = Flow {
         name: "genesis",
         steps: STEPS,
@@ -129,20 +102,7 @@ pub fn run(
         let mut share_bundles = s.open_bundles(&share_media)?;
 
         s.step(2, "Passphrase");
-        let passphrase = Passphrase::generate(plan.passphrase.words)?;
-        let delivered_to = match plan.passphrase.deliver_to {
-            Some(_) => Some(s.ui().deliver_passphrase(&passphrase)?),
-            None => None,
-        };
-        let shown = s.ui().show_passphrase(&passphrase)?;
-        s.record(
-            EventKind::PassphraseGenerated,
-            json!({
-                "words": passphrase.word_count(),
-                "delivered_whole_to": delivered_to,
-                "shown_on_screen": shown,
-            }),
-        )?;
+        let (passphrase, delivered_to) = new_passphrase(s, plan)?;
 
         s.step(3, "Generating the primary key and subkeys");
         s.event(Event::Note(format!(
@@ -186,18 +146,7 @@ pub fn run(
         let share_files = write_shares(s, plan, &set, &key.fingerprint(), &mut share_bundles)?;
 
         s.step(6, "Restore rehearsal: shares read back open every backup");
-        let read_back: Vec<Share> = set
-            .shares
-            .iter()
-            .map(|sh| read_back_share(plan, &share_bundles, sh))
-            .collect::<Result<_, _>>()?;
-        s.event(Event::Verified(format!(
-            "all {} share sheets read back as written",
-            read_back.len()
-        )));
-        let subset = rehearsal_subset(s.ui(), &set, &read_back)?;
-        s.open_backups_with(&subset, &key.fingerprint())?;
-        let rehearsal_used = subset.iter().map(|sh| sh.index).collect();
+        let rehearsal_used = rehearse(s, plan, &set, &share_bundles, &key.fingerprint())?;
 
         s.step(
             7,
@@ -224,171 +173,21 @@ pub fn run(
             export: s.export_dir(),
             transcript: s.transcript_path(),
             passphrase_delivered_to: delivered_to,
-            shares: SharesReport {
-                set_id: set.info.set_id.clone(),
-                threshold: set.info.threshold,
-                count: set.info.count,
-                files: share_files,
-                rehearsal_used,
-            },
+            shares: SharesReport::new(&set, share_files, rehearsal_used),
             cards: card_outcomes,
         })
     })
 }
 
-/// Writes every share's sheet, QR code and age copy to its medium, each read
-/// back, and hands each to its custodian on screen (the TUI) in turn.
-fn write_shares(
-    s: &mut Session<'_>,
-    plan: &Plan,
-    set: &shares::ShareSet,
-    fingerprint: &str,
-    bundles: &mut [Bundle],
-) -> Result<Vec<PathBuf>, CeremonyError> {
-    let date = humantime::format_rfc3339_seconds(s.now()).to_string();
-    let mut files = Vec::new();
-    for share in &set.shares {
-        let (custodian, dir) = plan.shares.destination(share.index);
-        let bundle = bundles
-            .iter_mut()
-            .find(|b| b.dir().parent() == Some(dir))
-            .ok_or_else(|| {
-                CeremonyError::Refused(format!("no medium for share {}", share.index))
-            })?;
-        let info = sheet::SheetInfo {
-            custodian: &custodian,
-            fingerprint,
-            date: &date[..10],
-        };
-        for w in write_share(bundle, share, &info, plan)? {
-            s.record_file(&w)?;
-            files.push(w.path);
-        }
-    }
-    for share in &set.shares {
-        let (custodian, _) = plan.shares.destination(share.index);
-        s.ui().hand_over_share(share, &custodian)?;
-    }
-    s.record(
-        EventKind::SharesWritten,
-        json!({ "set_id": set.info.set_id, "threshold": set.info.threshold, "count": set.info.count }),
-    )?;
-    Ok(files)
-}
-
-/// Writes one share's sheet, QR code and (if the custodian has a recipient) age file.
-fn write_share(
-    bundle: &mut Bundle,
-    share: &Share,
-    info: &sheet::SheetInfo<'_>,
-    plan: &Plan,
-) -> Result<Vec<WrittenFile>, CeremonyError> {
-    let (i, n) = (share.index, share.count);
-    let text = sheet::render(share, info);
-    let qr = sheet::qr_svg(share)?;
-    let mut written = vec![
-        bundle.write(&share_file(i, n, "txt"), text.as_bytes(), FileMode::Private)?,
-        bundle.write(&share_file(i, n, "svg"), qr.as_bytes(), FileMode::Private)?,
-    ];
-    let recipient = plan
-        .shares
-        .custodians
-        .get(usize::from(i) - 1)
-        .and_then(|c| c.age_recipient.as_deref());
-    if let Some(r) = recipient {
-        let enc = sheet::age_encrypt(text.as_bytes(), r)?;
-        written.push(bundle.write(&share_file(i, n, "txt.age"), &enc, FileMode::Private)?);
-    }
-    Ok(written)
-}
-
-/// Reads share `s`'s sheet back from its medium; it must decode to the same share.
-fn read_back_share(plan: &Plan, bundles: &[Bundle], s: &Share) -> Result<Share, CeremonyError> {
-    let (_, dir) = plan.shares.destination(s.index);
-    let path = bundles
-        .iter()
-        .find(|b| b.dir().parent() == Some(dir))
-        .map(|b| b.dir().join(share_file(s.index, s.count, "txt")))
-        .ok_or_else(|| CeremonyError::Refused(format!("no medium for share {}", s.index)))?;
-    let bytes = zeroize::Zeroizing::new(
-        std::fs::read(&path).map_err(|e| media::MediaError::from_io("read back", &path, e))?,
-    );
-    // What a decoder says of a damaged sheet names its words (suggestions,
-    // the word that should be there): secret material, kept out of the error,
-    // which reaches the screen and the public transcript.
-    match sheet::read_share(&bytes, None) {
-        Ok(back) if back == *s => Ok(back),
-        _ => Err(media::MediaError::Unreadable {
-            path,
-            what: "share sheet",
-        }
-        .into()),
-    }
-}
-
-/// The shares the rehearsal combines: those the operator types back, each
-/// checked against the share written, or else a random k of those read back.
-fn rehearsal_subset(
-    ui: &mut dyn CeremonyUi,
-    set: &shares::ShareSet,
-    read_back: &[Share],
-) -> Result<Vec<Share>, CeremonyError> {
-    let mut problem: Option<String> = None;
-    loop {
-        let Some(typed) = ui.rehearsal_shares(&set.info, problem.as_deref())? else {
-            let chosen = rehearsal_choice(set.info.count, set.info.threshold)?;
-            return Ok(chosen.iter().map(|&i| read_back[i].clone()).collect());
-        };
-        let mut indices: Vec<u8> = typed.iter().map(|s| s.index).collect();
-        indices.sort();
-        indices.dedup();
-        let wrong = typed
-            .iter()
-            .find(|t| !set.shares.iter().any(|s| s == *t))
-            .map(|t| t.index);
-        let why = match wrong {
-            Some(i) => format!(
-                "share {i} as typed is not share {i} as written: check it against its sheet and type it again"
-            ),
-            None if indices.len() < usize::from(set.info.threshold) => format!(
-                "{} different shares typed; the rehearsal needs {}",
-                indices.len(),
-                set.info.threshold
-            ),
-            None => return Ok(typed),
-        };
-        ui.event(&Event::Warning(why.clone()));
-        problem = Some(why);
-    }
-}
-
-/// A random choice of `k` of the `n` shares (0-based), so that every ceremony
-/// proves an arbitrary subset rather than always the first k.
-fn rehearsal_choice(n: u8, k: u8) -> Result<Vec<usize>, CeremonyError> {
-    let mut order: Vec<usize> = (0..usize::from(n)).collect();
-    // Fisher-Yates with rejection sampling, so that no index is favoured.
-    for i in (1..order.len()).rev() {
-        let bound = (i + 1) as u32;
-        let zone = u32::MAX - u32::MAX % bound;
-        let j = loop {
-            let mut b = [0u8; 4];
-            getrandom::getrandom(&mut b).map_err(|e| CeremonyError::Refused(e.to_string()))?;
-            let v = u32::from_le_bytes(b);
-            if v < zone {
-                break (v % bound) as usize;
-            }
-        };
-        order.swap(i, j);
-    }
-    let mut chosen = order[..usize::from(k)].to_vec();
-    chosen.sort();
-    Ok(chosen)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ceremony::layout::share_file;
+    use crate::ceremony::sharing::read_back_share;
     use crate::ceremony::{CardDecision, SystemClock};
+    use crate::media;
+    use crate::passphrase::Passphrase;
+    use crate::shares::Share;
     use crate::tokens::{CardInfo, CardPins, ProvisionReport, TokenError};
     use std::time::{Duration, SystemTime};
 

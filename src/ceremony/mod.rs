@@ -11,8 +11,10 @@ pub mod cards;
 pub mod genesis;
 pub mod layout;
 pub mod renew;
+pub mod reshare;
 pub mod restore;
 pub mod session;
+pub mod sharing;
 pub mod subkey;
 
 use std::path::PathBuf;

@@ -140,7 +140,7 @@ pub fn run(
         s.step(6, "Cards: each proven against the renewed cert");
         let cards_proven = prove_cards(s, &renewed, &keys, req.card_pins.as_ref(), cards)?;
 
-        s.export_and_close(7, &renewed, &files, json!({}))?;
+        s.export_and_close(7, &renewed, &files, json!({}), &mut [])?;
         Ok(RenewReport {
             ceremony_id: s.id().to_owned(),
             fingerprint: restored.fingerprint.clone(),

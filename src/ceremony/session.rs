@@ -443,13 +443,15 @@ impl<'a> Session<'a> {
     }
 
     /// The end of a ceremony on an existing key: its cert to the export
-    /// medium, then `close` (`complete` adds the flow's own facts).
+    /// medium, then `close` (`complete` adds the flow's own facts; `others`
+    /// are further directories to close, such as new shares' media).
     pub fn export_and_close(
         &mut self,
         step: usize,
         key: &Cert,
         files: &BackupFiles,
         complete: Value,
+        others: &mut [Bundle],
     ) -> Result<(), CeremonyError> {
         self.step(step, "Writing the export medium, signing the transcript");
         self.export(CERT_FILE, &files.public)?;
@@ -461,7 +463,7 @@ impl<'a> Session<'a> {
         if let (Some(d), Value::Object(extra)) = (data.as_object_mut(), complete) {
             d.extend(extra);
         }
-        self.close(key, data, &mut [])
+        self.close(key, data, others)
     }
 
     /// Writes one public file to the export directory.

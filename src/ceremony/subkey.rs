@@ -287,7 +287,7 @@ pub fn run(
         } else {
             provision_cards(s, plan, &changed, cards, req.card_pins.as_ref(), true)?
         };
-        s.export_and_close(7, &changed, &files, json!({ "added": added }))?;
+        s.export_and_close(7, &changed, &files, json!({ "added": added }), &mut [])?;
         Ok(SubkeyReport {
             ceremony_id: s.id().to_owned(),
             fingerprint: opened.restored.fingerprint.clone(),

@@ -77,6 +77,14 @@ pub enum Command {
         #[command(flatten)]
         key: ExistingKeyArgs,
     },
+    /// New custodians: a new passphrase and share set, every backup re-encrypted, the old set retired
+    #[command(
+        after_help = "The plan's [shares] and [passphrase] give the new set (k, n, custodians, their media and age\nrecipients); the shares given on the command line are k of the set being retired, and open\nthe backup first. The key is re-encrypted under a new passphrase in a new ceremony directory\non every backup medium; the new shares are written and read back, and the rehearsal proves\nthat they open every new backup and that the old ones open none. The transcript declares\nthe old set retired and lists the backups it still opens: destroy those.\n\nExample:\n  keyceremony reshare --plan new-custodians.toml --backup /media/backup-1/ceremony-* OLD-SHARES..."
+    )]
+    Reshare {
+        #[command(flatten)]
+        key: ExistingKeyArgs,
+    },
     /// Rotate a subkey (a new one replaces it) or revoke one, keeping the primary
     Subkey {
         #[command(subcommand)]

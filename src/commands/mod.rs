@@ -10,6 +10,7 @@ mod card;
 mod genesis;
 mod plan;
 mod renew;
+mod reshare;
 pub(crate) mod shares;
 mod subkey;
 mod transcript;
@@ -154,6 +155,7 @@ pub fn run(command: Option<Command>, hardening: &Hardening) -> Result<(), Failur
         Command::GenerateDocs { dir } => generate_docs(&dir),
         Command::Media { action } => media(action),
         Command::Subkey { action } => subkey::subkey(action, hardening),
+        Command::Reshare { key } => reshare::reshare(key, hardening),
         Command::LostCard {
             serial,
             keep: _,
