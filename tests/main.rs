@@ -5,6 +5,7 @@ mod harness;
 
 mod airgap;
 mod cards;
+mod certify;
 mod cli;
 mod genesis;
 mod hardening;

@@ -22,6 +22,9 @@ _keyceremony() {
             keyceremony,card)
                 cmd="keyceremony__subcmd__card"
                 ;;
+            keyceremony,certify)
+                cmd="keyceremony__subcmd__certify"
+                ;;
             keyceremony,demo)
                 cmd="keyceremony__subcmd__demo"
                 ;;
@@ -105,6 +108,9 @@ _keyceremony() {
                 ;;
             keyceremony__subcmd__help,card)
                 cmd="keyceremony__subcmd__help__subcmd__card"
+                ;;
+            keyceremony__subcmd__help,certify)
+                cmd="keyceremony__subcmd__help__subcmd__certify"
                 ;;
             keyceremony__subcmd__help,demo)
                 cmd="keyceremony__subcmd__help__subcmd__demo"
@@ -308,7 +314,7 @@ _keyceremony() {
 
     case "${cmd}" in
         keyceremony)
-            opts="-h -V --help --version demo plan genesis renew reshare subkey lost-card restore shares media generate-docs airgap-check card tui transcript help"
+            opts="-h -V --help --version demo plan genesis renew certify reshare subkey lost-card restore shares media generate-docs airgap-check card tui transcript help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -585,6 +591,64 @@ _keyceremony() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        keyceremony__subcmd__certify)
+            opts="-h --cert --user-id --level --expiry --trust-depth --trust-domain --trust-partial --plan --backup --identity --output-format --airgap-root --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expiry)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trust-depth)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trust-domain)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --plan)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --backup)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                --airgap-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         keyceremony__subcmd__demo)
             opts="-h --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -640,7 +704,7 @@ _keyceremony() {
             return 0
             ;;
         keyceremony__subcmd__help)
-            opts="demo plan genesis renew reshare subkey lost-card restore shares media generate-docs airgap-check card tui transcript help"
+            opts="demo plan genesis renew certify reshare subkey lost-card restore shares media generate-docs airgap-check card tui transcript help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -740,6 +804,20 @@ _keyceremony() {
         keyceremony__subcmd__help__subcmd__card__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__help__subcmd__certify)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -8,6 +8,7 @@
 //! [`Plan`]: crate::plan::Plan
 
 pub mod cards;
+pub mod certify;
 pub mod genesis;
 pub mod layout;
 pub mod renew;

@@ -7,6 +7,7 @@ pub(crate) mod out;
 mod airgap;
 mod batch_ui;
 mod card;
+mod certify;
 mod genesis;
 mod plan;
 mod renew;
@@ -156,6 +157,28 @@ pub fn run(command: Option<Command>, hardening: &Hardening) -> Result<(), Failur
         Command::Media { action } => media(action),
         Command::Subkey { action } => subkey::subkey(action, hardening),
         Command::Reshare { key } => reshare::reshare(key, hardening),
+        Command::Certify {
+            cert,
+            user_ids,
+            level,
+            expiry,
+            trust_depth,
+            trust_domain,
+            trust_partial,
+            key,
+        } => certify::certify(
+            certify::Args {
+                cert,
+                user_ids,
+                level,
+                expiry,
+                trust_depth,
+                trust_domain,
+                trust_partial,
+                key,
+            },
+            hardening,
+        ),
         Command::LostCard {
             serial,
             keep: _,

@@ -6,11 +6,13 @@
 //! side, reads no v6. This module knows nothing of media, plans or terminals:
 //! it turns a [`KeyRequest`] into keys and bytes, and checks bytes against keys.
 
+mod certify;
 mod keys;
 mod sign;
 mod strict;
 mod subkeys;
 
+pub use certify::{certify, check_certifiable, Certification, Trust};
 pub use keys::{
     generate, key_infos, protected_armored, public_armored, renew,
     settle_after_latest_self_signature, unlock_cert, unlock_secret, GeneratedKey, KeyInfo,
