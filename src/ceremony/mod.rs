@@ -10,6 +10,7 @@
 pub mod cards;
 pub mod certify;
 pub mod genesis;
+pub mod history;
 pub mod layout;
 pub mod renew;
 pub mod reshare;

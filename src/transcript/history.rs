@@ -12,7 +12,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{verify_chain, ChainSummary};
+use super::{verify_chain, ChainSummary, TranscriptError};
 use crate::media::sha256_hex;
 
 /// One verified ceremony of the history.
@@ -27,15 +27,11 @@ pub struct Ceremony {
     pub sha256: String,
 }
 
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct HistoryError(pub String);
-
 /// Checks that `transcripts` (label, bytes), in the order given, are one
 /// key's complete history from its genesis: each intact and complete, each
 /// continuing the one before it.
-pub fn verify_history(transcripts: &[(String, Vec<u8>)]) -> Result<Vec<Ceremony>, HistoryError> {
-    let err = |m: String| HistoryError(m);
+pub fn verify_history(transcripts: &[(String, Vec<u8>)]) -> Result<Vec<Ceremony>, TranscriptError> {
+    let err = TranscriptError::History;
     let mut out: Vec<Ceremony> = Vec::new();
     let mut key: Option<String> = None;
     let hashes: Vec<String> = transcripts.iter().map(|(_, b)| sha256_hex(b)).collect();
@@ -99,10 +95,10 @@ fn check_link(
     before: &Ceremony,
     hashes: &[String],
     transcripts: &[(String, Vec<u8>)],
-) -> Result<(), HistoryError> {
+) -> Result<(), TranscriptError> {
     let recorded_id = previous["ceremony_id"].as_str().unwrap_or_default();
     let Some(recorded) = previous["transcript_sha256"].as_str() else {
-        return Err(HistoryError(format!(
+        return Err(TranscriptError::History(format!(
             "{}: ceremony {} records no transcript for the ceremony it continues ({}): that backup held none, so the history cannot be checked past it",
             this.label,
             this.ceremony_id,
@@ -113,7 +109,7 @@ fn check_link(
         return Ok(());
     }
     if let Some(j) = hashes.iter().position(|h| h.eq_ignore_ascii_case(recorded)) {
-        return Err(HistoryError(format!(
+        return Err(TranscriptError::History(format!(
             "{}: out of order: ceremony {} continues {} ({}), not {} ({})",
             this.label,
             this.ceremony_id,
@@ -124,12 +120,12 @@ fn check_link(
         )));
     }
     if recorded_id == before.ceremony_id {
-        return Err(HistoryError(format!(
+        return Err(TranscriptError::History(format!(
             "{}: ceremony {} continues {} whose transcript had SHA-256 {recorded}; {} has {}: it was changed",
             this.label, this.ceremony_id, recorded_id, before.label, before.sha256
         )));
     }
-    Err(HistoryError(format!(
+    Err(TranscriptError::History(format!(
         "{}: ceremony {} continues ceremony {recorded_id}, whose transcript is not among those given (missing between {} and it)",
         this.label, this.ceremony_id, before.label
     )))

@@ -120,6 +120,10 @@ pub enum TranscriptError {
     Broken { line: usize, problem: String },
     #[error("the transcript is empty")]
     Empty,
+    /// A transcript that does not belong where it was given: another key's,
+    /// a bad signature, a broken link in a key's history. Names the file.
+    #[error("{0}")]
+    History(String),
 }
 
 #[derive(Debug, Serialize, Deserialize)]

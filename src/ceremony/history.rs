@@ -1,0 +1,153 @@
+//! Checking what ceremonies wrote: one transcript (its chain, its signature
+//! by the primary, its key), or several as a key's history from its genesis
+//! (`transcript::history` checks the links). The CLI's `transcript verify`
+//! and the TUI's history screen both call this.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::layout::CERT_FILE;
+use super::CeremonyError;
+use crate::media::{limits, read_bounded};
+use crate::openpgp::{read_cert, verify_detached, SignWith};
+use crate::transcript::history::{key_of, verify_history, Ceremony};
+use crate::transcript::{verify_chain, TranscriptError, TRANSCRIPT};
+
+/// One transcript as checked.
+#[derive(Debug, Clone, Serialize)]
+pub struct Verified {
+    pub file: PathBuf,
+    pub entries: usize,
+    pub head: String,
+    pub key: String,
+}
+
+/// What `verify` found: every transcript intact and, for several, the history.
+#[derive(Debug, Serialize)]
+pub struct Checked {
+    pub transcripts: Vec<Verified>,
+    /// The ceremonies, oldest first, when several transcripts were given.
+    pub history: Option<Vec<Ceremony>>,
+}
+
+impl Checked {
+    pub fn lines(&self) -> Vec<String> {
+        let mut l: Vec<String> = self
+            .transcripts
+            .iter()
+            .map(|t| {
+                format!(
+                    "Transcript {} is intact: {} entries, chain head {}, signed by primary {}",
+                    t.file.display(),
+                    t.entries,
+                    t.head,
+                    t.key
+                )
+            })
+            .collect();
+        if let Some(h) = &self.history {
+            l.push(format!(
+                "History intact: {} ceremonies of one key, from its genesis, each continuing the one before:",
+                h.len()
+            ));
+            l.extend(
+                h.iter()
+                    .map(|c| format!("  {}  {:<14} {}", c.started, c.flow, c.ceremony_id)),
+            );
+        }
+        l
+    }
+}
+
+/// Checks `files` (oldest first when several). `cert` is the primary's
+/// cert (default: `cert.asc` beside each transcript); `signature` names one
+/// transcript's signature (default: the transcript's name with `.asc`).
+pub fn verify(
+    files: &[PathBuf],
+    cert: Option<&Path>,
+    signature: Option<&Path>,
+) -> Result<Checked, CeremonyError> {
+    if files.len() > 1 && signature.is_some() {
+        return Err(CeremonyError::Request(
+            "a signature file names one transcript's signature: with several, each FILE.asc is read".into(),
+        ));
+    }
+    let mut transcripts = Vec::new();
+    let mut read = Vec::new();
+    for file in files {
+        let (v, bytes) = verify_one(file, cert, signature)?;
+        transcripts.push(v);
+        read.push((file.display().to_string(), bytes));
+    }
+    let history = match files.len() {
+        0 => return Err(CeremonyError::Request("no transcript given".into())),
+        1 => None,
+        _ => Some(verify_history(&read)?),
+    };
+    Ok(Checked {
+        transcripts,
+        history,
+    })
+}
+
+/// The transcripts of the ceremony directories right below `root` (a
+/// medium), oldest first: what a key's history on one stick is.
+pub fn transcripts_on(root: &Path) -> Result<Vec<PathBuf>, CeremonyError> {
+    let entries = std::fs::read_dir(root)
+        .map_err(|e| crate::media::MediaError::from_io("list", root, e))?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path().join(TRANSCRIPT)))
+        .filter(|t| t.is_file())
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(CeremonyError::Request(format!(
+            "{} holds no ceremony directory with a transcript: give the export or a backup medium",
+            root.display()
+        )));
+    }
+    Ok(files)
+}
+
+fn verify_one(
+    file: &Path,
+    cert: Option<&Path>,
+    signature: Option<&Path>,
+) -> Result<(Verified, Vec<u8>), CeremonyError> {
+    let named = |e: &dyn std::fmt::Display| {
+        CeremonyError::Transcript(TranscriptError::History(format!("{}: {e}", file.display())))
+    };
+    let bytes = read_bounded(file, "transcript", limits::TRANSCRIPT)?;
+    let chain = verify_chain(&bytes).map_err(|e| named(&e))?;
+    let beside = |name: &str| file.parent().unwrap_or(Path::new(".")).join(name);
+    let cert_path = cert
+        .map(Path::to_owned)
+        .unwrap_or_else(|| beside(CERT_FILE));
+    let sig_path = signature.map(Path::to_owned).unwrap_or_else(|| {
+        let mut p = file.as_os_str().to_owned();
+        p.push(".asc");
+        PathBuf::from(p)
+    });
+    let cert = read_cert(&read_bounded(&cert_path, "cert", limits::KEY)?)?;
+    let sig = read_bounded(&sig_path, "signature", limits::MANIFEST)?;
+    let key = cert.fingerprint().to_hex();
+    if let Some(recorded) = key_of(&chain) {
+        if !recorded.eq_ignore_ascii_case(&key) {
+            return Err(named(&format!(
+                "the transcript records key {recorded}, but {} holds {key}",
+                cert_path.display()
+            )));
+        }
+    }
+    verify_detached(&cert, SignWith::Primary, &sig, &bytes).map_err(|e| named(&e))?;
+    Ok((
+        Verified {
+            file: file.to_owned(),
+            entries: chain.entries.len(),
+            head: chain.head,
+            key,
+        },
+        bytes,
+    ))
+}
