@@ -52,6 +52,7 @@ fn main() {
     let mut done = app();
     done.screen = Screen::Done;
     done.result = Some(Ok(Summary {
+        heading: "Genesis complete".into(),
         fingerprint: "0123456789ABCDEF0123456789ABCDEF01234567".into(),
         ceremony_id: "ceremony-20261123T000000Z".into(),
         lines: (0..12)

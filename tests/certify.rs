@@ -10,7 +10,7 @@ use crate::renew::{bundles, genesis, sheets, subkey as on_existing_key};
 
 /// A key gpg makes in its own home, exported (armored) to `out`; returns the
 /// home, so that the key can be changed further, and the fingerprint.
-fn gpg_key(uids: &[&str], out: &Path, faked_time: Option<&str>) -> (Gpg, String) {
+pub(crate) fn gpg_key(uids: &[&str], out: &Path, faked_time: Option<&str>) -> (Gpg, String) {
     let gpg = Gpg::new();
     let mut args = vec!["--passphrase", ""];
     if let Some(t) = faked_time {

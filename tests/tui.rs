@@ -186,31 +186,7 @@ fn genesis_in_tui(t: &Tmux, dir: &Path, with_card: bool) -> (usize, String) {
     t.key("y");
     t.wait_for("Start the genesis?", 5);
     t.key("y");
-    t.wait_for("Press y when the room is ready", 30);
-    t.key("y");
-    let shown = t.wait_for("The passphrase, 12 words", 5);
-    assert!(shown.contains(" 12 "), "{shown}");
-    t.key("Enter");
-    for i in 1..=3 {
-        t.wait_for(&format!("Share {i} of 3 is for Custodian {i}"), 10);
-        t.key("y");
-        let s = t.wait_for(&format!("Share {i} of 3 for Custodian {i}"), 5);
-        let words = share_words(&bundle(&dir.join("shares")), i, 3);
-        let first = words.split_whitespace().next().unwrap();
-        assert!(s.contains(&format!("  1 {first}")), "{s}");
-        t.key("Enter");
-    }
-    // The rehearsal: shares 3 and 1 typed back, one wrong word caught first.
-    let shares = bundle(&dir.join("shares"));
-    t.wait_for("Restore rehearsal: share 1 of the 2", 10);
-    t.send(&["-l", "zoox"]);
-    t.wait_for("word 1: no BIP39 word starts with \"zoox\"", 5);
-    for _ in 0..3 {
-        t.aside("BSpace");
-    }
-    t.type_share(&share_words(&shares, 3, 3));
-    t.wait_for("Restore rehearsal: share 2 of the 2", 5);
-    t.type_share(&share_words(&shares, 1, 3));
+    hand_over_and_rehearse(t, &|| bundle(&dir.join("shares")));
     if with_card {
         t.wait_for("User PIN", 30);
         for pin in ["123456", "123456", "12345678", "12345678"] {
@@ -227,6 +203,37 @@ fn genesis_in_tui(t: &Tmux, dir: &Path, with_card: bool) -> (usize, String) {
         .unwrap_or_else(|| panic!("{done}"));
     assert_eq!(fingerprint.len(), 40, "{done}");
     (t.presses.get(), fingerprint)
+}
+
+/// The secret part of a ceremony that makes a passphrase (genesis,
+/// reshare): the room made ready, the passphrase shown once, each of the 3
+/// shares handed to its custodian, then the rehearsal with shares 3 and 1
+/// typed back from `shares()` (one wrong word caught first).
+fn hand_over_and_rehearse(t: &Tmux, shares: &dyn Fn() -> PathBuf) {
+    t.wait_for("Press y when the room is ready", 30);
+    t.key("y");
+    let shown = t.wait_for("The passphrase, 12 words", 5);
+    assert!(shown.contains(" 12 "), "{shown}");
+    t.key("Enter");
+    for i in 1..=3 {
+        t.wait_for(&format!("Share {i} of 3 is for Custodian {i}"), 10);
+        t.key("y");
+        let s = t.wait_for(&format!("Share {i} of 3 for Custodian {i}"), 5);
+        let words = share_words(&shares(), i, 3);
+        let first = words.split_whitespace().next().unwrap();
+        assert!(s.contains(&format!("  1 {first}")), "{s}");
+        t.key("Enter");
+    }
+    let shares = shares();
+    t.wait_for("Restore rehearsal: share 1 of the 2", 10);
+    t.send(&["-l", "zoox"]);
+    t.wait_for("word 1: no BIP39 word starts with \"zoox\"", 5);
+    for _ in 0..3 {
+        t.aside("BSpace");
+    }
+    t.type_share(&share_words(&shares, 3, 3));
+    t.wait_for("Restore rehearsal: share 2 of the 2", 5);
+    t.type_share(&share_words(&shares, 1, 3));
 }
 
 fn check_genesis_outputs(dir: &Path) {
@@ -351,9 +358,14 @@ fn a_genesis_with_a_virtual_card_and_a_restore_that_replaces_it() {
 /// form, the flow's own page and the media page taken as they come, the
 /// confirmation, the engine, the finished screen. Returns that screen and
 /// the newest export's transcript, after checking a second export exists.
-fn on_existing_key(choose: &str, titles: [&str; 5]) -> (String, String) {
+fn on_existing_key(
+    choose: &str,
+    titles: [&str; 5],
+    page_text: &dyn Fn(&Path) -> String,
+) -> (String, String) {
     let [source, page, media, review, confirm] = titles;
     let dir = tempdir();
+    let typed_on_page = page_text(dir.path());
     let plan = tui_plan(dir.path(), "count = 0");
     let o = run(&["genesis", "--plan", plan.to_str().unwrap()]);
     assert_exit(&o, 0);
@@ -380,6 +392,9 @@ fn on_existing_key(choose: &str, titles: [&str; 5]) -> (String, String) {
     t.key("Enter");
     t.key("Enter");
     t.wait_for(page, 10);
+    if !typed_on_page.is_empty() {
+        t.text(&typed_on_page);
+    }
     t.key("PageDown");
     t.wait_for(media, 5);
     t.key("PageDown");
@@ -411,6 +426,7 @@ fn a_renew_runs_through_the_tui_in_tmux() {
             "Review the renew",
             "Start the renew?",
         ],
+        &|_| String::new(),
     );
     assert!(
         transcript
@@ -436,6 +452,7 @@ fn a_subkey_rotation_runs_through_the_tui_in_tmux() {
             "Review the subkey change",
             "the subkey change (rotate)",
         ],
+        &|_| String::new(),
     );
     assert!(done.contains("added"), "{done}");
     assert!(
@@ -443,4 +460,165 @@ fn a_subkey_rotation_runs_through_the_tui_in_tmux() {
             && transcript.contains("\"event\":\"subkeys.changed\""),
         "{transcript}"
     );
+}
+
+/// A certification through the TUI: the cert file (a key gpg made) typed on
+/// the certify page, the rest as it comes; gpg then sees our certification.
+#[test]
+fn a_certification_runs_through_the_tui_in_tmux() {
+    let (done, transcript) = on_existing_key(
+        "c",
+        [
+            "Certify: the backup holding our key",
+            "Certify 1/2",
+            "Certify 2/2",
+            "Review the certification",
+            "the certification of",
+        ],
+        &|dir| {
+            let theirs = dir.join("theirs.asc");
+            crate::certify::gpg_key(&["Dev <dev@example.org>"], &theirs, None);
+            theirs.display().to_string()
+        },
+    );
+    assert!(done.contains("Certified:"), "{done}");
+    assert!(
+        transcript.contains("\"flow\":\"certify\"")
+            && transcript.contains("\"event\":\"certification.made\"")
+            && transcript.contains("Dev <dev@example.org>"),
+        "{transcript}"
+    );
+}
+
+/// The history screen: two ceremonies made in batch, checked in the TUI
+/// from the export medium; then one transcript changed is named.
+#[test]
+fn the_history_screen_checks_the_transcripts_on_a_medium() {
+    let dir = tempdir();
+    let plan = tui_plan(dir.path(), "count = 0");
+    assert_exit(&run(&["genesis", "--plan", plan.to_str().unwrap()]), 0);
+    let backup = bundle(&dir.path().join("backup-1"));
+    let shares = bundle(&dir.path().join("shares"));
+    let o = run(&[
+        "renew",
+        "--plan",
+        plan.to_str().unwrap(),
+        "--backup",
+        backup.to_str().unwrap(),
+        shares.join("share-1-of-3.txt").to_str().unwrap(),
+        shares.join("share-3-of-3.txt").to_str().unwrap(),
+    ]);
+    assert_exit(&o, 0);
+    let export = dir.path().join("export");
+    let check = || {
+        let cmd = format!(
+            "{} tui --plan {}",
+            env!("CARGO_BIN_EXE_keyceremony"),
+            plan.display()
+        );
+        let t = Tmux::new(dir.path(), &cmd, (100, 30));
+        t.wait_for("Welcome: choose a ceremony", 10);
+        t.key("h");
+        t.wait_for("History: check", 5);
+        // The field starts with the plan's export medium.
+        t.key("PageDown");
+        let screen = t.wait_for("Ceremony finished", 10);
+        t.key("q");
+        screen
+    };
+    let screen = check();
+    assert!(screen.contains("History intact: 2 ceremonies"), "{screen}");
+    assert!(
+        screen.contains("genesis") && screen.contains("renew"),
+        "{screen}"
+    );
+
+    let mut dirs: Vec<_> = std::fs::read_dir(&export)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    dirs.sort();
+    let first = dirs[0].join("transcript.jsonl");
+    let t = std::fs::read_to_string(&first).unwrap();
+    std::fs::write(&first, t.replacen("\"genesis\"", "\"genesys\"", 1)).unwrap();
+    let screen = check();
+    // The message wraps inside the box: read it as one line.
+    let flat = screen
+        .replace(['|', '\n'], " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(flat.contains("do not hold as one history"), "{screen}");
+    assert!(flat.contains("transcript line 2"), "{screen}");
+}
+
+/// New custodians through the TUI: the old set's shares 1 and 2 named, the
+/// new set taken from the Custodians page, the passphrase shown and the new
+/// shares handed over and typed back as in a genesis. Afterwards only the
+/// new shares open the new backup, and the old backups are listed to destroy.
+#[test]
+fn a_reshare_runs_through_the_tui_in_tmux() {
+    let dir = tempdir();
+    let dir = dir.path();
+    let plan = tui_plan(dir, "count = 0");
+    assert_exit(&run(&["genesis", "--plan", plan.to_str().unwrap()]), 0);
+    let newest = |medium: &str| {
+        let mut b: Vec<PathBuf> = std::fs::read_dir(dir.join(medium))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_dir())
+            .collect();
+        b.sort();
+        b.pop().unwrap()
+    };
+    let old_backup = newest("backup-1");
+    let old_shares = newest("shares");
+    let cmd = format!(
+        "{} tui --plan {}",
+        env!("CARGO_BIN_EXE_keyceremony"),
+        plan.display()
+    );
+    let t = Tmux::new(dir, &cmd, (100, 30));
+    t.wait_for("Welcome: choose a ceremony", 10);
+    t.key("k");
+    t.wait_for("clock:", 10);
+    t.key("Enter");
+    t.wait_for("New custodians: the backup and k shares", 5);
+    t.text(old_backup.to_str().unwrap());
+    t.key("Enter");
+    t.text(&format!(
+        "{};{}",
+        old_shares.join("share-1-of-3.txt").display(),
+        old_shares.join("share-2-of-3.txt").display()
+    ));
+    t.key("Enter");
+    t.key("Enter");
+    t.wait_for("New custodians 1/2", 10);
+    t.key("PageDown");
+    t.wait_for("New custodians 2/2", 5);
+    t.key("PageDown");
+    t.wait_for("Review the reshare", 5);
+    t.key("y");
+    t.wait_for("Start the reshare", 5);
+    t.key("y");
+    hand_over_and_rehearse(&t, &|| newest("shares"));
+    let done = t.wait_for("Reshare complete", 60);
+    assert!(done.contains("Destroy these backups"), "{done}");
+    t.key("q");
+    drop(t);
+
+    let new_backup = newest("backup-1");
+    let new_shares = newest("shares");
+    assert_ne!(new_backup, old_backup);
+    let restore = |backup: &Path, shares: &Path| {
+        run(&[
+            "restore",
+            "--backup",
+            backup.to_str().unwrap(),
+            shares.join("share-1-of-3.txt").to_str().unwrap(),
+            shares.join("share-3-of-3.txt").to_str().unwrap(),
+        ])
+    };
+    assert_exit(&restore(&new_backup, &new_shares), 0);
+    assert_ne!(restore(&new_backup, &old_shares).status.code(), Some(0));
 }

@@ -94,8 +94,8 @@ pub fn verify(
 /// The transcripts of the ceremony directories right below `root` (a
 /// medium), oldest first: what a key's history on one stick is.
 pub fn transcripts_on(root: &Path) -> Result<Vec<PathBuf>, CeremonyError> {
-    let entries = std::fs::read_dir(root)
-        .map_err(|e| crate::media::MediaError::from_io("list", root, e))?;
+    let entries =
+        std::fs::read_dir(root).map_err(|e| crate::media::MediaError::from_io("list", root, e))?;
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path().join(TRANSCRIPT)))
         .filter(|t| t.is_file())

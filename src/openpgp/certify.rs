@@ -47,6 +47,15 @@ pub struct Trust {
 }
 
 impl Trust {
+    /// Whether `d` is a mail domain a trust signature can be limited to
+    /// (labels of letters, digits and hyphens): anything else would put
+    /// regular-expression syntax into the signature.
+    pub fn valid_domain(d: &str) -> bool {
+        !d.is_empty()
+            && d.split('.')
+                .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+    }
+
     /// The regular expression gpg's `tsign` writes for a domain: any address
     /// in it or in its subdomains.
     pub fn regex(&self) -> Option<String> {
@@ -117,6 +126,13 @@ pub fn certify(
         return Err(OpenPgpError::Invalid(
             "that is this key's own cert: a key does not certify itself".into(),
         ));
+    }
+    if let Some(d) = what.trust.as_ref().and_then(|t| t.domain.as_deref()) {
+        if !Trust::valid_domain(d) {
+            return Err(OpenPgpError::Invalid(format!(
+                "trust domain {d:?}: give a mail domain such as example.org"
+            )));
+        }
     }
     let valid = check_certifiable(other, now)?;
     let chosen: Vec<String> = if what.user_ids.is_empty() {

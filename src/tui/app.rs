@@ -35,6 +35,10 @@ pub enum Screen {
     Renew,
     /// A subkey change and people (then Media, Review, Running, Done).
     Subkey,
+    /// The cert to certify and the certification (then Media, Review, Running, Done).
+    Certify,
+    /// Where a key's transcripts are (then Done with what was found).
+    History,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +47,21 @@ pub enum Flow {
     Restore,
     Renew,
     Subkey,
+    Certify,
+    /// New custodians: the Custodians page gives the new share set.
+    Reshare,
+    History,
+}
+
+impl Flow {
+    /// Whether the flow is a ceremony on an existing key: it starts from a
+    /// backup and k shares, and the engine opens them before writing.
+    pub fn on_existing_key(self) -> bool {
+        matches!(
+            self,
+            Flow::Renew | Flow::Subkey | Flow::Certify | Flow::Reshare
+        )
+    }
 }
 
 /// A question the engine asks from its worker thread; it waits for the `Reply`.
@@ -112,6 +131,8 @@ pub enum EngineMsg {
 /// What the Done and Restored screens show: public facts only.
 #[derive(Debug, Clone)]
 pub struct Summary {
+    /// "Genesis complete", "Reshare complete", ...
+    pub heading: String,
     pub fingerprint: String,
     pub ceremony_id: String,
     pub lines: Vec<String>,
@@ -159,6 +180,21 @@ pub enum Command {
         backup: PathBuf,
         shares: Vec<Share>,
         change: crate::ceremony::subkey::Change,
+    },
+    StartCertify {
+        backup: PathBuf,
+        shares: Vec<Share>,
+        cert: PathBuf,
+        certification: crate::openpgp::Certification,
+    },
+    StartReshare {
+        backup: PathBuf,
+        shares: Vec<Share>,
+    },
+    /// Check the transcripts on a medium as one key's history.
+    VerifyHistory {
+        root: PathBuf,
+        cert: Option<PathBuf>,
     },
     Reply(Reply),
     LoadRestore {
@@ -300,6 +336,8 @@ pub struct App {
     pub restore: Form,
     pub renew: Form,
     pub subkey: Form,
+    pub certify: Form,
+    pub history: Form,
     /// A renew's shares, opened from files or typed, until it starts.
     renew_shares: Vec<Share>,
     pub recipients: Option<(PathBuf, Vec<String>)>,
@@ -332,6 +370,8 @@ impl App {
             restore: Form::for_plan(Page::Restore, &plan),
             renew: Form::for_plan(Page::Renew, &plan),
             subkey: Form::for_plan(Page::Subkey, &plan),
+            certify: Form::for_plan(Page::Certify, &plan),
+            history: Form::for_plan(Page::History, &plan),
             renew_shares: Vec::new(),
             plan,
             plan_source,
@@ -411,6 +451,29 @@ impl App {
         }
     }
 
+    /// The certify page as the cert to read and the certification (the
+    /// page was checked when it was left, so its values parse).
+    pub fn certification(&self) -> (PathBuf, crate::openpgp::Certification) {
+        use crate::openpgp::{Certification, Trust};
+        let f = &self.certify;
+        let trust = f.value(4).parse().ok().map(|depth| Trust {
+            depth,
+            amount: 120,
+            domain: Some(f.value(5).to_owned()).filter(|d| !d.is_empty()),
+        });
+        (
+            self.base.join(f.value(0)),
+            Certification {
+                user_ids: super::forms::split(f.value(1)),
+                level: f.value(2).parse().unwrap_or(0),
+                until: Some(f.value(3))
+                    .filter(|v| !v.is_empty())
+                    .and_then(|v| crate::plan::expiry_at(v, std::time::SystemTime::now()).ok()),
+                trust,
+            },
+        )
+    }
+
     /// How many shares a renew holds, for its review.
     pub fn renew_share_count(&self) -> usize {
         self.renew_shares.len()
@@ -424,7 +487,9 @@ impl App {
             | Screen::Media
             | Screen::RestoreSource
             | Screen::Renew
-            | Screen::Subkey => true,
+            | Screen::Subkey
+            | Screen::Certify
+            | Screen::History => true,
             Screen::RestoreShares => true,
             Screen::RestoreCard => matches!(self.card, Some(CardStage::Pins(_))),
             Screen::Running => matches!(self.prompt, Some(Prompt::Typing(_) | Prompt::Pins(_))),
@@ -548,6 +613,13 @@ impl App {
                 KeyCode::Char('r') => self.start(Flow::Restore),
                 KeyCode::Char('n') => self.start(Flow::Renew),
                 KeyCode::Char('s') => self.start(Flow::Subkey),
+                KeyCode::Char('c') => self.start(Flow::Certify),
+                KeyCode::Char('k') => self.start(Flow::Reshare),
+                // Checking transcripts writes nothing: no pre-flight.
+                KeyCode::Char('h') => {
+                    self.flow = Flow::History;
+                    self.go(Screen::History)
+                }
                 KeyCode::Char('q') => Command::Quit,
                 _ => Command::None,
             },
@@ -557,7 +629,8 @@ impl App {
                 KeyCode::Enter => {
                     self.screen = match self.flow {
                         Flow::Genesis => Screen::Identity,
-                        Flow::Restore | Flow::Renew | Flow::Subkey => Screen::RestoreSource,
+                        Flow::History => Screen::History,
+                        _ => Screen::RestoreSource,
                     };
                     Command::None
                 }
@@ -569,14 +642,17 @@ impl App {
             | Screen::Media
             | Screen::RestoreSource
             | Screen::Renew
-            | Screen::Subkey => self.form_key(&k),
+            | Screen::Subkey
+            | Screen::Certify
+            | Screen::History => self.form_key(&k),
             Screen::Review => match k.code {
                 KeyCode::Char('y') if self.blocker().is_none() => {
                     self.confirm = Some(Confirm {
                         text: self.start_text(),
-                        on_yes: match self.flow {
-                            Flow::Renew | Flow::Subkey => Pending::StartOnKey,
-                            _ => Pending::StartGenesis,
+                        on_yes: if self.flow.on_existing_key() {
+                            Pending::StartOnKey
+                        } else {
+                            Pending::StartGenesis
                         },
                     });
                     Command::None
@@ -622,13 +698,20 @@ impl App {
     /// The confirmation text before the ceremony writes anything: every medium and card.
     fn start_text(&self) -> String {
         let p = &self.plan;
-        if matches!(self.flow, Flow::Renew | Flow::Subkey) {
+        if self.flow.on_existing_key() {
             let what = match self.flow {
                 Flow::Subkey => format!("the subkey change ({})", self.subkey.value(0)),
+                Flow::Certify => format!("the certification of {}", self.certify.value(0)),
+                Flow::Reshare => format!(
+                    "the reshare ({} of {} new shares to {})",
+                    p.shares.threshold,
+                    p.shares.count,
+                    p.shares.output.display()
+                ),
                 _ => "the renew".to_owned(),
             };
             return format!(
-                "Start {what}? It opens {} with the {} shares given, and writes the renewed key to the backup media {} and its cert to the export medium {}. y starts, any other key goes back.",
+                "Start {what}? It opens {} with the {} shares given, and writes the key to new directories on the backup media {} and its cert to the export medium {}. y starts, any other key goes back.",
                 self.restore_backup.display(),
                 self.renew_shares.len(),
                 p.media
@@ -682,6 +765,16 @@ impl App {
                         shares,
                         change: self.subkey_change(),
                     },
+                    Flow::Certify => {
+                        let (cert, certification) = self.certification();
+                        Command::StartCertify {
+                            backup,
+                            shares,
+                            cert,
+                            certification,
+                        }
+                    }
+                    Flow::Reshare => Command::StartReshare { backup, shares },
                     _ => Command::StartRenew { backup, shares },
                 }
             }
@@ -728,6 +821,8 @@ impl App {
             Screen::RestoreSource => Some(&mut self.restore),
             Screen::Renew => Some(&mut self.renew),
             Screen::Subkey => Some(&mut self.subkey),
+            Screen::Certify => Some(&mut self.certify),
+            Screen::History => Some(&mut self.history),
             _ => None,
         }
     }
@@ -740,6 +835,8 @@ impl App {
             Screen::RestoreSource => Some(&self.restore),
             Screen::Renew => Some(&self.renew),
             Screen::Subkey => Some(&self.subkey),
+            Screen::Certify => Some(&self.certify),
+            Screen::History => Some(&self.history),
             _ => None,
         }
     }
@@ -776,7 +873,11 @@ impl App {
 
     fn form_key(&mut self, k: &KeyEvent) -> Command {
         if k.code == KeyCode::Esc {
-            if matches!(self.screen, Screen::Renew | Screen::Subkey) {
+            let flow_page = matches!(
+                self.screen,
+                Screen::Renew | Screen::Subkey | Screen::Certify
+            ) || (self.screen == Screen::Custodians && self.flow == Flow::Reshare);
+            if flow_page {
                 // Back to the backup and shares, which are given again.
                 return match self
                     .work_at_stake()
@@ -795,10 +896,12 @@ impl App {
                 };
             }
             return self.go(match (self.screen, self.flow) {
+                (Screen::History, _) => Screen::Welcome,
                 (Screen::Identity | Screen::RestoreSource, _) => Screen::Preflight,
                 (Screen::Custodians, _) => Screen::Identity,
                 (Screen::Media, Flow::Renew) => Screen::Renew,
                 (Screen::Media, Flow::Subkey) => Screen::Subkey,
+                (Screen::Media, Flow::Certify) => Screen::Certify,
                 _ => Screen::Custodians,
             });
         }
@@ -846,9 +949,16 @@ impl App {
                 self.plan = plan;
                 self.go(Screen::Review)
             }
-            Screen::Renew | Screen::Subkey => {
+            Screen::Renew | Screen::Subkey | Screen::Certify => {
                 self.plan = plan;
                 self.go(Screen::Media)
+            }
+            Screen::History => {
+                let root = self.base.join(self.history.value(0));
+                let cert = Some(self.history.value(1))
+                    .filter(|c| !c.is_empty())
+                    .map(|c| self.base.join(c));
+                Command::VerifyHistory { root, cert }
             }
             _ => {
                 let base = self.base.clone();
@@ -945,6 +1055,15 @@ impl App {
             Flow::Subkey => {
                 self.renew_shares = shares;
                 return self.go(Screen::Subkey);
+            }
+            Flow::Certify => {
+                self.renew_shares = shares;
+                return self.go(Screen::Certify);
+            }
+            // The new share set is the genesis's Custodians page.
+            Flow::Reshare => {
+                self.renew_shares = shares;
+                return self.go(Screen::Custodians);
             }
             _ => {}
         }
@@ -1306,6 +1425,7 @@ mod tests {
         let mut a = app();
         a.screen = Screen::Restored;
         a.restored = Some(Ok(Summary {
+            heading: "Backup opened".into(),
             fingerprint: "F".into(),
             ceremony_id: String::new(),
             lines: vec![],
@@ -1437,5 +1557,106 @@ mod tests {
                 reason: crate::openpgp::RevokeReason::Compromised,
             }
         );
+    }
+
+    #[test]
+    fn the_certify_flow_checks_its_page_and_starts_with_the_certification() {
+        let mut a = with_two_shares('c', Flow::Certify, "/m/b");
+        assert_eq!(a.screen, Screen::Certify);
+        // No cert named: refused on its field.
+        a.update(key(KeyCode::PageDown));
+        assert_eq!(a.screen, Screen::Certify);
+        assert_eq!(a.form().unwrap().problem.as_ref().unwrap().0, 0);
+        typed(&mut a, "theirs.asc\nDev <dev@example.org>\n");
+        // Level 3, then a trust domain without a depth is refused.
+        for _ in 0..3 {
+            a.update(key(KeyCode::Char(' ')));
+        }
+        a.update(key(KeyCode::Down));
+        typed(&mut a, "1y");
+        a.update(key(KeyCode::Down));
+        a.update(key(KeyCode::Down));
+        typed(&mut a, "example.org");
+        a.update(key(KeyCode::PageDown));
+        assert_eq!(a.form().unwrap().problem.as_ref().unwrap().0, 4);
+        // The refusal put the cursor on the depth: choose 1.
+        a.update(key(KeyCode::Char(' ')));
+        a.update(key(KeyCode::PageDown));
+        assert_eq!(a.screen, Screen::Media);
+        a.update(key(KeyCode::PageDown));
+        assert_eq!(a.screen, Screen::Review);
+        a.update(key(KeyCode::Char('y')));
+        assert!(confirm_text(&a).contains("the certification of theirs.asc"));
+        let cmd = a.update(key(KeyCode::Char('y')));
+        let Command::StartCertify {
+            cert,
+            certification,
+            shares,
+            ..
+        } = cmd
+        else {
+            panic!("{cmd:?}")
+        };
+        assert_eq!(shares.len(), 2);
+        assert!(cert.ends_with("theirs.asc"));
+        assert_eq!(certification.user_ids, ["Dev <dev@example.org>"]);
+        assert_eq!(certification.level, 3);
+        assert!(certification.until.is_some());
+        let trust = certification.trust.unwrap();
+        assert_eq!(
+            (trust.depth, trust.domain.as_deref()),
+            (1, Some("example.org"))
+        );
+    }
+
+    #[test]
+    fn the_reshare_flow_takes_the_new_set_on_the_custodians_page_and_guards_the_shares() {
+        let mut a = with_two_shares('k', Flow::Reshare, "/m/b");
+        assert_eq!(a.screen, Screen::Custodians);
+        // Esc with shares in hand asks before discarding them.
+        a.update(key(KeyCode::Esc));
+        assert!(confirm_text(&a).contains("discard"));
+        a.update(key(KeyCode::Char('n')));
+        assert_eq!(a.screen, Screen::Custodians);
+        a.update(key(KeyCode::PageDown));
+        assert_eq!(a.screen, Screen::Media);
+        a.update(key(KeyCode::Esc));
+        assert_eq!(a.screen, Screen::Custodians);
+        a.update(key(KeyCode::PageDown));
+        a.update(key(KeyCode::PageDown));
+        assert_eq!(a.screen, Screen::Review);
+        a.update(key(KeyCode::Char('y')));
+        assert!(confirm_text(&a).contains("the reshare"));
+        let cmd = a.update(key(KeyCode::Char('y')));
+        assert!(
+            matches!(&cmd, Command::StartReshare { shares, .. } if shares.len() == 2),
+            "{cmd:?}"
+        );
+    }
+
+    #[test]
+    fn the_history_screen_needs_no_preflight_and_asks_to_check_a_medium() {
+        let mut a = app();
+        a.update(key(KeyCode::Char('h')));
+        assert_eq!(a.screen, Screen::History);
+        for _ in 0..40 {
+            a.update(key(KeyCode::Backspace));
+        }
+        a.update(key(KeyCode::PageDown));
+        assert_eq!(a.form().unwrap().problem.as_ref().unwrap().0, 0);
+        typed(&mut a, "/media/export");
+        let cmd = a.update(key(KeyCode::PageDown));
+        assert!(
+            matches!(&cmd, Command::VerifyHistory { root, cert: None } if root.ends_with("export")),
+            "{cmd:?}"
+        );
+        a.update(Action::Engine(EngineMsg::Finished(Err(
+            "t2: out of order".into()
+        ))));
+        assert_eq!(a.screen, Screen::Done);
+        a.update(key(KeyCode::Esc));
+        a.screen = Screen::History;
+        a.update(key(KeyCode::Esc));
+        assert_eq!(a.screen, Screen::Welcome);
     }
 }

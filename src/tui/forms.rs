@@ -39,7 +39,14 @@ pub enum Page {
     Renew,
     /// A subkey change: rotate, revoke, or a lost card; and the people.
     Subkey,
+    /// The cert to certify and what the certification says; and the people.
+    Certify,
+    /// Where the transcripts of a key's history are.
+    History,
 }
+
+/// The certify page's trust depths: none, or a trust signature's depth.
+pub const TRUST_DEPTHS: [&str; 3] = ["none", "1", "2"];
 
 /// The subkey page's first field: what the ceremony changes.
 pub const SUBKEY_CHANGES: [&str; 4] = ["rotate", "revoke", "lost card: keep", "lost card: rotate"];
@@ -118,7 +125,7 @@ fn joined(items: impl IntoIterator<Item = impl AsRef<str>>) -> String {
         .join(&format!("{SEP} "))
 }
 
-fn split(value: &str) -> Vec<String> {
+pub fn split(value: &str) -> Vec<String> {
     value
         .split(SEP)
         .map(str::trim)
@@ -308,6 +315,51 @@ impl Form {
             .into_iter()
             .chain(people(plan))
             .collect(),
+            Page::Certify => vec![
+                text(
+                    "Cert file",
+                    "the other key's cert, as its owner exported it",
+                    "",
+                ),
+                text(
+                    "User IDs",
+                    "exactly as in the cert, separated by ;, or empty for all",
+                    "",
+                ),
+                choice(
+                    "Level",
+                    "0 no claim, 1 persona, 2 casual, 3 checked thoroughly",
+                    &["0", "1", "2", "3"],
+                    "0",
+                ),
+                text("Valid for", "empty: no end; or 1y, 90d, 2027-12-31", ""),
+                choice(
+                    "Trust depth",
+                    "1: the key may introduce others (a CA)",
+                    &TRUST_DEPTHS,
+                    "none",
+                ),
+                text(
+                    "Trust domain",
+                    "with a depth: only addresses in this domain, e.g. example.org",
+                    "",
+                ),
+            ]
+            .into_iter()
+            .chain(people(plan))
+            .collect(),
+            Page::History => vec![
+                text(
+                    "Transcripts on",
+                    "a medium holding ceremony directories (export or backup)",
+                    plan.media.export.display().to_string(),
+                ),
+                text(
+                    "Cert",
+                    "the primary's cert (optional: cert.asc beside each transcript)",
+                    "",
+                ),
+            ],
             Page::Restore => vec![
                 text(
                     "Backup directory",
@@ -412,6 +464,32 @@ impl Form {
                 }
                 self.apply_people(plan, 6);
                 plan.validate().map_err(|e| (6, e.to_string()))
+            }
+            Page::Certify => {
+                if self.value(0).is_empty() {
+                    return Err((0, "name the cert file to certify".into()));
+                }
+                if !self.value(3).is_empty() {
+                    crate::plan::expiry_at(self.value(3), std::time::SystemTime::now())
+                        .map_err(|e| (3, e))?;
+                }
+                let domain = self.value(5);
+                if !domain.is_empty() {
+                    if self.value(4) == "none" {
+                        return Err((4, "a trust domain needs a trust depth (1)".into()));
+                    }
+                    if !crate::openpgp::Trust::valid_domain(domain) {
+                        return Err((5, "a mail domain such as example.org".into()));
+                    }
+                }
+                self.apply_people(plan, 6);
+                plan.validate().map_err(|e| (6, e.to_string()))
+            }
+            Page::History => {
+                if self.value(0).is_empty() {
+                    return Err((0, "name the medium whose transcripts to check".into()));
+                }
+                Ok(())
             }
             Page::Renew => {
                 plan.key.expiry = self.value(0).parse().map_err(|e| (0, e))?;

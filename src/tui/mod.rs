@@ -26,8 +26,11 @@ use std::time::Duration;
 use ratatui::crossterm::event::{self, Event as TermEvent, KeyEventKind};
 use zeroize::Zeroizing;
 
+use crate::ceremony::certify::{self, CertifyRequest};
 use crate::ceremony::genesis::{self, RunOptions};
+use crate::ceremony::history;
 use crate::ceremony::renew::{self, RenewRequest};
+use crate::ceremony::reshare::{self, ReshareRequest};
 use crate::ceremony::restore::{self, Restored};
 use crate::ceremony::subkey::{self, SubkeyRequest};
 use crate::ceremony::{
@@ -163,6 +166,7 @@ fn start_flow<R: Outcome>(
         };
         let result = flow(&mut bridge)
             .map(|r| Summary {
+                heading: r.heading().to_owned(),
                 fingerprint: r.fingerprint().to_owned(),
                 ceremony_id: r.ceremony_id().to_owned(),
                 lines: r.lines(),
@@ -241,6 +245,7 @@ fn restored_summary(r: &Restored) -> Summary {
     );
     lines.push(format!("Shares:     {:?} of set {}", r.indices, r.set_id));
     Summary {
+        heading: "Backup opened".into(),
         fingerprint: r.fingerprint.clone(),
         ceremony_id: String::new(),
         lines,
@@ -349,6 +354,54 @@ impl Workers {
                 start_flow(self.tx.clone(), reply_rx, move |ui| {
                     subkey::run(&plan, &req, &opts, ui, &SystemClock, &mut PcscCards)
                 });
+            }
+            Command::StartCertify {
+                backup,
+                shares,
+                cert,
+                certification,
+            } => {
+                let (reply_tx, reply_rx) = mpsc::channel();
+                self.reply_tx = Some(reply_tx);
+                let opts = self.run_options(app);
+                let plan = app.plan.clone();
+                let req = CertifyRequest {
+                    backup,
+                    shares,
+                    cert,
+                    certification,
+                };
+                start_flow(self.tx.clone(), reply_rx, move |ui| {
+                    certify::run(&plan, &req, &opts, ui, &SystemClock)
+                });
+            }
+            Command::StartReshare { backup, shares } => {
+                let (reply_tx, reply_rx) = mpsc::channel();
+                self.reply_tx = Some(reply_tx);
+                let opts = self.run_options(app);
+                let plan = app.plan.clone();
+                let req = ReshareRequest { backup, shares };
+                start_flow(self.tx.clone(), reply_rx, move |ui| {
+                    reshare::run(&plan, &req, &opts, ui, &SystemClock)
+                });
+            }
+            Command::VerifyHistory { root, cert } => {
+                // Reading and checking a few transcripts takes well under a
+                // second: no worker thread.
+                let result = history::transcripts_on(&root)
+                    .and_then(|files| history::verify(&files, cert.as_deref(), None))
+                    .map(|c| Summary {
+                        heading: "Transcripts checked".into(),
+                        fingerprint: c
+                            .transcripts
+                            .first()
+                            .map(|t| t.key.clone())
+                            .unwrap_or_default(),
+                        ceremony_id: root.display().to_string(),
+                        lines: c.lines(),
+                    })
+                    .map_err(|e| e.to_string());
+                app.update(Action::Engine(EngineMsg::Finished(result)));
             }
             Command::Reply(r) => {
                 if let Some(tx) = &self.reply_tx {

@@ -9,7 +9,7 @@ pub fn header(app: &App) -> (&'static str, &'static str) {
     match app.screen {
         Screen::Welcome => (
             "Welcome: choose a ceremony",
-            "g genesis  r restore  n renew  s subkeys  ? help  q quit",
+            "g r n s c k h  the ceremony, as listed   ? help   q quit",
         ),
         Screen::Preflight => (
             "Pre-flight: air gap, cards and media",
@@ -18,6 +18,26 @@ pub fn header(app: &App) -> (&'static str, &'static str) {
         Screen::Identity => (
             "1/3 Identity and profile of the new key",
             "type  Enter next  Up/Down  Space choose  PgDn page done  Esc back  F1 help",
+        ),
+        Screen::Custodians if app.flow == Flow::Reshare => (
+            "New custodians 1/2: the new share set",
+            "type  Enter next  Up/Down move  PgDn page done  Esc back  F1 help",
+        ),
+        Screen::Media if app.flow == Flow::Reshare => (
+            "New custodians 2/2: where the new backups, shares and cert go",
+            "type  Enter next  Up/Down  Space choose  PgDn page done  Esc back  F1 help",
+        ),
+        Screen::Certify => (
+            "Certify 1/2: the cert, the certification, and who is here",
+            "type  Enter next  Up/Down  Space choose  PgDn page done  Esc back  F1 help",
+        ),
+        Screen::Media if app.flow == Flow::Certify => (
+            "Certify 2/2: where the new backups and the certified cert go",
+            "type  Enter next  Up/Down  Space choose  PgDn page done  Esc back  F1 help",
+        ),
+        Screen::History => (
+            "History: check a key's transcripts from its genesis",
+            "type  Enter next  Up/Down move  PgDn check  Esc back  F1 help",
         ),
         Screen::Custodians => (
             "2/3 Custodians and shares",
@@ -45,6 +65,14 @@ pub fn header(app: &App) -> (&'static str, &'static str) {
         ),
         Screen::Review if app.flow == Flow::Subkey => (
             "Review the subkey change before anything is written",
+            "y start   Esc back   ? help",
+        ),
+        Screen::Review if app.flow == Flow::Certify => (
+            "Review the certification before anything is signed",
+            "y start   Esc back   ? help",
+        ),
+        Screen::Review if app.flow == Flow::Reshare => (
+            "Review the reshare before anything is written",
             "y start   Esc back   ? help",
         ),
         Screen::Review if app.flow == Flow::Renew => (
@@ -101,6 +129,14 @@ pub fn header(app: &App) -> (&'static str, &'static str) {
             "Subkeys: the backup holding the key and the shares",
             "type  Enter next  Up/Down move  PgDn page done  Esc back  F1 help",
         ),
+        Screen::RestoreSource if app.flow == Flow::Certify => (
+            "Certify: the backup holding our key and the shares",
+            "type  Enter next  Up/Down move  PgDn page done  Esc back  F1 help",
+        ),
+        Screen::RestoreSource if app.flow == Flow::Reshare => (
+            "New custodians: the backup and k shares of the set to retire",
+            "type  Enter next  Up/Down move  PgDn page done  Esc back  F1 help",
+        ),
         Screen::RestoreSource if app.flow == Flow::Renew => (
             "Renew: the backup to renew and the shares",
             "type  Enter next  Up/Down move  PgDn page done  Esc back  F1 help",
@@ -141,7 +177,11 @@ pub fn header(app: &App) -> (&'static str, &'static str) {
 
 pub fn help(app: &App) -> &'static str {
     match app.screen {
-        Screen::Subkey => "rotate: a new subkey for the role; the old one revoked now as superseded, or, with a date or duration in 'Keep old until', left valid until then. revoke: the subkey named by its fingerprint, as compromised (distrust everything it signed) or retired. lost card: the subkeys the card held (from the transcript that provisioned it) kept, the loss recorded, or all rotated. The primary and its fingerprint never change. New subkeys go onto cards afterwards with `keyceremony card provision` from the new backup.",
+        Screen::Subkey => "rotate: a new subkey for the role; the old one revoked now as superseded, or, with a date or duration in 'Keep old until', left valid until then. revoke: the subkey named by its fingerprint, as compromised (distrust everything it signed) or retired. lost card: the subkeys the card held (from the transcript that provisioned it) kept, the loss recorded, or all rotated. The primary and its fingerprint never change. New subkeys go onto the cards the media page counts, in this ceremony (you choose their PINs; a card holding this key's earlier subkeys is reset for them), or later with `keyceremony card provision` from the new backup.",
+        Screen::Certify => "Our primary signs the other key's user IDs. Name its cert file (as its owner exported it); it is checked first: a self-signature that does not verify, a revoked or an expired cert is refused before any share is used. User IDs: exactly as in the cert, or empty for every valid one. Level 0 makes no claim; 3 says you checked thoroughly. Valid for: empty for no end. A trust depth of 1 makes the key an introducer (a CA) whose certifications count for those who trust ours; a trust domain limits that to addresses in it. The certified cert goes to the export medium; `keyceremony certify` does the same in batch mode.",
+        Screen::History => "Every ceremony's transcript names the one before by the SHA-256 of its signed transcript. Name a medium holding ceremony directories (the export medium, or a backup medium); their transcripts, oldest first, are checked one by one (chain, signature, key) and as one history from the genesis. One missing, swapped or edited is named. Nothing is written. `keyceremony transcript verify` does the same.",
+        Screen::Custodians if app.flow == Flow::Reshare => "The new set: any k of the n new custodians will open the new backups. A new passphrase is made and the key re-encrypted to it; the old shares open none of the new backups, and the backups they still open are listed for destruction at the end. Names are printed on the sheets; an age recipients file makes an encrypted copy of each sheet. Splitting the same passphrase again would leave the old shares working, so a reshare always makes a new one.",
+        Screen::Review if app.flow == Flow::Certify || app.flow == Flow::Reshare => "The backup is proven and opened with the shares before anything is written. Esc goes back to change the pages. Nothing is written before you confirm; the confirmation names every medium.",
         Screen::Review if app.flow == Flow::Subkey => "The backup is proven and opened with the shares before anything is written; the change is signed by the primary; the key goes to new backups under the same passphrase, which the same shares must open, and the changed cert to the export medium. `keyceremony subkey` and `keyceremony lost-card` do the same in batch mode.",
         Screen::Renew => "The renewed key keeps its key material: cards need no change, and the custodians' shares go on working. Validity counts from now: 365d, 52w, 2y; an expired key is renewed the same way. Operator and witnesses go into the transcript. Next come the media: a new ceremony directory on every backup medium and the export medium; older directories are never touched.",
         Screen::Review if app.flow == Flow::Renew => "The renew proves the backup (MANIFEST, signatures) and opens it with the shares before writing anything, signs the new expiry with the primary, writes new backups protected by the same passphrase, opens each with the same shares, and exports the renewed cert. `keyceremony renew` does the same in batch mode.",

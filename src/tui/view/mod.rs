@@ -78,10 +78,10 @@ pub fn draw(app: &App, f: &mut Frame<'_>) {
         | Screen::Media
         | Screen::RestoreSource
         | Screen::Renew
-        | Screen::Subkey => form::draw(app, f, inner),
-        Screen::Review if matches!(app.flow, Flow::Renew | Flow::Subkey) => {
-            renew_review(app, f, inner)
-        }
+        | Screen::Subkey
+        | Screen::Certify
+        | Screen::History => form::draw(app, f, inner),
+        Screen::Review if app.flow.on_existing_key() => renew_review(app, f, inner),
         Screen::Review => review(app, f, inner),
         Screen::Running => match &app.prompt {
             Some(p) => secrets::draw(p, f, inner),
@@ -136,6 +136,9 @@ fn welcome(f: &mut Frame<'_>, area: Rect) {
         Line::from("  r  Restore: k shares open a backup; provision a replacement card"),
         Line::from("  n  Renew: k shares open a backup; the same key gets a new expiry"),
         Line::from("  s  Subkeys: rotate or revoke a subkey, or a lost card"),
+        Line::from("  c  Certify: our primary vouches for another key's user IDs"),
+        Line::from("  k  New custodians: a new passphrase and share set, the old set retired"),
+        Line::from("  h  History: check a key's transcripts from its genesis (writes nothing)"),
     ];
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
 }
@@ -223,6 +226,38 @@ fn renew_review(app: &App, f: &mut Frame<'_>, area: Rect) {
             "New subkeys valid {} from now",
             p.subkeys.expiry
         )));
+    } else if app.flow == Flow::Certify {
+        let (cert, c) = app.certification();
+        lines.push(Line::from(format!("Certify:    {}", cert.display())));
+        lines.push(Line::from(format!(
+            "User IDs:   {}",
+            if c.user_ids.is_empty() {
+                "every valid one".to_owned()
+            } else {
+                c.user_ids.join("; ")
+            }
+        )));
+        lines.push(Line::from(format!("Level:      {}", c.level)));
+        if let Some(t) = &c.trust {
+            lines.push(Line::from(format!(
+                "Trust:      depth {}{}",
+                t.depth,
+                t.domain
+                    .as_deref()
+                    .map(|d| format!(", only in {d}"))
+                    .unwrap_or_default()
+            )));
+        }
+    } else if app.flow == Flow::Reshare {
+        lines.push(Line::from(format!(
+            "New shares: {} of {}, to {}",
+            p.shares.threshold,
+            p.shares.count,
+            p.shares.output.display()
+        )));
+        lines.push(Line::from(
+            "A new passphrase; the old shares will open none of the new backups",
+        ));
     } else {
         lines.push(Line::from(format!(
             "Primary:    valid {} from now",
@@ -428,7 +463,7 @@ fn done(app: &App, f: &mut Frame<'_>, area: Rect) {
     let lines: Vec<Line<'_>> = match &app.result {
         Some(Ok(s)) => {
             let mut v = vec![
-                Line::styled(format!("Genesis complete: {}", s.ceremony_id), good_style()),
+                Line::styled(format!("{}: {}", s.heading, s.ceremony_id), good_style()),
                 Line::from(format!("Primary fingerprint: {}", s.fingerprint)),
                 Line::from(""),
             ];
@@ -436,7 +471,14 @@ fn done(app: &App, f: &mut Frame<'_>, area: Rect) {
             v
         }
         Some(Err(e)) => vec![
-            Line::styled("The ceremony failed.", problem_style()),
+            Line::styled(
+                if app.flow == Flow::History {
+                    "The transcripts do not hold as one history."
+                } else {
+                    "The ceremony failed."
+                },
+                problem_style(),
+            ),
             Line::from(e.as_str()),
         ],
         None => vec![Line::from("")],

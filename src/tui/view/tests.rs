@@ -69,6 +69,7 @@ fn ask(a: &mut App, r: Request) {
 
 fn summary() -> Summary {
     Summary {
+        heading: "Genesis complete".into(),
         fingerprint: "0123456789ABCDEF0123456789ABCDEF01234567".into(),
         ceremony_id: "ceremony-1".into(),
         lines: vec!["Backup: /b".into()],
@@ -91,6 +92,8 @@ fn every_state() -> Vec<(&'static str, App)> {
         Screen::Unlocking,
         Screen::Renew,
         Screen::Subkey,
+        Screen::Certify,
+        Screen::History,
     ]
     .into_iter()
     .map(|s| ("plain", app(s)))
