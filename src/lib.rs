@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 pub mod airgap;
+pub mod bundle;
 pub mod ceremony;
 pub mod cli;
 pub mod commands;

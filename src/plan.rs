@@ -43,6 +43,43 @@ pub struct Plan {
     pub airgap: AirgapSpec,
     #[serde(default)]
     pub cards: CardSpec,
+    #[serde(default)]
+    pub online: OnlineSpec,
+}
+
+/// What the export bundle tells the online side (`keyceremony verify` and
+/// `install`): which images must be signed by this key, where signatures
+/// are stored, and how long a bundle stays good.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OnlineSpec {
+    /// containers-policy.json scopes that must be signed by this key:
+    /// `registry.example.org/team` (docker transport), or
+    /// `TRANSPORT:SCOPE`, with `=REPOSITORY` for transports whose images
+    /// carry no Docker reference (`dir:/srv/images=example.org/app`).
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// The signature store (registries.d `lookaside`) for the docker scopes.
+    #[serde(default)]
+    pub lookaside: Option<String>,
+    /// How long a bundle is good for: past it `verify` refuses it, so that a
+    /// withheld newer bundle cannot be hidden forever (publish a renew first).
+    #[serde(default = "default_bundle_validity")]
+    pub valid_for: Expiry,
+}
+
+fn default_bundle_validity() -> Expiry {
+    Expiry { days: 365 }
+}
+
+impl Default for OnlineSpec {
+    fn default() -> Self {
+        OnlineSpec {
+            scopes: Vec::new(),
+            lookaside: None,
+            valid_for: default_bundle_validity(),
+        }
+    }
 }
 
 /// OpenPGP cards that receive the subkeys during genesis.
@@ -576,6 +613,18 @@ impl Plan {
             {
                 return bad(format!(
                     "{field} has {name:?}: a name is printable text on one line, at most {MAX_NAME_CHARS} characters (it is printed on sheets and in the transcript)"
+                ));
+            }
+        }
+        for scope in &self.online.scopes {
+            if let Err(e) = crate::bundle::Scope::parse(scope) {
+                return bad(format!("online.scopes has {scope:?}: {e}"));
+            }
+        }
+        if let Some(l) = &self.online.lookaside {
+            if !(l.starts_with("https://") || l.starts_with("file:///")) {
+                return bad(format!(
+                    "online.lookaside = {l:?}: give an https:// URL (or file:/// for a local store)"
                 ));
             }
         }

@@ -16,6 +16,7 @@ fn every_backup_holds_the_protected_key_revocation_cert_and_transcript() {
             [
                 "MANIFEST",
                 "MANIFEST.asc",
+                "bundle.json",
                 "cert.asc",
                 "revocation.asc",
                 "secret-key.asc",
@@ -59,13 +60,18 @@ fn the_export_medium_holds_public_material_only() {
         [
             "MANIFEST",
             "MANIFEST.asc",
+            "bundle.json",
             "cert.asc",
+            "keyring.gpg",
             "transcript.jsonl",
             "transcript.jsonl.asc"
         ]
     );
     let cert = pgp::Cert::from_file(c.cert()).unwrap();
     assert!(!cert.is_tsk());
+    let keyring = pgp::Cert::from_file(c.export.join("keyring.gpg")).unwrap();
+    assert!(!keyring.is_tsk());
+    assert_eq!(keyring.fingerprint(), cert.fingerprint());
 }
 
 #[test]

@@ -73,8 +73,9 @@ fn the_transcript_records_the_ceremony_in_order() {
         .iter()
         .filter(|e| e["event"] == "file.written")
         .collect();
-    // 4 files on each of 2 backups, sheet and QR for 5 shares, the exported cert.
-    assert_eq!(written.len(), 4 * 2 + 2 * 5 + 1);
+    // 4 files on each of 2 backups and later bundle.json on each, sheet and
+    // QR for 5 shares, the exported cert, keyring and bundle.json.
+    assert_eq!(written.len(), 5 * 2 + 2 * 5 + 3);
     for w in written {
         let path = w["data"]["path"].as_str().unwrap();
         let hash = keyceremony::media::sha256_hex(&std::fs::read(path).unwrap());

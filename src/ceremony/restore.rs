@@ -239,6 +239,9 @@ pub struct Opened {
     pub revocation: Vec<u8>,
     pub set_info: SetInfo,
     pub previous: Previous,
+    /// The export bundle the previous ceremony wrote (kept on the backup):
+    /// its sequence number and SHA-256, which the next bundle continues.
+    pub previous_bundle: Option<(u64, String)>,
 }
 
 /// Proves and opens `backup` with `shares` (as `unlock` with `Proof::Full`),
@@ -256,7 +259,22 @@ pub fn open_for_ceremony(backup: &Path, shares: &[Share]) -> Result<Opened, Cere
         revocation,
         set_info: read_set_info(backup)?,
         previous: previous_ceremony(backup),
+        previous_bundle: previous_bundle(backup)?,
     })
+}
+
+/// The backup's `bundle.json` (MANIFEST has covered it), if the ceremony
+/// that wrote the backup wrote one.
+fn previous_bundle(backup: &Path) -> Result<Option<(u64, String)>, CeremonyError> {
+    let path = backup.join(crate::bundle::BUNDLE_FILE);
+    if !path.exists() {
+        return Ok(None);
+    }
+    let bytes = read_bounded(&path, "bundle description", limits::MANIFEST)
+        .map_err(|e| backup_error(backup, e.to_string()))?;
+    let info: crate::bundle::BundleInfo = serde_json::from_slice(&bytes)
+        .map_err(|e| backup_error(backup, format!("bundle.json is not a bundle description: {e}")))?;
+    Ok(Some((info.sequence, sha256_hex(&bytes))))
 }
 
 /// The ceremony directory renewed from, and its transcript's hash.

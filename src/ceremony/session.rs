@@ -175,6 +175,7 @@ pub fn open_existing<'a>(
         extra.insert("previous".into(), json!(opened.previous));
     }
     let mut session = Session::open(flow, plan, pre, opts, ui, clock)?;
+    session.previous_bundle = opened.previous_bundle.clone();
     session.record(
         EventKind::BackupOpened,
         json!({
@@ -205,6 +206,10 @@ pub struct Session<'a> {
     backups: Vec<Bundle>,
     backup_media: Vec<Medium>,
     steps: usize,
+    flow: &'static str,
+    online: crate::plan::OnlineSpec,
+    /// The bundle this ceremony's bundle continues: sequence and SHA-256.
+    previous_bundle: Option<(u64, String)>,
 }
 
 impl<'a> Session<'a> {
@@ -247,6 +252,9 @@ impl<'a> Session<'a> {
             backups: Vec::new(),
             backup_media: pre.backups,
             steps,
+            flow: name,
+            online: plan.online.clone(),
+            previous_bundle: None,
         };
         let mut data = json!({
             "flow": name,
@@ -482,6 +490,7 @@ impl<'a> Session<'a> {
         complete: Value,
         others: &mut [Bundle],
     ) -> Result<(), CeremonyError> {
+        self.write_bundle(key)?;
         self.record(EventKind::Complete, complete)?;
         let sig = openpgp::sign_detached(
             key,
@@ -513,6 +522,84 @@ impl<'a> Session<'a> {
             )));
         }
         Ok(())
+    }
+}
+
+impl Session<'_> {
+    /// The export bundle's own files (crate::bundle): the keyring, the
+    /// containers files the plan asks for, and `bundle.json`, which goes to
+    /// every backup as well so that the next ceremony continues its count.
+    fn write_bundle(&mut self, key: &Cert) -> Result<(), CeremonyError> {
+        use crate::bundle::{self, BundleFiles, BundleInfo};
+        let now = self.clock.now();
+        let fpr = key.fingerprint().to_hex();
+        let scopes: Vec<bundle::Scope> = self
+            .online
+            .scopes
+            .iter()
+            .map(|s| bundle::Scope::parse(s).map_err(CeremonyError::Refused))
+            .collect::<Result<_, _>>()?;
+        self.export(bundle::KEYRING_FILE, &openpgp::public_binary(key)?)?;
+        let policy = if scopes.is_empty() {
+            None
+        } else {
+            let key_path = format!("/{}", bundle::keyring_install_path(&fpr));
+            let text = serde_json::to_string_pretty(&bundle::policy_fragment(&scopes, &key_path))
+                .unwrap_or_default();
+            self.export(bundle::POLICY_FILE, format!("{text}\n").as_bytes())?;
+            Some(bundle::POLICY_FILE.to_owned())
+        };
+        let registries_d = match self
+            .online
+            .lookaside
+            .clone()
+            .and_then(|l| bundle::registries_d(&scopes, &l))
+        {
+            Some(y) => {
+                self.export(bundle::REGISTRIES_D_FILE, y.as_bytes())?;
+                Some(bundle::REGISTRIES_D_FILE.to_owned())
+            }
+            None => None,
+        };
+        // A bundle is good for the plan's period, and never past the key.
+        let mut until = now + self.online.valid_for.duration();
+        let policy_std = sequoia_openpgp::policy::StandardPolicy::new();
+        if let Ok(vc) = key.with_policy(&policy_std, now) {
+            if let Some(end) = vc.primary_key().key_expiration_time() {
+                until = until.min(end);
+            }
+        }
+        let stamp = |t| humantime::format_rfc3339_seconds(t).to_string();
+        let info = BundleInfo {
+            format: bundle::FORMAT,
+            key: fpr,
+            ceremony_id: self.id.clone(),
+            flow: self.flow.to_owned(),
+            sequence: self.previous_bundle.as_ref().map_or(1, |(n, _)| n + 1),
+            previous_bundle_sha256: self.previous_bundle.as_ref().map(|(_, h)| h.clone()),
+            created: stamp(now),
+            valid_until: stamp(until),
+            files: BundleFiles {
+                cert: CERT_FILE.to_owned(),
+                keyring: bundle::KEYRING_FILE.to_owned(),
+                transcript: TRANSCRIPT.to_owned(),
+                policy,
+                registries_d,
+            },
+        };
+        let text = format!(
+            "{}\n",
+            serde_json::to_string_pretty(&info).unwrap_or_default()
+        );
+        self.export(bundle::BUNDLE_FILE, text.as_bytes())?;
+        for i in 0..self.backups.len() {
+            let w = self.backups[i].write(bundle::BUNDLE_FILE, text.as_bytes(), FileMode::Public)?;
+            self.record_file(&w)?;
+        }
+        self.record(
+            EventKind::BundleWritten,
+            json!({ "sequence": info.sequence, "previous_bundle_sha256": info.previous_bundle_sha256, "valid_until": info.valid_until }),
+        )
     }
 }
 

@@ -14,7 +14,7 @@ mod subkeys;
 
 pub use certify::{certify, check_certifiable, Certification, Trust};
 pub use keys::{
-    generate, key_infos, protected_armored, public_armored, renew,
+    generate, key_infos, protected_armored, public_armored, public_binary, renew,
     settle_after_latest_self_signature, unlock_cert, unlock_secret, GeneratedKey, KeyInfo,
     KeyRequest, KeyRole, Profile,
 };

@@ -1,0 +1,184 @@
+//! The export bundle: what every ceremony leaves on the export medium for
+//! the online side, in one documented, versioned layout (docs/online-side.md).
+//!
+//! Besides the cert, transcript and signed MANIFEST every ceremony writes,
+//! `bundle.json` says which key this is, the bundle's sequence number (one
+//! more at every ceremony of the key) and the SHA-256 of the bundle before,
+//! until when the bundle is good, and which files serve which tool: a binary
+//! keyring (containers' `keyPath` takes no armor), a containers-policy
+//! fragment and a registries.d entry. `bundle.json` is also kept on every
+//! backup, so that the next ceremony, which opens a backup and not the old
+//! export, knows which number comes next.
+//!
+//! The sequence number and "valid until" are TUF's answers to replay and
+//! freeze: `verify` refuses a bundle older than one it has seen, and one
+//! past its end, so that an attacker cannot serve an old, validly signed
+//! bundle for ever.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+pub const BUNDLE_FILE: &str = "bundle.json";
+pub const KEYRING_FILE: &str = "keyring.gpg";
+pub const POLICY_FILE: &str = "containers-policy.json";
+pub const REGISTRIES_D_FILE: &str = "registries.d.yaml";
+pub const FORMAT: u32 = 1;
+
+/// Where `install` puts the keyring, relative to its root; the policy
+/// fragment's `keyPath` names it there.
+pub fn keyring_install_path(fingerprint: &str) -> String {
+    format!("etc/pki/containers/keyceremony-{fingerprint}.gpg")
+}
+
+/// `bundle.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BundleInfo {
+    pub format: u32,
+    /// The primary fingerprint this bundle is about.
+    pub key: String,
+    pub ceremony_id: String,
+    pub flow: String,
+    /// 1 at genesis, one more at every later ceremony of the key.
+    pub sequence: u64,
+    /// SHA-256 of the previous bundle's `bundle.json`, from the backup the
+    /// ceremony opened (none at genesis).
+    pub previous_bundle_sha256: Option<String>,
+    /// RFC 3339, UTC.
+    pub created: String,
+    /// Past this, `verify` refuses the bundle.
+    pub valid_until: String,
+    pub files: BundleFiles,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BundleFiles {
+    pub cert: String,
+    pub keyring: String,
+    pub transcript: String,
+    pub policy: Option<String>,
+    pub registries_d: Option<String>,
+}
+
+/// One containers-policy scope the plan names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    pub transport: String,
+    pub scope: String,
+    /// For images without a Docker reference (dir:, oci:): the repository
+    /// their signatures must name.
+    pub repository: Option<String>,
+}
+
+impl Scope {
+    /// `registry.example.org/team`, `docker:registry.example.org/team`,
+    /// `dir:/srv/images=example.org/app`.
+    pub fn parse(text: &str) -> Result<Scope, String> {
+        let (head, repository) = match text.split_once('=') {
+            Some((h, r)) => (h, Some(r.to_owned())),
+            None => (text, None),
+        };
+        let (transport, scope) = match head.split_once(':') {
+            Some((t, s)) if ["docker", "dir", "oci", "oci-archive", "docker-archive"].contains(&t) => {
+                (t.to_owned(), s.to_owned())
+            }
+            _ => ("docker".to_owned(), head.to_owned()),
+        };
+        let bad = |c: char| c.is_whitespace() || c.is_control() || c == '"';
+        if scope.is_empty() || scope.chars().any(bad) {
+            return Err("a scope is a registry, repository or path without spaces".into());
+        }
+        if let Some(r) = &repository {
+            if r.is_empty() || r.chars().any(bad) || r.contains(':') {
+                return Err("=REPOSITORY names a repository such as example.org/app".into());
+            }
+        }
+        if transport != "docker" && repository.is_none() {
+            return Err(format!(
+                "images in {transport}: carry no Docker reference: add =REPOSITORY, the repository their signatures name"
+            ));
+        }
+        if transport != "docker" && !scope.starts_with('/') {
+            return Err(format!("a {transport}: scope is an absolute path"));
+        }
+        Ok(Scope {
+            transport,
+            scope,
+            repository,
+        })
+    }
+}
+
+/// The containers-policy fragment: each scope requires a signature by the
+/// keyring at `key_path`. `install` merges it into an existing policy.json.
+pub fn policy_fragment(scopes: &[Scope], key_path: &str) -> Value {
+    let mut transports = serde_json::Map::new();
+    for s in scopes {
+        let mut req = json!({
+            "type": "signedBy",
+            "keyType": "GPGKeys",
+            "keyPath": key_path,
+        });
+        if let Some(r) = &s.repository {
+            req["signedIdentity"] = json!({ "type": "exactRepository", "dockerRepository": r });
+        }
+        let t = transports
+            .entry(s.transport.clone())
+            .or_insert_with(|| json!({}));
+        t[&s.scope] = json!([req]);
+    }
+    json!({ "transports": transports })
+}
+
+/// The registries.d entry: where the docker scopes' signatures are stored.
+pub fn registries_d(scopes: &[Scope], lookaside: &str) -> Option<String> {
+    let docker: Vec<&Scope> = scopes.iter().filter(|s| s.transport == "docker").collect();
+    if docker.is_empty() {
+        return None;
+    }
+    let mut y = String::from("# Written by keyceremony: where signatures for these scopes are kept.\ndocker:\n");
+    for s in docker {
+        y.push_str(&format!(
+            "  {}:\n    lookaside: {lookaside}\n",
+            s.scope
+        ));
+    }
+    Some(y)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_parse_with_their_transport_and_repository() {
+        let s = Scope::parse("registry.example.org/team").unwrap();
+        assert_eq!((s.transport.as_str(), s.repository), ("docker", None));
+        let s = Scope::parse("dir:/srv/images=example.org/app").unwrap();
+        assert_eq!(s.transport, "dir");
+        assert_eq!(s.scope, "/srv/images");
+        assert_eq!(s.repository.as_deref(), Some("example.org/app"));
+        for bad in ["", "a b", "dir:/srv", "dir:relative=x/y", "reg=", "x=a:b"] {
+            assert!(Scope::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_policy_fragment_requires_our_keyring_per_scope() {
+        let scopes = [
+            Scope::parse("registry.example.org/team").unwrap(),
+            Scope::parse("dir:/srv/images=example.org/app").unwrap(),
+        ];
+        let p = policy_fragment(&scopes, "/etc/pki/containers/k.gpg");
+        let docker = &p["transports"]["docker"]["registry.example.org/team"][0];
+        assert_eq!(docker["type"], "signedBy");
+        assert_eq!(docker["keyPath"], "/etc/pki/containers/k.gpg");
+        assert!(docker.get("signedIdentity").is_none());
+        let dir = &p["transports"]["dir"]["/srv/images"][0];
+        assert_eq!(dir["signedIdentity"]["dockerRepository"], "example.org/app");
+        let y = registries_d(&scopes, "https://sigs.example.org").unwrap();
+        assert!(y.contains("  registry.example.org/team:\n    lookaside: https://sigs.example.org\n"));
+        assert!(!y.contains("/srv/images"));
+    }
+}
