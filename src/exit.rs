@@ -97,7 +97,9 @@ impl From<CeremonyError> for Failure {
             CeremonyError::Media(e) => e.into(),
             CeremonyError::Transcript(e) => e.into(),
             CeremonyError::OpenPgp(e) => e.into(),
-            CeremonyError::BackupCheck { .. } | CeremonyError::NotACeremonyDir { .. } => {
+            CeremonyError::BackupCheck { .. }
+            | CeremonyError::NotACeremonyDir { .. }
+            | CeremonyError::Untrusted(_) => {
                 Failure::new(Exit::Verification, e.to_string())
             }
             CeremonyError::Delivery(_) => Failure::new(Exit::Media, e.to_string()),

@@ -14,6 +14,7 @@ pub mod commands;
 pub mod exit;
 pub mod harden;
 pub mod media;
+pub mod online;
 pub mod openpgp;
 pub mod passphrase;
 pub mod plan;

@@ -283,6 +283,9 @@ pub enum CeremonyError {
     Request(String),
     #[error("{0}")]
     AirGap(String),
+    /// The online side refuses what it was given (a bundle, a state file).
+    #[error("{0}")]
+    Untrusted(String),
     #[error(transparent)]
     Token(#[from] TokenError),
 }

@@ -9,6 +9,7 @@ mod batch_ui;
 mod card;
 mod certify;
 mod genesis;
+mod online;
 mod plan;
 mod renew;
 mod reshare;
@@ -157,6 +158,12 @@ pub fn run(command: Option<Command>, hardening: &Hardening) -> Result<(), Failur
         Command::Media { action } => media(action),
         Command::Subkey { action } => subkey::subkey(action, hardening),
         Command::Reshare { key } => reshare::reshare(key, hardening),
+        Command::Verify { bundle, anchor } => online::verify(&bundle, &anchor),
+        Command::Install {
+            bundle,
+            root,
+            anchor,
+        } => online::install(&bundle, &root, &anchor),
         Command::Certify {
             cert,
             user_ids,

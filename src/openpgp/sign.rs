@@ -14,6 +14,7 @@ use pgp::armor;
 use pgp::packet::signature::SignatureBuilder;
 use pgp::packet::{Key, Packet, Signature};
 use pgp::parse::Parse;
+use pgp::policy::StandardPolicy;
 use pgp::serialize::Serialize;
 use pgp::types::SignatureType;
 use pgp::Cert;
@@ -112,6 +113,20 @@ pub fn verify_detached(
 }
 
 /// Reads a public cert (armored or binary).
+/// Whether `cert` holds at `at`: valid under the standard policy, not
+/// revoked, not expired; the error says which.
+pub fn valid_at(cert: &Cert, at: SystemTime) -> Result<(), String> {
+    let policy = StandardPolicy::new();
+    let vc = cert
+        .with_policy(&policy, at)
+        .map_err(|e| format!("key {} is not valid then: {e}", cert.fingerprint()))?;
+    if let pgp::types::RevocationStatus::Revoked(_) = vc.revocation_status() {
+        return Err(format!("key {} is revoked", cert.fingerprint()));
+    }
+    vc.alive()
+        .map_err(|e| format!("key {} is expired then: {e}", cert.fingerprint()))
+}
+
 pub fn read_cert(bytes: &[u8]) -> Result<Cert, OpenPgpError> {
     Cert::from_bytes(bytes).ctx("the file does not hold an OpenPGP cert")
 }

@@ -1,0 +1,200 @@
+//! The online side: what CI and cluster administrators run on a connected
+//! machine with the export bundle a ceremony wrote. `verify` decides whether
+//! a bundle can be trusted; `install` puts what it holds where gpg, skopeo
+//! and podman read it.
+//!
+//! Trust starts from a pinned fingerprint (`--trust`, or a state file that
+//! pins on first use) and never from the bundle itself. A bundle is
+//! accepted only when its MANIFEST is signed by the key and lists every file
+//! with the right hash, its transcript is intact and signed by the primary,
+//! the key is valid at the time judged, the bundle is not past its own end
+//! (a freeze), and its sequence number is not lower than one already seen
+//! (a replay). This path touches no card and needs no pcscd.
+
+pub mod install;
+pub mod state;
+
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use serde::Serialize;
+
+use crate::bundle::{BundleInfo, BUNDLE_FILE, FORMAT};
+use crate::ceremony::layout::{MANIFEST, MANIFEST_SIG};
+use crate::ceremony::{history, CeremonyError};
+use crate::media::{check_manifest, limits, read_bounded, sha256_hex};
+use crate::openpgp::{self, SignWith};
+use sequoia_openpgp::Cert;
+
+/// Where trust comes from.
+pub enum Anchor<'a> {
+    /// A fingerprint the administrator pinned.
+    Fingerprint(&'a str),
+    /// A state file: pinned on first use, and remembering the newest bundle seen.
+    State(&'a Path),
+}
+
+/// A bundle that verified: what it holds and what to install.
+#[derive(Debug, Serialize)]
+pub struct Verified {
+    pub dir: PathBuf,
+    pub key: String,
+    pub sequence: u64,
+    pub ceremony_id: String,
+    pub flow: String,
+    pub valid_until: String,
+    /// The time it was judged at (RFC 3339).
+    pub at: String,
+    /// Pinned now, on first use of the state file.
+    pub pinned_now: bool,
+    pub info: BundleInfo,
+    #[serde(skip)]
+    pub cert: Cert,
+}
+
+impl Verified {
+    pub fn lines(&self) -> Vec<String> {
+        let mut l = vec![
+            format!(
+                "Bundle {} verified: key {}, sequence {}, from ceremony {} ({})",
+                self.dir.display(),
+                self.key,
+                self.sequence,
+                self.ceremony_id,
+                self.flow
+            ),
+            format!(
+                "Good until {} (judged at {}); publish a newer bundle before then",
+                self.valid_until, self.at
+            ),
+        ];
+        if self.pinned_now {
+            l.push(format!(
+                "First use of the state file: key {} is now pinned; compare it with the fingerprint the ceremony printed",
+                self.key
+            ));
+        }
+        l.push("To install:".into());
+        let f = &self.info.files;
+        l.push(format!("  keyring   {} (gpg, containers keyPath)", f.keyring));
+        if let Some(p) = &f.policy {
+            l.push(format!("  policy    {p} (merged into containers policy.json)"));
+        }
+        if let Some(r) = &f.registries_d {
+            l.push(format!("  lookaside {r} (registries.d)"));
+        }
+        l
+    }
+}
+
+fn untrusted(dir: &Path, why: impl std::fmt::Display) -> CeremonyError {
+    CeremonyError::Untrusted(format!("bundle {}: {why}", dir.display()))
+}
+
+/// Verifies the bundle in `dir` at time `at`, from `anchor`. With a state
+/// file, a bundle that verifies is remembered there.
+pub fn verify(dir: &Path, anchor: Anchor<'_>, at: SystemTime) -> Result<Verified, CeremonyError> {
+    let bytes = read_bounded(&dir.join(BUNDLE_FILE), "bundle description", limits::MANIFEST)?;
+    let info: BundleInfo = serde_json::from_slice(&bytes)
+        .map_err(|e| untrusted(dir, format!("{BUNDLE_FILE} is not a bundle description: {e}")))?;
+    if info.format != FORMAT {
+        return Err(untrusted(
+            dir,
+            format!("format {} is not one this keyceremony reads ({FORMAT}): update it", info.format),
+        ));
+    }
+    // Trust first: the pinned key, before anything the bundle says is used.
+    let pinned = match &anchor {
+        Anchor::Fingerprint(f) => Some(normalise(f)),
+        Anchor::State(p) => state::State::load(p)?.map(|s| s.pinned),
+    };
+    if let Some(pinned) = &pinned {
+        if !pinned.eq_ignore_ascii_case(&info.key) {
+            return Err(untrusted(
+                dir,
+                format!(
+                    "it is for key {}, not the trusted {pinned}, and no rotation statement links them",
+                    info.key
+                ),
+            ));
+        }
+    }
+    let cert_bytes = read_bounded(&dir.join(&info.files.cert), "cert", limits::KEY)?;
+    let cert = openpgp::read_strict(&info.files.cert, &cert_bytes)
+        .map_err(|e| untrusted(dir, e))?;
+    if !cert.fingerprint().to_hex().eq_ignore_ascii_case(&info.key) {
+        return Err(untrusted(
+            dir,
+            format!("{} holds key {}, not {}", info.files.cert, cert.fingerprint(), info.key),
+        ));
+    }
+    // Every file the bundle names is listed in MANIFEST with its hash, and
+    // MANIFEST is signed by the key's signing subkey.
+    let listed = check_manifest(dir).map_err(|e| untrusted(dir, e))?;
+    let f = &info.files;
+    let named = [
+        Some(BUNDLE_FILE),
+        Some(f.cert.as_str()),
+        Some(f.keyring.as_str()),
+        Some(f.transcript.as_str()),
+        f.policy.as_deref(),
+        f.registries_d.as_deref(),
+    ];
+    for name in named.into_iter().flatten() {
+        if !listed.iter().any(|l| l == name) {
+            return Err(untrusted(dir, format!("{MANIFEST} does not list {name}")));
+        }
+    }
+    let manifest = read_bounded(&dir.join(MANIFEST), "MANIFEST", limits::MANIFEST)?;
+    let sig = read_bounded(&dir.join(MANIFEST_SIG), "signature", limits::MANIFEST)?;
+    openpgp::verify_detached(&cert, SignWith::SigningSubkey, &sig, &manifest)
+        .map_err(|e| untrusted(dir, format!("{MANIFEST_SIG}: {e}")))?;
+    let keyring = read_bounded(&dir.join(&f.keyring), "keyring", limits::KEY)?;
+    let ring = openpgp::read_strict(&f.keyring, &keyring).map_err(|e| untrusted(dir, e))?;
+    if ring.fingerprint() != cert.fingerprint() {
+        return Err(untrusted(dir, format!("{} holds another key", f.keyring)));
+    }
+    history::verify(&[dir.join(&f.transcript)], Some(&dir.join(&f.cert)), None)?;
+
+    let stamp = |t: SystemTime| humantime::format_rfc3339_seconds(t).to_string();
+    let until = humantime::parse_rfc3339(&info.valid_until)
+        .map_err(|e| untrusted(dir, format!("valid_until: {e}")))?;
+    if at > until {
+        return Err(untrusted(
+            dir,
+            format!(
+                "it was good until {} and it is {} now: a newer bundle is due (an old one served again is how a freeze looks)",
+                info.valid_until,
+                stamp(at)
+            ),
+        ));
+    }
+    openpgp::valid_at(&cert, at).map_err(|e| untrusted(dir, e))?;
+
+    let mut pinned_now = false;
+    if let Anchor::State(path) = anchor {
+        let digest = sha256_hex(&bytes);
+        pinned_now = state::State::advance(path, &info, &digest)
+            .map_err(|e| untrusted(dir, e))?;
+    }
+    Ok(Verified {
+        dir: dir.to_owned(),
+        key: info.key.clone(),
+        sequence: info.sequence,
+        ceremony_id: info.ceremony_id.clone(),
+        flow: info.flow.clone(),
+        valid_until: info.valid_until.clone(),
+        at: stamp(at),
+        pinned_now,
+        info,
+        cert,
+    })
+}
+
+/// A fingerprint as typed: spaces dropped, upper case.
+pub fn normalise(f: &str) -> String {
+    f.chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_uppercase()
+}
