@@ -80,7 +80,9 @@ impl Scope {
             None => (text, None),
         };
         let (transport, scope) = match head.split_once(':') {
-            Some((t, s)) if ["docker", "dir", "oci", "oci-archive", "docker-archive"].contains(&t) => {
+            Some((t, s))
+                if ["docker", "dir", "oci", "oci-archive", "docker-archive"].contains(&t) =>
+            {
                 (t.to_owned(), s.to_owned())
             }
             _ => ("docker".to_owned(), head.to_owned()),
@@ -137,12 +139,11 @@ pub fn registries_d(scopes: &[Scope], lookaside: &str) -> Option<String> {
     if docker.is_empty() {
         return None;
     }
-    let mut y = String::from("# Written by keyceremony: where signatures for these scopes are kept.\ndocker:\n");
+    let mut y = String::from(
+        "# Written by keyceremony: where signatures for these scopes are kept.\ndocker:\n",
+    );
     for s in docker {
-        y.push_str(&format!(
-            "  {}:\n    lookaside: {lookaside}\n",
-            s.scope
-        ));
+        y.push_str(&format!("  {}:\n    lookaside: {lookaside}\n", s.scope));
     }
     Some(y)
 }
@@ -178,7 +179,9 @@ mod tests {
         let dir = &p["transports"]["dir"]["/srv/images"][0];
         assert_eq!(dir["signedIdentity"]["dockerRepository"], "example.org/app");
         let y = registries_d(&scopes, "https://sigs.example.org").unwrap();
-        assert!(y.contains("  registry.example.org/team:\n    lookaside: https://sigs.example.org\n"));
+        assert!(
+            y.contains("  registry.example.org/team:\n    lookaside: https://sigs.example.org\n")
+        );
         assert!(!y.contains("/srv/images"));
     }
 }

@@ -99,9 +99,7 @@ impl From<CeremonyError> for Failure {
             CeremonyError::OpenPgp(e) => e.into(),
             CeremonyError::BackupCheck { .. }
             | CeremonyError::NotACeremonyDir { .. }
-            | CeremonyError::Untrusted(_) => {
-                Failure::new(Exit::Verification, e.to_string())
-            }
+            | CeremonyError::Untrusted(_) => Failure::new(Exit::Verification, e.to_string()),
             CeremonyError::Delivery(_) => Failure::new(Exit::Media, e.to_string()),
             CeremonyError::Share(_) | CeremonyError::Sheet(_) | CeremonyError::ShareFile { .. } => {
                 Failure::new(Exit::Verification, e.to_string())

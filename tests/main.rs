@@ -12,6 +12,7 @@ mod hardening;
 mod interop_gpg;
 mod interop_sq;
 mod media_faults;
+mod online;
 mod renew;
 mod repo;
 mod reshare;

@@ -272,8 +272,12 @@ fn previous_bundle(backup: &Path) -> Result<Option<(u64, String)>, CeremonyError
     }
     let bytes = read_bounded(&path, "bundle description", limits::MANIFEST)
         .map_err(|e| backup_error(backup, e.to_string()))?;
-    let info: crate::bundle::BundleInfo = serde_json::from_slice(&bytes)
-        .map_err(|e| backup_error(backup, format!("bundle.json is not a bundle description: {e}")))?;
+    let info: crate::bundle::BundleInfo = serde_json::from_slice(&bytes).map_err(|e| {
+        backup_error(
+            backup,
+            format!("bundle.json is not a bundle description: {e}"),
+        )
+    })?;
     Ok(Some((info.sequence, sha256_hex(&bytes))))
 }
 

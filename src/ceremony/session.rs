@@ -539,7 +539,7 @@ impl Session<'_> {
             .iter()
             .map(|s| bundle::Scope::parse(s).map_err(CeremonyError::Refused))
             .collect::<Result<_, _>>()?;
-        self.export(bundle::KEYRING_FILE, &openpgp::public_binary(key)?)?;
+        self.export(bundle::KEYRING_FILE, &openpgp::signing_keyring(key, now)?)?;
         let policy = if scopes.is_empty() {
             None
         } else {
@@ -593,7 +593,8 @@ impl Session<'_> {
         );
         self.export(bundle::BUNDLE_FILE, text.as_bytes())?;
         for i in 0..self.backups.len() {
-            let w = self.backups[i].write(bundle::BUNDLE_FILE, text.as_bytes(), FileMode::Public)?;
+            let w =
+                self.backups[i].write(bundle::BUNDLE_FILE, text.as_bytes(), FileMode::Public)?;
             self.record_file(&w)?;
         }
         self.record(

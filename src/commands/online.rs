@@ -24,7 +24,12 @@ fn judged(a: &AnchorArgs) -> Result<(Anchor<'_>, SystemTime), Failure> {
         }
         (Some(f), None) => Anchor::Fingerprint(f),
         (None, Some(p)) => Anchor::State(p),
-        (None, None) => return Err(Failure::new(Exit::Usage, "give --trust FPR or --state FILE")),
+        (None, None) => {
+            return Err(Failure::new(
+                Exit::Usage,
+                "give --trust FPR or --state FILE",
+            ))
+        }
     };
     Ok((anchor, at))
 }

@@ -29,7 +29,11 @@ pub struct Installed {
 impl Installed {
     pub fn lines(&self) -> Vec<String> {
         let mut l = vec![format!("Installed keyring {}", self.keyring.display())];
-        l.extend(self.policy.iter().map(|p| format!("Merged policy     {}", p.display())));
+        l.extend(
+            self.policy
+                .iter()
+                .map(|p| format!("Merged policy     {}", p.display())),
+        );
         l.extend(
             self.registries_d
                 .iter()
@@ -46,7 +50,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), MediaError> {
     std::fs::create_dir_all(dir).map_err(|e| MediaError::from_io("create", dir, e))?;
     let tmp = dir.join(format!(
         ".{}.keyceremony-tmp",
-        path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()
+        path.file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default()
     ));
     let io = |e| MediaError::from_io("write", &tmp, e);
     let mut f = std::fs::File::create(&tmp).map_err(io)?;
@@ -126,7 +132,9 @@ fn merge(policy: &mut Value, fragment: &Value, keyring: &Path) -> Result<(), Cer
     for (transport, scopes) in fragment {
         let t = transports
             .as_object_mut()
-            .ok_or_else(|| CeremonyError::Refused("policy.json's transports is not an object".into()))?
+            .ok_or_else(|| {
+                CeremonyError::Refused("policy.json's transports is not an object".into())
+            })?
             .entry(transport.clone())
             .or_insert_with(|| json!({}));
         for (scope, reqs) in scopes.as_object().into_iter().flatten() {

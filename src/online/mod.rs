@@ -76,9 +76,14 @@ impl Verified {
         }
         l.push("To install:".into());
         let f = &self.info.files;
-        l.push(format!("  keyring   {} (gpg, containers keyPath)", f.keyring));
+        l.push(format!(
+            "  keyring   {} (gpg, containers keyPath)",
+            f.keyring
+        ));
         if let Some(p) = &f.policy {
-            l.push(format!("  policy    {p} (merged into containers policy.json)"));
+            l.push(format!(
+                "  policy    {p} (merged into containers policy.json)"
+            ));
         }
         if let Some(r) = &f.registries_d {
             l.push(format!("  lookaside {r} (registries.d)"));
@@ -94,13 +99,24 @@ fn untrusted(dir: &Path, why: impl std::fmt::Display) -> CeremonyError {
 /// Verifies the bundle in `dir` at time `at`, from `anchor`. With a state
 /// file, a bundle that verifies is remembered there.
 pub fn verify(dir: &Path, anchor: Anchor<'_>, at: SystemTime) -> Result<Verified, CeremonyError> {
-    let bytes = read_bounded(&dir.join(BUNDLE_FILE), "bundle description", limits::MANIFEST)?;
-    let info: BundleInfo = serde_json::from_slice(&bytes)
-        .map_err(|e| untrusted(dir, format!("{BUNDLE_FILE} is not a bundle description: {e}")))?;
+    let bytes = read_bounded(
+        &dir.join(BUNDLE_FILE),
+        "bundle description",
+        limits::MANIFEST,
+    )?;
+    let info: BundleInfo = serde_json::from_slice(&bytes).map_err(|e| {
+        untrusted(
+            dir,
+            format!("{BUNDLE_FILE} is not a bundle description: {e}"),
+        )
+    })?;
     if info.format != FORMAT {
         return Err(untrusted(
             dir,
-            format!("format {} is not one this keyceremony reads ({FORMAT}): update it", info.format),
+            format!(
+                "format {} is not one this keyceremony reads ({FORMAT}): update it",
+                info.format
+            ),
         ));
     }
     // Trust first: the pinned key, before anything the bundle says is used.
@@ -120,12 +136,17 @@ pub fn verify(dir: &Path, anchor: Anchor<'_>, at: SystemTime) -> Result<Verified
         }
     }
     let cert_bytes = read_bounded(&dir.join(&info.files.cert), "cert", limits::KEY)?;
-    let cert = openpgp::read_strict(&info.files.cert, &cert_bytes)
-        .map_err(|e| untrusted(dir, e))?;
+    let cert =
+        openpgp::read_strict(&info.files.cert, &cert_bytes).map_err(|e| untrusted(dir, e))?;
     if !cert.fingerprint().to_hex().eq_ignore_ascii_case(&info.key) {
         return Err(untrusted(
             dir,
-            format!("{} holds key {}, not {}", info.files.cert, cert.fingerprint(), info.key),
+            format!(
+                "{} holds key {}, not {}",
+                info.files.cert,
+                cert.fingerprint(),
+                info.key
+            ),
         ));
     }
     // Every file the bundle names is listed in MANIFEST with its hash, and
@@ -150,10 +171,8 @@ pub fn verify(dir: &Path, anchor: Anchor<'_>, at: SystemTime) -> Result<Verified
     openpgp::verify_detached(&cert, SignWith::SigningSubkey, &sig, &manifest)
         .map_err(|e| untrusted(dir, format!("{MANIFEST_SIG}: {e}")))?;
     let keyring = read_bounded(&dir.join(&f.keyring), "keyring", limits::KEY)?;
-    let ring = openpgp::read_strict(&f.keyring, &keyring).map_err(|e| untrusted(dir, e))?;
-    if ring.fingerprint() != cert.fingerprint() {
-        return Err(untrusted(dir, format!("{} holds another key", f.keyring)));
-    }
+    openpgp::check_signing_keyring(&cert, &keyring)
+        .map_err(|e| untrusted(dir, format!("{}: {e}", f.keyring)))?;
     history::verify(&[dir.join(&f.transcript)], Some(&dir.join(&f.cert)), None)?;
 
     let stamp = |t: SystemTime| humantime::format_rfc3339_seconds(t).to_string();
@@ -174,8 +193,7 @@ pub fn verify(dir: &Path, anchor: Anchor<'_>, at: SystemTime) -> Result<Verified
     let mut pinned_now = false;
     if let Anchor::State(path) = anchor {
         let digest = sha256_hex(&bytes);
-        pinned_now = state::State::advance(path, &info, &digest)
-            .map_err(|e| untrusted(dir, e))?;
+        pinned_now = state::State::advance(path, &info, &digest).map_err(|e| untrusted(dir, e))?;
     }
     Ok(Verified {
         dir: dir.to_owned(),

@@ -296,14 +296,6 @@ pub fn public_armored(cert: &Cert) -> Result<Vec<u8>, OpenPgpError> {
         .ctx("cannot serialise the public cert")
 }
 
-/// The public cert, binary: what containers' `keyPath` and gpg keyrings take.
-pub fn public_binary(cert: &Cert) -> Result<Vec<u8>, OpenPgpError> {
-    cert.clone()
-        .strip_secret_key_material()
-        .to_vec()
-        .ctx("cannot serialise the public cert")
-}
-
 /// The whole key with every secret part protected by `password` (iterated and
 /// salted S2K, AES-256), so that plain `gpg --import` with the passphrase opens it.
 pub fn protected_armored(cert: &Cert, password: &Password) -> Result<Vec<u8>, OpenPgpError> {

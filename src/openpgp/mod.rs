@@ -7,14 +7,16 @@
 //! it turns a [`KeyRequest`] into keys and bytes, and checks bytes against keys.
 
 mod certify;
+mod keyring;
 mod keys;
 mod sign;
 mod strict;
 mod subkeys;
 
 pub use certify::{certify, check_certifiable, Certification, Trust};
+pub use keyring::{check_signing_keyring, signing_keyring};
 pub use keys::{
-    generate, key_infos, protected_armored, public_armored, public_binary, renew,
+    generate, key_infos, protected_armored, public_armored, renew,
     settle_after_latest_self_signature, unlock_cert, unlock_secret, GeneratedKey, KeyInfo,
     KeyRequest, KeyRole, Profile,
 };

@@ -1,0 +1,330 @@
+//! The online side through the real binary: `verify` and `install` on the
+//! bundles real ceremonies wrote, and skopeo enforcing the installed policy
+//! on images signed with gpg (the key from the backup; on a physical token
+//! the signing subkey would sit on a YubiKey behind scdaemon, which the
+//! card tests cover).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::harness::*;
+use crate::renew::{bundles, genesis, renew, sheets};
+
+/// A genesis whose plan makes images under `DIR/images` require our key.
+fn ceremony(dir: &Path) -> PathBuf {
+    let images = dir.join("images");
+    std::fs::create_dir_all(&images).unwrap();
+    let scope = format!("scopes = [\"dir:{}=example.org/app\"]", images.display());
+    genesis(dir, &[("scopes = []", scope.as_str())], None)
+}
+
+fn verify(bundle: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["verify", bundle.to_str().unwrap()];
+    args.extend(extra);
+    run(&args)
+}
+
+fn fingerprint(bundle: &Path) -> String {
+    let info: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(bundle.join("bundle.json")).unwrap()).unwrap();
+    info["key"].as_str().unwrap().to_owned()
+}
+
+/// A copy of `bundle` with `file` changed by `f`.
+fn altered(bundle: &Path, to: &Path, file: &str, f: impl Fn(&mut Vec<u8>)) -> PathBuf {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(bundle).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
+    }
+    let mut bytes = std::fs::read(to.join(file)).unwrap();
+    f(&mut bytes);
+    std::fs::write(to.join(file), bytes).unwrap();
+    to.to_owned()
+}
+
+#[test]
+fn verify_accepts_the_bundles_from_the_pinned_key_and_refuses_what_it_must() {
+    let dir = tempdir();
+    let dir = dir.path();
+    let plan = ceremony(dir);
+    let first = bundles(&dir.join("export")).pop().unwrap();
+    let fpr = fingerprint(&first);
+
+    let o = verify(&first, &["--trust", &fpr, "--output-format", "json"]);
+    assert_exit(&o, 0);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["sequence"], 1);
+    assert_eq!(v["info"]["previous_bundle_sha256"], serde_json::Value::Null);
+    assert!(v["info"]["files"]["policy"].is_string(), "{v}");
+
+    // A renew continues the count and names the bundle before.
+    let backup = bundles(&dir.join("backup-1")).pop().unwrap();
+    assert_exit(&renew(&plan, &backup, &sheets(dir, &[1, 2, 3]), &[]), 0);
+    let second = bundles(&dir.join("export")).pop().unwrap();
+    let o = verify(&second, &["--trust", &fpr, "--output-format", "json"]);
+    assert_exit(&o, 0);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["sequence"], 2);
+    let first_sha =
+        keyceremony::media::sha256_hex(&std::fs::read(first.join("bundle.json")).unwrap());
+    assert_eq!(v["info"]["previous_bundle_sha256"], first_sha.as_str());
+
+    // Another pinned key; a changed keyring; a changed bundle.json.
+    let other = "0".repeat(40);
+    let o = verify(&second, &["--trust", &other]);
+    assert_exit(&o, 5);
+    assert!(stderr(&o).contains("not the trusted"), "{}", stderr(&o));
+    let work = tempdir();
+    let bad = altered(&second, &work.path().join("ring"), "keyring.gpg", |b| {
+        let n = b.len() - 1;
+        b[n] ^= 1
+    });
+    let o = verify(&bad, &["--trust", &fpr]);
+    assert_exit(&o, 5);
+    assert!(
+        stderr(&o).contains("keyring.gpg does not match"),
+        "{}",
+        stderr(&o)
+    );
+    let bad = altered(&second, &work.path().join("seq"), "bundle.json", |b| {
+        let t = String::from_utf8(b.clone()).unwrap();
+        *b = t.replace("\"sequence\": 2", "\"sequence\": 9").into_bytes();
+    });
+    let o = verify(&bad, &["--trust", &fpr]);
+    assert_exit(&o, 5);
+    assert!(
+        stderr(&o).contains("bundle.json does not match"),
+        "{}",
+        stderr(&o)
+    );
+
+    // A freeze: judged after the bundle's end (the plan's 1y), refused.
+    let o = verify(&second, &["--trust", &fpr, "--at", "400d"]);
+    assert_exit(&o, 5);
+    assert!(stderr(&o).contains("newer bundle is due"), "{}", stderr(&o));
+
+    // The state file pins on first use, then refuses the older bundle.
+    let state = work.path().join("state.json");
+    let s = state.to_str().unwrap();
+    let o = verify(&second, &["--state", s]);
+    assert_exit(&o, 0);
+    assert!(stdout(&o).contains("now pinned"), "{}", stdout(&o));
+    assert_exit(&verify(&second, &["--state", s]), 0);
+    let o = verify(&first, &["--state", s]);
+    assert_exit(&o, 5);
+    assert!(stderr(&o).contains("downgrade"), "{}", stderr(&o));
+    // A damaged state file is named, not overwritten.
+    std::fs::write(&state, b"{ not json").unwrap();
+    let o = verify(&second, &["--state", s]);
+    assert_exit(&o, 5);
+    assert!(stderr(&o).contains("state file"), "{}", stderr(&o));
+    assert_eq!(std::fs::read(&state).unwrap(), b"{ not json");
+}
+
+/// A one-layer OCI image layout at `dir`, tagged v1, whose layer holds `text`.
+fn oci_image(dir: &Path, text: &str) {
+    let sha = |b: &[u8]| keyceremony::media::sha256_hex(b);
+    std::fs::create_dir_all(dir.join("blobs/sha256")).unwrap();
+    let src = dir.with_extension("src");
+    std::fs::create_dir_all(&src).unwrap();
+    std::fs::write(src.join("hello.txt"), text).unwrap();
+    let tar = dir.with_extension("tar");
+    let o = Command::new("tar")
+        .args(["--mtime=@0", "--owner=0", "--group=0", "-cf"])
+        .arg(&tar)
+        .arg("-C")
+        .arg(&src)
+        .arg("hello.txt")
+        .output()
+        .unwrap();
+    assert_exit(&o, 0);
+    let layer = std::fs::read(&tar).unwrap();
+    let blob = |b: &[u8]| {
+        let h = sha(b);
+        std::fs::write(dir.join("blobs/sha256").join(&h), b).unwrap();
+        (format!("sha256:{h}"), b.len())
+    };
+    let (ld, ls) = blob(&layer);
+    let config = serde_json::json!({
+        "architecture": "amd64", "os": "linux",
+        "rootfs": { "type": "layers", "diff_ids": [ld] }
+    })
+    .to_string();
+    let (cd, cs) = blob(config.as_bytes());
+    let manifest = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": { "mediaType": "application/vnd.oci.image.config.v1+json", "digest": cd, "size": cs },
+        "layers": [{ "mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": ld, "size": ls }]
+    })
+    .to_string();
+    let (md, ms) = blob(manifest.as_bytes());
+    let index = serde_json::json!({
+        "schemaVersion": 2,
+        "manifests": [{
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "digest": md, "size": ms,
+            "annotations": { "org.opencontainers.image.ref.name": "v1" }
+        }]
+    });
+    std::fs::write(dir.join("index.json"), index.to_string()).unwrap();
+    std::fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+}
+
+/// skopeo signs `src` (oci:, tag v1) with the key `fpr` in `gpg`'s home into `dst` (dir:).
+fn skopeo_sign(gpg: &Gpg, fpr: &str, src: &Path, dst: &Path) {
+    let o = tool("skopeo")
+        .env("GNUPGHOME", gpg.home.path())
+        .args([
+            "copy",
+            "--quiet",
+            "--sign-by",
+            fpr,
+            "--sign-identity",
+            "example.org/app:v1",
+        ])
+        .arg(format!("oci:{}:v1", src.display()))
+        .arg(format!("dir:{}", dst.display()))
+        .output()
+        .unwrap();
+    assert_exit(&o, 0);
+}
+
+fn skopeo_accepts(policy: &Path, image: &Path, out: &Path) -> std::process::Output {
+    tool("skopeo")
+        .arg("copy")
+        .arg("--policy")
+        .arg(policy)
+        .arg(format!("dir:{}", image.display()))
+        .arg(format!("dir:{}", out.display()))
+        .output()
+        .unwrap()
+}
+
+/// Our key from the backup in a gpg home, its passphrase preset in the
+/// agent so that skopeo (through gpgme) signs without a pinentry.
+fn signer_from_backup(dir: &Path) -> (Gpg, String) {
+    let gpg = Gpg::new();
+    std::fs::write(
+        gpg.home.path().join("gpg-agent.conf"),
+        "allow-preset-passphrase\n",
+    )
+    .unwrap();
+    let pass = dir.join("passphrase.txt");
+    let backup = bundles(&dir.join("backup-1")).pop().unwrap();
+    gpg.ok(&[
+        "--passphrase-file",
+        pass.to_str().unwrap(),
+        "--import",
+        backup.join("secret-key.asc").to_str().unwrap(),
+    ]);
+    let phrase = std::fs::read_to_string(&pass).unwrap();
+    let listing = gpg.ok(&["--with-colons", "--with-keygrip", "--list-secret-keys"]);
+    let grips: Vec<String> = stdout(&listing)
+        .lines()
+        .filter_map(|l| l.strip_prefix("grp:"))
+        .map(|l| l.trim_matches(':').to_owned())
+        .collect();
+    assert!(!grips.is_empty());
+    for grip in grips {
+        let o = Command::new("/usr/lib/gnupg/gpg-preset-passphrase")
+            .env("GNUPGHOME", gpg.home.path())
+            .args(["--preset", "-P", phrase.trim(), &grip])
+            .output()
+            .unwrap();
+        assert_exit(&o, 0);
+    }
+    let fpr = gpg.colons("--list-secret-keys", "fpr")[0][9].clone();
+    (gpg, fpr)
+}
+
+#[test]
+fn install_merges_the_policy_and_skopeo_enforces_it() {
+    let dir = tempdir();
+    let dir = dir.path();
+    ceremony(dir);
+    let bundle = bundles(&dir.join("export")).pop().unwrap();
+    let fpr = fingerprint(&bundle);
+    let root = dir.join("root");
+    let policy = root.join("etc/containers/policy.json");
+    std::fs::create_dir_all(policy.parent().unwrap()).unwrap();
+    std::fs::write(
+        &policy,
+        r#"{"default":[{"type":"insecureAcceptAnything"}],"transports":{"docker":{"other.example/x":[{"type":"reject"}]}}}"#,
+    )
+    .unwrap();
+    // A bundle that does not verify installs nothing.
+    let o = run(&[
+        "install",
+        bundle.to_str().unwrap(),
+        "--root",
+        root.to_str().unwrap(),
+        "--trust",
+        &"0".repeat(40),
+    ]);
+    assert_exit(&o, 5);
+    assert!(!root.join("etc/pki").exists());
+    let o = run(&[
+        "install",
+        bundle.to_str().unwrap(),
+        "--root",
+        root.to_str().unwrap(),
+        "--trust",
+        &fpr,
+    ]);
+    assert_exit(&o, 0);
+    let p: serde_json::Value = serde_json::from_slice(&std::fs::read(&policy).unwrap()).unwrap();
+    assert_eq!(
+        p["transports"]["docker"]["other.example/x"][0]["type"], "reject",
+        "{p}"
+    );
+    let images = dir.join("images");
+    let ours = &p["transports"]["dir"][images.to_str().unwrap()][0];
+    let keyring = root.join(format!("etc/pki/containers/keyceremony-{fpr}.gpg"));
+    assert_eq!(ours["keyPath"], keyring.to_str().unwrap(), "{p}");
+    assert!(keyring.is_file());
+
+    // Images: one signed with our key, one with another, one unsigned.
+    let work = tempdir();
+    let src = work.path().join("oci");
+    oci_image(&src, "release v1\n");
+    let (signer, our_fpr) = signer_from_backup(dir);
+    assert_eq!(our_fpr, fpr);
+    let good = images.join("good");
+    skopeo_sign(&signer, &fpr, &src, &good);
+    let stranger = Gpg::new();
+    stranger.ok(&[
+        "--passphrase",
+        "",
+        "--quick-gen-key",
+        "Mallory <m@x.test>",
+        "ed25519",
+        "sign",
+        "1y",
+    ]);
+    let their_fpr = stranger.colons("--list-keys", "fpr")[0][9].clone();
+    let forged = images.join("forged");
+    skopeo_sign(&stranger, &their_fpr, &src, &forged);
+    let unsigned = images.join("unsigned");
+    let o = tool("skopeo")
+        .args(["copy", "--quiet"])
+        .arg(format!("oci:{}:v1", src.display()))
+        .arg(format!("dir:{}", unsigned.display()))
+        .output()
+        .unwrap();
+    assert_exit(&o, 0);
+
+    let o = skopeo_accepts(&policy, &good, &work.path().join("out-good"));
+    assert_exit(&o, 0);
+    let o = skopeo_accepts(&policy, &forged, &work.path().join("out-forged"));
+    assert_ne!(o.status.code(), Some(0));
+    assert!(
+        stderr(&o).contains("Invalid GPG signature"),
+        "{}",
+        stderr(&o)
+    );
+    let o = skopeo_accepts(&policy, &unsigned, &work.path().join("out-unsigned"));
+    assert_ne!(o.status.code(), Some(0));
+    assert!(stderr(&o).contains("no signature exists"), "{}", stderr(&o));
+}
