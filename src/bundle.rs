@@ -59,6 +59,10 @@ pub struct BundleFiles {
     pub transcript: String,
     pub policy: Option<String>,
     pub registries_d: Option<String>,
+    /// The key's rotation statements, oldest first (`rotation-N.json`; the
+    /// other files of rotation N are named after it, see crate::rotation).
+    #[serde(default)]
+    pub rotations: Vec<String>,
 }
 
 /// One containers-policy scope the plan names.

@@ -18,6 +18,7 @@ pub mod online;
 pub mod openpgp;
 pub mod passphrase;
 pub mod plan;
+pub mod rotation;
 pub mod shares;
 pub mod tokens;
 pub mod transcript;

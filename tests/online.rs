@@ -74,7 +74,11 @@ fn verify_accepts_the_bundles_from_the_pinned_key_and_refuses_what_it_must() {
     let other = "0".repeat(40);
     let o = verify(&second, &["--trust", &other]);
     assert_exit(&o, 5);
-    assert!(stderr(&o).contains("not the trusted"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("no rotation statement leads to it"),
+        "{}",
+        stderr(&o)
+    );
     let work = tempdir();
     let bad = altered(&second, &work.path().join("ring"), "keyring.gpg", |b| {
         let n = b.len() - 1;
@@ -204,14 +208,14 @@ fn skopeo_accepts(policy: &Path, image: &Path, out: &Path) -> std::process::Outp
 
 /// Our key from the backup in a gpg home, its passphrase preset in the
 /// agent so that skopeo (through gpgme) signs without a pinentry.
-fn signer_from_backup(dir: &Path) -> (Gpg, String) {
+fn signer_from_backup(dir: &Path, passphrase_file: &str) -> (Gpg, String) {
     let gpg = Gpg::new();
     std::fs::write(
         gpg.home.path().join("gpg-agent.conf"),
         "allow-preset-passphrase\n",
     )
     .unwrap();
-    let pass = dir.join("passphrase.txt");
+    let pass = dir.join(passphrase_file);
     let backup = bundles(&dir.join("backup-1")).pop().unwrap();
     gpg.ok(&[
         "--passphrase-file",
@@ -289,7 +293,7 @@ fn install_merges_the_policy_and_skopeo_enforces_it() {
     let work = tempdir();
     let src = work.path().join("oci");
     oci_image(&src, "release v1\n");
-    let (signer, our_fpr) = signer_from_backup(dir);
+    let (signer, our_fpr) = signer_from_backup(dir, "passphrase.txt");
     assert_eq!(our_fpr, fpr);
     let good = images.join("good");
     skopeo_sign(&signer, &fpr, &src, &good);
@@ -327,4 +331,165 @@ fn install_merges_the_policy_and_skopeo_enforces_it() {
     let o = skopeo_accepts(&policy, &unsigned, &work.path().join("out-unsigned"));
     assert_ne!(o.status.code(), Some(0));
     assert!(stderr(&o).contains("no signature exists"), "{}", stderr(&o));
+}
+
+fn install_at(bundle: &Path, root: &Path, trust: &str, at: &str) -> std::process::Output {
+    run(&[
+        "install",
+        bundle.to_str().unwrap(),
+        "--root",
+        root.to_str().unwrap(),
+        "--trust",
+        trust,
+        "--at",
+        at,
+    ])
+}
+
+/// A rotation of the primary: the bundle leads a verifier pinned to the old
+/// fingerprint to the new key through the statement both keys signed; gpg
+/// sees the cross-certifications; skopeo accepts the old key's images only
+/// while the transition lasts; a replayed pre-rotation bundle is refused.
+#[test]
+fn a_rotation_is_followed_from_the_old_fingerprint_and_the_transition_ends() {
+    let dir = tempdir();
+    let dir = dir.path();
+    ceremony(dir);
+    let first = bundles(&dir.join("export")).pop().unwrap();
+    let old_fpr = fingerprint(&first);
+    let (old_signer, _) = signer_from_backup(dir, "passphrase.txt");
+    let old_backup = bundles(&dir.join("backup-1")).pop().unwrap();
+
+    std::fs::create_dir_all(dir.join("new-shares")).unwrap();
+    let images = dir.join("images");
+    let scope = format!("scopes = [\"dir:{}=example.org/app\"]", images.display());
+    let plan = write_plan(
+        dir,
+        &[
+            (
+                "deliver_to = \"passphrase.txt\"",
+                "deliver_to = \"passphrase-2.txt\"",
+            ),
+            ("output = \"shares\"", "output = \"new-shares\""),
+            ("scopes = []", scope.as_str()),
+        ],
+    );
+    let mut args: Vec<String> = [
+        "rotate",
+        "--reason",
+        "yearly rotation",
+        "--transition",
+        "30d",
+        "--output-format",
+        "json",
+        "--plan",
+    ]
+    .iter()
+    .map(|a| a.to_string())
+    .collect();
+    args.push(plan.display().to_string());
+    args.push("--backup".into());
+    args.push(old_backup.display().to_string());
+    args.extend(
+        sheets(dir, &[2, 3, 5])
+            .iter()
+            .map(|p| p.display().to_string()),
+    );
+    let o = run_owned(&args);
+    assert_exit(&o, 0);
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let new_fpr = report["fingerprint"].as_str().unwrap().to_owned();
+    assert_eq!(report["old_fingerprint"], old_fpr.as_str());
+    assert_ne!(new_fpr, old_fpr);
+    let second = bundles(&dir.join("export")).pop().unwrap();
+
+    // From the old fingerprint, through the statement, to the new key.
+    let o = verify(&second, &["--trust", &old_fpr, "--output-format", "json"]);
+    assert_exit(&o, 0);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["key"], new_fpr.as_str());
+    assert_eq!(v["sequence"], 2);
+    assert_eq!(v["followed"][0]["old"], old_fpr.as_str());
+    assert_eq!(v["transition"]["old"], old_fpr.as_str());
+    assert_exit(&verify(&second, &["--trust", &new_fpr]), 0);
+    let stranger = "0".repeat(40);
+    assert_exit(&verify(&second, &["--trust", &stranger]), 5);
+
+    // gpg checks the cross-certifications, each carrying the statement's hash.
+    let gpg = Gpg::new();
+    for f in ["rotation-1-old-cert.asc", "rotation-1-new-cert.asc"] {
+        gpg.ok(&["--import", second.join(f).to_str().unwrap()]);
+    }
+    let statement = std::fs::read(second.join("rotation-1.json")).unwrap();
+    let digest = keyceremony::media::sha256_hex(&statement);
+    for (signed, by) in [(&new_fpr, &old_fpr), (&old_fpr, &new_fpr)] {
+        let o = gpg.ok(&["--with-colons", "--check-sigs", signed]);
+        let by_id = &by[24..];
+        assert!(
+            stdout(&o)
+                .lines()
+                .any(|l| l.starts_with("sig:!:") && l.split(':').nth(4) == Some(by_id)),
+            "{signed} certified by {by}: {}",
+            stdout(&o)
+        );
+        let o = gpg.ok(&["--list-options", "show-notations", "--check-sigs", signed]);
+        assert!(stdout(&o).contains(&digest), "{}", stdout(&o));
+    }
+
+    // The history from the genesis through the rotation.
+    let transcripts: Vec<String> = bundles(&dir.join("export"))
+        .iter()
+        .map(|b| b.join("transcript.jsonl").display().to_string())
+        .collect();
+    let mut targs = vec!["transcript".to_owned(), "verify".into()];
+    targs.extend(transcripts);
+    let o = run_owned(&targs);
+    assert_exit(&o, 0);
+    assert!(
+        stdout(&o).contains("History intact: 2 ceremonies"),
+        "{}",
+        stdout(&o)
+    );
+
+    // Images signed by the old key and by the new one.
+    let work = tempdir();
+    let src = work.path().join("oci");
+    oci_image(&src, "release v2\n");
+    let by_old = images.join("by-old");
+    skopeo_sign(&old_signer, &old_fpr, &src, &by_old);
+    let (new_signer, signer_fpr) = signer_from_backup(dir, "passphrase-2.txt");
+    assert_eq!(signer_fpr, new_fpr);
+    let by_new = images.join("by-new");
+    skopeo_sign(&new_signer, &new_fpr, &src, &by_new);
+
+    // During the transition both are accepted; after it, only the new key's.
+    let during = work.path().join("during");
+    assert_exit(&install_at(&second, &during, &old_fpr, "1d"), 0);
+    let policy = during.join("etc/containers/policy.json");
+    assert_exit(
+        &skopeo_accepts(&policy, &by_new, &work.path().join("o1")),
+        0,
+    );
+    assert_exit(
+        &skopeo_accepts(&policy, &by_old, &work.path().join("o2")),
+        0,
+    );
+    let after = work.path().join("after");
+    assert_exit(&install_at(&second, &after, &old_fpr, "31d"), 0);
+    let policy = after.join("etc/containers/policy.json");
+    assert_exit(
+        &skopeo_accepts(&policy, &by_new, &work.path().join("o3")),
+        0,
+    );
+    let o = skopeo_accepts(&policy, &by_old, &work.path().join("o4"));
+    assert_ne!(o.status.code(), Some(0), "the old key after the transition");
+
+    // A verifier that saw the rotation refuses the pre-rotation bundle.
+    let state = work.path().join("state.json");
+    let s = state.to_str().unwrap();
+    assert_exit(&verify(&first, &["--state", s]), 0);
+    assert_exit(&verify(&second, &["--state", s]), 0);
+    let o = verify(&first, &["--state", s]);
+    assert_exit(&o, 5);
+    assert!(stderr(&o).contains("downgrade"), "{}", stderr(&o));
 }

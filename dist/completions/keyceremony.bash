@@ -37,6 +37,9 @@ _keyceremony() {
             keyceremony,help)
                 cmd="keyceremony__subcmd__help"
                 ;;
+            keyceremony,install)
+                cmd="keyceremony__subcmd__install"
+                ;;
             keyceremony,lost-card)
                 cmd="keyceremony__subcmd__lost__subcmd__card"
                 ;;
@@ -55,6 +58,9 @@ _keyceremony() {
             keyceremony,restore)
                 cmd="keyceremony__subcmd__restore"
                 ;;
+            keyceremony,rotate)
+                cmd="keyceremony__subcmd__rotate"
+                ;;
             keyceremony,shares)
                 cmd="keyceremony__subcmd__shares"
                 ;;
@@ -66,6 +72,9 @@ _keyceremony() {
                 ;;
             keyceremony,tui)
                 cmd="keyceremony__subcmd__tui"
+                ;;
+            keyceremony,verify)
+                cmd="keyceremony__subcmd__verify"
                 ;;
             keyceremony__subcmd__card,help)
                 cmd="keyceremony__subcmd__card__subcmd__help"
@@ -124,6 +133,9 @@ _keyceremony() {
             keyceremony__subcmd__help,help)
                 cmd="keyceremony__subcmd__help__subcmd__help"
                 ;;
+            keyceremony__subcmd__help,install)
+                cmd="keyceremony__subcmd__help__subcmd__install"
+                ;;
             keyceremony__subcmd__help,lost-card)
                 cmd="keyceremony__subcmd__help__subcmd__lost__subcmd__card"
                 ;;
@@ -142,6 +154,9 @@ _keyceremony() {
             keyceremony__subcmd__help,restore)
                 cmd="keyceremony__subcmd__help__subcmd__restore"
                 ;;
+            keyceremony__subcmd__help,rotate)
+                cmd="keyceremony__subcmd__help__subcmd__rotate"
+                ;;
             keyceremony__subcmd__help,shares)
                 cmd="keyceremony__subcmd__help__subcmd__shares"
                 ;;
@@ -153,6 +168,9 @@ _keyceremony() {
                 ;;
             keyceremony__subcmd__help,tui)
                 cmd="keyceremony__subcmd__help__subcmd__tui"
+                ;;
+            keyceremony__subcmd__help,verify)
+                cmd="keyceremony__subcmd__help__subcmd__verify"
                 ;;
             keyceremony__subcmd__help__subcmd__card,list)
                 cmd="keyceremony__subcmd__help__subcmd__card__subcmd__list"
@@ -314,7 +332,7 @@ _keyceremony() {
 
     case "${cmd}" in
         keyceremony)
-            opts="-h -V --help --version demo plan genesis renew certify reshare subkey lost-card restore shares media generate-docs airgap-check card tui transcript help"
+            opts="-h -V --help --version demo plan genesis renew rotate verify install certify reshare subkey lost-card restore shares media generate-docs airgap-check card tui transcript help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -704,7 +722,7 @@ _keyceremony() {
             return 0
             ;;
         keyceremony__subcmd__help)
-            opts="demo plan genesis renew certify reshare subkey lost-card restore shares media generate-docs airgap-check card tui transcript help"
+            opts="demo plan genesis renew rotate verify install certify reshare subkey lost-card restore shares media generate-docs airgap-check card tui transcript help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -885,6 +903,20 @@ _keyceremony() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        keyceremony__subcmd__help__subcmd__install)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         keyceremony__subcmd__help__subcmd__lost__subcmd__card)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1026,6 +1058,20 @@ _keyceremony() {
             return 0
             ;;
         keyceremony__subcmd__help__subcmd__restore)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__help__subcmd__rotate)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1186,6 +1232,54 @@ _keyceremony() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__help__subcmd__verify)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__install)
+            opts="-h --root --trust --state --at --output-format --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trust)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --at)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1555,6 +1649,48 @@ _keyceremony() {
                     return 0
                     ;;
                 --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__rotate)
+            opts="-h --reason --transition --plan --backup --identity --output-format --airgap-root --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --transition)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --plan)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --backup)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                --airgap-root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2012,6 +2148,36 @@ _keyceremony() {
             case "${prev}" in
                 --plan)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__verify)
+            opts="-h --trust --state --at --output-format --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --trust)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --at)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
                     return 0
                     ;;
                 *)

@@ -15,6 +15,7 @@ pub mod layout;
 pub mod renew;
 pub mod reshare;
 pub mod restore;
+pub mod rotate;
 pub mod session;
 pub mod sharing;
 pub mod subkey;

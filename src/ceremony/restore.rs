@@ -242,6 +242,9 @@ pub struct Opened {
     /// The export bundle the previous ceremony wrote (kept on the backup):
     /// its sequence number and SHA-256, which the next bundle continues.
     pub previous_bundle: Option<(u64, String)>,
+    /// The key's rotation files (statements, their signatures, the certs),
+    /// in name order: every later bundle carries them.
+    pub rotations: Vec<(String, Vec<u8>)>,
 }
 
 /// Proves and opens `backup` with `shares` (as `unlock` with `Proof::Full`),
@@ -260,7 +263,27 @@ pub fn open_for_ceremony(backup: &Path, shares: &[Share]) -> Result<Opened, Cere
         set_info: read_set_info(backup)?,
         previous: previous_ceremony(backup),
         previous_bundle: previous_bundle(backup)?,
+        rotations: rotation_files(backup)?,
     })
+}
+
+/// The rotation files on the backup (MANIFEST has covered them).
+fn rotation_files(backup: &Path) -> Result<Vec<(String, Vec<u8>)>, CeremonyError> {
+    let entries = std::fs::read_dir(backup).map_err(|e| backup_error(backup, e.to_string()))?;
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| crate::rotation::is_rotation_file(n))
+        .collect();
+    names.sort();
+    names
+        .into_iter()
+        .map(|n| {
+            let bytes = read_bounded(&backup.join(&n), "rotation file", limits::KEY)
+                .map_err(|e| backup_error(backup, e.to_string()))?;
+            Ok((n, bytes))
+        })
+        .collect()
 }
 
 /// The backup's `bundle.json` (MANIFEST has covered it), if the ceremony

@@ -176,6 +176,7 @@ pub fn open_existing<'a>(
     }
     let mut session = Session::open(flow, plan, pre, opts, ui, clock)?;
     session.previous_bundle = opened.previous_bundle.clone();
+    session.rotations = opened.rotations.clone();
     session.record(
         EventKind::BackupOpened,
         json!({
@@ -210,6 +211,8 @@ pub struct Session<'a> {
     online: crate::plan::OnlineSpec,
     /// The bundle this ceremony's bundle continues: sequence and SHA-256.
     previous_bundle: Option<(u64, String)>,
+    /// The key's rotation files, carried into this ceremony's backups and bundle.
+    rotations: Vec<(String, Vec<u8>)>,
 }
 
 impl<'a> Session<'a> {
@@ -255,6 +258,7 @@ impl<'a> Session<'a> {
             flow: name,
             online: plan.online.clone(),
             previous_bundle: None,
+            rotations: Vec::new(),
         };
         let mut data = json!({
             "flow": name,
@@ -526,6 +530,24 @@ impl<'a> Session<'a> {
 }
 
 impl Session<'_> {
+    /// Adds a rotation's files to those this ceremony carries.
+    pub fn add_rotation_files(&mut self, files: Vec<(String, Vec<u8>)>) {
+        self.rotations.extend(files);
+    }
+
+    /// The newest rotation statement carried (name, bytes), if any.
+    pub fn last_statement(&self) -> Option<(usize, &[u8])> {
+        (1..)
+            .map_while(|n| {
+                let name = crate::rotation::files(n).statement;
+                self.rotations
+                    .iter()
+                    .find(|(f, _)| *f == name)
+                    .map(|(_, b)| (n, b.as_slice()))
+            })
+            .last()
+    }
+
     /// The export bundle's own files (crate::bundle): the keyring, the
     /// containers files the plan asks for, and `bundle.json`, which goes to
     /// every backup as well so that the next ceremony continues its count.
@@ -540,6 +562,19 @@ impl Session<'_> {
             .map(|s| bundle::Scope::parse(s).map_err(CeremonyError::Refused))
             .collect::<Result<_, _>>()?;
         self.export(bundle::KEYRING_FILE, &openpgp::signing_keyring(key, now)?)?;
+        // The key's rotations travel with every later bundle and backup.
+        let rotations = std::mem::take(&mut self.rotations);
+        for (name, bytes) in &rotations {
+            self.export(name, bytes)?;
+            for i in 0..self.backups.len() {
+                let w = self.backups[i].write(name, bytes, FileMode::Public)?;
+                self.record_file(&w)?;
+            }
+        }
+        let statements: Vec<String> = (1..)
+            .map(|n| crate::rotation::files(n).statement)
+            .take_while(|name| rotations.iter().any(|(f, _)| f == name))
+            .collect();
         let policy = if scopes.is_empty() {
             None
         } else {
@@ -585,6 +620,7 @@ impl Session<'_> {
                 transcript: TRANSCRIPT.to_owned(),
                 policy,
                 registries_d,
+                rotations: statements,
             },
         };
         let text = format!(

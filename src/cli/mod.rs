@@ -77,6 +77,20 @@ pub enum Command {
         #[command(flatten)]
         key: ExistingKeyArgs,
     },
+    /// Replace the primary key: a new key as in genesis, cross-certified, and a rotation statement signed by both
+    #[command(
+        after_help = "The plan describes the new key as for a genesis (user IDs, profile, expiry, subkeys, the new\nshare set, media, cards); the shares given are k of the old key's set and open its backup\nfirst. Each primary certifies the other's user IDs; the rotation statement (old and new\nfingerprints, effective now, the end of the transition, the reason, the previous\nstatement's hash) is signed by both and goes into every later bundle, so that `verify`\npinned to the old fingerprint follows it to the new key and trusts the old key's\nsignatures until the transition ends. The old primary's revocation (superseded) goes to\nthe new backups: publish it when the transition ends.\n\nExample:\n  keyceremony rotate --reason 'yearly rotation' --transition 30d --plan new-key.toml --backup /media/backup-1/ceremony-* OLD-SHARES..."
+    )]
+    Rotate {
+        /// Why: one line, in the signed statement
+        #[arg(long)]
+        reason: String,
+        /// How long the old key's signatures stay trusted: a duration (30d) or a date
+        #[arg(long, default_value = "30d")]
+        transition: String,
+        #[command(flatten)]
+        key: ExistingKeyArgs,
+    },
     /// Online side: check an export bundle from a pinned fingerprint or a state file
     #[command(
         after_help = "Trust comes from --trust (the primary fingerprint the ceremony printed) or --state FILE,\nwhich pins the key on first use and remembers the newest bundle accepted. Refused: a MANIFEST\nnot signed by the key or not matching its files, a broken transcript, a key revoked or\nexpired at the time judged, a bundle past its own valid_until (a freeze), and one older than\na bundle already accepted (a replay). Needs no card, no pcscd, no network.\n\nExamples:\n  keyceremony verify /media/export/ceremony-20261123T072716Z --trust 0F84...E24E20FB\n  keyceremony verify BUNDLE --state /var/lib/keyceremony/release-key.json --output-format json\n  keyceremony verify BUNDLE --trust FPR --at 2027-06-01   (judge it at another time)"

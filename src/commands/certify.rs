@@ -75,6 +75,7 @@ pub fn certify(a: Args, hardening: &Hardening) -> Result<(), Failure> {
             level: a.level,
             until,
             trust,
+            notations: Vec::new(),
         },
     };
     let opts = RunOptions {

@@ -13,6 +13,7 @@ mod online;
 mod plan;
 mod renew;
 mod reshare;
+mod rotate;
 pub(crate) mod shares;
 mod subkey;
 mod transcript;
@@ -158,6 +159,11 @@ pub fn run(command: Option<Command>, hardening: &Hardening) -> Result<(), Failur
         Command::Media { action } => media(action),
         Command::Subkey { action } => subkey::subkey(action, hardening),
         Command::Reshare { key } => reshare::reshare(key, hardening),
+        Command::Rotate {
+            reason,
+            transition,
+            key,
+        } => rotate::rotate(&transition, reason, key, hardening),
         Command::Verify { bundle, anchor } => online::verify(&bundle, &anchor),
         Command::Install {
             bundle,

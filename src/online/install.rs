@@ -67,7 +67,15 @@ pub fn install(v: &Verified, root: &Path) -> Result<Installed, CeremonyError> {
     let files = &v.info.files;
     let keyring_rel = keyring_install_path(&v.key);
     let keyring = root.join(&keyring_rel);
-    let bytes = read_bounded(&v.dir.join(&files.keyring), "keyring", limits::KEY)?;
+    let mut bytes = read_bounded(&v.dir.join(&files.keyring), "keyring", limits::KEY)?;
+    // While a rotation's transition lasts, the old key's signatures stand.
+    if let Some(t) = &v.transition {
+        bytes.extend(read_bounded(
+            &v.dir.join(&t.keyring),
+            "keyring",
+            limits::KEY,
+        )?);
+    }
     write_atomic(&keyring, &bytes)?;
 
     let policy = match &files.policy {

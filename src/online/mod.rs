@@ -24,6 +24,7 @@ use crate::ceremony::layout::{MANIFEST, MANIFEST_SIG};
 use crate::ceremony::{history, CeremonyError};
 use crate::media::{check_manifest, limits, read_bounded, sha256_hex};
 use crate::openpgp::{self, SignWith};
+use crate::rotation::{self, Statement};
 use sequoia_openpgp::Cert;
 
 /// Where trust comes from.
@@ -47,6 +48,11 @@ pub struct Verified {
     pub at: String,
     /// Pinned now, on first use of the state file.
     pub pinned_now: bool,
+    /// The rotations followed from the pinned key to this bundle's key.
+    pub followed: Vec<Statement>,
+    /// The last rotation's old key, while its transition lasts at the time
+    /// judged: its signatures are still to be accepted.
+    pub transition: Option<Transition>,
     pub info: BundleInfo,
     #[serde(skip)]
     pub cert: Cert,
@@ -68,6 +74,18 @@ impl Verified {
                 self.valid_until, self.at
             ),
         ];
+        for st in &self.followed {
+            l.push(format!(
+                "Rotation followed: {} -> {} ({}), old key trusted until {}",
+                st.old, st.new, st.reason, st.transition_until
+            ));
+        }
+        if let Some(t) = &self.transition {
+            l.push(format!(
+                "In transition: signatures by {} are accepted until {}",
+                t.old, t.until
+            ));
+        }
         if self.pinned_now {
             l.push(format!(
                 "First use of the state file: key {} is now pinned; compare it with the fingerprint the ceremony printed",
@@ -90,6 +108,15 @@ impl Verified {
         }
         l
     }
+}
+
+/// The old key of a rotation whose transition has not ended.
+#[derive(Debug, Clone, Serialize)]
+pub struct Transition {
+    pub old: String,
+    pub until: String,
+    /// Its containers keyring, in the bundle.
+    pub keyring: String,
 }
 
 fn untrusted(dir: &Path, why: impl std::fmt::Display) -> CeremonyError {
@@ -124,17 +151,8 @@ pub fn verify(dir: &Path, anchor: Anchor<'_>, at: SystemTime) -> Result<Verified
         Anchor::Fingerprint(f) => Some(normalise(f)),
         Anchor::State(p) => state::State::load(p)?.map(|s| s.pinned),
     };
-    if let Some(pinned) = &pinned {
-        if !pinned.eq_ignore_ascii_case(&info.key) {
-            return Err(untrusted(
-                dir,
-                format!(
-                    "it is for key {}, not the trusted {pinned}, and no rotation statement links them",
-                    info.key
-                ),
-            ));
-        }
-    }
+    let listed = check_manifest(dir).map_err(|e| untrusted(dir, e))?;
+    let (followed, transition) = follow_rotations(dir, &info, pinned.as_deref(), &listed, at)?;
     let cert_bytes = read_bounded(&dir.join(&info.files.cert), "cert", limits::KEY)?;
     let cert =
         openpgp::read_strict(&info.files.cert, &cert_bytes).map_err(|e| untrusted(dir, e))?;
@@ -151,7 +169,6 @@ pub fn verify(dir: &Path, anchor: Anchor<'_>, at: SystemTime) -> Result<Verified
     }
     // Every file the bundle names is listed in MANIFEST with its hash, and
     // MANIFEST is signed by the key's signing subkey.
-    let listed = check_manifest(dir).map_err(|e| untrusted(dir, e))?;
     let f = &info.files;
     let named = [
         Some(BUNDLE_FILE),
@@ -204,9 +221,108 @@ pub fn verify(dir: &Path, anchor: Anchor<'_>, at: SystemTime) -> Result<Verified
         valid_until: info.valid_until.clone(),
         at: stamp(at),
         pinned_now,
+        followed,
+        transition,
         info,
         cert,
     })
+}
+
+/// Checks the bundle's rotation statements, each signed by both keys and
+/// continuing the one before, and follows them from `pinned` to the
+/// bundle's key. Returns the statements followed and, if the last one's
+/// transition lasts at `at`, the old key's.
+fn follow_rotations(
+    dir: &Path,
+    info: &BundleInfo,
+    pinned: Option<&str>,
+    listed: &[String],
+    at: SystemTime,
+) -> Result<(Vec<Statement>, Option<Transition>), CeremonyError> {
+    let mut current = pinned
+        .map(str::to_owned)
+        .unwrap_or_else(|| info.key.clone());
+    let mut followed = Vec::new();
+    let mut last: Option<Statement> = None;
+    let mut previous: Option<String> = None;
+    for (i, name) in info.files.rotations.iter().enumerate() {
+        let f = rotation::files(i + 1);
+        if *name != f.statement {
+            return Err(untrusted(
+                dir,
+                format!("rotation {} is named {name}, not {}", i + 1, f.statement),
+            ));
+        }
+        for file in [
+            &f.statement,
+            &f.old_sig,
+            &f.new_sig,
+            &f.old_cert,
+            &f.new_cert,
+            &f.old_keyring,
+        ] {
+            if !listed.iter().any(|l| l == file) {
+                return Err(untrusted(dir, format!("{MANIFEST} does not list {file}")));
+            }
+        }
+        let read = |n: &str| read_bounded(&dir.join(n), "rotation file", limits::KEY);
+        let bytes = read(&f.statement)?;
+        let st = Statement::parse(&bytes)
+            .map_err(|e| untrusted(dir, format!("{}: {e}", f.statement)))?;
+        if st.previous_statement_sha256 != previous {
+            return Err(untrusted(
+                dir,
+                format!("{} does not continue the statement before it", f.statement),
+            ));
+        }
+        previous = Some(sha256_hex(&bytes));
+        for (cert_file, sig_file, fpr, role) in [
+            (&f.old_cert, &f.old_sig, &st.old, "old"),
+            (&f.new_cert, &f.new_sig, &st.new, "new"),
+        ] {
+            let cert = openpgp::read_strict(cert_file, &read(cert_file)?)
+                .map_err(|e| untrusted(dir, e))?;
+            if !cert.fingerprint().to_hex().eq_ignore_ascii_case(fpr) {
+                return Err(untrusted(
+                    dir,
+                    format!("{cert_file} is not the {role} key {fpr}"),
+                ));
+            }
+            openpgp::verify_detached(&cert, SignWith::Primary, &read(sig_file)?, &bytes).map_err(
+                |e| untrusted(dir, format!("{sig_file}: the {role} key's signature: {e}")),
+            )?;
+        }
+        if st.old.eq_ignore_ascii_case(&current) {
+            current = st.new.clone();
+            followed.push(st.clone());
+        }
+        last = Some(st);
+    }
+    if !current.eq_ignore_ascii_case(&info.key) {
+        return Err(untrusted(
+            dir,
+            format!(
+                "it is for key {}, and no rotation statement leads to it from the trusted {}",
+                info.key,
+                pinned.unwrap_or_default()
+            ),
+        ));
+    }
+    // The newest rotation's old key stays trusted until its transition ends,
+    // whichever key the verifier pinned.
+    let transition = match (last, info.files.rotations.len()) {
+        (Some(st), n) if st.new.eq_ignore_ascii_case(&info.key) => {
+            let until = humantime::parse_rfc3339(&st.transition_until)
+                .map_err(|e| untrusted(dir, format!("transition_until: {e}")))?;
+            (at <= until).then(|| Transition {
+                old: st.old.clone(),
+                until: st.transition_until.clone(),
+                keyring: rotation::files(n).old_keyring,
+            })
+        }
+        _ => None,
+    };
+    Ok((followed, transition))
 }
 
 /// A fingerprint as typed: spaces dropped, upper case.

@@ -19,8 +19,12 @@ use crate::media::{limits, read_bounded};
 #[serde(deny_unknown_fields)]
 pub struct State {
     pub format: u32,
-    /// The primary fingerprint trusted.
+    /// The primary fingerprint trusted: pinned once, and kept through
+    /// rotations (each bundle carries the statements from it).
     pub pinned: String,
+    /// The key of the newest bundle accepted.
+    #[serde(default)]
+    pub current: String,
     /// The newest bundle accepted: its sequence, SHA-256 and ceremony.
     pub sequence: u64,
     pub bundle_sha256: String,
@@ -63,7 +67,10 @@ impl State {
         }
         let new = State {
             format: 1,
-            pinned: info.key.clone(),
+            pinned: old
+                .as_ref()
+                .map_or_else(|| info.key.clone(), |s| s.pinned.clone()),
+            current: info.key.clone(),
             sequence: info.sequence,
             bundle_sha256: digest.to_owned(),
             ceremony_id: info.ceremony_id.clone(),

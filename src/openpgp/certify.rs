@@ -33,6 +33,8 @@ pub struct Certification {
     /// When the certification ends, if it does.
     pub until: Option<SystemTime>,
     pub trust: Option<Trust>,
+    /// Human-readable notations (name@domain, value) on each certification.
+    pub notations: Vec<(String, String)>,
 }
 
 /// A trust signature: the certified key may introduce others.
@@ -187,6 +189,17 @@ pub fn certify(
                 .set_signature_validity_period(period)
                 .ctx("cannot set the certification's expiry")?;
         }
+        for (name, value) in &what.notations {
+            b = b
+                .add_notation(
+                    name,
+                    value.as_bytes(),
+                    pgp::packet::signature::subpacket::NotationDataFlags::empty()
+                        .set_human_readable(),
+                    false,
+                )
+                .ctx("cannot add the notation")?;
+        }
         if let Some(t) = &what.trust {
             b = b
                 .set_trust_signature(t.depth, t.amount)
@@ -254,6 +267,7 @@ mod tests {
                 amount: 120,
                 domain: Some("example.org".into()),
             }),
+            notations: vec![("n@example.org".into(), "v".into())],
         };
         let (c, uids) = certify(&us, &them, &what, now).unwrap();
         assert_eq!(uids, what.user_ids);
@@ -271,6 +285,9 @@ mod tests {
                     Some(&b"<[^>]+[@.]example\\.org>$"[..])
                 );
                 assert!(s.signature_validity_period().is_some());
+                assert!(s
+                    .notation_data()
+                    .any(|n| n.name() == "n@example.org" && n.value() == b"v"));
                 s.clone()
                     .verify_userid_binding(
                         us.primary_key().key(),
@@ -293,6 +310,7 @@ mod tests {
             level: 0,
             until: None,
             trust: None,
+            notations: Vec::new(),
         };
         let (them, rev) = CertBuilder::general_purpose(["Dev <dev@x.test>"])
             .set_creation_time(now - Duration::from_secs(60))

@@ -296,6 +296,47 @@ pub fn public_armored(cert: &Cert) -> Result<Vec<u8>, OpenPgpError> {
         .ctx("cannot serialise the public cert")
 }
 
+/// A revocation certificate for `key`'s primary with the reason "superseded"
+/// (a rotation: what it signed stays good), armored as GnuPG writes one.
+pub fn superseded_revocation(
+    key: &Cert,
+    message: &str,
+    now: SystemTime,
+) -> Result<Vec<u8>, OpenPgpError> {
+    let mut signer = key
+        .primary_key()
+        .key()
+        .clone()
+        .parts_into_secret()
+        .ctx("the primary key's secret is not at hand")?
+        .into_keypair()
+        .ctx("the primary key's secret is still locked")?;
+    let sig = pgp::cert::CertRevocationBuilder::new()
+        .set_signature_creation_time(now)
+        .ctx("cannot date the revocation")?
+        .set_reason_for_revocation(
+            pgp::types::ReasonForRevocation::KeySuperseded,
+            message.as_bytes(),
+        )
+        .ctx("cannot give the revocation its reason")?
+        .build(&mut signer, key, None)
+        .ctx("cannot sign the revocation")?;
+    let comment = format!(
+        "Revocation certificate for {} (superseded)",
+        key.fingerprint()
+    );
+    let mut w = armor::Writer::with_headers(
+        Vec::new(),
+        armor::Kind::PublicKey,
+        vec![("Comment", comment.as_str())],
+    )
+    .ctx("cannot armor the revocation certificate")?;
+    Packet::from(sig)
+        .serialize(&mut w)
+        .ctx("cannot serialise the revocation certificate")?;
+    w.finalize().ctx("cannot armor the revocation certificate")
+}
+
 /// The whole key with every secret part protected by `password` (iterated and
 /// salted S2K, AES-256), so that plain `gpg --import` with the passphrase opens it.
 pub fn protected_armored(cert: &Cert, password: &Password) -> Result<Vec<u8>, OpenPgpError> {

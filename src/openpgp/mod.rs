@@ -17,8 +17,8 @@ pub use certify::{certify, check_certifiable, Certification, Trust};
 pub use keyring::{check_signing_keyring, signing_keyring};
 pub use keys::{
     generate, key_infos, protected_armored, public_armored, renew,
-    settle_after_latest_self_signature, unlock_cert, unlock_secret, GeneratedKey, KeyInfo,
-    KeyRequest, KeyRole, Profile,
+    settle_after_latest_self_signature, superseded_revocation, unlock_cert, unlock_secret,
+    GeneratedKey, KeyInfo, KeyRequest, KeyRole, Profile,
 };
 pub use sign::{read_cert, sign_detached, valid_at, verify_detached, SignWith};
 pub use strict::read_strict;

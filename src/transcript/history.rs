@@ -60,15 +60,20 @@ pub fn verify_history(transcripts: &[(String, Vec<u8>)]) -> Result<Vec<Ceremony>
         }
         let fpr =
             key_of(&chain).ok_or_else(|| err(format!("{label}: the transcript names no key")))?;
+        // The key a ceremony continues is the one it opened; a rotation
+        // opens the old key and hands the history on to the new one.
+        let continues = start.data["key"]
+            .as_str()
+            .map(str::to_owned)
+            .unwrap_or_else(|| fpr.clone());
         match &key {
-            None => key = Some(fpr),
-            Some(k) if !k.eq_ignore_ascii_case(&fpr) => {
+            Some(k) if !k.eq_ignore_ascii_case(&continues) => {
                 return Err(err(format!(
-                    "{label}: ceremony {} is of key {fpr}, not of {k} like the ones before",
+                    "{label}: ceremony {} is of key {continues}, not of {k} like the ones before",
                     this.ceremony_id
                 )))
             }
-            Some(_) => {}
+            _ => key = Some(fpr),
         }
         let previous = &start.data["previous"];
         match out.last() {
@@ -131,15 +136,14 @@ fn check_link(
     )))
 }
 
-/// The primary fingerprint a transcript is about: the key a continuing
-/// ceremony opened, or the one a genesis made.
+/// The primary fingerprint a transcript ends with, which signed it: the one
+/// a genesis or rotation made, or else the one a ceremony opened.
 pub fn key_of(chain: &ChainSummary) -> Option<String> {
-    chain.entries[0].data["key"]
-        .as_str()
+    chain
+        .fingerprint()
         .map(str::to_owned)
-        .or_else(|| chain.fingerprint().map(str::to_owned))
+        .or_else(|| chain.entries[0].data["key"].as_str().map(str::to_owned))
 }
-
 #[cfg(test)]
 mod tests {
     use std::time::SystemTime;

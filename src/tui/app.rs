@@ -470,6 +470,7 @@ impl App {
                     .filter(|v| !v.is_empty())
                     .and_then(|v| crate::plan::expiry_at(v, std::time::SystemTime::now()).ok()),
                 trust,
+                notations: Vec::new(),
             },
         )
     }
