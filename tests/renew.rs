@@ -321,6 +321,42 @@ fn the_demo_key_renews_with_the_line_the_demo_prints() {
     assert_eq!(bundles(&demo.join("export")).len(), 2);
 }
 
+/// A newcomer replaces the demo's key with the lines the demo prints, and
+/// the online side follows the rotation from the genesis fingerprint.
+#[test]
+fn the_demo_key_rotates_with_the_lines_the_demo_prints_and_verify_follows() {
+    let dir = tempdir();
+    let demo = dir.path().join("demo");
+    let o = run(&["demo", demo.to_str().unwrap()]);
+    assert_exit(&o, 0);
+    let err = stderr(&o);
+    let line = |start: &str| {
+        err.lines()
+            .filter(|l| l.trim_start().starts_with(start))
+            .map(|l| {
+                l.trim()
+                    .replacen("keyceremony", env!("CARGO_BIN_EXE_keyceremony"), 1)
+            })
+            .collect::<Vec<_>>()
+    };
+    let sh = |script: &str| {
+        std::process::Command::new("sh")
+            .args(["-c", script])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let verifies = line("keyceremony verify ");
+    assert_eq!(verifies.len(), 2, "{err}");
+    assert_exit(&sh(&verifies[0]), 0);
+    let o = sh(&line("keyceremony rotate ")[0]);
+    assert_exit(&o, 0);
+    assert!(stdout(&o).contains("Rotation complete"), "{}", stdout(&o));
+    let o = sh(&verifies[1]);
+    assert_exit(&o, 0);
+    assert!(stdout(&o).contains("Rotation followed"), "{}", stdout(&o));
+}
+
 pub(crate) fn subkey(args: &[&str], plan: &Path, backup: &Path, shares: &[PathBuf]) -> Output {
     let mut all: Vec<String> = args.iter().map(|s| s.to_string()).collect();
     all.extend([

@@ -86,12 +86,22 @@ pub fn demo(dir: &Path, hardening: &Hardening) -> Result<(), Failure> {
         plan_path.display()
     );
     genesis(&plan_path, OutputFormat::Human, None, hardening)?;
+    // The fingerprint the online side pins, as the bundle states it.
+    let fingerprint = std::fs::read_dir(dir.join("export"))
+        .ok()
+        .and_then(|mut d| d.next())
+        .and_then(|e| e.ok())
+        .and_then(|e| std::fs::read(e.path().join(crate::bundle::BUNDLE_FILE)).ok())
+        .and_then(|b| serde_json::from_slice::<crate::bundle::BundleInfo>(&b).ok())
+        .map(|i| i.key)
+        .unwrap_or_else(|| "FINGERPRINT".into());
     eprintln!(
-        "\nTry:\n  gpg --import {0}/cert.asc   (a throwaway GNUPGHOME is best)\n  keyceremony transcript verify {0}/transcript.jsonl\n  (cd {0} && sha256sum -c MANIFEST)\n  keyceremony restore --backup {1} {2}/share-1-of-5.txt {2}/share-3-of-5.txt {2}/share-5-of-5.txt\n  keyceremony renew --plan {3} --backup {1} {2}/share-2-of-5.txt {2}/share-3-of-5.txt {2}/share-4-of-5.txt",
+        "\nTry:\n  gpg --import {0}/cert.asc   (a throwaway GNUPGHOME is best)\n  keyceremony transcript verify {0}/transcript.jsonl\n  (cd {0} && sha256sum -c MANIFEST)\n  keyceremony restore --backup {1} {2}/share-1-of-5.txt {2}/share-3-of-5.txt {2}/share-5-of-5.txt\n  keyceremony verify {0} --trust {4}\n  keyceremony renew --plan {3} --backup {1} {2}/share-2-of-5.txt {2}/share-3-of-5.txt {2}/share-4-of-5.txt\nOr, instead of the renew, replace the key and follow it from the same fingerprint:\n  keyceremony rotate --reason 'demo rotation' --plan {3} --backup {1} {2}/share-1-of-5.txt {2}/share-2-of-5.txt {2}/share-4-of-5.txt\n  keyceremony verify \"$(ls -d {0} | tail -n 1)\" --trust {4}",
         dir.join("export").join("ceremony-*").display(),
         dir.join("backup-1").join("ceremony-*").display(),
         dir.join("shares").join("ceremony-*").display(),
         plan_path.display(),
+        fingerprint,
     );
     Ok(())
 }
