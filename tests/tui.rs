@@ -622,3 +622,75 @@ fn a_reshare_runs_through_the_tui_in_tmux() {
     assert_exit(&restore(&new_backup, &new_shares), 0);
     assert_ne!(restore(&new_backup, &old_shares).status.code(), Some(0));
 }
+
+/// A rotation through the TUI: the old key's backup and shares 1 and 2,
+/// the reason, the new key's genesis pages as they come, the secrets handed
+/// over and typed back; then the bundle leads from the old fingerprint to
+/// the new key.
+#[test]
+fn a_rotation_runs_through_the_tui_in_tmux() {
+    let dir = tempdir();
+    let dir = dir.path();
+    let plan = tui_plan(dir, "count = 0");
+    assert_exit(&run(&["genesis", "--plan", plan.to_str().unwrap()]), 0);
+    let newest = |medium: &str| {
+        let mut b: Vec<PathBuf> = std::fs::read_dir(dir.join(medium))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_dir())
+            .collect();
+        b.sort();
+        b.pop().unwrap()
+    };
+    let old_export = newest("export");
+    let info: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(old_export.join("bundle.json")).unwrap()).unwrap();
+    let old_fpr = info["key"].as_str().unwrap().to_owned();
+    let old_shares = newest("shares");
+    let cmd = format!(
+        "{} tui --plan {}",
+        env!("CARGO_BIN_EXE_keyceremony"),
+        plan.display()
+    );
+    let t = Tmux::new(dir, &cmd, (100, 30));
+    t.wait_for("Welcome: choose a ceremony", 10);
+    t.key("o");
+    t.wait_for("clock:", 10);
+    t.key("Enter");
+    t.wait_for("Rotate: the old key's backup", 5);
+    t.text(newest("backup-1").to_str().unwrap());
+    t.key("Enter");
+    t.text(&format!(
+        "{};{}",
+        old_shares.join("share-1-of-3.txt").display(),
+        old_shares.join("share-2-of-3.txt").display()
+    ));
+    t.key("Enter");
+    t.key("Enter");
+    t.wait_for("Rotate 1/4", 10);
+    t.text("tmux rotation");
+    t.key("PageDown");
+    t.wait_for("1/3 Identity", 5);
+    t.key("PageDown");
+    t.wait_for("2/3 Custodians", 5);
+    t.key("PageDown");
+    t.wait_for("3/3 Media", 5);
+    t.key("PageDown");
+    t.wait_for("Review the new key and the rotation", 5);
+    t.key("y");
+    t.wait_for("the rotation to a new key", 5);
+    t.key("y");
+    hand_over_and_rehearse(&t, &|| newest("shares"));
+    t.wait_for("Rotation complete", 60);
+    t.key("q");
+    drop(t);
+    let o = run(&[
+        "verify",
+        newest("export").to_str().unwrap(),
+        "--trust",
+        &old_fpr,
+    ]);
+    assert_exit(&o, 0);
+    assert!(stdout(&o).contains("Rotation followed"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("tmux rotation"), "{}", stdout(&o));
+}

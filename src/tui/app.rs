@@ -39,6 +39,8 @@ pub enum Screen {
     Certify,
     /// Where a key's transcripts are (then Done with what was found).
     History,
+    /// A rotation's reason and transition (then the genesis pages for the new key).
+    Rotate,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +53,8 @@ pub enum Flow {
     /// New custodians: the Custodians page gives the new share set.
     Reshare,
     History,
+    /// A new primary replaces the old: the genesis pages describe it.
+    Rotate,
 }
 
 impl Flow {
@@ -59,7 +63,7 @@ impl Flow {
     pub fn on_existing_key(self) -> bool {
         matches!(
             self,
-            Flow::Renew | Flow::Subkey | Flow::Certify | Flow::Reshare
+            Flow::Renew | Flow::Subkey | Flow::Certify | Flow::Reshare | Flow::Rotate
         )
     }
 }
@@ -190,6 +194,12 @@ pub enum Command {
     StartReshare {
         backup: PathBuf,
         shares: Vec<Share>,
+    },
+    StartRotate {
+        backup: PathBuf,
+        shares: Vec<Share>,
+        reason: String,
+        transition_until: std::time::SystemTime,
     },
     /// Check the transcripts on a medium as one key's history.
     VerifyHistory {
@@ -338,6 +348,7 @@ pub struct App {
     pub subkey: Form,
     pub certify: Form,
     pub history: Form,
+    pub rotate: Form,
     /// A renew's shares, opened from files or typed, until it starts.
     renew_shares: Vec<Share>,
     pub recipients: Option<(PathBuf, Vec<String>)>,
@@ -372,6 +383,7 @@ impl App {
             subkey: Form::for_plan(Page::Subkey, &plan),
             certify: Form::for_plan(Page::Certify, &plan),
             history: Form::for_plan(Page::History, &plan),
+            rotate: Form::for_plan(Page::Rotate, &plan),
             renew_shares: Vec::new(),
             plan,
             plan_source,
@@ -490,7 +502,8 @@ impl App {
             | Screen::Renew
             | Screen::Subkey
             | Screen::Certify
-            | Screen::History => true,
+            | Screen::History
+            | Screen::Rotate => true,
             Screen::RestoreShares => true,
             Screen::RestoreCard => matches!(self.card, Some(CardStage::Pins(_))),
             Screen::Running => matches!(self.prompt, Some(Prompt::Typing(_) | Prompt::Pins(_))),
@@ -616,6 +629,7 @@ impl App {
                 KeyCode::Char('s') => self.start(Flow::Subkey),
                 KeyCode::Char('c') => self.start(Flow::Certify),
                 KeyCode::Char('k') => self.start(Flow::Reshare),
+                KeyCode::Char('o') => self.start(Flow::Rotate),
                 // Checking transcripts writes nothing: no pre-flight.
                 KeyCode::Char('h') => {
                     self.flow = Flow::History;
@@ -645,7 +659,8 @@ impl App {
             | Screen::Renew
             | Screen::Subkey
             | Screen::Certify
-            | Screen::History => self.form_key(&k),
+            | Screen::History
+            | Screen::Rotate => self.form_key(&k),
             Screen::Review => match k.code {
                 KeyCode::Char('y') if self.blocker().is_none() => {
                     self.confirm = Some(Confirm {
@@ -708,6 +723,15 @@ impl App {
                     p.shares.threshold,
                     p.shares.count,
                     p.shares.output.display()
+                ),
+                Flow::Rotate => format!(
+                    "the rotation to a new key ({}), the old one trusted for {} more",
+                    p.key
+                        .user_ids
+                        .first()
+                        .map(String::as_str)
+                        .unwrap_or_default(),
+                    self.rotate.value(1)
                 ),
                 _ => "the renew".to_owned(),
             };
@@ -776,6 +800,16 @@ impl App {
                         }
                     }
                     Flow::Reshare => Command::StartReshare { backup, shares },
+                    Flow::Rotate => Command::StartRotate {
+                        backup,
+                        shares,
+                        reason: self.rotate.value(0).to_owned(),
+                        transition_until: crate::plan::expiry_at(
+                            self.rotate.value(1),
+                            std::time::SystemTime::now(),
+                        )
+                        .unwrap_or_else(|_| std::time::SystemTime::now()),
+                    },
                     _ => Command::StartRenew { backup, shares },
                 }
             }
@@ -824,6 +858,7 @@ impl App {
             Screen::Subkey => Some(&mut self.subkey),
             Screen::Certify => Some(&mut self.certify),
             Screen::History => Some(&mut self.history),
+            Screen::Rotate => Some(&mut self.rotate),
             _ => None,
         }
     }
@@ -838,6 +873,7 @@ impl App {
             Screen::Subkey => Some(&self.subkey),
             Screen::Certify => Some(&self.certify),
             Screen::History => Some(&self.history),
+            Screen::Rotate => Some(&self.rotate),
             _ => None,
         }
     }
@@ -876,7 +912,7 @@ impl App {
         if k.code == KeyCode::Esc {
             let flow_page = matches!(
                 self.screen,
-                Screen::Renew | Screen::Subkey | Screen::Certify
+                Screen::Renew | Screen::Subkey | Screen::Certify | Screen::Rotate
             ) || (self.screen == Screen::Custodians && self.flow == Flow::Reshare);
             if flow_page {
                 // Back to the backup and shares, which are given again.
@@ -898,6 +934,7 @@ impl App {
             }
             return self.go(match (self.screen, self.flow) {
                 (Screen::History, _) => Screen::Welcome,
+                (Screen::Identity, Flow::Rotate) => Screen::Rotate,
                 (Screen::Identity | Screen::RestoreSource, _) => Screen::Preflight,
                 (Screen::Custodians, _) => Screen::Identity,
                 (Screen::Media, Flow::Renew) => Screen::Renew,
@@ -954,6 +991,7 @@ impl App {
                 self.plan = plan;
                 self.go(Screen::Media)
             }
+            Screen::Rotate => self.go(Screen::Identity),
             Screen::History => {
                 let root = self.base.join(self.history.value(0));
                 let cert = Some(self.history.value(1))
@@ -1060,6 +1098,10 @@ impl App {
             Flow::Certify => {
                 self.renew_shares = shares;
                 return self.go(Screen::Certify);
+            }
+            Flow::Rotate => {
+                self.renew_shares = shares;
+                return self.go(Screen::Rotate);
             }
             // The new share set is the genesis's Custodians page.
             Flow::Reshare => {
@@ -1659,5 +1701,38 @@ mod tests {
         a.screen = Screen::History;
         a.update(key(KeyCode::Esc));
         assert_eq!(a.screen, Screen::Welcome);
+    }
+
+    #[test]
+    fn the_rotate_flow_asks_why_then_takes_the_genesis_pages_for_the_new_key() {
+        let mut a = with_two_shares('o', Flow::Rotate, "/m/b");
+        assert_eq!(a.screen, Screen::Rotate);
+        a.update(key(KeyCode::PageDown));
+        assert_eq!(a.form().unwrap().problem.as_ref().unwrap().0, 0);
+        typed(&mut a, "yearly");
+        a.update(key(KeyCode::PageDown));
+        assert_eq!(a.screen, Screen::Identity);
+        // Esc from the new key's identity goes back to the rotation page.
+        a.update(key(KeyCode::Esc));
+        assert_eq!(a.screen, Screen::Rotate);
+        a.update(key(KeyCode::PageDown));
+        for next in [Screen::Custodians, Screen::Media, Screen::Review] {
+            a.update(key(KeyCode::PageDown));
+            assert_eq!(a.screen, next);
+        }
+        a.update(key(KeyCode::Char('y')));
+        assert!(confirm_text(&a).contains("the rotation to a new key"));
+        let cmd = a.update(key(KeyCode::Char('y')));
+        let Command::StartRotate {
+            reason,
+            shares,
+            transition_until,
+            ..
+        } = cmd
+        else {
+            panic!("{cmd:?}")
+        };
+        assert_eq!((reason.as_str(), shares.len()), ("yearly", 2));
+        assert!(transition_until > std::time::SystemTime::now());
     }
 }

@@ -43,6 +43,8 @@ pub enum Page {
     Certify,
     /// Where the transcripts of a key's history are.
     History,
+    /// Why the primary is replaced, and how long the old one stays trusted.
+    Rotate,
 }
 
 /// The certify page's trust depths: none, or a trust signature's depth.
@@ -348,6 +350,14 @@ impl Form {
             .into_iter()
             .chain(people(plan))
             .collect(),
+            Page::Rotate => vec![
+                text("Reason", "one line, in the statement both keys sign", ""),
+                text(
+                    "Transition",
+                    "how long the old key's signatures stand: 30d, 2027-01-31",
+                    "30d",
+                ),
+            ],
             Page::History => vec![
                 text(
                     "Transcripts on",
@@ -484,6 +494,14 @@ impl Form {
                 }
                 self.apply_people(plan, 6);
                 plan.validate().map_err(|e| (6, e.to_string()))
+            }
+            Page::Rotate => {
+                if self.value(0).is_empty() {
+                    return Err((0, "say why the key is replaced".into()));
+                }
+                crate::plan::expiry_at(self.value(1), std::time::SystemTime::now())
+                    .map_err(|e| (1, e))?;
+                Ok(())
             }
             Page::History => {
                 if self.value(0).is_empty() {

@@ -32,6 +32,7 @@ use crate::ceremony::history;
 use crate::ceremony::renew::{self, RenewRequest};
 use crate::ceremony::reshare::{self, ReshareRequest};
 use crate::ceremony::restore::{self, Restored};
+use crate::ceremony::rotate::{self, RotateRequest};
 use crate::ceremony::subkey::{self, SubkeyRequest};
 use crate::ceremony::{
     CardDecision, CeremonyError, CeremonyUi, Clock, Event, Outcome, PcscCards, SystemClock,
@@ -383,6 +384,26 @@ impl Workers {
                 let req = ReshareRequest { backup, shares };
                 start_flow(self.tx.clone(), reply_rx, move |ui| {
                     reshare::run(&plan, &req, &opts, ui, &SystemClock)
+                });
+            }
+            Command::StartRotate {
+                backup,
+                shares,
+                reason,
+                transition_until,
+            } => {
+                let (reply_tx, reply_rx) = mpsc::channel();
+                self.reply_tx = Some(reply_tx);
+                let opts = self.run_options(app);
+                let plan = app.plan.clone();
+                let req = RotateRequest {
+                    backup,
+                    shares,
+                    transition_until,
+                    reason,
+                };
+                start_flow(self.tx.clone(), reply_rx, move |ui| {
+                    rotate::run(&plan, &req, &opts, ui, &SystemClock, &mut PcscCards)
                 });
             }
             Command::VerifyHistory { root, cert } => {

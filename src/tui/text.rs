@@ -9,7 +9,7 @@ pub fn header(app: &App) -> (&'static str, &'static str) {
     match app.screen {
         Screen::Welcome => (
             "Welcome: choose a ceremony",
-            "g r n s c k h  the ceremony, as listed   ? help   q quit",
+            "g r n s c k o h  the ceremony, as listed   ? help   q quit",
         ),
         Screen::Preflight => (
             "Pre-flight: air gap, cards and media",
@@ -34,6 +34,18 @@ pub fn header(app: &App) -> (&'static str, &'static str) {
         Screen::Media if app.flow == Flow::Certify => (
             "Certify 2/2: where the new backups and the certified cert go",
             "type  Enter next  Up/Down  Space choose  PgDn page done  Esc back  F1 help",
+        ),
+        Screen::Rotate => (
+            "Rotate 1/4: why the primary is replaced, and the transition",
+            "type  Enter next  Up/Down move  PgDn page done  Esc back  F1 help",
+        ),
+        Screen::RestoreSource if app.flow == Flow::Rotate => (
+            "Rotate: the old key's backup and k of its shares",
+            "type  Enter next  Up/Down move  PgDn page done  Esc back  F1 help",
+        ),
+        Screen::Review if app.flow == Flow::Rotate => (
+            "Review the new key and the rotation before anything is written",
+            "y start   Esc back   ? help",
         ),
         Screen::History => (
             "History: check a key's transcripts from its genesis",
@@ -179,6 +191,7 @@ pub fn help(app: &App) -> &'static str {
     match app.screen {
         Screen::Subkey => "rotate: a new subkey for the role; the old one revoked now as superseded, or, with a date or duration in 'Keep old until', left valid until then. revoke: the subkey named by its fingerprint, as compromised (distrust everything it signed) or retired. lost card: the subkeys the card held (from the transcript that provisioned it) kept, the loss recorded, or all rotated. The primary and its fingerprint never change. New subkeys go onto the cards the media page counts, in this ceremony (you choose their PINs; a card holding this key's earlier subkeys is reset for them), or later with `keyceremony card provision` from the new backup.",
         Screen::Certify => "Our primary signs the other key's user IDs. Name its cert file (as its owner exported it); it is checked first: a self-signature that does not verify, a revoked or an expired cert is refused before any share is used. User IDs: exactly as in the cert, or empty for every valid one. Level 0 makes no claim; 3 says you checked thoroughly. Valid for: empty for no end. A trust depth of 1 makes the key an introducer (a CA) whose certifications count for those who trust ours; a trust domain limits that to addresses in it. The certified cert goes to the export medium; `keyceremony certify` does the same in batch mode.",
+        Screen::Rotate => "A new primary key replaces this one. The reason goes into the rotation statement that both keys sign; the transition is how long the old key's signatures are still trusted online (a duration from now or a date). The next pages describe the new key as in a genesis: identity, custodians and share set, media and cards. Each primary certifies the other; the old primary's revocation goes to the new backups, to publish when the transition ends. `keyceremony rotate` does the same in batch mode.",
         Screen::History => "Every ceremony's transcript names the one before by the SHA-256 of its signed transcript. Name a medium holding ceremony directories (the export medium, or a backup medium); their transcripts, oldest first, are checked one by one (chain, signature, key) and as one history from the genesis. One missing, swapped or edited is named. Nothing is written. `keyceremony transcript verify` does the same.",
         Screen::Custodians if app.flow == Flow::Reshare => "The new set: any k of the n new custodians will open the new backups. A new passphrase is made and the key re-encrypted to it; the old shares open none of the new backups, and the backups they still open are listed for destruction at the end. Names are printed on the sheets; an age recipients file makes an encrypted copy of each sheet. Splitting the same passphrase again would leave the old shares working, so a reshare always makes a new one.",
         Screen::Review if app.flow == Flow::Certify || app.flow == Flow::Reshare => "The backup is proven and opened with the shares before anything is written. Esc goes back to change the pages. Nothing is written before you confirm; the confirmation names every medium.",

@@ -80,8 +80,12 @@ pub fn draw(app: &App, f: &mut Frame<'_>) {
         | Screen::Renew
         | Screen::Subkey
         | Screen::Certify
-        | Screen::History => form::draw(app, f, inner),
-        Screen::Review if app.flow.on_existing_key() => renew_review(app, f, inner),
+        | Screen::History
+        | Screen::Rotate => form::draw(app, f, inner),
+        // A rotation's new key is reviewed as a genesis's.
+        Screen::Review if app.flow.on_existing_key() && app.flow != Flow::Rotate => {
+            renew_review(app, f, inner)
+        }
         Screen::Review => review(app, f, inner),
         Screen::Running => match &app.prompt {
             Some(p) => secrets::draw(p, f, inner),
@@ -138,6 +142,7 @@ fn welcome(f: &mut Frame<'_>, area: Rect) {
         Line::from("  s  Subkeys: rotate or revoke a subkey, or a lost card"),
         Line::from("  c  Certify: our primary vouches for another key's user IDs"),
         Line::from("  k  New custodians: a new passphrase and share set, the old set retired"),
+        Line::from("  o  Rotate: a new primary key replaces this one, signed over by both"),
         Line::from("  h  History: check a key's transcripts from its genesis (writes nothing)"),
     ];
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);

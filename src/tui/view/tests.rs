@@ -94,6 +94,7 @@ fn every_state() -> Vec<(&'static str, App)> {
         Screen::Subkey,
         Screen::Certify,
         Screen::History,
+        Screen::Rotate,
     ]
     .into_iter()
     .map(|s| ("plain", app(s)))
