@@ -70,8 +70,10 @@ impl Statement {
              Previous statement (SHA-256): {}\n\
              Made:             {}\n\n\
              Both keys signed the canonical statement (the .json beside this text):\n\
-             rotation-N.json.old.asc by the old primary, rotation-N.json.new.asc by the new.\n\
-             Check them with `keyceremony verify BUNDLE --trust OLD-FINGERPRINT`.\n",
+             rotation-N.json.old.asc by the old primary, rotation-N.json.new.asc by the new\n\
+             (`keyceremony verify BUNDLE --trust OLD-FINGERPRINT` checks them), and\n\
+             rotation-N.json.old-subkey.asc and .new-subkey.asc by their signing subkeys\n\
+             (`gpg --verify` and `sq verify` check those, with the certs beside).\n",
             self.old,
             self.new,
             self.effective,
@@ -91,6 +93,10 @@ pub struct Files {
     pub text: String,
     pub old_sig: String,
     pub new_sig: String,
+    /// The same statement signed by each key's signing subkey: what gpg
+    /// and sq check (they refuse data signatures by a certify-only primary).
+    pub old_subkey_sig: String,
+    pub new_subkey_sig: String,
     /// The old key's cert, with the new key's certification.
     pub old_cert: String,
     /// The new key's cert, with the old key's certification.
@@ -106,6 +112,8 @@ pub fn files(n: usize) -> Files {
         text: format!("{base}.txt"),
         old_sig: format!("{base}.json.old.asc"),
         new_sig: format!("{base}.json.new.asc"),
+        old_subkey_sig: format!("{base}.json.old-subkey.asc"),
+        new_subkey_sig: format!("{base}.json.new-subkey.asc"),
         old_cert: format!("{base}-old-cert.asc"),
         new_cert: format!("{base}-new-cert.asc"),
         old_keyring: format!("{base}-old-keyring.gpg"),

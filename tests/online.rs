@@ -436,6 +436,32 @@ fn a_rotation_is_followed_from_the_old_fingerprint_and_the_transition_ends() {
         assert!(stdout(&o).contains(&digest), "{}", stdout(&o));
     }
 
+    // gpg and sq check the statement's signatures by both keys' signing subkeys.
+    for (cert, sig) in [
+        ("rotation-1-old-cert.asc", "rotation-1.json.old-subkey.asc"),
+        ("rotation-1-new-cert.asc", "rotation-1.json.new-subkey.asc"),
+    ] {
+        let o = gpg.run(&[
+            "--verify",
+            second.join(sig).to_str().unwrap(),
+            second.join("rotation-1.json").to_str().unwrap(),
+        ]);
+        assert!(
+            stderr(&o).contains("Good signature"),
+            "{sig}: {}",
+            stderr(&o)
+        );
+        let o = tool("sq")
+            .args(["verify", "--signer-cert"])
+            .arg(second.join(cert))
+            .arg("--detached")
+            .arg(second.join(sig))
+            .arg(second.join("rotation-1.json"))
+            .output()
+            .unwrap();
+        assert_exit(&o, 0);
+    }
+
     // The history from the genesis through the rotation.
     let transcripts: Vec<String> = bundles(&dir.join("export"))
         .iter()

@@ -188,6 +188,14 @@ pub fn run(
                 f.new_sig.clone(),
                 openpgp::sign_detached(new.cert(), SignWith::Primary, &canonical, now)?,
             ),
+            (
+                f.old_subkey_sig.clone(),
+                openpgp::sign_detached(old, SignWith::SigningSubkey, &canonical, now)?,
+            ),
+            (
+                f.new_subkey_sig.clone(),
+                openpgp::sign_detached(new.cert(), SignWith::SigningSubkey, &canonical, now)?,
+            ),
             (f.old_cert.clone(), openpgp::public_armored(&old_certified)?),
             (f.new_cert.clone(), openpgp::public_armored(&new_certified)?),
             (f.old_keyring.clone(), openpgp::signing_keyring(old, now)?),

@@ -276,9 +276,9 @@ fn follow_rotations(
             ));
         }
         previous = Some(sha256_hex(&bytes));
-        for (cert_file, sig_file, fpr, role) in [
-            (&f.old_cert, &f.old_sig, &st.old, "old"),
-            (&f.new_cert, &f.new_sig, &st.new, "new"),
+        for (cert_file, sigs, fpr, role) in [
+            (&f.old_cert, [&f.old_sig, &f.old_subkey_sig], &st.old, "old"),
+            (&f.new_cert, [&f.new_sig, &f.new_subkey_sig], &st.new, "new"),
         ] {
             let cert = openpgp::read_strict(cert_file, &read(cert_file)?)
                 .map_err(|e| untrusted(dir, e))?;
@@ -288,9 +288,14 @@ fn follow_rotations(
                     format!("{cert_file} is not the {role} key {fpr}"),
                 ));
             }
-            openpgp::verify_detached(&cert, SignWith::Primary, &read(sig_file)?, &bytes).map_err(
-                |e| untrusted(dir, format!("{sig_file}: the {role} key's signature: {e}")),
-            )?;
+            for (sig_file, by) in sigs
+                .into_iter()
+                .zip([SignWith::Primary, SignWith::SigningSubkey])
+            {
+                openpgp::verify_detached(&cert, by, &read(sig_file)?, &bytes).map_err(|e| {
+                    untrusted(dir, format!("{sig_file}: the {role} key's signature: {e}"))
+                })?;
+            }
         }
         if st.old.eq_ignore_ascii_case(&current) {
             current = st.new.clone();
