@@ -1090,3 +1090,55 @@ fn after_a_subkey_rotation_gpg_signs_with_the_new_subkey_on_a_card() {
     assert!(!status.contains(&revoked[0]), "{status}");
     drop(card);
 }
+
+/// The online side with the key on a token: skopeo signs an image through
+/// gpgme, gpg-agent and scdaemon with the signing subkey on a virtual card
+/// (the user PIN from --sign-passphrase-file, as a CI signer would give
+/// it), and enforces a policy whose keyPath is the bundle's keyring. What a
+/// physical YubiKey adds: touch, if its policy asks for it, which a signing
+/// job must then wait for.
+#[test]
+fn skopeo_signs_on_a_card_and_the_bundles_keyring_accepts_it() {
+    let _slots = slots();
+    pcscd();
+    let dir = tempdir();
+    let c = ed25519();
+    let (card, pins) = provisioned_card(dir.path(), "0000C5C5");
+    let (gpg, user_pin) = card_gpg(&c.cert(), &pins);
+    let pin_file = dir.path().join("user-pin");
+    std::fs::write(&pin_file, &user_pin).unwrap();
+    let src = dir.path().join("oci");
+    crate::online::oci_image(&src, "signed on a card\n");
+    let images = dir.path().join("images");
+    let signed = images.join("app");
+    let o = tool("skopeo")
+        .env("GNUPGHOME", gpg.home.path())
+        .args(["copy", "--quiet", "--sign-by", &c.fingerprint])
+        .arg("--sign-passphrase-file")
+        .arg(&pin_file)
+        .args(["--sign-identity", "example.org/app:v1"])
+        .arg(format!("oci:{}:v1", src.display()))
+        .arg(format!("dir:{}", signed.display()))
+        .output()
+        .unwrap();
+    let _ = Command::new("gpgconf")
+        .arg("--homedir")
+        .arg(gpg.home.path())
+        .args(["--kill", "scdaemon"])
+        .output();
+    assert_exit(&o, 0);
+    let policy = dir.path().join("policy.json");
+    let requirement = serde_json::json!({
+        "default": [{ "type": "reject" }],
+        "transports": { "dir": { images.to_str().unwrap(): [{
+            "type": "signedBy",
+            "keyType": "GPGKeys",
+            "keyPath": c.export.join("keyring.gpg"),
+            "signedIdentity": { "type": "exactRepository", "dockerRepository": "example.org/app" }
+        }] } }
+    });
+    std::fs::write(&policy, requirement.to_string()).unwrap();
+    let o = crate::online::skopeo_accepts(&policy, &signed, &dir.path().join("out"));
+    assert_exit(&o, 0);
+    drop(card);
+}

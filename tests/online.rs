@@ -127,7 +127,7 @@ fn verify_accepts_the_bundles_from_the_pinned_key_and_refuses_what_it_must() {
 }
 
 /// A one-layer OCI image layout at `dir`, tagged v1, whose layer holds `text`.
-fn oci_image(dir: &Path, text: &str) {
+pub(crate) fn oci_image(dir: &Path, text: &str) {
     let sha = |b: &[u8]| keyceremony::media::sha256_hex(b);
     std::fs::create_dir_all(dir.join("blobs/sha256")).unwrap();
     let src = dir.with_extension("src");
@@ -195,7 +195,7 @@ fn skopeo_sign(gpg: &Gpg, fpr: &str, src: &Path, dst: &Path) {
     assert_exit(&o, 0);
 }
 
-fn skopeo_accepts(policy: &Path, image: &Path, out: &Path) -> std::process::Output {
+pub(crate) fn skopeo_accepts(policy: &Path, image: &Path, out: &Path) -> std::process::Output {
     tool("skopeo")
         .arg("copy")
         .arg("--policy")
@@ -518,4 +518,38 @@ fn a_rotation_is_followed_from_the_old_fingerprint_and_the_transition_ends() {
     let o = verify(&first, &["--state", s]);
     assert_exit(&o, 5);
     assert!(stderr(&o).contains("downgrade"), "{}", stderr(&o));
+}
+
+/// `keyceremony-online`, the online side alone, verifies as `keyceremony
+/// verify` does and links no PC/SC library: it runs in CI images that have
+/// none.
+#[test]
+fn the_online_binary_verifies_and_needs_no_pcsc_library() {
+    let online = env!("CARGO_BIN_EXE_keyceremony-online");
+    let o = tool("readelf").args(["-d", online]).output().unwrap();
+    assert_exit(&o, 0);
+    let needed = stdout(&o);
+    assert!(needed.contains("NEEDED"), "{needed}");
+    assert!(!needed.contains("pcsclite"), "{needed}");
+
+    let dir = tempdir();
+    ceremony(dir.path());
+    let bundle = bundles(&dir.path().join("export")).pop().unwrap();
+    let fpr = fingerprint(&bundle);
+    let o = Command::new(online)
+        .args(["verify", bundle.to_str().unwrap(), "--trust", &fpr])
+        .output()
+        .unwrap();
+    assert_exit(&o, 0);
+    assert!(stdout(&o).contains("verified"), "{}", stdout(&o));
+    let o = Command::new(online)
+        .args([
+            "verify",
+            bundle.to_str().unwrap(),
+            "--trust",
+            &"0".repeat(40),
+        ])
+        .output()
+        .unwrap();
+    assert_exit(&o, 5);
 }

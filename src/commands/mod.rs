@@ -9,7 +9,7 @@ mod batch_ui;
 mod card;
 mod certify;
 mod genesis;
-mod online;
+pub mod online;
 mod plan;
 mod renew;
 mod reshare;

@@ -1,0 +1,58 @@
+//! `keyceremony-online`: the online side alone, `verify` and `install`, for
+//! CI images and admission hosts. The same code as `keyceremony verify` and
+//! `keyceremony install`, in a binary that reaches no card code, so the
+//! linker leaves libpcsclite out: it runs where no PC/SC library is
+//! installed (tests/repo.rs checks its dynamic dependencies).
+
+#![forbid(unsafe_code)]
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use keyceremony::cli::AnchorArgs;
+use keyceremony::commands::online;
+
+#[derive(Parser)]
+#[command(
+    name = "keyceremony-online",
+    version,
+    about = "Verify a keyceremony export bundle and install its keyring and containers policy",
+    after_help = "Exit codes: 0 accepted, 2 usage, 4 a file could not be read, 5 refused.\nSee docs/online-side.md."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check an export bundle from a pinned fingerprint or a state file
+    Verify {
+        bundle: PathBuf,
+        #[command(flatten)]
+        anchor: AnchorArgs,
+    },
+    /// Verify a bundle, then install its keyring, policy and lookaside below ROOT
+    Install {
+        bundle: PathBuf,
+        #[arg(long, default_value = "/")]
+        root: PathBuf,
+        #[command(flatten)]
+        anchor: AnchorArgs,
+    },
+}
+
+fn main() {
+    let result = match Cli::parse().command {
+        Command::Verify { bundle, anchor } => online::verify(&bundle, &anchor),
+        Command::Install {
+            bundle,
+            root,
+            anchor,
+        } => online::install(&bundle, &root, &anchor),
+    };
+    if let Err(failure) = result {
+        eprintln!("{failure}");
+        std::process::exit(failure.code as i32);
+    }
+}
