@@ -36,8 +36,8 @@ pub struct CertifyRequest {
 /// What a certification produced; public facts only.
 #[derive(Debug, Serialize)]
 pub struct CertifyReport {
-    pub ceremony_id: String,
-    pub fingerprint: String,
+    #[serde(flatten)]
+    pub written: super::Written,
     pub previous: Previous,
     /// The certified key's fingerprint.
     pub certified: String,
@@ -45,20 +45,14 @@ pub struct CertifyReport {
     pub certification: Certification,
     /// The certified cert on the export medium.
     pub certified_cert: PathBuf,
-    pub backups: Vec<PathBuf>,
-    pub export: PathBuf,
-    pub transcript: PathBuf,
 }
 
 impl super::Outcome for CertifyReport {
     fn heading(&self) -> &'static str {
         "Certification complete"
     }
-    fn ceremony_id(&self) -> &str {
-        &self.ceremony_id
-    }
-    fn fingerprint(&self) -> &str {
-        &self.fingerprint
+    fn written(&self) -> &super::Written {
+        &self.written
     }
     fn lines(&self) -> Vec<String> {
         let c = &self.certification;
@@ -87,13 +81,7 @@ impl super::Outcome for CertifyReport {
             "Cert:       {} (hand it back to its owner, or publish it)",
             self.certified_cert.display()
         ));
-        l.extend(
-            self.backups
-                .iter()
-                .map(|b| format!("Backup:     {}", b.display())),
-        );
-        l.push(format!("Export:     {}", self.export.display()));
-        l.push(format!("Transcript: {}", self.transcript.display()));
+        l.extend(self.written.lines());
         l
     }
 }
@@ -147,16 +135,12 @@ pub fn run(
             &mut [],
         )?;
         Ok(CertifyReport {
-            ceremony_id: s.id().to_owned(),
-            fingerprint: opened.restored.fingerprint.clone(),
+            written: s.written(&opened.restored.fingerprint.clone()),
             previous: opened.previous.clone(),
             certified: other.fingerprint().to_hex(),
             user_ids,
             certification: req.certification.clone(),
             certified_cert: s.export_dir().join(&name),
-            backups: s.backup_dirs(),
-            export: s.export_dir(),
-            transcript: s.transcript_path(),
         })
     })
 }

@@ -8,8 +8,6 @@
 //! the public cert exported, so nothing goes online for a key whose backup
 //! cannot be restored. The transcript, on the export medium, is written as we go.
 
-use std::path::PathBuf;
-
 use serde::Serialize;
 use serde_json::json;
 
@@ -29,12 +27,9 @@ const STEPS: usize = 9;
 /// What a genesis produced; public facts only.
 #[derive(Debug, Serialize)]
 pub struct GenesisReport {
-    pub ceremony_id: String,
-    pub fingerprint: String,
+    #[serde(flatten)]
+    pub written: super::Written,
     pub keys: Vec<KeyInfo>,
-    pub backups: Vec<PathBuf>,
-    pub export: PathBuf,
-    pub transcript: PathBuf,
     /// Where the passphrase went whole (batch mode with `deliver_to`), if anywhere.
     pub passphrase_delivered_to: Option<String>,
     pub shares: SharesReport,
@@ -46,21 +41,12 @@ impl super::Outcome for GenesisReport {
     fn heading(&self) -> &'static str {
         "Genesis complete"
     }
-    fn ceremony_id(&self) -> &str {
-        &self.ceremony_id
-    }
-    fn fingerprint(&self) -> &str {
-        &self.fingerprint
+    fn written(&self) -> &super::Written {
+        &self.written
     }
     fn lines(&self) -> Vec<String> {
         let mut l: Vec<String> = self.keys.iter().map(super::key_line).collect();
-        l.extend(
-            self.backups
-                .iter()
-                .map(|b| format!("Backup:     {}", b.display())),
-        );
-        l.push(format!("Export:     {}", self.export.display()));
-        l.push(format!("Transcript: {}", self.transcript.display()));
+        l.extend(self.written.lines());
         l.extend(self.shares.lines());
         l.extend(self.cards.iter().map(CardOutcome::line));
         if let Some(to) = &self.passphrase_delivered_to {
@@ -166,12 +152,8 @@ pub fn run(
         s.close(key.cert(), complete, &mut share_bundles)?;
 
         Ok(GenesisReport {
-            ceremony_id: s.id().to_owned(),
-            fingerprint: key.fingerprint(),
+            written: s.written(&key.fingerprint()),
             keys,
-            backups: s.backup_dirs(),
-            export: s.export_dir(),
-            transcript: s.transcript_path(),
             passphrase_delivered_to: delivered_to,
             shares: SharesReport::new(&set, share_files, rehearsal_used),
             cards: card_outcomes,
@@ -358,7 +340,7 @@ mod tests {
     }
 
     fn transcript_of(report: &GenesisReport) -> String {
-        std::fs::read_to_string(&report.transcript).unwrap()
+        std::fs::read_to_string(&report.written.transcript).unwrap()
     }
 
     #[test]

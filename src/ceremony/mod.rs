@@ -34,15 +34,46 @@ use crate::transcript::TranscriptError;
 use secrecy::SecretString;
 use sequoia_openpgp::Cert;
 
+/// Where every ceremony wrote: its directory name, the key, the backup
+/// directories, the export and the transcript. Each report flattens it in,
+/// so the JSON a ceremony prints has these fields at its top.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Written {
+    pub ceremony_id: String,
+    pub fingerprint: String,
+    pub backups: Vec<PathBuf>,
+    pub export: PathBuf,
+    pub transcript: PathBuf,
+}
+
+impl Written {
+    /// The summary lines every report ends its own with.
+    pub fn lines(&self) -> Vec<String> {
+        let mut l: Vec<String> = self
+            .backups
+            .iter()
+            .map(|b| format!("Backup:     {}", b.display()))
+            .collect();
+        l.push(format!("Export:     {}", self.export.display()));
+        l.push(format!("Transcript: {}", self.transcript.display()));
+        l
+    }
+}
+
 /// What a finished ceremony reports, as a person reads it: the batch front
 /// end prints these lines under its heading, the TUI's finished screen shows
 /// them. Public facts only.
 pub trait Outcome: serde::Serialize {
     /// "Genesis complete", "Renew complete", ...
     fn heading(&self) -> &'static str;
-    fn ceremony_id(&self) -> &str;
-    fn fingerprint(&self) -> &str;
+    fn written(&self) -> &Written;
     fn lines(&self) -> Vec<String>;
+    fn ceremony_id(&self) -> &str {
+        &self.written().ceremony_id
+    }
+    fn fingerprint(&self) -> &str {
+        &self.written().fingerprint
+    }
 }
 
 /// A key's line in a summary: role, fingerprint, algorithm, expiry, revoked.

@@ -48,13 +48,10 @@ pub struct RenewRequest {
 /// What a renew produced; public facts only.
 #[derive(Debug, Serialize)]
 pub struct RenewReport {
-    pub ceremony_id: String,
-    pub fingerprint: String,
+    #[serde(flatten)]
+    pub written: super::Written,
     pub keys: Vec<KeyInfo>,
     pub previous: Previous,
-    pub backups: Vec<PathBuf>,
-    pub export: PathBuf,
-    pub transcript: PathBuf,
     /// Cards proven against the renewed cert: serial and what was proven.
     pub cards_proven: Vec<(String, String)>,
 }
@@ -63,11 +60,8 @@ impl super::Outcome for RenewReport {
     fn heading(&self) -> &'static str {
         "Renew complete"
     }
-    fn ceremony_id(&self) -> &str {
-        &self.ceremony_id
-    }
-    fn fingerprint(&self) -> &str {
-        &self.fingerprint
+    fn written(&self) -> &super::Written {
+        &self.written
     }
     fn lines(&self) -> Vec<String> {
         let mut l = vec![format!(
@@ -75,13 +69,7 @@ impl super::Outcome for RenewReport {
             self.previous.ceremony_id
         )];
         l.extend(self.keys.iter().map(super::key_line));
-        l.extend(
-            self.backups
-                .iter()
-                .map(|b| format!("Backup:     {}", b.display())),
-        );
-        l.push(format!("Export:     {}", self.export.display()));
-        l.push(format!("Transcript: {}", self.transcript.display()));
+        l.extend(self.written.lines());
         l.extend(
             self.cards_proven
                 .iter()
@@ -142,13 +130,9 @@ pub fn run(
 
         s.export_and_close(7, &renewed, &files, json!({}), &mut [])?;
         Ok(RenewReport {
-            ceremony_id: s.id().to_owned(),
-            fingerprint: restored.fingerprint.clone(),
+            written: s.written(&restored.fingerprint.clone()),
             keys,
             previous: opened.previous.clone(),
-            backups: s.backup_dirs(),
-            export: s.export_dir(),
-            transcript: s.transcript_path(),
             cards_proven,
         })
     })

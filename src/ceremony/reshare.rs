@@ -39,17 +39,14 @@ pub struct ReshareRequest {
 /// What a reshare produced; public facts only.
 #[derive(Debug, Serialize)]
 pub struct ReshareReport {
-    pub ceremony_id: String,
-    pub fingerprint: String,
+    #[serde(flatten)]
+    pub written: super::Written,
     pub previous: Previous,
     /// The share set retired.
     pub retired_set: String,
     pub shares: SharesReport,
     /// Backup directories that the retired shares still open: destroy them.
     pub to_destroy: Vec<PathBuf>,
-    pub backups: Vec<PathBuf>,
-    pub export: PathBuf,
-    pub transcript: PathBuf,
     pub passphrase_delivered_to: Option<String>,
 }
 
@@ -57,20 +54,11 @@ impl super::Outcome for ReshareReport {
     fn heading(&self) -> &'static str {
         "Reshare complete"
     }
-    fn ceremony_id(&self) -> &str {
-        &self.ceremony_id
-    }
-    fn fingerprint(&self) -> &str {
-        &self.fingerprint
+    fn written(&self) -> &super::Written {
+        &self.written
     }
     fn lines(&self) -> Vec<String> {
-        let mut l: Vec<String> = self
-            .backups
-            .iter()
-            .map(|b| format!("Backup:     {}", b.display()))
-            .collect();
-        l.push(format!("Export:     {}", self.export.display()));
-        l.push(format!("Transcript: {}", self.transcript.display()));
+        let mut l = self.written.lines();
         l.extend(self.shares.lines());
         l.push(format!(
             "Retired:    share set {}; its shares open none of the new backups",
@@ -176,15 +164,11 @@ pub fn run(
             &mut share_bundles,
         )?;
         Ok(ReshareReport {
-            ceremony_id: s.id().to_owned(),
-            fingerprint: fpr.clone(),
+            written: s.written(&fpr.clone()),
             previous: opened.previous.clone(),
             retired_set: retired.clone(),
             shares: SharesReport::new(&set, share_files, used),
             to_destroy,
-            backups: s.backup_dirs(),
-            export: s.export_dir(),
-            transcript: s.transcript_path(),
             passphrase_delivered_to: delivered_to,
         })
     })

@@ -47,17 +47,13 @@ pub struct RotateRequest {
 /// What a rotation produced; public facts only.
 #[derive(Debug, Serialize)]
 pub struct RotateReport {
-    pub ceremony_id: String,
-    /// The new primary.
-    pub fingerprint: String,
+    #[serde(flatten)]
+    pub written: super::Written,
     pub old_fingerprint: String,
     pub previous: Previous,
     pub statement: PathBuf,
     pub transition_until: String,
     pub keys: Vec<KeyInfo>,
-    pub backups: Vec<PathBuf>,
-    pub export: PathBuf,
-    pub transcript: PathBuf,
     pub shares: SharesReport,
     pub cards: Vec<CardOutcome>,
     pub passphrase_delivered_to: Option<String>,
@@ -67,11 +63,8 @@ impl super::Outcome for RotateReport {
     fn heading(&self) -> &'static str {
         "Rotation complete"
     }
-    fn ceremony_id(&self) -> &str {
-        &self.ceremony_id
-    }
-    fn fingerprint(&self) -> &str {
-        &self.fingerprint
+    fn written(&self) -> &super::Written {
+        &self.written
     }
     fn lines(&self) -> Vec<String> {
         let mut l = vec![
@@ -83,13 +76,7 @@ impl super::Outcome for RotateReport {
             format!("Statement:  {}", self.statement.display()),
         ];
         l.extend(self.keys.iter().map(super::key_line));
-        l.extend(
-            self.backups
-                .iter()
-                .map(|b| format!("Backup:     {}", b.display())),
-        );
-        l.push(format!("Export:     {}", self.export.display()));
-        l.push(format!("Transcript: {}", self.transcript.display()));
+        l.extend(self.written.lines());
         l.extend(self.shares.lines());
         l.extend(self.cards.iter().map(CardOutcome::line));
         if let Some(to) = &self.passphrase_delivered_to {
@@ -259,16 +246,12 @@ pub fn run(
         });
         s.close(&new_certified, complete, &mut share_bundles)?;
         Ok(RotateReport {
-            ceremony_id: s.id().to_owned(),
-            fingerprint: new_fpr.clone(),
+            written: s.written(&new_fpr.clone()),
             old_fingerprint: old_fpr.clone(),
             previous: opened.previous.clone(),
             statement: s.export_dir().join(&f.statement),
             transition_until: statement.transition_until.clone(),
             keys,
-            backups: s.backup_dirs(),
-            export: s.export_dir(),
-            transcript: s.transcript_path(),
             shares: SharesReport::new(&set, share_files, used),
             cards: card_outcomes,
             passphrase_delivered_to: delivered_to,

@@ -372,6 +372,17 @@ impl<'a> Session<'a> {
         self.transcript.path().to_owned()
     }
 
+    /// Where this ceremony wrote, for its report; `fingerprint` is the key's.
+    pub fn written(&self, fingerprint: &str) -> super::Written {
+        super::Written {
+            ceremony_id: self.id.clone(),
+            fingerprint: fingerprint.to_owned(),
+            backups: self.backup_dirs(),
+            export: self.export_dir(),
+            transcript: self.transcript_path(),
+        }
+    }
+
     /// Writes the same files to every backup directory, each read back.
     pub fn write_backups(
         &mut self,

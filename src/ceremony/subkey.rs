@@ -75,8 +75,8 @@ pub struct SubkeyRequest {
 /// What a subkey ceremony produced; public facts only.
 #[derive(Debug, Serialize)]
 pub struct SubkeyReport {
-    pub ceremony_id: String,
-    pub fingerprint: String,
+    #[serde(flatten)]
+    pub written: super::Written,
     pub previous: Previous,
     /// New subkeys' fingerprints.
     pub added: Vec<String>,
@@ -85,9 +85,6 @@ pub struct SubkeyReport {
     /// Subkeys left valid until a transition date (seconds since the epoch).
     pub ending: Vec<(String, u64)>,
     pub keys: Vec<KeyInfo>,
-    pub backups: Vec<PathBuf>,
-    pub export: PathBuf,
-    pub transcript: PathBuf,
     /// The plan's cards, given the new subkeys (none when nothing was added).
     pub cards: Vec<CardOutcome>,
 }
@@ -96,11 +93,8 @@ impl super::Outcome for SubkeyReport {
     fn heading(&self) -> &'static str {
         "Subkeys changed"
     }
-    fn ceremony_id(&self) -> &str {
-        &self.ceremony_id
-    }
-    fn fingerprint(&self) -> &str {
-        &self.fingerprint
+    fn written(&self) -> &super::Written {
+        &self.written
     }
     fn lines(&self) -> Vec<String> {
         let mut l: Vec<String> = self
@@ -122,13 +116,7 @@ impl super::Outcome for SubkeyReport {
             )
         }));
         l.extend(self.keys.iter().map(super::key_line));
-        l.extend(
-            self.backups
-                .iter()
-                .map(|b| format!("Backup:     {}", b.display())),
-        );
-        l.push(format!("Export:     {}", self.export.display()));
-        l.push(format!("Transcript: {}", self.transcript.display()));
+        l.extend(self.written.lines());
         l.extend(self.cards.iter().map(CardOutcome::line));
         let provisioned = self
             .cards
@@ -138,7 +126,7 @@ impl super::Outcome for SubkeyReport {
         if !self.added.is_empty() && provisioned < self.cards.len().max(1) {
             l.push(format!(
                 "Put the new subkeys on each remaining card: keyceremony card provision --backup {} --pins PINFILE SHARES...",
-                self.backups.first().map(|b| b.display().to_string()).unwrap_or_default()
+                self.written.backups.first().map(|b| b.display().to_string()).unwrap_or_default()
             ));
         }
         l
@@ -289,16 +277,12 @@ pub fn run(
         };
         s.export_and_close(7, &changed, &files, json!({ "added": added }), &mut [])?;
         Ok(SubkeyReport {
-            ceremony_id: s.id().to_owned(),
-            fingerprint: opened.restored.fingerprint.clone(),
+            written: s.written(&opened.restored.fingerprint.clone()),
             previous: opened.previous.clone(),
             added,
             revoked,
             ending,
             keys,
-            backups: s.backup_dirs(),
-            export: s.export_dir(),
-            transcript: s.transcript_path(),
             cards,
         })
     })

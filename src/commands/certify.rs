@@ -3,15 +3,11 @@
 use std::path::PathBuf;
 
 use super::batch_ui::BatchUi;
-use super::genesis::load_plan;
-use super::shares::{share_error_with_files, shares_for};
-use super::{Exit, Failure};
+use super::{Exit, Failure, OnKey};
 use crate::ceremony::certify::{self, CertifyRequest};
-use crate::ceremony::session::RunOptions;
 use crate::ceremony::{Clock, SystemClock};
 use crate::cli::ExistingKeyArgs;
 use crate::harden::Hardening;
-use crate::media::sha256_hex;
 use crate::openpgp::{Certification, Trust};
 use crate::plan::expiry_at;
 
@@ -34,10 +30,7 @@ pub fn certify(a: Args, hardening: &Hardening) -> Result<(), Failure> {
         .map(|e| expiry_at(e, SystemClock.now()).map_err(|e| usage(format!("--expiry: {e}"))))
         .transpose()?;
     if let Some(d) = &a.trust_domain {
-        let ok = !d.is_empty()
-            && d.split('.')
-                .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
-        if !ok {
+        if !Trust::valid_domain(d) {
             return Err(usage(format!(
                 "--trust-domain {d:?}: give a mail domain such as example.org"
             )));
@@ -56,19 +49,10 @@ pub fn certify(a: Args, hardening: &Hardening) -> Result<(), Failure> {
             )),
             None => None,
         };
-    let ExistingKeyArgs {
-        plan,
-        backup,
-        shares: share_files,
-        identity,
-        output_format,
-        airgap_root,
-    } = a.key;
-    let (plan, text) = load_plan(&plan)?;
-    let shares = shares_for(&backup, &share_files, &identity)?;
+    let k = OnKey::read(a.key, hardening)?;
     let req = CertifyRequest {
-        backup,
-        shares,
+        backup: k.backup.clone(),
+        shares: k.shares.clone(),
         cert: a.cert,
         certification: Certification {
             user_ids: a.user_ids,
@@ -78,19 +62,14 @@ pub fn certify(a: Args, hardening: &Hardening) -> Result<(), Failure> {
             notations: Vec::new(),
         },
     };
-    let opts = RunOptions {
-        plan_sha256: Some(sha256_hex(text.as_bytes())),
-        system_root: airgap_root,
-        hardening: Some(hardening.clone()),
-    };
     let report = certify::run(
-        &plan,
+        &k.plan,
         &req,
-        &opts,
+        &k.opts,
         &mut BatchUi::new(None, None),
         &SystemClock,
     )
-    .map_err(|e| share_error_with_files(e, &req.shares, &share_files))?;
-    super::print_outcome(&report, output_format);
+    .map_err(|e| k.failure(e, &req.shares))?;
+    super::print_outcome(&report, k.format);
     Ok(())
 }

@@ -65,6 +65,49 @@ fn media(action: MediaCommand) -> Result<(), Failure> {
 }
 
 /// A finished ceremony's report: JSON, or its heading and lines for people.
+/// What every batch ceremony on an existing key reads before anything is
+/// written: the plan (its hash goes into the transcript), and the shares
+/// that will open the backup. A missing or bad file costs nothing.
+pub(crate) struct OnKey {
+    pub plan: crate::plan::Plan,
+    pub backup: std::path::PathBuf,
+    pub shares: Vec<crate::shares::Share>,
+    pub share_files: Vec<std::path::PathBuf>,
+    pub format: crate::cli::OutputFormat,
+    pub opts: crate::ceremony::session::RunOptions,
+}
+
+impl OnKey {
+    pub fn read(
+        key: crate::cli::ExistingKeyArgs,
+        hardening: &crate::harden::Hardening,
+    ) -> Result<OnKey, Failure> {
+        let (plan, text) = genesis::load_plan(&key.plan)?;
+        let shares = shares::shares_for(&key.backup, &key.shares, &key.identity)?;
+        Ok(OnKey {
+            plan,
+            backup: key.backup,
+            shares,
+            share_files: key.shares,
+            format: key.output_format,
+            opts: crate::ceremony::session::RunOptions {
+                plan_sha256: Some(crate::media::sha256_hex(text.as_bytes())),
+                system_root: key.airgap_root,
+                hardening: Some(hardening.clone()),
+            },
+        })
+    }
+
+    /// A ceremony's error, naming the share file a bad share came from.
+    pub fn failure(
+        &self,
+        e: crate::ceremony::CeremonyError,
+        shares: &[crate::shares::Share],
+    ) -> Failure {
+        shares::share_error_with_files(e, shares, &self.share_files)
+    }
+}
+
 /// The failure a batch run ends with when `failed` cards were skipped:
 /// `done` says what was finished anyway, the hint how to finish the cards.
 pub(crate) fn cards_not_done(failed: usize, done: &str) -> Result<(), Failure> {
