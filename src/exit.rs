@@ -93,6 +93,15 @@ impl From<OpenPgpError> for Failure {
 impl From<CeremonyError> for Failure {
     fn from(e: CeremonyError) -> Failure {
         match e {
+            // The cause decides the exit code; the account of what was
+            // left goes into the message.
+            CeremonyError::Stopped { cause, advice } => {
+                let f = Failure::from(*cause);
+                Failure {
+                    message: format!("{}\n{advice}", f.message),
+                    ..f
+                }
+            }
             CeremonyError::Plan(e) => e.into(),
             CeremonyError::Media(e) => e.into(),
             CeremonyError::Transcript(e) => e.into(),

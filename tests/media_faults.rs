@@ -50,6 +50,12 @@ fn a_full_backup_medium_leaves_no_partial_file_and_says_what_to_do() {
     );
     // The first backup is whole; the transcript records the failure; nothing went online.
     let b1 = bundle(&dir.path().join("backup-1"));
+    // The operator is told what was left where, and to destroy it.
+    assert!(
+        err.contains("Left on the media:") && err.contains(b1.to_str().unwrap()),
+        "{err}"
+    );
+    assert!(err.contains("destroy them"), "{err}");
     assert!(b1.join("secret-key.asc").exists());
     let export = bundle(&dir.path().join("export"));
     let t = std::fs::read_to_string(export.join("transcript.jsonl")).unwrap();

@@ -694,3 +694,47 @@ fn a_rotation_runs_through_the_tui_in_tmux() {
     assert!(stdout(&o).contains("Rotation followed"), "{}", stdout(&o));
     assert!(stdout(&o).contains("tmux rotation"), "{}", stdout(&o));
 }
+
+/// A genesis whose backup medium disappears before it starts stops with
+/// what to do; `b` goes back to the review with every value kept, and once
+/// the medium is back the same genesis runs to the end without retyping.
+#[test]
+fn a_genesis_that_fails_on_a_medium_is_completed_by_going_back() {
+    let dir = tempdir();
+    let dir = dir.path();
+    let t = tui_with_plan(dir, "count = 0", (100, 30));
+    t.wait_for("Welcome: choose a ceremony", 10);
+    t.key("g");
+    t.wait_for("clock:", 10);
+    t.key("Enter");
+    t.wait_for("1/3 Identity", 5);
+    t.key("PageDown");
+    t.wait_for("2/3 Custodians", 5);
+    t.key("PageDown");
+    t.wait_for("3/3 Media", 5);
+    t.key("PageDown");
+    t.wait_for("Review the plan", 5);
+    // The stick is pulled between the review and the start.
+    std::fs::remove_dir_all(dir.join("backup-2")).unwrap();
+    t.key("y");
+    t.wait_for("Start the genesis?", 5);
+    t.key("y");
+    let stopped = t.wait_for("Ceremony stopped", 30);
+    assert!(stopped.contains("backup-2"), "{stopped}");
+    let before = t.presses.get();
+    std::fs::create_dir(dir.join("backup-2")).unwrap();
+    t.key("b");
+    t.wait_for("Review the plan", 5);
+    t.key("y");
+    t.wait_for("Start the genesis?", 5);
+    t.key("y");
+    // Back and started again in three keys: no form retyped.
+    assert_eq!(t.presses.get() - before, 3);
+    hand_over_and_rehearse(&t, &|| bundle(&dir.join("shares")));
+    t.wait_for("Genesis complete", 120);
+    t.key("q");
+    drop(t);
+    assert!(bundle(&dir.join("backup-2"))
+        .join("secret-key.asc")
+        .exists());
+}

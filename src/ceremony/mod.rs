@@ -315,6 +315,13 @@ pub enum CeremonyError {
     Request(String),
     #[error("{0}")]
     AirGap(String),
+    /// A ceremony stopped part way: the cause, and what it left on the media
+    /// and what to do with it.
+    #[error("{cause}\n{advice}")]
+    Stopped {
+        cause: Box<CeremonyError>,
+        advice: String,
+    },
     /// The online side refuses what it was given (a bundle, a state file).
     #[error("{0}")]
     Untrusted(String),

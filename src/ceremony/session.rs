@@ -213,6 +213,8 @@ pub struct Session<'a> {
     previous_bundle: Option<(u64, String)>,
     /// The key's rotation files, carried into this ceremony's backups and bundle.
     rotations: Vec<(String, Vec<u8>)>,
+    /// Directories made on other media (share sheets), for a failure's account.
+    others: std::cell::RefCell<Vec<PathBuf>>,
 }
 
 impl<'a> Session<'a> {
@@ -259,6 +261,7 @@ impl<'a> Session<'a> {
             online: plan.online.clone(),
             previous_bundle: None,
             rotations: Vec::new(),
+            others: std::cell::RefCell::new(Vec::new()),
         };
         let mut data = json!({
             "flow": name,
@@ -296,10 +299,21 @@ impl<'a> Session<'a> {
         steps: impl FnOnce(&mut Session<'a>) -> Result<T, CeremonyError>,
     ) -> Result<T, CeremonyError> {
         let result = steps(&mut self);
-        if let Err(e) = &result {
-            let _ = self.record(EventKind::Failed, json!({ "error": e.to_string() }));
-        }
-        result
+        let Err(e) = result else {
+            return result;
+        };
+        let _ = self.record(EventKind::Failed, json!({ "error": e.to_string() }));
+        // Say what was left where, and what to do with it.
+        let made: Vec<PathBuf> = self
+            .backup_dirs()
+            .into_iter()
+            .chain(self.others.borrow().iter().cloned())
+            .filter(|d| d.exists())
+            .collect();
+        Err(CeremonyError::Stopped {
+            advice: stopped_advice(self.flow, &made, &self.export_dir()),
+            cause: Box::new(e),
+        })
     }
 
     pub fn id(&self) -> &str {
@@ -350,10 +364,14 @@ impl<'a> Session<'a> {
 
     /// A new private directory of this ceremony on each of `media`.
     pub fn open_bundles(&self, media: &[Medium]) -> Result<Vec<Bundle>, CeremonyError> {
-        Ok(media
+        let bundles: Vec<Bundle> = media
             .iter()
             .map(|m| m.create_bundle(&self.id, false))
-            .collect::<Result<_, _>>()?)
+            .collect::<Result<_, _>>()?;
+        self.others
+            .borrow_mut()
+            .extend(bundles.iter().map(|b| b.dir().to_owned()));
+        Ok(bundles)
     }
 
     pub fn backups(&self) -> &[Bundle] {
@@ -649,6 +667,33 @@ impl Session<'_> {
             json!({ "sequence": info.sequence, "previous_bundle_sha256": info.previous_bundle_sha256, "valid_until": info.valid_until }),
         )
     }
+}
+
+/// What the operator should do with what a stopped ceremony of `flow` left
+/// in `made` (and its transcript in `export`).
+fn stopped_advice(flow: &str, made: &[PathBuf], export: &Path) -> String {
+    let list = |dirs: &[PathBuf]| {
+        dirs.iter()
+            .map(|d| d.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if made.is_empty() {
+        return format!(
+            "Nothing was written but the transcript of the failure in {}; fix the cause and run the ceremony again.",
+            export.display()
+        );
+    }
+    let what = match flow {
+        "genesis" | "rotate" => "a new key that no export names, and shares of its passphrase: destroy them (delete the directories, wipe or reformat the sticks, shred printed sheets)",
+        "reshare" => "the key under a new passphrase and shares of it that no completed ceremony names: destroy them",
+        _ => "new copies of the key, not yet exported: delete them; the backups the ceremony opened are untouched",
+    };
+    format!(
+        "Left on the media: {}. They hold {what}, then fix the cause and run the ceremony again. The transcript of the failure is in {}.",
+        list(made),
+        export.display()
+    )
 }
 
 fn hostname(root: &Path) -> String {

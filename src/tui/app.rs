@@ -680,6 +680,19 @@ impl App {
             Screen::Done => match k.code {
                 KeyCode::Char('q') => Command::Quit,
                 KeyCode::Char('u') => Command::UnmountSticks,
+                // After a failure, back to where the run started, every
+                // value typed still in its form.
+                KeyCode::Char('b') if matches!(self.result, Some(Err(_))) => {
+                    self.result = None;
+                    self.log.clear();
+                    self.cards.clear();
+                    self.step = (0, 0, String::new());
+                    self.go(match self.flow {
+                        Flow::Genesis => Screen::Review,
+                        Flow::History => Screen::History,
+                        _ => Screen::RestoreSource,
+                    })
+                }
                 _ => Command::None,
             },
             Screen::RestoreShares => self.restore_shares_key(&k),
@@ -1734,5 +1747,41 @@ mod tests {
         };
         assert_eq!((reason.as_str(), shares.len()), ("yearly", 2));
         assert!(transition_until > std::time::SystemTime::now());
+    }
+
+    #[test]
+    fn after_a_failure_b_goes_back_to_the_review_with_every_value_kept() {
+        let mut a = app();
+        a.update(key(KeyCode::Char('g')));
+        a.update(key(KeyCode::Enter));
+        assert_eq!(a.screen, Screen::Identity);
+        for _ in 0..60 {
+            a.update(key(KeyCode::Backspace));
+        }
+        typed(&mut a, "Kept <kept@example.org>");
+        a.update(key(KeyCode::PageDown));
+        a.update(key(KeyCode::PageDown));
+        a.update(key(KeyCode::PageDown));
+        assert_eq!(a.screen, Screen::Review);
+        a.screen = Screen::Running;
+        // A success offers no way back; a failure does.
+        a.update(Action::Engine(EngineMsg::Finished(Err(
+            "the medium is gone".into(),
+        ))));
+        assert_eq!(a.screen, Screen::Done);
+        a.update(key(KeyCode::Char('b')));
+        assert_eq!(a.screen, Screen::Review);
+        assert!(a.result.is_none());
+        assert_eq!(a.identity.value(0), "Kept <kept@example.org>");
+        assert_eq!(a.plan.key.user_ids, ["Kept <kept@example.org>"]);
+        a.screen = Screen::Done;
+        a.result = Some(Ok(Summary {
+            heading: "Genesis complete".into(),
+            fingerprint: "F".into(),
+            ceremony_id: "c".into(),
+            lines: vec![],
+        }));
+        a.update(key(KeyCode::Char('b')));
+        assert_eq!(a.screen, Screen::Done);
     }
 }
