@@ -220,6 +220,10 @@ pub struct MediaSpec {
     pub backup: Vec<PathBuf>,
     /// Mount point of the medium carried to the online side; public material only.
     pub export: PathBuf,
+    /// Let backup media share a device: for rehearsals only (two backups on
+    /// one stick are one backup); the transcript records it.
+    #[serde(default)]
+    pub allow_same_device: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -22,10 +22,20 @@ fn plan_init_writes_a_valid_example_and_never_overwrites() {
     let p = p.to_str().unwrap();
     assert_exit(&run(&["plan", "init", p]), 0);
     let first = std::fs::read(p).unwrap();
-    // plan check looks at the media as they are: here, the example's.
+    // plan check looks at the media as they are: here, the example's, as
+    // directories of one disk, which only a rehearsal may use.
     for m in ["backup-1", "backup-2", "export", "shares"] {
         std::fs::create_dir(dir.path().join(m)).unwrap();
     }
+    let check = run(&["plan", "check", p]);
+    assert_exit(&check, 4);
+    assert!(stderr(&check).contains("same device"), "{}", stderr(&check));
+    let text = String::from_utf8(first.clone()).unwrap();
+    std::fs::write(
+        p,
+        text.replace("# allow_same_device = true", "allow_same_device = true"),
+    )
+    .unwrap();
     let check = run(&["plan", "check", p]);
     assert_exit(&check, 0);
     assert!(

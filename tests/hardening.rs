@@ -506,3 +506,39 @@ fn the_example_placeholders_stop_a_real_genesis() {
     assert_exit(&o, 0);
     assert!(stderr(&o).contains("never use its key"), "{}", stderr(&o));
 }
+
+/// Two backup "media" that are directories of one disk are one backup: plan
+/// check and genesis refuse them, naming both, unless a rehearsal says so
+/// (which the transcript then records).
+#[test]
+fn backups_on_one_device_are_refused_unless_a_rehearsal_allows_it() {
+    let dir = tempdir();
+    let plan = write_plan(
+        dir.path(),
+        &[("allow_same_device = true", "allow_same_device = false")],
+    );
+    let o = run(&["plan", "check", plan.to_str().unwrap()]);
+    assert_exit(&o, 4);
+    assert!(
+        stderr(&o).contains("are on the same device") && stderr(&o).contains("backup-2"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&["genesis", "--plan", plan.to_str().unwrap()]);
+    assert_exit(&o, 4);
+    for m in ["backup-1", "backup-2", "export", "shares"] {
+        assert!(
+            std::fs::read_dir(dir.path().join(m))
+                .unwrap()
+                .next()
+                .is_none(),
+            "{m} was written to"
+        );
+    }
+    // The rehearsal's override goes into the transcript.
+    let plan = write_plan(dir.path(), &[]);
+    assert_exit(&run(&["genesis", "--plan", plan.to_str().unwrap()]), 0);
+    let t = std::fs::read_to_string(bundle(&dir.path().join("export")).join("transcript.jsonl"))
+        .unwrap();
+    assert!(t.contains("\"allow_same_device\":true"), "{t}");
+}

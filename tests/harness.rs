@@ -72,7 +72,9 @@ pub fn write_plan(dir: &Path, edits: &[(&str, &str)]) -> PathBuf {
             "# deliver_to = \"passphrase.txt\"",
             "deliver_to = \"passphrase.txt\"",
         )
-        .replace("# allow_network = true", "allow_network = true");
+        .replace("# allow_network = true", "allow_network = true")
+        // Test media are directories of one disk.
+        .replace("# allow_same_device = true", "allow_same_device = true");
     for (from, to) in edits {
         assert!(text.contains(from), "example plan lacks {from:?}");
         text = text.replace(from, to);

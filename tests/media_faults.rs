@@ -12,13 +12,16 @@ fn a_full_backup_medium_leaves_no_partial_file_and_says_what_to_do() {
     let dir = tempdir();
     let plan = write_plan(dir.path(), &[]);
     let b2 = dir.path().join("backup-2");
-    // Inside the namespace: fill an 8 KiB tmpfs, run genesis, then list what
-    // is left on the full medium before the mount goes away with the namespace.
+    // Inside the namespace: a 24 KiB tmpfs with 16 KiB left, enough to pass
+    // the pre-flight's free-space check and too little for a backup; run
+    // genesis, then list what is left on the full medium before the mount
+    // goes away with the namespace.
     let script = format!(
-        "mount -t tmpfs -o size=8k tmpfs '{b2}' || exit 99; \
+        "mount -t tmpfs -o size=24k tmpfs '{b2}' || exit 99; \
          head -c 8192 /dev/zero > '{b2}/filler'; \
          \"$0\" genesis --plan '{plan}'; echo \"exit=$?\"; \
-         for d in '{b2}'/ceremony-*; do echo \"bundle=$d\"; ls -A \"$d\"; done",
+         for d in '{b2}'/ceremony-*; do echo \"bundle=$d\"; \
+           for f in \"$d\"/* \"$d\"/.[!.]*; do [ -e \"$f\" ] && sha256sum \"$f\"; done; done",
         b2 = b2.display(),
         plan = plan.display()
     );
@@ -42,14 +45,22 @@ fn a_full_backup_medium_leaves_no_partial_file_and_says_what_to_do() {
         after_exit.get(1).is_some_and(|l| l.starts_with("bundle=")),
         "{out}"
     );
-    assert_eq!(after_exit.len(), 2, "files left on the full medium: {out}");
     let err = stderr(&o);
+    // Every file left on the full medium is whole: the same as on the
+    // first backup (no temporary or cut-off file).
+    let b1 = bundle(&dir.path().join("backup-1"));
+    for line in &after_exit[2..] {
+        let (hash, path) = line.split_once("  ").unwrap();
+        let name = std::path::Path::new(path).file_name().unwrap();
+        let whole =
+            keyceremony::media::sha256_hex(&std::fs::read(b1.join(name)).unwrap_or_default());
+        assert_eq!(hash, whole, "{path} is not whole: {out}");
+    }
     assert!(
         err.contains("is full: free space on it or use a larger medium"),
         "{err}"
     );
     // The first backup is whole; the transcript records the failure; nothing went online.
-    let b1 = bundle(&dir.path().join("backup-1"));
     // The operator is told what was left where, and to destroy it.
     assert!(
         err.contains("Left on the media:") && err.contains(b1.to_str().unwrap()),

@@ -141,6 +141,7 @@ pub fn run(
         let card_outcomes = provision_cards(s, plan, key.cert(), cards, None, false)?;
 
         s.step(8, "Writing the export medium");
+        s.seal_backups(key.cert())?;
         s.export(CERT_FILE, &backup.public)?;
 
         s.step(9, "Signing the transcript and closing every medium");
@@ -284,6 +285,7 @@ mod tests {
         plan.shares.output = dir.join("shares");
         plan.passphrase.words = 12;
         plan.airgap.allow_network = true;
+        plan.media.allow_same_device = true;
         plan.cards.count = cards;
         plan
     }

@@ -237,6 +237,7 @@ pub fn run(
         let card_outcomes = provision_cards(s, plan, &new_certified, cards, None, false)?;
 
         s.step(10, "Writing the export medium, signing the transcript");
+        s.seal_backups(&new_certified)?;
         s.export(CERT_FILE, &backup.public)?;
         let complete = json!({
             "fingerprint": new_fpr,

@@ -61,12 +61,7 @@ pub fn preflight(
             "this rehearsal keeps the example's placeholder identity: never use its key".into(),
         ));
     }
-    let backups: Vec<Medium> = plan
-        .media
-        .backup
-        .iter()
-        .map(|p| Medium::check(p))
-        .collect::<Result<_, _>>()?;
+    let backups = Medium::check_backups(&plan.media.backup, plan.media.allow_same_device)?;
     let export = Medium::check(&plan.media.export)?;
     let root = opts
         .system_root
@@ -114,6 +109,18 @@ pub fn preflight(
         airgap,
         root,
     })
+}
+
+/// The plan's media as they are now, as a form shows them: the field (0
+/// backups, 1 export, 2 share sheets) and the problem. A ceremony's
+/// pre-flight checks the same before its first write.
+pub fn check_media(plan: &Plan) -> Result<(), (usize, media::MediaError)> {
+    Medium::check_backups(&plan.media.backup, plan.media.allow_same_device).map_err(|e| (0, e))?;
+    Medium::check(&plan.media.export).map_err(|e| (1, e))?;
+    for m in plan.shares.media() {
+        Medium::check(m).map_err(|e| (2, e))?;
+    }
+    Ok(())
 }
 
 /// Every file a secret will be handed to must not exist yet: checked before
@@ -215,6 +222,8 @@ pub struct Session<'a> {
     rotations: Vec<(String, Vec<u8>)>,
     /// Directories made on other media (share sheets), for a failure's account.
     others: std::cell::RefCell<Vec<PathBuf>>,
+    /// The bundle description, once the backups got theirs.
+    sealed: Option<(crate::bundle::BundleInfo, String)>,
 }
 
 impl<'a> Session<'a> {
@@ -262,6 +271,7 @@ impl<'a> Session<'a> {
             previous_bundle: None,
             rotations: Vec::new(),
             others: std::cell::RefCell::new(Vec::new()),
+            sealed: None,
         };
         let mut data = json!({
             "flow": name,
@@ -285,6 +295,7 @@ impl<'a> Session<'a> {
                 "export_medium": plan.media.export,
                 "airgap": pre.airgap.findings,
                 "allow_network": plan.airgap.allow_network,
+                "allow_same_device": plan.media.allow_same_device,
                 "allow_wrong_clock": plan.airgap.allow_wrong_clock,
                 "hardening": opts.hardening,
             }),
@@ -495,6 +506,7 @@ impl<'a> Session<'a> {
         others: &mut [Bundle],
     ) -> Result<(), CeremonyError> {
         self.step(step, "Writing the export medium, signing the transcript");
+        self.seal_backups(key)?;
         self.export(CERT_FILE, &files.public)?;
         let mut data = json!({
             "fingerprint": key.fingerprint().to_hex(),
@@ -577,11 +589,16 @@ impl Session<'_> {
             .last()
     }
 
-    /// The export bundle's own files (crate::bundle): the keyring, the
-    /// containers files the plan asks for, and `bundle.json`, which goes to
-    /// every backup as well so that the next ceremony continues its count.
-    fn write_bundle(&mut self, key: &Cert) -> Result<(), CeremonyError> {
+    /// Writes what the backups get at the end before anything goes to the
+    /// export medium: the rotation files this key carries and `bundle.json`.
+    /// A backup medium that fills up now stops the ceremony with nothing
+    /// exported (flows call this before exporting the cert; `close` makes
+    /// sure it ran).
+    pub fn seal_backups(&mut self, key: &Cert) -> Result<(), CeremonyError> {
         use crate::bundle::{self, BundleFiles, BundleInfo};
+        if self.sealed.is_some() {
+            return Ok(());
+        }
         let now = self.clock.now();
         let fpr = key.fingerprint().to_hex();
         let scopes: Vec<bundle::Scope> = self
@@ -590,41 +607,23 @@ impl Session<'_> {
             .iter()
             .map(|s| bundle::Scope::parse(s).map_err(CeremonyError::Refused))
             .collect::<Result<_, _>>()?;
-        self.export(bundle::KEYRING_FILE, &openpgp::signing_keyring(key, now)?)?;
-        // The key's rotations travel with every later bundle and backup.
-        let rotations = std::mem::take(&mut self.rotations);
-        for (name, bytes) in &rotations {
-            self.export(name, bytes)?;
+        for (name, bytes) in self.rotations.clone() {
             for i in 0..self.backups.len() {
-                let w = self.backups[i].write(name, bytes, FileMode::Public)?;
+                let w = self.backups[i].write(&name, &bytes, FileMode::Public)?;
                 self.record_file(&w)?;
             }
         }
         let statements: Vec<String> = (1..)
             .map(|n| crate::rotation::files(n).statement)
-            .take_while(|name| rotations.iter().any(|(f, _)| f == name))
+            .take_while(|name| self.rotations.iter().any(|(f, _)| f == name))
             .collect();
-        let policy = if scopes.is_empty() {
-            None
-        } else {
-            let key_path = format!("/{}", bundle::keyring_install_path(&fpr));
-            let text = serde_json::to_string_pretty(&bundle::policy_fragment(&scopes, &key_path))
-                .unwrap_or_default();
-            self.export(bundle::POLICY_FILE, format!("{text}\n").as_bytes())?;
-            Some(bundle::POLICY_FILE.to_owned())
-        };
-        let registries_d = match self
+        let policy = (!scopes.is_empty()).then(|| bundle::POLICY_FILE.to_owned());
+        let registries_d = self
             .online
             .lookaside
-            .clone()
-            .and_then(|l| bundle::registries_d(&scopes, &l))
-        {
-            Some(y) => {
-                self.export(bundle::REGISTRIES_D_FILE, y.as_bytes())?;
-                Some(bundle::REGISTRIES_D_FILE.to_owned())
-            }
-            None => None,
-        };
+            .as_ref()
+            .and_then(|l| bundle::registries_d(&scopes, l))
+            .map(|_| bundle::REGISTRIES_D_FILE.to_owned());
         // A bundle is good for the plan's period, and never past the key.
         let mut until = now + self.online.valid_for.duration();
         let policy_std = sequoia_openpgp::policy::StandardPolicy::new();
@@ -656,7 +655,6 @@ impl Session<'_> {
             "{}\n",
             serde_json::to_string_pretty(&info).unwrap_or_default()
         );
-        self.export(bundle::BUNDLE_FILE, text.as_bytes())?;
         for i in 0..self.backups.len() {
             let w =
                 self.backups[i].write(bundle::BUNDLE_FILE, text.as_bytes(), FileMode::Public)?;
@@ -665,7 +663,46 @@ impl Session<'_> {
         self.record(
             EventKind::BundleWritten,
             json!({ "sequence": info.sequence, "previous_bundle_sha256": info.previous_bundle_sha256, "valid_until": info.valid_until }),
-        )
+        )?;
+        self.sealed = Some((info, text));
+        Ok(())
+    }
+
+    /// The export bundle's own files (crate::bundle): the keyring, the
+    /// rotation files, the containers files the plan asks for, and
+    /// `bundle.json` as `seal_backups` made it.
+    fn write_bundle(&mut self, key: &Cert) -> Result<(), CeremonyError> {
+        use crate::bundle;
+        self.seal_backups(key)?;
+        let Some((info, text)) = self.sealed.clone() else {
+            return Ok(());
+        };
+        let now = self.clock.now();
+        self.export(bundle::KEYRING_FILE, &openpgp::signing_keyring(key, now)?)?;
+        for (name, bytes) in std::mem::take(&mut self.rotations) {
+            self.export(&name, &bytes)?;
+        }
+        let scopes: Vec<bundle::Scope> = self
+            .online
+            .scopes
+            .iter()
+            .filter_map(|s| bundle::Scope::parse(s).ok())
+            .collect();
+        if info.files.policy.is_some() {
+            let key_path = format!("/{}", bundle::keyring_install_path(&info.key));
+            let text = serde_json::to_string_pretty(&bundle::policy_fragment(&scopes, &key_path))
+                .unwrap_or_default();
+            self.export(bundle::POLICY_FILE, format!("{text}\n").as_bytes())?;
+        }
+        if let Some(y) = self
+            .online
+            .lookaside
+            .clone()
+            .and_then(|l| bundle::registries_d(&scopes, &l))
+        {
+            self.export(bundle::REGISTRIES_D_FILE, y.as_bytes())?;
+        }
+        self.export(bundle::BUNDLE_FILE, text.as_bytes())
     }
 }
 

@@ -74,7 +74,9 @@ pub fn demo(dir: &Path, hardening: &Hardening) -> Result<(), Failure> {
         })?;
     }
     // A demo runs on ordinary, networked machines: it is a rehearsal by definition.
-    let plan_text = EXAMPLE_PLAN.replace("# allow_network = true", "allow_network = true");
+    let plan_text = EXAMPLE_PLAN
+        .replace("# allow_network = true", "allow_network = true")
+        .replace("# allow_same_device = true", "allow_same_device = true");
     write_new_file(&plan_path, plan_text.as_bytes(), FileMode::Public).map_err(|e| {
         Failure::from(e).hint(format!(
             "{} already holds a demo; give another directory",

@@ -24,9 +24,9 @@ pub fn check(path: &Path) -> Result<(), Failure> {
     let plan = Plan::load(path)?;
     // The media as they are now: there, directories, writable. A genesis
     // checks the same before its first write.
-    let backups = plan.media.backup.iter().map(|p| p.as_path());
-    for medium in backups
-        .chain([plan.media.export.as_path()])
+    crate::media::Medium::check_backups(&plan.media.backup, plan.media.allow_same_device)?;
+    for medium in [plan.media.export.as_path()]
+        .into_iter()
         .chain(plan.shares.media())
     {
         crate::media::Medium::check(medium)?;

@@ -60,6 +60,10 @@ pub enum MediaError {
     NoSuchStick { label: String, present: String },
     #[error("stick {label:?}: {reason}")]
     Mount { label: String, reason: String },
+    #[error("medium {path} has {free} bytes free; a ceremony needs at least {need}: free space on it or use another medium")]
+    TooLittleSpace { path: PathBuf, free: u64, need: u64 },
+    #[error("backup media {a} and {b} are on the same device: two backups on one stick are one backup. Use separate sticks (a rehearsal may set media.allow_same_device = true, which the transcript records)")]
+    SameDevice { a: PathBuf, b: PathBuf },
     #[error("{path} is larger than any {what} keyceremony writes (over {limit} bytes): it is not one, or it is damaged; name the right file")]
     TooLarge {
         path: PathBuf,
@@ -148,7 +152,14 @@ pub fn mounted_media(mounts: &str) -> Vec<PathBuf> {
 #[derive(Debug, Clone)]
 pub struct Medium {
     root: PathBuf,
+    device: u64,
+    free: u64,
 }
+
+/// The least free space a medium must have to be used at all: this catches
+/// a full stick before anything is written. (A nearly full one can still
+/// run out half-way; every write is atomic, so it leaves no partial file.)
+pub const MIN_FREE: u64 = 16 << 10;
 
 impl Medium {
     /// Checks that `root` is there, is a directory, and takes a file.
@@ -162,6 +173,17 @@ impl Medium {
         if !meta.is_dir() {
             return Err(MediaError::NotADirectory {
                 path: root.to_owned(),
+            });
+        }
+        let device = std::os::unix::fs::MetadataExt::dev(&meta);
+        let free = rustix::fs::statvfs(root)
+            .map(|v| v.f_bavail.saturating_mul(v.f_frsize))
+            .map_err(|e| MediaError::from_io("inspect", root, e.into()))?;
+        if free < MIN_FREE {
+            return Err(MediaError::TooLittleSpace {
+                path: root.to_owned(),
+                free,
+                need: MIN_FREE,
             });
         }
         tempfile::Builder::new()
@@ -178,11 +200,46 @@ impl Medium {
             })?;
         Ok(Medium {
             root: root.to_owned(),
+            device,
+            free,
         })
     }
 
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// The device the medium's file system is on (st_dev).
+    pub fn device(&self) -> u64 {
+        self.device
+    }
+
+    /// Bytes free for an ordinary user.
+    pub fn free(&self) -> u64 {
+        self.free
+    }
+
+    /// Checks `roots` as backup media: each a medium, no two on one device
+    /// unless `same_device_ok` (a rehearsal).
+    pub fn check_backups(
+        roots: &[PathBuf],
+        same_device_ok: bool,
+    ) -> Result<Vec<Medium>, MediaError> {
+        let media: Vec<Medium> = roots
+            .iter()
+            .map(|r| Medium::check(r))
+            .collect::<Result<_, _>>()?;
+        if !same_device_ok {
+            for (i, a) in media.iter().enumerate() {
+                if let Some(b) = media[..i].iter().find(|b| b.device == a.device) {
+                    return Err(MediaError::SameDevice {
+                        a: b.root.clone(),
+                        b: a.root.clone(),
+                    });
+                }
+            }
+        }
+        Ok(media)
     }
 
     /// Creates the ceremony's own directory on this medium; refuses an

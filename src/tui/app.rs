@@ -159,6 +159,9 @@ pub enum Action {
     Scan(Scan),
     /// The custodians form's recipients file, read: the path and its recipients.
     Recipients(PathBuf, Result<Vec<String>, String>),
+    /// The media page's media, checked as they are now: the field and the
+    /// problem, if any.
+    MediaChecked(Result<(), (usize, String)>),
     /// The restore form's backup and share files, read.
     RestoreLoaded(Result<(SetInfo, Vec<Share>), String>),
     Cards(Result<Vec<CardInfo>, String>),
@@ -175,6 +178,8 @@ pub enum Command {
     /// Write out and unmount every stick under /media.
     UnmountSticks,
     ReadRecipients(PathBuf),
+    /// Check the plan's media as they are now (`Action::MediaChecked`).
+    CheckMedia,
     StartGenesis,
     StartRenew {
         backup: PathBuf,
@@ -518,6 +523,13 @@ impl App {
                 Command::None
             }
             Action::Recipients(path, r) => self.recipients_read(path, r),
+            Action::MediaChecked(Ok(())) if self.screen == Screen::Media => self.go(Screen::Review),
+            Action::MediaChecked(Err((field, problem))) if self.screen == Screen::Media => {
+                self.media.focus = field;
+                self.media.problem = Some((field, problem));
+                Command::None
+            }
+            Action::MediaChecked(_) => Command::None,
             Action::RestoreLoaded(r) => self.restore_loaded(r),
             Action::Cards(cards) => {
                 self.card = Some(CardStage::Choose { cards, selected: 0 });
@@ -996,9 +1008,11 @@ impl App {
                 self.plan = plan;
                 self.go(Screen::Media)
             }
+            // The media are looked at (there, writable, room, one device
+            // each) before the review: the loop does the I/O.
             Screen::Media => {
                 self.plan = plan;
-                self.go(Screen::Review)
+                Command::CheckMedia
             }
             Screen::Renew | Screen::Subkey | Screen::Certify => {
                 self.plan = plan;
@@ -1254,6 +1268,14 @@ mod tests {
         Action::Key(KeyEvent::new(c, KeyModifiers::NONE))
     }
 
+    /// PageDown as the loop runs it: a media page's check answered "fine".
+    fn page_down(a: &mut App) -> Command {
+        match a.update(key(KeyCode::PageDown)) {
+            Command::CheckMedia => a.update(Action::MediaChecked(Ok(()))),
+            other => other,
+        }
+    }
+
     fn ctrl_c() -> Action {
         Action::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL))
     }
@@ -1287,7 +1309,9 @@ mod tests {
     fn enter_through(a: &mut App) {
         let screen = a.screen;
         for _ in 0..20 {
-            a.update(key(KeyCode::Enter));
+            if let Command::CheckMedia = a.update(key(KeyCode::Enter)) {
+                a.update(Action::MediaChecked(Ok(())));
+            }
             if a.screen != screen {
                 return;
             }
@@ -1539,7 +1563,7 @@ mod tests {
         };
         clear(&mut a);
         typed(&mut a, "forever");
-        a.update(key(KeyCode::PageDown));
+        page_down(&mut a);
         assert_eq!(a.screen, Screen::Renew);
         assert_eq!(a.form().unwrap().problem.as_ref().unwrap().0, 0);
         clear(&mut a);
@@ -1591,13 +1615,13 @@ mod tests {
         // "revoke" without a fingerprint is refused on its field.
         a.update(key(KeyCode::Char(' ')));
         assert_eq!(a.subkey.value(0), "revoke");
-        a.update(key(KeyCode::PageDown));
+        page_down(&mut a);
         assert_eq!(a.screen, Screen::Subkey);
         assert_eq!(a.form().unwrap().problem.as_ref().unwrap().0, 3);
         typed(&mut a, "ABCD 1234");
-        a.update(key(KeyCode::PageDown));
+        page_down(&mut a);
         assert_eq!(a.screen, Screen::Media);
-        a.update(key(KeyCode::PageDown));
+        page_down(&mut a);
         assert_eq!(a.screen, Screen::Review);
         a.update(key(KeyCode::Char('y')));
         assert!(confirm_text(&a).contains("the subkey change (revoke)"));
@@ -1620,7 +1644,7 @@ mod tests {
         let mut a = with_two_shares('c', Flow::Certify, "/m/b");
         assert_eq!(a.screen, Screen::Certify);
         // No cert named: refused on its field.
-        a.update(key(KeyCode::PageDown));
+        page_down(&mut a);
         assert_eq!(a.screen, Screen::Certify);
         assert_eq!(a.form().unwrap().problem.as_ref().unwrap().0, 0);
         typed(&mut a, "theirs.asc\nDev <dev@example.org>\n");
@@ -1633,13 +1657,13 @@ mod tests {
         a.update(key(KeyCode::Down));
         a.update(key(KeyCode::Down));
         typed(&mut a, "example.org");
-        a.update(key(KeyCode::PageDown));
+        page_down(&mut a);
         assert_eq!(a.form().unwrap().problem.as_ref().unwrap().0, 4);
         // The refusal put the cursor on the depth: choose 1.
         a.update(key(KeyCode::Char(' ')));
-        a.update(key(KeyCode::PageDown));
+        page_down(&mut a);
         assert_eq!(a.screen, Screen::Media);
-        a.update(key(KeyCode::PageDown));
+        page_down(&mut a);
         assert_eq!(a.screen, Screen::Review);
         a.update(key(KeyCode::Char('y')));
         assert!(confirm_text(&a).contains("the certification of theirs.asc"));
@@ -1674,12 +1698,12 @@ mod tests {
         assert!(confirm_text(&a).contains("discard"));
         a.update(key(KeyCode::Char('n')));
         assert_eq!(a.screen, Screen::Custodians);
-        a.update(key(KeyCode::PageDown));
+        page_down(&mut a);
         assert_eq!(a.screen, Screen::Media);
         a.update(key(KeyCode::Esc));
         assert_eq!(a.screen, Screen::Custodians);
-        a.update(key(KeyCode::PageDown));
-        a.update(key(KeyCode::PageDown));
+        page_down(&mut a);
+        page_down(&mut a);
         assert_eq!(a.screen, Screen::Review);
         a.update(key(KeyCode::Char('y')));
         assert!(confirm_text(&a).contains("the reshare"));
@@ -1698,10 +1722,10 @@ mod tests {
         for _ in 0..40 {
             a.update(key(KeyCode::Backspace));
         }
-        a.update(key(KeyCode::PageDown));
+        page_down(&mut a);
         assert_eq!(a.form().unwrap().problem.as_ref().unwrap().0, 0);
         typed(&mut a, "/media/export");
-        let cmd = a.update(key(KeyCode::PageDown));
+        let cmd = page_down(&mut a);
         assert!(
             matches!(&cmd, Command::VerifyHistory { root, cert: None } if root.ends_with("export")),
             "{cmd:?}"
@@ -1720,17 +1744,17 @@ mod tests {
     fn the_rotate_flow_asks_why_then_takes_the_genesis_pages_for_the_new_key() {
         let mut a = with_two_shares('o', Flow::Rotate, "/m/b");
         assert_eq!(a.screen, Screen::Rotate);
-        a.update(key(KeyCode::PageDown));
+        page_down(&mut a);
         assert_eq!(a.form().unwrap().problem.as_ref().unwrap().0, 0);
         typed(&mut a, "yearly");
-        a.update(key(KeyCode::PageDown));
+        page_down(&mut a);
         assert_eq!(a.screen, Screen::Identity);
         // Esc from the new key's identity goes back to the rotation page.
         a.update(key(KeyCode::Esc));
         assert_eq!(a.screen, Screen::Rotate);
-        a.update(key(KeyCode::PageDown));
+        page_down(&mut a);
         for next in [Screen::Custodians, Screen::Media, Screen::Review] {
-            a.update(key(KeyCode::PageDown));
+            page_down(&mut a);
             assert_eq!(a.screen, next);
         }
         a.update(key(KeyCode::Char('y')));
@@ -1759,9 +1783,9 @@ mod tests {
             a.update(key(KeyCode::Backspace));
         }
         typed(&mut a, "Kept <kept@example.org>");
-        a.update(key(KeyCode::PageDown));
-        a.update(key(KeyCode::PageDown));
-        a.update(key(KeyCode::PageDown));
+        page_down(&mut a);
+        page_down(&mut a);
+        page_down(&mut a);
         assert_eq!(a.screen, Screen::Review);
         a.screen = Screen::Running;
         // A success offers no way back; a failure does.
@@ -1783,5 +1807,30 @@ mod tests {
         }));
         a.update(key(KeyCode::Char('b')));
         assert_eq!(a.screen, Screen::Done);
+    }
+
+    #[test]
+    fn the_media_page_is_left_only_when_its_media_check_out() {
+        let mut a = app();
+        a.screen = Screen::Media;
+        assert!(matches!(
+            a.update(key(KeyCode::PageDown)),
+            Command::CheckMedia
+        ));
+        assert_eq!(a.screen, Screen::Media, "nothing moves before the check");
+        a.update(Action::MediaChecked(Err((
+            1,
+            "medium /x is not there".into(),
+        ))));
+        assert_eq!(a.screen, Screen::Media);
+        assert_eq!(a.media.focus, 1);
+        assert_eq!(a.media.problem.as_ref().unwrap().0, 1);
+        // A late answer on another screen changes nothing.
+        a.screen = Screen::Identity;
+        a.update(Action::MediaChecked(Ok(())));
+        assert_eq!(a.screen, Screen::Identity);
+        a.screen = Screen::Media;
+        a.update(Action::MediaChecked(Ok(())));
+        assert_eq!(a.screen, Screen::Review);
     }
 }

@@ -267,6 +267,12 @@ impl Form {
                     &["no", "yes"],
                     yes_no(plan.airgap.allow_network),
                 ),
+                choice(
+                    "Backups on one disk",
+                    "yes only to rehearse: two backups on one stick are one backup",
+                    &["no", "yes"],
+                    yes_no(plan.media.allow_same_device),
+                ),
             ],
             Page::Renew => vec![
                 text(
@@ -644,6 +650,7 @@ impl Form {
         };
         plan.cards.kdf = self.value(7) == "yes";
         plan.airgap.allow_network = self.value(8) == "yes";
+        plan.media.allow_same_device = self.value(9) == "yes";
         plan.validate().map_err(|e| (0, e.to_string()))
     }
 }

@@ -316,6 +316,12 @@ impl Workers {
                 let next = app.update(Action::Recipients(key, read));
                 return self.execute(app, next);
             }
+            Command::CheckMedia => {
+                let checked = crate::ceremony::session::check_media(&app.plan)
+                    .map_err(|(field, e)| (field, e.to_string()));
+                let next = app.update(Action::MediaChecked(checked));
+                return self.execute(app, next);
+            }
             Command::StartGenesis => {
                 let (reply_tx, reply_rx) = mpsc::channel();
                 self.reply_tx = Some(reply_tx);
