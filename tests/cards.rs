@@ -1110,6 +1110,7 @@ fn skopeo_signs_on_a_card_and_the_bundles_keyring_accepts_it() {
     let src = dir.path().join("oci");
     crate::online::oci_image(&src, "signed on a card\n");
     let images = dir.path().join("images");
+    std::fs::create_dir_all(&images).unwrap();
     let signed = images.join("app");
     let o = tool("skopeo")
         .env("GNUPGHOME", gpg.home.path())
