@@ -148,6 +148,47 @@ pub fn mounted_media(mounts: &str) -> Vec<PathBuf> {
     found
 }
 
+/// What a picker shows of a mounted medium, without writing to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mounted {
+    pub path: PathBuf,
+    /// The stick's label, if it has one.
+    pub label: Option<String>,
+    pub free: u64,
+    pub total: u64,
+    pub device: u64,
+}
+
+/// Looks at `path` (a mount point): its size, free space and device; none
+/// when it cannot be read.
+pub fn describe(path: &Path, label: Option<String>) -> Option<Mounted> {
+    let meta = std::fs::metadata(path).ok()?;
+    let v = rustix::fs::statvfs(path).ok()?;
+    Some(Mounted {
+        path: path.to_owned(),
+        label,
+        free: v.f_bavail.saturating_mul(v.f_frsize),
+        total: v.f_blocks.saturating_mul(v.f_frsize),
+        device: std::os::unix::fs::MetadataExt::dev(&meta),
+    })
+}
+
+/// A size as people read it: 1.9 GB, 512 MB, 40 kB.
+pub fn human_size(bytes: u64) -> String {
+    let units = ["B", "kB", "MB", "GB", "TB"];
+    let mut v = bytes as f64;
+    let mut u = 0;
+    while v >= 1000.0 && u < units.len() - 1 {
+        v /= 1000.0;
+        u += 1;
+    }
+    if u == 0 || v >= 10.0 {
+        format!("{v:.0} {}", units[u])
+    } else {
+        format!("{v:.1} {}", units[u])
+    }
+}
+
 /// A medium that was checked to be a writable directory.
 #[derive(Debug, Clone)]
 pub struct Medium {

@@ -150,6 +150,14 @@ pub struct Scan {
     pub media: Vec<PathBuf>,
     /// Labelled sticks, mounted or not.
     pub sticks: Vec<crate::media::removable::Stick>,
+    /// Mounted media as the media page's picker offers them.
+    pub choices: Vec<crate::media::Mounted>,
+}
+
+/// The media page's list of mounted media, open over the form.
+#[derive(Debug, Clone)]
+pub struct Picker {
+    pub selected: usize,
 }
 
 #[derive(Debug)]
@@ -348,6 +356,8 @@ pub struct App {
     pub identity: Form,
     pub custodians: Form,
     pub media: Form,
+    /// The media picker, while open (F2 on the media page).
+    pub picker: Option<Picker>,
     pub restore: Form,
     pub renew: Form,
     pub subkey: Form,
@@ -383,6 +393,7 @@ impl App {
             identity: Form::for_plan(Page::Identity, &plan),
             custodians: Form::for_plan(Page::Custodians, &plan),
             media: Form::for_plan(Page::Media, &plan),
+            picker: None,
             restore: Form::for_plan(Page::Restore, &plan),
             renew: Form::for_plan(Page::Renew, &plan),
             subkey: Form::for_plan(Page::Subkey, &plan),
@@ -933,7 +944,69 @@ impl App {
         result.map(|()| plan)
     }
 
+    /// The mounted media the picker offers (from the last scan).
+    pub fn choices(&self) -> &[crate::media::Mounted] {
+        self.scan.as_ref().map_or(&[], |s| s.choices.as_slice())
+    }
+
+    /// The picker's keys: move, take the medium into the focused field
+    /// (added to the backup list, or in place of an export or share path).
+    fn picker_key(&mut self, k: &KeyEvent) -> Command {
+        let n = self.choices().len();
+        let Some(selected) = self.picker.as_ref().map(|p| p.selected) else {
+            return Command::None;
+        };
+        match k.code {
+            KeyCode::Up => {
+                self.picker = Some(Picker {
+                    selected: selected.saturating_sub(1),
+                })
+            }
+            KeyCode::Down => {
+                self.picker = Some(Picker {
+                    selected: (selected + 1).min(n.saturating_sub(1)),
+                })
+            }
+            KeyCode::Enter => {
+                let Some(m) = self.choices().get(selected).cloned() else {
+                    self.picker = None;
+                    return Command::None;
+                };
+                self.picker = None;
+                let path = m.path.display().to_string();
+                let field = self.media.focus.min(2);
+                self.media.focus = field;
+                let input = &mut self.media.fields[field].input;
+                let current = input.value.trim().to_owned();
+                input.value = if field == 0 && !current.is_empty() {
+                    format!("{current}{} {path}", super::forms::SEP)
+                } else {
+                    path
+                };
+                self.forms_edited = true;
+                let _ = self.check_form();
+            }
+            KeyCode::Esc => self.picker = None,
+            _ => {}
+        }
+        Command::None
+    }
+
     fn form_key(&mut self, k: &KeyEvent) -> Command {
+        if self.picker.is_some() {
+            return self.picker_key(k);
+        }
+        if self.screen == Screen::Media && k.code == KeyCode::F(2) {
+            if self.choices().is_empty() {
+                self.media.problem = Some((
+                    self.media.focus,
+                    "no mounted medium to pick: plug in the sticks, mount them (m on the pre-flight screen) and come back".into(),
+                ));
+            } else {
+                self.picker = Some(Picker { selected: 0 });
+            }
+            return Command::None;
+        }
         if k.code == KeyCode::Esc {
             let flow_page = matches!(
                 self.screen,

@@ -205,11 +205,28 @@ pub fn start_genesis(
 /// What pre-flight shows: the air-gap check, the cards, the mounted media.
 fn scan() -> Scan {
     let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap_or_default();
+    let media = crate::media::mounted_media(&mounts);
+    let sticks = crate::media::removable::list();
+    // What the media page's picker offers: every mounted medium, labelled
+    // where a stick's label is known, the boot stick left out.
+    let choices = media
+        .iter()
+        .filter_map(|p| {
+            let stick = sticks
+                .iter()
+                .find(|s| s.mounted_at.as_deref() == Some(p.as_path()));
+            if stick.is_some_and(|s| s.is_boot()) {
+                return None;
+            }
+            crate::media::describe(p, stick.map(|s| s.label.clone()))
+        })
+        .collect();
     Scan {
         report: crate::airgap::check(Path::new("/"), std::time::SystemTime::now()),
         cards: tokens::list_cards().map_err(|e| e.to_string()),
-        media: crate::media::mounted_media(&mounts),
-        sticks: crate::media::removable::list(),
+        media,
+        sticks,
+        choices,
     }
 }
 

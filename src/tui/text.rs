@@ -4,6 +4,10 @@
 
 use super::app::{App, CardStage, Flow, Prompt, Screen};
 
+/// The media pages' keys: F2 opens the list of mounted media.
+const MEDIA_KEYS: &str =
+    "type  Enter next  Space choose  F2 pick medium  PgDn done  Esc back  F1 help";
+
 /// The purpose line and the keys line of the screen as it stands.
 pub fn header(app: &App) -> (&'static str, &'static str) {
     match app.screen {
@@ -25,7 +29,7 @@ pub fn header(app: &App) -> (&'static str, &'static str) {
         ),
         Screen::Media if app.flow == Flow::Reshare => (
             "New custodians 2/2: where the new backups, shares and cert go",
-            "type  Enter next  Up/Down  Space choose  PgDn page done  Esc back  F1 help",
+            MEDIA_KEYS,
         ),
         Screen::Certify => (
             "Certify 1/2: the cert, the certification, and who is here",
@@ -33,7 +37,7 @@ pub fn header(app: &App) -> (&'static str, &'static str) {
         ),
         Screen::Media if app.flow == Flow::Certify => (
             "Certify 2/2: where the new backups and the certified cert go",
-            "type  Enter next  Up/Down  Space choose  PgDn page done  Esc back  F1 help",
+            MEDIA_KEYS,
         ),
         Screen::Rotate => (
             "Rotate 1/4: why the primary is replaced, and the transition",
@@ -55,26 +59,22 @@ pub fn header(app: &App) -> (&'static str, &'static str) {
             "2/3 Custodians and shares",
             "type  Enter next  Up/Down move  PgDn page done  Esc back  F1 help",
         ),
-        Screen::Media if app.flow == Flow::Subkey => (
-            "Subkeys 2/2: where the new backups and cert go",
-            "type  Enter next  Up/Down  Space choose  PgDn page done  Esc back  F1 help",
-        ),
+        Screen::Media if app.flow == Flow::Subkey => {
+            ("Subkeys 2/2: where the new backups and cert go", MEDIA_KEYS)
+        }
         Screen::Subkey => (
             "Subkeys 1/2: the change, and who is here",
             "type  Enter next  Up/Down  Space choose  PgDn page done  Esc back  F1 help",
         ),
         Screen::Media if app.flow == Flow::Renew => (
             "Renew 2/2: where the renewed backups and cert go",
-            "type  Enter next  Up/Down  Space choose  PgDn page done  Esc back  F1 help",
+            MEDIA_KEYS,
         ),
         Screen::Renew => (
             "Renew 1/2: the new expiry, and who is here",
             "type  Enter next  Up/Down move  PgDn page done  Esc back  F1 help",
         ),
-        Screen::Media => (
-            "3/3 Media and cards",
-            "type  Enter next  Up/Down  Space choose  PgDn page done  Esc back  F1 help",
-        ),
+        Screen::Media => ("3/3 Media and cards", MEDIA_KEYS),
         Screen::Review if app.flow == Flow::Subkey => (
             "Review the subkey change before anything is written",
             "y start   Esc back   ? help",
@@ -206,7 +206,8 @@ pub fn help(app: &App) -> &'static str {
         Screen::Preflight => "Every finding of the air-gap check, the OpenPGP cards in the readers and the mounted media. A network interface that is up stops a genesis unless the plan allows it for a rehearsal. It looks again every few seconds; r looks at once. Sticks are listed by label; m mounts every one not mounted yet at /media/LABEL (vfat, exfat or ext4), and their paths then go into the media forms.",
         Screen::Identity => "The user IDs go on the new primary key (the first is the primary user ID). ed25519 makes EdDSA keys with a cv25519 encryption subkey; rsa4096 takes longer and suits older systems. Validity is a number and a unit: 365d, 52w, 2y. The passphrase protecting the backup is a BIP39 mnemonic. Operator and witnesses go into the transcript.",
         Screen::Custodians => "Any k of the n custodians restore the passphrase; fewer learn nothing. Names are printed on the sheets. An age recipients file (one age1... per line, in custodian order) makes an encrypted copy of each sheet for its custodian: press Enter on that field to read it.",
-        Screen::Media => "Backup media receive the encrypted key, revocation and cert; use two or more sticks. The export medium goes online and gets public material only. Share sheets go to a print directory or a stick of their own. Cards receive the same subkeys; you choose their PINs on screen. Touch 'fixed' cannot be undone without a reset.",
+        Screen::Media if app.picker.is_some() => "Mounted media: Up/Down choose, Enter puts the medium into the field the cursor was on (added to the backup media, or in place of the export or share-sheet path), Esc closes. Each line shows the label, the free and total space, and the device: two backups on one device are one backup.",
+        Screen::Media => "Backup media receive the encrypted key, revocation and cert; use two or more sticks. The export medium goes online and gets public material only. Share sheets go to a print directory or a stick of their own. Cards receive the same subkeys; you choose their PINs on screen. Touch 'fixed' cannot be undone without a reset. F2 lists the mounted media (label, free space, device) to pick from instead of typing paths.",
         Screen::Review => "This is what the ceremony will do. Esc goes back to change it. Nothing is written before you confirm; the confirmation names every medium and card.",
         Screen::Running => "The engine runs the same steps as `keyceremony genesis`. Every file is written, synced and read back. The passphrase is shown once; each share is shown to its custodian alone, and the screen is cleared after each. The rehearsal opens every backup with the shares you type back. For cards, choose PINs (user 6+, admin 8+ characters); a card that fails can be retried or skipped and provisioned later from a restore.",
         Screen::Done if matches!(app.result, Some(Err(_))) => "The ceremony stopped. The message says why, which directories it left on the media and what to do with them (a new key's backups and shares that no export names must be destroyed). b goes back to where this run started, every value still in its form: fix the cause (a medium, a card) and start again; a new run writes new directories.",

@@ -96,6 +96,9 @@ pub fn draw(app: &App, f: &mut Frame<'_>) {
             restore::draw(app, f, inner)
         }
     }
+    if let (Some(p), Screen::Media) = (&app.picker, app.screen) {
+        picker(app, p.selected, f, body);
+    }
     if let Some(c) = &app.confirm {
         popup(f, body, " confirm ", &c.text, Color::Red);
     }
@@ -108,6 +111,43 @@ pub fn draw(app: &App, f: &mut Frame<'_>) {
             Color::Reset,
         );
     }
+}
+
+/// The mounted media, one a line: path, label, free of total, device.
+fn picker(app: &App, selected: usize, f: &mut Frame<'_>, body: Rect) {
+    let area = centered(body, 90, 60);
+    f.render_widget(Clear, area);
+    let lines: Vec<Line<'_>> = app
+        .choices()
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let text = format!(
+                "{} {}  {}  {} free of {}  device {}:{}",
+                if i == selected { ">" } else { " " },
+                m.path.display(),
+                m.label.as_deref().unwrap_or("(no label)"),
+                crate::media::human_size(m.free),
+                crate::media::human_size(m.total),
+                rustix::fs::major(m.device),
+                rustix::fs::minor(m.device)
+            );
+            if i == selected {
+                Line::styled(
+                    text,
+                    Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
+                )
+            } else {
+                Line::from(text)
+            }
+        })
+        .collect();
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(boxed().title(" mounted media: Enter picks, Esc closes ")),
+        area,
+    );
 }
 
 fn popup(f: &mut Frame<'_>, body: Rect, title: &str, text: &str, colour: Color) {

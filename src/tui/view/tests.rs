@@ -59,6 +59,22 @@ fn app(screen: Screen) -> App {
                 mounted_at: None,
             },
         ],
+        choices: vec![
+            crate::media::Mounted {
+                path: "/media/KC-BACKUP1".into(),
+                label: Some("KC-BACKUP1".into()),
+                free: 1_900_000_000,
+                total: 2_000_000_000,
+                device: 0x811,
+            },
+            crate::media::Mounted {
+                path: "/media/KC-BACKUP2".into(),
+                label: Some("KC-BACKUP2".into()),
+                free: 7_400_000_000,
+                total: 8_000_000_000,
+                device: 0x821,
+            },
+        ],
     });
     a
 }
@@ -416,4 +432,39 @@ fn pre_flight_lists_sticks_by_label_and_offers_to_mount_them_but_not_the_boot_st
         a.update(Action::Key(KeyEvent::from(KeyCode::Char('u')))),
         crate::tui::app::Command::UnmountSticks
     ));
+}
+
+/// The media picker lists each mounted medium with its label, free space
+/// and device, and F2, Down, Enter puts the second into the backup field
+/// after what was there.
+#[test]
+fn the_media_picker_shows_label_free_space_and_device_and_fills_the_field() {
+    let mut a = app(Screen::Media);
+    let before = a.media.value(0).to_owned();
+    a.update(Action::Key(KeyEvent::from(KeyCode::F(2))));
+    assert!(a.picker.is_some());
+    let screen = render(&a, 100, 30);
+    assert!(
+        screen.contains("/media/KC-BACKUP1  KC-BACKUP1  1.9 GB free of 2.0 GB  device 8:17"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("KC-BACKUP2  7.4 GB free of 8.0 GB"),
+        "{screen}"
+    );
+    assert!(screen.contains("F2 pick medium"), "{screen}");
+    a.update(Action::Key(KeyEvent::from(KeyCode::Down)));
+    a.update(Action::Key(KeyEvent::from(KeyCode::Enter)));
+    assert!(a.picker.is_none());
+    assert_eq!(a.media.value(0), format!("{before}; /media/KC-BACKUP2"));
+    // On the export field, the pick replaces the path.
+    a.media.focus = 1;
+    a.update(Action::Key(KeyEvent::from(KeyCode::F(2))));
+    a.update(Action::Key(KeyEvent::from(KeyCode::Enter)));
+    assert_eq!(a.media.value(1), "/media/KC-BACKUP1");
+    // Nothing mounted: F2 says what to do.
+    a.scan.as_mut().unwrap().choices.clear();
+    a.update(Action::Key(KeyEvent::from(KeyCode::F(2))));
+    assert!(a.picker.is_none());
+    assert!(a.media.problem.as_ref().unwrap().1.contains("mount them"));
 }
