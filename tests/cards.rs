@@ -1105,6 +1105,9 @@ fn skopeo_signs_on_a_card_and_the_bundles_keyring_accepts_it() {
     let c = ed25519();
     let (card, pins) = provisioned_card(dir.path(), "0000C5C5");
     let (gpg, user_pin) = card_gpg(&c.cert(), &pins);
+    // As on any new signing machine: gpg learns the card, so that gpgme
+    // (which skopeo signs through) finds the secret key on it.
+    gpg.ok(&["--card-status"]);
     let pin_file = dir.path().join("user-pin");
     std::fs::write(&pin_file, &user_pin).unwrap();
     let src = dir.path().join("oci");
