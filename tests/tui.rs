@@ -28,12 +28,18 @@ impl Tmux {
         static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let socket = dir.join(format!("tmux-{n}.sock")).display().to_string();
+        // The TUI keeps its draft plan under the test's directory, not the
+        // user's home.
+        let command = format!(
+            "env XDG_STATE_HOME={} {command}",
+            dir.join("state").display()
+        );
         let o = tool("tmux")
             .args(["-S", &socket, "new-session", "-d", "-x"])
             .arg(size.0.to_string())
             .arg("-y")
             .arg(size.1.to_string())
-            .arg(command)
+            .arg(&command)
             .output()
             .unwrap();
         assert_exit(&o, 0);
@@ -738,4 +744,49 @@ fn a_genesis_that_fails_on_a_medium_is_completed_by_going_back() {
     assert!(bundle(&dir.join("backup-2"))
         .join("secret-key.asc")
         .exists());
+}
+
+/// Nothing typed is lost to a closed terminal: the forms are saved as a
+/// draft page by page, and the next start offers to continue it.
+#[test]
+fn the_forms_survive_a_closed_terminal_as_a_draft() {
+    let dir = tempdir();
+    let dir = dir.path();
+    let cmd = |_: ()| {
+        format!(
+            "{} tui --plan {}",
+            env!("CARGO_BIN_EXE_keyceremony"),
+            tui_plan(dir, "count = 0").display()
+        )
+    };
+    let t = Tmux::new(dir, &cmd(()), (100, 30));
+    t.wait_for("Welcome: choose a ceremony", 10);
+    t.key("g");
+    t.wait_for("clock:", 10);
+    t.key("Enter");
+    t.wait_for("1/3 Identity", 5);
+    for _ in 0..60 {
+        t.aside("BSpace");
+    }
+    t.text("Drafted Key <drafted@example.org>");
+    t.key("PageDown");
+    t.wait_for("2/3 Custodians", 5);
+    // The terminal goes away without a word.
+    drop(t);
+    let draft = dir.join("state/keyceremony/draft-plan.toml");
+    let text = std::fs::read_to_string(&draft).unwrap();
+    assert!(text.contains("Drafted Key <drafted@example.org>"), "{text}");
+
+    let t = Tmux::new(dir, &cmd(()), (100, 30));
+    let welcome = t.wait_for("Continue the forms as an earlier run left them", 10);
+    assert!(welcome.contains("  d  "), "{welcome}");
+    t.key("d");
+    t.key("g");
+    t.wait_for("clock:", 10);
+    t.key("Enter");
+    let identity = t.wait_for("1/3 Identity", 5);
+    assert!(
+        identity.contains("Drafted Key <drafted@example.org>"),
+        "{identity}"
+    );
 }

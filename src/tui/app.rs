@@ -186,6 +186,8 @@ pub enum Command {
     /// Write out and unmount every stick under /media.
     UnmountSticks,
     ReadRecipients(PathBuf),
+    /// Replace the forms with the draft plan an earlier run saved.
+    LoadDraft,
     /// Check the plan's media as they are now (`Action::MediaChecked`).
     CheckMedia,
     StartGenesis,
@@ -383,6 +385,13 @@ pub struct App {
     pub clear_screen: bool,
     /// Whether a form value was typed or changed: quitting would lose it.
     forms_edited: bool,
+    /// A draft plan from an earlier run the welcome screen offers (when it
+    /// was saved), until taken or a ceremony starts.
+    pub draft_offer: Option<String>,
+    /// The plan as the forms left it, for the loop to save as the draft.
+    draft: Option<String>,
+    /// A ceremony finished: the loop removes the draft.
+    pub draft_done: bool,
 }
 
 impl App {
@@ -420,7 +429,15 @@ impl App {
             card: None,
             card_pins: None,
             clear_screen: false,
+            draft_offer: None,
+            draft: None,
+            draft_done: false,
         }
+    }
+
+    /// The plan to save as the draft, once per page completed.
+    pub fn take_draft(&mut self) -> Option<String> {
+        self.draft.take()
     }
 
     /// Why the plan cannot run from the Review screen, if it cannot.
@@ -594,6 +611,7 @@ impl App {
                 })
             }
             EngineMsg::Finished(r) => {
+                self.draft_done = r.is_ok() && self.flow != Flow::History;
                 self.result = Some(r);
                 self.prompt = None;
                 self.screen = Screen::Done;
@@ -653,6 +671,7 @@ impl App {
                 KeyCode::Char('c') => self.start(Flow::Certify),
                 KeyCode::Char('k') => self.start(Flow::Reshare),
                 KeyCode::Char('o') => self.start(Flow::Rotate),
+                KeyCode::Char('d') if self.draft_offer.is_some() => Command::LoadDraft,
                 // Checking transcripts writes nothing: no pre-flight.
                 KeyCode::Char('h') => {
                     self.flow = Flow::History;
@@ -1072,6 +1091,8 @@ impl App {
     }
 
     fn form_done(&mut self, plan: Plan) -> Command {
+        // Every page completed is saved as the draft (no secret is in a plan).
+        self.draft = Some(plan.to_toml());
         match self.screen {
             Screen::Identity => {
                 self.plan = plan;
@@ -1905,5 +1926,34 @@ mod tests {
         a.screen = Screen::Media;
         a.update(Action::MediaChecked(Ok(())));
         assert_eq!(a.screen, Screen::Review);
+    }
+
+    #[test]
+    fn each_page_done_leaves_a_draft_and_a_finished_ceremony_clears_it() {
+        let mut a = app();
+        assert!(matches!(a.update(key(KeyCode::Char('d'))), Command::None));
+        a.update(key(KeyCode::Char('g')));
+        a.update(key(KeyCode::Enter));
+        assert!(a.take_draft().is_none(), "nothing done yet");
+        page_down(&mut a);
+        assert_eq!(a.screen, Screen::Custodians);
+        let draft = a.take_draft().unwrap();
+        assert_eq!(Plan::from_toml(&draft).unwrap(), a.plan);
+        assert!(a.take_draft().is_none(), "taken once");
+        a.update(Action::Engine(EngineMsg::Finished(Err("x".into()))));
+        assert!(!a.draft_done, "a failed ceremony keeps the draft");
+        a.update(Action::Engine(EngineMsg::Finished(Ok(Summary {
+            heading: "Genesis complete".into(),
+            fingerprint: "F".into(),
+            ceremony_id: "c".into(),
+            lines: vec![],
+        }))));
+        assert!(a.draft_done);
+        let mut b = app();
+        b.draft_offer = Some("2026-11-25T07:00:00Z".into());
+        assert!(matches!(
+            b.update(key(KeyCode::Char('d'))),
+            Command::LoadDraft
+        ));
     }
 }

@@ -295,6 +295,30 @@ impl Workers {
         match cmd {
             Command::None => {}
             Command::Quit => return false,
+            Command::LoadDraft => {
+                let loaded = draft_path()
+                    .ok_or_else(|| "no home directory for drafts".to_owned())
+                    .and_then(|p| {
+                        crate::media::read_bounded(&p, "plan", crate::media::limits::PLAN)
+                            .map_err(|e| e.to_string())
+                    })
+                    .and_then(|b| String::from_utf8(b).map_err(|e| e.to_string()))
+                    .and_then(|t| Plan::from_toml(&t).map_err(|e| e.to_string()));
+                match loaded {
+                    Ok(plan) => {
+                        let base = app.base.clone();
+                        let scan = app.scan.take();
+                        *app = App::new(plan, "the draft plan of an earlier run".into(), base);
+                        app.scan = scan;
+                    }
+                    Err(e) => {
+                        app.draft_offer = None;
+                        app.update(Action::Engine(EngineMsg::Line(format!(
+                            "the draft plan cannot be used ({e}): starting from the plan given"
+                        ))));
+                    }
+                }
+            }
             Command::Rescan => {
                 app.update(Action::Scan(scan()));
             }
@@ -517,6 +541,32 @@ impl Workers {
 /// How often pre-flight looks again without being asked.
 const RESCAN: Duration = Duration::from_secs(3);
 
+/// Where the forms' draft plan is kept between runs: the user's state
+/// directory (on the live image, the RAM disk: it survives a closed
+/// terminal, not a reboot).
+fn draft_path() -> Option<PathBuf> {
+    let state = std::env::var_os("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))?;
+    Some(state.join("keyceremony").join("draft-plan.toml"))
+}
+
+/// Saves the draft the forms left, or removes it once a ceremony finished.
+/// Best effort: a draft that cannot be written costs nothing but itself.
+fn save_draft(app: &mut App) {
+    let Some(path) = draft_path() else {
+        return;
+    };
+    if app.draft_done {
+        app.draft_done = false;
+        let _ = std::fs::remove_file(&path);
+    } else if let Some(text) = app.take_draft() {
+        app.draft_offer = None;
+        let _ = crate::online::install::write_atomic(&path, text.as_bytes());
+    }
+}
+
 pub fn run(plan_path: Option<&Path>, hardening: &Hardening) -> Result<(), Failure> {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
     let (plan, source, base) = match plan_path {
@@ -535,6 +585,10 @@ pub fn run(plan_path: Option<&Path>, hardening: &Hardening) -> Result<(), Failur
         ),
     };
     let mut app = App::new(plan, source, base);
+    app.draft_offer = draft_path()
+        .and_then(|p| std::fs::metadata(p).ok())
+        .and_then(|m| m.modified().ok())
+        .map(|t| humantime::format_rfc3339_seconds(t).to_string());
     let (tx, rx) = mpsc::channel();
     let mut workers = Workers {
         hardening: hardening.clone(),
@@ -584,6 +638,7 @@ pub fn run(plan_path: Option<&Path>, hardening: &Hardening) -> Result<(), Failur
             if !workers.execute(&mut app, cmd) {
                 return Ok(());
             }
+            save_draft(&mut app);
         }
     })();
     ratatui::restore();

@@ -71,7 +71,7 @@ pub fn draw(app: &App, f: &mut Frame<'_>) {
     let inner = block.inner(body);
     f.render_widget(block, body);
     match app.screen {
-        Screen::Welcome => welcome(f, inner),
+        Screen::Welcome => welcome(app, f, inner),
         Screen::Preflight => preflight(app, f, inner),
         Screen::Identity
         | Screen::Custodians
@@ -168,8 +168,8 @@ fn centered(r: Rect, pct_x: u16, pct_y: u16) -> Rect {
     Rect::new(r.x + (r.width - w) / 2, r.y + (r.height - h) / 2, w, h)
 }
 
-fn welcome(f: &mut Frame<'_>, area: Rect) {
-    let lines = vec![
+fn welcome(app: &App, f: &mut Frame<'_>, area: Rect) {
+    let mut lines = vec![
         Line::from(format!(
             "keyceremony {} (build {})",
             env!("CARGO_PKG_VERSION"),
@@ -185,6 +185,13 @@ fn welcome(f: &mut Frame<'_>, area: Rect) {
         Line::from("  o  Rotate: a new primary key replaces this one, signed over by both"),
         Line::from("  h  History: check a key's transcripts from its genesis (writes nothing)"),
     ];
+    if let Some(when) = &app.draft_offer {
+        lines.push(Line::from(""));
+        lines.push(Line::styled(
+            format!("  d  Continue the forms as an earlier run left them ({when})"),
+            Style::new().fg(Color::Yellow),
+        ));
+    }
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
 }
 
