@@ -44,7 +44,39 @@ fn good_style() -> Style {
     Style::new().fg(Color::Green)
 }
 
+/// A fingerprint as gpg prints it, to compare by eye: ten groups of four,
+/// two spaces in the middle.
+pub fn grouped(fpr: &str) -> String {
+    let groups: Vec<String> = fpr
+        .as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect();
+    if groups.len() != 10 {
+        return fpr.to_owned();
+    }
+    format!("{}  {}", groups[..5].join(" "), groups[5..].join(" "))
+}
+
+/// The smallest terminal every screen fits: the passphrase's words, the
+/// forms and the keys line are laid out for it.
+pub const MIN_SIZE: (u16, u16) = (80, 24);
+
 pub fn draw(app: &App, f: &mut Frame<'_>) {
+    let area = f.area();
+    if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
+        // Cut-off words on a secret screen are worse than no screen.
+        f.render_widget(
+            Paragraph::new(format!(
+                "This terminal is {}x{}; keyceremony needs at least {}x{}. Enlarge the window or use a smaller font: nothing is lost meanwhile.",
+                area.width, area.height, MIN_SIZE.0, MIN_SIZE.1
+            ))
+            .wrap(Wrap { trim: true })
+            .style(problem_style()),
+            area,
+        );
+        return;
+    }
     let [top, body, bottom] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(3),
@@ -200,22 +232,25 @@ fn preflight(app: &App, f: &mut Frame<'_>, area: Rect) {
         f.render_widget(Paragraph::new("checking..."), area);
         return;
     };
-    let mut lines: Vec<Line<'_>> = scan
-        .report
-        .findings
-        .iter()
-        .map(|x| {
-            let (tag, colour) = match x.severity {
-                Severity::Critical => ("CRIT", Color::Red),
-                Severity::Warning => ("warn", Color::Yellow),
-                Severity::Info => (" ok ", Color::Green),
-            };
-            Line::from(vec![
-                Span::styled(format!("[{tag}] "), Style::new().fg(colour)),
-                Span::raw(format!("{}: {}", x.check, x.message)),
-            ])
-        })
-        .collect();
+    // The verdict first, where a short screen cannot cut it off.
+    let mut lines: Vec<Line<'_>> = Vec::new();
+    if scan.report.network_up() && !app.plan.airgap.allow_network {
+        lines.push(Line::styled(
+            "A network interface is up: no ceremony will start until it is down.",
+            problem_style(),
+        ));
+    }
+    lines.extend(scan.report.findings.iter().map(|x| {
+        let (tag, colour) = match x.severity {
+            Severity::Critical => ("CRIT", Color::Red),
+            Severity::Warning => ("warn", Color::Yellow),
+            Severity::Info => (" ok ", Color::Green),
+        };
+        Line::from(vec![
+            Span::styled(format!("[{tag}] "), Style::new().fg(colour)),
+            Span::raw(format!("{}: {}", x.check, x.message)),
+        ])
+    }));
     match &scan.cards {
         Ok(cards) if cards.is_empty() => {
             lines.push(Line::from("[card] no OpenPGP card in a reader"))
@@ -254,12 +289,6 @@ fn preflight(app: &App, f: &mut Frame<'_>, area: Rect) {
     }
     for l in app.log.iter().rev().take(3).rev() {
         lines.push(Line::from(format!("        {l}")));
-    }
-    if app.flow == Flow::Genesis && scan.report.network_up() && !app.plan.airgap.allow_network {
-        lines.push(Line::styled(
-            "A network interface is up: a genesis will not start.",
-            problem_style(),
-        ));
     }
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), area);
 }
@@ -516,7 +545,7 @@ fn done(app: &App, f: &mut Frame<'_>, area: Rect) {
         Some(Ok(s)) => {
             let mut v = vec![
                 Line::styled(format!("{}: {}", s.heading, s.ceremony_id), good_style()),
-                Line::from(format!("Primary fingerprint: {}", s.fingerprint)),
+                Line::from(format!("Primary fingerprint: {}", grouped(&s.fingerprint))),
                 Line::from(""),
             ];
             v.extend(s.lines.iter().map(|l| Line::from(l.as_str())));

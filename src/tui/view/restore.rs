@@ -34,7 +34,10 @@ fn restored(app: &App, f: &mut Frame<'_>, area: Rect) {
         Some(Ok(s)) => {
             let mut v = vec![
                 Line::styled("The backup is open.", good_style()),
-                Line::from(format!("Primary fingerprint: {}", s.fingerprint)),
+                Line::from(format!(
+                    "Primary fingerprint: {}",
+                    super::grouped(&s.fingerprint)
+                )),
                 Line::from(""),
             ];
             v.extend(s.lines.iter().map(|l| Line::from(l.as_str())));

@@ -317,7 +317,7 @@ fn the_done_screen_has_the_fingerprint_as_text_and_qr_when_wide() {
     a.result = Some(Ok(summary()));
     let out = render(&a, 120, 40);
     assert!(
-        out.contains("Primary fingerprint: 0123456789ABCDEF"),
+        out.contains("Primary fingerprint: 0123 4567 89AB CDEF 0123  4567 89AB CDEF 0123 4567"),
         "{out}"
     );
     assert!(out.contains('█'), "{out}");
@@ -467,4 +467,24 @@ fn the_media_picker_shows_label_free_space_and_device_and_fills_the_field() {
     a.update(Action::Key(KeyEvent::from(KeyCode::F(2))));
     assert!(a.picker.is_none());
     assert!(a.media.problem.as_ref().unwrap().1.contains("mount them"));
+}
+
+/// Below 80x24 no screen is drawn cut off: the operator is told the size
+/// needed (at 50 columns the passphrase's words would be clipped).
+#[test]
+fn a_terminal_too_small_is_told_so_instead_of_clipping() {
+    let mut a = app(Screen::Running);
+    ask(
+        &mut a,
+        Request::Passphrase(Zeroizing::new("abandon ability able about".into())),
+    );
+    a.update(Action::Key(KeyEvent::from(KeyCode::Char('y'))));
+    let out = render(&a, 50, 20);
+    assert!(
+        out.contains("needs at least") && out.contains("80x24"),
+        "{out}"
+    );
+    assert!(!out.contains("abandon"), "{out}");
+    let out = render(&a, 80, 24);
+    assert!(out.contains("abandon"), "{out}");
 }
