@@ -125,7 +125,7 @@ fn describe(tx: &mut Card<Transaction<'_>>, reader: &str) -> Result<CardInfo, Ca
     Ok(CardInfo {
         reader: reader.to_owned(),
         ident: aid.ident(),
-        manufacturer: aid.manufacturer_name().to_owned(),
+        manufacturer: manufacturer(aid.manufacturer(), aid.manufacturer_name()),
         serial: format!("{:08X}", aid.serial()),
         version: format!("{}.{}", aid.version() >> 8, aid.version() & 0xff),
         firmware,
@@ -297,6 +297,18 @@ fn check_pin_length(
         });
     }
     Ok(())
+}
+
+/// A card maker's name for people. 0xFF00..=0xFFFE is the range OpenPGP
+/// leaves to cards with randomly assigned serials (test and virtual cards,
+/// some DIY ones); openpgp-card names it by the range's description, which
+/// reads like an error on a screen.
+fn manufacturer(id: u16, name: &str) -> String {
+    if (0xFF00..=0xFFFE).contains(&id) {
+        format!("unregistered maker (ID {id:04X}: a test, virtual or self-built card)")
+    } else {
+        name.to_owned()
+    }
 }
 
 /// The subkeys of `key` that go onto cards, by slot.
@@ -801,6 +813,16 @@ mod tests {
             .generate()
             .unwrap()
             .0
+    }
+
+    #[test]
+    fn an_unregistered_maker_is_named_as_such_not_by_its_range() {
+        assert_eq!(manufacturer(0x0006, "Yubico AB"), "Yubico AB");
+        let m = manufacturer(
+            0xFF00,
+            "Range reserved for randomly assigned serial numbers.",
+        );
+        assert!(m.starts_with("unregistered maker (ID FF00"), "{m}");
     }
 
     #[test]

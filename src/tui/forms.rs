@@ -29,6 +29,26 @@ pub struct Field {
     pub input: TextField,
 }
 
+/// Fields a page cannot go on without.
+const REQUIRED: [&str; 8] = [
+    "User IDs",
+    "Backup media",
+    "Export medium",
+    "Share sheets to",
+    "Backup directory",
+    "Cert file",
+    "Reason",
+    "Transcripts on",
+];
+
+impl Field {
+    /// Whether the page needs a value here (a certify page's "User IDs"
+    /// may stay empty: every valid one).
+    pub fn required(&self) -> bool {
+        REQUIRED.contains(&self.label) && !self.hint.contains("empty for all")
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Page {
     Identity,
@@ -199,12 +219,12 @@ impl Form {
             Page::Custodians => vec![
                 text(
                     "Threshold k",
-                    "shares needed to restore, 2..=n",
+                    "shares needed to restore: 2 to n",
                     plan.shares.threshold.to_string(),
                 ),
                 text(
                     "Shares n",
-                    "custodians, k..=16",
+                    "custodians: k to 16",
                     plan.shares.count.to_string(),
                 ),
                 text(

@@ -47,6 +47,10 @@ pub fn header(app: &App) -> (&'static str, &'static str) {
             "Rotate: the old key's backup and k of its shares",
             "type  Enter next  Up/Down move  PgDn page done  Esc back  F1 help",
         ),
+        Screen::Review if app.blocker().is_some() => (
+            "Review: this cannot start yet, the reason is below",
+            "Esc back to fix it   ? help",
+        ),
         Screen::Review if app.flow == Flow::Rotate => (
             "Review the new key and the rotation before anything is written",
             "y start   Esc back   ? help",

@@ -54,10 +54,24 @@ pub fn draw(app: &App, f: &mut Frame<'_>, area: Rect) {
             format!("{}: {why}", form.fields[*at].label),
             problem_style(),
         )),
-        None => lines.push(Line::styled(
-            "Every field is fine: Enter on the last one goes on.",
-            good_style(),
-        )),
+        // A required field still empty is not "fine": say what is needed.
+        None => match form
+            .fields
+            .iter()
+            .position(|x| x.required() && x.input.value.trim().is_empty())
+        {
+            Some(i) => lines.push(Line::styled(
+                format!(
+                    "{}: needed before this page can go on",
+                    form.fields[i].label
+                ),
+                Style::new().fg(Color::Yellow),
+            )),
+            None => lines.push(Line::styled(
+                "Every field is fine: Enter on the last one goes on.",
+                good_style(),
+            )),
+        },
     }
     if app.screen == Screen::Media {
         if let Some(scan) = &app.scan {

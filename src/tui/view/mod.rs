@@ -433,6 +433,25 @@ fn review(app: &App, f: &mut Frame<'_>, area: Rect) {
             format!(", reset {}", p.cards.reset.join(", "))
         }
     )));
+    if let Some(c) = &p.cards.cardholder {
+        lines.push(Line::from(format!("Cardholder: {c}")));
+    }
+    if let Some(u) = &p.cards.url {
+        lines.push(Line::from(format!("Cert URL:   {u}")));
+    }
+    // Overrides are for rehearsals: say so where they cannot be missed.
+    if p.airgap.allow_network {
+        lines.push(Line::styled(
+            "Network:    allowed (a rehearsal only; the transcript records it)",
+            Style::new().fg(Color::Yellow),
+        ));
+    }
+    if p.media.allow_same_device {
+        lines.push(Line::styled(
+            "Backups:    may share one disk (a rehearsal only; the transcript records it)",
+            Style::new().fg(Color::Yellow),
+        ));
+    }
     lines.push(Line::from(""));
     match app.blocker() {
         Some(why) => lines.push(Line::styled(

@@ -488,3 +488,43 @@ fn a_terminal_too_small_is_told_so_instead_of_clipping() {
     let out = render(&a, 80, 24);
     assert!(out.contains("abandon"), "{out}");
 }
+
+/// The review names the rehearsal overrides, the cardholder and URL, and
+/// offers no `y` when the plan cannot start.
+#[test]
+fn the_review_shows_overrides_and_offers_no_start_when_blocked() {
+    let mut a = app(Screen::Review);
+    a.plan.cards.cardholder = Some("Release Team".into());
+    a.plan.cards.url = Some("https://example.org/key.asc".into());
+    a.plan.media.allow_same_device = true;
+    let out = render(&a, 120, 40);
+    assert!(out.contains("Cardholder: Release Team"), "{out}");
+    assert!(
+        out.contains("Cert URL:   https://example.org/key.asc"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Network:    allowed (a rehearsal only"),
+        "{out}"
+    );
+    assert!(out.contains("Backups:    may share one disk"), "{out}");
+    a.plan.passphrase.deliver_to = Some("p.txt".into());
+    let out = render(&a, 120, 40);
+    assert!(out.contains("Cannot start:"), "{out}");
+    assert!(
+        out.contains("Esc back to fix it") && !out.contains("y start"),
+        "{out}"
+    );
+}
+
+/// A required field left empty is not "fine": the form says it is needed.
+#[test]
+fn an_empty_required_field_is_named_not_called_fine() {
+    let a = app(Screen::RestoreSource);
+    let out = render(&a, 100, 30);
+    assert!(
+        out.contains("Backup directory: needed before this page can go on"),
+        "{out}"
+    );
+    assert!(!out.contains("Every field is fine"), "{out}");
+}
