@@ -49,6 +49,31 @@ impl Tmux {
         }
     }
 
+    /// As `new`, with the TUI in a mount namespace of its own where `setup`
+    /// (shell, run as root) has mounted what it needs first: what it sees
+    /// as plugged-in sticks. Returns `None` where namespaces need root.
+    fn in_namespace(dir: &Path, setup: &str, command: &str, size: (u16, u16)) -> Option<Tmux> {
+        let socket = dir.join("tmux-ns.sock").display().to_string();
+        let script = format!(
+            "{setup} || exit 99; exec tmux -S '{socket}' new-session -d -x {} -y {} \"env XDG_STATE_HOME={} {command}\"",
+            size.0,
+            size.1,
+            dir.join("state").display()
+        );
+        let o = tool("unshare")
+            .args(["-m", "sh", "-c", &script])
+            .output()
+            .unwrap();
+        if o.status.code() == Some(99) {
+            return None;
+        }
+        assert_exit(&o, 0);
+        Some(Tmux {
+            socket,
+            presses: std::cell::Cell::new(0),
+        })
+    }
+
     fn send(&self, args: &[&str]) {
         let o = Command::new("tmux")
             .args(["-S", &self.socket, "send-keys"])
@@ -790,4 +815,101 @@ fn the_forms_survive_a_closed_terminal_as_a_draft() {
         identity.contains("Drafted Key <drafted@example.org>"),
         "{identity}"
     );
+}
+
+/// Media picked from the list: three sticks (each a tmpfs of its own in a
+/// private mount namespace, so three devices) appear in the media page's
+/// picker, and a genesis runs with the backups and the export picked, not
+/// typed. A physical stick adds its label (here the picker says "no label").
+#[test]
+fn a_genesis_with_media_picked_from_the_list() {
+    let dir = tempdir();
+    let dir = dir.path();
+    let plan = tui_plan(dir, "count = 0");
+    let tag = format!("kc-test-{}", std::process::id());
+    let sticks: Vec<String> = ["b1", "b2", "ex"]
+        .iter()
+        .map(|s| format!("/media/{tag}-{s}"))
+        .collect();
+    /// The mount points on the host, empty, removed however the test ends.
+    struct MountPoints(Vec<String>);
+    impl Drop for MountPoints {
+        fn drop(&mut self) {
+            for s in &self.0 {
+                let _ = std::fs::remove_dir(s);
+            }
+        }
+    }
+    let _points = MountPoints(sticks.clone());
+    let mut setup = String::from("true");
+    for s in &sticks {
+        std::fs::create_dir_all(s).unwrap();
+        setup.push_str(&format!(" && mount -t tmpfs -o size=4m tmpfs {s}"));
+    }
+    let cmd = format!(
+        "{} tui --plan {}",
+        env!("CARGO_BIN_EXE_keyceremony"),
+        plan.display()
+    );
+    let Some(t) = Tmux::in_namespace(dir, &setup, &cmd, (120, 40)) else {
+        panic!("this test needs root to mount sticks in a namespace (CI runs as root)");
+    };
+    t.wait_for("Welcome: choose a ceremony", 10);
+    t.key("g");
+    t.wait_for("clock:", 10);
+    t.key("Enter");
+    t.wait_for("1/3 Identity", 5);
+    t.key("PageDown");
+    t.wait_for("2/3 Custodians", 5);
+    t.key("PageDown");
+    t.wait_for("3/3 Media", 5);
+    let before = t.presses.get();
+    // The plan's paths are cleared (not counted: an operator starting
+    // from nothing has none), then each medium is picked.
+    let clear = |t: &Tmux| {
+        for _ in 0..120 {
+            t.aside("BSpace");
+        }
+    };
+    clear(&t);
+    t.key("F2");
+    let list = t.wait_for("mounted media", 5);
+    for s in &sticks {
+        assert!(list.contains(s.as_str()), "{s}: {list}");
+    }
+    t.key("Enter");
+    t.key("F2");
+    t.key("Down");
+    t.key("Enter");
+    t.key("Down");
+    clear(&t);
+    t.key("F2");
+    t.key("Down");
+    t.key("Down");
+    t.key("Enter");
+    let media = t.wait_for(&format!("{}-ex", tag), 5);
+    assert!(
+        media.contains(&format!("{}; {}", sticks[0], sticks[1])),
+        "{media}"
+    );
+    t.key("PageDown");
+    let review = t.wait_for("Review the plan", 5);
+    let picked = t.presses.get() - before;
+    eprintln!("keys to pick three media from the list: {picked}");
+    assert!(picked <= 12, "{picked}");
+    assert!(
+        review.contains(&format!("Backup:     {}", sticks[1])),
+        "{review}"
+    );
+    t.key("y");
+    t.wait_for("Start the genesis?", 5);
+    t.key("y");
+    hand_over_and_rehearse(&t, &|| bundle(&dir.join("shares")));
+    let done = t.wait_for("Genesis complete", 120);
+    assert!(
+        done.contains(&format!("Backup:     {}/ceremony-", sticks[0])),
+        "{done}"
+    );
+    t.key("q");
+    drop(t);
 }
