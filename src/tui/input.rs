@@ -74,6 +74,10 @@ pub struct WordEntry {
     pub expected: usize,
     /// What is wrong, with the word's position; cleared by the next good key.
     pub problem: Option<String>,
+    /// A word moved back to (Left/Right) to be typed again: the word taken
+    /// next replaces it, and the cursor goes back to the end. Fixing word 9
+    /// of 18 then costs that word, not the nine after it.
+    at: Option<usize>,
 }
 
 impl WordEntry {
@@ -85,7 +89,13 @@ impl WordEntry {
             current: Zeroizing::new(String::with_capacity(16)),
             expected,
             problem: None,
+            at: None,
         }
+    }
+
+    /// The word the cursor is on, when it is not at the end.
+    pub fn cursor(&self) -> Option<usize> {
+        self.at
     }
 
     /// The accepted words, for drawing.
@@ -124,7 +134,7 @@ impl WordEntry {
     }
 
     fn position(&self) -> usize {
-        self.words.len() + 1
+        self.at.unwrap_or(self.words.len()) + 1
     }
 
     pub fn key(&mut self, k: &KeyEvent) -> Input {
@@ -134,7 +144,7 @@ impl WordEntry {
         }
         match k.code {
             KeyCode::Char(c) if c.is_ascii_alphabetic() => {
-                if self.is_complete() {
+                if self.is_complete() && self.at.is_none() {
                     self.problem = Some(format!(
                         "all {} words are typed: Enter checks the share",
                         self.expected
@@ -158,8 +168,20 @@ impl WordEntry {
                 self.finish_word();
                 Input::Edited
             }
+            // Back to an earlier word, only between words: letters typed
+            // would otherwise be lost.
+            KeyCode::Left if self.current.is_empty() && !self.words.is_empty() => {
+                let here = self.at.unwrap_or(self.words.len());
+                self.at = Some(here.saturating_sub(1));
+                self.problem = None;
+                Input::Edited
+            }
+            KeyCode::Right if self.current.is_empty() => {
+                self.at = self.at.map(|i| i + 1).filter(|i| *i < self.words.len());
+                Input::Edited
+            }
             KeyCode::Backspace => {
-                if self.current.pop().is_none() {
+                if self.current.pop().is_none() && self.at.is_none() {
                     self.words.pop();
                 }
                 self.problem = None;
@@ -190,8 +212,11 @@ impl WordEntry {
         }
         match self.completion() {
             Some(w) => {
-                self.words
-                    .push(Language::English.find_word(w).unwrap_or_default());
+                let index = Language::English.find_word(w).unwrap_or_default();
+                match self.at.take() {
+                    Some(i) => self.words[i] = index,
+                    None => self.words.push(index),
+                }
                 self.current.clear();
                 self.problem = None;
             }
@@ -358,6 +383,40 @@ mod tests {
             last = input(&KeyEvent::new(code, KeyModifiers::NONE));
         }
         last
+    }
+
+    /// A word located wrong by the checksum is fixed by moving back to it:
+    /// the words after it stay as typed.
+    #[test]
+    fn left_moves_back_to_a_word_and_the_next_word_taken_replaces_it() {
+        let mut w = WordEntry::new(4);
+        press(&mut |k| w.key(k), "exam pear aban act ");
+        assert!(w.is_complete());
+        for _ in 0..3 {
+            w.key(&KeyEvent::new(KeyCode::Left, KeyModifiers::NONE));
+        }
+        assert_eq!(w.cursor(), Some(1));
+        press(&mut |k| w.key(k), "orbi");
+        assert_eq!(w.completion(), Some("orbit"));
+        // Backspace edits the letters, never the words, while moved back.
+        press(&mut |k| w.key(k), "\x08\x08\x08\x08\x08");
+        assert!(w.is_complete(), "no word was removed");
+        press(&mut |k| w.key(k), "orbi ");
+        assert_eq!(w.cursor(), None);
+        assert_eq!(
+            w.words().collect::<Vec<_>>(),
+            ["example", "orbit", "abandon", "act"]
+        );
+        // Right past the last word is the end again; letters mid-word block moving.
+        w.key(&KeyEvent::new(KeyCode::Left, KeyModifiers::NONE));
+        w.key(&KeyEvent::new(KeyCode::Right, KeyModifiers::NONE));
+        assert_eq!(w.cursor(), None);
+        let mut v = WordEntry::new(4);
+        press(&mut |k| v.key(k), "exam pe");
+        assert_eq!(
+            v.key(&KeyEvent::new(KeyCode::Left, KeyModifiers::NONE)),
+            Input::Ignored
+        );
     }
 
     #[test]

@@ -126,7 +126,7 @@ pub fn header(app: &App) -> (&'static str, &'static str) {
             ),
             Some(Prompt::Typing(_)) => (
                 "Restore rehearsal: type shares back from the sheets",
-                "type words (4 letters do)  Space next word  Backspace undo  Enter check  F1 help",
+                "type words  Space next  Left/Right fix a word  Enter check  F1 help",
             ),
             Some(Prompt::Pins(_)) => (
                 "Card PINs: the same on every card",
@@ -167,7 +167,7 @@ pub fn header(app: &App) -> (&'static str, &'static str) {
         ),
         Screen::RestoreShares => (
             "Restore: type the shares from their sheets",
-            "type words (4 letters do)  Space next word  Enter check  Esc back  F1 help",
+            "type words  Space next  Left/Right fix a word  Enter check  Esc back  F1 help",
         ),
         Screen::Unlocking => ("Restore: opening the backup", "please wait"),
         Screen::Restored => (

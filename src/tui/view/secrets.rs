@@ -7,6 +7,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
+use zeroize::Zeroizing;
 
 use super::{fits, problem_style};
 use crate::shares::set_id_text;
@@ -165,18 +166,29 @@ pub fn typing(t: &Typing, title: &str, f: &mut Frame<'_>, area: Rect) {
         Line::from(""),
     ];
     let mut words: Vec<&str> = t.entry.words().collect();
-    let current = format!("{}_", t.entry.current());
-    if !t.entry.is_complete() {
-        words.push(&current);
+    // Share words on their way to the screen are zeroized when drawn.
+    let current = Zeroizing::new(format!("{}_", t.entry.current()));
+    let marked;
+    match t.entry.cursor() {
+        // The word being replaced shows what is typed over it.
+        Some(i) => {
+            marked = Zeroizing::new(format!("[{}] {}", words[i], current.as_str()));
+            words[i] = marked.as_str();
+        }
+        None if !t.entry.is_complete() => words.push(current.as_str()),
+        None => {}
     }
     lines.extend(columns(&words, 3, false));
     lines.push(Line::from(""));
     if let Some(p) = t.entry.problem.as_ref().or(t.problem.as_ref()) {
         lines.push(Line::styled(p.as_str(), problem_style()));
     } else if let Some(w) = t.entry.completion() {
+        let at = t.entry.cursor().unwrap_or(t.entry.words().count()) + 1;
+        lines.push(Line::from(format!("word {at}: {w} (Space takes it)")));
+    } else if let Some(i) = t.entry.cursor() {
         lines.push(Line::from(format!(
-            "word {}: {w} (Space takes it)",
-            t.entry.words().count() + 1
+            "word {}: type its replacement (Left/Right move, Space takes it)",
+            i + 1
         )));
     } else if t.entry.is_complete() {
         lines.push(Line::from("All words typed: Enter checks the share."));

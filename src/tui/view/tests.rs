@@ -300,6 +300,27 @@ fn typing_a_share_shows_each_word_and_flags_a_wrong_letter_with_its_position() {
     );
 }
 
+/// Moved back to a word, the screen marks it and shows the replacement
+/// being typed over it.
+#[test]
+fn a_word_moved_back_to_shows_what_replaces_it() {
+    let mut a = every_state()
+        .into_iter()
+        .find(|(n, _)| *n == "rehearsal")
+        .unwrap()
+        .1;
+    for c in "aban pear ".chars() {
+        a.update(Action::Key(KeyEvent::from(KeyCode::Char(c))));
+    }
+    a.update(Action::Key(KeyEvent::from(KeyCode::Left)));
+    for c in "orbi".chars() {
+        a.update(Action::Key(KeyEvent::from(KeyCode::Char(c))));
+    }
+    let out = render(&a, 80, 24);
+    assert!(out.contains("[pear] orbi_"), "{out}");
+    assert!(out.contains("word 2: orbit (Space takes it)"), "{out}");
+}
+
 #[test]
 fn pins_are_masked() {
     let mut a = app(Screen::Running);
@@ -527,4 +548,30 @@ fn an_empty_required_field_is_named_not_called_fine() {
         "{out}"
     );
     assert!(!out.contains("Every field is fine"), "{out}");
+}
+
+/// At 120x40 the finished screen's long share paths wrap in their column
+/// and never run into the QR code beside them.
+#[test]
+fn long_paths_on_the_finished_screen_stay_clear_of_the_qr_code() {
+    let mut a = app(Screen::Done);
+    let mut s = summary();
+    let long = format!(
+        "/media/{}/ceremony-20261125T070901Z",
+        "KC-SHARES-CUSTODIAN".repeat(4)
+    );
+    s.lines = (1..=5)
+        .map(|i| format!("  sheet     {long}/share-{i}-of-5.txt"))
+        .collect();
+    a.result = Some(Ok(s));
+    let out = render(&a, 120, 40);
+    assert!(out.contains('█'), "{out}");
+    for line in out.lines() {
+        let qr_side: String = line.chars().skip(120 - 43).collect();
+        assert!(
+            !qr_side.contains('/') && !qr_side.contains("share"),
+            "{out}"
+        );
+    }
+    assert!(out.contains("share-5-of-5.txt"), "{out}");
 }
