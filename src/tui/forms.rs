@@ -544,6 +544,30 @@ impl Form {
         }
     }
 
+    /// A plan's complaint put under the field it is about, in the form's
+    /// words rather than the plan file's (`cards.cardholder` is
+    /// "Cardholder" here); the first field when none is named.
+    fn on_its_field(&self, message: &str) -> (usize, String) {
+        const NAMES: [(&str, &str); 7] = [
+            ("media.backup", "Backup media"),
+            ("media.export", "Export medium"),
+            ("shares.output", "Share sheets to"),
+            ("cards.count", "Cards"),
+            ("cards.cardholder", "Cardholder"),
+            ("cards.url", "Cert URL"),
+            ("cards.touch", "Touch policy"),
+        ];
+        let mut text = message.to_owned();
+        let mut at = None;
+        for (plan_name, label) in NAMES {
+            if text.contains(plan_name) {
+                text = text.replace(plan_name, label);
+                at = at.or_else(|| self.fields.iter().position(|f| f.label == label));
+            }
+        }
+        (at.unwrap_or(0), text)
+    }
+
     /// The operator and witnesses from the fields `first` and `first + 1` (see `people`).
     fn apply_people(&self, plan: &mut Plan, first: usize) {
         plan.ceremony.operator = self.value(first).to_owned();
@@ -671,7 +695,8 @@ impl Form {
         plan.cards.kdf = self.value(7) == "yes";
         plan.airgap.allow_network = self.value(8) == "yes";
         plan.media.allow_same_device = self.value(9) == "yes";
-        plan.validate().map_err(|e| (0, e.to_string()))
+        plan.validate()
+            .map_err(|e| self.on_its_field(&e.to_string()))
     }
 }
 
@@ -727,6 +752,21 @@ mod tests {
                 assert_eq!(p, plan());
             }
         }
+    }
+
+    /// A plan's complaint lands under the field it is about, in the form's
+    /// words: a cardholder too long is the Cardholder field's problem.
+    #[test]
+    fn a_plan_error_lands_on_its_field_in_the_forms_words() {
+        let mut p = plan();
+        let mut f = Form::for_plan(Page::Media, &p);
+        typed(&mut f, 4, &"x".repeat(60));
+        let (at, why) = f.apply(&mut p, Path::new("/"), None).unwrap_err();
+        assert_eq!(f.fields[at].label, "Cardholder");
+        assert!(
+            why.contains("Cardholder must be") && !why.contains("cards."),
+            "{why}"
+        );
     }
 
     #[test]
