@@ -280,21 +280,12 @@ pub fn prove_cards(
 
 #[cfg(test)]
 mod tests {
-    use std::time::{Duration, SystemTime};
+    use std::time::SystemTime;
 
     use super::*;
-    use crate::openpgp::{generate, KeyRequest, Profile};
 
     fn key() -> Cert {
-        let req = KeyRequest {
-            user_ids: vec!["Test <test@example.org>".into()],
-            profile: Profile::Ed25519,
-            primary_validity: Duration::from_secs(86_400 * 365),
-            encryption: true,
-            authentication: false,
-            subkey_validity: Duration::from_secs(86_400 * 30),
-        };
-        generate(&req, SystemTime::now()).unwrap().cert().clone()
+        crate::openpgp::test_key(SystemTime::now())
     }
 
     /// A card is reset without the plan's word only when everything on it

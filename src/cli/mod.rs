@@ -117,31 +117,7 @@ pub enum Command {
     #[command(
         after_help = "The cert is checked first (every self-signature verifies, not revoked, not expired), then\nthe backup is opened from k shares and the primary signs. The certified cert goes to the\nexport medium as certified-FINGERPRINT.asc; our key goes unchanged to new backup directories.\n\nLevels (as gpg's --default-cert-level): 0 no claim, 1 persona (not checked), 2 casual,\n3 positive (checked thoroughly). A trust signature (--trust-depth 1) makes the key an\nintroducer: keys it certifies are valid to those who trust ours; --trust-domain limits that\nto user IDs in a mail domain, as gpg's tsign does.\n\nExamples:\n  keyceremony certify --cert /media/import/new-release-key.asc --level 3 --plan plan.toml --backup DIR SHARES...\n  keyceremony certify --cert team-ca.asc --user-id 'Team CA <ca@example.org>' --trust-depth 1 --trust-domain example.org --expiry 1y --plan plan.toml --backup DIR SHARES..."
     )]
-    Certify {
-        /// The cert to certify (armored or binary)
-        #[arg(long)]
-        cert: PathBuf,
-        /// A user ID to certify, exactly as in the cert; repeatable [default: every valid one]
-        #[arg(long = "user-id")]
-        user_ids: Vec<String>,
-        /// Certification level: 0, 1, 2 or 3
-        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=3))]
-        level: u8,
-        /// When the certification ends: a duration from now (1y, 90d) or a date [default: never]
-        #[arg(long)]
-        expiry: Option<String>,
-        /// Make it a trust signature of this depth (1: the key may introduce others)
-        #[arg(long, value_parser = clap::value_parser!(u8).range(1..=255))]
-        trust_depth: Option<u8>,
-        /// Limit the trust to user IDs in this mail domain (and its subdomains)
-        #[arg(long)]
-        trust_domain: Option<String>,
-        /// Partial trust (amount 60) instead of full (120)
-        #[arg(long)]
-        trust_partial: bool,
-        #[command(flatten)]
-        key: ExistingKeyArgs,
-    },
+    Certify(CertifyArgs),
     /// New custodians: a new passphrase and share set, every backup re-encrypted, the old set retired
     #[command(
         after_help = "The plan's [shares] and [passphrase] give the new set (k, n, custodians, their media and age\nrecipients); the shares given on the command line are k of the set being retired, and open\nthe backup first. The key is re-encrypted under a new passphrase in a new ceremony directory\non every backup medium; the new shares are written and read back, and the rehearsal proves\nthat they open every new backup and that the old ones open none. The transcript declares\nthe old set retired and lists the backups it still opens: destroy those.\n\nExample:\n  keyceremony reshare --plan new-custodians.toml --backup /media/backup-1/ceremony-* OLD-SHARES..."
@@ -309,6 +285,34 @@ pub enum SharesCommand {
         #[arg(long)]
         check: Option<PathBuf>,
     },
+}
+
+/// What `keyceremony certify` is given.
+#[derive(Debug, clap::Args)]
+pub struct CertifyArgs {
+    /// The cert to certify (armored or binary)
+    #[arg(long)]
+    pub cert: PathBuf,
+    /// A user ID to certify, exactly as in the cert; repeatable [default: every valid one]
+    #[arg(long = "user-id")]
+    pub user_ids: Vec<String>,
+    /// Certification level: 0, 1, 2 or 3
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=3))]
+    pub level: u8,
+    /// When the certification ends: a duration from now (1y, 90d) or a date [default: never]
+    #[arg(long)]
+    pub expiry: Option<String>,
+    /// Make it a trust signature of this depth (1: the key may introduce others)
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=255))]
+    pub trust_depth: Option<u8>,
+    /// Limit the trust to user IDs in this mail domain (and its subdomains)
+    #[arg(long)]
+    pub trust_domain: Option<String>,
+    /// Partial trust (amount 60) instead of full (120)
+    #[arg(long)]
+    pub trust_partial: bool,
+    #[command(flatten)]
+    pub key: ExistingKeyArgs,
 }
 
 /// Where the online side's trust comes from, and when it judges.

@@ -1,28 +1,15 @@
 //! `keyceremony certify`: the batch front end of `ceremony::certify`.
 
-use std::path::PathBuf;
-
 use super::batch_ui::BatchUi;
 use super::{Exit, Failure, OnKey};
 use crate::ceremony::certify::{self, CertifyRequest};
 use crate::ceremony::{Clock, SystemClock};
-use crate::cli::ExistingKeyArgs;
+use crate::cli::CertifyArgs;
 use crate::harden::Hardening;
 use crate::openpgp::{Certification, Trust};
 use crate::plan::expiry_at;
 
-pub struct Args {
-    pub cert: PathBuf,
-    pub user_ids: Vec<String>,
-    pub level: u8,
-    pub expiry: Option<String>,
-    pub trust_depth: Option<u8>,
-    pub trust_domain: Option<String>,
-    pub trust_partial: bool,
-    pub key: ExistingKeyArgs,
-}
-
-pub fn certify(a: Args, hardening: &Hardening) -> Result<(), Failure> {
+pub fn certify(a: CertifyArgs, hardening: &Hardening) -> Result<(), Failure> {
     let usage = |m: String| Failure::new(Exit::Usage, m);
     let until = a
         .expiry

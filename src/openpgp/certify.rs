@@ -169,14 +169,7 @@ pub fn certify(
             ));
         }
     }
-    let mut signer = ours
-        .primary_key()
-        .key()
-        .clone()
-        .parts_into_secret()
-        .ctx("the primary key has no secret part: this needs the backup")?
-        .into_keypair()
-        .ctx("the primary key's secret part is still locked")?;
+    let mut signer = super::primary_signer(ours)?;
     let mut packets: Vec<pgp::Packet> = Vec::new();
     for u in &chosen {
         let uid = UserID::from(u.as_str());
@@ -232,18 +225,9 @@ mod tests {
     use pgp::serialize::MarshalInto;
 
     use super::*;
-    use crate::openpgp::{generate, KeyRequest, Profile};
 
     fn ours(now: SystemTime) -> Cert {
-        let req = KeyRequest {
-            user_ids: vec!["Release <release@example.org>".into()],
-            profile: Profile::Ed25519,
-            primary_validity: Duration::from_secs(86_400 * 365),
-            encryption: false,
-            authentication: false,
-            subkey_validity: Duration::from_secs(86_400 * 30),
-        };
-        generate(&req, now).unwrap().cert().clone()
+        crate::openpgp::test_key(now)
     }
 
     fn theirs(now: SystemTime) -> Cert {

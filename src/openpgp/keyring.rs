@@ -37,14 +37,7 @@ pub fn signing_keyring(key: &Cert, now: SystemTime) -> Result<Vec<u8>, OpenPgpEr
         .primary_userid()
         .map(|u| u.userid().clone())
         .ctx("the key has no primary user ID")?;
-    let mut certifier = key
-        .primary_key()
-        .key()
-        .clone()
-        .parts_into_secret()
-        .ctx("the primary key's secret is not at hand")?
-        .into_keypair()
-        .ctx("the primary key's secret is still locked")?;
+    let mut certifier = super::primary_signer(key)?;
     let mut out = Vec::new();
     let signing: Vec<_> = vc
         .keys()
@@ -154,26 +147,17 @@ pub fn check_signing_keyring(key: &Cert, bytes: &[u8]) -> Result<Vec<String>, St
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
 
     use pgp::cert::CertParser;
     use pgp::parse::Parse;
 
     use super::*;
-    use crate::openpgp::{generate, live_subkeys, KeyRequest, KeyRole, Profile};
+    use crate::openpgp::{live_subkeys, KeyRole};
 
     #[test]
     fn each_signing_subkey_becomes_a_primary_with_its_own_fingerprint() {
         let now = SystemTime::now();
-        let req = KeyRequest {
-            user_ids: vec!["Release <release@example.org>".into()],
-            profile: Profile::Ed25519,
-            primary_validity: Duration::from_secs(86_400 * 365),
-            encryption: true,
-            authentication: false,
-            subkey_validity: Duration::from_secs(86_400 * 30),
-        };
-        let key = generate(&req, now).unwrap().cert().clone();
+        let key = crate::openpgp::test_key(now);
         let ring = signing_keyring(&key, now).unwrap();
         let certs: Vec<Cert> = CertParser::from_bytes(&ring)
             .unwrap()
@@ -203,7 +187,7 @@ mod tests {
             [c.fingerprint().to_hex()]
         );
         // Another key's keyring is refused.
-        let other = generate(&req, now).unwrap().cert().clone();
+        let other = crate::openpgp::test_key(now);
         let theirs = signing_keyring(&other, now).unwrap();
         assert!(check_signing_keyring(&key, &theirs)
             .unwrap_err()

@@ -303,14 +303,7 @@ pub fn superseded_revocation(
     message: &str,
     now: SystemTime,
 ) -> Result<Vec<u8>, OpenPgpError> {
-    let mut signer = key
-        .primary_key()
-        .key()
-        .clone()
-        .parts_into_secret()
-        .ctx("the primary key's secret is not at hand")?
-        .into_keypair()
-        .ctx("the primary key's secret is still locked")?;
+    let mut signer = super::primary_signer(key)?;
     let sig = pgp::cert::CertRevocationBuilder::new()
         .set_signature_creation_time(now)
         .ctx("cannot date the revocation")?
@@ -396,14 +389,7 @@ pub fn renew(
     let valid = key
         .with_policy(&policy, now)
         .ctx("the key's self-signatures do not hold under the standard policy")?;
-    let mut primary_signer = key
-        .primary_key()
-        .key()
-        .clone()
-        .parts_into_secret()
-        .ctx("the primary key has no secret part: renew needs the backup, not the cert")?
-        .into_keypair()
-        .ctx("the primary key's secret part is still locked")?;
+    let mut primary_signer = super::primary_signer(key)?;
     let mut sigs = valid
         .primary_key()
         .set_expiration_time(&mut primary_signer, Some(primary))

@@ -26,6 +26,36 @@ pub use subkeys::{
     add_subkey, current_secret_subkeys, end_subkey, live_subkeys, revoke_subkey, RevokeReason,
 };
 
+/// The primary key's signer: its secret must be in the cert and unlocked
+/// (a cert from a backup opened with the shares).
+pub(crate) fn primary_signer(
+    key: &sequoia_openpgp::Cert,
+) -> Result<sequoia_openpgp::crypto::KeyPair, OpenPgpError> {
+    key.primary_key()
+        .key()
+        .clone()
+        .parts_into_secret()
+        .ctx("the primary key has no secret part: this needs the backup, not the cert")?
+        .into_keypair()
+        .ctx("the primary key's secret part is still locked")
+}
+
+/// A small ed25519 key made at `now` (signing and encryption subkeys, a
+/// year and a month), for unit tests across the crate.
+#[cfg(test)]
+pub(crate) fn test_key(now: std::time::SystemTime) -> sequoia_openpgp::Cert {
+    use std::time::Duration;
+    let req = KeyRequest {
+        user_ids: vec!["Test <test@example.org>".into()],
+        profile: Profile::Ed25519,
+        primary_validity: Duration::from_secs(86_400 * 365),
+        encryption: true,
+        authentication: false,
+        subkey_validity: Duration::from_secs(86_400 * 30),
+    };
+    generate(&req, now).unwrap().cert().clone()
+}
+
 /// Sequoia reports errors as `anyhow::Error`; we keep its text and add what we were doing.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

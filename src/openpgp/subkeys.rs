@@ -13,7 +13,7 @@ use pgp::policy::StandardPolicy;
 use pgp::types::{KeyFlags, ReasonForRevocation, RevocationStatus};
 use pgp::Cert;
 
-use super::{Context, KeyRole, OpenPgpError};
+use super::{primary_signer, Context, KeyRole, OpenPgpError};
 
 /// Why a subkey is revoked, as OpenPGP records it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -46,16 +46,6 @@ fn flags(role: KeyRole) -> KeyFlags {
         KeyRole::Authentication => KeyFlags::empty().set_authentication(),
         KeyRole::Certification => KeyFlags::empty().set_certification(),
     }
-}
-
-fn primary_signer(key: &Cert) -> Result<pgp::crypto::KeyPair, OpenPgpError> {
-    key.primary_key()
-        .key()
-        .clone()
-        .parts_into_secret()
-        .ctx("the primary key has no secret part: this needs the backup, not the cert")?
-        .into_keypair()
-        .ctx("the primary key's secret part is still locked")
 }
 
 /// The fingerprints of the subkeys with `role` that are in force at `now`
@@ -279,18 +269,9 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::openpgp::{generate, KeyRequest, Profile};
 
     fn key(now: SystemTime) -> Cert {
-        let req = KeyRequest {
-            user_ids: vec!["Test <test@example.org>".into()],
-            profile: Profile::Ed25519,
-            primary_validity: Duration::from_secs(86_400 * 365),
-            encryption: true,
-            authentication: false,
-            subkey_validity: Duration::from_secs(86_400 * 30),
-        };
-        generate(&req, now).unwrap().cert().clone()
+        crate::openpgp::test_key(now)
     }
 
     fn current(key: &Cert, now: SystemTime) -> Vec<(KeyRole, String)> {
