@@ -63,6 +63,10 @@ pub struct BundleFiles {
     /// other files of rotation N are named after it, see crate::rotation).
     #[serde(default)]
     pub rotations: Vec<String>,
+    /// Revocations of old primaries whose transition has ended: to publish
+    /// (keyservers, wherever the old cert was published).
+    #[serde(default)]
+    pub revocations: Vec<String>,
 }
 
 /// One containers-policy scope the plan names.

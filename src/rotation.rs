@@ -120,6 +120,19 @@ pub fn files(n: usize) -> Files {
     }
 }
 
+/// The old primary's revocation a rotation makes (reason "superseded"):
+/// kept on the backups, secret in effect (anyone holding it can revoke the
+/// old key), until the transition ends; then published in the bundle.
+pub fn revocation_file(old: &str) -> String {
+    format!("revocation-superseded-{old}.asc")
+}
+
+/// The old fingerprint a `revocation_file` name is for.
+pub fn revoked_by_file(name: &str) -> Option<&str> {
+    name.strip_prefix("revocation-superseded-")?
+        .strip_suffix(".asc")
+}
+
 /// Whether `name` is one of a rotation's files (they travel from backup to
 /// backup and into every later bundle).
 pub fn is_rotation_file(name: &str) -> bool {

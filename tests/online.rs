@@ -518,6 +518,42 @@ fn a_rotation_is_followed_from_the_old_fingerprint_and_the_transition_ends() {
     let o = verify(&first, &["--state", s]);
     assert_exit(&o, 5);
     assert!(stderr(&o).contains("downgrade"), "{}", stderr(&o));
+
+    // The old primary's revocation waits on the backups, not online...
+    let revocation = format!("revocation-superseded-{old_fpr}.asc");
+    assert!(!second.join(&revocation).exists());
+    assert!(bundles(&dir.join("backup-1"))
+        .pop()
+        .unwrap()
+        .join(&revocation)
+        .exists());
+    // ...until a ceremony after the transition (a renew, 31 days on)
+    // publishes it in its bundle.
+    let new_backup = bundles(&dir.join("backup-1")).pop().unwrap();
+    let new_shares = bundles(&dir.join("new-shares")).pop().unwrap();
+    let o = tool("faketime")
+        .args(["-f", "+31d"])
+        .arg(env!("CARGO_BIN_EXE_keyceremony"))
+        .args(["renew", "--plan", plan.to_str().unwrap(), "--backup"])
+        .arg(&new_backup)
+        .args(["1", "2", "3"].map(|i| new_shares.join(format!("share-{i}-of-5.txt"))))
+        .output()
+        .unwrap();
+    assert_exit(&o, 0);
+    let third = bundles(&dir.join("export")).pop().unwrap();
+    assert!(third.join(&revocation).exists());
+    let o = verify(&third, &["--trust", &old_fpr, "--at", "32d"]);
+    assert_exit(&o, 0);
+    assert!(
+        stdout(&o).contains(&format!("Publish: the revocation of {old_fpr}")),
+        "{}",
+        stdout(&o)
+    );
+    // gpg agrees: with it, the old key is revoked.
+    let g = Gpg::new();
+    g.ok(&["--import", first.join("cert.asc").to_str().unwrap()]);
+    g.ok(&["--import", third.join(&revocation).to_str().unwrap()]);
+    assert_eq!(g.colons("--list-keys", "pub")[0][1], "r");
 }
 
 /// `keyceremony-online`, the online side alone, verifies as `keyceremony

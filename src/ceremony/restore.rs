@@ -245,6 +245,9 @@ pub struct Opened {
     /// The key's rotation files (statements, their signatures, the certs),
     /// in name order: every later bundle carries them.
     pub rotations: Vec<(String, Vec<u8>)>,
+    /// Old primaries' revocations a rotation left for the end of its
+    /// transition (crate::rotation::revocation_file).
+    pub pending_revocations: Vec<(String, Vec<u8>)>,
 }
 
 /// Proves and opens `backup` with `shares` (as `unlock` with `Proof::Full`),
@@ -263,17 +266,24 @@ pub fn open_for_ceremony(backup: &Path, shares: &[Share]) -> Result<Opened, Cere
         set_info: read_set_info(backup)?,
         previous: previous_ceremony(backup),
         previous_bundle: previous_bundle(backup)?,
-        rotations: rotation_files(backup)?,
+        rotations: rotation_files(backup, crate::rotation::is_rotation_file)?,
+        pending_revocations: rotation_files(backup, |n| {
+            crate::rotation::revoked_by_file(n).is_some()
+        })?,
     })
 }
 
-/// The rotation files on the backup (MANIFEST has covered them).
-fn rotation_files(backup: &Path) -> Result<Vec<(String, Vec<u8>)>, CeremonyError> {
+/// The files on the backup whose names `wanted` picks, in name order
+/// (MANIFEST has covered them).
+fn rotation_files(
+    backup: &Path,
+    wanted: impl Fn(&str) -> bool,
+) -> Result<Vec<(String, Vec<u8>)>, CeremonyError> {
     let entries = std::fs::read_dir(backup).map_err(|e| backup_error(backup, e.to_string()))?;
     let mut names: Vec<String> = entries
         .filter_map(|e| e.ok())
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| crate::rotation::is_rotation_file(n))
+        .filter(|n| wanted(n))
         .collect();
     names.sort();
     names

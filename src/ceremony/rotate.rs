@@ -26,7 +26,7 @@ use super::restore::Previous;
 use super::session::{open_existing, Flow, RunOptions};
 use super::sharing::{new_passphrase, rehearse, share_media, write_shares, SharesReport};
 use super::{Cards, CeremonyError, CeremonyUi, Clock, Event};
-use crate::media::{sha256_hex, FileMode};
+use crate::media::sha256_hex;
 use crate::openpgp::{self, Certification, KeyInfo, SignWith};
 use crate::plan::Plan;
 use crate::rotation::{self, Statement};
@@ -220,8 +220,7 @@ pub fn run(
         s.write_backups(&backup.files())?;
         let old_revocation =
             openpgp::superseded_revocation(old, &format!("superseded by {new_fpr}"), now)?;
-        let revocation_name = format!("revocation-superseded-{old_fpr}.asc");
-        s.write_backups(&[(&revocation_name, &old_revocation, FileMode::Private)])?;
+        s.add_pending_revocation(rotation::revocation_file(&old_fpr), old_revocation);
         s.add_rotation_files(rotation_files);
 
         s.step(7, "Writing the new shares");

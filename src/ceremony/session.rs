@@ -184,6 +184,7 @@ pub fn open_existing<'a>(
     let mut session = Session::open(flow, plan, pre, opts, ui, clock)?;
     session.previous_bundle = opened.previous_bundle.clone();
     session.rotations = opened.rotations.clone();
+    session.pending_revocations = opened.pending_revocations.clone();
     session.record(
         EventKind::BackupOpened,
         json!({
@@ -220,6 +221,8 @@ pub struct Session<'a> {
     previous_bundle: Option<(u64, String)>,
     /// The key's rotation files, carried into this ceremony's backups and bundle.
     rotations: Vec<(String, Vec<u8>)>,
+    /// Old primaries' revocations kept on the backups until their transition ends.
+    pending_revocations: Vec<(String, Vec<u8>)>,
     /// Directories made on other media (share sheets), for a failure's account.
     others: std::cell::RefCell<Vec<PathBuf>>,
     /// The bundle description, once the backups got theirs.
@@ -270,6 +273,7 @@ impl<'a> Session<'a> {
             online: plan.online.clone(),
             previous_bundle: None,
             rotations: Vec::new(),
+            pending_revocations: Vec::new(),
             others: std::cell::RefCell::new(Vec::new()),
             sealed: None,
         };
@@ -571,6 +575,37 @@ impl<'a> Session<'a> {
 }
 
 impl Session<'_> {
+    /// Keeps an old primary's revocation on the backups until its transition
+    /// ends (then a ceremony's bundle publishes it).
+    pub fn add_pending_revocation(&mut self, name: String, bytes: Vec<u8>) {
+        self.pending_revocations.push((name, bytes));
+    }
+
+    /// The pending revocations whose rotation's transition has ended at `now`.
+    fn due_revocations(&self, now: std::time::SystemTime) -> Vec<String> {
+        let statements: Vec<crate::rotation::Statement> = self
+            .rotations
+            .iter()
+            .filter(|(n, _)| n.ends_with(".json"))
+            .filter_map(|(_, b)| crate::rotation::Statement::parse(b).ok())
+            .collect();
+        self.pending_revocations
+            .iter()
+            .map(|(n, _)| n)
+            .filter(|n| {
+                let Some(old) = crate::rotation::revoked_by_file(n) else {
+                    return false;
+                };
+                statements.iter().any(|st| {
+                    st.old.eq_ignore_ascii_case(old)
+                        && humantime::parse_rfc3339(&st.transition_until)
+                            .is_ok_and(|end| now >= end)
+                })
+            })
+            .cloned()
+            .collect()
+    }
+
     /// Adds a rotation's files to those this ceremony carries.
     pub fn add_rotation_files(&mut self, files: Vec<(String, Vec<u8>)>) {
         self.rotations.extend(files);
@@ -613,6 +648,12 @@ impl Session<'_> {
                 self.record_file(&w)?;
             }
         }
+        for (name, bytes) in self.pending_revocations.clone() {
+            for i in 0..self.backups.len() {
+                let w = self.backups[i].write(&name, &bytes, FileMode::Private)?;
+                self.record_file(&w)?;
+            }
+        }
         let statements: Vec<String> = (1..)
             .map(|n| crate::rotation::files(n).statement)
             .take_while(|name| self.rotations.iter().any(|(f, _)| f == name))
@@ -649,6 +690,7 @@ impl Session<'_> {
                 policy,
                 registries_d,
                 rotations: statements,
+                revocations: self.due_revocations(now),
             },
         };
         let text = format!(
@@ -681,6 +723,12 @@ impl Session<'_> {
         self.export(bundle::KEYRING_FILE, &openpgp::signing_keyring(key, now)?)?;
         for (name, bytes) in std::mem::take(&mut self.rotations) {
             self.export(&name, &bytes)?;
+        }
+        // Due revocations go online now: their transition is over.
+        for (name, bytes) in self.pending_revocations.clone() {
+            if info.files.revocations.contains(&name) {
+                self.export(&name, &bytes)?;
+            }
         }
         let scopes: Vec<bundle::Scope> = self
             .online

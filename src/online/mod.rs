@@ -53,6 +53,9 @@ pub struct Verified {
     /// The last rotation's old key, while its transition lasts at the time
     /// judged: its signatures are still to be accepted.
     pub transition: Option<Transition>,
+    /// Old primaries whose revocation the bundle publishes (their transition
+    /// ended), each checked to revoke that key.
+    pub revoked: Vec<String>,
     pub info: BundleInfo,
     #[serde(skip)]
     pub cert: Cert,
@@ -84,6 +87,12 @@ impl Verified {
             l.push(format!(
                 "In transition: signatures by {} are accepted until {}",
                 t.old, t.until
+            ));
+        }
+        for r in &self.revoked {
+            l.push(format!(
+                "Publish: the revocation of {r} ({}) where its cert was published: its transition is over",
+                crate::rotation::revocation_file(r)
             ));
         }
         if self.pinned_now {
@@ -207,6 +216,7 @@ pub fn verify(dir: &Path, anchor: Anchor<'_>, at: SystemTime) -> Result<Verified
     }
     openpgp::valid_at(&cert, at).map_err(|e| untrusted(dir, e))?;
 
+    let revoked = check_revocations(dir, &info, &listed)?;
     let mut pinned_now = false;
     if let Anchor::State(path) = anchor {
         let digest = sha256_hex(&bytes);
@@ -223,6 +233,7 @@ pub fn verify(dir: &Path, anchor: Anchor<'_>, at: SystemTime) -> Result<Verified
         pinned_now,
         followed,
         transition,
+        revoked,
         info,
         cert,
     })
@@ -328,6 +339,56 @@ fn follow_rotations(
         _ => None,
     };
     Ok((followed, transition))
+}
+
+/// Each revocation the bundle publishes is listed in MANIFEST, names an old
+/// key of the bundle's rotations, and revokes that key (signed by it).
+fn check_revocations(
+    dir: &Path,
+    info: &BundleInfo,
+    listed: &[String],
+) -> Result<Vec<String>, CeremonyError> {
+    use sequoia_openpgp::parse::Parse;
+    let mut revoked = Vec::new();
+    for name in &info.files.revocations {
+        if !listed.iter().any(|l| l == name) {
+            return Err(untrusted(dir, format!("{MANIFEST} does not list {name}")));
+        }
+        let old = rotation::revoked_by_file(name)
+            .ok_or_else(|| untrusted(dir, format!("{name} is not a revocation file")))?;
+        let cert_file = (1..=info.files.rotations.len())
+            .map(|n| rotation::files(n).old_cert)
+            .find(|f| {
+                read_bounded(&dir.join(f), "cert", limits::KEY)
+                    .ok()
+                    .and_then(|b| Cert::from_bytes(&b).ok())
+                    .is_some_and(|c| c.fingerprint().to_hex().eq_ignore_ascii_case(old))
+            })
+            .ok_or_else(|| {
+                untrusted(
+                    dir,
+                    format!("{name}: no rotation of the bundle replaces {old}"),
+                )
+            })?;
+        let cert = Cert::from_bytes(&read_bounded(&dir.join(&cert_file), "cert", limits::KEY)?)
+            .map_err(|e| untrusted(dir, e))?;
+        let bytes = read_bounded(&dir.join(name), "revocation", limits::KEY)?;
+        let sig = sequoia_openpgp::Packet::from_bytes(&bytes)
+            .map_err(|e| untrusted(dir, format!("{name}: {e}")))?;
+        let (with, _) = cert
+            .insert_packets(sig)
+            .map_err(|e| untrusted(dir, format!("{name}: {e}")))?;
+        let policy = sequoia_openpgp::policy::StandardPolicy::new();
+        let revokes = matches!(
+            with.revocation_status(&policy, None),
+            sequoia_openpgp::types::RevocationStatus::Revoked(_)
+        );
+        if !revokes {
+            return Err(untrusted(dir, format!("{name} does not revoke {old}")));
+        }
+        revoked.push(old.to_owned());
+    }
+    Ok(revoked)
 }
 
 /// A fingerprint as typed: spaces dropped, upper case.
