@@ -360,6 +360,8 @@ pub struct App {
     pub media: Form,
     /// The media picker, while open (F2 on the media page).
     pub picker: Option<Picker>,
+    /// How far the pre-flight list is scrolled (lines from its top).
+    pub scroll: u16,
     pub restore: Form,
     pub renew: Form,
     pub subkey: Form,
@@ -403,6 +405,7 @@ impl App {
             custodians: Form::for_plan(Page::Custodians, &plan),
             media: Form::for_plan(Page::Media, &plan),
             picker: None,
+            scroll: 0,
             restore: Form::for_plan(Page::Restore, &plan),
             renew: Form::for_plan(Page::Renew, &plan),
             subkey: Form::for_plan(Page::Subkey, &plan),
@@ -681,6 +684,17 @@ impl App {
                 _ => Command::None,
             },
             Screen::Preflight => match k.code {
+                // A long list (many findings, cards, sticks) scrolls.
+                KeyCode::PageDown | KeyCode::Down => {
+                    let step = if k.code == KeyCode::Down { 1 } else { 10 };
+                    self.scroll = self.scroll.saturating_add(step).min(200);
+                    Command::None
+                }
+                KeyCode::PageUp | KeyCode::Up => {
+                    let step = if k.code == KeyCode::Up { 1 } else { 10 };
+                    self.scroll = self.scroll.saturating_sub(step);
+                    Command::None
+                }
                 KeyCode::Char('r') => Command::Rescan,
                 KeyCode::Char('m') => Command::MountSticks,
                 KeyCode::Enter => {

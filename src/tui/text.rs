@@ -17,7 +17,7 @@ pub fn header(app: &App) -> (&'static str, &'static str) {
         ),
         Screen::Preflight => (
             "Pre-flight: air gap, cards and media",
-            "Enter continue  r rescan  m mount sticks  Esc back  ? help",
+            "Enter continue  r rescan  m mount sticks  PgUp/PgDn scroll  Esc back  ? help",
         ),
         Screen::Identity => (
             "1/3 Identity and profile of the new key",

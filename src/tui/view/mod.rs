@@ -290,7 +290,14 @@ fn preflight(app: &App, f: &mut Frame<'_>, area: Rect) {
     for l in app.log.iter().rev().take(3).rev() {
         lines.push(Line::from(format!("        {l}")));
     }
-    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), area);
+    // Scrolled no further than its last line.
+    let last = (lines.len() as u16).saturating_sub(1);
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: true })
+            .scroll((app.scroll.min(last), 0)),
+        area,
+    );
 }
 
 /// What a renew will do: which backup, how many shares, the new expiry

@@ -575,3 +575,19 @@ fn long_paths_on_the_finished_screen_stay_clear_of_the_qr_code() {
     }
     assert!(out.contains("share-5-of-5.txt"), "{out}");
 }
+
+/// A pre-flight list longer than the screen scrolls with PgDn, and the
+/// verdict stays at its top when not scrolled.
+#[test]
+fn the_preflight_list_scrolls() {
+    let mut a = app(Screen::Preflight);
+    let top = render(&a, 80, 24);
+    let first_finding = a.scan.as_ref().unwrap().report.findings[0].check.clone();
+    assert!(top.contains(&first_finding), "{top}");
+    a.update(Action::Key(KeyEvent::from(KeyCode::PageDown)));
+    assert_eq!(a.scroll, 10);
+    let scrolled = render(&a, 80, 24);
+    assert_ne!(scrolled, top);
+    a.update(Action::Key(KeyEvent::from(KeyCode::PageUp)));
+    assert_eq!(render(&a, 80, 24), top);
+}
