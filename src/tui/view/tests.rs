@@ -583,7 +583,7 @@ fn the_preflight_list_scrolls() {
     let mut a = app(Screen::Preflight);
     let top = render(&a, 80, 24);
     let first_finding = a.scan.as_ref().unwrap().report.findings[0].check.clone();
-    assert!(top.contains(&first_finding), "{top}");
+    assert!(top.contains(first_finding), "{top}");
     a.update(Action::Key(KeyEvent::from(KeyCode::PageDown)));
     assert_eq!(a.scroll, 10);
     let scrolled = render(&a, 80, 24);
