@@ -582,7 +582,7 @@ fn long_paths_on_the_finished_screen_stay_clear_of_the_qr_code() {
 fn the_preflight_list_scrolls() {
     let mut a = app(Screen::Preflight);
     let top = render(&a, 80, 24);
-    let first_finding = a.scan.as_ref().unwrap().report.findings[0].check.clone();
+    let first_finding = a.scan.as_ref().unwrap().report.findings[0].check;
     assert!(top.contains(first_finding), "{top}");
     a.update(Action::Key(KeyEvent::from(KeyCode::PageDown)));
     assert_eq!(a.scroll, 10);
