@@ -595,15 +595,7 @@ fn a_reshare_runs_through_the_tui_in_tmux() {
     let dir = dir.path();
     let plan = tui_plan(dir, "count = 0");
     assert_exit(&run(&["genesis", "--plan", plan.to_str().unwrap()]), 0);
-    let newest = |medium: &str| {
-        let mut b: Vec<PathBuf> = std::fs::read_dir(dir.join(medium))
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.is_dir())
-            .collect();
-        b.sort();
-        b.pop().unwrap()
-    };
+    let newest = |medium: &str| crate::renew::bundles(&dir.join(medium)).pop().unwrap();
     let old_backup = newest("backup-1");
     let old_shares = newest("shares");
     let cmd = format!(
@@ -666,15 +658,7 @@ fn a_rotation_runs_through_the_tui_in_tmux() {
     let dir = dir.path();
     let plan = tui_plan(dir, "count = 0");
     assert_exit(&run(&["genesis", "--plan", plan.to_str().unwrap()]), 0);
-    let newest = |medium: &str| {
-        let mut b: Vec<PathBuf> = std::fs::read_dir(dir.join(medium))
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.is_dir())
-            .collect();
-        b.sort();
-        b.pop().unwrap()
-    };
+    let newest = |medium: &str| crate::renew::bundles(&dir.join(medium)).pop().unwrap();
     let old_export = newest("export");
     let info: serde_json::Value =
         serde_json::from_slice(&std::fs::read(old_export.join("bundle.json")).unwrap()).unwrap();
