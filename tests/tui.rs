@@ -585,6 +585,39 @@ fn the_history_screen_checks_the_transcripts_on_a_medium() {
     assert!(flat.contains("transcript line 2"), "{screen}");
 }
 
+/// A batch genesis of a 2-of-3 plan in `dir`, then the TUI on the same plan
+/// with `choose` pressed on the welcome screen, the pre-flight passed, and
+/// on the page titled `source` the newest backup and share files 1 and 2
+/// given: the start of every TUI ceremony on an existing key that makes new
+/// secrets. Returns the TUI and the plan.
+fn tui_on_key_after_genesis(dir: &Path, choose: &str, source: &str) -> (Tmux, PathBuf) {
+    let plan = tui_plan(dir, "count = 0");
+    assert_exit(&run(&["genesis", "--plan", plan.to_str().unwrap()]), 0);
+    let newest = |medium: &str| crate::renew::bundles(&dir.join(medium)).pop().unwrap();
+    let shares = newest("shares");
+    let cmd = format!(
+        "{} tui --plan {}",
+        env!("CARGO_BIN_EXE_keyceremony"),
+        plan.display()
+    );
+    let t = Tmux::new(dir, &cmd, (100, 30));
+    t.wait_for("Welcome: choose a ceremony", 10);
+    t.key(choose);
+    t.wait_for("clock:", 10);
+    t.key("Enter");
+    t.wait_for(source, 5);
+    t.text(newest("backup-1").to_str().unwrap());
+    t.key("Enter");
+    t.text(&format!(
+        "{};{}",
+        shares.join("share-1-of-3.txt").display(),
+        shares.join("share-2-of-3.txt").display()
+    ));
+    t.key("Enter");
+    t.key("Enter");
+    (t, plan)
+}
+
 /// New custodians through the TUI: the old set's shares 1 and 2 named, the
 /// new set taken from the Custodians page, the passphrase shown and the new
 /// shares handed over and typed back as in a genesis. Afterwards only the
@@ -593,31 +626,10 @@ fn the_history_screen_checks_the_transcripts_on_a_medium() {
 fn a_reshare_runs_through_the_tui_in_tmux() {
     let dir = tempdir();
     let dir = dir.path();
-    let plan = tui_plan(dir, "count = 0");
-    assert_exit(&run(&["genesis", "--plan", plan.to_str().unwrap()]), 0);
     let newest = |medium: &str| crate::renew::bundles(&dir.join(medium)).pop().unwrap();
-    let old_backup = newest("backup-1");
-    let old_shares = newest("shares");
-    let cmd = format!(
-        "{} tui --plan {}",
-        env!("CARGO_BIN_EXE_keyceremony"),
-        plan.display()
-    );
-    let t = Tmux::new(dir, &cmd, (100, 30));
-    t.wait_for("Welcome: choose a ceremony", 10);
-    t.key("k");
-    t.wait_for("clock:", 10);
-    t.key("Enter");
-    t.wait_for("New custodians: the backup and k shares", 5);
-    t.text(old_backup.to_str().unwrap());
-    t.key("Enter");
-    t.text(&format!(
-        "{};{}",
-        old_shares.join("share-1-of-3.txt").display(),
-        old_shares.join("share-2-of-3.txt").display()
-    ));
-    t.key("Enter");
-    t.key("Enter");
+    let (t, _) = tui_on_key_after_genesis(dir, "k", "New custodians: the backup and k shares");
+    let old_backup = crate::renew::bundles(&dir.join("backup-1")).remove(0);
+    let old_shares = crate::renew::bundles(&dir.join("shares")).remove(0);
     t.wait_for("New custodians 1/2", 10);
     t.key("PageDown");
     t.wait_for("New custodians 2/2", 5);
@@ -656,34 +668,12 @@ fn a_reshare_runs_through_the_tui_in_tmux() {
 fn a_rotation_runs_through_the_tui_in_tmux() {
     let dir = tempdir();
     let dir = dir.path();
-    let plan = tui_plan(dir, "count = 0");
-    assert_exit(&run(&["genesis", "--plan", plan.to_str().unwrap()]), 0);
+    let (t, _) = tui_on_key_after_genesis(dir, "o", "Rotate: the old key's backup");
     let newest = |medium: &str| crate::renew::bundles(&dir.join(medium)).pop().unwrap();
-    let old_export = newest("export");
     let info: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(old_export.join("bundle.json")).unwrap()).unwrap();
+        serde_json::from_slice(&std::fs::read(newest("export").join("bundle.json")).unwrap())
+            .unwrap();
     let old_fpr = info["key"].as_str().unwrap().to_owned();
-    let old_shares = newest("shares");
-    let cmd = format!(
-        "{} tui --plan {}",
-        env!("CARGO_BIN_EXE_keyceremony"),
-        plan.display()
-    );
-    let t = Tmux::new(dir, &cmd, (100, 30));
-    t.wait_for("Welcome: choose a ceremony", 10);
-    t.key("o");
-    t.wait_for("clock:", 10);
-    t.key("Enter");
-    t.wait_for("Rotate: the old key's backup", 5);
-    t.text(newest("backup-1").to_str().unwrap());
-    t.key("Enter");
-    t.text(&format!(
-        "{};{}",
-        old_shares.join("share-1-of-3.txt").display(),
-        old_shares.join("share-2-of-3.txt").display()
-    ));
-    t.key("Enter");
-    t.key("Enter");
     t.wait_for("Rotate 1/4", 10);
     t.text("tmux rotation");
     t.key("PageDown");
