@@ -6,10 +6,8 @@
 
 #![forbid(unsafe_code)]
 
-use std::path::PathBuf;
-
 use clap::{Parser, Subcommand};
-use keyceremony::cli::AnchorArgs;
+use keyceremony::cli::{InstallArgs, VerifyArgs};
 use keyceremony::commands::online;
 
 #[derive(Parser)]
@@ -27,29 +25,15 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Check an export bundle from a pinned fingerprint or a state file
-    Verify {
-        bundle: PathBuf,
-        #[command(flatten)]
-        anchor: AnchorArgs,
-    },
+    Verify(VerifyArgs),
     /// Verify a bundle, then install its keyring, policy and lookaside below ROOT
-    Install {
-        bundle: PathBuf,
-        #[arg(long, default_value = "/")]
-        root: PathBuf,
-        #[command(flatten)]
-        anchor: AnchorArgs,
-    },
+    Install(InstallArgs),
 }
 
 fn main() {
     let result = match Cli::parse().command {
-        Command::Verify { bundle, anchor } => online::verify(&bundle, &anchor),
-        Command::Install {
-            bundle,
-            root,
-            anchor,
-        } => online::install(&bundle, &root, &anchor),
+        Command::Verify(a) => online::verify(&a),
+        Command::Install(a) => online::install(&a),
     };
     if let Err(failure) = result {
         eprintln!("{failure}");

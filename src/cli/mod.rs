@@ -95,24 +95,12 @@ pub enum Command {
     #[command(
         after_help = "Trust comes from --trust (the primary fingerprint the ceremony printed) or --state FILE,\nwhich pins the key on first use and remembers the newest bundle accepted. Refused: a MANIFEST\nnot signed by the key or not matching its files, a broken transcript, a key revoked or\nexpired at the time judged, a bundle past its own valid_until (a freeze), and one older than\na bundle already accepted (a replay). Needs no card, no pcscd, no network.\n\nExamples:\n  keyceremony verify /media/export/ceremony-20261123T072716Z --trust 0F84...E24E20FB\n  keyceremony verify BUNDLE --state /var/lib/keyceremony/release-key.json --output-format json\n  keyceremony verify BUNDLE --trust FPR --at 2027-06-01   (judge it at another time)"
     )]
-    Verify {
-        /// The bundle: a ceremony directory of the export medium
-        bundle: PathBuf,
-        #[command(flatten)]
-        anchor: AnchorArgs,
-    },
+    Verify(VerifyArgs),
     /// Online side: verify a bundle, then install its keyring, policy and lookaside below ROOT
     #[command(
         after_help = "Writes ROOT/etc/pki/containers/keyceremony-FPR.gpg, merges the policy fragment into\nROOT/etc/containers/policy.json (other entries kept; a new file starts from containers'\ndefault) and writes ROOT/etc/containers/registries.d/keyceremony-FPR.yaml; each file whole or\nnot at all. Nothing is written unless the bundle verifies.\n\nExample:\n  keyceremony install /media/export/ceremony-20261123T072716Z --state /var/lib/keyceremony/release-key.json --root /"
     )]
-    Install {
-        bundle: PathBuf,
-        /// Install below this directory
-        #[arg(long, default_value = "/")]
-        root: PathBuf,
-        #[command(flatten)]
-        anchor: AnchorArgs,
-    },
+    Install(InstallArgs),
     /// Certify another key's user IDs with the primary, optionally as a trusted introducer for a domain
     #[command(
         after_help = "The cert is checked first (every self-signature verifies, not revoked, not expired), then\nthe backup is opened from k shares and the primary signs. The certified cert goes to the\nexport medium as certified-FINGERPRINT.asc; our key goes unchanged to new backup directories.\n\nLevels (as gpg's --default-cert-level): 0 no claim, 1 persona (not checked), 2 casual,\n3 positive (checked thoroughly). A trust signature (--trust-depth 1) makes the key an\nintroducer: keys it certifies are valid to those who trust ours; --trust-domain limits that\nto user IDs in a mail domain, as gpg's tsign does.\n\nExamples:\n  keyceremony certify --cert /media/import/new-release-key.asc --level 3 --plan plan.toml --backup DIR SHARES...\n  keyceremony certify --cert team-ca.asc --user-id 'Team CA <ca@example.org>' --trust-depth 1 --trust-domain example.org --expiry 1y --plan plan.toml --backup DIR SHARES..."
@@ -313,6 +301,27 @@ pub struct CertifyArgs {
     pub trust_partial: bool,
     #[command(flatten)]
     pub key: ExistingKeyArgs,
+}
+
+/// What `verify` is given (also `keyceremony-online verify`).
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    /// The bundle: a ceremony directory of the export medium
+    pub bundle: PathBuf,
+    #[command(flatten)]
+    pub anchor: AnchorArgs,
+}
+
+/// What `install` is given (also `keyceremony-online install`).
+#[derive(Debug, clap::Args)]
+pub struct InstallArgs {
+    /// The bundle: a ceremony directory of the export medium
+    pub bundle: PathBuf,
+    /// Install below this directory
+    #[arg(long, default_value = "/")]
+    pub root: PathBuf,
+    #[command(flatten)]
+    pub anchor: AnchorArgs,
 }
 
 /// Where the online side's trust comes from, and when it judges.

@@ -207,12 +207,8 @@ pub fn run(command: Option<Command>, hardening: &Hardening) -> Result<(), Failur
             transition,
             key,
         } => rotate::rotate(&transition, reason, key, hardening),
-        Command::Verify { bundle, anchor } => online::verify(&bundle, &anchor),
-        Command::Install {
-            bundle,
-            root,
-            anchor,
-        } => online::install(&bundle, &root, &anchor),
+        Command::Verify(a) => online::verify(&a),
+        Command::Install(a) => online::install(&a),
         Command::Certify(a) => certify::certify(a, hardening),
         Command::LostCard {
             serial,

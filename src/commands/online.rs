@@ -1,11 +1,10 @@
 //! `keyceremony verify` and `keyceremony install`: the front end of `online`.
 
-use std::path::Path;
 use std::time::SystemTime;
 
 use super::{Exit, Failure};
 use crate::ceremony::{Clock, SystemClock};
-use crate::cli::{AnchorArgs, OutputFormat};
+use crate::cli::{AnchorArgs, InstallArgs, OutputFormat, VerifyArgs};
 use crate::online::{self, install::Installed, Anchor, Verified};
 use crate::plan::expiry_at;
 
@@ -34,9 +33,10 @@ fn judged(a: &AnchorArgs) -> Result<(Anchor<'_>, SystemTime), Failure> {
     Ok((anchor, at))
 }
 
-pub fn verify(bundle: &Path, a: &AnchorArgs) -> Result<(), Failure> {
+pub fn verify(v: &VerifyArgs) -> Result<(), Failure> {
+    let a = &v.anchor;
     let (anchor, at) = judged(a)?;
-    let v = online::verify(bundle, anchor, at)?;
+    let v = online::verify(&v.bundle, anchor, at)?;
     match a.output_format {
         OutputFormat::Json => outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default()),
         OutputFormat::Human => {
@@ -48,10 +48,11 @@ pub fn verify(bundle: &Path, a: &AnchorArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-pub fn install(bundle: &Path, root: &Path, a: &AnchorArgs) -> Result<(), Failure> {
+pub fn install(i: &InstallArgs) -> Result<(), Failure> {
+    let a = &i.anchor;
     let (anchor, at) = judged(a)?;
-    let v: Verified = online::verify(bundle, anchor, at)?;
-    let done: Installed = online::install::install(&v, root)?;
+    let v: Verified = online::verify(&i.bundle, anchor, at)?;
+    let done: Installed = online::install::install(&v, &i.root)?;
     match a.output_format {
         OutputFormat::Json => outln!(
             "{}",
