@@ -223,3 +223,35 @@ pub fn help(app: &App) -> &'static str {
         Screen::RestoreCard => "The card gets the signing (and encryption, authentication) subkeys, PINs, cardholder data, and proves itself by a signature. A card that holds keys is reset only after you confirm its serial.",
     }
 }
+
+/// The help popup: a table of the screen's keys (from its keys line, so the
+/// two never disagree), then what the screen is for.
+pub fn help_text(app: &App) -> String {
+    let (_, keys) = header(app);
+    let rows: Vec<(String, String)> = keys
+        .split("  ")
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(|entry| {
+            // The leading tokens that name keys: one character, or a key's
+            // name (Enter, Esc, PgDn, F1, Up/Down...).
+            let key_like =
+                |t: &str| t.chars().count() == 1 || t.starts_with(|c: char| c.is_ascii_uppercase());
+            let tokens: Vec<&str> = entry.split(' ').collect();
+            let n = tokens.iter().take_while(|t| key_like(t)).count();
+            (tokens[..n].join(" "), tokens[n..].join(" "))
+        })
+        .collect();
+    let width = rows
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut out = String::from("Keys on this screen:\n");
+    for (key, what) in &rows {
+        out.push_str(&format!("  {key:<width$}  {what}\n"));
+    }
+    out.push('\n');
+    out.push_str(help(app));
+    out
+}

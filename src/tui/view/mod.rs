@@ -139,7 +139,7 @@ pub fn draw(app: &App, f: &mut Frame<'_>) {
             f,
             body,
             " help: any key closes ",
-            text::help(app),
+            &text::help_text(app),
             Color::Reset,
         );
     }

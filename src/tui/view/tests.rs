@@ -591,3 +591,22 @@ fn the_preflight_list_scrolls() {
     a.update(Action::Key(KeyEvent::from(KeyCode::PageUp)));
     assert_eq!(render(&a, 80, 24), top);
 }
+
+/// Help opens with a table of the screen's keys, then the prose.
+#[test]
+fn help_starts_with_a_table_of_the_screens_keys() {
+    let mut a = app(Screen::Preflight);
+    a.help = true;
+    let out = render(&a, 120, 40);
+    assert!(out.contains("Keys on this screen:"), "{out}");
+    for row in ["Enter", "continue", "PgUp/PgDn", "scroll", "Esc", "back"] {
+        assert!(out.contains(row), "{row}: {out}");
+    }
+    let mut a = app(Screen::Welcome);
+    a.help = true;
+    let out = render(&a, 120, 40);
+    assert!(
+        out.contains("g r n s c k o h  the ceremony, as listed"),
+        "{out}"
+    );
+}
