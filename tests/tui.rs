@@ -847,7 +847,7 @@ fn a_genesis_with_media_picked_from_the_list() {
     };
     clear(&t);
     t.key("F2");
-    let list = t.wait_for("mounted media", 5);
+    let list = t.wait_for("pick: Enter takes it", 5);
     for s in &sticks {
         assert!(list.contains(s.as_str()), "{s}: {list}");
     }

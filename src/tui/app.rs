@@ -152,6 +152,11 @@ pub struct Scan {
     pub sticks: Vec<crate::media::removable::Stick>,
     /// Mounted media as the media page's picker offers them.
     pub choices: Vec<crate::media::Mounted>,
+    /// Ceremony directories with a backup in them on the mounted media, and
+    /// share files (sheets, age files) found there: what the restore
+    /// form's picker offers.
+    pub backups: Vec<PathBuf>,
+    pub share_files: Vec<PathBuf>,
 }
 
 /// The media page's list of mounted media, open over the form.
@@ -982,10 +987,49 @@ impl App {
         self.scan.as_ref().map_or(&[], |s| s.choices.as_slice())
     }
 
+    /// What the picker offers on this page and field: each entry's line on
+    /// screen and the path it puts into the field.
+    pub fn picker_items(&self) -> Vec<(String, PathBuf)> {
+        match (self.screen, self.restore.focus) {
+            (Screen::Media, _) => self
+                .choices()
+                .iter()
+                .map(|m| {
+                    (
+                        format!(
+                            "{}  {}  {} free of {}  device {}:{}",
+                            m.path.display(),
+                            m.label.as_deref().unwrap_or("(no label)"),
+                            crate::media::human_size(m.free),
+                            crate::media::human_size(m.total),
+                            rustix::fs::major(m.device),
+                            rustix::fs::minor(m.device)
+                        ),
+                        m.path.clone(),
+                    )
+                })
+                .collect(),
+            (Screen::RestoreSource, 0) => self.scan.as_ref().map_or(Vec::new(), |s| {
+                s.backups
+                    .iter()
+                    .map(|b| (format!("{}  (a backup)", b.display()), b.clone()))
+                    .collect()
+            }),
+            (Screen::RestoreSource, 1) => self.scan.as_ref().map_or(Vec::new(), |s| {
+                s.share_files
+                    .iter()
+                    .map(|f| (f.display().to_string(), f.clone()))
+                    .collect()
+            }),
+            _ => Vec::new(),
+        }
+    }
+
     /// The picker's keys: move, take the medium into the focused field
     /// (added to the backup list, or in place of an export or share path).
     fn picker_key(&mut self, k: &KeyEvent) -> Command {
-        let n = self.choices().len();
+        let items = self.picker_items();
+        let n = items.len();
         let Some(selected) = self.picker.as_ref().map(|p| p.selected) else {
             return Command::None;
         };
@@ -1001,17 +1045,27 @@ impl App {
                 })
             }
             KeyCode::Enter => {
-                let Some(m) = self.choices().get(selected).cloned() else {
-                    self.picker = None;
+                self.picker = None;
+                let Some((_, path)) = items.get(selected) else {
                     return Command::None;
                 };
-                self.picker = None;
-                let path = m.path.display().to_string();
-                let field = self.media.focus.min(2);
-                self.media.focus = field;
-                let input = &mut self.media.fields[field].input;
+                let path = path.display().to_string();
+                // Lists take one more (backups, share files); a single path
+                // is replaced.
+                let (form, field, list) = match self.screen {
+                    Screen::Media => {
+                        let f = self.media.focus.min(2);
+                        (&mut self.media, f, f == 0)
+                    }
+                    _ => {
+                        let f = self.restore.focus.min(1);
+                        (&mut self.restore, f, f == 1)
+                    }
+                };
+                form.focus = field;
+                let input = &mut form.fields[field].input;
                 let current = input.value.trim().to_owned();
-                input.value = if field == 0 && !current.is_empty() {
+                input.value = if list && !current.is_empty() {
                     format!("{current}{} {path}", super::forms::SEP)
                 } else {
                     path
@@ -1029,12 +1083,23 @@ impl App {
         if self.picker.is_some() {
             return self.picker_key(k);
         }
-        if self.screen == Screen::Media && k.code == KeyCode::F(2) {
-            if self.choices().is_empty() {
-                self.media.problem = Some((
-                    self.media.focus,
-                    "no mounted medium to pick: plug in the sticks, mount them (m on the pre-flight screen) and come back".into(),
-                ));
+        let picks = matches!(self.screen, Screen::Media)
+            || (self.screen == Screen::RestoreSource && self.restore.focus < 2);
+        if picks && k.code == KeyCode::F(2) {
+            if self.picker_items().is_empty() {
+                let what = if self.screen == Screen::Media {
+                    "mounted medium"
+                } else if self.restore.focus == 0 {
+                    "backup (a ceremony directory with secret-key.asc) on the mounted media"
+                } else {
+                    "share file on the mounted media"
+                };
+                if let Some(form) = self.form_mut() {
+                    form.problem = Some((
+                        form.focus,
+                        format!("no {what} to pick: plug in the sticks, mount them (m on the pre-flight screen) and come back"),
+                    ));
+                }
             } else {
                 self.picker = Some(Picker { selected: 0 });
             }

@@ -221,12 +221,43 @@ fn scan() -> Scan {
             crate::media::describe(p, stick.map(|s| s.label.clone()))
         })
         .collect();
+    // What the restore form's picker offers: backups and share files in
+    // the ceremony directories right below each mounted medium (bounded: a
+    // stick full of other things is not walked).
+    let mut backups = Vec::new();
+    let mut share_files = Vec::new();
+    for m in &media {
+        let dirs = std::fs::read_dir(m)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .take(200);
+        for d in dirs.map(|e| e.path()).filter(|p| p.is_dir()) {
+            if d.join(crate::ceremony::layout::SECRET_KEY_FILE).is_file() {
+                backups.push(d.clone());
+            }
+            let files = std::fs::read_dir(&d)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .take(200);
+            share_files.extend(files.map(|e| e.path()).filter(|f| {
+                f.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                    n.starts_with("share-") && (n.ends_with(".txt") || n.ends_with(".txt.age"))
+                })
+            }));
+        }
+    }
+    backups.sort();
+    share_files.sort();
     Scan {
         report: crate::airgap::check(Path::new("/"), std::time::SystemTime::now()),
         cards: tokens::list_cards().map_err(|e| e.to_string()),
         media,
         sticks,
         choices,
+        backups,
+        share_files,
     }
 }
 

@@ -8,6 +8,10 @@ use super::app::{App, CardStage, Flow, Prompt, Screen};
 const MEDIA_KEYS: &str =
     "type  Enter next  Space choose  F2 pick medium  PgDn done  Esc back  F1 help";
 
+/// The backup-and-shares pages' keys: F2 picks from the mounted media.
+const SOURCE_KEYS: &str =
+    "type  Enter next  Up/Down move  F2 pick  PgDn page done  Esc back  F1 help";
+
 /// The purpose line and the keys line of the screen as it stands.
 pub fn header(app: &App) -> (&'static str, &'static str) {
     match app.screen {
@@ -45,7 +49,7 @@ pub fn header(app: &App) -> (&'static str, &'static str) {
         ),
         Screen::RestoreSource if app.flow == Flow::Rotate => (
             "Rotate: the old key's backup and k of its shares",
-            "type  Enter next  Up/Down move  PgDn page done  Esc back  F1 help",
+            SOURCE_KEYS,
         ),
         Screen::Review if app.blocker().is_some() => (
             "Review: this cannot start yet, the reason is below",
@@ -147,24 +151,20 @@ pub fn header(app: &App) -> (&'static str, &'static str) {
         ),
         Screen::RestoreSource if app.flow == Flow::Subkey => (
             "Subkeys: the backup holding the key and the shares",
-            "type  Enter next  Up/Down move  PgDn page done  Esc back  F1 help",
+            SOURCE_KEYS,
         ),
         Screen::RestoreSource if app.flow == Flow::Certify => (
             "Certify: the backup holding our key and the shares",
-            "type  Enter next  Up/Down move  PgDn page done  Esc back  F1 help",
+            SOURCE_KEYS,
         ),
         Screen::RestoreSource if app.flow == Flow::Reshare => (
             "New custodians: the backup and k shares of the set to retire",
-            "type  Enter next  Up/Down move  PgDn page done  Esc back  F1 help",
+            SOURCE_KEYS,
         ),
-        Screen::RestoreSource if app.flow == Flow::Renew => (
-            "Renew: the backup to renew and the shares",
-            "type  Enter next  Up/Down move  PgDn page done  Esc back  F1 help",
-        ),
-        Screen::RestoreSource => (
-            "Restore: the backup and the shares",
-            "type  Enter next  Up/Down move  PgDn page done  Esc back  F1 help",
-        ),
+        Screen::RestoreSource if app.flow == Flow::Renew => {
+            ("Renew: the backup to renew and the shares", SOURCE_KEYS)
+        }
+        Screen::RestoreSource => ("Restore: the backup and the shares", SOURCE_KEYS),
         Screen::RestoreShares => (
             "Restore: type the shares from their sheets",
             "type words  Space next  Left/Right fix a word  Enter check  Esc back  F1 help",
@@ -216,7 +216,7 @@ pub fn help(app: &App) -> &'static str {
         Screen::Running => "The engine runs the same steps as `keyceremony genesis`. Every file is written, synced and read back. The passphrase is shown once; each share is shown to its custodian alone, and the screen is cleared after each. The rehearsal opens every backup with the shares you type back. For cards, choose PINs (user 6+, admin 8+ characters); a card that fails can be retried or skipped and provisioned later from a restore.",
         Screen::Done if matches!(app.result, Some(Err(_))) => "The ceremony stopped. The message says why, which directories it left on the media and what to do with them (a new key's backups and shares that no export names must be destroyed). b goes back to where this run started, every value still in its form: fix the cause (a medium, a card) and start again; a new run writes new directories.",
         Screen::Done => "u writes everything out to the sticks and unmounts them, so that they can be pulled out. Hand each custodian their share sheet. The transcript on the export medium is signed; check it online with `keyceremony transcript verify`. The fingerprint is shown as text and as a QR code to compare with the online side.",
-        Screen::RestoreSource => "Name the ceremony directory on a backup medium (it holds secret-key.asc and shares.json). Share files may be sheets (.txt) or age files (.txt.age, with the custodian's identity file); leave the field empty to type shares in.",
+        Screen::RestoreSource => "Name the ceremony directory on a backup medium (it holds secret-key.asc and shares.json), or press F2 to pick it from those on the mounted media; on the share files field F2 picks sheets and age files found there, one after another. Share files may be sheets (.txt) or age files (.txt.age, with the custodian's identity file); leave the field empty to type shares in.",
         Screen::RestoreShares => "Type each share's words from its sheet. Four letters name a BIP39 word, so typing stops there and the word completes; a letter no word has is refused at once. Enter checks the share: a wrong or missing word is located by its checksum.",
         Screen::Unlocking => "Combining the shares, checking them against the backup's check value, and opening the secret key.",
         Screen::Restored => "The backup is open in memory only. Provision a replacement card for a lost one; the card gets the same subkeys as the others.",

@@ -128,7 +128,7 @@ pub fn draw(app: &App, f: &mut Frame<'_>) {
             restore::draw(app, f, inner)
         }
     }
-    if let (Some(p), Screen::Media) = (&app.picker, app.screen) {
+    if let Some(p) = &app.picker {
         picker(app, p.selected, f, body);
     }
     if let Some(c) = &app.confirm {
@@ -150,34 +150,24 @@ fn picker(app: &App, selected: usize, f: &mut Frame<'_>, body: Rect) {
     let area = centered(body, 90, 60);
     f.render_widget(Clear, area);
     let lines: Vec<Line<'_>> = app
-        .choices()
-        .iter()
+        .picker_items()
+        .into_iter()
         .enumerate()
-        .map(|(i, m)| {
-            let text = format!(
-                "{} {}  {}  {} free of {}  device {}:{}",
-                if i == selected { ">" } else { " " },
-                m.path.display(),
-                m.label.as_deref().unwrap_or("(no label)"),
-                crate::media::human_size(m.free),
-                crate::media::human_size(m.total),
-                rustix::fs::major(m.device),
-                rustix::fs::minor(m.device)
-            );
+        .map(|(i, (text, _))| {
             if i == selected {
                 Line::styled(
-                    text,
+                    format!("> {text}"),
                     Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
                 )
             } else {
-                Line::from(text)
+                Line::from(format!("  {text}"))
             }
         })
         .collect();
     f.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
-            .block(boxed().title(" mounted media: Enter picks, Esc closes ")),
+            .block(boxed().title(" pick: Enter takes it, Esc closes ")),
         area,
     );
 }

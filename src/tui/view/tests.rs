@@ -75,6 +75,11 @@ fn app(screen: Screen) -> App {
                 device: 0x821,
             },
         ],
+        backups: vec!["/media/KC-BACKUP1/ceremony-20261125T070901Z".into()],
+        share_files: vec![
+            "/media/KC-SHARE1/ceremony-20261125T070901Z/share-1-of-3.txt".into(),
+            "/media/KC-SHARE2/ceremony-20261125T070901Z/share-2-of-3.txt".into(),
+        ],
     });
     a
 }
@@ -608,5 +613,33 @@ fn help_starts_with_a_table_of_the_screens_keys() {
     assert!(
         out.contains("g r n s c k o h  the ceremony, as listed"),
         "{out}"
+    );
+}
+
+/// The restore form picks too: the backup from the ceremony directories on
+/// the mounted media, share files one after another.
+#[test]
+fn the_restore_form_picks_the_backup_and_the_share_files() {
+    let mut a = app(Screen::RestoreSource);
+    a.update(Action::Key(KeyEvent::from(KeyCode::F(2))));
+    let out = render(&a, 100, 30);
+    assert!(
+        out.contains("KC-BACKUP1/ceremony-20261125T070901Z  (a backup)"),
+        "{out}"
+    );
+    a.update(Action::Key(KeyEvent::from(KeyCode::Enter)));
+    assert_eq!(
+        a.restore.value(0),
+        "/media/KC-BACKUP1/ceremony-20261125T070901Z"
+    );
+    a.restore.focus = 1;
+    a.update(Action::Key(KeyEvent::from(KeyCode::F(2))));
+    a.update(Action::Key(KeyEvent::from(KeyCode::Down)));
+    a.update(Action::Key(KeyEvent::from(KeyCode::Enter)));
+    a.update(Action::Key(KeyEvent::from(KeyCode::F(2))));
+    a.update(Action::Key(KeyEvent::from(KeyCode::Enter)));
+    assert_eq!(
+        a.restore.value(1),
+        "/media/KC-SHARE2/ceremony-20261125T070901Z/share-2-of-3.txt; /media/KC-SHARE1/ceremony-20261125T070901Z/share-1-of-3.txt"
     );
 }
