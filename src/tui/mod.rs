@@ -177,31 +177,6 @@ fn start_flow<R: Outcome>(
     })
 }
 
-/// Runs a renew on a worker thread.
-pub fn start_renew(
-    plan: Plan,
-    req: RenewRequest,
-    opts: RunOptions,
-    tx: mpsc::Sender<EngineMsg>,
-    replies: mpsc::Receiver<Reply>,
-) -> JoinHandle<()> {
-    start_flow(tx, replies, move |ui| {
-        renew::run(&plan, &req, &opts, ui, &SystemClock, &mut PcscCards)
-    })
-}
-
-/// Runs a genesis on a worker thread.
-pub fn start_genesis(
-    plan: Plan,
-    opts: RunOptions,
-    tx: mpsc::Sender<EngineMsg>,
-    replies: mpsc::Receiver<Reply>,
-) -> JoinHandle<()> {
-    start_flow(tx, replies, move |ui| {
-        genesis::run(&plan, &opts, ui, &SystemClock, &mut PcscCards)
-    })
-}
-
 /// What pre-flight shows: the air-gap check, the cards, the mounted media.
 fn scan() -> Scan {
     let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap_or_default();
@@ -321,6 +296,17 @@ impl Workers {
         }
     }
 
+    /// Runs a ceremony on a worker thread; the operator's answers to its
+    /// questions reach it through the reply channel made here.
+    fn start<R: Outcome>(
+        &mut self,
+        flow: impl FnOnce(&mut Bridge) -> Result<R, CeremonyError> + Send + 'static,
+    ) {
+        let (reply_tx, reply_rx) = mpsc::channel();
+        self.reply_tx = Some(reply_tx);
+        start_flow(self.tx.clone(), reply_rx, flow);
+    }
+
     /// Does what `update` asked; returns false to quit.
     fn execute(&mut self, app: &mut App, cmd: Command) -> bool {
         match cmd {
@@ -395,34 +381,29 @@ impl Workers {
                 return self.execute(app, next);
             }
             Command::StartGenesis => {
-                let (reply_tx, reply_rx) = mpsc::channel();
-                self.reply_tx = Some(reply_tx);
-                let opts = self.run_options(app);
-                start_genesis(app.plan.clone(), opts, self.tx.clone(), reply_rx);
+                let (plan, opts) = (app.plan.clone(), self.run_options(app));
+                self.start(move |ui| genesis::run(&plan, &opts, ui, &SystemClock, &mut PcscCards));
             }
             Command::StartRenew { backup, shares } => {
-                let (reply_tx, reply_rx) = mpsc::channel();
-                self.reply_tx = Some(reply_tx);
-                let opts = self.run_options(app);
+                let (plan, opts) = (app.plan.clone(), self.run_options(app));
                 let now = SystemClock.now();
                 let req = RenewRequest {
                     backup,
                     shares,
-                    primary_until: now + app.plan.key.expiry.duration(),
-                    subkeys_until: now + app.plan.subkeys.expiry.duration(),
+                    primary_until: now + plan.key.expiry.duration(),
+                    subkeys_until: now + plan.subkeys.expiry.duration(),
                     card_pins: None,
                 };
-                start_renew(app.plan.clone(), req, opts, self.tx.clone(), reply_rx);
+                self.start(move |ui| {
+                    renew::run(&plan, &req, &opts, ui, &SystemClock, &mut PcscCards)
+                });
             }
             Command::StartSubkey {
                 backup,
                 shares,
                 change,
             } => {
-                let (reply_tx, reply_rx) = mpsc::channel();
-                self.reply_tx = Some(reply_tx);
-                let opts = self.run_options(app);
-                let plan = app.plan.clone();
+                let (plan, opts) = (app.plan.clone(), self.run_options(app));
                 // The operator chooses the cards' PINs on screen, as in a genesis.
                 let req = SubkeyRequest {
                     backup,
@@ -430,7 +411,7 @@ impl Workers {
                     change,
                     card_pins: None,
                 };
-                start_flow(self.tx.clone(), reply_rx, move |ui| {
+                self.start(move |ui| {
                     subkey::run(&plan, &req, &opts, ui, &SystemClock, &mut PcscCards)
                 });
             }
@@ -440,29 +421,19 @@ impl Workers {
                 cert,
                 certification,
             } => {
-                let (reply_tx, reply_rx) = mpsc::channel();
-                self.reply_tx = Some(reply_tx);
-                let opts = self.run_options(app);
-                let plan = app.plan.clone();
+                let (plan, opts) = (app.plan.clone(), self.run_options(app));
                 let req = CertifyRequest {
                     backup,
                     shares,
                     cert,
                     certification,
                 };
-                start_flow(self.tx.clone(), reply_rx, move |ui| {
-                    certify::run(&plan, &req, &opts, ui, &SystemClock)
-                });
+                self.start(move |ui| certify::run(&plan, &req, &opts, ui, &SystemClock));
             }
             Command::StartReshare { backup, shares } => {
-                let (reply_tx, reply_rx) = mpsc::channel();
-                self.reply_tx = Some(reply_tx);
-                let opts = self.run_options(app);
-                let plan = app.plan.clone();
+                let (plan, opts) = (app.plan.clone(), self.run_options(app));
                 let req = ReshareRequest { backup, shares };
-                start_flow(self.tx.clone(), reply_rx, move |ui| {
-                    reshare::run(&plan, &req, &opts, ui, &SystemClock)
-                });
+                self.start(move |ui| reshare::run(&plan, &req, &opts, ui, &SystemClock));
             }
             Command::StartRotate {
                 backup,
@@ -470,17 +441,14 @@ impl Workers {
                 reason,
                 transition_until,
             } => {
-                let (reply_tx, reply_rx) = mpsc::channel();
-                self.reply_tx = Some(reply_tx);
-                let opts = self.run_options(app);
-                let plan = app.plan.clone();
+                let (plan, opts) = (app.plan.clone(), self.run_options(app));
                 let req = RotateRequest {
                     backup,
                     shares,
                     transition_until,
                     reason,
                 };
-                start_flow(self.tx.clone(), reply_rx, move |ui| {
+                self.start(move |ui| {
                     rotate::run(&plan, &req, &opts, ui, &SystemClock, &mut PcscCards)
                 });
             }
