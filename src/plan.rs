@@ -461,6 +461,20 @@ impl Plan {
         found
     }
 
+    /// The example's choices (profile, validity, k of n, ...) with its
+    /// placeholder identity, people and relative media paths left empty:
+    /// what the TUI offers an operator who starts from nothing, so that no
+    /// field must be cleared before it is typed or picked.
+    pub fn without_placeholders(mut self) -> Plan {
+        self.key.user_ids.clear();
+        self.ceremony.operator.clear();
+        self.ceremony.witnesses.clear();
+        self.media.backup.clear();
+        self.media.export = PathBuf::new();
+        self.shares.output = PathBuf::new();
+        self
+    }
+
     /// Refuses the example's placeholders in a real ceremony: a key would
     /// carry a made-up identity for years, and the transcript made-up people.
     pub fn check_no_placeholders(&self) -> Result<(), PlanError> {
@@ -569,6 +583,12 @@ impl Plan {
     }
 
     pub fn validate(&self) -> Result<(), PlanError> {
+        self.validate_all_but_media()?;
+        self.validate_media()
+    }
+
+    /// Everything `validate` checks but the media (`validate_media`).
+    pub fn validate_all_but_media(&self) -> Result<(), PlanError> {
         let bad = |m: String| Err(PlanError::Invalid(m));
         if self.version != PLAN_VERSION {
             return bad(format!(
@@ -649,30 +669,6 @@ impl Plan {
                 return bad(format!("{field} = {e}"));
             }
         }
-        if self.media.backup.is_empty() {
-            return bad("media.backup is empty: name at least one backup medium (two on separate sticks are better)".into());
-        }
-        let mut all: Vec<&Path> = self.media.backup.iter().map(|p| p.as_path()).collect();
-        all.push(&self.media.export);
-        for (i, a) in all.iter().enumerate() {
-            if all[..i].contains(a) {
-                return bad(format!(
-                    "{} is named twice in media: each backup and the export need a medium of their own",
-                    a.display()
-                ));
-            }
-            // One medium inside another travels with it: that is one medium.
-            if let Some(outer) = all[..i]
-                .iter()
-                .find(|b| a.starts_with(b) || b.starts_with(a))
-            {
-                return bad(format!(
-                    "{} and {} are one inside the other: each backup and the export need a medium of their own",
-                    outer.display(),
-                    a.display()
-                ));
-            }
-        }
         let (threshold, count) = (self.shares.threshold, self.shares.count);
         if !(2..=16).contains(&count) || !(2..=count).contains(&threshold) {
             return bad(format!(
@@ -710,6 +706,39 @@ impl Plan {
                 );
             }
         }
+        Ok(())
+    }
+
+    /// Where the ceremony writes: backups, export and share sheets, each on
+    /// a medium of its own. Checked last, so that the TUI's pages before
+    /// the media page can check the rest while the media are still empty.
+    pub fn validate_media(&self) -> Result<(), PlanError> {
+        let bad = |m: String| Err(PlanError::Invalid(m));
+        if self.media.backup.is_empty() {
+            return bad("media.backup is empty: name at least one backup medium (two on separate sticks are better)".into());
+        }
+        let mut all: Vec<&Path> = self.media.backup.iter().map(|p| p.as_path()).collect();
+        all.push(&self.media.export);
+        for (i, a) in all.iter().enumerate() {
+            if all[..i].contains(a) {
+                return bad(format!(
+                    "{} is named twice in media: each backup and the export need a medium of their own",
+                    a.display()
+                ));
+            }
+            // One medium inside another travels with it: that is one medium.
+            if let Some(outer) = all[..i]
+                .iter()
+                .find(|b| a.starts_with(b) || b.starts_with(a))
+            {
+                return bad(format!(
+                    "{} and {} are one inside the other: each backup and the export need a medium of their own",
+                    outer.display(),
+                    a.display()
+                ));
+            }
+        }
+        let custodians = &self.shares.custodians;
         // A share directory inside a backup medium (or holding one) travels
         // with that medium: compare path prefixes, not only equality.
         let shares_dirs = std::iter::once(self.shares.output.as_path())

@@ -18,8 +18,11 @@ use crate::harness::*;
 
 struct Tmux {
     socket: String,
-    /// Keys of substance sent so far (each letter, digit, Enter, y...).
+    /// Keys of substance sent so far (each letter, digit, Enter, y...),
+    /// but for the shares typed back.
     presses: std::cell::Cell<usize>,
+    /// Keys that typed shares back.
+    share_keys: std::cell::Cell<usize>,
 }
 
 impl Tmux {
@@ -46,12 +49,15 @@ impl Tmux {
         Tmux {
             socket,
             presses: std::cell::Cell::new(0),
+            share_keys: std::cell::Cell::new(0),
         }
     }
 
-    /// As `new`, with the TUI in a mount namespace of its own where `setup`
-    /// (shell, run as root) has mounted what it needs first: what it sees
-    /// as plugged-in sticks. Returns `None` where namespaces need root.
+    /// As `new`, with the TUI in mount and network namespaces of its own
+    /// (no interface but a loopback that is down: an air-gapped machine)
+    /// where `setup` (shell, run as root) has mounted what it needs first:
+    /// what it sees as plugged-in sticks. Returns `None` where namespaces
+    /// need root.
     fn in_namespace(dir: &Path, setup: &str, command: &str, size: (u16, u16)) -> Option<Tmux> {
         let socket = dir.join("tmux-ns.sock").display().to_string();
         let script = format!(
@@ -61,7 +67,7 @@ impl Tmux {
             dir.join("state").display()
         );
         let o = tool("unshare")
-            .args(["-m", "sh", "-c", &script])
+            .args(["-m", "-n", "sh", "-c", &script])
             .output()
             .unwrap();
         if o.status.code() == Some(99) {
@@ -71,6 +77,7 @@ impl Tmux {
         Some(Tmux {
             socket,
             presses: std::cell::Cell::new(0),
+            share_keys: std::cell::Cell::new(0),
         })
     }
 
@@ -95,6 +102,30 @@ impl Tmux {
         self.send(&[key]);
     }
 
+    /// Text the operator brings (a user ID, people's names): typed, but not
+    /// counted among the keys a ceremony takes.
+    fn aside_text(&self, text: &str) {
+        self.send(&["-l", text]);
+    }
+
+    /// Copies `path` as the TUI sees it (in its mount namespace, if it has
+    /// one) to `to` on the host: the tmux server's namespace is the TUI's.
+    fn copy_out(&self, path: &Path, to: &Path) {
+        let o = Command::new("tmux")
+            .args(["-S", &self.socket, "display-message", "-p", "#{pid}"])
+            .output()
+            .unwrap();
+        assert_exit(&o, 0);
+        let _ = std::fs::remove_dir_all(to);
+        let o = tool("nsenter")
+            .args(["-t", stdout(&o).trim(), "-m", "cp", "-r"])
+            .arg(path)
+            .arg(to)
+            .output()
+            .unwrap();
+        assert_exit(&o, 0);
+    }
+
     /// Text typed character by character.
     fn text(&self, text: &str) {
         self.send(&["-l", text]);
@@ -107,6 +138,19 @@ impl Tmux {
             .output()
             .unwrap();
         format!("{}{}", stdout(&o), stderr(&o))
+    }
+
+    /// Waits until `text` is off the screen (a popup closed).
+    fn wait_gone(&self, text: &str, secs: u64) {
+        let start = Instant::now();
+        while self.screen().contains(text) {
+            assert!(
+                start.elapsed() < Duration::from_secs(secs),
+                "{text:?} stayed; screen:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
 
     fn wait_for(&self, text: &str, secs: u64) -> String {
@@ -151,7 +195,9 @@ impl Tmux {
             if i + 1 < all.len() {
                 typed.push(' ');
             }
-            self.text(&typed);
+            self.send(&["-l", &typed]);
+            self.share_keys
+                .set(self.share_keys.get() + typed.chars().count());
         }
         self.key("Enter");
     }
@@ -233,7 +279,7 @@ fn genesis_in_tui(t: &Tmux, dir: &Path, with_card: bool) -> (usize, String) {
         .map(|f| f.split_whitespace().take(10).collect::<String>())
         .unwrap_or_else(|| panic!("{done}"));
     assert_eq!(fingerprint.len(), 40, "{done}");
-    (t.presses.get(), fingerprint)
+    (t.presses.get() + t.share_keys.get(), fingerprint)
 }
 
 /// The secret part of a ceremony that makes a passphrase (genesis,
@@ -241,15 +287,27 @@ fn genesis_in_tui(t: &Tmux, dir: &Path, with_card: bool) -> (usize, String) {
 /// shares handed to its custodian, then the rehearsal with shares 3 and 1
 /// typed back from `shares()` (one wrong word caught first).
 fn hand_over_and_rehearse(t: &Tmux, shares: &dyn Fn() -> PathBuf) {
+    let names = ["Custodian 1", "Custodian 2", "Custodian 3"];
+    hand_over_and_rehearse_as(t, shares, 12, &names);
+}
+
+/// As `hand_over_and_rehearse`, with a passphrase of `words` words and the
+/// custodians' `names`.
+fn hand_over_and_rehearse_as(
+    t: &Tmux,
+    shares: &dyn Fn() -> PathBuf,
+    words: usize,
+    names: &[&str; 3],
+) {
     t.wait_for("Press y when the room is ready", 30);
     t.key("y");
-    let shown = t.wait_for("The passphrase, 12 words", 5);
-    assert!(shown.contains(" 12 "), "{shown}");
+    let shown = t.wait_for(&format!("The passphrase, {words} words"), 5);
+    assert!(shown.contains(&format!(" {words} ")), "{shown}");
     t.key("Enter");
-    for i in 1..=3 {
-        t.wait_for(&format!("Share {i} of 3 is for Custodian {i}"), 10);
+    for (i, name) in (1..=3).zip(names) {
+        t.wait_for(&format!("Share {i} of 3 is for {name}"), 10);
         t.key("y");
-        let s = t.wait_for(&format!("Share {i} of 3 for Custodian {i}"), 5);
+        let s = t.wait_for(&format!("Share {i} of 3 for {name}"), 5);
         let words = share_words(&shares(), i, 3);
         let first = words.split_whitespace().next().unwrap();
         assert!(s.contains(&format!("  1 {first}")), "{s}");
@@ -791,17 +849,19 @@ fn the_forms_survive_a_closed_terminal_as_a_draft() {
     );
 }
 
-/// Media picked from the list: three sticks (each a tmpfs of its own in a
-/// private mount namespace, so three devices) appear in the media page's
-/// picker, and a genesis runs with the backups and the export picked, not
-/// typed. A physical stick adds its label (here the picker says "no label").
+/// A 2-of-3 genesis from nothing, as an operator on the live image meets
+/// it: bare `keyceremony`, no plan, four sticks (each a tmpfs of its own in
+/// a private mount namespace, so four devices) and no network (a network
+/// namespace of its own, only `lo`), every medium picked from the list by a
+/// letter. Counts every key but the characters of the user ID and names
+/// and the shares typed back: at most 40 (docs/operator-guide.md). A
+/// physical stick adds its label (here the picker says "no label").
 #[test]
-fn a_genesis_with_media_picked_from_the_list() {
+fn a_genesis_from_nothing_with_media_picked_from_the_list() {
     let dir = tempdir();
     let dir = dir.path();
-    let plan = tui_plan(dir, "count = 0");
     let tag = format!("kc-test-{}", std::process::id());
-    let sticks: Vec<String> = ["b1", "b2", "ex"]
+    let sticks: Vec<String> = ["1-backup", "2-backup", "3-export", "4-sheets"]
         .iter()
         .map(|s| format!("/media/{tag}-{s}"))
         .collect();
@@ -815,75 +875,136 @@ fn a_genesis_with_media_picked_from_the_list() {
         }
     }
     let _points = MountPoints(sticks.clone());
-    let mut setup = String::from("true");
+    // sysfs again, so that /sys/class/net shows this namespace's interfaces.
+    let mut setup = String::from("mount -t sysfs sysfs /sys");
     for s in &sticks {
         std::fs::create_dir_all(s).unwrap();
         setup.push_str(&format!(" && mount -t tmpfs -o size=4m tmpfs {s}"));
     }
+    // When the TUI ends, the sticks are copied out of the namespace.
+    let out = dir.join("sticks");
     let cmd = format!(
-        "{} tui --plan {}",
+        "sh -c '{}; mkdir -p {out}; cp -r {} {out}/'",
         env!("CARGO_BIN_EXE_keyceremony"),
-        plan.display()
+        sticks.join(" "),
+        out = out.display()
     );
     let Some(t) = Tmux::in_namespace(dir, &setup, &cmd, (120, 40)) else {
         panic!("this test needs root to mount sticks in a namespace (CI runs as root)");
     };
     t.wait_for("Welcome: choose a ceremony", 10);
     t.key("g");
-    t.wait_for("clock:", 10);
+    t.wait_for("no network interface but loopback", 10);
     t.key("Enter");
     t.wait_for("1/3 Identity", 5);
+    // Typed, not counted: the user ID and the names of the people.
+    t.aside_text("Acme Release Signing <release@acme.test>");
+    t.key("Down");
+    t.aside_text("Olga Operator");
+    t.key("Down");
+    t.aside_text("Wanda Witness; Walt Witness");
     t.key("PageDown");
     t.wait_for("2/3 Custodians", 5);
+    t.key("BSpace");
+    t.text("2");
+    t.key("Down");
+    t.key("BSpace");
+    t.text("3");
+    t.key("Down");
+    t.aside_text("Alice; Bob; Carol");
     t.key("PageDown");
     t.wait_for("3/3 Media", 5);
-    let before = t.presses.get();
-    // The plan's paths are cleared (not counted: an operator starting
-    // from nothing has none), then each medium is picked.
-    let clear = |t: &Tmux| {
-        for _ in 0..120 {
-            t.aside("BSpace");
-        }
+    t.key("F2");
+    let list = t.wait_for("b backup, e export, s sheets", 5);
+    // The list in the order it shows them: each stick by a letter, from
+    // wherever the selection is (other media of the machine may be listed).
+    let rows: Vec<&str> = list.lines().filter(|l| l.contains("  device ")).collect();
+    let at = |s: &str| {
+        rows.iter()
+            .position(|r| r.contains(&format!("{s}  ")))
+            .unwrap_or_else(|| panic!("{s} not listed: {list}"))
     };
-    clear(&t);
-    t.key("F2");
-    let list = t.wait_for("pick: Enter takes it", 5);
-    for s in &sticks {
-        assert!(list.contains(s.as_str()), "{s}: {list}");
+    let mut selected = 0;
+    for (stick, letter) in sticks.iter().zip(["b", "b", "e", "s"]) {
+        let want = at(stick);
+        while selected < want {
+            t.key("Down");
+            selected += 1;
+        }
+        while selected > want {
+            t.key("Up");
+            selected -= 1;
+        }
+        t.key(letter);
+        selected = (selected + 1).min(rows.len() - 1);
     }
-    t.key("Enter");
-    t.key("F2");
-    t.key("Down");
-    t.key("Enter");
-    t.key("Down");
-    clear(&t);
-    t.key("F2");
-    t.key("Down");
-    t.key("Down");
-    t.key("Enter");
-    let media = t.wait_for(&format!("{}-ex", tag), 5);
+    // The list closes before the next key: a terminal reads Escape
+    // followed at once by PageDown's escape sequence as one key.
+    t.key("Escape");
+    t.wait_gone("b backup, e export, s sheets", 5);
+    let media = t.screen();
     assert!(
         media.contains(&format!("{}; {}", sticks[0], sticks[1])),
         "{media}"
     );
     t.key("PageDown");
     let review = t.wait_for("Review the plan", 5);
-    let picked = t.presses.get() - before;
-    eprintln!("keys to pick three media from the list: {picked}");
-    assert!(picked <= 12, "{picked}");
-    assert!(
-        review.contains(&format!("Backup:     {}", sticks[1])),
-        "{review}"
-    );
+    assert!(review.contains("Press y to start."), "{review}");
+    assert!(review.contains("split 2 of 3"), "{review}");
     t.key("y");
     t.wait_for("Start the genesis?", 5);
     t.key("y");
-    hand_over_and_rehearse(&t, &|| bundle(&dir.join("shares")));
+    let shares = PathBuf::from(&sticks[3]);
+    let names = ["Alice", "Bob", "Carol"];
+    // The sheets are read where the TUI wrote them, through its namespace.
+    let copy = dir.join("sheets-seen");
+    let read_sheets = || {
+        t.copy_out(&shares, &copy);
+        bundle(&copy)
+    };
+    hand_over_and_rehearse_as(&t, &read_sheets, 24, &names);
     let done = t.wait_for("Genesis complete", 120);
     assert!(
         done.contains(&format!("Backup:     {}/ceremony-", sticks[0])),
         "{done}"
     );
+    let keys = t.presses.get();
+    eprintln!(
+        "keys for a 2-of-3 genesis from nothing: {keys}, and {} typing two shares back",
+        t.share_keys.get()
+    );
+    assert!(keys <= 40, "{keys}");
     t.key("q");
+    let copied = out.join(format!("{tag}-3-export"));
+    let start = Instant::now();
+    while !copied.exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "sticks never copied out"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
     drop(t);
+    let export = bundle(&copied);
+    let gpg = Gpg::new();
+    gpg.ok(&["--import", export.join("cert.asc").to_str().unwrap()]);
+    assert_exit(
+        &run(&[
+            "transcript",
+            "verify",
+            export.join("transcript.jsonl").to_str().unwrap(),
+        ]),
+        0,
+    );
+    let sheets = bundle(&out.join(format!("{tag}-4-sheets")));
+    let restored = run(&[
+        "restore",
+        "--backup",
+        bundle(&out.join(format!("{tag}-2-backup")))
+            .to_str()
+            .unwrap(),
+        sheets.join("share-1-of-3.txt").to_str().unwrap(),
+        sheets.join("share-3-of-3.txt").to_str().unwrap(),
+    ]);
+    assert_exit(&restored, 0);
 }

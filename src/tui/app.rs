@@ -3,7 +3,7 @@
 //! the engine, answer it), so every transition is tested by feeding actions,
 //! without a terminal or a thread.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use zeroize::Zeroizing;
@@ -367,6 +367,8 @@ pub struct App {
     pub picker: Option<Picker>,
     /// How far the pre-flight list is scrolled (lines from its top).
     pub scroll: u16,
+    /// How far the running log is scrolled back (lines from its end).
+    pub log_back: usize,
     pub restore: Form,
     pub renew: Form,
     pub subkey: Form,
@@ -411,6 +413,7 @@ impl App {
             media: Form::for_plan(Page::Media, &plan),
             picker: None,
             scroll: 0,
+            log_back: 0,
             restore: Form::for_plan(Page::Restore, &plan),
             renew: Form::for_plan(Page::Renew, &plan),
             subkey: Form::for_plan(Page::Subkey, &plan),
@@ -746,6 +749,7 @@ impl App {
                 KeyCode::Char('b') if matches!(self.result, Some(Err(_))) => {
                     self.result = None;
                     self.log.clear();
+                    self.log_back = 0;
                     self.cards.clear();
                     self.step = (0, 0, String::new());
                     self.go(match self.flow {
@@ -851,11 +855,13 @@ impl App {
             Pending::StartGenesis => {
                 self.screen = Screen::Running;
                 self.log.clear();
+                self.log_back = 0;
                 Command::StartGenesis
             }
             Pending::StartOnKey => {
                 self.screen = Screen::Running;
                 self.log.clear();
+                self.log_back = 0;
                 let backup = self.restore_backup.clone();
                 let shares = std::mem::take(&mut self.renew_shares);
                 match self.flow {
@@ -1044,39 +1050,58 @@ impl App {
                     selected: (selected + 1).min(n.saturating_sub(1)),
                 })
             }
+            // On the media page a letter says what the medium is for, and
+            // the list stays open for the next one: F2 once for a whole
+            // ceremony's media.
+            KeyCode::Char(c @ ('b' | 'e' | 's')) if self.screen == Screen::Media => {
+                let Some((_, path)) = items.get(selected) else {
+                    return Command::None;
+                };
+                let field = match c {
+                    'b' => 0,
+                    'e' => 1,
+                    _ => 2,
+                };
+                self.picker = Some(Picker {
+                    selected: (selected + 1).min(n.saturating_sub(1)),
+                });
+                self.take_picked(field, path);
+            }
             KeyCode::Enter => {
                 self.picker = None;
                 let Some((_, path)) = items.get(selected) else {
                     return Command::None;
                 };
-                let path = path.display().to_string();
-                // Lists take one more (backups, share files); a single path
-                // is replaced.
-                let (form, field, list) = match self.screen {
-                    Screen::Media => {
-                        let f = self.media.focus.min(2);
-                        (&mut self.media, f, f == 0)
-                    }
-                    _ => {
-                        let f = self.restore.focus.min(1);
-                        (&mut self.restore, f, f == 1)
-                    }
+                let field = match self.screen {
+                    Screen::Media => self.media.focus.min(2),
+                    _ => self.restore.focus.min(1),
                 };
-                form.focus = field;
-                let input = &mut form.fields[field].input;
-                let current = input.value.trim().to_owned();
-                input.value = if list && !current.is_empty() {
-                    format!("{current}{} {path}", super::forms::SEP)
-                } else {
-                    path
-                };
-                self.forms_edited = true;
-                let _ = self.check_form();
+                self.take_picked(field, path);
             }
             KeyCode::Esc => self.picker = None,
             _ => {}
         }
         Command::None
+    }
+
+    /// A picked path into `field` of the media or restore form: lists take
+    /// one more (backups, share files); a single path is replaced.
+    fn take_picked(&mut self, field: usize, path: &Path) {
+        let path = path.display().to_string();
+        let (form, list) = match self.screen {
+            Screen::Media => (&mut self.media, field == 0),
+            _ => (&mut self.restore, field == 1),
+        };
+        form.focus = field;
+        let input = &mut form.fields[field].input;
+        let current = input.value.trim().to_owned();
+        input.value = if list && !current.is_empty() {
+            format!("{current}{} {path}", super::forms::SEP)
+        } else {
+            path
+        };
+        self.forms_edited = true;
+        let _ = self.check_form();
     }
 
     fn form_key(&mut self, k: &KeyEvent) -> Command {
@@ -1319,6 +1344,15 @@ impl App {
 
     fn prompt_key(&mut self, k: &KeyEvent) -> Command {
         let Some(prompt) = &mut self.prompt else {
+            // While the engine works, the log scrolls back and forth.
+            match k.code {
+                KeyCode::PageUp => {
+                    self.log_back = (self.log_back + 10).min(self.log.len().saturating_sub(1))
+                }
+                KeyCode::PageDown => self.log_back = self.log_back.saturating_sub(10),
+                KeyCode::End => self.log_back = 0,
+                _ => {}
+            }
             return Command::None;
         };
         let reply = match prompt {
@@ -1428,6 +1462,7 @@ impl App {
         };
         self.card = Some(CardStage::Provisioning);
         self.log.clear();
+        self.log_back = 0;
         Command::ProvisionCard { ident, reset, pins }
     }
 }
@@ -1528,13 +1563,13 @@ mod tests {
     fn a_wrong_field_keeps_the_operator_on_it() {
         let mut a = app();
         a.screen = Screen::Identity;
-        a.identity.focus = 2;
+        a.identity.focus = 4;
         typed(&mut a, "x");
-        assert_eq!(a.identity.problem.as_ref().unwrap().0, 2);
+        assert_eq!(a.identity.problem.as_ref().unwrap().0, 4);
         a.identity.focus = a.identity.fields.len() - 1;
         a.update(key(KeyCode::Enter));
         assert_eq!(a.screen, Screen::Identity);
-        assert_eq!(a.identity.focus, 2);
+        assert_eq!(a.identity.focus, 4);
         // '?' is text in a form; F1 is help everywhere.
         typed(&mut a, "?");
         assert!(!a.help);
@@ -1665,7 +1700,7 @@ mod tests {
         // Moving between fields changes nothing.
         a.update(key(KeyCode::Down));
         assert!(matches!(a.update(ctrl_c()), Command::Quit));
-        a.identity.focus = 2;
+        a.identity.focus = 4;
         typed(&mut a, "x");
         assert!(matches!(a.update(ctrl_c()), Command::None));
         assert!(confirm_text(&a).contains("values typed into the forms"));

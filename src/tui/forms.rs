@@ -172,12 +172,15 @@ fn absolute(s: &str, base: &Path) -> PathBuf {
 impl Form {
     pub fn for_plan(page: Page, plan: &Plan) -> Form {
         let fields = match page {
-            Page::Identity => vec![
-                text(
-                    "User IDs",
-                    "Name <email>; several separated by ;",
-                    joined(&plan.key.user_ids),
-                ),
+            // Who is here comes right after the user IDs: every ceremony
+            // names them, while the profile below is mostly kept as offered.
+            Page::Identity => std::iter::once(text(
+                "User IDs",
+                "Name <email>; several separated by ;",
+                joined(&plan.key.user_ids),
+            ))
+            .chain(people(plan))
+            .chain([
                 choice(
                     "Profile",
                     "ed25519 (cv25519 encryption) or rsa4096",
@@ -212,9 +215,7 @@ impl Form {
                     &["24", "12"],
                     &plan.passphrase.words.to_string(),
                 ),
-            ]
-            .into_iter()
-            .chain(people(plan))
+            ])
             .collect(),
             Page::Custodians => vec![
                 text(
@@ -499,7 +500,8 @@ impl Form {
                     _ => {}
                 }
                 self.apply_people(plan, 6);
-                plan.validate().map_err(|e| (6, e.to_string()))
+                plan.validate_all_but_media()
+                    .map_err(|e| self.on_its_field(&e.to_string()))
             }
             Page::Certify => {
                 if self.value(0).is_empty() {
@@ -519,7 +521,8 @@ impl Form {
                     }
                 }
                 self.apply_people(plan, 6);
-                plan.validate().map_err(|e| (6, e.to_string()))
+                plan.validate_all_but_media()
+                    .map_err(|e| self.on_its_field(&e.to_string()))
             }
             Page::Rotate => {
                 if self.value(0).is_empty() {
@@ -539,7 +542,8 @@ impl Form {
                 plan.key.expiry = self.value(0).parse().map_err(|e| (0, e))?;
                 plan.subkeys.expiry = self.value(1).parse().map_err(|e| (1, e))?;
                 self.apply_people(plan, 2);
-                plan.validate().map_err(|e| (2, e.to_string()))
+                plan.validate_all_but_media()
+                    .map_err(|e| self.on_its_field(&e.to_string()))
             }
         }
     }
@@ -548,7 +552,13 @@ impl Form {
     /// words rather than the plan file's (`cards.cardholder` is
     /// "Cardholder" here); the first field when none is named.
     fn on_its_field(&self, message: &str) -> (usize, String) {
-        const NAMES: [(&str, &str); 7] = [
+        const NAMES: [(&str, &str); 13] = [
+            ("key.user_ids", "User IDs"),
+            ("shares.threshold", "Threshold k"),
+            ("shares.count", "Shares n"),
+            ("shares.custodians", "Custodian names"),
+            ("ceremony.operator", "Operator"),
+            ("ceremony.witnesses", "Witnesses"),
             ("media.backup", "Backup media"),
             ("media.export", "Export medium"),
             ("shares.output", "Share sheets to"),
@@ -583,17 +593,18 @@ impl Form {
             ));
         }
         plan.key.user_ids = uids;
-        plan.key.profile = match self.value(1) {
+        self.apply_people(plan, 1);
+        plan.key.profile = match self.value(3) {
             "rsa4096" => Profile::Rsa4096,
             _ => Profile::Ed25519,
         };
-        plan.key.expiry = self.value(2).parse().map_err(|e| (2, e))?;
-        plan.subkeys.expiry = self.value(3).parse().map_err(|e| (3, e))?;
-        plan.subkeys.encryption = self.value(4) == "yes";
-        plan.subkeys.authentication = self.value(5) == "yes";
-        plan.passphrase.words = if self.value(6) == "12" { 12 } else { 24 };
-        self.apply_people(plan, 7);
-        plan.validate().map_err(|e| (0, e.to_string()))
+        plan.key.expiry = self.value(4).parse().map_err(|e| (4, e))?;
+        plan.subkeys.expiry = self.value(5).parse().map_err(|e| (5, e))?;
+        plan.subkeys.encryption = self.value(6) == "yes";
+        plan.subkeys.authentication = self.value(7) == "yes";
+        plan.passphrase.words = if self.value(8) == "12" { 12 } else { 24 };
+        plan.validate_all_but_media()
+            .map_err(|e| self.on_its_field(&e.to_string()))
     }
 
     fn apply_custodians(
@@ -660,7 +671,8 @@ impl Form {
                 })
                 .collect();
         }
-        plan.validate().map_err(|e| (0, e.to_string()))
+        plan.validate_all_but_media()
+            .map_err(|e| self.on_its_field(&e.to_string()))
     }
 
     fn apply_media(&self, plan: &mut Plan, base: &Path) -> Result<(), (usize, String)> {
@@ -773,9 +785,9 @@ mod tests {
     fn a_wrong_field_is_named_with_what_to_do() {
         let mut p = plan();
         let mut f = Form::for_plan(Page::Identity, &p);
-        typed(&mut f, 2, "forever");
+        typed(&mut f, 4, "forever");
         let (field, why) = f.apply(&mut p, Path::new("/"), None).unwrap_err();
-        assert_eq!(field, 2);
+        assert_eq!(f.fields[field].label, "Primary valid for");
         assert!(why.contains("365d"), "{why}");
 
         let mut f = Form::for_plan(Page::Custodians, &p);
@@ -814,18 +826,18 @@ mod tests {
     fn choices_cycle_with_space_and_enter_moves_on() {
         let p = plan();
         let mut f = Form::for_plan(Page::Identity, &p);
-        f.focus = 1;
+        f.focus = 3;
         assert_eq!(
             f.key(&KeyEvent::from(KeyCode::Char(' '))),
             FormInput::Edited
         );
-        assert_eq!(f.value(1), "rsa4096");
+        assert_eq!(f.value(3), "rsa4096");
         assert_eq!(
             f.key(&KeyEvent::from(KeyCode::Char('x'))),
             FormInput::Ignored
         );
         assert_eq!(f.key(&KeyEvent::from(KeyCode::Enter)), FormInput::Edited);
-        assert_eq!(f.focus, 2);
+        assert_eq!(f.focus, 4);
         f.focus = f.fields.len() - 1;
         assert_eq!(f.key(&KeyEvent::from(KeyCode::Enter)), FormInput::Done);
     }

@@ -578,8 +578,8 @@ pub fn run(plan_path: Option<&Path>, hardening: &Hardening) -> Result<(), Failur
             (Plan::load(p)?, p.display().to_string(), base)
         }
         None => (
-            Plan::from_toml(EXAMPLE_PLAN)?,
-            "the example plan (edit it on screen)".to_owned(),
+            Plan::from_toml(EXAMPLE_PLAN)?.without_placeholders(),
+            "nothing: the example's choices, no identity or media yet".to_owned(),
             cwd,
         ),
     };

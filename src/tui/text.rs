@@ -106,7 +106,7 @@ pub fn header(app: &App) -> (&'static str, &'static str) {
         Screen::Running => match &app.prompt {
             None => (
                 "Ceremony in progress: do not remove any medium",
-                "please wait   ? help",
+                "please wait   PgUp/PgDn log   ? help",
             ),
             Some(Prompt::Passphrase {
                 revealed: false, ..
@@ -211,7 +211,7 @@ pub fn help(app: &App) -> &'static str {
         Screen::Identity => "The user IDs go on the new primary key (the first is the primary user ID). ed25519 makes EdDSA keys with a cv25519 encryption subkey; rsa4096 takes longer and suits older systems. Validity is a number and a unit: 365d, 52w, 2y. The passphrase protecting the backup is a BIP39 mnemonic. Operator and witnesses go into the transcript.",
         Screen::Custodians => "Any k of the n custodians restore the passphrase; fewer learn nothing. Names are printed on the sheets. An age recipients file (one age1... per line, in custodian order) makes an encrypted copy of each sheet for its custodian: press Enter on that field to read it.",
         Screen::Media if app.picker.is_some() => "Mounted media: Up/Down choose, Enter puts the medium into the field the cursor was on (added to the backup media, or in place of the export or share-sheet path), Esc closes. Each line shows the label, the free and total space, and the device: two backups on one device are one backup.",
-        Screen::Media => "Backup media receive the encrypted key, revocation and cert; use two or more sticks. The export medium goes online and gets public material only. Share sheets go to a print directory or a stick of their own. Cards receive the same subkeys; you choose their PINs on screen. Touch 'fixed' cannot be undone without a reset. F2 lists the mounted media (label, free space, device) to pick from instead of typing paths.",
+        Screen::Media => "Backup media receive the encrypted key, revocation and cert; use two or more sticks. The export medium goes online and gets public material only. Share sheets go to a print directory or a stick of their own. Cards receive the same subkeys; you choose their PINs on screen. Touch 'fixed' cannot be undone without a reset. F2 lists the mounted media (label, free space, device) to pick from instead of typing paths: b adds the medium to the backups, e makes it the export medium, s the share sheets' place, and the list stays open for the next; Enter puts it into the field you are on.",
         Screen::Review => "This is what the ceremony will do. Esc goes back to change it. Nothing is written before you confirm; the confirmation names every medium and card.",
         Screen::Running => "The engine runs the same steps as `keyceremony genesis`. Every file is written, synced and read back. The passphrase is shown once; each share is shown to its custodian alone, and the screen is cleared after each. The rehearsal opens every backup with the shares you type back. For cards, choose PINs (user 6+, admin 8+ characters); a card that fails can be retried or skipped and provisioned later from a restore.",
         Screen::Done if matches!(app.result, Some(Err(_))) => "The ceremony stopped. The message says why, which directories it left on the media and what to do with them (a new key's backups and shares that no export names must be destroyed). b goes back to where this run started, every value still in its form: fix the cause (a medium, a card) and start again; a new run writes new directories.",

@@ -167,7 +167,11 @@ fn picker(app: &App, selected: usize, f: &mut Frame<'_>, body: Rect) {
     f.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
-            .block(boxed().title(" pick: Enter takes it, Esc closes ")),
+            .block(boxed().title(if app.screen == Screen::Media {
+                " pick: b backup, e export, s sheets, Enter this field, Esc closes "
+            } else {
+                " pick: Enter takes it, Esc closes "
+            })),
         area,
     );
 }
@@ -521,11 +525,14 @@ fn progress(app: &App, f: &mut Frame<'_>, area: Rect) {
     );
 }
 
-/// The last lines of the engine's log that fit.
+/// The last lines of the engine's log that fit, or earlier ones as far as
+/// PgUp took it back (a line says so, and End returns to the newest).
 fn log_tail(app: &App, f: &mut Frame<'_>, area: Rect) {
-    let height = area.height as usize;
-    let start = app.log.len().saturating_sub(height);
-    let lines: Vec<Line<'_>> = app.log[start..]
+    let back = app.log_back.min(app.log.len());
+    let height = area.height as usize - usize::from(back > 0 && area.height > 1);
+    let end = app.log.len() - back;
+    let start = end.saturating_sub(height);
+    let mut lines: Vec<Line<'_>> = app.log[start..end]
         .iter()
         .map(|l| {
             if l.starts_with("warning:") {
@@ -535,6 +542,12 @@ fn log_tail(app: &App, f: &mut Frame<'_>, area: Rect) {
             }
         })
         .collect();
+    if back > 0 {
+        lines.push(Line::styled(
+            format!("({back} newer lines below: PgDn, End)"),
+            Style::new().fg(Color::Cyan),
+        ));
+    }
     f.render_widget(Paragraph::new(lines), area);
 }
 

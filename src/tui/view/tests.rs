@@ -352,7 +352,7 @@ fn the_done_screen_has_the_fingerprint_as_text_and_qr_when_wide() {
 #[test]
 fn a_form_names_the_wrong_field_and_the_review_what_will_run() {
     let mut a = app(Screen::Identity);
-    a.identity.focus = 2;
+    a.identity.focus = 4;
     a.update(Action::Key(KeyEvent::from(KeyCode::Char('x'))));
     let out = render(&a, 80, 24);
     assert!(out.contains("Primary valid for: expiry"), "{out}");
@@ -493,6 +493,39 @@ fn the_media_picker_shows_label_free_space_and_device_and_fills_the_field() {
     a.update(Action::Key(KeyEvent::from(KeyCode::F(2))));
     assert!(a.picker.is_none());
     assert!(a.media.problem.as_ref().unwrap().1.contains("mount them"));
+}
+
+/// In the media picker a letter says what a medium is for, whatever field
+/// the cursor is on, and the list stays open on the next medium: one F2 for
+/// all of a ceremony's media. At 80 columns the title names the letters.
+#[test]
+fn the_media_picker_takes_each_medium_by_a_letter() {
+    let mut a = app(Screen::Media);
+    for f in &mut a.media.fields[..3] {
+        f.input.value.clear();
+    }
+    a.update(Action::Key(KeyEvent::from(KeyCode::F(2))));
+    let screen = render(&a, 80, 24);
+    assert!(screen.contains("b backup, e export, s sheets"), "{screen}");
+    for c in ['b', 'e'] {
+        a.update(Action::Key(KeyEvent::from(KeyCode::Char(c))));
+        assert!(a.picker.is_some(), "the list stays open after {c}");
+    }
+    assert_eq!(a.picker.as_ref().unwrap().selected, 1, "stops at the last");
+    a.update(Action::Key(KeyEvent::from(KeyCode::Up)));
+    a.update(Action::Key(KeyEvent::from(KeyCode::Char('s'))));
+    a.update(Action::Key(KeyEvent::from(KeyCode::Char('x'))));
+    assert!(a.picker.is_some(), "other letters do nothing");
+    a.update(Action::Key(KeyEvent::from(KeyCode::Esc)));
+    assert!(a.picker.is_none());
+    assert_eq!(a.media.value(0), "/media/KC-BACKUP1");
+    assert_eq!(a.media.value(1), "/media/KC-BACKUP2");
+    assert_eq!(a.media.value(2), "/media/KC-BACKUP1");
+    // A second backup is added to the list, not put in place of the first.
+    a.update(Action::Key(KeyEvent::from(KeyCode::F(2))));
+    a.update(Action::Key(KeyEvent::from(KeyCode::Down)));
+    a.update(Action::Key(KeyEvent::from(KeyCode::Char('b'))));
+    assert_eq!(a.media.value(0), "/media/KC-BACKUP1; /media/KC-BACKUP2");
 }
 
 /// Below 80x24 no screen is drawn cut off: the operator is told the size
@@ -642,4 +675,31 @@ fn the_restore_form_picks_the_backup_and_the_share_files() {
         a.restore.value(1),
         "/media/KC-SHARE2/ceremony-20261125T070901Z/share-2-of-3.txt; /media/KC-SHARE1/ceremony-20261125T070901Z/share-1-of-3.txt"
     );
+}
+
+/// The running log scrolls: PgUp shows earlier lines with a note of how
+/// many newer ones are below, End returns to the newest.
+#[test]
+fn the_running_log_scrolls_back() {
+    use crate::tui::app::EngineMsg;
+    let mut a = app(Screen::Running);
+    for i in 0..100 {
+        a.update(Action::Engine(EngineMsg::Line(format!("log line {i:03}"))));
+    }
+    let out = render(&a, 80, 24);
+    assert!(
+        out.contains("log line 099") && !out.contains("log line 050"),
+        "{out}"
+    );
+    assert!(out.contains("PgUp/PgDn log"), "{out}");
+    for _ in 0..5 {
+        a.update(Action::Key(KeyEvent::from(KeyCode::PageUp)));
+    }
+    let out = render(&a, 80, 24);
+    assert!(!out.contains("log line 099"), "{out}");
+    assert!(out.contains("log line 049"), "{out}");
+    assert!(out.contains("(50 newer lines below: PgDn, End)"), "{out}");
+    a.update(Action::Key(KeyEvent::from(KeyCode::End)));
+    let out = render(&a, 80, 24);
+    assert!(out.contains("log line 099"), "{out}");
 }
