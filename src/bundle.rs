@@ -30,6 +30,12 @@ pub fn keyring_install_path(fingerprint: &str) -> String {
     format!("etc/pki/containers/keyceremony-{fingerprint}.gpg")
 }
 
+/// Where `install` puts the key's cosign.pub (below the root), for
+/// `sigstoreSigned` requirements and `cosign verify --key`.
+pub fn cosign_install_path(fingerprint: &str) -> String {
+    format!("etc/pki/containers/keyceremony-{fingerprint}-cosign.pub")
+}
+
 /// `bundle.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -67,6 +73,10 @@ pub struct BundleFiles {
     /// (keyservers, wherever the old cert was published).
     #[serde(default)]
     pub revocations: Vec<String>,
+    /// The cosign public key bound to this key (`cosign.pub`; the statement
+    /// `cosign.json` and its signatures beside it), if the key has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cosign: Option<String>,
 }
 
 /// One containers-policy scope the plan names.
@@ -122,21 +132,29 @@ impl Scope {
 
 /// The containers-policy fragment: each scope requires a signature by the
 /// keyring at `key_path`. `install` merges it into an existing policy.json.
-pub fn policy_fragment(scopes: &[Scope], key_path: &str) -> Value {
+pub fn policy_fragment(scopes: &[Scope], key_path: &str, cosign_path: Option<&str>) -> Value {
     let mut transports = serde_json::Map::new();
     for s in scopes {
-        let mut req = json!({
+        let gpg = json!({
             "type": "signedBy",
             "keyType": "GPGKeys",
             "keyPath": key_path,
         });
-        if let Some(r) = &s.repository {
-            req["signedIdentity"] = json!({ "type": "exactRepository", "dockerRepository": r });
+        // With a cosign key, an image needs its cosign signature as well:
+        // every requirement in a scope's list must hold.
+        let mut reqs = vec![];
+        let sigstore = cosign_path.map(|p| json!({ "type": "sigstoreSigned", "keyPath": p }));
+        for mut r in std::iter::once(gpg).chain(sigstore) {
+            if let Some(repo) = &s.repository {
+                r["signedIdentity"] =
+                    json!({ "type": "exactRepository", "dockerRepository": repo });
+            }
+            reqs.push(r);
         }
         let t = transports
             .entry(s.transport.clone())
             .or_insert_with(|| json!({}));
-        t[&s.scope] = json!([req]);
+        t[&s.scope] = Value::Array(reqs);
     }
     json!({ "transports": transports })
 }
@@ -179,7 +197,22 @@ mod tests {
             Scope::parse("registry.example.org/team").unwrap(),
             Scope::parse("dir:/srv/images=example.org/app").unwrap(),
         ];
-        let p = policy_fragment(&scopes, "/etc/pki/containers/k.gpg");
+        let p = policy_fragment(&scopes, "/etc/pki/containers/k.gpg", None);
+        assert_eq!(
+            p["transports"]["docker"]["registry.example.org/team"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1
+        );
+        let with = policy_fragment(&scopes, "/k.gpg", Some("/k-cosign.pub"));
+        let both = with["transports"]["dir"]["/srv/images"].as_array().unwrap();
+        assert_eq!(both[1]["type"], "sigstoreSigned");
+        assert_eq!(both[1]["keyPath"], "/k-cosign.pub");
+        assert_eq!(
+            both[1]["signedIdentity"]["dockerRepository"],
+            "example.org/app"
+        );
         let docker = &p["transports"]["docker"]["registry.example.org/team"][0];
         assert_eq!(docker["type"], "signedBy");
         assert_eq!(docker["keyPath"], "/etc/pki/containers/k.gpg");

@@ -115,7 +115,10 @@ impl From<CeremonyError> for Failure {
             }
             CeremonyError::AirGap(_) => Failure::new(Exit::AirGap, e.to_string())
                 .hint("`keyceremony airgap-check` lists every finding"),
-            CeremonyError::Token(_) => Failure::new(Exit::Cards, e.to_string()),
+            CeremonyError::Token(_) | CeremonyError::Hsm(_) => {
+                Failure::new(Exit::Cards, e.to_string())
+            }
+            CeremonyError::Cosign(_) => Failure::new(Exit::Key, e.to_string()),
             CeremonyError::Request(_) => Failure::new(Exit::Usage, e.to_string()),
             other => Failure::new(Exit::Internal, other.to_string()),
         }

@@ -11,6 +11,7 @@ pub mod bundle;
 pub mod ceremony;
 pub mod cli;
 pub mod commands;
+pub mod cosign;
 pub mod exit;
 pub mod harden;
 pub mod media;

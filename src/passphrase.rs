@@ -86,6 +86,11 @@ impl Passphrase {
         self.phrase.expose_secret()
     }
 
+    /// The passphrase as the password of the backup's cosign key file.
+    pub fn to_secret_string(&self) -> secrecy::SecretString {
+        secrecy::SecretString::from(self.expose_phrase().to_owned())
+    }
+
     /// The passphrase as OpenPGP S2K input; sequoia keeps it in protected memory.
     pub fn to_password(&self) -> Password {
         Password::from(self.expose_phrase())

@@ -45,6 +45,8 @@ pub struct Plan {
     pub cards: CardSpec,
     #[serde(default)]
     pub online: OnlineSpec,
+    #[serde(default, skip_serializing_if = "CosignSpec::is_none")]
+    pub cosign: CosignSpec,
 }
 
 /// What the export bundle tells the online side (`keyceremony verify` and
@@ -78,6 +80,84 @@ impl Default for OnlineSpec {
             scopes: Vec::new(),
             lookaside: None,
             valid_for: default_bundle_validity(),
+        }
+    }
+}
+
+/// Where the cosign key (ECDSA P-256, for container images) is kept.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CosignTier {
+    /// No cosign key.
+    #[default]
+    None,
+    /// cosign's encrypted key file, for a CI secret store.
+    File,
+    /// A PKCS#11 token (an HSM).
+    Pkcs11,
+}
+
+/// The cosign key the ceremony makes (docs/cosign.md).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CosignSpec {
+    #[serde(default)]
+    pub tier: CosignTier,
+    /// file: the directory (a medium for the CI secret store) cosign.key goes to.
+    #[serde(default)]
+    pub key_to: Option<PathBuf>,
+    /// file: where the key file's password is handed over (a path or fd:N).
+    #[serde(default)]
+    pub password_deliver_to: Option<String>,
+    /// pkcs11: the module's path.
+    #[serde(default)]
+    pub module: Option<PathBuf>,
+    /// pkcs11: the token's label.
+    #[serde(default)]
+    pub token: Option<String>,
+    /// pkcs11: the key's label in the token.
+    #[serde(default = "default_cosign_label")]
+    pub label: String,
+    /// pkcs11: where a batch run reads the token's user PIN (a path or fd:N);
+    /// the TUI asks for it. Never stored.
+    #[serde(default)]
+    pub pin_from: Option<String>,
+    /// pkcs11: make the key inside the token (it never leaves; no backup holds
+    /// it) instead of importing the ceremony's key (which the backups keep).
+    #[serde(default)]
+    pub generate_on_device: bool,
+}
+
+fn default_cosign_label() -> String {
+    "cosign".into()
+}
+
+impl Default for CosignSpec {
+    fn default() -> Self {
+        CosignSpec {
+            tier: CosignTier::None,
+            key_to: None,
+            password_deliver_to: None,
+            module: None,
+            token: None,
+            label: default_cosign_label(),
+            pin_from: None,
+            generate_on_device: false,
+        }
+    }
+}
+
+impl CosignSpec {
+    pub fn is_none(&self) -> bool {
+        self.tier == CosignTier::None
+    }
+
+    /// Whether the key exists outside a device, so that the backups keep it.
+    pub fn backed_up(&self) -> bool {
+        match self.tier {
+            CosignTier::None => false,
+            CosignTier::File => true,
+            CosignTier::Pkcs11 => !self.generate_on_device,
         }
     }
 }
@@ -561,9 +641,12 @@ impl Plan {
         for c in &mut self.shares.custodians {
             c.medium = c.medium.as_deref().map(abs);
         }
+        self.cosign.key_to = self.cosign.key_to.as_deref().map(abs);
         for d in [
             &mut self.cards.pins_deliver_to,
             &mut self.passphrase.deliver_to,
+            &mut self.cosign.password_deliver_to,
+            &mut self.cosign.pin_from,
         ] {
             if let Some(Ok(Handover::File(p))) = d.as_deref().map(Handover::parse) {
                 *d = Some(abs(&p).display().to_string());
@@ -675,6 +758,7 @@ impl Plan {
                 "shares: threshold = {threshold}, count = {count} is not allowed: need 2 <= threshold <= count <= 16"
             ));
         }
+        self.validate_cosign()?;
         let custodians = &self.shares.custodians;
         if !custodians.is_empty() && custodians.len() != usize::from(count) {
             return bad(format!(
@@ -707,6 +791,53 @@ impl Plan {
             }
         }
         Ok(())
+    }
+
+    /// The cosign section: what each tier needs, named field by field.
+    fn validate_cosign(&self) -> Result<(), PlanError> {
+        let bad = |m: String| Err(PlanError::Invalid(m));
+        let c = &self.cosign;
+        let handover = |field: &str, v: &Option<String>| -> Result<(), PlanError> {
+            match v.as_deref().map(Handover::parse) {
+                None => bad(format!("cosign.{field} is missing: give a path or fd:N")),
+                Some(Err(e)) => bad(format!("cosign.{field} = {e}")),
+                Some(Ok(_)) => Ok(()),
+            }
+        };
+        match c.tier {
+            CosignTier::None => Ok(()),
+            CosignTier::File => {
+                if c.key_to.is_none() {
+                    return bad("cosign.key_to is missing: the directory (a medium for the CI secret store) where cosign.key goes".into());
+                }
+                handover("password_deliver_to", &c.password_deliver_to)
+            }
+            CosignTier::Pkcs11 => {
+                match &c.module {
+                    Some(m) if m.is_absolute() => {}
+                    Some(m) => {
+                        return bad(format!(
+                            "cosign.module = {:?}: give the module's absolute path, e.g. /usr/lib/softhsm/libsofthsm2.so",
+                            m.display().to_string()
+                        ))
+                    }
+                    None => return bad("cosign.module is missing: the PKCS#11 module's path, e.g. /usr/lib/softhsm/libsofthsm2.so".into()),
+                }
+                if c.token.as_deref().is_none_or(|t| t.trim().is_empty()) {
+                    return bad("cosign.token is missing: the token's label (`keyceremony hsm list --module MODULE` shows them)".into());
+                }
+                if c.label.trim().is_empty()
+                    || c.label.chars().any(char::is_control)
+                    || c.label.len() > 64
+                {
+                    return bad(format!(
+                        "cosign.label = {:?}: a key label is printable text, 1 to 64 bytes",
+                        c.label
+                    ));
+                }
+                handover("pin_from", &c.pin_from)
+            }
+        }
     }
 
     /// Where the ceremony writes: backups, export and share sheets, each on
@@ -752,6 +883,21 @@ impl Plan {
                     "shares go to {}, which is on the backup or export medium {}: shares must travel apart from the backup; choose another medium",
                     dir.display(),
                     m.display()
+                ));
+            }
+        }
+        // The key file is a secret (however well encrypted): never online.
+        if let Some(dir) = self
+            .cosign
+            .key_to
+            .as_deref()
+            .filter(|_| self.cosign.tier == CosignTier::File)
+        {
+            let export = self.media.export.as_path();
+            if dir.starts_with(export) || export.starts_with(dir) {
+                return bad(format!(
+                    "cosign.key_to ({}) is on the export medium, which goes online with public material only: give the medium for the CI secret store",
+                    dir.display()
                 ));
             }
         }

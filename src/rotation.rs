@@ -36,6 +36,10 @@ pub struct Statement {
     /// The statement before this one in the key's history, if any.
     pub previous_statement_sha256: Option<String>,
     pub created: String,
+    /// The cosign key that stays with the new primary (SHA-256 of cosign.pub's
+    /// DER key), if the key has one; absent from the canonical form otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cosign_public_key_sha256: Option<String>,
 }
 
 impl Statement {
@@ -153,7 +157,26 @@ mod tests {
             reason: "yearly rotation".into(),
             previous_statement_sha256: None,
             created: "2026-11-25T00:00:00Z".into(),
+            cosign_public_key_sha256: None,
         }
+    }
+
+    /// A statement without a cosign key has the canonical form it had before
+    /// the field existed, so older statements still parse.
+    #[test]
+    fn no_cosign_key_leaves_the_canonical_form_as_it_was() {
+        let text = String::from_utf8(sample().canonical()).unwrap();
+        assert!(!text.contains("cosign"), "{text}");
+        assert!(
+            text.trim_end()
+                .ends_with(r#""created":"2026-11-25T00:00:00Z"}"#),
+            "{text}"
+        );
+        let with = Statement {
+            cosign_public_key_sha256: Some("00".repeat(32)),
+            ..sample()
+        };
+        assert_eq!(Statement::parse(&with.canonical()).unwrap(), with);
     }
 
     #[test]

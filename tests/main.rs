@@ -7,6 +7,7 @@ mod airgap;
 mod cards;
 mod certify;
 mod cli;
+mod cosign;
 mod genesis;
 mod hardening;
 mod interop_gpg;

@@ -64,6 +64,8 @@ fn every_native_library_the_build_links_has_its_debian_package_listed() {
         ("pcsc-sys", Some("libpcsclite-dev")),
         ("clang-sys", Some("libclang-dev")),
         ("linux-raw-sys", None),
+        // Loads the PKCS#11 module the plan names at run time (dlopen).
+        ("cryptoki-sys", None),
         ("core-foundation-sys", None),
         ("js-sys", None),
         ("windows-sys", None),

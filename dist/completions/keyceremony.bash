@@ -37,6 +37,9 @@ _keyceremony() {
             keyceremony,help)
                 cmd="keyceremony__subcmd__help"
                 ;;
+            keyceremony,hsm)
+                cmd="keyceremony__subcmd__hsm"
+                ;;
             keyceremony,install)
                 cmd="keyceremony__subcmd__install"
                 ;;
@@ -133,6 +136,9 @@ _keyceremony() {
             keyceremony__subcmd__help,help)
                 cmd="keyceremony__subcmd__help__subcmd__help"
                 ;;
+            keyceremony__subcmd__help,hsm)
+                cmd="keyceremony__subcmd__help__subcmd__hsm"
+                ;;
             keyceremony__subcmd__help,install)
                 cmd="keyceremony__subcmd__help__subcmd__install"
                 ;;
@@ -187,6 +193,9 @@ _keyceremony() {
             keyceremony__subcmd__help__subcmd__card,status)
                 cmd="keyceremony__subcmd__help__subcmd__card__subcmd__status"
                 ;;
+            keyceremony__subcmd__help__subcmd__hsm,list)
+                cmd="keyceremony__subcmd__help__subcmd__hsm__subcmd__list"
+                ;;
             keyceremony__subcmd__help__subcmd__media,list)
                 cmd="keyceremony__subcmd__help__subcmd__media__subcmd__list"
                 ;;
@@ -222,6 +231,18 @@ _keyceremony() {
                 ;;
             keyceremony__subcmd__help__subcmd__transcript,verify)
                 cmd="keyceremony__subcmd__help__subcmd__transcript__subcmd__verify"
+                ;;
+            keyceremony__subcmd__hsm,help)
+                cmd="keyceremony__subcmd__hsm__subcmd__help"
+                ;;
+            keyceremony__subcmd__hsm,list)
+                cmd="keyceremony__subcmd__hsm__subcmd__list"
+                ;;
+            keyceremony__subcmd__hsm__subcmd__help,help)
+                cmd="keyceremony__subcmd__hsm__subcmd__help__subcmd__help"
+                ;;
+            keyceremony__subcmd__hsm__subcmd__help,list)
+                cmd="keyceremony__subcmd__hsm__subcmd__help__subcmd__list"
                 ;;
             keyceremony__subcmd__media,help)
                 cmd="keyceremony__subcmd__media__subcmd__help"
@@ -332,7 +353,7 @@ _keyceremony() {
 
     case "${cmd}" in
         keyceremony)
-            opts="-h -V --help --version demo plan genesis renew rotate verify install certify reshare subkey lost-card restore shares media generate-docs airgap-check card tui transcript help"
+            opts="-h -V --help --version demo plan genesis renew rotate verify install certify reshare subkey lost-card restore shares media generate-docs airgap-check card hsm tui transcript help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -722,7 +743,7 @@ _keyceremony() {
             return 0
             ;;
         keyceremony__subcmd__help)
-            opts="demo plan genesis renew rotate verify install certify reshare subkey lost-card restore shares media generate-docs airgap-check card tui transcript help"
+            opts="demo plan genesis renew rotate verify install certify reshare subkey lost-card restore shares media generate-docs airgap-check card hsm tui transcript help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -892,6 +913,34 @@ _keyceremony() {
         keyceremony__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__help__subcmd__hsm)
+            opts="list"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__help__subcmd__hsm__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1246,6 +1295,84 @@ _keyceremony() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__hsm)
+            opts="-h --help list help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__hsm__subcmd__help)
+            opts="list help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__hsm__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__hsm__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__hsm__subcmd__list)
+            opts="-h --module --output-format --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --module)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -12,6 +12,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::cards::{provision_cards, CardOutcome};
+use super::cosign;
 use super::layout::{BackupFiles, CERT_FILE};
 pub use super::session::RunOptions;
 use super::session::{preflight, Flow, Session};
@@ -35,6 +36,8 @@ pub struct GenesisReport {
     pub shares: SharesReport,
     /// One entry per planned card, provisioned or not.
     pub cards: Vec<CardOutcome>,
+    /// Where the cosign key went, if the plan makes one.
+    pub cosign: Option<super::cosign::Placed>,
 }
 
 impl super::Outcome for GenesisReport {
@@ -49,6 +52,7 @@ impl super::Outcome for GenesisReport {
         l.extend(self.written.lines());
         l.extend(self.shares.lines());
         l.extend(self.cards.iter().map(CardOutcome::line));
+        l.extend(self.cosign.iter().map(super::cosign::Placed::line));
         if let Some(to) = &self.passphrase_delivered_to {
             l.push(format!("Passphrase: also delivered whole to {to}"));
         }
@@ -77,6 +81,7 @@ pub fn run(
     });
     let pre = preflight(plan, opts, ui, clock)?;
     let share_media = share_media(plan)?;
+    let token_pin = cosign::check(plan)?;
     let flow = Flow {
         name: "genesis",
         steps: STEPS,
@@ -112,6 +117,7 @@ pub fn run(
             EventKind::KeysGenerated,
             json!({ "fingerprint": key.fingerprint(), "keys": keys }),
         )?;
+        let cosign_key = cosign::make(plan)?;
         let set = shares::split(
             passphrase.entropy(),
             plan.shares.threshold,
@@ -122,6 +128,7 @@ pub fn run(
             &passphrase,
             key.revocation_armored()?,
             &set.info,
+            cosign_key.as_ref(),
         )?;
         drop(passphrase);
 
@@ -136,9 +143,15 @@ pub fn run(
 
         s.step(
             7,
-            "Cards: the subkeys onto each card, each proven by a signature",
+            "Tokens: the subkeys onto each card, the cosign key where the plan puts it, each proven",
         );
         let card_outcomes = provision_cards(s, plan, key.cert(), cards, None, false)?;
+        let cosign = cosign::place(s, plan, cosign_key.as_ref(), token_pin.as_ref())?;
+        drop(cosign_key);
+        if let Some(placed) = &cosign {
+            let files = cosign::binding_files(key.cert(), placed, s.now())?;
+            s.add_carried_files(files);
+        }
 
         s.step(8, "Writing the export medium");
         s.seal_backups(key.cert())?;
@@ -158,6 +171,7 @@ pub fn run(
             passphrase_delivered_to: delivered_to,
             shares: SharesReport::new(&set, share_files, rehearsal_used),
             cards: card_outcomes,
+            cosign,
         })
     })
 }

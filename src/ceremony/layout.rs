@@ -8,6 +8,7 @@
 use sequoia_openpgp::Cert;
 
 use super::CeremonyError;
+use crate::cosign::CosignKey;
 use crate::media::FileMode;
 pub use crate::media::MANIFEST;
 use crate::openpgp;
@@ -23,6 +24,10 @@ pub const REVOCATION_FILE: &str = "revocation.asc";
 pub const CERT_FILE: &str = "cert.asc";
 /// The share set's public facts and check value.
 pub const SHARES_FILE: &str = "shares.json";
+/// The cosign key, in cosign's encrypted key file format with the passphrase
+/// as its password (so cosign itself opens it too), where a plan keeps the
+/// cosign key outside a device.
+pub const COSIGN_KEY_FILE: &str = crate::cosign::KEY_FILE;
 /// MANIFEST's signature by the signing subkey.
 pub const MANIFEST_SIG: &str = "MANIFEST.asc";
 
@@ -45,16 +50,20 @@ pub struct BackupFiles {
     /// The public cert, also what the export carries.
     pub public: Vec<u8>,
     set_info: Vec<u8>,
+    cosign: Option<Vec<u8>>,
 }
 
 impl BackupFiles {
     /// `key` with every secret part protected by `passphrase`, its
-    /// revocation certificate (armored) and the share set's public facts.
+    /// revocation certificate (armored), the share set's public facts, and
+    /// the cosign key if the plan keeps one outside a device (protected by
+    /// the same passphrase).
     pub fn new(
         key: &Cert,
         passphrase: &Passphrase,
         revocation: Vec<u8>,
         set: &SetInfo,
+        cosign: Option<&CosignKey>,
     ) -> Result<BackupFiles, CeremonyError> {
         // SetInfo is plain strings and numbers: serialising cannot fail.
         let mut set_info = serde_json::to_vec_pretty(set).unwrap_or_default();
@@ -64,15 +73,23 @@ impl BackupFiles {
             revocation,
             public: openpgp::public_armored(key)?,
             set_info,
+            cosign: cosign
+                .map(|k| k.to_encrypted_pem(&passphrase.to_secret_string()))
+                .transpose()?
+                .map(String::into_bytes),
         })
     }
 
-    pub fn files(&self) -> [(&'static str, &[u8], FileMode); 4] {
-        [
-            (SECRET_KEY_FILE, &self.secret, FileMode::Private),
+    pub fn files(&self) -> Vec<(&'static str, &[u8], FileMode)> {
+        let mut files = vec![
+            (SECRET_KEY_FILE, self.secret.as_slice(), FileMode::Private),
             (REVOCATION_FILE, &self.revocation, FileMode::Private),
             (CERT_FILE, &self.public, FileMode::Public),
             (SHARES_FILE, &self.set_info, FileMode::Public),
-        ]
+        ];
+        if let Some(c) = &self.cosign {
+            files.push((COSIGN_KEY_FILE, c, FileMode::Private));
+        }
+        files
     }
 }

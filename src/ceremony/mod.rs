@@ -9,6 +9,7 @@
 
 pub mod cards;
 pub mod certify;
+pub mod cosign;
 pub mod genesis;
 pub mod history;
 pub mod layout;
@@ -327,4 +328,8 @@ pub enum CeremonyError {
     Untrusted(String),
     #[error(transparent)]
     Token(#[from] TokenError),
+    #[error(transparent)]
+    Hsm(#[from] crate::tokens::pkcs11::HsmError),
+    #[error(transparent)]
+    Cosign(#[from] crate::cosign::CosignError),
 }

@@ -115,7 +115,13 @@ pub fn run(
             4,
             "Writing the backup media, the key under the new passphrase",
         );
-        let files = BackupFiles::new(key, &passphrase, opened.revocation.clone(), &set.info)?;
+        let files = BackupFiles::new(
+            key,
+            &passphrase,
+            opened.revocation.clone(),
+            &set.info,
+            opened.restored.cosign.as_ref(),
+        )?;
         drop(passphrase);
         s.write_backups(&files.files())?;
 

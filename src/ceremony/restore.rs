@@ -13,7 +13,8 @@ use sequoia_openpgp::Cert;
 use serde::Serialize;
 
 use super::layout::{
-    CERT_FILE, MANIFEST, MANIFEST_SIG, REVOCATION_FILE, SECRET_KEY_FILE, SHARES_FILE, TRANSCRIPT,
+    CERT_FILE, COSIGN_KEY_FILE, MANIFEST, MANIFEST_SIG, REVOCATION_FILE, SECRET_KEY_FILE,
+    SHARES_FILE, TRANSCRIPT,
 };
 use super::CeremonyError;
 use crate::media::{check_manifest, limits, read_bounded, sha256_hex};
@@ -31,6 +32,8 @@ pub struct Restored {
     /// Which shares were used (their indices, never their contents).
     pub indices: Vec<u8>,
     pub passphrase: Passphrase,
+    /// The cosign key the backup keeps, opened with the same passphrase.
+    pub cosign: Option<crate::cosign::CosignKey>,
 }
 
 impl fmt::Debug for Restored {
@@ -146,6 +149,8 @@ pub enum Proof {
 pub struct ProvenBackup {
     pub cert: Cert,
     key: Cert,
+    /// cosign.key as the backup holds it (still locked), if it has one.
+    cosign: Option<Vec<u8>>,
 }
 
 /// Proves a backup before anything uses it: a ceremony directory; MANIFEST
@@ -191,7 +196,16 @@ pub fn prove(backup: &Path, proof: Proof) -> Result<ProvenBackup, CeremonyError>
             cert.fingerprint()
         )));
     }
-    Ok(ProvenBackup { cert, key })
+    let cosign_path = backup.join(COSIGN_KEY_FILE);
+    let cosign = if cosign_path.exists() {
+        Some(
+            read_bounded(&cosign_path, "cosign key file", limits::COSIGN_KEY)
+                .map_err(|e| fail(e.to_string()))?,
+        )
+    } else {
+        None
+    };
+    Ok(ProvenBackup { cert, key, cosign })
 }
 
 /// Proves the backup (`prove`), combines `shares`, checks the result against
@@ -213,7 +227,15 @@ pub fn unlock(backup: &Path, shares: &[Share], proof: Proof) -> Result<Restored,
     let passphrase = Passphrase::from_entropy(&secret)?;
     let cert = openpgp::unlock_cert(&proven.key, &passphrase.to_password())
         .map_err(|e| backup_error(backup, e.to_string()))?;
+    let cosign = match &proven.cosign {
+        None => None,
+        Some(text) => Some(
+            crate::cosign::CosignKey::from_encrypted_pem(text, &passphrase.to_secret_string())
+                .map_err(|e| backup_error(backup, format!("{COSIGN_KEY_FILE}: {e}")))?,
+        ),
+    };
     Ok(Restored {
+        cosign,
         fingerprint: cert.fingerprint().to_hex(),
         set_id: info.set_id,
         cert,
@@ -242,9 +264,10 @@ pub struct Opened {
     /// The export bundle the previous ceremony wrote (kept on the backup):
     /// its sequence number and SHA-256, which the next bundle continues.
     pub previous_bundle: Option<(u64, String)>,
-    /// The key's rotation files (statements, their signatures, the certs),
-    /// in name order: every later bundle carries them.
-    pub rotations: Vec<(String, Vec<u8>)>,
+    /// The files that travel with the key, in name order: its rotation
+    /// files (statements, their signatures, the certs) and the cosign key's
+    /// public files; every later bundle carries them.
+    pub carried: Vec<(String, Vec<u8>)>,
     /// Old primaries' revocations a rotation left for the end of its
     /// transition (crate::rotation::revocation_file).
     pub pending_revocations: Vec<(String, Vec<u8>)>,
@@ -266,7 +289,9 @@ pub fn open_for_ceremony(backup: &Path, shares: &[Share]) -> Result<Opened, Cere
         set_info: read_set_info(backup)?,
         previous: previous_ceremony(backup),
         previous_bundle: previous_bundle(backup)?,
-        rotations: rotation_files(backup, crate::rotation::is_rotation_file)?,
+        carried: rotation_files(backup, |n| {
+            crate::rotation::is_rotation_file(n) || crate::cosign::binding::is_public_file(n)
+        })?,
         pending_revocations: rotation_files(backup, |n| {
             crate::rotation::revoked_by_file(n).is_some()
         })?,

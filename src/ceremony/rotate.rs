@@ -151,6 +151,8 @@ pub fn run(
             reason: req.reason.clone(),
             previous_statement_sha256: s.last_statement().map(|(_, b)| sha256_hex(b)),
             created: stamp(now),
+            cosign_public_key_sha256: super::cosign::carried_public(&opened.carried)
+                .map(|p| p.fingerprint()),
         };
         let canonical = statement.canonical();
         let digest = sha256_hex(&canonical);
@@ -215,13 +217,17 @@ pub fn run(
             &passphrase,
             new.revocation_armored()?,
             &set.info,
+            opened.restored.cosign.as_ref(),
         )?;
         drop(passphrase);
         s.write_backups(&backup.files())?;
         let old_revocation =
             openpgp::superseded_revocation(old, &format!("superseded by {new_fpr}"), now)?;
         s.add_pending_revocation(rotation::revocation_file(&old_fpr), old_revocation);
-        s.add_rotation_files(rotation_files);
+        s.add_carried_files(rotation_files);
+        // The cosign key stays; the new primary vouches for it now.
+        let rebound = super::cosign::rebind(&opened.carried, &new_certified, now)?;
+        s.add_carried_files(rebound);
 
         s.step(7, "Writing the new shares");
         let share_files = write_shares(s, plan, &set, &new_fpr, &mut share_bundles)?;

@@ -183,7 +183,7 @@ pub fn open_existing<'a>(
     }
     let mut session = Session::open(flow, plan, pre, opts, ui, clock)?;
     session.previous_bundle = opened.previous_bundle.clone();
-    session.rotations = opened.rotations.clone();
+    session.carried = opened.carried.clone();
     session.pending_revocations = opened.pending_revocations.clone();
     session.record(
         EventKind::BackupOpened,
@@ -219,8 +219,9 @@ pub struct Session<'a> {
     online: crate::plan::OnlineSpec,
     /// The bundle this ceremony's bundle continues: sequence and SHA-256.
     previous_bundle: Option<(u64, String)>,
-    /// The key's rotation files, carried into this ceremony's backups and bundle.
-    rotations: Vec<(String, Vec<u8>)>,
+    /// The files that travel with the key (rotation files, the cosign key's
+    /// public files), carried into this ceremony's backups and bundle.
+    carried: Vec<(String, Vec<u8>)>,
     /// Old primaries' revocations kept on the backups until their transition ends.
     pending_revocations: Vec<(String, Vec<u8>)>,
     /// Directories made on other media (share sheets), for a failure's account.
@@ -272,7 +273,7 @@ impl<'a> Session<'a> {
             flow: name,
             online: plan.online.clone(),
             previous_bundle: None,
-            rotations: Vec::new(),
+            carried: Vec::new(),
             pending_revocations: Vec::new(),
             others: std::cell::RefCell::new(Vec::new()),
             sealed: None,
@@ -488,6 +489,7 @@ impl<'a> Session<'a> {
             &opened.restored.passphrase,
             opened.revocation.clone(),
             &opened.set_info,
+            opened.restored.cosign.as_ref(),
         )?;
         self.write_backups(&files.files())?;
         self.step(
@@ -584,9 +586,9 @@ impl Session<'_> {
     /// The pending revocations whose rotation's transition has ended at `now`.
     fn due_revocations(&self, now: std::time::SystemTime) -> Vec<String> {
         let statements: Vec<crate::rotation::Statement> = self
-            .rotations
+            .carried
             .iter()
-            .filter(|(n, _)| n.ends_with(".json"))
+            .filter(|(n, _)| crate::rotation::is_rotation_file(n) && n.ends_with(".json"))
             .filter_map(|(_, b)| crate::rotation::Statement::parse(b).ok())
             .collect();
         self.pending_revocations
@@ -606,9 +608,12 @@ impl Session<'_> {
             .collect()
     }
 
-    /// Adds a rotation's files to those this ceremony carries.
-    pub fn add_rotation_files(&mut self, files: Vec<(String, Vec<u8>)>) {
-        self.rotations.extend(files);
+    /// Adds files that travel with the key from now on (a rotation's, the
+    /// cosign key's binding), replacing any of the same name.
+    pub fn add_carried_files(&mut self, files: Vec<(String, Vec<u8>)>) {
+        self.carried
+            .retain(|(n, _)| !files.iter().any(|(f, _)| f == n));
+        self.carried.extend(files);
     }
 
     /// The newest rotation statement carried (name, bytes), if any.
@@ -616,7 +621,7 @@ impl Session<'_> {
         (1..)
             .map_while(|n| {
                 let name = crate::rotation::files(n).statement;
-                self.rotations
+                self.carried
                     .iter()
                     .find(|(f, _)| *f == name)
                     .map(|(_, b)| (n, b.as_slice()))
@@ -642,7 +647,7 @@ impl Session<'_> {
             .iter()
             .map(|s| bundle::Scope::parse(s).map_err(CeremonyError::Refused))
             .collect::<Result<_, _>>()?;
-        for (name, bytes) in self.rotations.clone() {
+        for (name, bytes) in self.carried.clone() {
             for i in 0..self.backups.len() {
                 let w = self.backups[i].write(&name, &bytes, FileMode::Public)?;
                 self.record_file(&w)?;
@@ -656,9 +661,14 @@ impl Session<'_> {
         }
         let statements: Vec<String> = (1..)
             .map(|n| crate::rotation::files(n).statement)
-            .take_while(|name| self.rotations.iter().any(|(f, _)| f == name))
+            .take_while(|name| self.carried.iter().any(|(f, _)| f == name))
             .collect();
         let policy = (!scopes.is_empty()).then(|| bundle::POLICY_FILE.to_owned());
+        let cosign = self
+            .carried
+            .iter()
+            .any(|(n, _)| n == crate::cosign::PUBLIC_FILE)
+            .then(|| crate::cosign::PUBLIC_FILE.to_owned());
         let registries_d = self
             .online
             .lookaside
@@ -691,6 +701,7 @@ impl Session<'_> {
                 registries_d,
                 rotations: statements,
                 revocations: self.due_revocations(now),
+                cosign,
             },
         };
         let text = format!(
@@ -721,7 +732,7 @@ impl Session<'_> {
         };
         let now = self.clock.now();
         self.export(bundle::KEYRING_FILE, &openpgp::signing_keyring(key, now)?)?;
-        for (name, bytes) in std::mem::take(&mut self.rotations) {
+        for (name, bytes) in std::mem::take(&mut self.carried) {
             self.export(&name, &bytes)?;
         }
         // Due revocations go online now: their transition is over.
@@ -738,8 +749,13 @@ impl Session<'_> {
             .collect();
         if info.files.policy.is_some() {
             let key_path = format!("/{}", bundle::keyring_install_path(&info.key));
-            let text = serde_json::to_string_pretty(&bundle::policy_fragment(&scopes, &key_path))
-                .unwrap_or_default();
+            let cosign_path = info
+                .files
+                .cosign
+                .as_ref()
+                .map(|_| format!("/{}", bundle::cosign_install_path(&info.key)));
+            let fragment = bundle::policy_fragment(&scopes, &key_path, cosign_path.as_deref());
+            let text = serde_json::to_string_pretty(&fragment).unwrap_or_default();
             self.export(bundle::POLICY_FILE, format!("{text}\n").as_bytes())?;
         }
         if let Some(y) = self

@@ -181,6 +181,11 @@ pub enum Command {
         #[command(subcommand)]
         action: CardCommand,
     },
+    /// PKCS#11 tokens (HSMs) for the cosign key: list them through a module
+    Hsm {
+        #[command(subcommand)]
+        action: HsmCommand,
+    },
     /// Open the terminal UI: genesis and restore, step by step (also: no command at all)
     Tui {
         /// The plan to pre-fill the forms with [default: the example plan]
@@ -449,6 +454,21 @@ pub enum CardCommand {
         /// The PIN file a ceremony handed over
         #[arg(long)]
         pins: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HsmCommand {
+    /// Every token the module offers: label, maker, model, serial, user PIN state
+    #[command(
+        after_help = "Example:\n  keyceremony hsm list --module /usr/lib/softhsm/libsofthsm2.so\n\nThe label is what the plan's cosign.token names."
+    )]
+    List {
+        /// The PKCS#11 module (a shared library) of the HSM
+        #[arg(long)]
+        module: PathBuf,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+        output_format: OutputFormat,
     },
 }
 

@@ -9,6 +9,7 @@ mod batch_ui;
 mod card;
 mod certify;
 mod genesis;
+mod hsm;
 pub mod online;
 mod plan;
 mod renew;
@@ -19,7 +20,7 @@ mod subkey;
 mod transcript;
 
 use crate::cli::{
-    CardCommand, Command, MediaCommand, PlanCommand, SharesCommand, TranscriptCommand,
+    CardCommand, Command, HsmCommand, MediaCommand, PlanCommand, SharesCommand, TranscriptCommand,
 };
 pub use crate::exit::{Exit, Failure};
 use crate::harden::Hardening;
@@ -288,6 +289,12 @@ pub fn run(command: Option<Command>, hardening: &Hardening) -> Result<(), Failur
             } => card::status(&serial, output_format),
             CardCommand::Provision(args) => card::provision(*args),
             CardCommand::Prove { serial, cert, pins } => card::prove(&serial, &cert, &pins),
+        },
+        Command::Hsm { action } => match action {
+            HsmCommand::List {
+                module,
+                output_format,
+            } => hsm::list(&module, output_format),
         },
         Command::Tui { plan } => crate::tui::run(plan.as_deref(), hardening),
         Command::Transcript { action } => match action {

@@ -293,5 +293,11 @@ pub fn restore(backup: &Path, paths: &[PathBuf], identity: &[PathBuf]) -> Result
         restored.indices,
         restored.set_id
     );
+    if let Some(k) = &restored.cosign {
+        outln!(
+            "It keeps the cosign key too: public key SHA-256 {} (cosign.key opens with the same passphrase)",
+            k.public().fingerprint()
+        );
+    }
     Ok(())
 }

@@ -86,6 +86,10 @@ pub mod limits {
     pub const MANIFEST: u64 = 64 << 10;
     /// A plan.
     pub const PLAN: u64 = 256 << 10;
+    /// cosign's encrypted key file: a P-256 key, about 700 bytes.
+    pub const COSIGN_KEY: u64 = 16 << 10;
+    /// cosign.pub: a PEM P-256 public key, about 180 bytes.
+    pub const COSIGN_PUB: u64 = 4 << 10;
     /// A transcript: a ceremony writes a few hundred lines.
     pub const TRANSCRIPT: u64 = 16 << 20;
 }

@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::Verified;
-use crate::bundle::keyring_install_path;
+use crate::bundle::{cosign_install_path, keyring_install_path};
 use crate::ceremony::CeremonyError;
 use crate::media::{limits, read_bounded, MediaError};
 
@@ -22,6 +22,7 @@ pub const REGISTRIES_D_DIR: &str = "etc/containers/registries.d";
 #[derive(Debug, Serialize)]
 pub struct Installed {
     pub keyring: PathBuf,
+    pub cosign: Option<PathBuf>,
     pub policy: Option<PathBuf>,
     pub registries_d: Option<PathBuf>,
 }
@@ -29,6 +30,11 @@ pub struct Installed {
 impl Installed {
     pub fn lines(&self) -> Vec<String> {
         let mut l = vec![format!("Installed keyring {}", self.keyring.display())];
+        l.extend(
+            self.cosign
+                .iter()
+                .map(|p| format!("Installed cosign  {}", p.display())),
+        );
         l.extend(
             self.policy
                 .iter()
@@ -77,6 +83,15 @@ pub fn install(v: &Verified, root: &Path) -> Result<Installed, CeremonyError> {
         )?);
     }
     write_atomic(&keyring, &bytes)?;
+    let cosign = match &files.cosign {
+        None => None,
+        Some(name) => {
+            let path = root.join(cosign_install_path(&v.key));
+            let bytes = read_bounded(&v.dir.join(name), "cosign public key", limits::COSIGN_PUB)?;
+            write_atomic(&path, &bytes)?;
+            Some(path)
+        }
+    };
 
     let policy = match &files.policy {
         None => None,
@@ -101,7 +116,7 @@ pub fn install(v: &Verified, root: &Path) -> Result<Installed, CeremonyError> {
                 // for the plan's scopes and leaves everything else as it was.
                 json!({ "default": [{ "type": "insecureAcceptAnything" }] })
             };
-            merge(&mut policy, &fragment, &keyring)?;
+            merge(&mut policy, &fragment, &keyring, cosign.as_deref())?;
             let text = serde_json::to_string_pretty(&policy).unwrap_or_default();
             write_atomic(&path, format!("{text}\n").as_bytes())?;
             Some(path)
@@ -120,14 +135,21 @@ pub fn install(v: &Verified, root: &Path) -> Result<Installed, CeremonyError> {
     };
     Ok(Installed {
         keyring,
+        cosign,
         policy,
         registries_d,
     })
 }
 
 /// Puts each of the fragment's scope requirements into `policy`, pointing
-/// `keyPath` at the keyring as installed; other transports and scopes stay.
-fn merge(policy: &mut Value, fragment: &Value, keyring: &Path) -> Result<(), CeremonyError> {
+/// `keyPath` at the keyring (or, for `sigstoreSigned`, the cosign key) as
+/// installed; other transports and scopes stay.
+fn merge(
+    policy: &mut Value,
+    fragment: &Value,
+    keyring: &Path,
+    cosign: Option<&Path>,
+) -> Result<(), CeremonyError> {
     let Some(obj) = policy.as_object_mut() else {
         return Err(CeremonyError::Refused(
             "policy.json is not a JSON object: fix it first; nothing was changed".into(),
@@ -148,7 +170,16 @@ fn merge(policy: &mut Value, fragment: &Value, keyring: &Path) -> Result<(), Cer
         for (scope, reqs) in scopes.as_object().into_iter().flatten() {
             let mut reqs = reqs.clone();
             for r in reqs.as_array_mut().into_iter().flatten() {
-                r["keyPath"] = json!(keyring.display().to_string());
+                let path = match (r["type"].as_str(), cosign) {
+                    (Some("sigstoreSigned"), Some(c)) => c,
+                    (Some("sigstoreSigned"), None) => {
+                        return Err(CeremonyError::Untrusted(
+                            "the policy fragment asks for a cosign signature, but the bundle names no cosign key".into(),
+                        ))
+                    }
+                    _ => keyring,
+                };
+                r["keyPath"] = json!(path.display().to_string());
             }
             t[scope] = reqs;
         }

@@ -22,6 +22,8 @@ use serde::Serialize;
 use crate::bundle::{BundleInfo, BUNDLE_FILE, FORMAT};
 use crate::ceremony::layout::{MANIFEST, MANIFEST_SIG};
 use crate::ceremony::{history, CeremonyError};
+use crate::cosign::binding::{self, Binding};
+use crate::cosign::CosignPublic;
 use crate::media::{check_manifest, limits, read_bounded, sha256_hex};
 use crate::openpgp::{self, SignWith};
 use crate::rotation::{self, Statement};
@@ -56,6 +58,8 @@ pub struct Verified {
     /// Old primaries whose revocation the bundle publishes (their transition
     /// ended), each checked to revoke that key.
     pub revoked: Vec<String>,
+    /// The cosign key's statement, checked, if the bundle has a cosign key.
+    pub cosign: Option<Binding>,
     pub info: BundleInfo,
     #[serde(skip)]
     pub cert: Cert,
@@ -114,6 +118,17 @@ impl Verified {
         }
         if let Some(r) = &f.registries_d {
             l.push(format!("  lookaside {r} (registries.d)"));
+        }
+        if let (Some(c), Some(b)) = (&f.cosign, &self.cosign) {
+            l.push(format!(
+                "  cosign    {c} (key SHA-256 {}, {}{}; for cosign verify --key and sigstoreSigned)",
+                b.cosign_public_key_sha256,
+                b.tier,
+                b.pkcs11_uri
+                    .as_deref()
+                    .map(|u| format!(", signs as {u}"))
+                    .unwrap_or_default()
+            ));
         }
         l
     }
@@ -200,6 +215,7 @@ pub fn verify(dir: &Path, anchor: Anchor<'_>, at: SystemTime) -> Result<Verified
     openpgp::check_signing_keyring(&cert, &keyring)
         .map_err(|e| untrusted(dir, format!("{}: {e}", f.keyring)))?;
     history::verify(&[dir.join(&f.transcript)], Some(&dir.join(&f.cert)), None)?;
+    let cosign = check_cosign(dir, &info, &cert, &listed)?;
 
     let stamp = |t: SystemTime| humantime::format_rfc3339_seconds(t).to_string();
     let until = humantime::parse_rfc3339(&info.valid_until)
@@ -234,9 +250,74 @@ pub fn verify(dir: &Path, anchor: Anchor<'_>, at: SystemTime) -> Result<Verified
         followed,
         transition,
         revoked,
+        cosign,
         info,
         cert,
     })
+}
+
+/// The cosign key the bundle names: its statement signed by the key's
+/// primary (pinned, or reached through the rotations) and by its signing
+/// subkey, naming this key and exactly the cosign.pub beside it.
+fn check_cosign(
+    dir: &Path,
+    info: &BundleInfo,
+    cert: &Cert,
+    listed: &[String],
+) -> Result<Option<Binding>, CeremonyError> {
+    let Some(public_file) = &info.files.cosign else {
+        return Ok(None);
+    };
+    for name in std::iter::once(public_file.as_str()).chain([
+        binding::STATEMENT_FILE,
+        binding::PRIMARY_SIG_FILE,
+        binding::SUBKEY_SIG_FILE,
+    ]) {
+        if !listed.iter().any(|l| l == name) {
+            return Err(untrusted(dir, format!("{MANIFEST} does not list {name}")));
+        }
+    }
+    let read = |name: &str| read_bounded(&dir.join(name), "cosign file", limits::MANIFEST);
+    let statement = read(binding::STATEMENT_FILE)?;
+    for (sig, with) in [
+        (binding::PRIMARY_SIG_FILE, SignWith::Primary),
+        (binding::SUBKEY_SIG_FILE, SignWith::SigningSubkey),
+    ] {
+        openpgp::verify_detached(cert, with, &read(sig)?, &statement)
+            .map_err(|e| untrusted(dir, format!("{sig}: {e}")))?;
+    }
+    let b = Binding::parse(&statement)
+        .map_err(|e| untrusted(dir, format!("{}: {e}", binding::STATEMENT_FILE)))?;
+    if !b.key.eq_ignore_ascii_case(&info.key) {
+        return Err(untrusted(
+            dir,
+            format!(
+                "{} binds the cosign key to {}, not to {}",
+                binding::STATEMENT_FILE,
+                b.key,
+                info.key
+            ),
+        ));
+    }
+    let pem = read_bounded(
+        &dir.join(public_file),
+        "cosign public key",
+        limits::COSIGN_PUB,
+    )?;
+    let public = CosignPublic::from_pem(&String::from_utf8_lossy(&pem))
+        .map_err(|e| untrusted(dir, format!("{public_file}: {e}")))?;
+    if public.fingerprint() != b.cosign_public_key_sha256 {
+        return Err(untrusted(
+            dir,
+            format!(
+                "{public_file} is not the cosign key {} binds (SHA-256 {} instead of {})",
+                binding::STATEMENT_FILE,
+                public.fingerprint(),
+                b.cosign_public_key_sha256
+            ),
+        ));
+    }
+    Ok(Some(b))
 }
 
 /// Checks the bundle's rotation statements, each signed by both keys and

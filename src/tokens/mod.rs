@@ -11,6 +11,7 @@
 
 pub mod kdf;
 mod pcsc;
+pub mod pkcs11;
 mod reader;
 mod signer;
 mod upload;

@@ -54,6 +54,7 @@ pub enum EventKind {
     CardRetry,
     CardSkipped,
     CardProven,
+    CosignKeyPlaced,
     Complete,
     Failed,
 }
@@ -82,6 +83,7 @@ impl EventKind {
         EventKind::CardRetry,
         EventKind::CardSkipped,
         EventKind::CardProven,
+        EventKind::CosignKeyPlaced,
         EventKind::Complete,
         EventKind::Failed,
     ];
@@ -111,6 +113,7 @@ impl EventKind {
             EventKind::CardRetry => "card.retry",
             EventKind::CardSkipped => "card.skipped",
             EventKind::CardProven => "card.proven",
+            EventKind::CosignKeyPlaced => "cosign.placed",
             EventKind::Complete => "ceremony.complete",
             EventKind::Failed => "ceremony.failed",
         }

@@ -1,0 +1,357 @@
+//! The cosign key's steps, shared by the flows: made with the keys (genesis),
+//! kept on the backups under the ceremony's passphrase where it exists
+//! outside a device, put where the plan says after the rehearsal (a key file
+//! for a CI secret store, or a PKCS#11 token) and proven there by a
+//! signature checked against its public key, then bound to the OpenPGP key
+//! by a signed statement that travels in every later bundle.
+//!
+//! Nothing here touches the terminal: the key file's password goes to the
+//! plan's hand-over, the token's PIN comes from the plan's source.
+
+use std::path::PathBuf;
+use std::time::SystemTime;
+
+use secrecy::SecretString;
+use sequoia_openpgp::Cert;
+use serde_json::json;
+use zeroize::Zeroizing;
+
+use super::session::Session;
+use super::{CeremonyError, Event};
+use crate::cosign::binding::{self, Binding};
+use crate::cosign::{CosignKey, CosignPublic, KEY_FILE, PUBLIC_FILE};
+use crate::media::{limits, read_bounded, write_new_file, FileMode, Handover};
+use crate::openpgp::{self, SignWith};
+use crate::plan::{CosignTier, Plan};
+use crate::tokens::pkcs11::{KeySource, Module};
+use crate::transcript::EventKind;
+
+/// The key in memory, if the plan keeps it outside a device (and so on
+/// the backups): made with the OpenPGP keys, before any backup is written.
+pub fn make(plan: &Plan) -> Result<Option<CosignKey>, CeremonyError> {
+    Ok(if plan.cosign.backed_up() {
+        Some(CosignKey::generate()?)
+    } else {
+        None
+    })
+}
+
+/// Before any key exists: where the plan puts the cosign key is there and
+/// ready (the key file's directory exists; the token is present, its PIN
+/// has tries to spare and opens it, and its label is free), so that a
+/// ceremony does not stop at the token step with backups and shares already
+/// written. Returns the token's PIN (read once: `pin_from` may be a pipe).
+pub fn check(plan: &Plan) -> Result<Option<SecretString>, CeremonyError> {
+    let spec = &plan.cosign;
+    match spec.tier {
+        CosignTier::None => Ok(None),
+        CosignTier::File => match &spec.key_to {
+            Some(dir) if dir.is_dir() => {
+                // The password's file must be new, as every hand-over's is.
+                let to = spec.password_deliver_to.as_deref().unwrap_or_default();
+                let to = Handover::parse(to).map_err(CeremonyError::Delivery)?;
+                match to.file().filter(|p| p.symlink_metadata().is_ok()) {
+                    Some(p) => Err(crate::media::MediaError::Exists { path: p.to_owned() }.into()),
+                    None => Ok(None),
+                }
+            }
+            Some(dir) => Err(CeremonyError::Refused(format!(
+                "cosign.key_to ({}) is not a directory: mount the medium for the CI secret store there (or create the directory) and start again",
+                dir.display()
+            ))),
+            None => Err(CeremonyError::Refused("cosign.key_to is missing".into())),
+        },
+        CosignTier::Pkcs11 => {
+            let (Some(module), Some(token), Some(pin_from)) = (&spec.module, &spec.token, &spec.pin_from) else {
+                return Err(CeremonyError::Refused(
+                    "cosign tier \"pkcs11\" needs cosign.module, cosign.token and cosign.pin_from".into(),
+                ));
+            };
+            let pin = read_pin(pin_from)?;
+            Module::load(module)?.check_ready(token, &spec.label, &pin)?;
+            Ok(Some(pin))
+        }
+    }
+}
+
+/// Where the key was put: what the statement and the report say.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Placed {
+    pub tier: &'static str,
+    /// SHA-256 of cosign.pub's DER key.
+    pub public_sha256: String,
+    #[serde(skip)]
+    pub public: CosignPublic,
+    /// The key file (file tier).
+    pub key_file: Option<PathBuf>,
+    pub pkcs11_uri: Option<String>,
+    pub generated_on_device: bool,
+}
+
+impl Placed {
+    pub fn line(&self) -> String {
+        match (&self.key_file, &self.pkcs11_uri) {
+            (Some(f), _) => format!(
+                "cosign key: {} (public key {})",
+                f.display(),
+                short(&self.public_sha256)
+            ),
+            (_, Some(u)) => format!(
+                "cosign key: {u} ({}; public key {})",
+                if self.generated_on_device {
+                    "made in the token, no backup holds it"
+                } else {
+                    "imported; the backups hold it"
+                },
+                short(&self.public_sha256)
+            ),
+            _ => format!("cosign key: public key {}", short(&self.public_sha256)),
+        }
+    }
+}
+
+fn short(hex: &str) -> &str {
+    &hex[..hex.len().min(16)]
+}
+
+/// Reads a token PIN from the plan's source (a file or fd:N): one line.
+fn read_pin(source: &str) -> Result<SecretString, CeremonyError> {
+    let h = Handover::parse(source)
+        .map_err(|e| CeremonyError::Refused(format!("cosign.pin_from = {e}")))?;
+    let bytes = Zeroizing::new(read_bounded(&h.open_path(), "token PIN", 1024)?);
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|_| CeremonyError::Refused("cosign.pin_from: the PIN is not text".into()))?;
+    let pin = text.lines().next().unwrap_or("").trim_end_matches('\r');
+    if pin.is_empty() {
+        return Err(CeremonyError::Refused(format!(
+            "cosign.pin_from ({source}) holds no PIN: put the token's user PIN on its first line"
+        )));
+    }
+    Ok(SecretString::from(pin.to_owned()))
+}
+
+/// A fresh password for the key file: 24 random bytes, base64 (32 characters).
+fn new_password() -> Result<SecretString, CeremonyError> {
+    use base64::Engine as _;
+    let mut raw = Zeroizing::new([0u8; 24]);
+    getrandom::getrandom(raw.as_mut())
+        .map_err(|e| CeremonyError::Cosign(crate::cosign::CosignError::Random(e.to_string())))?;
+    let text = Zeroizing::new(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&raw[..]));
+    Ok(SecretString::from(text.to_string()))
+}
+
+/// Puts the key where the plan says and proves it there (after the
+/// rehearsal, with the cards): `key` is what `make` made (None where the
+/// token generates it).
+pub fn place(
+    s: &mut Session<'_>,
+    plan: &Plan,
+    key: Option<&CosignKey>,
+    pin: Option<&SecretString>,
+) -> Result<Option<Placed>, CeremonyError> {
+    let spec = &plan.cosign;
+    let challenge = format!("keyceremony cosign proof {}\n", s.id()).into_bytes();
+    let placed = match spec.tier {
+        CosignTier::None => return Ok(None),
+        CosignTier::File => {
+            let key = key.ok_or_else(|| CeremonyError::Refused("no cosign key was made".into()))?;
+            let (Some(dir), Some(dest)) = (&spec.key_to, &spec.password_deliver_to) else {
+                return Err(CeremonyError::Refused(
+                    "cosign tier \"file\" needs cosign.key_to and cosign.password_deliver_to"
+                        .into(),
+                ));
+            };
+            let dir = dir.join(s.id());
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| crate::media::MediaError::from_io("create", &dir, e))?;
+            let path = dir.join(KEY_FILE);
+            let password = new_password()?;
+            let pem = key.to_encrypted_pem(&password)?;
+            let sha = write_new_file(&path, pem.as_bytes(), FileMode::Private)?;
+            s.event(Event::FileWritten {
+                path: path.clone(),
+                sha256: sha,
+            });
+            // Read back and opened with the password about to be handed over.
+            let back = read_bounded(&path, "cosign key file", limits::COSIGN_KEY)?;
+            let opened = CosignKey::from_encrypted_pem(&back, &password)?;
+            let sig = opened.sign(&challenge);
+            key.public().verify(&challenge, &sig)?;
+            let to = {
+                use secrecy::ExposeSecret;
+                crate::media::deliver(dest, password.expose_secret().as_bytes())
+                    .map_err(CeremonyError::Delivery)?
+            };
+            s.event(Event::Verified(format!(
+                "{} opens with its password (handed over to {to}) and signs",
+                path.display()
+            )));
+            let placed = Placed {
+                tier: "file",
+                public_sha256: key.public().fingerprint(),
+                public: key.public(),
+                key_file: Some(path.clone()),
+                pkcs11_uri: None,
+                generated_on_device: false,
+            };
+            s.record(
+                EventKind::CosignKeyPlaced,
+                json!({ "tier": "file", "public_key_sha256": placed.public_sha256, "key_file": path, "password_delivered_to": to }),
+            )?;
+            placed
+        }
+        CosignTier::Pkcs11 => {
+            let (Some(module), Some(token), Some(pin)) = (&spec.module, &spec.token, pin) else {
+                return Err(CeremonyError::Refused(
+                    "cosign tier \"pkcs11\" needs cosign.module, cosign.token and the PIN `check` read".into(),
+                ));
+            };
+            s.event(Event::Note(format!(
+                "cosign key: {} token {token:?} through {}",
+                if spec.generate_on_device {
+                    "generating it in"
+                } else {
+                    "importing it into"
+                },
+                module.display()
+            )));
+            let source = match (spec.generate_on_device, key) {
+                (true, _) => KeySource::Generate,
+                (false, Some(k)) => KeySource::Import(k),
+                (false, None) => {
+                    return Err(CeremonyError::Refused(
+                        "no cosign key was made to import".into(),
+                    ))
+                }
+            };
+            let m = Module::load(module)?;
+            let hsm = m.put_key(token, pin, &spec.label, source, &challenge)?;
+            let public = hsm
+                .public
+                .clone()
+                .ok_or_else(|| CeremonyError::Refused("the token gave no public key".into()))?;
+            if let Some(k) = key {
+                if !spec.generate_on_device && k.public() != public {
+                    return Err(CeremonyError::Refused(format!(
+                        "token {token:?} holds another public key than the one imported: do not use it"
+                    )));
+                }
+            }
+            s.event(Event::Verified(format!(
+                "token {token:?}: key {:?} (id {}) signs, and the signature verifies",
+                hsm.label, hsm.id
+            )));
+            let placed = Placed {
+                tier: "pkcs11",
+                public_sha256: public.fingerprint(),
+                public,
+                key_file: None,
+                pkcs11_uri: Some(hsm.uri.clone()),
+                generated_on_device: hsm.generated_on_device,
+            };
+            s.record(
+                EventKind::CosignKeyPlaced,
+                json!({
+                    "tier": "pkcs11",
+                    "public_key_sha256": placed.public_sha256,
+                    "token": hsm.token,
+                    "label": hsm.label,
+                    "id": hsm.id,
+                    "uri": hsm.uri,
+                    "generated_on_device": hsm.generated_on_device,
+                }),
+            )?;
+            placed
+        }
+    };
+    Ok(Some(placed))
+}
+
+/// The public files that bind the placed key to `cert` (cosign.pub and the
+/// statement with its two signatures): they go on the backups and into
+/// this and every later bundle.
+pub fn binding_files(
+    cert: &Cert,
+    placed: &Placed,
+    now: SystemTime,
+) -> Result<Vec<(String, Vec<u8>)>, CeremonyError> {
+    bind(
+        cert,
+        &placed.public,
+        placed.tier,
+        placed.pkcs11_uri.clone(),
+        placed.generated_on_device,
+        now,
+    )
+}
+
+fn bind(
+    cert: &Cert,
+    public: &CosignPublic,
+    tier: &str,
+    pkcs11_uri: Option<String>,
+    generated_on_device: bool,
+    now: SystemTime,
+) -> Result<Vec<(String, Vec<u8>)>, CeremonyError> {
+    let statement = Binding {
+        kind: binding::KIND.into(),
+        key: cert.fingerprint().to_hex(),
+        user_ids: cert
+            .userids()
+            .map(|u| String::from_utf8_lossy(u.userid().value()).into_owned())
+            .collect(),
+        cosign_public_key_sha256: public.fingerprint(),
+        tier: tier.to_owned(),
+        pkcs11_uri,
+        generated_on_device,
+        created: humantime::format_rfc3339_seconds(now).to_string(),
+    }
+    .canonical();
+    Ok(vec![
+        (PUBLIC_FILE.to_owned(), public.to_pem().into_bytes()),
+        (
+            binding::PRIMARY_SIG_FILE.to_owned(),
+            openpgp::sign_detached(cert, SignWith::Primary, &statement, now)?,
+        ),
+        (
+            binding::SUBKEY_SIG_FILE.to_owned(),
+            openpgp::sign_detached(cert, SignWith::SigningSubkey, &statement, now)?,
+        ),
+        (binding::STATEMENT_FILE.to_owned(), statement),
+    ])
+}
+
+/// The cosign public key among a key's carried files, if it has one.
+pub fn carried_public(carried: &[(String, Vec<u8>)]) -> Option<CosignPublic> {
+    let (_, pem) = carried.iter().find(|(n, _)| n == PUBLIC_FILE)?;
+    CosignPublic::from_pem(&String::from_utf8_lossy(pem)).ok()
+}
+
+/// A rotation's new primary vouches for the cosign key the old one bound
+/// (`carried` are the old key's carried files): the same key, a new
+/// statement. Nothing when the old key had no cosign key.
+pub fn rebind(
+    carried: &[(String, Vec<u8>)],
+    new: &Cert,
+    now: SystemTime,
+) -> Result<Vec<(String, Vec<u8>)>, CeremonyError> {
+    let file = |name: &str| {
+        carried
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, b)| b.as_slice())
+    };
+    let (Some(pem), Some(statement)) = (file(PUBLIC_FILE), file(binding::STATEMENT_FILE)) else {
+        return Ok(Vec::new());
+    };
+    let old = Binding::parse(statement).map_err(CeremonyError::Refused)?;
+    let public = CosignPublic::from_pem(&String::from_utf8_lossy(pem))?;
+    bind(
+        new,
+        &public,
+        &old.tier,
+        old.pkcs11_uri,
+        old.generated_on_device,
+        now,
+    )
+}

@@ -1,0 +1,558 @@
+//! The cosign key through the real binary, checked by its peers: sigstore's
+//! own Rust implementation (tests/cosign-peer: Debian 12 packages no cosign)
+//! opens the key file and checks signatures, openssl verifies against
+//! cosign.pub, SoftHSM2 holds the key of the pkcs11 tier, which opensc's
+//! `pkcs11-tool` finds by the id in the exported URI and signs with; gpg
+//! checks the statement that binds cosign.pub to the OpenPGP key.
+//!
+//! A physical HSM adds what SoftHSM2 does not model: PIN retry counters
+//! that lock (SoftHSM2 never reports a final try), its own key generation
+//! hardware, and a vendor's module path.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use crate::harness::*;
+
+const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
+
+fn peer_bin() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let target = root.join("target/cosign-peer");
+        let o = Command::new(env!("CARGO"))
+            .args(["build", "--quiet", "--locked", "--manifest-path"])
+            .arg(root.join("tests/cosign-peer/Cargo.toml"))
+            .env("CARGO_TARGET_DIR", &target)
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "building the cosign peer: {}",
+            stderr(&o)
+        );
+        target.join("debug/cosign-peer")
+    })
+}
+
+fn peer(args: &[&Path]) -> Output {
+    Command::new(peer_bin()).args(args).output().unwrap()
+}
+
+fn openssl_verifies(public: &Path, data: &Path, sig: &Path) -> bool {
+    let o = tool("openssl")
+        .args(["dgst", "-sha256", "-verify"])
+        .arg(public)
+        .arg("-signature")
+        .arg(sig)
+        .arg(data)
+        .output()
+        .unwrap();
+    o.status.success() && stdout(&o).contains("Verified OK")
+}
+
+/// A SoftHSM2 of its own: a config and token directory under `dir`, one
+/// token labelled "release" with user PIN 123456.
+struct SoftHsm {
+    conf: PathBuf,
+}
+
+impl SoftHsm {
+    fn new(dir: &Path) -> SoftHsm {
+        let tokens = dir.join("hsm-tokens");
+        std::fs::create_dir_all(&tokens).unwrap();
+        let conf = dir.join("softhsm2.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
+                tokens.display()
+            ),
+        )
+        .unwrap();
+        let o = tool("softhsm2-util")
+            .env("SOFTHSM2_CONF", &conf)
+            .args(["--init-token", "--free", "--label", "release"])
+            .args(["--pin", "123456", "--so-pin", "12345678"])
+            .output()
+            .unwrap();
+        assert_exit(&o, 0);
+        SoftHsm { conf }
+    }
+
+    fn keyceremony(&self, args: &[&str]) -> Output {
+        bin()
+            .args(args)
+            .env("SOFTHSM2_CONF", &self.conf)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    }
+
+    fn pkcs11_tool(&self, args: &[&str]) -> Output {
+        tool("pkcs11-tool")
+            .env("SOFTHSM2_CONF", &self.conf)
+            .args(["--module", MODULE, "--token-label", "release"])
+            .args(["--login", "--pin", "123456"])
+            .args(args)
+            .output()
+            .unwrap()
+    }
+}
+
+/// The export's statement binding cosign.pub, as gpg checks it with the cert.
+fn gpg_checks_the_binding(export: &Path) {
+    let gpg = Gpg::new();
+    gpg.ok(&["--import", export.join("cert.asc").to_str().unwrap()]);
+    let o = gpg.run(&[
+        "--verify",
+        export.join("cosign.json.subkey.asc").to_str().unwrap(),
+        export.join("cosign.json").to_str().unwrap(),
+    ]);
+    assert_exit(&o, 0);
+    assert!(stderr(&o).contains("Good signature"), "{}", stderr(&o));
+}
+
+fn statement(export: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(export.join("cosign.json")).unwrap()).unwrap()
+}
+
+/// The file tier: cosign's encrypted key file for a CI secret store, its
+/// password handed over apart; sigstore opens it and signs, and the
+/// signature verifies with the exported cosign.pub (sigstore and openssl);
+/// the backups keep the key under the ceremony's passphrase, which sigstore
+/// opens too; verify and install on the online side; a renew carries it.
+#[test]
+fn the_file_tier_writes_a_key_file_sigstore_opens_and_binds_its_public_key() {
+    let dir = tempdir();
+    let dir = dir.path().to_owned();
+    std::fs::create_dir_all(dir.join("ci")).unwrap();
+    let c = Ceremony::run(
+        dir.clone(),
+        &[
+            (
+                "tier = \"none\"",
+                "tier = \"file\"\nkey_to = \"ci\"\npassword_deliver_to = \"cosign-password.txt\"",
+            ),
+            ("scopes = []", "scopes = [\"registry.example.org/app\"]"),
+        ],
+        365,
+        365,
+    );
+    let key = bundle(&dir.join("ci")).join("cosign.key");
+    let password = dir.join("cosign-password.txt");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert_eq!(
+        std::fs::metadata(&password).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let public = c.export.join("cosign.pub");
+    let o = peer(&[Path::new("public"), &key, &password]);
+    assert_exit(&o, 0);
+    assert_eq!(
+        stdout(&o).replace("\r\n", "\n").trim(),
+        std::fs::read_to_string(&public).unwrap().trim()
+    );
+    let report: serde_json::Value = serde_json::from_str(&c.stdout).unwrap();
+    assert_eq!(report["cosign"]["tier"], "file", "{}", c.stdout);
+
+    // sigstore signs with the key file; sigstore and openssl verify with cosign.pub.
+    let data = dir.join("payload.json");
+    std::fs::write(
+        &data,
+        br#"{"critical":{"image":{"docker-manifest-digest":"sha256:00"}}}"#,
+    )
+    .unwrap();
+    let sig = dir.join("payload.sig");
+    assert_exit(&peer(&[Path::new("sign"), &key, &password, &data, &sig]), 0);
+    assert_exit(&peer(&[Path::new("verify"), &public, &data, &sig]), 0);
+    assert!(openssl_verifies(&public, &data, &sig));
+    // Another key, or changed data, is refused by both.
+    let (other_key, other_pub) = (dir.join("other.key"), dir.join("other.pub"));
+    assert_exit(
+        &peer(&[Path::new("generate"), &other_key, &other_pub, &password]),
+        0,
+    );
+    assert_exit(&peer(&[Path::new("verify"), &other_pub, &data, &sig]), 1);
+    assert!(!openssl_verifies(&other_pub, &data, &sig));
+    std::fs::write(dir.join("changed.json"), b"{}").unwrap();
+    assert_exit(
+        &peer(&[
+            Path::new("verify"),
+            &public,
+            &dir.join("changed.json"),
+            &sig,
+        ]),
+        1,
+    );
+    // A wrong password opens nothing.
+    let wrong = dir.join("wrong-password.txt");
+    std::fs::write(&wrong, "not-the-password\n").unwrap();
+    assert_exit(&peer(&[Path::new("public"), &key, &wrong]), 1);
+
+    // Each backup keeps the key under the ceremony's passphrase: cosign's
+    // own format, so sigstore opens it with the passphrase.
+    let passphrase = dir.join("passphrase.txt");
+    for b in &c.backups {
+        let o = peer(&[Path::new("public"), &b.join("cosign.key"), &passphrase]);
+        assert_exit(&o, 0);
+        assert_eq!(
+            stdout(&o).replace("\r\n", "\n").trim(),
+            std::fs::read_to_string(&public).unwrap().trim()
+        );
+    }
+    assert!(
+        !c.export.join("cosign.key").exists(),
+        "the export is public"
+    );
+
+    let st = statement(&c.export);
+    assert_eq!(st["key"], c.fingerprint.as_str());
+    assert_eq!(st["tier"], "file");
+    gpg_checks_the_binding(&c.export);
+
+    // The online side: verify names the key, install puts it where the
+    // containers policy's sigstoreSigned requirement points.
+    let o = run(&[
+        "verify",
+        c.export.to_str().unwrap(),
+        "--trust",
+        &c.fingerprint,
+    ]);
+    assert_exit(&o, 0);
+    assert!(
+        stdout(&o).contains("cosign    cosign.pub"),
+        "{}",
+        stdout(&o)
+    );
+    let root = dir.join("root");
+    let o = run(&[
+        "install",
+        c.export.to_str().unwrap(),
+        "--root",
+        root.to_str().unwrap(),
+        "--trust",
+        &c.fingerprint,
+    ]);
+    assert_exit(&o, 0);
+    let installed = root.join(format!(
+        "etc/pki/containers/keyceremony-{}-cosign.pub",
+        c.fingerprint
+    ));
+    assert_eq!(
+        std::fs::read(&installed).unwrap(),
+        std::fs::read(&public).unwrap()
+    );
+    let policy: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(root.join("etc/containers/policy.json")).unwrap())
+            .unwrap();
+    let reqs = policy["transports"]["docker"]["registry.example.org/app"]
+        .as_array()
+        .unwrap();
+    assert_eq!(reqs[0]["type"], "signedBy");
+    assert_eq!(reqs[1]["type"], "sigstoreSigned");
+    assert_eq!(reqs[1]["keyPath"], installed.display().to_string());
+
+    // A restore opens the cosign key with the OpenPGP key; a renew carries
+    // it to the new backups and its binding to the new bundle.
+    let shares: Vec<String> = [1, 2, 3]
+        .iter()
+        .map(|i| c.sheet(*i).display().to_string())
+        .collect();
+    let mut args = vec!["restore", "--backup", c.backups[0].to_str().unwrap()];
+    args.extend(shares.iter().map(String::as_str));
+    let o = run(&args);
+    assert_exit(&o, 0);
+    assert!(stdout(&o).contains("cosign key"), "{}", stdout(&o));
+    let plan = c.dir.join("plan.toml").display().to_string();
+    let backup0 = c.backups[0].display().to_string();
+    let mut args = vec!["renew", "--plan", &plan, "--backup", &backup0];
+    args.extend(shares.iter().map(String::as_str));
+    // The file tier's key file is written once, by the genesis.
+    let o = run(&args);
+    assert_exit(&o, 0);
+    let renewed = newest(&dir.join("export"));
+    assert_eq!(
+        std::fs::read(renewed.join("cosign.pub")).unwrap(),
+        std::fs::read(&public).unwrap()
+    );
+    let o = run(&[
+        "verify",
+        renewed.to_str().unwrap(),
+        "--trust",
+        &c.fingerprint,
+    ]);
+    assert_exit(&o, 0);
+    assert!(
+        stdout(&o).contains("cosign    cosign.pub"),
+        "{}",
+        stdout(&o)
+    );
+    let backup = newest(&dir.join("backup-1"));
+    let o = peer(&[Path::new("public"), &backup.join("cosign.key"), &passphrase]);
+    assert_exit(&o, 0);
+    assert_eq!(
+        stdout(&o).replace("\r\n", "\n").trim(),
+        std::fs::read_to_string(&public).unwrap().trim()
+    );
+}
+
+/// The newest ceremony directory on a medium.
+fn newest(medium: &Path) -> PathBuf {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(medium)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    dirs.pop().unwrap()
+}
+
+fn pkcs11_plan(generate: bool) -> String {
+    format!(
+        "tier = \"pkcs11\"\nmodule = \"{MODULE}\"\ntoken = \"release\"\npin_from = \"pin.txt\"\ngenerate_on_device = {generate}"
+    )
+}
+
+/// A genesis through `hsm` with the plan's cosign section, as JSON.
+fn genesis_with_hsm(hsm: &SoftHsm, dir: &Path, generate: bool) -> Output {
+    std::fs::write(dir.join("pin.txt"), "123456\n").unwrap();
+    let plan = write_plan(dir, &[("tier = \"none\"", &pkcs11_plan(generate))]);
+    hsm.keyceremony(&["genesis", "--plan", plan.to_str().unwrap()])
+}
+
+/// The pkcs11 tier, key made in the token: it never leaves (no backup holds
+/// it, the token refuses to export it), pkcs11-tool finds it by the id in
+/// the exported URI and signs with it, and openssl and sigstore verify that
+/// signature with the exported cosign.pub. A second ceremony with the same
+/// label stops before any key exists, naming the label.
+#[test]
+fn the_pkcs11_tier_makes_the_key_in_softhsm_and_proves_it_there() {
+    let dir = tempdir();
+    let dir = dir.path();
+    let hsm = SoftHsm::new(dir);
+    let o = hsm.keyceremony(&["hsm", "list", "--module", MODULE]);
+    assert_exit(&o, 0);
+    assert!(
+        stdout(&o).contains("\"release\": SoftHSM"),
+        "{}",
+        stdout(&o)
+    );
+
+    let o = genesis_with_hsm(&hsm, dir, true);
+    assert_exit(&o, 0);
+    let export = bundle(&dir.join("export"));
+    let st = statement(&export);
+    let uri = st["pkcs11_uri"].as_str().unwrap().to_owned();
+    assert!(
+        uri.starts_with("pkcs11:token=release;object=cosign;id=%"),
+        "{uri}"
+    );
+    assert!(uri.ends_with(&format!("?module-path={MODULE}")), "{uri}");
+    assert_eq!(st["generated_on_device"], true);
+    let id: String = uri
+        .split(";id=")
+        .nth(1)
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .replace('%', "")
+        .to_lowercase();
+    for b in ["backup-1", "backup-2"] {
+        assert!(!bundle(&dir.join(b)).join("cosign.key").exists());
+    }
+    gpg_checks_the_binding(&export);
+
+    let listed = hsm.pkcs11_tool(&["--list-objects", "--type", "privkey"]);
+    assert_exit(&listed, 0);
+    assert!(
+        stdout(&listed).contains("label:      cosign"),
+        "{}",
+        stdout(&listed)
+    );
+    assert!(
+        stdout(&listed).contains(&format!("ID:         {id}")),
+        "{}",
+        stdout(&listed)
+    );
+    // Made in the token, never extractable, and for signing only.
+    let text = stdout(&listed);
+    assert!(text.contains("Usage:      sign\n"), "{text}");
+    assert!(text.contains("never extractable, local"), "{text}");
+
+    // The token signs (cosign's digest: SHA-256 of the payload), the
+    // exported public key verifies it.
+    let data = dir.join("payload.json");
+    std::fs::write(&data, b"{\"critical\":{}}").unwrap();
+    let digest = dir.join("payload.sha256");
+    let o = tool("openssl")
+        .args(["dgst", "-sha256", "-binary", "-out"])
+        .arg(&digest)
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert_exit(&o, 0);
+    let sig = dir.join("payload.sig");
+    let o = hsm.pkcs11_tool(&[
+        "--sign",
+        "--id",
+        &id,
+        "-m",
+        "ECDSA",
+        "--signature-format",
+        "openssl",
+        "-i",
+        digest.to_str().unwrap(),
+        "-o",
+        sig.to_str().unwrap(),
+    ]);
+    assert_exit(&o, 0);
+    let public = export.join("cosign.pub");
+    assert!(openssl_verifies(&public, &data, &sig));
+    assert_exit(&peer(&[Path::new("verify"), &public, &data, &sig]), 0);
+
+    // The label is taken now: the next ceremony stops before any key exists.
+    let again = dir.join("again");
+    std::fs::create_dir_all(&again).unwrap();
+    let o = genesis_with_hsm(&hsm, &again, true);
+    assert_exit(&o, 8);
+    assert!(
+        stderr(&o).contains("already holds a key labelled \"cosign\""),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!again.join("backup-1").read_dir().unwrap().any(|_| true));
+}
+
+/// The pkcs11 tier with the ceremony's key imported: the token holds the
+/// same key the backups keep (so a lost token is replaced from a backup),
+/// unextractable; a wrong PIN stops the ceremony before any key exists and
+/// says so, without the PIN in any output.
+#[test]
+fn the_pkcs11_tier_imports_the_backed_up_key() {
+    let dir = tempdir();
+    let dir = dir.path();
+    let hsm = SoftHsm::new(dir);
+    std::fs::write(dir.join("pin.txt"), "654321\n").unwrap();
+    let plan = write_plan(dir, &[("tier = \"none\"", &pkcs11_plan(false))]);
+    let o = hsm.keyceremony(&["genesis", "--plan", plan.to_str().unwrap()]);
+    assert_exit(&o, 8);
+    assert!(stderr(&o).contains("wrong user PIN"), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("654321") && !stdout(&o).contains("654321"));
+
+    let o = genesis_with_hsm(&hsm, dir, false);
+    assert_exit(&o, 0);
+    let export = newest(&dir.join("export"));
+    assert_eq!(statement(&export)["generated_on_device"], false);
+    let public = export.join("cosign.pub");
+    let passphrase = dir.join("passphrase.txt");
+    let backup = newest(&dir.join("backup-1"));
+    let o = peer(&[Path::new("public"), &backup.join("cosign.key"), &passphrase]);
+    assert_exit(&o, 0);
+    assert_eq!(
+        stdout(&o).replace("\r\n", "\n").trim(),
+        std::fs::read_to_string(&public).unwrap().trim()
+    );
+    let listed = hsm.pkcs11_tool(&["--list-objects", "--type", "privkey"]);
+    let text = stdout(&listed);
+    assert!(text.contains("label:      cosign"), "{text}");
+    assert!(text.contains("Usage:      sign\n"), "{text}");
+    assert!(text.contains("Access:     sensitive"), "{text}");
+    assert!(
+        !text.contains("local"),
+        "imported, not made in the token: {text}"
+    );
+}
+
+/// A rotation of the primary keeps the cosign key: the new primary signs a
+/// new statement for the same cosign.pub, the rotation statement names it,
+/// the new backups keep cosign.key under the new passphrase, and a verifier
+/// pinned to the old fingerprint reaches the cosign key through the chain.
+#[test]
+fn a_rotation_keeps_the_cosign_key_under_the_new_primary() {
+    let dir = tempdir();
+    let dir = dir.path().to_owned();
+    std::fs::create_dir_all(dir.join("ci")).unwrap();
+    let file_tier = (
+        "tier = \"none\"",
+        "tier = \"file\"\nkey_to = \"ci\"\npassword_deliver_to = \"cosign-password.txt\"",
+    );
+    let c = Ceremony::run(dir.clone(), &[file_tier], 365, 365);
+    let public = std::fs::read(c.export.join("cosign.pub")).unwrap();
+    std::fs::create_dir_all(dir.join("new-shares")).unwrap();
+    let plan = write_plan(
+        &dir,
+        &[
+            file_tier,
+            (
+                "deliver_to = \"passphrase.txt\"",
+                "deliver_to = \"passphrase-2.txt\"",
+            ),
+            ("output = \"shares\"", "output = \"new-shares\""),
+        ],
+    );
+    let plan = plan.display().to_string();
+    let backup = c.backups[0].display().to_string();
+    let shares: Vec<String> = [2, 3, 5]
+        .iter()
+        .map(|i| c.sheet(*i).display().to_string())
+        .collect();
+    let mut args = vec![
+        "rotate",
+        "--reason",
+        "yearly",
+        "--transition",
+        "30d",
+        "--plan",
+        &plan,
+        "--backup",
+        &backup,
+    ];
+    args.extend(shares.iter().map(String::as_str));
+    let o = run(&args);
+    assert_exit(&o, 0);
+
+    let export = newest(&dir.join("export"));
+    assert_ne!(export, c.export);
+    assert_eq!(std::fs::read(export.join("cosign.pub")).unwrap(), public);
+    let st = statement(&export);
+    let new_fpr = st["key"].as_str().unwrap().to_owned();
+    assert_ne!(new_fpr, c.fingerprint);
+    let rotation: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(export.join("rotation-1.json")).unwrap()).unwrap();
+    assert_eq!(rotation["new"], new_fpr.as_str());
+    assert_eq!(
+        rotation["cosign_public_key_sha256"],
+        st["cosign_public_key_sha256"]
+    );
+    gpg_checks_the_binding(&export);
+    let o = run(&[
+        "verify",
+        export.to_str().unwrap(),
+        "--trust",
+        &c.fingerprint,
+    ]);
+    assert_exit(&o, 0);
+    assert!(
+        stdout(&o).contains("cosign    cosign.pub"),
+        "{}",
+        stdout(&o)
+    );
+    let o = peer(&[
+        Path::new("public"),
+        &newest(&dir.join("backup-1")).join("cosign.key"),
+        &dir.join("passphrase-2.txt"),
+    ]);
+    assert_exit(&o, 0);
+    assert_eq!(
+        stdout(&o).replace("\r\n", "\n").trim(),
+        String::from_utf8_lossy(&public).trim()
+    );
+}
