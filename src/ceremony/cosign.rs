@@ -118,7 +118,7 @@ fn short(hex: &str) -> &str {
 fn read_pin(source: &str) -> Result<SecretString, CeremonyError> {
     let h = Handover::parse(source)
         .map_err(|e| CeremonyError::Refused(format!("cosign.pin_from = {e}")))?;
-    let bytes = Zeroizing::new(read_bounded(&h.open_path(), "token PIN", 1024)?);
+    let bytes = Zeroizing::new(read_bounded(&h.open_path(), "token PIN", limits::PIN)?);
     let text = std::str::from_utf8(&bytes)
         .map_err(|_| CeremonyError::Refused("cosign.pin_from: the PIN is not text".into()))?;
     let pin = text.lines().next().unwrap_or("").trim_end_matches('\r');

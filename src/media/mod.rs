@@ -86,6 +86,8 @@ pub mod limits {
     pub const MANIFEST: u64 = 64 << 10;
     /// A plan.
     pub const PLAN: u64 = 256 << 10;
+    /// A token PIN read from a file or descriptor (its first line is used).
+    pub const PIN: u64 = 1 << 10;
     /// cosign's encrypted key file: a P-256 key, about 700 bytes.
     pub const COSIGN_KEY: u64 = 16 << 10;
     /// cosign.pub: a PEM P-256 public key, about 180 bytes.

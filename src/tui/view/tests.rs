@@ -703,3 +703,22 @@ fn the_running_log_scrolls_back() {
     let out = render(&a, 80, 24);
     assert!(out.contains("log line 099"), "{out}");
 }
+
+/// A long value (300 characters: several user IDs) is taken whole, and the
+/// field shows its end, where the typing is, instead of stopping at the
+/// screen's edge.
+#[test]
+fn a_field_takes_long_values_and_shows_where_the_typing_is() {
+    let mut a = app(Screen::Identity);
+    a.identity.fields[0].input.value.clear();
+    let long: String = (0..300)
+        .map(|i| char::from(b'a' + (i % 26) as u8))
+        .collect();
+    for c in long.chars() {
+        a.update(Action::Key(KeyEvent::from(KeyCode::Char(c))));
+    }
+    a.update(Action::Key(KeyEvent::from(KeyCode::Char('Z'))));
+    assert_eq!(a.identity.value(0).len(), 301);
+    let out = render(&a, 80, 24);
+    assert!(out.contains("Z_"), "{out}");
+}
