@@ -152,6 +152,30 @@ impl CosignSpec {
         self.tier == CosignTier::None
     }
 
+    /// One line for a review: where the cosign key goes, or None.
+    pub fn describe(&self) -> Option<String> {
+        let or_missing = |v: Option<String>| v.unwrap_or_else(|| "(missing)".into());
+        match self.tier {
+            CosignTier::None => None,
+            CosignTier::File => Some(format!(
+                "key file in {}, password to {}; the backups keep it",
+                or_missing(self.key_to.as_ref().map(|p| p.display().to_string())),
+                or_missing(self.password_deliver_to.clone())
+            )),
+            CosignTier::Pkcs11 => Some(format!(
+                "token {:?} through {}, key {:?}, {}",
+                self.token.as_deref().unwrap_or("(missing)"),
+                or_missing(self.module.as_ref().map(|p| p.display().to_string())),
+                self.label,
+                if self.generate_on_device {
+                    "made in the token (no backup holds it)"
+                } else {
+                    "imported (the backups keep it)"
+                }
+            )),
+        }
+    }
+
     /// Whether the key exists outside a device, so that the backups keep it.
     pub fn backed_up(&self) -> bool {
         match self.tier {

@@ -115,6 +115,17 @@ fn gpg_checks_the_binding(export: &Path) {
     assert!(stderr(&o).contains("Good signature"), "{}", stderr(&o));
 }
 
+/// `keyceremony verify` from `trust` accepts the bundle and names its cosign key.
+fn verify_names_the_cosign_key(bundle: &Path, trust: &str) {
+    let o = run(&["verify", bundle.to_str().unwrap(), "--trust", trust]);
+    assert_exit(&o, 0);
+    assert!(
+        stdout(&o).contains("cosign    cosign.pub"),
+        "{}",
+        stdout(&o)
+    );
+}
+
 fn statement(export: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(export.join("cosign.json")).unwrap()).unwrap()
 }
@@ -219,18 +230,7 @@ fn the_file_tier_writes_a_key_file_sigstore_opens_and_binds_its_public_key() {
 
     // The online side: verify names the key, install puts it where the
     // containers policy's sigstoreSigned requirement points.
-    let o = run(&[
-        "verify",
-        c.export.to_str().unwrap(),
-        "--trust",
-        &c.fingerprint,
-    ]);
-    assert_exit(&o, 0);
-    assert!(
-        stdout(&o).contains("cosign    cosign.pub"),
-        "{}",
-        stdout(&o)
-    );
+    verify_names_the_cosign_key(&c.export, &c.fingerprint);
     let root = dir.join("root");
     let o = run(&[
         "install",
@@ -282,18 +282,7 @@ fn the_file_tier_writes_a_key_file_sigstore_opens_and_binds_its_public_key() {
         std::fs::read(renewed.join("cosign.pub")).unwrap(),
         std::fs::read(&public).unwrap()
     );
-    let o = run(&[
-        "verify",
-        renewed.to_str().unwrap(),
-        "--trust",
-        &c.fingerprint,
-    ]);
-    assert_exit(&o, 0);
-    assert!(
-        stdout(&o).contains("cosign    cosign.pub"),
-        "{}",
-        stdout(&o)
-    );
+    verify_names_the_cosign_key(&renewed, &c.fingerprint);
     let backup = newest(&dir.join("backup-1"));
     let o = peer(&[Path::new("public"), &backup.join("cosign.key"), &passphrase]);
     assert_exit(&o, 0);
@@ -533,18 +522,7 @@ fn a_rotation_keeps_the_cosign_key_under_the_new_primary() {
         st["cosign_public_key_sha256"]
     );
     gpg_checks_the_binding(&export);
-    let o = run(&[
-        "verify",
-        export.to_str().unwrap(),
-        "--trust",
-        &c.fingerprint,
-    ]);
-    assert_exit(&o, 0);
-    assert!(
-        stdout(&o).contains("cosign    cosign.pub"),
-        "{}",
-        stdout(&o)
-    );
+    verify_names_the_cosign_key(&export, &c.fingerprint);
     let o = peer(&[
         Path::new("public"),
         &newest(&dir.join("backup-1")).join("cosign.key"),

@@ -60,6 +60,9 @@ pub fn check(path: &Path) -> Result<(), Failure> {
         plan.shares.threshold,
         plan.shares.count
     );
+    if let Some(c) = plan.cosign.describe() {
+        outln!("  cosign:     {c}");
+    }
     if let Err(e) = plan.validate_batch() {
         outln!("  note:       fine for the TUI; {e}");
     }

@@ -187,16 +187,7 @@ impl Module {
         pin: &SecretString,
     ) -> Result<(), HsmError> {
         let (slot, t) = self.slot(token)?;
-        if matches!(t.user_pin, "locked" | "final try") {
-            return Err(HsmError::LastTry {
-                label: token.to_owned(),
-                state: if t.user_pin == "locked" {
-                    "is locked"
-                } else {
-                    "has one try left"
-                },
-            });
-        }
+        spare_tries(token, &t)?;
         let session = self.ctx.open_ro_session(slot).map_err(|e| HsmError::Step {
             label: token.to_owned(),
             step: "opening a session",
@@ -225,16 +216,7 @@ impl Module {
     /// sent to a token on its last try.
     fn login(&self, label: &str, pin: &SecretString) -> Result<Session, HsmError> {
         let (slot, t) = self.slot(label)?;
-        if matches!(t.user_pin, "locked" | "final try") {
-            return Err(HsmError::LastTry {
-                label: label.to_owned(),
-                state: if t.user_pin == "locked" {
-                    "is locked"
-                } else {
-                    "has one try left"
-                },
-            });
-        }
+        spare_tries(label, &t)?;
         let step = |step: &'static str| {
             move |e: cryptoki::error::Error| HsmError::Step {
                 label: label.to_owned(),
@@ -452,6 +434,21 @@ impl Module {
             other => other,
         };
         CosignPublic::from_sec1(bare).map_err(|e| step(e.to_string()))
+    }
+}
+
+/// The user PIN is sent only to a token that can spare a wrong try.
+fn spare_tries(token: &str, t: &TokenSummary) -> Result<(), HsmError> {
+    match t.user_pin {
+        "locked" | "final try" => Err(HsmError::LastTry {
+            label: token.to_owned(),
+            state: if t.user_pin == "locked" {
+                "is locked"
+            } else {
+                "has one try left"
+            },
+        }),
+        _ => Ok(()),
     }
 }
 

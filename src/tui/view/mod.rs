@@ -440,6 +440,9 @@ fn review(app: &App, f: &mut Frame<'_>, area: Rect) {
     if let Some(u) = &p.cards.url {
         lines.push(Line::from(format!("Cert URL:   {u}")));
     }
+    if let Some(c) = p.cosign.describe() {
+        lines.push(Line::from(format!("cosign:     {c}")));
+    }
     // Overrides are for rehearsals: say so where they cannot be missed.
     if p.airgap.allow_network {
         lines.push(Line::styled(

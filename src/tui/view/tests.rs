@@ -722,3 +722,23 @@ fn a_field_takes_long_values_and_shows_where_the_typing_is() {
     let out = render(&a, 80, 24);
     assert!(out.contains("Z_"), "{out}");
 }
+
+/// A plan with a cosign key says on the review where the key goes.
+#[test]
+fn the_review_names_the_cosign_key_and_where_it_goes() {
+    let mut a = app(Screen::Review);
+    assert!(!render(&a, 100, 30).contains("cosign:"));
+    a.plan.cosign.tier = crate::plan::CosignTier::Pkcs11;
+    a.plan.cosign.token = Some("release".into());
+    a.plan.cosign.module = Some("/usr/lib/softhsm/libsofthsm2.so".into());
+    a.plan.cosign.generate_on_device = true;
+    let out = render(&a, 100, 30);
+    assert!(
+        out.contains("cosign:     token \"release\" through /usr/lib/softhsm/libsofthsm2.so"),
+        "{out}"
+    );
+    assert!(out.contains("made in the"), "{out}");
+    // A batch PIN source is still needed: named, and no `y`.
+    assert!(out.contains("cosign.pin_from is missing"), "{out}");
+    assert!(!out.contains("Press y to start."), "{out}");
+}
