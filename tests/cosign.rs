@@ -72,14 +72,20 @@ impl SoftHsm {
             ),
         )
         .unwrap();
+        let hsm = SoftHsm { conf };
+        hsm.add_token("release");
+        hsm
+    }
+
+    /// Another token (a replacement), with the same PINs.
+    fn add_token(&self, label: &str) {
         let o = tool("softhsm2-util")
-            .env("SOFTHSM2_CONF", &conf)
-            .args(["--init-token", "--free", "--label", "release"])
+            .env("SOFTHSM2_CONF", &self.conf)
+            .args(["--init-token", "--free", "--label", label])
             .args(["--pin", "123456", "--so-pin", "12345678"])
             .output()
             .unwrap();
         assert_exit(&o, 0);
-        SoftHsm { conf }
     }
 
     fn keyceremony(&self, args: &[&str]) -> Output {
@@ -92,14 +98,54 @@ impl SoftHsm {
     }
 
     fn pkcs11_tool(&self, args: &[&str]) -> Output {
+        self.pkcs11_tool_on("release", args)
+    }
+
+    fn pkcs11_tool_on(&self, token: &str, args: &[&str]) -> Output {
         tool("pkcs11-tool")
             .env("SOFTHSM2_CONF", &self.conf)
-            .args(["--module", MODULE, "--token-label", "release"])
+            .args(["--module", MODULE, "--token-label", token])
             .args(["--login", "--pin", "123456"])
             .args(args)
             .output()
             .unwrap()
     }
+}
+
+/// pkcs11-tool has key `id` in `token` sign a payload's digest (cosign's:
+/// SHA-256), and openssl and sigstore verify it with `public`.
+fn token_signs_for(hsm: &SoftHsm, token: &str, id: &str, public: &Path, dir: &Path) {
+    let data = dir.join("payload.json");
+    std::fs::write(&data, b"{\"critical\":{}}").unwrap();
+    let digest = dir.join("payload.sha256");
+    let o = tool("openssl")
+        .args(["dgst", "-sha256", "-binary", "-out"])
+        .arg(&digest)
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert_exit(&o, 0);
+    let sig = dir.join("payload.sig");
+    let (digest, sig_s) = (digest.display().to_string(), sig.display().to_string());
+    let o = hsm.pkcs11_tool_on(
+        token,
+        &[
+            "--sign",
+            "--id",
+            id,
+            "-m",
+            "ECDSA",
+            "--signature-format",
+            "openssl",
+            "-i",
+            &digest,
+            "-o",
+            &sig_s,
+        ],
+    );
+    assert_exit(&o, 0);
+    assert!(openssl_verifies(public, &data, &sig));
+    assert_exit(&peer(&[Path::new("verify"), public, &data, &sig]), 0);
 }
 
 /// The export's statement binding cosign.pub, as gpg checks it with the cert.
@@ -270,6 +316,46 @@ fn the_file_tier_writes_a_key_file_sigstore_opens_and_binds_its_public_key() {
     let o = run(&args);
     assert_exit(&o, 0);
     assert!(stdout(&o).contains("cosign key"), "{}", stdout(&o));
+    // The CI secret store lost its copy: a new key file from a backup, under
+    // a new password, that sigstore opens to the same key; never over one.
+    let (ci2, pw2) = (dir.join("ci2"), dir.join("password-2.txt"));
+    let (ci2_s, pw2_s) = (ci2.display().to_string(), pw2.display().to_string());
+    let mut args = vec![
+        "cosign",
+        "key-file",
+        "--backup",
+        c.backups[1].to_str().unwrap(),
+    ];
+    args.extend(["--to", &ci2_s, "--password-to", &pw2_s]);
+    args.extend(shares.iter().map(String::as_str));
+    assert_exit(&run(&args), 0);
+    let o = peer(&[Path::new("public"), &ci2.join("cosign.key"), &pw2]);
+    assert_exit(&o, 0);
+    assert_eq!(
+        stdout(&o).replace("\r\n", "\n").trim(),
+        std::fs::read_to_string(&public).unwrap().trim()
+    );
+    assert_ne!(
+        std::fs::read(&pw2).unwrap(),
+        std::fs::read(&password).unwrap()
+    );
+    // The password's file is never overwritten, and nothing is written
+    // when it cannot be handed over; then the key file is never overwritten.
+    std::fs::remove_dir_all(&ci2).unwrap();
+    let o = run(&args);
+    assert_exit(&o, 4);
+    assert!(stderr(&o).contains("password-2.txt"), "{}", stderr(&o));
+    assert!(!ci2.exists());
+    std::fs::create_dir_all(&ci2).unwrap();
+    std::fs::write(ci2.join("cosign.key"), "an older key file").unwrap();
+    std::fs::remove_file(&pw2).unwrap();
+    let o = run(&args);
+    assert_exit(&o, 4);
+    assert!(stderr(&o).contains("cosign.key"), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read(ci2.join("cosign.key")).unwrap(),
+        b"an older key file"
+    );
     let plan = c.dir.join("plan.toml").display().to_string();
     let backup0 = c.backups[0].display().to_string();
     let mut args = vec!["renew", "--plan", &plan, "--backup", &backup0];
@@ -345,15 +431,7 @@ fn the_pkcs11_tier_makes_the_key_in_softhsm_and_proves_it_there() {
     );
     assert!(uri.ends_with(&format!("?module-path={MODULE}")), "{uri}");
     assert_eq!(st["generated_on_device"], true);
-    let id: String = uri
-        .split(";id=")
-        .nth(1)
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .replace('%', "")
-        .to_lowercase();
+    let id = uri_id(&uri);
     for b in ["backup-1", "backup-2"] {
         assert!(!bundle(&dir.join(b)).join("cosign.key").exists());
     }
@@ -376,36 +454,9 @@ fn the_pkcs11_tier_makes_the_key_in_softhsm_and_proves_it_there() {
     assert!(text.contains("Usage:      sign\n"), "{text}");
     assert!(text.contains("never extractable, local"), "{text}");
 
-    // The token signs (cosign's digest: SHA-256 of the payload), the
-    // exported public key verifies it.
-    let data = dir.join("payload.json");
-    std::fs::write(&data, b"{\"critical\":{}}").unwrap();
-    let digest = dir.join("payload.sha256");
-    let o = tool("openssl")
-        .args(["dgst", "-sha256", "-binary", "-out"])
-        .arg(&digest)
-        .arg(&data)
-        .output()
-        .unwrap();
-    assert_exit(&o, 0);
-    let sig = dir.join("payload.sig");
-    let o = hsm.pkcs11_tool(&[
-        "--sign",
-        "--id",
-        &id,
-        "-m",
-        "ECDSA",
-        "--signature-format",
-        "openssl",
-        "-i",
-        digest.to_str().unwrap(),
-        "-o",
-        sig.to_str().unwrap(),
-    ]);
-    assert_exit(&o, 0);
+    // The token signs, the exported public key verifies it.
     let public = export.join("cosign.pub");
-    assert!(openssl_verifies(&public, &data, &sig));
-    assert_exit(&peer(&[Path::new("verify"), &public, &data, &sig]), 0);
+    token_signs_for(&hsm, "release", &id, &public, dir);
 
     // The label is taken now: the next ceremony stops before any key exists.
     let again = dir.join("again");
@@ -418,6 +469,12 @@ fn the_pkcs11_tier_makes_the_key_in_softhsm_and_proves_it_there() {
         stderr(&o)
     );
     assert!(!again.join("backup-1").read_dir().unwrap().any(|_| true));
+
+    // A key made in the token is on no backup: nothing to put elsewhere.
+    hsm.add_token("spare");
+    let o = provision_spare(&hsm, dir);
+    assert_exit(&o, 6);
+    assert!(stderr(&o).contains("keeps no cosign key"), "{}", stderr(&o));
 }
 
 /// The pkcs11 tier with the ceremony's key imported: the token holds the
@@ -458,6 +515,56 @@ fn the_pkcs11_tier_imports_the_backed_up_key() {
         !text.contains("local"),
         "imported, not made in the token: {text}"
     );
+
+    // The token is lost: a replacement gets the same key from a backup, and
+    // signs what cosign.pub verifies.
+    hsm.add_token("spare");
+    let o = provision_spare(&hsm, dir);
+    assert_exit(&o, 0);
+    let uri = stdout(&o);
+    assert!(
+        uri.contains("pkcs11:token=spare;object=cosign;id=%"),
+        "{uri}"
+    );
+    token_signs_for(&hsm, "spare", &uri_id(&uri), &public, dir);
+    // Twice into one token: its label is taken, nothing is imported.
+    let o = provision_spare(&hsm, dir);
+    assert_exit(&o, 8);
+    assert!(
+        stderr(&o).contains("already holds a key labelled"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// `hsm provision` of the newest backup's cosign key into token "spare".
+fn provision_spare(hsm: &SoftHsm, dir: &Path) -> Output {
+    let sheets = bundle(&dir.join("shares"));
+    let shares: Vec<String> = [1, 2, 4]
+        .iter()
+        .map(|i| {
+            sheets
+                .join(format!("share-{i}-of-5.txt"))
+                .display()
+                .to_string()
+        })
+        .collect();
+    let backup = newest(&dir.join("backup-1")).display().to_string();
+    let pin = dir.join("pin.txt").display().to_string();
+    let mut args = vec!["hsm", "provision", "--backup", &backup, "--module", MODULE];
+    args.extend(["--token", "spare", "--pin-from", &pin]);
+    args.extend(shares.iter().map(String::as_str));
+    hsm.keyceremony(&args)
+}
+
+/// The hex `CKA_ID` in a `pkcs11:` URI.
+fn uri_id(uri: &str) -> String {
+    uri.split(";id=")
+        .nth(1)
+        .and_then(|r| r.split(';').next())
+        .unwrap_or_else(|| panic!("no id in {uri}"))
+        .replace('%', "")
+        .to_lowercase()
 }
 
 /// A rotation of the primary keeps the cosign key: the new primary signs a

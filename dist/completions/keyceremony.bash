@@ -25,6 +25,9 @@ _keyceremony() {
             keyceremony,certify)
                 cmd="keyceremony__subcmd__certify"
                 ;;
+            keyceremony,cosign)
+                cmd="keyceremony__subcmd__cosign"
+                ;;
             keyceremony,demo)
                 cmd="keyceremony__subcmd__demo"
                 ;;
@@ -115,6 +118,18 @@ _keyceremony() {
             keyceremony__subcmd__card__subcmd__help,status)
                 cmd="keyceremony__subcmd__card__subcmd__help__subcmd__status"
                 ;;
+            keyceremony__subcmd__cosign,help)
+                cmd="keyceremony__subcmd__cosign__subcmd__help"
+                ;;
+            keyceremony__subcmd__cosign,key-file)
+                cmd="keyceremony__subcmd__cosign__subcmd__key__subcmd__file"
+                ;;
+            keyceremony__subcmd__cosign__subcmd__help,help)
+                cmd="keyceremony__subcmd__cosign__subcmd__help__subcmd__help"
+                ;;
+            keyceremony__subcmd__cosign__subcmd__help,key-file)
+                cmd="keyceremony__subcmd__cosign__subcmd__help__subcmd__key__subcmd__file"
+                ;;
             keyceremony__subcmd__help,airgap-check)
                 cmd="keyceremony__subcmd__help__subcmd__airgap__subcmd__check"
                 ;;
@@ -123,6 +138,9 @@ _keyceremony() {
                 ;;
             keyceremony__subcmd__help,certify)
                 cmd="keyceremony__subcmd__help__subcmd__certify"
+                ;;
+            keyceremony__subcmd__help,cosign)
+                cmd="keyceremony__subcmd__help__subcmd__cosign"
                 ;;
             keyceremony__subcmd__help,demo)
                 cmd="keyceremony__subcmd__help__subcmd__demo"
@@ -193,8 +211,14 @@ _keyceremony() {
             keyceremony__subcmd__help__subcmd__card,status)
                 cmd="keyceremony__subcmd__help__subcmd__card__subcmd__status"
                 ;;
+            keyceremony__subcmd__help__subcmd__cosign,key-file)
+                cmd="keyceremony__subcmd__help__subcmd__cosign__subcmd__key__subcmd__file"
+                ;;
             keyceremony__subcmd__help__subcmd__hsm,list)
                 cmd="keyceremony__subcmd__help__subcmd__hsm__subcmd__list"
+                ;;
+            keyceremony__subcmd__help__subcmd__hsm,provision)
+                cmd="keyceremony__subcmd__help__subcmd__hsm__subcmd__provision"
                 ;;
             keyceremony__subcmd__help__subcmd__media,list)
                 cmd="keyceremony__subcmd__help__subcmd__media__subcmd__list"
@@ -238,11 +262,17 @@ _keyceremony() {
             keyceremony__subcmd__hsm,list)
                 cmd="keyceremony__subcmd__hsm__subcmd__list"
                 ;;
+            keyceremony__subcmd__hsm,provision)
+                cmd="keyceremony__subcmd__hsm__subcmd__provision"
+                ;;
             keyceremony__subcmd__hsm__subcmd__help,help)
                 cmd="keyceremony__subcmd__hsm__subcmd__help__subcmd__help"
                 ;;
             keyceremony__subcmd__hsm__subcmd__help,list)
                 cmd="keyceremony__subcmd__hsm__subcmd__help__subcmd__list"
+                ;;
+            keyceremony__subcmd__hsm__subcmd__help,provision)
+                cmd="keyceremony__subcmd__hsm__subcmd__help__subcmd__provision"
                 ;;
             keyceremony__subcmd__media,help)
                 cmd="keyceremony__subcmd__media__subcmd__help"
@@ -353,7 +383,7 @@ _keyceremony() {
 
     case "${cmd}" in
         keyceremony)
-            opts="-h -V --help --version demo plan genesis renew rotate verify install certify reshare subkey lost-card restore shares media generate-docs airgap-check card hsm tui transcript help"
+            opts="-h -V --help --version demo plan genesis renew rotate verify install certify reshare subkey lost-card restore shares media generate-docs airgap-check card cosign hsm tui transcript help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -688,6 +718,92 @@ _keyceremony() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        keyceremony__subcmd__cosign)
+            opts="-h --help key-file help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__cosign__subcmd__help)
+            opts="key-file help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__cosign__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__cosign__subcmd__help__subcmd__key__subcmd__file)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__cosign__subcmd__key__subcmd__file)
+            opts="-h --backup --identity --to --password-to --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --backup)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         keyceremony__subcmd__demo)
             opts="-h --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -743,7 +859,7 @@ _keyceremony() {
             return 0
             ;;
         keyceremony__subcmd__help)
-            opts="demo plan genesis renew rotate verify install certify reshare subkey lost-card restore shares media generate-docs airgap-check card hsm tui transcript help"
+            opts="demo plan genesis renew rotate verify install certify reshare subkey lost-card restore shares media generate-docs airgap-check card cosign hsm tui transcript help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -868,6 +984,34 @@ _keyceremony() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        keyceremony__subcmd__help__subcmd__cosign)
+            opts="key-file"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__help__subcmd__cosign__subcmd__key__subcmd__file)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         keyceremony__subcmd__help__subcmd__demo)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -925,7 +1069,7 @@ _keyceremony() {
             return 0
             ;;
         keyceremony__subcmd__help__subcmd__hsm)
-            opts="list"
+            opts="list provision"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -939,6 +1083,20 @@ _keyceremony() {
             return 0
             ;;
         keyceremony__subcmd__help__subcmd__hsm__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__help__subcmd__hsm__subcmd__provision)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1303,7 +1461,7 @@ _keyceremony() {
             return 0
             ;;
         keyceremony__subcmd__hsm)
-            opts="-h --help list help"
+            opts="-h --help list provision help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1317,7 +1475,7 @@ _keyceremony() {
             return 0
             ;;
         keyceremony__subcmd__hsm__subcmd__help)
-            opts="list help"
+            opts="list provision help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1358,6 +1516,20 @@ _keyceremony() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        keyceremony__subcmd__hsm__subcmd__help__subcmd__provision)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         keyceremony__subcmd__hsm__subcmd__list)
             opts="-h --module --output-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1371,6 +1543,44 @@ _keyceremony() {
                     ;;
                 --output-format)
                     COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__hsm__subcmd__provision)
+            opts="-h --backup --identity --module --token --label --pin-from --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --backup)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --module)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --label)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pin-from)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)

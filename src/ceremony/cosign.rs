@@ -47,13 +47,8 @@ pub fn check(plan: &Plan) -> Result<Option<SecretString>, CeremonyError> {
         CosignTier::None => Ok(None),
         CosignTier::File => match &spec.key_to {
             Some(dir) if dir.is_dir() => {
-                // The password's file must be new, as every hand-over's is.
-                let to = spec.password_deliver_to.as_deref().unwrap_or_default();
-                let to = Handover::parse(to).map_err(CeremonyError::Delivery)?;
-                match to.file().filter(|p| p.symlink_metadata().is_ok()) {
-                    Some(p) => Err(crate::media::MediaError::Exists { path: p.to_owned() }.into()),
-                    None => Ok(None),
-                }
+                new_destination(spec.password_deliver_to.as_deref().unwrap_or_default())?;
+                Ok(None)
             }
             Some(dir) => Err(CeremonyError::Refused(format!(
                 "cosign.key_to ({}) is not a directory: mount the medium for the CI secret store there (or create the directory) and start again",
@@ -114,8 +109,8 @@ fn short(hex: &str) -> &str {
     &hex[..hex.len().min(16)]
 }
 
-/// Reads a token PIN from the plan's source (a file or fd:N): one line.
-fn read_pin(source: &str) -> Result<SecretString, CeremonyError> {
+/// Reads a token PIN from a source (a file or fd:N): its first line.
+pub fn read_pin(source: &str) -> Result<SecretString, CeremonyError> {
     let h = Handover::parse(source)
         .map_err(|e| CeremonyError::Refused(format!("cosign.pin_from = {e}")))?;
     let bytes = Zeroizing::new(read_bounded(&h.open_path(), "token PIN", limits::PIN)?);
@@ -124,7 +119,7 @@ fn read_pin(source: &str) -> Result<SecretString, CeremonyError> {
     let pin = text.lines().next().unwrap_or("").trim_end_matches('\r');
     if pin.is_empty() {
         return Err(CeremonyError::Refused(format!(
-            "cosign.pin_from ({source}) holds no PIN: put the token's user PIN on its first line"
+            "the PIN source {source} holds no PIN: put the token's user PIN on its first line"
         )));
     }
     Ok(SecretString::from(pin.to_owned()))
@@ -138,6 +133,58 @@ fn new_password() -> Result<SecretString, CeremonyError> {
         .map_err(|e| CeremonyError::Cosign(crate::cosign::CosignError::Random(e.to_string())))?;
     let text = Zeroizing::new(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&raw[..]));
     Ok(SecretString::from(text.to_string()))
+}
+
+/// A hand-over destination that does not exist yet (a file is never
+/// overwritten; a descriptor is taken as given).
+fn new_destination(dest: &str) -> Result<Handover, CeremonyError> {
+    let to = Handover::parse(dest).map_err(CeremonyError::Delivery)?;
+    if let Some(p) = to.file().filter(|p| p.symlink_metadata().is_ok()) {
+        return Err(crate::media::MediaError::Exists { path: p.to_owned() }.into());
+    }
+    Ok(to)
+}
+
+/// A key file written and proven.
+pub struct KeyFile {
+    pub path: PathBuf,
+    pub sha256: String,
+    /// Where the password went (public text).
+    pub password_to: String,
+}
+
+/// Writes `key` as cosign's key file `dir/cosign.key` under a fresh
+/// password, never over an existing file; reads it back, opens it with that
+/// password and signs `challenge` with what it opened, checked against the
+/// key; only then hands the password over to `password_to` (a path or fd:N).
+pub fn write_key_file(
+    key: &CosignKey,
+    dir: &std::path::Path,
+    password_to: &str,
+    challenge: &[u8],
+) -> Result<KeyFile, CeremonyError> {
+    // The password's destination first: a key file whose password could
+    // not be handed over would be a key nobody can open.
+    let to = new_destination(password_to)?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| crate::media::MediaError::from_io("create", dir, e))?;
+    let path = dir.join(KEY_FILE);
+    let password = new_password()?;
+    let pem = key.to_encrypted_pem(&password)?;
+    let sha256 = write_new_file(&path, pem.as_bytes(), FileMode::Private)?;
+    let back = read_bounded(&path, "cosign key file", limits::COSIGN_KEY)?;
+    let opened = CosignKey::from_encrypted_pem(&back, &password)?;
+    key.public().verify(challenge, &opened.sign(challenge))?;
+    let to = {
+        use secrecy::ExposeSecret;
+        to.deliver(password.expose_secret().as_bytes())
+            .map_err(CeremonyError::Delivery)?
+    };
+    Ok(KeyFile {
+        path,
+        sha256,
+        password_to: to,
+    })
 }
 
 /// Puts the key where the plan says and proves it there (after the
@@ -161,42 +208,27 @@ pub fn place(
                         .into(),
                 ));
             };
-            let dir = dir.join(s.id());
-            std::fs::create_dir_all(&dir)
-                .map_err(|e| crate::media::MediaError::from_io("create", &dir, e))?;
-            let path = dir.join(KEY_FILE);
-            let password = new_password()?;
-            let pem = key.to_encrypted_pem(&password)?;
-            let sha = write_new_file(&path, pem.as_bytes(), FileMode::Private)?;
+            let written = write_key_file(key, &dir.join(s.id()), dest, &challenge)?;
             s.event(Event::FileWritten {
-                path: path.clone(),
-                sha256: sha,
+                path: written.path.clone(),
+                sha256: written.sha256.clone(),
             });
-            // Read back and opened with the password about to be handed over.
-            let back = read_bounded(&path, "cosign key file", limits::COSIGN_KEY)?;
-            let opened = CosignKey::from_encrypted_pem(&back, &password)?;
-            let sig = opened.sign(&challenge);
-            key.public().verify(&challenge, &sig)?;
-            let to = {
-                use secrecy::ExposeSecret;
-                crate::media::deliver(dest, password.expose_secret().as_bytes())
-                    .map_err(CeremonyError::Delivery)?
-            };
             s.event(Event::Verified(format!(
-                "{} opens with its password (handed over to {to}) and signs",
-                path.display()
+                "{} opens with its password (handed over to {}) and signs",
+                written.path.display(),
+                written.password_to
             )));
             let placed = Placed {
                 tier: "file",
                 public_sha256: key.public().fingerprint(),
                 public: key.public(),
-                key_file: Some(path.clone()),
+                key_file: Some(written.path.clone()),
                 pkcs11_uri: None,
                 generated_on_device: false,
             };
             s.record(
                 EventKind::CosignKeyPlaced,
-                json!({ "tier": "file", "public_key_sha256": placed.public_sha256, "key_file": path, "password_delivered_to": to }),
+                json!({ "tier": "file", "public_key_sha256": placed.public_sha256, "key_file": written.path, "password_delivered_to": written.password_to }),
             )?;
             placed
         }

@@ -181,7 +181,12 @@ pub enum Command {
         #[command(subcommand)]
         action: CardCommand,
     },
-    /// PKCS#11 tokens (HSMs) for the cosign key: list them through a module
+    /// The cosign key a backup keeps: write it as a new key file
+    Cosign {
+        #[command(subcommand)]
+        action: CosignCommand,
+    },
+    /// PKCS#11 tokens (HSMs) for the cosign key: list them, put a backup's key into one
     Hsm {
         #[command(subcommand)]
         action: HsmCommand,
@@ -469,6 +474,60 @@ pub enum HsmCommand {
         module: PathBuf,
         #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
         output_format: OutputFormat,
+    },
+    /// Import the cosign key a backup keeps into a token: a replacement for a lost or broken HSM
+    #[command(
+        after_help = "Example:\n  keyceremony hsm provision --backup /media/backup-1/ceremony-* --module /usr/lib/softhsm/libsofthsm2.so --token release --pin-from fd:3 share-1-of-5.txt share-2-of-5.txt share-4-of-5.txt 3< pin.txt\n\nThe key goes in unextractable and for signing only, under a new id; the URI printed is what cosign sign --key takes. A key made in a token (generate_on_device) never left it: no backup keeps it."
+    )]
+    Provision(Box<HsmProvisionArgs>),
+}
+
+/// The backup a cosign key is restored from.
+#[derive(Debug, clap::Args)]
+pub struct BackupArgs {
+    /// The ceremony directory on a backup medium
+    #[arg(long)]
+    pub backup: PathBuf,
+    /// Share files to open the backup with (or type them on standard input)
+    pub shares: Vec<PathBuf>,
+    /// age identity file for age-encrypted shares; repeatable
+    #[arg(long)]
+    pub identity: Vec<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct HsmProvisionArgs {
+    #[command(flatten)]
+    pub from: BackupArgs,
+    /// The PKCS#11 module (a shared library) of the HSM
+    #[arg(long)]
+    pub module: PathBuf,
+    /// The token's label (`keyceremony hsm list`)
+    #[arg(long)]
+    pub token: String,
+    /// The key's label in the token
+    #[arg(long, default_value = "cosign")]
+    pub label: String,
+    /// Where the token's user PIN is read: a file or fd:N (its first line; never stored)
+    #[arg(long)]
+    pub pin_from: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CosignCommand {
+    /// Write the cosign key a backup keeps as a new cosign key file (cosign.key) under a new password: for a CI secret store that lost it
+    #[command(
+        after_help = "Example:\n  keyceremony cosign key-file --backup /media/backup-1/ceremony-* --to /media/CI-SECRETS --password-to fd:4 share-1-of-5.txt share-2-of-5.txt share-4-of-5.txt 4> password.txt"
+    )]
+    KeyFile {
+        #[command(flatten)]
+        from: BackupArgs,
+        /// The directory that gets cosign.key (never over an existing one)
+        #[arg(long)]
+        to: PathBuf,
+        /// Where the new password is handed over: a new file or fd:N
+        #[arg(long)]
+        password_to: String,
     },
 }
 

@@ -20,7 +20,8 @@ mod subkey;
 mod transcript;
 
 use crate::cli::{
-    CardCommand, Command, HsmCommand, MediaCommand, PlanCommand, SharesCommand, TranscriptCommand,
+    CardCommand, Command, CosignCommand, HsmCommand, MediaCommand, PlanCommand, SharesCommand,
+    TranscriptCommand,
 };
 pub use crate::exit::{Exit, Failure};
 use crate::harden::Hardening;
@@ -295,6 +296,14 @@ pub fn run(command: Option<Command>, hardening: &Hardening) -> Result<(), Failur
                 module,
                 output_format,
             } => hsm::list(&module, output_format),
+            HsmCommand::Provision(args) => hsm::provision(*args),
+        },
+        Command::Cosign { action } => match action {
+            CosignCommand::KeyFile {
+                from,
+                to,
+                password_to,
+            } => hsm::key_file(&from, &to, &password_to),
         },
         Command::Tui { plan } => crate::tui::run(plan.as_deref(), hardening),
         Command::Transcript { action } => match action {
