@@ -126,6 +126,10 @@ pub struct CosignSpec {
     /// it) instead of importing the ceremony's key (which the backups keep).
     #[serde(default)]
     pub generate_on_device: bool,
+    /// A PKCS#10 request for a CA, with this subject (RFC 4514, e.g.
+    /// "CN=Release Signing,O=Example"), signed by the key where it is.
+    #[serde(default)]
+    pub csr_subject: Option<String>,
 }
 
 fn default_cosign_label() -> String {
@@ -143,6 +147,7 @@ impl Default for CosignSpec {
             label: default_cosign_label(),
             pin_from: None,
             generate_on_device: false,
+            csr_subject: None,
         }
     }
 }
@@ -828,6 +833,10 @@ impl Plan {
                 Some(Ok(_)) => Ok(()),
             }
         };
+        if let Some(subject) = c.csr_subject.as_deref().filter(|_| !c.is_none()) {
+            crate::cosign::check_subject(subject)
+                .map_err(|e| PlanError::Invalid(format!("cosign.csr_subject: {e}")))?;
+        }
         match c.tier {
             CosignTier::None => Ok(()),
             CosignTier::File => {
@@ -979,6 +988,33 @@ mod tests {
                 .to_string();
             assert!(err.contains(needle), "{to}: {err}");
         }
+    }
+
+    #[test]
+    fn the_cosign_section_names_what_each_tier_lacks() {
+        let with = |section: &str| {
+            Plan::from_toml(&EXAMPLE_PLAN.replace("tier = \"none\"", section))
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default()
+        };
+        assert!(with("tier = \"file\"").contains("cosign.key_to is missing"));
+        assert!(with("tier = \"file\"\nkey_to = \"ci\"").contains("cosign.password_deliver_to"));
+        assert!(with("tier = \"pkcs11\"\nmodule = \"lib.so\"").contains("absolute path"));
+        assert!(with("tier = \"pkcs11\"\nmodule = \"/lib.so\"").contains("cosign.token"));
+        let pkcs11 = "tier = \"pkcs11\"\nmodule = \"/lib.so\"\ntoken = \"t\"\npin_from = \"fd:1\"";
+        assert!(with(pkcs11).contains("fd:N with N >= 3"));
+        let subject = "tier = \"file\"\nkey_to = \"ci\"\npassword_deliver_to = \"p\"\ncsr_subject = \"nonsense\"";
+        assert!(
+            with(subject).contains("cosign.csr_subject"),
+            "{}",
+            with(subject)
+        );
+        assert!(with("tier = \"hsm\"").contains("hsm"));
+        assert_eq!(
+            with("tier = \"file\"\nkey_to = \"ci\"\npassword_deliver_to = \"p\""),
+            ""
+        );
     }
 
     #[test]

@@ -191,7 +191,7 @@ fn the_file_tier_writes_a_key_file_sigstore_opens_and_binds_its_public_key() {
         &[
             (
                 "tier = \"none\"",
-                "tier = \"file\"\nkey_to = \"ci\"\npassword_deliver_to = \"cosign-password.txt\"",
+                "tier = \"file\"\nkey_to = \"ci\"\npassword_deliver_to = \"cosign-password.txt\"\ncsr_subject = \"CN=Release Signing,O=Acme\"",
             ),
             ("scopes = []", "scopes = [\"registry.example.org/app\"]"),
         ],
@@ -272,6 +272,7 @@ fn the_file_tier_writes_a_key_file_sigstore_opens_and_binds_its_public_key() {
     let st = statement(&c.export);
     assert_eq!(st["key"], c.fingerprint.as_str());
     assert_eq!(st["tier"], "file");
+    openssl_checks_the_request(&c.export);
     gpg_checks_the_binding(&c.export);
 
     // The online side: verify names the key, install puts it where the
@@ -391,8 +392,40 @@ fn newest(medium: &Path) -> PathBuf {
 
 fn pkcs11_plan(generate: bool) -> String {
     format!(
-        "tier = \"pkcs11\"\nmodule = \"{MODULE}\"\ntoken = \"release\"\npin_from = \"pin.txt\"\ngenerate_on_device = {generate}"
+        "tier = \"pkcs11\"\nmodule = \"{MODULE}\"\ntoken = \"release\"\npin_from = \"pin.txt\"\ngenerate_on_device = {generate}\ncsr_subject = \"CN=Release Signing,O=Acme\""
     )
+}
+
+/// openssl checks the export's certificate request: its signature, its
+/// subject, and that it is for the key in cosign.pub.
+fn openssl_checks_the_request(export: &Path) {
+    let csr = export.join("cosign.csr");
+    let o = tool("openssl")
+        .args(["req", "-noout", "-verify", "-subject", "-in"])
+        .arg(&csr)
+        .output()
+        .unwrap();
+    assert_exit(&o, 0);
+    let text = format!("{}{}", stdout(&o), stderr(&o));
+    assert!(text.contains("verify OK"), "{text}");
+    // RFC 4514 writes the most specific name first; DER (and openssl) the
+    // other way round.
+    assert!(
+        text.contains("subject=O = Acme, CN = Release Signing"),
+        "{text}"
+    );
+    let o = tool("openssl")
+        .args(["req", "-noout", "-pubkey", "-in"])
+        .arg(&csr)
+        .output()
+        .unwrap();
+    assert_exit(&o, 0);
+    assert_eq!(
+        stdout(&o).trim(),
+        std::fs::read_to_string(export.join("cosign.pub"))
+            .unwrap()
+            .trim()
+    );
 }
 
 /// A genesis through `hsm` with the plan's cosign section, as JSON.
@@ -431,6 +464,8 @@ fn the_pkcs11_tier_makes_the_key_in_softhsm_and_proves_it_there() {
     );
     assert!(uri.ends_with(&format!("?module-path={MODULE}")), "{uri}");
     assert_eq!(st["generated_on_device"], true);
+    // The request is signed by the token: the key never left it.
+    openssl_checks_the_request(&export);
     let id = uri_id(&uri);
     for b in ["backup-1", "backup-2"] {
         assert!(!bundle(&dir.join(b)).join("cosign.key").exists());

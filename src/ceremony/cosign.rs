@@ -19,7 +19,7 @@ use zeroize::Zeroizing;
 use super::session::Session;
 use super::{CeremonyError, Event};
 use crate::cosign::binding::{self, Binding};
-use crate::cosign::{CosignKey, CosignPublic, KEY_FILE, PUBLIC_FILE};
+use crate::cosign::{csr_pem, CosignKey, CosignPublic, KEY_FILE, PUBLIC_FILE};
 use crate::media::{limits, read_bounded, write_new_file, FileMode, Handover};
 use crate::openpgp::{self, SignWith};
 use crate::plan::{CosignTier, Plan};
@@ -81,6 +81,9 @@ pub struct Placed {
     pub key_file: Option<PathBuf>,
     pub pkcs11_uri: Option<String>,
     pub generated_on_device: bool,
+    /// A PKCS#10 request for the plan's CA, signed where the key is.
+    #[serde(skip)]
+    pub csr: Option<String>,
 }
 
 impl Placed {
@@ -225,6 +228,11 @@ pub fn place(
                 key_file: Some(written.path.clone()),
                 pkcs11_uri: None,
                 generated_on_device: false,
+                csr: spec
+                    .csr_subject
+                    .as_deref()
+                    .map(|subject| csr_pem(subject, &key.public(), &|m| Ok(key.sign(m))))
+                    .transpose()?,
             };
             s.record(
                 EventKind::CosignKeyPlaced,
@@ -280,6 +288,22 @@ pub fn place(
                 key_file: None,
                 pkcs11_uri: Some(hsm.uri.clone()),
                 generated_on_device: hsm.generated_on_device,
+                csr: None,
+            };
+            // The request is signed by the token: the key may never have
+            // been anywhere else.
+            let placed = Placed {
+                csr: spec
+                    .csr_subject
+                    .as_deref()
+                    .map(|subject| {
+                        csr_pem(subject, &placed.public, &|data| {
+                            m.sign(token, pin, &hsm.id, data)
+                                .map_err(|e| crate::cosign::CosignError::Request(e.to_string()))
+                        })
+                    })
+                    .transpose()?,
+                ..placed
             };
             s.record(
                 EventKind::CosignKeyPlaced,

@@ -40,6 +40,8 @@ const OLD_PRIVATE_PEM_LABEL: &str = "ENCRYPTED COSIGN PRIVATE KEY";
 pub const PUBLIC_FILE: &str = "cosign.pub";
 /// The encrypted private key's file name (backups, the CI-secrets medium).
 pub const KEY_FILE: &str = "cosign.key";
+/// The certificate request's file name in the export bundle.
+pub const CSR_FILE: &str = "cosign.csr";
 
 /// cosign's scrypt work factor (log2 N = 15), r and p: sigstore-rs refuses
 /// any other, so a file made with stronger ones would open nowhere.
@@ -63,6 +65,8 @@ pub enum CosignError {
     BadSignature,
     #[error("the system random number generator failed: {0}")]
     Random(String),
+    #[error("the certificate request cannot be made: {0}")]
+    Request(String),
 }
 
 /// A cosign signing key whose secret is in this process (generated for the
@@ -333,6 +337,86 @@ impl CosignPublic {
     }
 }
 
+/// Whether `subject` is an RFC 4514 name a request can carry.
+pub fn check_subject(subject: &str) -> Result<(), String> {
+    use std::str::FromStr;
+    match x509_cert::name::Name::from_str(subject) {
+        Ok(n) if !n.0.is_empty() => Ok(()),
+        Ok(_) => Err("empty: give e.g. CN=Release Signing,O=Example".into()),
+        Err(e) => Err(format!(
+            "{subject:?} is not an RFC 4514 name ({e}): give e.g. CN=Release Signing,O=Example"
+        )),
+    }
+}
+
+/// Signs as the cosign key does (DER ECDSA over SHA-256 of what it is given),
+/// wherever the key is.
+pub type SignFn<'a> = dyn Fn(&[u8]) -> Result<Vec<u8>, CosignError> + 'a;
+
+/// A PKCS#10 certificate request (PEM) for the cosign key, for a CA that
+/// issues code-signing certificates: `subject` in RFC 4514 form
+/// ("CN=Release Signing,O=Acme"), signed by `sign` (the key in memory, or a
+/// token), checked against `public` before it is returned.
+pub fn csr_pem(
+    subject: &str,
+    public: &CosignPublic,
+    sign: &SignFn<'_>,
+) -> Result<String, CosignError> {
+    use std::str::FromStr;
+    use x509_cert::builder::{Builder, RequestBuilder};
+    use x509_cert::der::EncodePem;
+    let name = x509_cert::name::Name::from_str(subject)
+        .map_err(|e| CosignError::Request(format!("the subject {subject:?} is not an RFC 4514 name ({e}); write it as CN=Release Signing,O=Example")))?;
+    let signer = CsrSigner {
+        public: p256::ecdsa::VerifyingKey::from(&public.key),
+        sign,
+    };
+    let req = RequestBuilder::new(name, &signer)
+        .and_then(|b| b.build::<p256::ecdsa::DerSignature>())
+        .map_err(|e| CosignError::Request(e.to_string()))?;
+    req.to_pem(LineEnding::LF)
+        .map_err(|e| CosignError::Request(e.to_string()))
+}
+
+/// The CSR builder's view of a cosign key: its public half and a signature.
+struct CsrSigner<'a> {
+    public: p256::ecdsa::VerifyingKey,
+    sign: &'a SignFn<'a>,
+}
+
+impl p256::ecdsa::signature::Keypair for CsrSigner<'_> {
+    type VerifyingKey = p256::ecdsa::VerifyingKey;
+    fn verifying_key(&self) -> Self::VerifyingKey {
+        self.public
+    }
+}
+
+impl p256::pkcs8::spki::DynSignatureAlgorithmIdentifier for CsrSigner<'_> {
+    fn signature_algorithm_identifier(
+        &self,
+    ) -> p256::pkcs8::spki::Result<p256::pkcs8::spki::AlgorithmIdentifierOwned> {
+        Ok(p256::pkcs8::spki::AlgorithmIdentifierOwned {
+            // ecdsa-with-SHA256
+            oid: p256::pkcs8::ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2"),
+            parameters: None,
+        })
+    }
+}
+
+impl p256::ecdsa::signature::Signer<p256::ecdsa::DerSignature> for CsrSigner<'_> {
+    fn try_sign(
+        &self,
+        msg: &[u8],
+    ) -> Result<p256::ecdsa::DerSignature, p256::ecdsa::signature::Error> {
+        let der = (self.sign)(msg).map_err(p256::ecdsa::signature::Error::from_source)?;
+        let sig = p256::ecdsa::DerSignature::from_bytes(&der)?;
+        // What a device signed must verify before it goes to a CA.
+        use p256::ecdsa::signature::Verifier;
+        self.public.verify(msg, &sig)?;
+        Ok(sig)
+    }
+}
+
 /// An ECDSA signature as two 32-byte halves (r || s), as PKCS#11 and PIV
 /// return it, in the DER form cosign writes.
 pub fn raw_signature_to_der(raw: &[u8]) -> Result<Vec<u8>, CosignError> {
@@ -423,6 +507,22 @@ mod tests {
         assert!(other.public().verify(b"payload", &sig).is_err());
         assert_eq!(CosignPublic::from_sec1(&public.sec1()).unwrap(), public);
         assert_eq!(public.fingerprint().len(), 64);
+    }
+
+    #[test]
+    fn a_request_is_signed_by_the_key_and_names_the_subject() {
+        use x509_cert::der::DecodePem;
+        let key = CosignKey::generate().unwrap();
+        let pem = csr_pem("CN=Release Signing,O=Acme", &key.public(), &|m| {
+            Ok(key.sign(m))
+        })
+        .unwrap();
+        let req = x509_cert::request::CertReq::from_pem(pem.as_bytes()).unwrap();
+        assert_eq!(req.info.subject.to_string(), "CN=Release Signing,O=Acme");
+        // A device that signs with another key is caught before the CA sees it.
+        let other = CosignKey::generate().unwrap();
+        assert!(csr_pem("CN=x", &key.public(), &|m| Ok(other.sign(m))).is_err());
+        assert!(csr_pem("not a name", &key.public(), &|m| Ok(key.sign(m))).is_err());
     }
 
     #[test]
