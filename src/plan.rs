@@ -346,6 +346,12 @@ pub struct ShareSpec {
     /// One per share, in order, or none (then shares are numbered only).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub custodians: Vec<Custodian>,
+    /// For a custodian with an age recipient, also write the clear sheet and
+    /// QR code (to print in the room). Without it only the `.age` file is
+    /// written: a clear copy beside it would leave the encryption protecting
+    /// nothing on that medium.
+    #[serde(default)]
+    pub clear_sheets_with_age: bool,
 }
 
 fn default_share_output() -> PathBuf {
@@ -359,6 +365,7 @@ impl Default for ShareSpec {
             count: 5,
             output: default_share_output(),
             custodians: Vec::new(),
+            clear_sheets_with_age: false,
         }
     }
 }
@@ -386,6 +393,19 @@ impl ShareSpec {
             ),
             None => (format!("Custodian {index}"), self.output.as_path()),
         }
+    }
+
+    /// The age recipient share `index` (1-based) is encrypted to, if any.
+    pub fn recipient(&self, index: u8) -> Option<&str> {
+        self.custodians
+            .get(usize::from(index) - 1)
+            .and_then(|c| c.age_recipient.as_deref())
+    }
+
+    /// Whether share `index` gets a clear sheet and QR code: always, unless
+    /// its custodian has an age recipient and the plan does not ask for both.
+    pub fn clear_sheet(&self, index: u8) -> bool {
+        self.recipient(index).is_none() || self.clear_sheets_with_age
     }
 
     /// Every directory shares go to, each once.

@@ -470,13 +470,63 @@ fn the_go_age_binary_decrypts_every_custodian_file() {
             .output()
             .unwrap();
         assert_exit(&o, 0);
-        assert_eq!(
-            o.stdout,
-            std::fs::read(a.ceremony.sheet(i)).unwrap(),
-            "share {i}"
-        );
         let text = String::from_utf8(o.stdout).unwrap();
         assert!(text.contains(&format!("Custodian:  Custodian {i}")));
+        // What age decrypts is the share: it checks against the set.
+        let clear = a.ceremony.dir.join(format!("decrypted-{i}.txt"));
+        std::fs::write(&clear, &text).unwrap();
+        let check = a.ceremony.backups[0].join("shares.json");
+        let o = run(&[
+            "shares",
+            "verify",
+            "--check",
+            check.to_str().unwrap(),
+            clear.to_str().unwrap(),
+        ]);
+        assert_exit(&o, 0);
+    }
+}
+
+/// Issue 11, item 8: a custodian with an age recipient gets the `.age` file
+/// only; a clear sheet or QR code beside it would leave the encryption
+/// protecting nothing on that medium. A plan that wants both (to print in
+/// the room) says so.
+#[test]
+fn issue11_an_age_custodian_gets_no_clear_copy_unless_the_plan_asks() {
+    let a = age_ceremony();
+    for i in 1..=5u8 {
+        let base = a.ceremony.shares.join(format!("share-{i}-of-5"));
+        assert!(base.with_extension("txt.age").exists());
+        assert!(
+            !base.with_extension("txt").exists(),
+            "share {i}: clear sheet"
+        );
+        assert!(
+            !base.with_extension("svg").exists(),
+            "share {i}: clear QR code"
+        );
+    }
+    // The rehearsal still passed: the age copies read back as written.
+    let transcript = std::fs::read_to_string(a.ceremony.export.join("transcript.jsonl")).unwrap();
+    assert!(transcript.contains("rehearsal.passed"));
+
+    let dir = tempdir();
+    let dir = dir.path().to_owned();
+    let key = dir.join("custodian.key");
+    let o = tool("age-keygen").arg("-o").arg(&key).output().unwrap();
+    let public = stderr(&o)
+        .trim()
+        .trim_start_matches("Public key: ")
+        .to_owned();
+    let custodians: String = (1..=5)
+        .map(|i| {
+            format!("\n[[shares.custodians]]\nname = \"C{i}\"\nage_recipient = \"{public}\"\n")
+        })
+        .collect();
+    let edit = format!("output = \"shares\"\nclear_sheets_with_age = true\n{custodians}");
+    let c = Ceremony::run(dir, &[("output = \"shares\"\n", edit.as_str())], 365, 365);
+    for i in 1..=5u8 {
+        assert!(c.sheet(i).exists() && c.sheet(i).with_extension("txt.age").exists());
     }
 }
 

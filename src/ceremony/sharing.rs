@@ -165,18 +165,14 @@ fn write_share(
     plan: &Plan,
 ) -> Result<Vec<WrittenFile>, CeremonyError> {
     let (i, n) = (share.index, share.count);
-    let text = sheet::render(share, info);
-    let qr = sheet::qr_svg(share)?;
-    let mut written = vec![
-        bundle.write(&share_file(i, n, "txt"), text.as_bytes(), FileMode::Private)?,
-        bundle.write(&share_file(i, n, "svg"), qr.as_bytes(), FileMode::Private)?,
-    ];
-    let recipient = plan
-        .shares
-        .custodians
-        .get(usize::from(i) - 1)
-        .and_then(|c| c.age_recipient.as_deref());
-    if let Some(r) = recipient {
+    let text = zeroize::Zeroizing::new(sheet::render(share, info));
+    let mut written = Vec::new();
+    if plan.shares.clear_sheet(i) {
+        let qr = sheet::qr_svg(share)?;
+        written.push(bundle.write(&share_file(i, n, "txt"), text.as_bytes(), FileMode::Private)?);
+        written.push(bundle.write(&share_file(i, n, "svg"), qr.as_bytes(), FileMode::Private)?);
+    }
+    if let Some(r) = plan.shares.recipient(i) {
         let enc = sheet::age_encrypt(text.as_bytes(), r)?;
         written.push(bundle.write(&share_file(i, n, "txt.age"), &enc, FileMode::Private)?);
     }
@@ -190,11 +186,29 @@ pub(crate) fn read_back_share(
     s: &Share,
 ) -> Result<Share, CeremonyError> {
     let (_, dir) = plan.shares.destination(s.index);
-    let path = bundles
+    let bundle = bundles
         .iter()
         .find(|b| b.dir().parent() == Some(dir))
-        .map(|b| b.dir().join(share_file(s.index, s.count, "txt")))
         .ok_or_else(|| CeremonyError::Refused(format!("no medium for share {}", s.index)))?;
+    if !plan.shares.clear_sheet(s.index) {
+        // Only the custodian's identity opens the age copy: it must read
+        // back byte for byte as written; the share itself is the one in
+        // memory (the custodian checks the file with `shares verify`).
+        let name = share_file(s.index, s.count, "txt.age");
+        let path = bundle.dir().join(&name);
+        let written = bundle.files().iter().find(|f| f.name == name);
+        let back =
+            std::fs::read(&path).map_err(|e| media::MediaError::from_io("read back", &path, e))?;
+        return match written {
+            Some(w) if media::sha256_hex(&back) == w.sha256 => Ok(s.clone()),
+            _ => Err(media::MediaError::Unreadable {
+                path,
+                what: "age-encrypted share",
+            }
+            .into()),
+        };
+    }
+    let path = bundle.dir().join(share_file(s.index, s.count, "txt"));
     let bytes = zeroize::Zeroizing::new(
         std::fs::read(&path).map_err(|e| media::MediaError::from_io("read back", &path, e))?,
     );
