@@ -708,6 +708,9 @@ impl Plan {
     /// generated card PINs must go somewhere. (The TUI asks for the PINs.)
     pub fn validate_batch(&self) -> Result<(), PlanError> {
         self.validate()?;
+        if self.cosign.tier == CosignTier::Pkcs11 && self.cosign.pin_from.is_none() {
+            return Err(PlanError::Invalid("cosign.pin_from is missing: a batch genesis reads the token's user PIN from a file or fd:N (the TUI asks for it)".into()));
+        }
         if self.cards.count > 0 && self.cards.pins_deliver_to.is_none() {
             return Err(PlanError::Invalid("cards.count > 0 needs cards.pins_deliver_to for a batch genesis: where the generated card PINs are handed over (a path or fd:N); the TUI asks for PINs instead".into()));
         }
@@ -888,7 +891,11 @@ impl Plan {
                         c.label
                     ));
                 }
-                handover("pin_from", &c.pin_from)
+                // A batch run needs it (validate_batch); the TUI asks.
+                match c.pin_from.as_deref().map(Handover::parse) {
+                    Some(Err(e)) => bad(format!("cosign.pin_from = {e}")),
+                    _ => Ok(()),
+                }
             }
         }
     }

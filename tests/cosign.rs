@@ -15,7 +15,7 @@ use std::sync::OnceLock;
 
 use crate::harness::*;
 
-const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
+pub(crate) const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
 
 fn peer_bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
@@ -55,12 +55,12 @@ fn openssl_verifies(public: &Path, data: &Path, sig: &Path) -> bool {
 
 /// A SoftHSM2 of its own: a config and token directory under `dir`, one
 /// token labelled "release" with user PIN 123456.
-struct SoftHsm {
-    conf: PathBuf,
+pub(crate) struct SoftHsm {
+    pub(crate) conf: PathBuf,
 }
 
 impl SoftHsm {
-    fn new(dir: &Path) -> SoftHsm {
+    pub(crate) fn new(dir: &Path) -> SoftHsm {
         let tokens = dir.join("hsm-tokens");
         std::fs::create_dir_all(&tokens).unwrap();
         let conf = dir.join("softhsm2.conf");
@@ -97,7 +97,7 @@ impl SoftHsm {
             .unwrap()
     }
 
-    fn pkcs11_tool(&self, args: &[&str]) -> Output {
+    pub(crate) fn pkcs11_tool(&self, args: &[&str]) -> Output {
         self.pkcs11_tool_on("release", args)
     }
 

@@ -1017,3 +1017,73 @@ fn a_genesis_from_nothing_with_media_picked_from_the_list() {
     ]);
     assert_exit(&restored, 0);
 }
+
+/// A genesis in the TUI whose plan puts the cosign key into an HSM
+/// (SoftHSM2): no PIN file, the TUI asks for the token's user PIN, masked,
+/// before any key exists; the key is made in the token and bound on the
+/// export. A physical HSM adds a PIN counter that locks (docs/tokens.md).
+#[test]
+fn a_genesis_in_the_tui_asks_for_the_hsm_pin_and_puts_the_cosign_key_there() {
+    use crate::cosign::{SoftHsm, MODULE};
+    let dir = tempdir();
+    let dir = dir.path();
+    let hsm = SoftHsm::new(dir);
+    let plan = write_plan(
+        dir,
+        &[
+            ("deliver_to = \"passphrase.txt\"", "# no deliver_to"),
+            ("words = 24", "words = 12"),
+            ("threshold = 3", "threshold = 2"),
+            ("count = 5", "count = 3"),
+            (
+                "tier = \"none\"",
+                &format!("tier = \"pkcs11\"\nmodule = \"{MODULE}\"\ntoken = \"release\"\ngenerate_on_device = true"),
+            ),
+        ],
+    );
+    let cmd = format!(
+        "env SOFTHSM2_CONF={} {} tui --plan {}",
+        hsm.conf.display(),
+        env!("CARGO_BIN_EXE_keyceremony"),
+        plan.display()
+    );
+    let t = Tmux::new(dir, &cmd, (100, 30));
+    t.wait_for("Welcome: choose a ceremony", 10);
+    t.key("g");
+    t.wait_for("clock:", 10);
+    t.key("Enter");
+    t.wait_for("1/3 Identity", 5);
+    t.key("PageDown");
+    t.wait_for("2/3 Custodians", 5);
+    t.key("PageDown");
+    t.wait_for("3/3 Media", 5);
+    t.key("PageDown");
+    let review = t.wait_for("Review the plan", 5);
+    assert!(review.contains("cosign:     token \"release\""), "{review}");
+    t.key("y");
+    t.wait_for("Start the genesis?", 5);
+    t.key("y");
+    t.wait_for("type its user PIN", 30);
+    t.text("123456");
+    let masked = t.wait_for("User PIN: ******_", 5);
+    assert!(!masked.contains("123456"), "{masked}");
+    t.key("Enter");
+    hand_over_and_rehearse(&t, &|| bundle(&dir.join("shares")));
+    let done = t.wait_for("Genesis complete", 120);
+    assert!(
+        done.contains("pkcs11:token=release;object=cosign"),
+        "{done}"
+    );
+    t.key("q");
+    drop(t);
+    let export = bundle(&dir.join("export"));
+    assert!(export.join("cosign.pub").exists() && export.join("cosign.json").exists());
+    let listed = hsm.pkcs11_tool(&["--list-objects", "--type", "privkey"]);
+    assert!(
+        stdout(&listed).contains("never extractable, local"),
+        "{}",
+        stdout(&listed)
+    );
+    let transcript = std::fs::read_to_string(export.join("transcript.jsonl")).unwrap();
+    assert!(transcript.contains("cosign.placed") && !transcript.contains("123456"));
+}

@@ -41,7 +41,10 @@ pub fn make(plan: &Plan) -> Result<Option<CosignKey>, CeremonyError> {
 /// has tries to spare and opens it, and its label is free), so that a
 /// ceremony does not stop at the token step with backups and shares already
 /// written. Returns the token's PIN (read once: `pin_from` may be a pipe).
-pub fn check(plan: &Plan) -> Result<Option<SecretString>, CeremonyError> {
+pub fn check(
+    plan: &Plan,
+    ui: &mut dyn super::CeremonyUi,
+) -> Result<Option<SecretString>, CeremonyError> {
     let spec = &plan.cosign;
     match spec.tier {
         CosignTier::None => Ok(None),
@@ -57,13 +60,25 @@ pub fn check(plan: &Plan) -> Result<Option<SecretString>, CeremonyError> {
             None => Err(CeremonyError::Refused("cosign.key_to is missing".into())),
         },
         CosignTier::Pkcs11 => {
-            let (Some(module), Some(token), Some(pin_from)) = (&spec.module, &spec.token, &spec.pin_from) else {
+            let (Some(module), Some(token)) = (&spec.module, &spec.token) else {
                 return Err(CeremonyError::Refused(
-                    "cosign tier \"pkcs11\" needs cosign.module, cosign.token and cosign.pin_from".into(),
+                    "cosign tier \"pkcs11\" needs cosign.module and cosign.token".into(),
                 ));
             };
-            let pin = read_pin(pin_from)?;
-            Module::load(module)?.check_ready(token, &spec.label, &pin)?;
+            // The module first: a wrong path or a missing token is said
+            // before anyone types a PIN.
+            let module = Module::load(module)?;
+            module.check_ready(token, &spec.label, None)?;
+            let pin = match (ui.token_pin(token)?, &spec.pin_from) {
+                (Some(pin), _) => pin,
+                (None, Some(from)) => read_pin(from)?,
+                (None, None) => {
+                    return Err(CeremonyError::Refused(
+                        "cosign.pin_from is missing: a batch run reads the token's user PIN from a file or fd:N".into(),
+                    ))
+                }
+            };
+            module.check_ready(token, &spec.label, Some(&pin))?;
             Ok(Some(pin))
         }
     }

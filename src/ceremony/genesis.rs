@@ -81,7 +81,7 @@ pub fn run(
     });
     let pre = preflight(plan, opts, ui, clock)?;
     let share_media = share_media(plan)?;
-    let token_pin = cosign::check(plan)?;
+    let token_pin = cosign::check(plan, ui)?;
     let flow = Flow {
         name: "genesis",
         steps: STEPS,

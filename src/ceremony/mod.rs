@@ -270,6 +270,12 @@ pub trait CeremonyUi {
         Ok(None)
     }
 
+    /// The user PIN of the PKCS#11 token `token`, typed by the operator, or
+    /// `None` to read it from the plan's `cosign.pin_from` (batch runs).
+    fn token_pin(&mut self, _token: &str) -> Result<Option<secrecy::SecretString>, CeremonyError> {
+        Ok(None)
+    }
+
     /// A card's step failed with `error`: try that card again or go on without it.
     /// Batch runs go on; `keyceremony card provision` resumes later.
     fn card_failed(&mut self, _number: usize, _error: &str) -> CardDecision {

@@ -81,7 +81,7 @@ pub fn provision(args: HsmProvisionArgs) -> Result<(), Failure> {
     let pin = read_pin(&args.pin_from)?;
     let module = Module::load(&args.module).map_err(crate::ceremony::CeremonyError::from)?;
     module
-        .check_ready(&args.token, &args.label, &pin)
+        .check_ready(&args.token, &args.label, Some(&pin))
         .map_err(crate::ceremony::CeremonyError::from)?;
     let challenge = format!("keyceremony cosign provision {}\n", restored.fingerprint).into_bytes();
     let hsm = module

@@ -179,12 +179,12 @@ impl Module {
     /// Before a ceremony makes anything: the token is there, its user PIN
     /// has tries to spare, no key of that label is in it (public objects are
     /// visible without a login, so that is known before the PIN is sent),
-    /// and the PIN opens it.
+    /// and, given a PIN, that it opens the token.
     pub fn check_ready(
         &self,
         token: &str,
         label: &str,
-        pin: &SecretString,
+        pin: Option<&SecretString>,
     ) -> Result<(), HsmError> {
         let (slot, t) = self.slot(token)?;
         spare_tries(token, &t)?;
@@ -209,7 +209,10 @@ impl Module {
         drop(session);
         // The PIN, tried now: a wrong one stops the ceremony before any key
         // exists (it costs the try it would have cost later anyway).
-        self.login(token, pin).map(drop)
+        match pin {
+            Some(pin) => self.login(token, pin).map(drop),
+            None => Ok(()),
+        }
     }
 
     /// A logged-in read-write session on the token `label`; the PIN is not

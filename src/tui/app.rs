@@ -9,7 +9,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use zeroize::Zeroizing;
 
 use super::forms::{Form, FormInput, Page};
-use super::input::{Input, PinEntry, WordEntry};
+use super::input::{Input, PinEntry, SecretLine, WordEntry};
 use crate::airgap::Report;
 use crate::ceremony::{CardDecision, CardState};
 use crate::plan::Plan;
@@ -84,6 +84,8 @@ pub enum Request {
         problem: Option<String>,
     },
     CardPins,
+    /// The user PIN of the PKCS#11 token that takes the cosign key.
+    TokenPin(String),
     CardFailed {
         number: usize,
         error: String,
@@ -97,6 +99,7 @@ impl std::fmt::Debug for Request {
             Request::Share { .. } => "Request::Share([REDACTED])",
             Request::Rehearsal { .. } => "Request::Rehearsal",
             Request::CardPins => "Request::CardPins",
+            Request::TokenPin(_) => "Request::TokenPin",
             Request::CardFailed { .. } => "Request::CardFailed",
         })
     }
@@ -108,6 +111,7 @@ pub enum Reply {
     Shown,
     Shares(Vec<Share>),
     Pins(CardPins),
+    TokenPin(secrecy::SecretString),
     Decision(CardDecision),
 }
 
@@ -258,6 +262,11 @@ pub enum Prompt {
     },
     Typing(Typing),
     Pins(PinEntry),
+    /// A token's user PIN, typed once, never shown.
+    TokenPin {
+        token: String,
+        entry: SecretLine,
+    },
     CardFailed {
         number: usize,
         error: String,
@@ -550,7 +559,10 @@ impl App {
             | Screen::Rotate => true,
             Screen::RestoreShares => true,
             Screen::RestoreCard => matches!(self.card, Some(CardStage::Pins(_))),
-            Screen::Running => matches!(self.prompt, Some(Prompt::Typing(_) | Prompt::Pins(_))),
+            Screen::Running => matches!(
+                self.prompt,
+                Some(Prompt::Typing(_) | Prompt::Pins(_) | Prompt::TokenPin { .. })
+            ),
             _ => false,
         }
     }
@@ -618,6 +630,10 @@ impl App {
                         Prompt::Typing(Typing::new(set, Vec::new(), problem))
                     }
                     Request::CardPins => Prompt::Pins(PinEntry::default()),
+                    Request::TokenPin(token) => Prompt::TokenPin {
+                        token,
+                        entry: SecretLine::default(),
+                    },
                     Request::CardFailed { number, error } => Prompt::CardFailed { number, error },
                 })
             }
@@ -1369,6 +1385,10 @@ impl App {
             Prompt::Typing(t) => t.key(k).map(Reply::Shares),
             Prompt::Pins(p) => match p.key(k) {
                 Input::Submit => p.take().map(Reply::Pins),
+                _ => None,
+            },
+            Prompt::TokenPin { entry, .. } => match entry.key(k) {
+                Input::Submit => Some(Reply::TokenPin(entry.take())),
                 _ => None,
             },
             Prompt::CardFailed { .. } => match k.code {

@@ -367,6 +367,60 @@ fn constant_time_eq(a: &str, b: &str) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// One secret typed once and never shown (an existing PIN, such as a
+/// token's user PIN): a count of dots on screen, the characters in a
+/// zeroizing buffer reserved up front (no reallocation leaves a copy).
+pub struct SecretLine {
+    typed: Zeroizing<String>,
+}
+
+impl Default for SecretLine {
+    fn default() -> Self {
+        SecretLine {
+            typed: Zeroizing::new(String::with_capacity(PIN_MAX * 4)),
+        }
+    }
+}
+
+impl SecretLine {
+    pub fn len(&self) -> usize {
+        self.typed.chars().count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.typed.is_empty()
+    }
+
+    /// Enter on a non-empty line returns `Submit`: take it with `take`.
+    pub fn key(&mut self, k: &KeyEvent) -> Input {
+        if ctrl(k, 'u') {
+            self.typed.clear();
+            return Input::Edited;
+        }
+        match k.code {
+            KeyCode::Char(c) if !c.is_control() => {
+                if self.len() < PIN_MAX {
+                    self.typed.push(c);
+                }
+                Input::Edited
+            }
+            KeyCode::Backspace => {
+                self.typed.pop();
+                Input::Edited
+            }
+            KeyCode::Enter if !self.typed.is_empty() => Input::Submit,
+            _ => Input::Ignored,
+        }
+    }
+
+    /// The secret, and an empty line for the next.
+    pub fn take(&mut self) -> SecretString {
+        let secret = SecretString::from(self.typed.as_str());
+        self.typed.clear();
+        secret
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

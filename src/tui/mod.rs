@@ -140,6 +140,13 @@ impl CeremonyUi for Bridge {
         }
     }
 
+    fn token_pin(&mut self, token: &str) -> Result<Option<secrecy::SecretString>, CeremonyError> {
+        match self.ask(Request::TokenPin(token.to_owned()))? {
+            Reply::TokenPin(pin) => Ok(Some(pin)),
+            _ => Err(CeremonyError::Delivery("no token PIN was typed".into())),
+        }
+    }
+
     fn card_failed(&mut self, number: usize, error: &str) -> CardDecision {
         match self.ask(Request::CardFailed {
             number,
@@ -268,6 +275,12 @@ fn restored_summary(r: &Restored) -> Summary {
             .map(|k| format!("Subkey:     {}", k.key().fingerprint().to_hex())),
     );
     lines.push(format!("Shares:     {:?} of set {}", r.indices, r.set_id));
+    if let Some(k) = &r.cosign {
+        lines.push(format!(
+            "cosign key: public key SHA-256 {} (`keyceremony hsm provision` or `cosign key-file` put it back)",
+            k.public().fingerprint()
+        ));
+    }
     Summary {
         heading: "Backup opened".into(),
         fingerprint: r.fingerprint.clone(),

@@ -136,6 +136,10 @@ pub fn header(app: &App) -> (&'static str, &'static str) {
                 "Card PINs: the same on every card",
                 "type the PIN (not shown)   Enter next   F1 help",
             ),
+            Some(Prompt::TokenPin { .. }) => (
+                "The HSM's user PIN: the cosign key goes into the token",
+                "type the PIN (not shown)   Enter done   F1 help",
+            ),
             Some(Prompt::CardFailed { .. }) => (
                 "A card failed",
                 "r retry this card   s skip it (provision later)   ? help",
@@ -213,7 +217,7 @@ pub fn help(app: &App) -> &'static str {
         Screen::Media if app.picker.is_some() => "Mounted media: Up/Down choose, Enter puts the medium into the field the cursor was on (added to the backup media, or in place of the export or share-sheet path), Esc closes. Each line shows the label, the free and total space, and the device: two backups on one device are one backup.",
         Screen::Media => "Backup media receive the encrypted key, revocation and cert; use two or more sticks. The export medium goes online and gets public material only. Share sheets go to a print directory or a stick of their own. Cards receive the same subkeys; you choose their PINs on screen. Touch 'fixed' cannot be undone without a reset. F2 lists the mounted media (label, free space, device) to pick from instead of typing paths: b adds the medium to the backups, e makes it the export medium, s the share sheets' place, and the list stays open for the next; Enter puts it into the field you are on.",
         Screen::Review => "This is what the ceremony will do. Esc goes back to change it. Nothing is written before you confirm; the confirmation names every medium and card.",
-        Screen::Running => "The engine runs the same steps as `keyceremony genesis`. Every file is written, synced and read back. The passphrase is shown once; each share is shown to its custodian alone, and the screen is cleared after each. The rehearsal opens every backup with the shares you type back. For cards, choose PINs (user 6+, admin 8+ characters); a card that fails can be retried or skipped and provisioned later from a restore.",
+        Screen::Running => "The engine runs the same steps as `keyceremony genesis`. Every file is written, synced and read back. The passphrase is shown once; each share is shown to its custodian alone, and the screen is cleared after each. The rehearsal opens every backup with the shares you type back. For cards, choose PINs (user 6+, admin 8+ characters); a card that fails can be retried or skipped and provisioned later from a restore. For a cosign key in an HSM, type the token's user PIN when asked: it is checked before any key exists, and a token with one try left is refused before the PIN is sent.",
         Screen::Done if matches!(app.result, Some(Err(_))) => "The ceremony stopped. The message says why, which directories it left on the media and what to do with them (a new key's backups and shares that no export names must be destroyed). b goes back to where this run started, every value still in its form: fix the cause (a medium, a card) and start again; a new run writes new directories.",
         Screen::Done => "u writes everything out to the sticks and unmounts them, so that they can be pulled out. Hand each custodian their share sheet. The transcript on the export medium is signed; check it online with `keyceremony transcript verify`. The fingerprint is shown as text and as a QR code to compare with the online side.",
         Screen::RestoreSource => "Name the ceremony directory on a backup medium (it holds secret-key.asc and shares.json), or press F2 to pick it from those on the mounted media; on the share files field F2 picks sheets and age files found there, one after another. Share files may be sheets (.txt) or age files (.txt.age, with the custodian's identity file); leave the field empty to type shares in.",

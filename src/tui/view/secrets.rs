@@ -108,6 +108,17 @@ pub fn draw(prompt: &Prompt, f: &mut Frame<'_>, area: Rect) {
             f,
             area,
         ),
+        Prompt::TokenPin { token, entry } => {
+            let lines = vec![
+                Line::from(format!(
+                    "The cosign key goes into the PKCS#11 token {token:?}: type its user PIN."
+                )),
+                Line::from("It is tried once now, before any key exists, and kept only in memory."),
+                Line::from(""),
+                Line::from(format!("User PIN: {}_", "*".repeat(entry.len()))),
+            ];
+            f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), area);
+        }
         Prompt::CardFailed { number, error } => {
             let lines = vec![
                 Line::styled(format!("Card {number} failed:"), problem_style()),

@@ -738,7 +738,34 @@ fn the_review_names_the_cosign_key_and_where_it_goes() {
         "{out}"
     );
     assert!(out.contains("made in the"), "{out}");
-    // A batch PIN source is still needed: named, and no `y`.
-    assert!(out.contains("cosign.pin_from is missing"), "{out}");
-    assert!(!out.contains("Press y to start."), "{out}");
+    // The TUI asks for the token's PIN: no PIN file is needed to start.
+    assert!(out.contains("Press y to start."), "{out}");
+}
+
+/// A token's PIN is typed once, shown as stars, and handed to the engine
+/// on Enter (an empty one is not); the screen names the token.
+#[test]
+fn the_token_pin_is_masked_and_handed_over_once() {
+    use crate::tui::app::{Command, Reply};
+    use secrecy::ExposeSecret;
+    let mut a = app(Screen::Running);
+    ask(&mut a, Request::TokenPin("release".into()));
+    assert!(matches!(
+        a.update(Action::Key(KeyEvent::from(KeyCode::Enter))),
+        Command::None
+    ));
+    for c in "4711pin".chars() {
+        a.update(Action::Key(KeyEvent::from(KeyCode::Char(c))));
+    }
+    let out = render(&a, 80, 24);
+    assert!(out.contains("token \"release\""), "{out}");
+    assert!(
+        out.contains("User PIN: *******_") && !out.contains("4711"),
+        "{out}"
+    );
+    assert!(out.contains("The HSM's user PIN"), "{out}");
+    match a.update(Action::Key(KeyEvent::from(KeyCode::Enter))) {
+        Command::Reply(Reply::TokenPin(pin)) => assert_eq!(pin.expose_secret(), "4711pin"),
+        other => panic!("{other:?}"),
+    }
 }
