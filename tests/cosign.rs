@@ -41,6 +41,17 @@ fn peer(args: &[&Path]) -> Output {
     Command::new(peer_bin()).args(args).output().unwrap()
 }
 
+/// sigstore opens `key` with the password in `password` to the public key
+/// `expected` (PEM text; sigstore writes CRLF line ends).
+fn assert_peer_opens_to(key: &Path, password: &Path, expected: impl AsRef<str>) {
+    let o = peer(&[Path::new("public"), key, password]);
+    assert_exit(&o, 0);
+    assert_eq!(
+        stdout(&o).replace("\r\n", "\n").trim(),
+        expected.as_ref().trim()
+    );
+}
+
 fn openssl_verifies(public: &Path, data: &Path, sig: &Path) -> bool {
     let o = tool("openssl")
         .args(["dgst", "-sha256", "-verify"])
@@ -210,12 +221,7 @@ fn the_file_tier_writes_a_key_file_sigstore_opens_and_binds_its_public_key() {
         0o600
     );
     let public = c.export.join("cosign.pub");
-    let o = peer(&[Path::new("public"), &key, &password]);
-    assert_exit(&o, 0);
-    assert_eq!(
-        stdout(&o).replace("\r\n", "\n").trim(),
-        std::fs::read_to_string(&public).unwrap().trim()
-    );
+    assert_peer_opens_to(&key, &password, std::fs::read_to_string(&public).unwrap());
     let report: serde_json::Value = serde_json::from_str(&c.stdout).unwrap();
     assert_eq!(report["cosign"]["tier"], "file", "{}", c.stdout);
 
@@ -257,11 +263,10 @@ fn the_file_tier_writes_a_key_file_sigstore_opens_and_binds_its_public_key() {
     // own format, so sigstore opens it with the passphrase.
     let passphrase = dir.join("passphrase.txt");
     for b in &c.backups {
-        let o = peer(&[Path::new("public"), &b.join("cosign.key"), &passphrase]);
-        assert_exit(&o, 0);
-        assert_eq!(
-            stdout(&o).replace("\r\n", "\n").trim(),
-            std::fs::read_to_string(&public).unwrap().trim()
+        assert_peer_opens_to(
+            &b.join("cosign.key"),
+            &passphrase,
+            std::fs::read_to_string(&public).unwrap(),
         );
     }
     assert!(
@@ -330,11 +335,10 @@ fn the_file_tier_writes_a_key_file_sigstore_opens_and_binds_its_public_key() {
     args.extend(["--to", &ci2_s, "--password-to", &pw2_s]);
     args.extend(shares.iter().map(String::as_str));
     assert_exit(&run(&args), 0);
-    let o = peer(&[Path::new("public"), &ci2.join("cosign.key"), &pw2]);
-    assert_exit(&o, 0);
-    assert_eq!(
-        stdout(&o).replace("\r\n", "\n").trim(),
-        std::fs::read_to_string(&public).unwrap().trim()
+    assert_peer_opens_to(
+        &ci2.join("cosign.key"),
+        &pw2,
+        std::fs::read_to_string(&public).unwrap(),
     );
     assert_ne!(
         std::fs::read(&pw2).unwrap(),
@@ -371,11 +375,10 @@ fn the_file_tier_writes_a_key_file_sigstore_opens_and_binds_its_public_key() {
     );
     verify_names_the_cosign_key(&renewed, &c.fingerprint);
     let backup = newest(&dir.join("backup-1"));
-    let o = peer(&[Path::new("public"), &backup.join("cosign.key"), &passphrase]);
-    assert_exit(&o, 0);
-    assert_eq!(
-        stdout(&o).replace("\r\n", "\n").trim(),
-        std::fs::read_to_string(&public).unwrap().trim()
+    assert_peer_opens_to(
+        &backup.join("cosign.key"),
+        &passphrase,
+        std::fs::read_to_string(&public).unwrap(),
     );
 }
 
@@ -535,11 +538,10 @@ fn the_pkcs11_tier_imports_the_backed_up_key() {
     let public = export.join("cosign.pub");
     let passphrase = dir.join("passphrase.txt");
     let backup = newest(&dir.join("backup-1"));
-    let o = peer(&[Path::new("public"), &backup.join("cosign.key"), &passphrase]);
-    assert_exit(&o, 0);
-    assert_eq!(
-        stdout(&o).replace("\r\n", "\n").trim(),
-        std::fs::read_to_string(&public).unwrap().trim()
+    assert_peer_opens_to(
+        &backup.join("cosign.key"),
+        &passphrase,
+        std::fs::read_to_string(&public).unwrap(),
     );
     let listed = hsm.pkcs11_tool(&["--list-objects", "--type", "privkey"]);
     let text = stdout(&listed);
@@ -665,14 +667,9 @@ fn a_rotation_keeps_the_cosign_key_under_the_new_primary() {
     );
     gpg_checks_the_binding(&export);
     verify_names_the_cosign_key(&export, &c.fingerprint);
-    let o = peer(&[
-        Path::new("public"),
+    assert_peer_opens_to(
         &newest(&dir.join("backup-1")).join("cosign.key"),
         &dir.join("passphrase-2.txt"),
-    ]);
-    assert_exit(&o, 0);
-    assert_eq!(
-        stdout(&o).replace("\r\n", "\n").trim(),
-        String::from_utf8_lossy(&public).trim()
+        String::from_utf8_lossy(&public).trim(),
     );
 }

@@ -351,6 +351,21 @@ fn tui_with_plan(dir: &Path, cards: &str, size: (u16, u16)) -> Tmux {
     Tmux::new(dir, &cmd, size)
 }
 
+/// From the welcome screen to a genesis's review, every form taken as the
+/// plan has it.
+fn to_review(t: &Tmux) {
+    t.wait_for("Welcome: choose a ceremony", 10);
+    t.key("g");
+    t.wait_for("clock:", 10);
+    t.key("Enter");
+    t.wait_for("1/3 Identity", 5);
+    t.key("PageDown");
+    t.wait_for("2/3 Custodians", 5);
+    t.key("PageDown");
+    t.wait_for("3/3 Media", 5);
+    t.key("PageDown");
+}
+
 /// From the welcome screen to the restore form, naming the backup.
 fn start_restore(t: &Tmux, backup: &Path) {
     t.wait_for("Welcome: choose a ceremony", 10);
@@ -777,16 +792,7 @@ fn a_genesis_that_fails_on_a_medium_is_completed_by_going_back() {
     let dir = tempdir();
     let dir = dir.path();
     let t = tui_with_plan(dir, "count = 0", (100, 30));
-    t.wait_for("Welcome: choose a ceremony", 10);
-    t.key("g");
-    t.wait_for("clock:", 10);
-    t.key("Enter");
-    t.wait_for("1/3 Identity", 5);
-    t.key("PageDown");
-    t.wait_for("2/3 Custodians", 5);
-    t.key("PageDown");
-    t.wait_for("3/3 Media", 5);
-    t.key("PageDown");
+    to_review(&t);
     t.wait_for("Review the plan", 5);
     // The stick is pulled between the review and the start.
     std::fs::remove_dir_all(dir.join("backup-2")).unwrap();
@@ -1048,16 +1054,7 @@ fn a_genesis_in_the_tui_asks_for_the_hsm_pin_and_puts_the_cosign_key_there() {
         plan.display()
     );
     let t = Tmux::new(dir, &cmd, (100, 30));
-    t.wait_for("Welcome: choose a ceremony", 10);
-    t.key("g");
-    t.wait_for("clock:", 10);
-    t.key("Enter");
-    t.wait_for("1/3 Identity", 5);
-    t.key("PageDown");
-    t.wait_for("2/3 Custodians", 5);
-    t.key("PageDown");
-    t.wait_for("3/3 Media", 5);
-    t.key("PageDown");
+    to_review(&t);
     let review = t.wait_for("Review the plan", 5);
     assert!(review.contains("cosign:     token \"release\""), "{review}");
     t.key("y");

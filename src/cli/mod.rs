@@ -482,7 +482,8 @@ pub enum HsmCommand {
     Provision(Box<HsmProvisionArgs>),
 }
 
-/// The backup a cosign key is restored from.
+/// The backup a command opens (a card's subkeys, a cosign key) and the shares
+/// that open it.
 #[derive(Debug, clap::Args)]
 pub struct BackupArgs {
     /// The ceremony directory on a backup medium
@@ -533,14 +534,8 @@ pub enum CosignCommand {
 
 #[derive(Debug, clap::Args)]
 pub struct ProvisionArgs {
-    /// The ceremony directory on a backup medium
-    #[arg(long)]
-    pub backup: PathBuf,
-    /// Share files to open the backup with (or type them on standard input)
-    pub shares: Vec<PathBuf>,
-    /// age identity file for age-encrypted shares; repeatable
-    #[arg(long)]
-    pub identity: Vec<PathBuf>,
+    #[command(flatten)]
+    pub from: BackupArgs,
     /// The card (8 hex digits); required when more than one card is present
     #[arg(long)]
     pub serial: Option<String>,

@@ -132,7 +132,7 @@ pub fn provision(a: ProvisionArgs) -> Result<(), Failure> {
             ))
         }
     };
-    let restored = unlock_backup(&a.backup, &a.shares, &a.identity)?;
+    let restored = unlock_backup(&a.from.backup, &a.from.shares, &a.from.identity)?;
     if let Some(to) = &a.new_pins_to {
         let where_ =
             deliver(to, pins.to_text().as_bytes()).map_err(|e| Failure::new(Exit::Media, e))?;
