@@ -6,7 +6,8 @@
 //! by a signed statement that travels in every later bundle.
 //!
 //! Nothing here touches the terminal: the key file's password goes to the
-//! plan's hand-over, the token's PIN comes from the plan's source.
+//! plan's hand-over, and the token's PIN comes through the UI port (the TUI
+//! asks for it) or, in a batch run, from the plan's source.
 
 use std::path::PathBuf;
 use std::time::SystemTime;
@@ -130,10 +131,10 @@ fn short(hex: &str) -> &str {
 /// Reads a token PIN from a source (a file or fd:N): its first line.
 pub fn read_pin(source: &str) -> Result<SecretString, CeremonyError> {
     let h = Handover::parse(source)
-        .map_err(|e| CeremonyError::Refused(format!("cosign.pin_from = {e}")))?;
+        .map_err(|e| CeremonyError::Refused(format!("the PIN source {e}")))?;
     let bytes = Zeroizing::new(read_bounded(&h.open_path(), "token PIN", limits::PIN)?);
     let text = std::str::from_utf8(&bytes)
-        .map_err(|_| CeremonyError::Refused("cosign.pin_from: the PIN is not text".into()))?;
+        .map_err(|_| CeremonyError::Refused(format!("the PIN source {source} holds no text")))?;
     let pin = text.lines().next().unwrap_or("").trim_end_matches('\r');
     if pin.is_empty() {
         return Err(CeremonyError::Refused(format!(
@@ -296,6 +297,18 @@ pub fn place(
                 "token {token:?}: key {:?} (id {}) signs, and the signature verifies",
                 hsm.label, hsm.id
             )));
+            // The request is signed by the token: the key may never have
+            // been anywhere else.
+            let csr = spec
+                .csr_subject
+                .as_deref()
+                .map(|subject| {
+                    csr_pem(subject, &public, &|data| {
+                        m.sign(token, pin, &hsm.id, data)
+                            .map_err(|e| crate::cosign::CosignError::Request(e.to_string()))
+                    })
+                })
+                .transpose()?;
             let placed = Placed {
                 tier: "pkcs11",
                 public_sha256: public.fingerprint(),
@@ -303,22 +316,7 @@ pub fn place(
                 key_file: None,
                 pkcs11_uri: Some(hsm.uri.clone()),
                 generated_on_device: hsm.generated_on_device,
-                csr: None,
-            };
-            // The request is signed by the token: the key may never have
-            // been anywhere else.
-            let placed = Placed {
-                csr: spec
-                    .csr_subject
-                    .as_deref()
-                    .map(|subject| {
-                        csr_pem(subject, &placed.public, &|data| {
-                            m.sign(token, pin, &hsm.id, data)
-                                .map_err(|e| crate::cosign::CosignError::Request(e.to_string()))
-                        })
-                    })
-                    .transpose()?,
-                ..placed
+                csr,
             };
             s.record(
                 EventKind::CosignKeyPlaced,
