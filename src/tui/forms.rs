@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
 use super::input::{Input, TextField};
-use crate::plan::{Custodian, Plan, Profile};
+use crate::plan::{CosignTier, Custodian, Plan, Profile};
 use crate::tokens::Touch;
 
 /// Separates several values in one field (user IDs, names, media paths).
@@ -65,6 +65,20 @@ pub enum Page {
     History,
     /// Why the primary is replaced, and how long the old one stays trusted.
     Rotate,
+}
+
+/// The media page's cosign tiers, as the plan names them.
+pub const COSIGN_TIERS: [&str; 3] = ["none", "pkcs11", "file"];
+
+/// OpenSC's module: the live image carries it (docs/live-image.md).
+pub const DEFAULT_PKCS11_MODULE: &str = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so";
+
+fn cosign_tier_name(t: CosignTier) -> &'static str {
+    match t {
+        CosignTier::None => "none",
+        CosignTier::Pkcs11 => "pkcs11",
+        CosignTier::File => "file",
+    }
 }
 
 /// The certify page's trust depths: none, or a trust signature's depth.
@@ -293,6 +307,25 @@ impl Form {
                     "yes only to rehearse: two backups on one stick are one backup",
                     &["no", "yes"],
                     yes_no(plan.media.allow_same_device),
+                ),
+                choice(
+                    "cosign key",
+                    "a container-signing key: none, in an HSM (pkcs11), or a key file (the plan's [cosign])",
+                    &COSIGN_TIERS,
+                    cosign_tier_name(plan.cosign.tier),
+                ),
+                text(
+                    "HSM module",
+                    "pkcs11: the token's PKCS#11 module",
+                    plan.cosign
+                        .module
+                        .as_ref()
+                        .map_or(DEFAULT_PKCS11_MODULE.to_owned(), |m| m.display().to_string()),
+                ),
+                text(
+                    "HSM token",
+                    "pkcs11: the token's label (the PIN is asked at the start)",
+                    plan.cosign.token.clone().unwrap_or_default(),
                 ),
             ],
             Page::Renew => vec![
@@ -552,7 +585,9 @@ impl Form {
     /// words rather than the plan file's (`cards.cardholder` is
     /// "Cardholder" here); the first field when none is named.
     fn on_its_field(&self, message: &str) -> (usize, String) {
-        const NAMES: [(&str, &str); 13] = [
+        const NAMES: [(&str, &str); 15] = [
+            ("cosign.module", "HSM module"),
+            ("cosign.token", "HSM token"),
             ("key.user_ids", "User IDs"),
             ("shares.threshold", "Threshold k"),
             ("shares.count", "Shares n"),
@@ -574,6 +609,11 @@ impl Form {
                 text = text.replace(plan_name, label);
                 at = at.or_else(|| self.fields.iter().position(|f| f.label == label));
             }
+        }
+        // The rest of the plan's [cosign] section (a key file's fields)
+        // has no field here: the choice it belongs to takes the message.
+        if at.is_none() && text.contains("cosign.") {
+            at = self.fields.iter().position(|f| f.label == "cosign key");
         }
         (at.unwrap_or(0), text)
     }
@@ -707,6 +747,15 @@ impl Form {
         plan.cards.kdf = self.value(7) == "yes";
         plan.airgap.allow_network = self.value(8) == "yes";
         plan.media.allow_same_device = self.value(9) == "yes";
+        plan.cosign.tier = match self.value(10) {
+            "pkcs11" => CosignTier::Pkcs11,
+            "file" => CosignTier::File,
+            _ => CosignTier::None,
+        };
+        if plan.cosign.tier == CosignTier::Pkcs11 {
+            plan.cosign.module = optional(self.value(11)).map(PathBuf::from);
+            plan.cosign.token = optional(self.value(12));
+        }
         plan.validate()
             .map_err(|e| self.on_its_field(&e.to_string()))
     }
@@ -746,6 +795,38 @@ mod tests {
 
     fn typed(form: &mut Form, field: usize, value: &str) {
         form.fields[field].input.value = value.to_owned();
+    }
+
+    /// The media page chooses the cosign key's tier: an HSM by module and
+    /// token (the PIN is asked at the start), with problems under their field;
+    /// a key file needs the plan's [cosign] fields, and says so on the choice.
+    #[test]
+    fn the_media_page_puts_the_cosign_key_into_an_hsm() {
+        let mut p = plan();
+        let mut f = Form::for_plan(Page::Media, &p);
+        let at = |f: &Form, label: &str| f.fields.iter().position(|x| x.label == label).unwrap();
+        assert_eq!(f.value(at(&f, "cosign key")), "none");
+        assert_eq!(f.value(at(&f, "HSM module")), DEFAULT_PKCS11_MODULE);
+        let (tier, token) = (at(&f, "cosign key"), at(&f, "HSM token"));
+        typed(&mut f, tier, "pkcs11");
+        let (field, why) = f.apply(&mut p, Path::new("/"), None).unwrap_err();
+        assert_eq!((field, why.contains("HSM token")), (token, true), "{why}");
+        typed(&mut f, token, "release");
+        f.apply(&mut p, Path::new("/"), None).unwrap();
+        assert_eq!(p.cosign.tier, CosignTier::Pkcs11);
+        assert_eq!(p.cosign.token.as_deref(), Some("release"));
+        assert_eq!(
+            p.cosign.module.as_deref(),
+            Some(Path::new(DEFAULT_PKCS11_MODULE))
+        );
+        assert!(p.cosign.pin_from.is_none(), "the TUI asks for the PIN");
+        typed(&mut f, tier, "file");
+        let (field, why) = f.apply(&mut p, Path::new("/"), None).unwrap_err();
+        assert_eq!(
+            (field, why.contains("cosign.key_to")),
+            (tier, true),
+            "{why}"
+        );
     }
 
     #[test]

@@ -769,3 +769,12 @@ fn the_token_pin_is_masked_and_handed_over_once() {
         other => panic!("{other:?}"),
     }
 }
+
+/// The media page's last fields (the cosign key) fit at 80x24.
+#[test]
+fn the_media_page_shows_the_cosign_fields_at_80x24() {
+    let out = render(&app(Screen::Media), 80, 24);
+    for label in ["cosign key", "HSM module", "HSM token"] {
+        assert!(out.contains(label), "{label}: {out}");
+    }
+}
