@@ -25,22 +25,7 @@ pub(crate) fn slots() -> MutexGuard<'static, ()> {
 
 fn virtual_card_bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let target = root.join("target/virtual-card");
-        let o = Command::new(env!("CARGO"))
-            .args(["build", "--quiet", "--locked", "--manifest-path"])
-            .arg(root.join("tests/virtual-card/Cargo.toml"))
-            .env("CARGO_TARGET_DIR", &target)
-            .output()
-            .unwrap();
-        assert!(
-            o.status.success(),
-            "building the virtual card: {}",
-            stderr(&o)
-        );
-        target.join("debug/virtual-card")
-    })
+    BIN.get_or_init(|| harness_bin("virtual-card"))
 }
 
 /// Starts pcscd (with vpcd's readers) unless one answers already.

@@ -19,22 +19,7 @@ pub(crate) const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
 
 fn peer_bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let target = root.join("target/cosign-peer");
-        let o = Command::new(env!("CARGO"))
-            .args(["build", "--quiet", "--locked", "--manifest-path"])
-            .arg(root.join("tests/cosign-peer/Cargo.toml"))
-            .env("CARGO_TARGET_DIR", &target)
-            .output()
-            .unwrap();
-        assert!(
-            o.status.success(),
-            "building the cosign peer: {}",
-            stderr(&o)
-        );
-        target.join("debug/cosign-peer")
-    })
+    BIN.get_or_init(|| harness_bin("cosign-peer"))
 }
 
 fn peer(args: &[&Path]) -> Output {

@@ -63,6 +63,22 @@ pub fn tool(name: &str) -> Command {
     Command::new(name)
 }
 
+/// Builds the test-equipment crate in `tests/NAME` (its own Cargo package,
+/// outside keyceremony's dependency tree) into `target/NAME` and returns its
+/// binary `NAME`.
+pub fn harness_bin(name: &str) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let target = root.join("target").join(name);
+    let o = Command::new(env!("CARGO"))
+        .args(["build", "--quiet", "--locked", "--manifest-path"])
+        .arg(root.join("tests").join(name).join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", &target)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "building {name}: {}", stderr(&o));
+    target.join("debug").join(name)
+}
+
 /// A plan for tests: the example with edits applied as `(from, to)` replacements.
 pub fn write_plan(dir: &Path, edits: &[(&str, &str)]) -> PathBuf {
     // Tests read the passphrase whole as well as through the shares.
