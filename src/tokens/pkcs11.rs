@@ -334,9 +334,15 @@ impl Module {
                 let mut attrs = private_attrs(common(ObjectClass::PRIVATE_KEY));
                 attrs.push(Attribute::EcParams(P256_PARAMS.to_vec()));
                 attrs.push(Attribute::Value(key.scalar().to_vec()));
-                let private = session
-                    .create_object(&attrs)
-                    .map_err(step("importing the key"))?;
+                let created = session.create_object(&attrs);
+                // The template held the private scalar in a plain Vec: wipe
+                // it before it is freed, whatever the token said.
+                for a in &mut attrs {
+                    if let Attribute::Value(v) = a {
+                        zeroize::Zeroize::zeroize(v);
+                    }
+                }
+                let private = created.map_err(step("importing the key"))?;
                 let mut attrs = public_attrs(common(ObjectClass::PUBLIC_KEY));
                 attrs.push(Attribute::EcPoint(der_octet_string(&key.public().sec1())));
                 session
