@@ -95,6 +95,8 @@ pub enum CosignTier {
     File,
     /// A PKCS#11 token (an HSM).
     Pkcs11,
+    /// YubiKeys' PIV application, slot 9c: the same key imported into each.
+    Piv,
 }
 
 /// The cosign key the ceremony makes (docs/cosign.md).
@@ -126,6 +128,20 @@ pub struct CosignSpec {
     /// it) instead of importing the ceremony's key (which the backups keep).
     #[serde(default)]
     pub generate_on_device: bool,
+    /// piv: the YubiKeys (serials, as `keyceremony piv list` shows them),
+    /// each in its factory state; every one gets the key.
+    #[serde(default)]
+    pub piv_serials: Vec<u32>,
+    /// piv: when the tokens ask for their PIN.
+    #[serde(default)]
+    pub pin_policy: crate::tokens::piv::PinUse,
+    /// piv: when the tokens ask for a touch.
+    #[serde(default)]
+    pub touch_policy: crate::tokens::piv::TouchUse,
+    /// piv: where the generated PIN and PUK (the same on every token) are
+    /// handed over: a path or fd:N.
+    #[serde(default)]
+    pub pins_deliver_to: Option<String>,
     /// A PKCS#10 request for a CA, with this subject (RFC 4514, e.g.
     /// "CN=Release Signing,O=Example"), signed by the key where it is.
     #[serde(default)]
@@ -147,6 +163,10 @@ impl Default for CosignSpec {
             label: default_cosign_label(),
             pin_from: None,
             generate_on_device: false,
+            piv_serials: Vec::new(),
+            pin_policy: Default::default(),
+            touch_policy: Default::default(),
+            pins_deliver_to: None,
             csr_subject: None,
         }
     }
@@ -178,6 +198,21 @@ impl CosignSpec {
                     "imported (the backups keep it)"
                 }
             )),
+            CosignTier::Piv => Some(format!(
+                "YubiKey PIV slot 9c on {} (PIN {:?}, touch {:?}), PINs to {}; the backups keep it",
+                if self.piv_serials.is_empty() {
+                    "(missing)".to_owned()
+                } else {
+                    self.piv_serials
+                        .iter()
+                        .map(u32::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                },
+                self.pin_policy,
+                self.touch_policy,
+                or_missing(self.pins_deliver_to.clone())
+            )),
         }
     }
 
@@ -187,6 +222,7 @@ impl CosignSpec {
             CosignTier::None => false,
             CosignTier::File => true,
             CosignTier::Pkcs11 => !self.generate_on_device,
+            CosignTier::Piv => true,
         }
     }
 }
@@ -696,6 +732,7 @@ impl Plan {
             &mut self.passphrase.deliver_to,
             &mut self.cosign.password_deliver_to,
             &mut self.cosign.pin_from,
+            &mut self.cosign.pins_deliver_to,
         ] {
             if let Some(Ok(Handover::File(p))) = d.as_deref().map(Handover::parse) {
                 *d = Some(abs(&p).display().to_string());
@@ -896,6 +933,16 @@ impl Plan {
                     Some(Err(e)) => bad(format!("cosign.pin_from = {e}")),
                     _ => Ok(()),
                 }
+            }
+            CosignTier::Piv => {
+                if c.piv_serials.is_empty() {
+                    return bad("cosign.piv_serials is empty: name the YubiKeys that get the key (`keyceremony piv list` shows their serials)".into());
+                }
+                let mut seen = std::collections::BTreeSet::new();
+                if let Some(d) = c.piv_serials.iter().find(|s| !seen.insert(**s)) {
+                    return bad(format!("cosign.piv_serials names YubiKey {d} twice"));
+                }
+                handover("pins_deliver_to", &c.pins_deliver_to)
             }
         }
     }

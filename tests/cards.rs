@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use crate::harness::*;
 
-const SLOTS: [u16; 2] = [35963, 35964];
+pub(crate) const SLOTS: [u16; 2] = [35963, 35964];
 
 /// The vpcd slots are shared by every card test.
 pub(crate) fn slots() -> MutexGuard<'static, ()> {
@@ -29,7 +29,7 @@ fn virtual_card_bin() -> &'static Path {
 }
 
 /// Starts pcscd (with vpcd's readers) unless one answers already.
-fn pcscd() {
+pub(crate) fn pcscd() {
     static UP: OnceLock<()> = OnceLock::new();
     UP.get_or_init(|| {
         let answering = || {
@@ -47,7 +47,7 @@ fn pcscd() {
     });
 }
 
-fn wait_for(what: &str, mut ok: impl FnMut() -> bool) {
+pub(crate) fn wait_for(what: &str, mut ok: impl FnMut() -> bool) {
     let start = Instant::now();
     while !ok() {
         if start.elapsed() > Duration::from_secs(20) {
@@ -63,7 +63,7 @@ fn wait_for(what: &str, mut ok: impl FnMut() -> bool) {
 }
 
 /// The PC/SC name of vpcd's reader `slot` ("Virtual PCD 00 00", "... 00 01").
-fn reader_name(ctx: &pcsc::Context, slot: usize) -> std::ffi::CString {
+pub(crate) fn reader_name(ctx: &pcsc::Context, slot: usize) -> std::ffi::CString {
     let mut names: Vec<std::ffi::CString> = ctx
         .list_readers_owned()
         .unwrap_or_default()
@@ -79,7 +79,7 @@ fn reader_name(ctx: &pcsc::Context, slot: usize) -> std::ffi::CString {
 /// is what tells that vpcd dropped the card's connection; a card connecting
 /// to the slot before then would first be reported on the old, dead socket.
 /// Blocks on PC/SC's own event wait (SCardGetStatusChange): no fixed sleep.
-fn wait_reader_empty(slot: usize) {
+pub(crate) fn wait_reader_empty(slot: usize) {
     let ctx = pcsc::Context::establish(pcsc::Scope::User).unwrap();
     let name = reader_name(&ctx, slot);
     let mut states = [pcsc::ReaderState::new(name, pcsc::State::UNAWARE)];

@@ -22,7 +22,7 @@ fn peer_bin() -> &'static Path {
     BIN.get_or_init(|| harness_bin("cosign-peer"))
 }
 
-fn peer(args: &[&Path]) -> Output {
+pub(crate) fn peer(args: &[&Path]) -> Output {
     Command::new(peer_bin()).args(args).output().unwrap()
 }
 
@@ -37,7 +37,7 @@ fn assert_peer_opens_to(key: &Path, password: &Path, expected: impl AsRef<str>) 
     );
 }
 
-fn openssl_verifies(public: &Path, data: &Path, sig: &Path) -> bool {
+pub(crate) fn openssl_verifies(public: &Path, data: &Path, sig: &Path) -> bool {
     let o = tool("openssl")
         .args(["dgst", "-sha256", "-verify"])
         .arg(public)
@@ -145,7 +145,7 @@ fn token_signs_for(hsm: &SoftHsm, token: &str, id: &str, public: &Path, dir: &Pa
 }
 
 /// The export's statement binding cosign.pub, as gpg checks it with the cert.
-fn gpg_checks_the_binding(export: &Path) {
+pub(crate) fn gpg_checks_the_binding(export: &Path) {
     let gpg = Gpg::new();
     gpg.ok(&["--import", export.join("cert.asc").to_str().unwrap()]);
     let o = gpg.run(&[
@@ -168,7 +168,7 @@ fn verify_names_the_cosign_key(bundle: &Path, trust: &str) {
     );
 }
 
-fn statement(export: &Path) -> serde_json::Value {
+pub(crate) fn statement(export: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(export.join("cosign.json")).unwrap()).unwrap()
 }
 
@@ -368,7 +368,7 @@ fn the_file_tier_writes_a_key_file_sigstore_opens_and_binds_its_public_key() {
 }
 
 /// The newest ceremony directory on a medium.
-fn newest(medium: &Path) -> PathBuf {
+pub(crate) fn newest(medium: &Path) -> PathBuf {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(medium)
         .unwrap()
         .map(|e| e.unwrap().path())

@@ -14,6 +14,7 @@ mod interop_gpg;
 mod interop_sq;
 mod media_faults;
 mod online;
+mod piv;
 mod renew;
 mod repo;
 mod reshare;

@@ -25,6 +25,7 @@ use crate::media::{limits, read_bounded, write_new_file, FileMode, Handover};
 use crate::openpgp::{self, SignWith};
 use crate::plan::{CosignTier, Plan};
 use crate::tokens::pkcs11::{KeySource, Module};
+use crate::tokens::{piv, CardPins};
 use crate::transcript::EventKind;
 
 /// The key in memory, if the plan keeps it outside a device (and so on
@@ -82,7 +83,23 @@ pub fn check(
             module.check_ready(token, &spec.label, Some(&pin))?;
             Ok(Some(pin))
         }
+        CosignTier::Piv => {
+            new_destination(spec.pins_deliver_to.as_deref().unwrap_or_default())?;
+            for &serial in &spec.piv_serials {
+                piv::check_fresh(serial)?;
+            }
+            Ok(None)
+        }
     }
+}
+
+/// Yubico's PKCS#11 module, through which cosign signs with a PIV token.
+pub const YKCS11_MODULE: &str = "/usr/lib/x86_64-linux-gnu/libykcs11.so";
+
+/// The key in slot 9c as ykcs11 names it (id 2, Digital Signature): no
+/// token in the URI, since every token of the plan holds the same key.
+pub fn piv_uri() -> String {
+    format!("pkcs11:id=%02;type=private?module-path={YKCS11_MODULE}")
 }
 
 /// Where the key was put: what the statement and the report say.
@@ -156,7 +173,7 @@ fn new_password() -> Result<SecretString, CeremonyError> {
 
 /// A hand-over destination that does not exist yet (a file is never
 /// overwritten; a descriptor is taken as given).
-fn new_destination(dest: &str) -> Result<Handover, CeremonyError> {
+pub fn new_destination(dest: &str) -> Result<Handover, CeremonyError> {
     let to = Handover::parse(dest).map_err(CeremonyError::Delivery)?;
     if let Some(p) = to.file().filter(|p| p.symlink_metadata().is_ok()) {
         return Err(crate::media::MediaError::Exists { path: p.to_owned() }.into());
@@ -328,6 +345,64 @@ pub fn place(
                     "id": hsm.id,
                     "uri": hsm.uri,
                     "generated_on_device": hsm.generated_on_device,
+                }),
+            )?;
+            placed
+        }
+        CosignTier::Piv => {
+            let key = key.ok_or_else(|| CeremonyError::Refused("no cosign key was made".into()))?;
+            let to = new_destination(spec.pins_deliver_to.as_deref().unwrap_or_default())?;
+            let pins = CardPins::generate()
+                .map_err(|e| CeremonyError::Cosign(crate::cosign::CosignError::Random(e.to_string())))?;
+            // Handed over before any token takes them: a token whose PINs
+            // nobody received would be lost.
+            let delivered = to
+                .deliver(piv::pins_text(&spec.piv_serials, &pins).as_bytes())
+                .map_err(CeremonyError::Delivery)?;
+            s.event(Event::Note(format!(
+                "cosign key: the YubiKeys' new PIV PIN and PUK went to {delivered}"
+            )));
+            let subject = format!("CN=keyceremony cosign key {}", s.id());
+            let mut tokens = Vec::new();
+            for &serial in &spec.piv_serials {
+                s.event(Event::Note(format!(
+                    "cosign key: importing it into YubiKey {serial} (PIV slot 9c)"
+                )));
+                let done = piv::provision(
+                    serial,
+                    key,
+                    &pins,
+                    spec.pin_policy,
+                    spec.touch_policy,
+                    &subject,
+                    &challenge,
+                    &mut |note| s.event(Event::Note(note)),
+                )?;
+                s.event(Event::Verified(format!(
+                    "YubiKey {serial}: slot 9c holds the cosign key with its certificate, and its signature verifies"
+                )));
+                tokens.push(done);
+            }
+            let placed = Placed {
+                tier: "piv",
+                public_sha256: key.public().fingerprint(),
+                public: key.public(),
+                key_file: None,
+                pkcs11_uri: Some(piv_uri()),
+                generated_on_device: false,
+                csr: spec
+                    .csr_subject
+                    .as_deref()
+                    .map(|subject| csr_pem(subject, &key.public(), &|m| Ok(key.sign(m))))
+                    .transpose()?,
+            };
+            s.record(
+                EventKind::CosignKeyPlaced,
+                json!({
+                    "tier": "piv",
+                    "public_key_sha256": placed.public_sha256,
+                    "tokens": tokens,
+                    "pins_delivered_to": delivered,
                 }),
             )?;
             placed

@@ -337,5 +337,7 @@ pub enum CeremonyError {
     #[error(transparent)]
     Hsm(#[from] crate::tokens::pkcs11::HsmError),
     #[error(transparent)]
+    Piv(#[from] crate::tokens::piv::PivError),
+    #[error(transparent)]
     Cosign(#[from] crate::cosign::CosignError),
 }

@@ -46,7 +46,7 @@ pub fn list(module: &Path, format: OutputFormat) -> Result<(), Failure> {
 
 /// The cosign key the backup keeps, checked against the cosign.pub beside
 /// it (the key the bundles bind).
-fn backup_key(from: &BackupArgs) -> Result<(Restored, CosignKey), Failure> {
+pub(super) fn backup_key(from: &BackupArgs) -> Result<(Restored, CosignKey), Failure> {
     let mut restored = unlock_backup(&from.backup, &from.shares, &from.identity)?;
     let Some(key) = restored.cosign.take() else {
         return Err(Failure::new(

@@ -10,6 +10,7 @@ mod card;
 mod certify;
 mod genesis;
 mod hsm;
+mod piv;
 pub mod online;
 mod plan;
 mod renew;
@@ -20,7 +21,7 @@ mod subkey;
 mod transcript;
 
 use crate::cli::{
-    CardCommand, Command, CosignCommand, HsmCommand, MediaCommand, PlanCommand, SharesCommand,
+    CardCommand, Command, CosignCommand, HsmCommand, MediaCommand, PivCommand, PlanCommand, SharesCommand,
     TranscriptCommand,
 };
 pub use crate::exit::{Exit, Failure};
@@ -297,6 +298,14 @@ pub fn run(command: Option<Command>, hardening: &Hardening) -> Result<(), Failur
                 output_format,
             } => hsm::list(&module, output_format),
             HsmCommand::Provision(args) => hsm::provision(*args),
+        },
+        Command::Piv { action } => match action {
+            PivCommand::List { output_format } => piv::list(output_format),
+            PivCommand::Status {
+                serial,
+                output_format,
+            } => piv::status(serial, output_format),
+            PivCommand::Provision(args) => piv::provision(*args),
         },
         Command::Cosign { action } => match action {
             CosignCommand::KeyFile {

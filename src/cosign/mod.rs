@@ -378,6 +378,42 @@ pub fn csr_pem(
         .map_err(|e| CosignError::Request(e.to_string()))
 }
 
+/// A self-signed X.509 certificate (DER) for the cosign key, as a PIV slot
+/// carries one beside its key: `subject` in RFC 4514 form, valid for
+/// `days` from now, signed by `sign` (the token) and checked against
+/// `public` before it is returned. Tools that find keys through
+/// certificates (OpenSC, `yubico-piv-tool -a status`) see the key by it.
+pub fn self_signed_der(
+    subject: &str,
+    public: &CosignPublic,
+    days: u64,
+    sign: &SignFn<'_>,
+) -> Result<Vec<u8>, CosignError> {
+    use std::str::FromStr;
+    use x509_cert::builder::{Builder, CertificateBuilder, Profile};
+    use x509_cert::der::Encode;
+    let bad = |e: &dyn std::fmt::Display| CosignError::Request(e.to_string());
+    let name = x509_cert::name::Name::from_str(subject).map_err(|e| bad(&e))?;
+    let mut serial = [0u8; 16];
+    getrandom::getrandom(&mut serial).map_err(|e| CosignError::Random(e.to_string()))?;
+    // A positive INTEGER: the top bit clear.
+    serial[0] &= 0x7f;
+    let serial = x509_cert::serial_number::SerialNumber::new(&serial).map_err(|e| bad(&e))?;
+    let validity =
+        x509_cert::time::Validity::from_now(std::time::Duration::from_secs(days * 86_400))
+            .map_err(|e| bad(&e))?;
+    let verifying = p256::ecdsa::VerifyingKey::from(&public.key);
+    let spki = x509_cert::spki::SubjectPublicKeyInfoOwned::from_key(verifying).map_err(|e| bad(&e))?;
+    let signer = CsrSigner {
+        public: verifying,
+        sign,
+    };
+    let cert = CertificateBuilder::new(Profile::Root, serial, validity, name, spki, &signer)
+        .and_then(|b| b.build::<p256::ecdsa::DerSignature>())
+        .map_err(|e| bad(&e))?;
+    cert.to_der().map_err(|e| bad(&e))
+}
+
 /// The CSR builder's view of a cosign key: its public half and a signature.
 struct CsrSigner<'a> {
     public: p256::ecdsa::VerifyingKey,

@@ -12,6 +12,7 @@
 pub mod kdf;
 mod pcsc;
 pub mod pkcs11;
+pub mod piv;
 mod reader;
 mod signer;
 mod upload;

@@ -68,7 +68,7 @@ pub enum Page {
 }
 
 /// The media page's cosign tiers, as the plan names them.
-pub const COSIGN_TIERS: [&str; 3] = ["none", "pkcs11", "file"];
+pub const COSIGN_TIERS: [&str; 4] = ["none", "pkcs11", "file", "piv"];
 
 /// OpenSC's module: the live image carries it (docs/live-image.md).
 pub const DEFAULT_PKCS11_MODULE: &str = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so";
@@ -78,6 +78,7 @@ fn cosign_tier_name(t: CosignTier) -> &'static str {
         CosignTier::None => "none",
         CosignTier::Pkcs11 => "pkcs11",
         CosignTier::File => "file",
+        CosignTier::Piv => "piv",
     }
 }
 
@@ -310,7 +311,7 @@ impl Form {
                 ),
                 choice(
                     "cosign key",
-                    "a container-signing key: none, in an HSM (pkcs11), or a key file (the plan's [cosign])",
+                    "a container-signing key: none, in an HSM (pkcs11), a key file, or on YubiKeys' PIV (piv: the plan's cosign.piv_serials)",
                     &COSIGN_TIERS,
                     cosign_tier_name(plan.cosign.tier),
                 ),
@@ -750,6 +751,7 @@ impl Form {
         plan.cosign.tier = match self.value(10) {
             "pkcs11" => CosignTier::Pkcs11,
             "file" => CosignTier::File,
+            "piv" => CosignTier::Piv,
             _ => CosignTier::None,
         };
         if plan.cosign.tier == CosignTier::Pkcs11 {

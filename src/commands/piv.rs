@@ -1,0 +1,103 @@
+//! `keyceremony piv list|status|provision`: the YubiKeys whose PIV
+//! application can take the cosign key (so that the plan's
+//! `cosign.piv_serials` can name them before the ceremony), and the key a
+//! backup keeps put into a replacement token.
+
+use super::hsm::backup_key;
+use super::Failure;
+use crate::ceremony::cosign::new_destination;
+use crate::ceremony::CeremonyError;
+use crate::cli::{OutputFormat, PivProvisionArgs};
+use crate::tokens::piv::{self, PivInfo};
+use crate::tokens::CardPins;
+
+fn show(t: &PivInfo) {
+    outln!(
+        "YubiKey {} (firmware {}) in {:?}: PIN {} tries left, PUK {}; {}; management key {}",
+        t.serial,
+        t.version,
+        t.reader,
+        t.pin_tries_left.map_or("?".into(), |n| n.to_string()),
+        t.puk_tries_left.map_or("?".into(), |n| n.to_string()),
+        if t.factory_pins {
+            "factory PINs"
+        } else {
+            "PINs set"
+        },
+        t.management_key
+    );
+    match &t.signature_slot {
+        None => outln!("  slot 9c: empty"),
+        Some(s) => outln!(
+            "  slot 9c: {} ({}), PIN {}, touch {}, public key SHA-256 {}{}",
+            s.algorithm,
+            s.origin,
+            s.pin_policy,
+            s.touch_policy,
+            s.public_key_sha256.as_deref().unwrap_or("?"),
+            s.certificate_subject
+                .as_deref()
+                .map(|c| format!(", certificate {c}"))
+                .unwrap_or_default()
+        ),
+    }
+}
+
+pub fn list(format: OutputFormat) -> Result<(), Failure> {
+    let tokens = piv::list().map_err(CeremonyError::from)?;
+    match format {
+        OutputFormat::Json => outln!(
+            "{}",
+            serde_json::to_string_pretty(&tokens).unwrap_or_default()
+        ),
+        OutputFormat::Human if tokens.is_empty() => {
+            outln!("No YubiKey with a PIV application in a reader: insert one.")
+        }
+        OutputFormat::Human => tokens.iter().for_each(show),
+    }
+    Ok(())
+}
+
+pub fn status(serial: u32, format: OutputFormat) -> Result<(), Failure> {
+    let t = piv::status(serial).map_err(CeremonyError::from)?;
+    match format {
+        OutputFormat::Json => outln!("{}", serde_json::to_string_pretty(&t).unwrap_or_default()),
+        OutputFormat::Human => show(&t),
+    }
+    Ok(())
+}
+
+pub fn provision(args: PivProvisionArgs) -> Result<(), Failure> {
+    // Everything that can be checked before the shares are typed is.
+    let to = new_destination(&args.pins_to)?;
+    piv::check_fresh(args.serial).map_err(CeremonyError::from)?;
+    let (restored, key) = backup_key(&args.from)?;
+    let pins = CardPins::generate().map_err(|e| {
+        CeremonyError::Cosign(crate::cosign::CosignError::Random(e.to_string()))
+    })?;
+    // Handed over before the token takes them: a token whose PINs nobody
+    // received would be lost.
+    let delivered = to
+        .deliver(piv::pins_text(&[args.serial], &pins).as_bytes())
+        .map_err(CeremonyError::Delivery)?;
+    let challenge = format!("keyceremony cosign provision {}\n", restored.fingerprint).into_bytes();
+    let subject = format!("CN=cosign key of {}", restored.fingerprint);
+    let done = piv::provision(
+        args.serial,
+        &key,
+        &pins,
+        args.pin_policy,
+        args.touch_policy,
+        &subject,
+        &challenge,
+        &mut |note| eprintln!("{note}"),
+    )
+    .map_err(CeremonyError::from)?;
+    outln!(
+        "YubiKey {} holds the cosign key of {} in slot 9c (public key SHA-256 {}) and signed a challenge that verifies; its new PIN and PUK went to {delivered}.",
+        done.serial,
+        restored.fingerprint,
+        done.public_key_sha256
+    );
+    Ok(())
+}

@@ -1,0 +1,285 @@
+//! The cosign key on YubiKey PIV, for real, without hardware: our virtual
+//! PIV card (tests/virtual-piv, the PIV application of a YubiKey 5.4.3 as
+//! Yubico documents it) in vpcd's readers, keyceremony talking to it through
+//! the `yubikey` crate and pcscd as it does to a YubiKey, and the peers
+//! checking what it left: `yubico-piv-tool -a status`, OpenSC's PKCS#11
+//! module signing through `pkcs11-tool`, openssl and sigstore verifying that
+//! signature with the exported cosign.pub.
+//!
+//! What a physical YubiKey adds (docs/tokens.md): touch, attestation, the
+//! AES-192 management key of firmware 5.7, and Yubico's own PKCS#11 module
+//! (ykcs11) in the exported URI.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::OnceLock;
+
+use crate::cards::{pcscd, slots, wait_for, wait_reader_empty, SLOTS};
+use crate::cosign::{gpg_checks_the_binding, newest, openssl_verifies, peer, statement};
+use crate::harness::*;
+
+const OPENSC: &str = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so";
+
+fn virtual_piv_bin() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| harness_bin("virtual-piv"))
+}
+
+fn piv_present(serial: u32) -> bool {
+    run(&["piv", "status", &serial.to_string()])
+        .status
+        .success()
+}
+
+/// A virtual PIV token, fresh from the factory, in vpcd's reader `slot`;
+/// dropping it pulls it out.
+struct VirtualPiv {
+    child: Child,
+    slot: usize,
+}
+
+impl VirtualPiv {
+    fn insert(slot: usize, serial: u32) -> VirtualPiv {
+        pcscd();
+        let child = Command::new(virtual_piv_bin())
+            .args(["--port", &SLOTS[slot].to_string()])
+            .args(["--serial", &serial.to_string()])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let mut token = VirtualPiv { child, slot };
+        let mut line = String::new();
+        BufReader::new(token.child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert!(line.contains("inserted"), "virtual PIV {serial}: {line:?}");
+        wait_for(&format!("YubiKey {serial} to appear"), || {
+            piv_present(serial)
+        });
+        token
+    }
+}
+
+impl Drop for VirtualPiv {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        wait_reader_empty(self.slot);
+    }
+}
+
+fn piv_status(serial: u32) -> serde_json::Value {
+    let o = run(&[
+        "piv",
+        "status",
+        &serial.to_string(),
+        "--output-format",
+        "json",
+    ]);
+    assert_exit(&o, 0);
+    serde_json::from_str(&stdout(&o)).unwrap()
+}
+
+fn reader(slot: usize) -> String {
+    format!("Virtual PCD 00 0{slot}")
+}
+
+/// The PIN a ceremony handed over for the PIV tokens.
+fn handed_over_pin(file: &Path) -> String {
+    let text = std::fs::read_to_string(file).unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix("pin: "))
+        .unwrap_or_else(|| panic!("no PIN in {text}"))
+        .to_owned()
+}
+
+/// OpenSC's PKCS#11 module signs with the key in slot 9c (id 02) of the
+/// token in reader `slot`, as cosign would through a `pkcs11:` URI; openssl
+/// and sigstore verify the signature with `public`.
+fn opensc_signs_for(slot: usize, pin: &str, public: &Path, dir: &Path) {
+    let data = dir.join(format!("payload-{slot}.json"));
+    std::fs::write(&data, b"{\"critical\":{\"image\":{}}}").unwrap();
+    let digest = dir.join(format!("payload-{slot}.sha256"));
+    let o = tool("openssl")
+        .args(["dgst", "-sha256", "-binary", "-out"])
+        .arg(&digest)
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert_exit(&o, 0);
+    let sig = dir.join(format!("payload-{slot}.sig"));
+    let o = tool("pkcs11-tool")
+        .args(["--module", OPENSC, "--slot-description", &reader(slot)])
+        .args(["--login", "--pin", pin, "--sign", "--id", "02", "-m", "ECDSA"])
+        .args(["--signature-format", "openssl", "-i"])
+        .arg(&digest)
+        .arg("-o")
+        .arg(&sig)
+        .output()
+        .unwrap();
+    assert_exit(&o, 0);
+    assert!(openssl_verifies(public, &data, &sig));
+    assert_exit(&peer(&[Path::new("verify"), public, &data, &sig]), 0);
+}
+
+/// `yubico-piv-tool -a status` on reader `slot`: its text.
+fn yubico_status(slot: usize) -> String {
+    let o = tool("yubico-piv-tool")
+        .args(["-r", &reader(slot), "-a", "status"])
+        .output()
+        .unwrap();
+    assert_exit(&o, 0);
+    stdout(&o)
+}
+
+fn piv_plan(dir: &Path, serials: &[u32]) -> PathBuf {
+    let list: Vec<String> = serials.iter().map(u32::to_string).collect();
+    write_plan(
+        dir,
+        &[(
+            "tier = \"none\"",
+            &format!(
+                "tier = \"piv\"\npiv_serials = [{}]\npins_deliver_to = \"piv-pins.txt\"\ncsr_subject = \"CN=Release Signing,O=Acme\"",
+                list.join(", ")
+            ),
+        )],
+    )
+}
+
+/// The Done-when of #16 for PIV: a genesis puts the same key on two tokens,
+/// each proven; both sign through OpenSC what cosign.pub verifies (openssl,
+/// sigstore); yubico-piv-tool sees the key; cosign.pub and the signed
+/// binding are on the export medium. Taken-over tokens are not taken again.
+/// A lost token is replaced from a backup.
+#[test]
+fn the_piv_tier_puts_one_key_on_two_yubikeys_and_a_backup_replaces_a_lost_one() {
+    let _slots = slots();
+    let dir = tempdir();
+    let dir = dir.path();
+    let (a, b) = (VirtualPiv::insert(0, 11_111_111), VirtualPiv::insert(1, 22_222_222));
+    let o = run(&["piv", "list"]);
+    assert_exit(&o, 0);
+    for serial in ["11111111", "22222222"] {
+        assert!(
+            stdout(&o).contains(&format!("YubiKey {serial} (firmware 5.4.3)")),
+            "{}",
+            stdout(&o)
+        );
+    }
+    assert!(stdout(&o).contains("factory PINs"), "{}", stdout(&o));
+
+    let plan = piv_plan(dir, &[11_111_111, 22_222_222]);
+    let o = run(&["genesis", "--plan", plan.to_str().unwrap()]);
+    assert_exit(&o, 0);
+    let export = bundle(&dir.join("export"));
+    let st = statement(&export);
+    assert_eq!(st["tier"], "piv");
+    let public = export.join("cosign.pub");
+    gpg_checks_the_binding(&export);
+    let transcript = std::fs::read_to_string(export.join("transcript.jsonl")).unwrap();
+    let placed = transcript
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|e| e["event"] == "cosign.placed")
+        .unwrap_or_else(|| panic!("no cosign.placed in {transcript}"));
+    let tokens = placed["data"]["tokens"].as_array().unwrap();
+    assert_eq!(tokens.len(), 2, "{placed:#}");
+    let pins_file = dir.join("piv-pins.txt");
+    let pin = handed_over_pin(&pins_file);
+    assert!(!transcript.contains(&pin) && !stdout(&o).contains(&pin) && !stderr(&o).contains(&pin));
+
+    for (slot, serial) in [(0, 11_111_111u32), (1, 22_222_222)] {
+        let s = piv_status(serial);
+        assert_eq!(s["factory_pins"], false, "{s:#}");
+        assert_eq!(
+            s["management_key"], "random, kept on the token under the PIN",
+            "{s:#}"
+        );
+        let slot9c = &s["signature_slot"];
+        assert_eq!(slot9c["public_key_sha256"], st["cosign_public_key_sha256"], "{s:#}");
+        assert_eq!(slot9c["origin"], "imported");
+        assert_eq!(slot9c["pin_policy"], "Always");
+        let text = yubico_status(slot);
+        assert!(text.contains("Slot 9c:"), "{text}");
+        assert!(text.contains("ECCP256"), "{text}");
+        opensc_signs_for(slot, &pin, &public, dir);
+    }
+
+    // Taken over: a second ceremony stops before any key exists.
+    let again = dir.join("again");
+    std::fs::create_dir_all(&again).unwrap();
+    let plan = piv_plan(&again, &[11_111_111]);
+    let o = run(&["genesis", "--plan", plan.to_str().unwrap()]);
+    assert_exit(&o, 8);
+    assert!(stderr(&o).contains("not in its factory state"), "{}", stderr(&o));
+    assert!(!again.join("backup-1").read_dir().unwrap().any(|_| true));
+
+    // Token 22222222 is lost; a fresh one takes the key from a backup.
+    drop(b);
+    let c = VirtualPiv::insert(1, 33_333_333);
+    let sheets = bundle(&dir.join("shares"));
+    let backup = newest(&dir.join("backup-1"));
+    let new_pins = dir.join("replacement-pins.txt");
+    let mut args: Vec<String> = ["piv", "provision", "--serial", "33333333", "--backup"]
+        .map(String::from)
+        .to_vec();
+    args.push(backup.display().to_string());
+    args.extend(["--pins-to".into(), new_pins.display().to_string()]);
+    for i in [1, 2, 4] {
+        args.push(sheets.join(format!("share-{i}-of-5.txt")).display().to_string());
+    }
+    let o = run_owned(&args);
+    assert_exit(&o, 0);
+    assert!(stdout(&o).contains("YubiKey 33333333 holds the cosign key"), "{}", stdout(&o));
+    let s = piv_status(33_333_333);
+    assert_eq!(
+        s["signature_slot"]["public_key_sha256"],
+        st["cosign_public_key_sha256"]
+    );
+    opensc_signs_for(1, &handed_over_pin(&new_pins), &public, dir);
+    drop((a, c));
+}
+
+/// A token whose PIN has one try left is refused before anything is sent,
+/// and keeps that try; so is one that is not in its factory state.
+#[test]
+fn a_piv_token_with_one_try_left_is_never_tried() {
+    let _slots = slots();
+    let dir = tempdir();
+    let dir = dir.path();
+    let _t = VirtualPiv::insert(0, 44_444_444);
+    for _ in 0..2 {
+        let o = tool("yubico-piv-tool")
+            .args(["-r", &reader(0), "-a", "verify-pin", "-P", "000000"])
+            .output()
+            .unwrap();
+        assert!(!o.status.success());
+    }
+    assert_eq!(piv_status(44_444_444)["pin_tries_left"], 1);
+    let plan = piv_plan(dir, &[44_444_444]);
+    let o = run(&["genesis", "--plan", plan.to_str().unwrap()]);
+    assert_exit(&o, 8);
+    assert!(
+        stderr(&o).contains("has 1 tries left; keyceremony will not spend the last one"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(piv_status(44_444_444)["pin_tries_left"], 1);
+    assert!(!dir.join("piv-pins.txt").exists());
+}
+
+/// What `piv` says with no token: which serials it sees, and what to do.
+#[test]
+fn a_missing_piv_token_is_named() {
+    let _slots = slots();
+    pcscd();
+    let o: Output = run(&["piv", "status", "99999999"]);
+    assert_exit(&o, 8);
+    assert!(
+        stderr(&o).contains("no YubiKey with serial 99999999 in a reader"),
+        "{}",
+        stderr(&o)
+    );
+}
