@@ -112,7 +112,9 @@ fn opensc_signs_for(slot: usize, pin: &str, public: &Path, dir: &Path) {
     let sig = dir.join(format!("payload-{slot}.sig"));
     let o = tool("pkcs11-tool")
         .args(["--module", OPENSC, "--slot-description", &reader(slot)])
-        .args(["--login", "--pin", pin, "--sign", "--id", "02", "-m", "ECDSA"])
+        .args([
+            "--login", "--pin", pin, "--sign", "--id", "02", "-m", "ECDSA",
+        ])
         .args(["--signature-format", "openssl", "-i"])
         .arg(&digest)
         .arg("-o")
@@ -158,7 +160,10 @@ fn the_piv_tier_puts_one_key_on_two_yubikeys_and_a_backup_replaces_a_lost_one() 
     let _slots = slots();
     let dir = tempdir();
     let dir = dir.path();
-    let (a, b) = (VirtualPiv::insert(0, 11_111_111), VirtualPiv::insert(1, 22_222_222));
+    let (a, b) = (
+        VirtualPiv::insert(0, 11_111_111),
+        VirtualPiv::insert(1, 22_222_222),
+    );
     let o = run(&["piv", "list"]);
     assert_exit(&o, 0);
     for serial in ["11111111", "22222222"] {
@@ -198,7 +203,10 @@ fn the_piv_tier_puts_one_key_on_two_yubikeys_and_a_backup_replaces_a_lost_one() 
             "{s:#}"
         );
         let slot9c = &s["signature_slot"];
-        assert_eq!(slot9c["public_key_sha256"], st["cosign_public_key_sha256"], "{s:#}");
+        assert_eq!(
+            slot9c["public_key_sha256"], st["cosign_public_key_sha256"],
+            "{s:#}"
+        );
         assert_eq!(slot9c["origin"], "imported");
         assert_eq!(slot9c["pin_policy"], "Always");
         let text = yubico_status(slot);
@@ -213,7 +221,11 @@ fn the_piv_tier_puts_one_key_on_two_yubikeys_and_a_backup_replaces_a_lost_one() 
     let plan = piv_plan(&again, &[11_111_111]);
     let o = run(&["genesis", "--plan", plan.to_str().unwrap()]);
     assert_exit(&o, 8);
-    assert!(stderr(&o).contains("not in its factory state"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("not in its factory state"),
+        "{}",
+        stderr(&o)
+    );
     assert!(!again.join("backup-1").read_dir().unwrap().any(|_| true));
 
     // Token 22222222 is lost; a fresh one takes the key from a backup.
@@ -228,11 +240,20 @@ fn the_piv_tier_puts_one_key_on_two_yubikeys_and_a_backup_replaces_a_lost_one() 
     args.push(backup.display().to_string());
     args.extend(["--pins-to".into(), new_pins.display().to_string()]);
     for i in [1, 2, 4] {
-        args.push(sheets.join(format!("share-{i}-of-5.txt")).display().to_string());
+        args.push(
+            sheets
+                .join(format!("share-{i}-of-5.txt"))
+                .display()
+                .to_string(),
+        );
     }
     let o = run_owned(&args);
     assert_exit(&o, 0);
-    assert!(stdout(&o).contains("YubiKey 33333333 holds the cosign key"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("YubiKey 33333333 holds the cosign key"),
+        "{}",
+        stdout(&o)
+    );
     let s = piv_status(33_333_333);
     assert_eq!(
         s["signature_slot"]["public_key_sha256"],

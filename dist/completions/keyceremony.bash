@@ -52,6 +52,9 @@ _keyceremony() {
             keyceremony,media)
                 cmd="keyceremony__subcmd__media"
                 ;;
+            keyceremony,piv)
+                cmd="keyceremony__subcmd__piv"
+                ;;
             keyceremony,plan)
                 cmd="keyceremony__subcmd__plan"
                 ;;
@@ -166,6 +169,9 @@ _keyceremony() {
             keyceremony__subcmd__help,media)
                 cmd="keyceremony__subcmd__help__subcmd__media"
                 ;;
+            keyceremony__subcmd__help,piv)
+                cmd="keyceremony__subcmd__help__subcmd__piv"
+                ;;
             keyceremony__subcmd__help,plan)
                 cmd="keyceremony__subcmd__help__subcmd__plan"
                 ;;
@@ -228,6 +234,15 @@ _keyceremony() {
                 ;;
             keyceremony__subcmd__help__subcmd__media,unmount)
                 cmd="keyceremony__subcmd__help__subcmd__media__subcmd__unmount"
+                ;;
+            keyceremony__subcmd__help__subcmd__piv,list)
+                cmd="keyceremony__subcmd__help__subcmd__piv__subcmd__list"
+                ;;
+            keyceremony__subcmd__help__subcmd__piv,provision)
+                cmd="keyceremony__subcmd__help__subcmd__piv__subcmd__provision"
+                ;;
+            keyceremony__subcmd__help__subcmd__piv,status)
+                cmd="keyceremony__subcmd__help__subcmd__piv__subcmd__status"
                 ;;
             keyceremony__subcmd__help__subcmd__plan,check)
                 cmd="keyceremony__subcmd__help__subcmd__plan__subcmd__check"
@@ -297,6 +312,30 @@ _keyceremony() {
                 ;;
             keyceremony__subcmd__media__subcmd__help,unmount)
                 cmd="keyceremony__subcmd__media__subcmd__help__subcmd__unmount"
+                ;;
+            keyceremony__subcmd__piv,help)
+                cmd="keyceremony__subcmd__piv__subcmd__help"
+                ;;
+            keyceremony__subcmd__piv,list)
+                cmd="keyceremony__subcmd__piv__subcmd__list"
+                ;;
+            keyceremony__subcmd__piv,provision)
+                cmd="keyceremony__subcmd__piv__subcmd__provision"
+                ;;
+            keyceremony__subcmd__piv,status)
+                cmd="keyceremony__subcmd__piv__subcmd__status"
+                ;;
+            keyceremony__subcmd__piv__subcmd__help,help)
+                cmd="keyceremony__subcmd__piv__subcmd__help__subcmd__help"
+                ;;
+            keyceremony__subcmd__piv__subcmd__help,list)
+                cmd="keyceremony__subcmd__piv__subcmd__help__subcmd__list"
+                ;;
+            keyceremony__subcmd__piv__subcmd__help,provision)
+                cmd="keyceremony__subcmd__piv__subcmd__help__subcmd__provision"
+                ;;
+            keyceremony__subcmd__piv__subcmd__help,status)
+                cmd="keyceremony__subcmd__piv__subcmd__help__subcmd__status"
                 ;;
             keyceremony__subcmd__plan,check)
                 cmd="keyceremony__subcmd__plan__subcmd__check"
@@ -383,7 +422,7 @@ _keyceremony() {
 
     case "${cmd}" in
         keyceremony)
-            opts="-h -V --help --version demo plan genesis renew rotate verify install certify reshare subkey lost-card restore shares media generate-docs airgap-check card cosign hsm tui transcript help"
+            opts="-h -V --help --version demo plan genesis renew rotate verify install certify reshare subkey lost-card restore shares media generate-docs airgap-check card cosign hsm piv tui transcript help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -859,7 +898,7 @@ _keyceremony() {
             return 0
             ;;
         keyceremony__subcmd__help)
-            opts="demo plan genesis renew rotate verify install certify reshare subkey lost-card restore shares media generate-docs airgap-check card cosign hsm tui transcript help"
+            opts="demo plan genesis renew rotate verify install certify reshare subkey lost-card restore shares media generate-docs airgap-check card cosign hsm piv tui transcript help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1181,6 +1220,62 @@ _keyceremony() {
             return 0
             ;;
         keyceremony__subcmd__help__subcmd__media__subcmd__unmount)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__help__subcmd__piv)
+            opts="list status provision"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__help__subcmd__piv__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__help__subcmd__piv__subcmd__provision)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__help__subcmd__piv__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1789,6 +1884,164 @@ _keyceremony() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__piv)
+            opts="-h --help list status provision help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__piv__subcmd__help)
+            opts="list status provision help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__piv__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__piv__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__piv__subcmd__help__subcmd__provision)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__piv__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__piv__subcmd__list)
+            opts="-h --output-format --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__piv__subcmd__provision)
+            opts="-h --backup --identity --serial --pins-to --pin-policy --touch-policy --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --backup)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --serial)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pins-to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pin-policy)
+                    COMPREPLY=($(compgen -W "always once never" -- "${cur}"))
+                    return 0
+                    ;;
+                --touch-policy)
+                    COMPREPLY=($(compgen -W "never always cached" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__piv__subcmd__status)
+            opts="-h --output-format --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

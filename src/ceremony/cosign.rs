@@ -352,8 +352,9 @@ pub fn place(
         CosignTier::Piv => {
             let key = key.ok_or_else(|| CeremonyError::Refused("no cosign key was made".into()))?;
             let to = new_destination(spec.pins_deliver_to.as_deref().unwrap_or_default())?;
-            let pins = CardPins::generate()
-                .map_err(|e| CeremonyError::Cosign(crate::cosign::CosignError::Random(e.to_string())))?;
+            let pins = CardPins::generate().map_err(|e| {
+                CeremonyError::Cosign(crate::cosign::CosignError::Random(e.to_string()))
+            })?;
             // Handed over before any token takes them: a token whose PINs
             // nobody received would be lost.
             let delivered = to

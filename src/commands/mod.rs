@@ -10,8 +10,8 @@ mod card;
 mod certify;
 mod genesis;
 mod hsm;
-mod piv;
 pub mod online;
+mod piv;
 mod plan;
 mod renew;
 mod reshare;
@@ -21,8 +21,8 @@ mod subkey;
 mod transcript;
 
 use crate::cli::{
-    CardCommand, Command, CosignCommand, HsmCommand, MediaCommand, PivCommand, PlanCommand, SharesCommand,
-    TranscriptCommand,
+    CardCommand, Command, CosignCommand, HsmCommand, MediaCommand, PivCommand, PlanCommand,
+    SharesCommand, TranscriptCommand,
 };
 pub use crate::exit::{Exit, Failure};
 use crate::harden::Hardening;

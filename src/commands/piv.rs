@@ -72,9 +72,8 @@ pub fn provision(args: PivProvisionArgs) -> Result<(), Failure> {
     let to = new_destination(&args.pins_to)?;
     piv::check_fresh(args.serial).map_err(CeremonyError::from)?;
     let (restored, key) = backup_key(&args.from)?;
-    let pins = CardPins::generate().map_err(|e| {
-        CeremonyError::Cosign(crate::cosign::CosignError::Random(e.to_string()))
-    })?;
+    let pins = CardPins::generate()
+        .map_err(|e| CeremonyError::Cosign(crate::cosign::CosignError::Random(e.to_string())))?;
     // Handed over before the token takes them: a token whose PINs nobody
     // received would be lost.
     let delivered = to

@@ -403,7 +403,8 @@ pub fn self_signed_der(
         x509_cert::time::Validity::from_now(std::time::Duration::from_secs(days * 86_400))
             .map_err(|e| bad(&e))?;
     let verifying = p256::ecdsa::VerifyingKey::from(&public.key);
-    let spki = x509_cert::spki::SubjectPublicKeyInfoOwned::from_key(verifying).map_err(|e| bad(&e))?;
+    let spki =
+        x509_cert::spki::SubjectPublicKeyInfoOwned::from_key(verifying).map_err(|e| bad(&e))?;
     let signer = CsrSigner {
         public: verifying,
         sign,

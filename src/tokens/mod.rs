@@ -11,8 +11,8 @@
 
 pub mod kdf;
 mod pcsc;
-pub mod pkcs11;
 pub mod piv;
+pub mod pkcs11;
 mod reader;
 mod signer;
 mod upload;

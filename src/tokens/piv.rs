@@ -78,7 +78,9 @@ pub enum PivError {
 }
 
 /// The PIN and touch policies of the slot, as the plan names them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize, clap::ValueEnum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize, clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum PinUse {
     /// The PIN before every signature (the YubiKey's default for slot 9c).
@@ -90,7 +92,9 @@ pub enum PinUse {
     Never,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize, clap::ValueEnum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize, clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum TouchUse {
     #[default]
@@ -319,7 +323,10 @@ pub fn list() -> Result<Vec<PivInfo>, PivError> {
 /// One token, by serial.
 pub fn status(serial: u32) -> Result<PivInfo, PivError> {
     let mut all = tokens()?;
-    let seen: Vec<String> = all.iter_mut().map(|t| t.yk().serial().0.to_string()).collect();
+    let seen: Vec<String> = all
+        .iter_mut()
+        .map(|t| t.yk().serial().0.to_string())
+        .collect();
     all.iter_mut()
         .find(|t| t.yk.as_ref().is_some_and(|y| y.serial().0 == serial))
         .map(info)
@@ -347,7 +354,10 @@ fn fresh(yk: &mut YubiKey) -> Result<(), PivError> {
         step,
         message: e.to_string(),
     };
-    for (slot, what) in [(ManagementSlotId::Pin, "PIN"), (ManagementSlotId::Puk, "PUK")] {
+    for (slot, what) in [
+        (ManagementSlotId::Pin, "PIN"),
+        (ManagementSlotId::Puk, "PUK"),
+    ] {
         let (tries, default) = tries_left(yk, slot).ok_or_else(|| PivError::Step {
             serial,
             step: "reading the tries left (firmware 5.3 or later is needed)",
@@ -427,7 +437,9 @@ pub fn provision(
     if held.as_ref() != Some(&public) {
         return Err(PivError::WrongKey {
             serial,
-            found: held.map(|p| p.fingerprint()).unwrap_or_else(|| "none".into()),
+            found: held
+                .map(|p| p.fingerprint())
+                .unwrap_or_else(|| "none".into()),
         });
     }
     if touch_use != TouchUse::Never {
@@ -453,7 +465,8 @@ pub fn provision(
     Certificate::from_bytes(der.clone())
         .and_then(|c| c.write(yk, SLOT, CertInfo::Uncompressed))
         .map_err(|e| step("writing the slot's certificate", e))?;
-    let mgm = random_mgm_key(default.algorithm_id()).map_err(|e| step("making the management key", e))?;
+    let mgm =
+        random_mgm_key(default.algorithm_id()).map_err(|e| step("making the management key", e))?;
     mgm.set_protected(yk)
         .map_err(|e| step("setting the PIN-protected management key", e))?;
     yk.change_puk(DEFAULT_PUK, pins.admin.expose_secret().as_bytes())

@@ -402,7 +402,10 @@ impl Piv {
             Some(&[v @ 1..=3]) => Ok(*v),
             _ => Err(WRONG_DATA),
         };
-        Ok((pick(0xAA, if slot == 0x9C { 3 } else { 2 })?, pick(0xAB, 1)?))
+        Ok((
+            pick(0xAA, if slot == 0x9C { 3 } else { 2 })?,
+            pick(0xAB, 1)?,
+        ))
     }
 
     fn key_slot(slot: u8) -> Result<u8, Sw> {
