@@ -42,7 +42,7 @@ pub struct Binding {
     pub user_ids: Vec<String>,
     /// SHA-256 of cosign.pub's DER SubjectPublicKeyInfo, hex.
     pub cosign_public_key_sha256: String,
-    /// "file" or "pkcs11".
+    /// "file", "pkcs11" or "piv".
     pub tier: String,
     /// Where the signing key is, for `cosign sign --key` (pkcs11 tier).
     pub pkcs11_uri: Option<String>,
