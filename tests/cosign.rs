@@ -37,6 +37,22 @@ fn assert_peer_opens_to(key: &Path, password: &Path, expected: impl AsRef<str>) 
     );
 }
 
+/// A payload to sign, `dir/NAME.json`, and its SHA-256 as openssl writes
+/// it (`dir/NAME.sha256`), which a token signs.
+pub(crate) fn payload(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
+    let data = dir.join(format!("{name}.json"));
+    std::fs::write(&data, b"{\"critical\":{\"image\":{}}}").unwrap();
+    let digest = dir.join(format!("{name}.sha256"));
+    let o = tool("openssl")
+        .args(["dgst", "-sha256", "-binary", "-out"])
+        .arg(&digest)
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert_exit(&o, 0);
+    (data, digest)
+}
+
 pub(crate) fn openssl_verifies(public: &Path, data: &Path, sig: &Path) -> bool {
     let o = tool("openssl")
         .args(["dgst", "-sha256", "-verify"])
@@ -111,16 +127,7 @@ impl SoftHsm {
 /// pkcs11-tool has key `id` in `token` sign a payload's digest (cosign's:
 /// SHA-256), and openssl and sigstore verify it with `public`.
 fn token_signs_for(hsm: &SoftHsm, token: &str, id: &str, public: &Path, dir: &Path) {
-    let data = dir.join("payload.json");
-    std::fs::write(&data, b"{\"critical\":{}}").unwrap();
-    let digest = dir.join("payload.sha256");
-    let o = tool("openssl")
-        .args(["dgst", "-sha256", "-binary", "-out"])
-        .arg(&digest)
-        .arg(&data)
-        .output()
-        .unwrap();
-    assert_exit(&o, 0);
+    let (data, digest) = payload(dir, "payload");
     let sig = dir.join("payload.sig");
     let (digest, sig_s) = (digest.display().to_string(), sig.display().to_string());
     let o = hsm.pkcs11_tool_on(

@@ -16,7 +16,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::OnceLock;
 
 use crate::cards::{pcscd, slots, wait_for, wait_reader_empty, SLOTS};
-use crate::cosign::{gpg_checks_the_binding, newest, openssl_verifies, peer, statement};
+use crate::cosign::{gpg_checks_the_binding, newest, openssl_verifies, payload, peer, statement};
 use crate::harness::*;
 
 const OPENSC: &str = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so";
@@ -99,16 +99,7 @@ fn handed_over_pin(file: &Path) -> String {
 /// token in reader `slot`, as cosign would through a `pkcs11:` URI; openssl
 /// and sigstore verify the signature with `public`.
 fn opensc_signs_for(slot: usize, pin: &str, public: &Path, dir: &Path) {
-    let data = dir.join(format!("payload-{slot}.json"));
-    std::fs::write(&data, b"{\"critical\":{\"image\":{}}}").unwrap();
-    let digest = dir.join(format!("payload-{slot}.sha256"));
-    let o = tool("openssl")
-        .args(["dgst", "-sha256", "-binary", "-out"])
-        .arg(&digest)
-        .arg(&data)
-        .output()
-        .unwrap();
-    assert_exit(&o, 0);
+    let (data, digest) = payload(dir, &format!("payload-{slot}"));
     let sig = dir.join(format!("payload-{slot}.sig"));
     let o = tool("pkcs11-tool")
         .args(["--module", OPENSC, "--slot-description", &reader(slot)])

@@ -120,6 +120,29 @@ pub struct Placed {
 }
 
 impl Placed {
+    /// A key the ceremony made (and the backups keep), placed; its request,
+    /// if the plan asks for one, signed by the key in memory (the same key
+    /// the device holds).
+    fn of_backed_up(
+        tier: &'static str,
+        key: &CosignKey,
+        key_file: Option<PathBuf>,
+        pkcs11_uri: Option<String>,
+        csr_subject: Option<&str>,
+    ) -> Result<Placed, CeremonyError> {
+        Ok(Placed {
+            tier,
+            public_sha256: key.public().fingerprint(),
+            public: key.public(),
+            key_file,
+            pkcs11_uri,
+            generated_on_device: false,
+            csr: csr_subject
+                .map(|subject| csr_pem(subject, &key.public(), &|m| Ok(key.sign(m))))
+                .transpose()?,
+        })
+    }
+
     pub fn line(&self) -> String {
         match (&self.key_file, &self.pkcs11_uri) {
             (Some(f), _) => format!(
@@ -254,19 +277,13 @@ pub fn place(
                 written.path.display(),
                 written.password_to
             )));
-            let placed = Placed {
-                tier: "file",
-                public_sha256: key.public().fingerprint(),
-                public: key.public(),
-                key_file: Some(written.path.clone()),
-                pkcs11_uri: None,
-                generated_on_device: false,
-                csr: spec
-                    .csr_subject
-                    .as_deref()
-                    .map(|subject| csr_pem(subject, &key.public(), &|m| Ok(key.sign(m))))
-                    .transpose()?,
-            };
+            let placed = Placed::of_backed_up(
+                "file",
+                key,
+                Some(written.path.clone()),
+                None,
+                spec.csr_subject.as_deref(),
+            )?;
             s.record(
                 EventKind::CosignKeyPlaced,
                 json!({ "tier": "file", "public_key_sha256": placed.public_sha256, "key_file": written.path, "password_delivered_to": written.password_to }),
@@ -384,19 +401,13 @@ pub fn place(
                 )));
                 tokens.push(done);
             }
-            let placed = Placed {
-                tier: "piv",
-                public_sha256: key.public().fingerprint(),
-                public: key.public(),
-                key_file: None,
-                pkcs11_uri: Some(piv_uri()),
-                generated_on_device: false,
-                csr: spec
-                    .csr_subject
-                    .as_deref()
-                    .map(|subject| csr_pem(subject, &key.public(), &|m| Ok(key.sign(m))))
-                    .transpose()?,
-            };
+            let placed = Placed::of_backed_up(
+                "piv",
+                key,
+                None,
+                Some(piv_uri()),
+                spec.csr_subject.as_deref(),
+            )?;
             s.record(
                 EventKind::CosignKeyPlaced,
                 json!({
