@@ -34,13 +34,13 @@ fn piv_present(serial: u32) -> bool {
 
 /// A virtual PIV token, fresh from the factory, in vpcd's reader `slot`;
 /// dropping it pulls it out.
-struct VirtualPiv {
+pub(crate) struct VirtualPiv {
     child: Child,
     slot: usize,
 }
 
 impl VirtualPiv {
-    fn insert(slot: usize, serial: u32) -> VirtualPiv {
+    pub(crate) fn insert(slot: usize, serial: u32) -> VirtualPiv {
         pcscd();
         let child = Command::new(virtual_piv_bin())
             .args(["--port", &SLOTS[slot].to_string()])
@@ -70,7 +70,7 @@ impl Drop for VirtualPiv {
     }
 }
 
-fn piv_status(serial: u32) -> serde_json::Value {
+pub(crate) fn piv_status(serial: u32) -> serde_json::Value {
     let o = run(&[
         "piv",
         "status",

@@ -1099,3 +1099,77 @@ fn a_genesis_in_the_tui_asks_for_the_hsm_pin_and_puts_the_cosign_key_there() {
     let transcript = std::fs::read_to_string(export.join("transcript.jsonl")).unwrap();
     assert!(transcript.contains("cosign.placed") && !transcript.contains("123456"));
 }
+
+/// A genesis in the TUI that puts the cosign key on two YubiKeys (virtual
+/// PIV cards): the media page chooses `piv`, names the serials and where the
+/// tokens' new PINs go; both tokens end with the key in slot 9c and the
+/// PINs are in that file only. A physical YubiKey adds the touch the
+/// screen asks for with a touch policy (docs/tokens.md).
+#[test]
+fn a_genesis_in_the_tui_puts_the_cosign_key_on_two_yubikeys() {
+    use crate::piv::{piv_status, VirtualPiv};
+    let _slots = crate::cards::slots();
+    let dir = tempdir();
+    let dir = dir.path();
+    let _tokens = (
+        VirtualPiv::insert(0, 55_555_555),
+        VirtualPiv::insert(1, 66_666_666),
+    );
+    let plan = write_plan(
+        dir,
+        &[
+            ("deliver_to = \"passphrase.txt\"", "# no deliver_to"),
+            ("words = 24", "words = 12"),
+            ("threshold = 3", "threshold = 2"),
+            ("count = 5", "count = 3"),
+        ],
+    );
+    let cmd = format!(
+        "{} tui --plan {}",
+        env!("CARGO_BIN_EXE_keyceremony"),
+        plan.display()
+    );
+    let t = Tmux::new(dir, &cmd, (100, 30));
+    to_media(&t);
+    for _ in 0..10 {
+        t.key("Down");
+    }
+    for _ in 0..3 {
+        t.key("Space");
+    }
+    t.wait_for("< piv >", 5);
+    for _ in 0..3 {
+        t.key("Down");
+    }
+    t.text("55555555; 66666666");
+    t.key("Down");
+    t.text("piv-pins.txt");
+    t.key("PageDown");
+    let review = t.wait_for("Review the plan", 5);
+    assert!(
+        review.contains("YubiKey PIV slot 9c on 55555555, 66666666"),
+        "{review}"
+    );
+    t.key("y");
+    t.wait_for("Start the genesis?", 5);
+    t.key("y");
+    hand_over_and_rehearse(&t, &|| bundle(&dir.join("shares")));
+    let done = t.wait_for("Genesis complete", 120);
+    assert!(done.contains("pkcs11:id=%02;type=private"), "{done}");
+    t.key("q");
+    drop(t);
+    let export = bundle(&dir.join("export"));
+    let statement = crate::cosign::statement(&export);
+    for serial in [55_555_555, 66_666_666] {
+        let s = piv_status(serial);
+        assert_eq!(
+            s["signature_slot"]["public_key_sha256"], statement["cosign_public_key_sha256"],
+            "{s:#}"
+        );
+    }
+    let pins = std::fs::read_to_string(dir.join("piv-pins.txt")).unwrap();
+    assert!(
+        pins.starts_with("YubiKey PIV (serial 55555555, 66666666):\npin: "),
+        "{pins}"
+    );
+}

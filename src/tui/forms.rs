@@ -328,6 +328,16 @@ impl Form {
                     "pkcs11: the token's label (the PIN is asked at the start)",
                     plan.cosign.token.clone().unwrap_or_default(),
                 ),
+                text(
+                    "YubiKeys (PIV)",
+                    "piv: serials separated by ; (`keyceremony piv list`), each in its factory state",
+                    joined(plan.cosign.piv_serials.iter().map(u32::to_string)),
+                ),
+                text(
+                    "PIV PINs to",
+                    "piv: a new file or fd:N for the tokens' new PIN and PUK",
+                    plan.cosign.pins_deliver_to.clone().unwrap_or_default(),
+                ),
             ],
             Page::Renew => vec![
                 text(
@@ -586,9 +596,11 @@ impl Form {
     /// words rather than the plan file's (`cards.cardholder` is
     /// "Cardholder" here); the first field when none is named.
     fn on_its_field(&self, message: &str) -> (usize, String) {
-        const NAMES: [(&str, &str); 15] = [
+        const NAMES: [(&str, &str); 17] = [
             ("cosign.module", "HSM module"),
             ("cosign.token", "HSM token"),
+            ("cosign.piv_serials", "YubiKeys (PIV)"),
+            ("cosign.pins_deliver_to", "PIV PINs to"),
             ("key.user_ids", "User IDs"),
             ("shares.threshold", "Threshold k"),
             ("shares.count", "Shares n"),
@@ -758,6 +770,29 @@ impl Form {
             plan.cosign.module = optional(self.value(11)).map(PathBuf::from);
             plan.cosign.token = optional(self.value(12));
         }
+        if plan.cosign.tier == CosignTier::Piv {
+            plan.cosign.piv_serials = self
+                .value(13)
+                .split([';', ',', ' '])
+                .filter(|s| !s.is_empty())
+                .map(|s| {
+                    s.parse::<u32>().map_err(|_| {
+                        (
+                            13,
+                            format!("{s:?} is not a YubiKey serial: digits, as `keyceremony piv list` shows them"),
+                        )
+                    })
+                })
+                .collect::<Result<_, _>>()?;
+            // A file is named against the same directory as the media.
+            plan.cosign.pins_deliver_to = optional(self.value(14)).map(|v| {
+                if v.starts_with("fd:") {
+                    v
+                } else {
+                    absolute(&v, base).display().to_string()
+                }
+            });
+        }
         plan.validate()
             .map_err(|e| self.on_its_field(&e.to_string()))
     }
@@ -797,6 +832,37 @@ mod tests {
 
     fn typed(form: &mut Form, field: usize, value: &str) {
         form.fields[field].input.value = value.to_owned();
+    }
+
+    /// The media page puts the cosign key on YubiKeys: serials by ; and a
+    /// PIN hand-over named against the media's directory; a serial that is
+    /// not a number, or none, is said under the field that needs it.
+    #[test]
+    fn the_media_page_puts_the_cosign_key_on_yubikeys() {
+        let mut p = plan();
+        let mut f = Form::for_plan(Page::Media, &p);
+        let at = |f: &Form, label: &str| f.fields.iter().position(|x| x.label == label).unwrap();
+        let (tier, serials, pins) = (
+            at(&f, "cosign key"),
+            at(&f, "YubiKeys (PIV)"),
+            at(&f, "PIV PINs to"),
+        );
+        typed(&mut f, tier, "piv");
+        let (field, why) = f.apply(&mut p, Path::new("/m"), None).unwrap_err();
+        assert_eq!(field, serials, "{why}");
+        assert!(why.contains("YubiKeys (PIV)"), "{why}");
+        typed(&mut f, serials, "11111111; 2222x");
+        let (field, why) = f.apply(&mut p, Path::new("/m"), None).unwrap_err();
+        assert_eq!((field, why.contains("\"2222x\"")), (serials, true), "{why}");
+        typed(&mut f, serials, "11111111; 22222222");
+        let (field, why) = f.apply(&mut p, Path::new("/m"), None).unwrap_err();
+        assert_eq!(field, pins, "{why}");
+        typed(&mut f, pins, "piv-pins.txt");
+        f.apply(&mut p, Path::new("/m"), None).unwrap();
+        assert_eq!(p.cosign.tier, CosignTier::Piv);
+        assert_eq!(p.cosign.piv_serials, vec![11_111_111, 22_222_222]);
+        assert_eq!(p.cosign.pins_deliver_to.as_deref(), Some("/m/piv-pins.txt"));
+        assert!(p.cosign.describe().unwrap().contains("11111111, 22222222"));
     }
 
     /// The media page chooses the cosign key's tier: an HSM by module and

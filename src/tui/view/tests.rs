@@ -774,7 +774,13 @@ fn the_token_pin_is_masked_and_handed_over_once() {
 #[test]
 fn the_media_page_shows_the_cosign_fields_at_80x24() {
     let out = render(&app(Screen::Media), 80, 24);
-    for label in ["cosign key", "HSM module", "HSM token"] {
+    for label in [
+        "cosign key",
+        "HSM module",
+        "HSM token",
+        "YubiKeys (PIV)",
+        "PIV PINs to",
+    ] {
         assert!(out.contains(label), "{label}: {out}");
     }
 }
