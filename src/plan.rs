@@ -142,6 +142,11 @@ pub struct CosignSpec {
     /// handed over: a path or fd:N.
     #[serde(default)]
     pub pins_deliver_to: Option<String>,
+    /// A certificate a CA issued for `cosign.csr` (PEM, then its chain): a
+    /// ceremony that opens a backup checks it against the cosign key and
+    /// carries it as cosign.crt; for piv it goes into each token's slot 9c.
+    #[serde(default)]
+    pub certificate: Option<PathBuf>,
     /// A PKCS#10 request for a CA, with this subject (RFC 4514, e.g.
     /// "CN=Release Signing,O=Example"), signed by the key where it is.
     #[serde(default)]
@@ -167,6 +172,7 @@ impl Default for CosignSpec {
             pin_policy: Default::default(),
             touch_policy: Default::default(),
             pins_deliver_to: None,
+            certificate: None,
             csr_subject: None,
         }
     }
@@ -727,6 +733,7 @@ impl Plan {
             c.medium = c.medium.as_deref().map(abs);
         }
         self.cosign.key_to = self.cosign.key_to.as_deref().map(abs);
+        self.cosign.certificate = self.cosign.certificate.as_deref().map(abs);
         for d in [
             &mut self.cards.pins_deliver_to,
             &mut self.passphrase.deliver_to,
@@ -747,6 +754,12 @@ impl Plan {
         self.validate()?;
         if self.cosign.tier == CosignTier::Pkcs11 && self.cosign.pin_from.is_none() {
             return Err(PlanError::Invalid("cosign.pin_from is missing: a batch genesis reads the token's user PIN from a file or fd:N (the TUI asks for it)".into()));
+        }
+        if self.cosign.tier == CosignTier::Piv
+            && self.cosign.certificate.is_some()
+            && self.cosign.pin_from.is_none()
+        {
+            return Err(PlanError::Invalid("cosign.pin_from is missing: putting cosign.certificate into the YubiKeys needs their PIV PIN, read from a file or fd:N (the TUI asks for it)".into()));
         }
         if self.cards.count > 0 && self.cards.pins_deliver_to.is_none() {
             return Err(PlanError::Invalid("cards.count > 0 needs cards.pins_deliver_to for a batch genesis: where the generated card PINs are handed over (a path or fd:N); the TUI asks for PINs instead".into()));
@@ -893,6 +906,9 @@ impl Plan {
                 Some(Ok(_)) => Ok(()),
             }
         };
+        if c.certificate.is_some() && c.is_none() {
+            return bad("cosign.certificate needs the cosign key's tier (file, pkcs11 or piv) that made the key it is for".into());
+        }
         if let Some(subject) = c.csr_subject.as_deref().filter(|_| !c.is_none()) {
             crate::cosign::check_subject(subject)
                 .map_err(|e| PlanError::Invalid(format!("cosign.csr_subject: {e}")))?;

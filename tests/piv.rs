@@ -128,17 +128,139 @@ fn yubico_status(slot: usize) -> String {
 }
 
 fn piv_plan(dir: &Path, serials: &[u32]) -> PathBuf {
+    piv_plan_with(dir, serials, "")
+}
+
+/// A plan whose cosign key goes on `serials`, with `more` [cosign] lines.
+fn piv_plan_with(dir: &Path, serials: &[u32], more: &str) -> PathBuf {
     let list: Vec<String> = serials.iter().map(u32::to_string).collect();
     write_plan(
         dir,
         &[(
             "tier = \"none\"",
             &format!(
-                "tier = \"piv\"\npiv_serials = [{}]\npins_deliver_to = \"piv-pins.txt\"\ncsr_subject = \"CN=Release Signing,O=Acme\"",
+                "tier = \"piv\"\npiv_serials = [{}]\npins_deliver_to = \"piv-pins.txt\"\ncsr_subject = \"CN=Release Signing,O=Acme\"\n{more}",
                 list.join(", ")
             ),
         )],
     )
+}
+
+fn openssl(args: &[&str], dir: &Path) {
+    let o = tool("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert_exit(&o, 0);
+}
+
+/// A CA (openssl) answers the genesis's cosign.csr; a renew whose plan
+/// names the answer puts it into slot 9c of both tokens (yubico-piv-tool
+/// shows its issuer) and carries it as cosign.crt, which openssl chains to
+/// the CA and `verify` accepts. The CA's own certificate, for another key,
+/// is refused before anything is written.
+fn ca_issued_certificate_goes_into_both_tokens(dir: &Path, pin: &str) {
+    let export = bundle(&dir.join("export"));
+    let csr = export.join("cosign.csr").display().to_string();
+    openssl(
+        &[
+            "ecparam",
+            "-name",
+            "prime256v1",
+            "-genkey",
+            "-noout",
+            "-out",
+            "ca.key",
+        ],
+        dir,
+    );
+    openssl(
+        &[
+            "req",
+            "-x509",
+            "-new",
+            "-key",
+            "ca.key",
+            "-subj",
+            "/CN=Acme Code Signing CA",
+            "-days",
+            "30",
+            "-out",
+            "ca.pem",
+        ],
+        dir,
+    );
+    std::fs::write(dir.join("ext.cnf"), "extendedKeyUsage=codeSigning\n").unwrap();
+    openssl(
+        &[
+            "x509",
+            "-req",
+            "-in",
+            &csr,
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "20",
+            "-extfile",
+            "ext.cnf",
+            "-out",
+            "issued.pem",
+        ],
+        dir,
+    );
+    let chain = [
+        std::fs::read(dir.join("issued.pem")).unwrap(),
+        std::fs::read(dir.join("ca.pem")).unwrap(),
+    ]
+    .concat();
+    std::fs::write(dir.join("chain.pem"), &chain).unwrap();
+    std::fs::write(dir.join("pin.txt"), format!("{pin}\n")).unwrap();
+    let sheets = bundle(&dir.join("shares"));
+    let shares: Vec<PathBuf> = [1, 2, 4]
+        .iter()
+        .map(|i| sheets.join(format!("share-{i}-of-5.txt")))
+        .collect();
+    let renew = |cert: &str| {
+        let plan = piv_plan_with(
+            dir,
+            &[11_111_111, 22_222_222],
+            &format!("certificate = \"{cert}\"\npin_from = \"pin.txt\""),
+        );
+        crate::renew::renew(&plan, &newest(&dir.join("backup-1")), &shares, &[])
+    };
+    let before = std::fs::read_dir(dir.join("export")).unwrap().count();
+    let o = renew("ca.pem");
+    assert_exit(&o, 6);
+    assert!(stderr(&o).contains("is for another key"), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_dir(dir.join("export")).unwrap().count(),
+        before
+    );
+
+    let o = renew("chain.pem");
+    assert_exit(&o, 0);
+    let renewed = newest(&dir.join("export"));
+    assert_eq!(std::fs::read(renewed.join("cosign.crt")).unwrap(), chain);
+    let o = tool("openssl")
+        .args(["verify", "-CAfile", "ca.pem"])
+        .arg(renewed.join("cosign.crt"))
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert_exit(&o, 0);
+    let fpr = statement(&renewed)["key"].as_str().unwrap().to_owned();
+    assert_exit(
+        &run(&["verify", renewed.to_str().unwrap(), "--trust", &fpr]),
+        0,
+    );
+    for slot in [0, 1] {
+        let text = yubico_status(slot);
+        assert!(text.contains("Acme Code Signing CA"), "{text}");
+    }
 }
 
 /// The Done-when of #16 for PIV: a genesis puts the same key on two tokens,
@@ -218,6 +340,8 @@ fn the_piv_tier_puts_one_key_on_two_yubikeys_and_a_backup_replaces_a_lost_one() 
         stderr(&o)
     );
     assert!(!again.join("backup-1").read_dir().unwrap().any(|_| true));
+
+    ca_issued_certificate_goes_into_both_tokens(dir, &pin);
 
     // Token 22222222 is lost; a fresh one takes the key from a backup.
     drop(b);

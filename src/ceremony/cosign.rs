@@ -477,6 +477,101 @@ fn bind(
     ])
 }
 
+/// A certificate the plan names, checked before anything is written.
+pub struct PendingCertificate {
+    issued: crate::cosign::Issued,
+    public: CosignPublic,
+    pem: Vec<u8>,
+    /// The YubiKeys' PIV PIN (piv tier): the slot's certificate is theirs too.
+    pin: Option<SecretString>,
+}
+
+/// Before anything is written: the certificate the plan names
+/// (`cosign.certificate`, a CA's answer to cosign.csr) is for the cosign
+/// key the backup's files bind and valid now; for piv, the tokens' PIN is
+/// read (the TUI asks for it). None when the plan names no certificate.
+pub fn certificate_check(
+    plan: &Plan,
+    carried: &[(String, Vec<u8>)],
+    ui: &mut dyn super::CeremonyUi,
+    now: SystemTime,
+) -> Result<Option<PendingCertificate>, CeremonyError> {
+    let Some(path) = &plan.cosign.certificate else {
+        return Ok(None);
+    };
+    let public = carried_public(carried).ok_or_else(|| {
+        CeremonyError::Refused(
+            "cosign.certificate: this key has no cosign key (its backup binds none); a certificate is for the key a ceremony made and its cosign.csr".into(),
+        )
+    })?;
+    let pem = read_bounded(path, "cosign certificate", limits::COSIGN_CERT)?;
+    let issued = crate::cosign::check_issued(&pem, &public, Some(now))?;
+    let pin = if plan.cosign.tier == CosignTier::Piv {
+        let names: Vec<String> = plan.cosign.piv_serials.iter().map(u32::to_string).collect();
+        Some(
+            match (
+                ui.token_pin(&format!("YubiKey {} (PIV)", names.join(", ")))?,
+                &plan.cosign.pin_from,
+            ) {
+                (Some(pin), _) => pin,
+                (None, Some(from)) => read_pin(from)?,
+                (None, None) => {
+                    return Err(CeremonyError::Refused(
+                        "cosign.pin_from is missing: a batch run reads the YubiKeys' PIV PIN from a file or fd:N".into(),
+                    ))
+                }
+            },
+        )
+    } else {
+        None
+    };
+    Ok(Some(PendingCertificate {
+        issued,
+        public,
+        pem,
+        pin,
+    }))
+}
+
+/// Puts a checked certificate where it goes: slot 9c of each of the plan's
+/// YubiKeys (piv), read back there; and cosign.crt, carried into this and
+/// every later bundle.
+pub fn certificate_place(
+    s: &mut Session<'_>,
+    plan: &Plan,
+    c: PendingCertificate,
+) -> Result<(), CeremonyError> {
+    let mut tokens = Vec::new();
+    if let Some(pin) = &c.pin {
+        for &serial in &plan.cosign.piv_serials {
+            piv::write_certificate(serial, pin, &c.issued.der, &c.public)?;
+            s.event(Event::Verified(format!(
+                "YubiKey {serial}: slot 9c holds the certificate {} issued",
+                c.issued.issuer
+            )));
+            tokens.push(serial);
+        }
+    }
+    let sha256 = crate::media::sha256_hex(&c.pem);
+    s.add_carried_files(vec![(crate::cosign::CERT_FILE.to_owned(), c.pem)]);
+    s.event(Event::Note(format!(
+        "cosign key: {} carries the certificate for {} (issued by {}, until {})",
+        crate::cosign::CERT_FILE,
+        c.issued.subject,
+        c.issued.issuer,
+        c.issued.not_after
+    )));
+    s.record(
+        EventKind::CosignCertified,
+        json!({
+            "certificate": c.issued,
+            "sha256": sha256,
+            "piv_tokens": tokens,
+        }),
+    )?;
+    Ok(())
+}
+
 /// The cosign public key among a key's carried files, if it has one.
 pub fn carried_public(carried: &[(String, Vec<u8>)]) -> Option<CosignPublic> {
     let (_, pem) = carried.iter().find(|(n, _)| n == PUBLIC_FILE)?;

@@ -181,6 +181,9 @@ pub fn open_existing<'a>(
         extra.insert("key".into(), json!(r.fingerprint));
         extra.insert("previous".into(), json!(opened.previous));
     }
+    // A certificate the plan brings is checked (and the tokens' PIN read)
+    // before anything is written.
+    let certificate = super::cosign::certificate_check(plan, &opened.carried, ui, clock.now())?;
     let mut session = Session::open(flow, plan, pre, opts, ui, clock)?;
     session.previous_bundle = opened.previous_bundle.clone();
     session.carried = opened.carried.clone();
@@ -194,6 +197,9 @@ pub fn open_existing<'a>(
             "shares_used": r.indices,
         }),
     )?;
+    if let Some(c) = certificate {
+        super::cosign::certificate_place(&mut session, plan, c)?;
+    }
     Ok((session, opened))
 }
 

@@ -19,11 +19,12 @@ pub const PRIMARY_SIG_FILE: &str = "cosign.json.asc";
 pub const SUBKEY_SIG_FILE: &str = "cosign.json.subkey.asc";
 
 /// Every public cosign file a bundle (and a backup) carries.
-pub const PUBLIC_FILES: [&str; 4] = [
+pub const PUBLIC_FILES: [&str; 5] = [
     super::PUBLIC_FILE,
     STATEMENT_FILE,
     PRIMARY_SIG_FILE,
     SUBKEY_SIG_FILE,
+    super::CERT_FILE,
 ];
 
 /// Whether `name` is one of the cosign files that travel with the key.

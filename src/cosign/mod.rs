@@ -67,6 +67,8 @@ pub enum CosignError {
     Random(String),
     #[error("the certificate request cannot be made: {0}")]
     Request(String),
+    #[error("the issued certificate {0}")]
+    Certificate(String),
 }
 
 /// A cosign signing key whose secret is in this process (generated for the
@@ -415,6 +417,102 @@ pub fn self_signed_der(
     cert.to_der().map_err(|e| bad(&e))
 }
 
+/// The file a CA-issued certificate for the cosign key travels in (PEM:
+/// the certificate, then its chain as the CA gave it).
+pub const CERT_FILE: &str = "cosign.crt";
+
+/// What an issued certificate says, once it is known to be for the cosign key.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Issued {
+    pub subject: String,
+    pub issuer: String,
+    pub not_after: String,
+    /// Certificates in the file: the cosign key's, then its chain.
+    pub chain_length: usize,
+    /// The cosign key's certificate, DER (what a PIV slot takes).
+    #[serde(skip)]
+    pub der: Vec<u8>,
+}
+
+/// Checks a certificate a CA issued for `cosign.csr` (PEM, the cosign key's
+/// certificate first, its chain after): it is for `public`, and valid at
+/// `now` (when given: a verifier of an old bundle checks the key only). The
+/// chain is the CA's to vouch for; it is carried as given.
+pub fn check_issued(
+    pem: &[u8],
+    public: &CosignPublic,
+    now: Option<std::time::SystemTime>,
+) -> Result<Issued, CosignError> {
+    use x509_cert::der::Encode;
+    let bad = |m: String| CosignError::Certificate(m);
+    let chain = pem_chain(pem).map_err(|e| {
+        bad(format!(
+            "is not PEM certificates ({e}): give the CA's answer to cosign.csr as PEM"
+        ))
+    })?;
+    let leaf = chain
+        .first()
+        .ok_or_else(|| bad("holds no certificate".into()))?;
+    let tbs = &leaf.tbs_certificate;
+    let spki = tbs
+        .subject_public_key_info
+        .to_der()
+        .map_err(|e| bad(format!("has a public key that does not encode ({e})")))?;
+    let ours = public
+        .key
+        .to_public_key_der()
+        .map_err(|e| bad(e.to_string()))?;
+    if spki != ours.as_bytes() {
+        use sha2::Digest;
+        return Err(bad(format!(
+            "is for another key (public key SHA-256 {}), not for the cosign key ({}): the CA must answer this key's cosign.csr",
+            hex::encode(sha2::Sha256::digest(&spki)),
+            public.fingerprint()
+        )));
+    }
+    let (from, until) = (
+        tbs.validity.not_before.to_system_time(),
+        tbs.validity.not_after.to_system_time(),
+    );
+    let at = |t: std::time::SystemTime| humantime::format_rfc3339_seconds(t).to_string();
+    if let Some(now) = now.filter(|now| *now < from || *now > until) {
+        return Err(bad(format!(
+            "is valid from {} until {}, not now ({}): ask the CA for a current one",
+            at(from),
+            at(until),
+            at(now)
+        )));
+    }
+    Ok(Issued {
+        subject: tbs.subject.to_string(),
+        issuer: tbs.issuer.to_string(),
+        not_after: at(until),
+        chain_length: chain.len(),
+        der: leaf.to_der().map_err(|e| bad(e.to_string()))?,
+    })
+}
+
+/// The certificates of a PEM file, in order. Not x509-cert 0.2's
+/// `load_pem_chain`: it underflows on an empty file (a panic in a debug
+/// build) and takes no blank line between certificates.
+fn pem_chain(pem: &[u8]) -> Result<Vec<x509_cert::Certificate>, String> {
+    use x509_cert::der::DecodePem;
+    const END: &str = "-----END CERTIFICATE-----";
+    let text = std::str::from_utf8(pem).map_err(|_| "not text".to_owned())?;
+    let mut chain = Vec::new();
+    for part in text.split_inclusive(END) {
+        let part = part.trim();
+        if part.is_empty() {
+            continue;
+        }
+        if !part.ends_with(END) {
+            return Err("text after the last certificate".into());
+        }
+        chain.push(x509_cert::Certificate::from_pem(part).map_err(|e| e.to_string())?);
+    }
+    Ok(chain)
+}
+
 /// The CSR builder's view of a cosign key: its public half and a signature.
 struct CsrSigner<'a> {
     public: p256::ecdsa::VerifyingKey,
@@ -569,5 +667,67 @@ mod tests {
         let raw = p256::ecdsa::Signature::from_der(&der).unwrap().to_bytes();
         assert_eq!(raw_signature_to_der(&raw).unwrap(), der);
         assert!(raw_signature_to_der(&[0u8; 10]).is_err());
+    }
+
+    fn pem_of(der: &[u8]) -> Vec<u8> {
+        use x509_cert::der::{Decode, EncodePem};
+        x509_cert::Certificate::from_der(der)
+            .unwrap()
+            .to_pem(LineEnding::LF)
+            .unwrap()
+            .into_bytes()
+    }
+
+    /// An issued certificate is taken for its own key only, while valid,
+    /// and damaged text is named as such.
+    #[test]
+    fn an_issued_certificate_is_checked_against_the_key_and_the_time() {
+        let key = CosignKey::generate().unwrap();
+        let sign = |m: &[u8]| Ok(key.sign(m));
+        let der = self_signed_der("CN=Release Signing,O=Acme", &key.public(), 30, &sign).unwrap();
+        let mut pem = pem_of(&der);
+        let now = std::time::SystemTime::now();
+        let issued = check_issued(&pem, &key.public(), Some(now)).unwrap();
+        assert_eq!(issued.subject, "CN=Release Signing,O=Acme");
+        assert_eq!(
+            (issued.chain_length, issued.der.as_slice()),
+            (1, der.as_slice())
+        );
+        // A chain after it is carried along.
+        pem.extend(pem_of(&der));
+        assert_eq!(
+            check_issued(&pem, &key.public(), Some(now))
+                .unwrap()
+                .chain_length,
+            2
+        );
+
+        let other = CosignKey::generate().unwrap();
+        let e = check_issued(&pem, &other.public(), Some(now))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("is for another key"), "{e}");
+        let later = now + std::time::Duration::from_secs(40 * 86_400);
+        let e = check_issued(&pem, &key.public(), Some(later))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("not now"), "{e}");
+        // A verifier of an old bundle checks the key only.
+        assert!(check_issued(&pem, &key.public(), None).is_ok());
+        let e = check_issued(
+            b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+            &key.public(),
+            None,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("is not PEM certificates"), "{e}");
+        let e = check_issued(b"", &key.public(), None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("holds no certificate") || e.contains("is not PEM"),
+            "{e}"
+        );
     }
 }

@@ -90,6 +90,8 @@ pub mod limits {
     pub const PIN: u64 = 1 << 10;
     /// cosign's encrypted key file: a P-256 key, about 700 bytes.
     pub const COSIGN_KEY: u64 = 16 << 10;
+    /// cosign.crt: a CA-issued certificate and its chain, a few KiB.
+    pub const COSIGN_CERT: u64 = 64 << 10;
     /// cosign.pub: a PEM P-256 public key, about 180 bytes.
     pub const COSIGN_PUB: u64 = 4 << 10;
     /// A transcript: a ceremony writes a few hundred lines.

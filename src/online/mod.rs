@@ -317,6 +317,17 @@ fn check_cosign(
             ),
         ));
     }
+    // A CA's certificate rides along only for the key the statement binds.
+    let cert_file = crate::cosign::CERT_FILE;
+    if listed.iter().any(|l| l == cert_file) {
+        let pem = read_bounded(
+            &dir.join(cert_file),
+            "cosign certificate",
+            limits::COSIGN_CERT,
+        )?;
+        crate::cosign::check_issued(&pem, &public, None)
+            .map_err(|e| untrusted(dir, format!("{cert_file}: {e}")))?;
+    }
     Ok(Some(b))
 }
 

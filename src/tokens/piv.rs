@@ -73,6 +73,8 @@ pub enum PivError {
     },
     #[error("YubiKey {serial}: the key in slot 9c is not the cosign key (public key SHA-256 {found}); do not use this token")]
     WrongKey { serial: u32, found: String },
+    #[error("YubiKey {serial}: wrong PIV PIN, {tries} tries left; check the PIN sheet of this token before trying again")]
+    WrongPin { serial: u32, tries: u8 },
     #[error("YubiKey {serial}: the proof signature does not verify against the cosign public key; do not use this token")]
     Proof { serial: u32 },
 }
@@ -544,4 +546,67 @@ pub fn pins_text(serials: &[u32], pins: &CardPins) -> zeroize::Zeroizing<String>
         pins.user.expose_secret(),
         pins.admin.expose_secret()
     ))
+}
+
+/// Replaces the certificate in slot 9c of the token `serial` with `der`
+/// (one a CA issued for the key), after checking that the slot holds the
+/// key `public`: the PIN opens the PIN-protected management key. Read back.
+pub fn write_certificate(
+    serial: u32,
+    pin: &SecretString,
+    der: &[u8],
+    public: &CosignPublic,
+) -> Result<(), PivError> {
+    let mut t = open_for_writing(serial)?;
+    let yk = t.yk();
+    let step = |step, e: yubikey::Error| PivError::Step {
+        serial,
+        step,
+        message: e.to_string(),
+    };
+    let held = piv::metadata(yk, SLOT).ok().and_then(|m| public_of(&m));
+    if held.as_ref() != Some(public) {
+        return Err(PivError::WrongKey {
+            serial,
+            found: held
+                .map(|p| p.fingerprint())
+                .unwrap_or_else(|| "none".into()),
+        });
+    }
+    match tries_left(yk, ManagementSlotId::Pin) {
+        Some((tries, _)) if tries <= 1 => {
+            return Err(PivError::LastTry {
+                serial,
+                what: "PIN",
+                tries,
+            })
+        }
+        _ => {}
+    }
+    yk.verify_pin(pin.expose_secret().as_bytes())
+        .map_err(|e| match e {
+            yubikey::Error::WrongPin { tries } => PivError::WrongPin { serial, tries },
+            e => step("verifying the PIN", e),
+        })?;
+    let mgm = MgmKey::get_protected(yk).map_err(|e| {
+        step(
+            "reading the PIN-protected management key (was this token set up by keyceremony?)",
+            e,
+        )
+    })?;
+    yk.authenticate(&mgm)
+        .map_err(|e| step("authenticating with the management key", e))?;
+    let cert =
+        Certificate::from_bytes(der.to_vec()).map_err(|e| step("reading the certificate", e))?;
+    cert.write(yk, SLOT, CertInfo::Uncompressed)
+        .map_err(|e| step("writing the certificate", e))?;
+    let back = Certificate::read(yk, SLOT).map_err(|e| step("reading the certificate back", e))?;
+    if back.cert != cert.cert {
+        return Err(PivError::Step {
+            serial,
+            step: "reading the certificate back",
+            message: "the slot holds another certificate than the one written".into(),
+        });
+    }
+    Ok(())
 }

@@ -55,6 +55,7 @@ pub enum EventKind {
     CardSkipped,
     CardProven,
     CosignKeyPlaced,
+    CosignCertified,
     Complete,
     Failed,
 }
@@ -84,6 +85,7 @@ impl EventKind {
         EventKind::CardSkipped,
         EventKind::CardProven,
         EventKind::CosignKeyPlaced,
+        EventKind::CosignCertified,
         EventKind::Complete,
         EventKind::Failed,
     ];
@@ -114,6 +116,7 @@ impl EventKind {
             EventKind::CardSkipped => "card.skipped",
             EventKind::CardProven => "card.proven",
             EventKind::CosignKeyPlaced => "cosign.placed",
+            EventKind::CosignCertified => "cosign.certified",
             EventKind::Complete => "ceremony.complete",
             EventKind::Failed => "ceremony.failed",
         }
