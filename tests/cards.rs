@@ -10,17 +10,33 @@
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use crate::harness::*;
 
 pub(crate) const SLOTS: [u16; 2] = [35963, 35964];
 
-/// The vpcd slots are shared by every card test.
-pub(crate) fn slots() -> MutexGuard<'static, ()> {
-    static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+/// The vpcd slots, held while a test has cards in them.
+pub(crate) struct Slots(#[allow(dead_code)] std::fs::File);
+
+/// Takes the vpcd slots: every card test shares them, and so does every
+/// test run on the machine (vpcd's ports are machine-wide: a second `cargo
+/// test` beside CI's once put its virtual PIV card in the port a card test
+/// was waiting on, which then never saw its card). A lock file, not a mutex:
+/// `flock` serialises threads and processes alike, and a test that panics
+/// lets go as its file closes.
+pub(crate) fn slots() -> Slots {
+    let path = std::env::temp_dir().join("keyceremony-tests-vpcd-slots.lock");
+    let file = std::fs::File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    file.lock()
+        .unwrap_or_else(|e| panic!("locking {}: {e}", path.display()));
+    Slots(file)
 }
 
 fn virtual_card_bin() -> &'static Path {
