@@ -119,7 +119,12 @@ impl From<CeremonyError> for Failure {
                 Failure::new(Exit::Cards, e.to_string())
             }
             CeremonyError::Cosign(_) => Failure::new(Exit::Key, e.to_string()),
-            CeremonyError::Request(_) => Failure::new(Exit::Usage, e.to_string()),
+            // What the ceremony will not do with what it was given (a
+            // missing plan field, a file that is not what it should be): the
+            // operator's to fix, not a bug.
+            CeremonyError::Request(_) | CeremonyError::Refused(_) => {
+                Failure::new(Exit::Usage, e.to_string())
+            }
             other => Failure::new(Exit::Internal, other.to_string()),
         }
     }

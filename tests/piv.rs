@@ -375,7 +375,48 @@ fn the_piv_tier_puts_one_key_on_two_yubikeys_and_a_backup_replaces_a_lost_one() 
         st["cosign_public_key_sha256"]
     );
     opensc_signs_for(1, &handed_over_pin(&new_pins), &public, dir);
-    drop((a, c));
+
+    // Token 11111111 is lost too: its replacement takes its siblings' PIN
+    // sheet, so that one PIN serves all. A sheet that is not one is refused
+    // before anything is asked or written.
+    drop(a);
+    let d = VirtualPiv::insert(0, 77_777_777);
+    let with_sheet = |sheet: &Path| {
+        let mut a = args.clone();
+        let at = a.iter().position(|x| x == "--pins-to").unwrap();
+        a.splice(
+            at..at + 2,
+            ["--pins-from".to_owned(), sheet.display().to_string()],
+        );
+        a[3] = "77777777".into();
+        run_owned(&a)
+    };
+    let o = with_sheet(&dir.join("plan.toml"));
+    assert_exit(&o, 4);
+    assert!(
+        stderr(&o).contains("is larger than any PIN sheet keyceremony writes"),
+        "{}",
+        stderr(&o)
+    );
+    let not_a_sheet = dir.join("card-pins.txt");
+    std::fs::write(&not_a_sheet, "user-pin: 12345678\nadmin-pin: 87654321\n").unwrap();
+    let o = with_sheet(&not_a_sheet);
+    assert_exit(&o, 2);
+    assert!(
+        stderr(&o).contains("is not a PIV PIN sheet"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(piv_status(77_777_777)["factory_pins"], true);
+    let o = with_sheet(&pins_file);
+    assert_exit(&o, 0);
+    assert!(
+        stdout(&o).contains("its new PIN and PUK are those on"),
+        "{}",
+        stdout(&o)
+    );
+    opensc_signs_for(0, &pin, &public, dir);
+    drop((c, d));
 }
 
 /// A token whose PIN has one try left is refused before anything is sent,

@@ -1994,7 +1994,7 @@ _keyceremony() {
             return 0
             ;;
         keyceremony__subcmd__piv__subcmd__provision)
-            opts="-h --backup --identity --serial --pins-to --pin-policy --touch-policy --help"
+            opts="-h --backup --identity --serial --pins-to --pins-from --pin-policy --touch-policy --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2013,6 +2013,10 @@ _keyceremony() {
                     return 0
                     ;;
                 --pins-to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pins-from)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -283,6 +283,7 @@ complete -c keyceremony -n "__fish_keyceremony_using_subcommand piv; and __fish_
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand piv; and __fish_seen_subcommand_from provision" -l identity -d 'age identity file for age-encrypted shares; repeatable' -r -F
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand piv; and __fish_seen_subcommand_from provision" -l serial -d 'The YubiKey\'s serial (decimal, as `keyceremony piv list` shows it)' -r
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand piv; and __fish_seen_subcommand_from provision" -l pins-to -d 'Where the token\'s new PIN and PUK are handed over: a new file or fd:N' -r
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand piv; and __fish_seen_subcommand_from provision" -l pins-from -d 'Give the token the PIN and PUK its siblings have instead: the sheet a ceremony handed over (a file or fd:N), so that one PIN serves them all' -r
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand piv; and __fish_seen_subcommand_from provision" -l pin-policy -d 'When the token asks for its PIN' -r -f -a "always\t'The PIN before every signature (the YubiKey\'s default for slot 9c)'
 once\t'The PIN once per session'
 never\t'No PIN: whoever holds the token signs'"

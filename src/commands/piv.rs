@@ -67,18 +67,58 @@ pub fn status(serial: u32, format: OutputFormat) -> Result<(), Failure> {
     Ok(())
 }
 
+/// The PIN and PUK on a sheet a ceremony handed over (a file or fd:N).
+fn sheet_pins(from: &str) -> Result<CardPins, Failure> {
+    let h = crate::media::Handover::parse(from)
+        .map_err(|e| CeremonyError::Refused(format!("--pins-from {e}")))?;
+    let bytes = zeroize::Zeroizing::new(crate::media::read_bounded(
+        &h.open_path(),
+        "PIN sheet",
+        crate::media::limits::PIN,
+    )?);
+    std::str::from_utf8(&bytes)
+        .ok()
+        .and_then(piv::pins_from_text)
+        .ok_or_else(|| {
+            CeremonyError::Refused(format!(
+                "{from} is not a PIV PIN sheet: give the file a ceremony handed over (lines \"pin: ...\" and \"puk: ...\")"
+            ))
+            .into()
+        })
+}
+
 pub fn provision(args: PivProvisionArgs) -> Result<(), Failure> {
     // Everything that can be checked before the shares are typed is.
-    let to = new_destination(&args.pins_to)?;
+    let to = args.pins_to.as_deref().map(new_destination).transpose()?;
+    let sheet = args.pins_from.as_deref().map(sheet_pins).transpose()?;
     piv::check_fresh(args.serial).map_err(CeremonyError::from)?;
     let (restored, key) = backup_key(&args.from)?;
-    let pins = CardPins::generate()
-        .map_err(|e| CeremonyError::Cosign(crate::cosign::CosignError::Random(e.to_string())))?;
-    // Handed over before the token takes them: a token whose PINs nobody
-    // received would be lost.
-    let delivered = to
-        .deliver(piv::pins_text(&[args.serial], &pins).as_bytes())
-        .map_err(CeremonyError::Delivery)?;
+    let (pins, delivered) = match (sheet, to) {
+        (Some(pins), _) => (
+            pins,
+            format!(
+                "are those on {}",
+                args.pins_from.as_deref().unwrap_or_default()
+            ),
+        ),
+        (None, Some(to)) => {
+            let pins = CardPins::generate().map_err(|e| {
+                CeremonyError::Cosign(crate::cosign::CosignError::Random(e.to_string()))
+            })?;
+            // Handed over before the token takes them: a token whose PINs
+            // nobody received would be lost.
+            let delivered = to
+                .deliver(piv::pins_text(&[args.serial], &pins).as_bytes())
+                .map_err(CeremonyError::Delivery)?;
+            (pins, format!("went to {delivered}"))
+        }
+        (None, None) => {
+            return Err(CeremonyError::Refused(
+                "name --pins-to (new PINs) or --pins-from (its siblings' PIN sheet)".into(),
+            )
+            .into())
+        }
+    };
     let challenge = format!("keyceremony cosign provision {}\n", restored.fingerprint).into_bytes();
     let subject = format!("CN=cosign key of {}", restored.fingerprint);
     let done = piv::provision(
@@ -93,7 +133,7 @@ pub fn provision(args: PivProvisionArgs) -> Result<(), Failure> {
     )
     .map_err(CeremonyError::from)?;
     outln!(
-        "YubiKey {} holds the cosign key of {} in slot 9c (public key SHA-256 {}) and signed a challenge that verifies; its new PIN and PUK went to {delivered}.",
+        "YubiKey {} holds the cosign key of {} in slot 9c (public key SHA-256 {}) and signed a challenge that verifies; its new PIN and PUK {delivered}.",
         done.serial,
         restored.fingerprint,
         done.public_key_sha256

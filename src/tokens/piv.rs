@@ -536,6 +536,19 @@ fn random_mgm_key(alg: yubikey::MgmAlgorithmId) -> Result<MgmKey, yubikey::Error
     Err(last)
 }
 
+/// The PIN and PUK on a sheet `pins_text` wrote.
+pub fn pins_from_text(text: &str) -> Option<CardPins> {
+    let field = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name).map(str::trim))
+            .filter(|v| (6..=8).contains(&v.len()) && v.is_ascii())
+    };
+    Some(CardPins {
+        user: SecretString::from(field("pin:")?),
+        admin: SecretString::from(field("puk:")?),
+    })
+}
+
 /// The text a token's new PIN and PUK are handed over in: the token named,
 /// so that a sheet is never put with the wrong one.
 pub fn pins_text(serials: &[u32], pins: &CardPins) -> zeroize::Zeroizing<String> {
@@ -609,4 +622,25 @@ pub fn write_certificate(
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A PIN sheet reads back to the PINs it was written from; a sheet
+    /// without a PUK, or with a PIN a PIV token cannot take, is none.
+    #[test]
+    fn a_pin_sheet_reads_back_and_a_bad_one_is_refused() {
+        let pins = CardPins::generate().unwrap();
+        let text = pins_text(&[12_345_678, 7], &pins);
+        assert!(text.starts_with("YubiKey PIV (serial 12345678, 7):\n"));
+        let back = pins_from_text(&text).unwrap();
+        assert_eq!(back.user.expose_secret(), pins.user.expose_secret());
+        assert_eq!(back.admin.expose_secret(), pins.admin.expose_secret());
+        assert!(pins_from_text("pin: 12345678\n").is_none());
+        assert!(pins_from_text("pin: 123456789\npuk: 12345678\n").is_none());
+        assert!(pins_from_text("pin: 12345\npuk: 12345678\n").is_none());
+        assert!(format!("{back:?}").contains("REDACTED"));
+    }
 }
