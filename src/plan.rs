@@ -951,6 +951,9 @@ impl Plan {
                 }
             }
             CosignTier::Piv => {
+                if c.generate_on_device {
+                    return bad("cosign.generate_on_device is not offered for piv: the ceremony's key is imported into every token (the backups keep it, so a lost token is replaced); remove the line".into());
+                }
                 if c.piv_serials.is_empty() {
                     return bad("cosign.piv_serials is empty: name the YubiKeys that get the key (`keyceremony piv list` shows their serials)".into());
                 }
@@ -1101,6 +1104,19 @@ mod tests {
             with(subject)
         );
         assert!(with("tier = \"hsm\"").contains("hsm"));
+        assert!(with("tier = \"piv\"").contains("cosign.piv_serials is empty"));
+        let piv = "tier = \"piv\"\npiv_serials = [1, 2]\npins_deliver_to = \"p\"";
+        assert_eq!(with(piv), "");
+        assert!(
+            with("tier = \"piv\"\npiv_serials = [1, 1]\npins_deliver_to = \"p\"")
+                .contains("names YubiKey 1 twice")
+        );
+        assert!(
+            with("tier = \"piv\"\npiv_serials = [1]").contains("cosign.pins_deliver_to is missing")
+        );
+        assert!(with(&format!("{piv}\ngenerate_on_device = true")).contains("not offered for piv"));
+        assert!(with("tier = \"piv\"\npiv_serials = [1]\npins_deliver_to = \"p\"\npin_policy = \"sometimes\"").contains("sometimes"));
+        assert!(with("certificate = \"issued.pem\"").contains("cosign.certificate needs"));
         assert_eq!(
             with("tier = \"file\"\nkey_to = \"ci\"\npassword_deliver_to = \"p\""),
             ""
