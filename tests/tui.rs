@@ -366,6 +366,21 @@ fn to_media(t: &Tmux) {
 }
 
 /// As `to_media`, and the media page taken too: on to the review.
+/// On the media page: down to the cosign key's choice and round to `tier`.
+fn choose_cosign_tier(t: &Tmux, tier: &str) {
+    for _ in 0..10 {
+        t.key("Down");
+    }
+    let at = ["none", "pkcs11", "file", "piv"]
+        .iter()
+        .position(|x| *x == tier)
+        .unwrap();
+    for _ in 0..at {
+        t.key("Space");
+    }
+    t.wait_for(&format!("< {tier} >"), 5);
+}
+
 fn to_review(t: &Tmux) {
     to_media(t);
     t.key("PageDown");
@@ -1059,11 +1074,7 @@ fn a_genesis_in_the_tui_asks_for_the_hsm_pin_and_puts_the_cosign_key_there() {
     );
     let t = Tmux::new(dir, &cmd, (100, 30));
     to_media(&t);
-    for _ in 0..10 {
-        t.key("Down");
-    }
-    t.key("Space");
-    t.wait_for("< pkcs11 >", 5);
+    choose_cosign_tier(&t, "pkcs11");
     t.key("Down");
     t.key("C-u");
     t.text(MODULE);
@@ -1131,13 +1142,7 @@ fn a_genesis_in_the_tui_puts_the_cosign_key_on_two_yubikeys() {
     );
     let t = Tmux::new(dir, &cmd, (100, 30));
     to_media(&t);
-    for _ in 0..10 {
-        t.key("Down");
-    }
-    for _ in 0..3 {
-        t.key("Space");
-    }
-    t.wait_for("< piv >", 5);
+    choose_cosign_tier(&t, "piv");
     for _ in 0..3 {
         t.key("Down");
     }
