@@ -175,6 +175,10 @@ impl Token {
     fn yk(&mut self) -> &mut YubiKey {
         self.yk.as_mut().expect("open until dropped")
     }
+
+    fn serial(&self) -> u32 {
+        self.yk.as_ref().map_or(0, |y| y.serial().0)
+    }
 }
 
 impl Drop for Token {
@@ -212,26 +216,28 @@ fn tokens() -> Result<Vec<Token>, PivError> {
     Ok(out)
 }
 
+/// No token `serial` among those `found` (their serials).
+fn no_token(serial: u32, found: impl Iterator<Item = u32>) -> PivError {
+    let seen: Vec<String> = found.map(|s| s.to_string()).collect();
+    PivError::NoToken {
+        serial,
+        found: if seen.is_empty() {
+            "none".into()
+        } else {
+            seen.join(", ")
+        },
+    }
+}
+
 /// The token with `serial`, its reader locked for writing.
 fn open_for_writing(serial: u32) -> Result<Token, PivError> {
     let found = tokens()?;
-    let seen: Vec<String> = found
-        .iter()
-        .map(|t| t.yk.as_ref().map(|y| y.serial().0).unwrap_or(0).to_string())
-        .collect();
     let Some(reader) = found
         .iter()
-        .find(|t| t.yk.as_ref().is_some_and(|y| y.serial().0 == serial))
+        .find(|t| t.serial() == serial)
         .map(|t| t.reader.clone())
     else {
-        return Err(PivError::NoToken {
-            serial,
-            found: if seen.is_empty() {
-                "none".into()
-            } else {
-                seen.join(", ")
-            },
-        });
+        return Err(no_token(serial, found.iter().map(Token::serial)));
     };
     drop(found);
     let lock = ReaderLock::for_writing(&reader).map_err(|()| PivError::Busy { serial })?;
@@ -244,7 +250,7 @@ fn open_for_writing(serial: u32) -> Result<Token, PivError> {
                 reader,
                 _lock: lock,
             };
-            if token.yk.as_ref().map(|y| y.serial().0) != Some(serial) {
+            if token.serial() != serial {
                 break;
             }
             return Ok(token);
@@ -325,21 +331,10 @@ pub fn list() -> Result<Vec<PivInfo>, PivError> {
 /// One token, by serial.
 pub fn status(serial: u32) -> Result<PivInfo, PivError> {
     let mut all = tokens()?;
-    let seen: Vec<String> = all
-        .iter_mut()
-        .map(|t| t.yk().serial().0.to_string())
-        .collect();
-    all.iter_mut()
-        .find(|t| t.yk.as_ref().is_some_and(|y| y.serial().0 == serial))
-        .map(info)
-        .ok_or_else(|| PivError::NoToken {
-            serial,
-            found: if seen.is_empty() {
-                "none".into()
-            } else {
-                seen.join(", ")
-            },
-        })
+    match all.iter_mut().find(|t| t.serial() == serial) {
+        Some(t) => Ok(info(t)),
+        None => Err(no_token(serial, all.iter().map(Token::serial))),
+    }
 }
 
 /// Before anything is written: the token is there, in its factory state,
@@ -498,27 +493,6 @@ fn token_sign(yk: &mut YubiKey, pin: &[u8], msg: &[u8]) -> Result<Vec<u8>, yubik
     let digest = sha2::Sha256::digest(msg);
     let sig = piv::sign_data(yk, &digest, AlgorithmId::EccP256, SLOT)?;
     Ok(sig.to_vec())
-}
-
-/// Signs `msg` on the token `serial` with its PIN: for the peers' checks
-/// and `piv sign`.
-pub fn sign(serial: u32, pin: &SecretString, msg: &[u8]) -> Result<Vec<u8>, PivError> {
-    let mut t = open_for_writing(serial)?;
-    let yk = t.yk();
-    if let Some((tries, _)) = tries_left(yk, ManagementSlotId::Pin) {
-        if tries <= 1 {
-            return Err(PivError::LastTry {
-                serial,
-                what: "PIN",
-                tries,
-            });
-        }
-    }
-    token_sign(yk, pin.expose_secret().as_bytes(), msg).map_err(|e| PivError::Step {
-        serial,
-        step: "signing",
-        message: e.to_string(),
-    })
 }
 
 /// A random management key of the token's algorithm (3DES before firmware
