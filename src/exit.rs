@@ -90,6 +90,17 @@ impl From<OpenPgpError> for Failure {
     }
 }
 
+impl From<crate::online::OnlineError> for Failure {
+    fn from(e: crate::online::OnlineError) -> Failure {
+        use crate::online::OnlineError;
+        match e {
+            OnlineError::Media(m) => m.into(),
+            OnlineError::Refused(_) => Failure::new(Exit::Verification, e.to_string()),
+            OnlineError::Usage(_) => Failure::new(Exit::Usage, e.to_string()),
+        }
+    }
+}
+
 impl From<CeremonyError> for Failure {
     fn from(e: CeremonyError) -> Failure {
         match e {
@@ -106,9 +117,10 @@ impl From<CeremonyError> for Failure {
             CeremonyError::Media(e) => e.into(),
             CeremonyError::Transcript(e) => e.into(),
             CeremonyError::OpenPgp(e) => e.into(),
-            CeremonyError::BackupCheck { .. }
-            | CeremonyError::NotACeremonyDir { .. }
-            | CeremonyError::Untrusted(_) => Failure::new(Exit::Verification, e.to_string()),
+            CeremonyError::BackupCheck { .. } | CeremonyError::NotACeremonyDir { .. } => {
+                Failure::new(Exit::Verification, e.to_string())
+            }
+            CeremonyError::RetiredKey(_) => Failure::new(Exit::Usage, e.to_string()),
             CeremonyError::Delivery(_) => Failure::new(Exit::Media, e.to_string()),
             CeremonyError::Share(_) | CeremonyError::Sheet(_) | CeremonyError::ShareFile { .. } => {
                 Failure::new(Exit::Verification, e.to_string())
@@ -122,9 +134,10 @@ impl From<CeremonyError> for Failure {
             // What the ceremony will not do with what it was given (a
             // missing plan field, a file that is not what it should be): the
             // operator's to fix, not a bug.
-            CeremonyError::Request(_) | CeremonyError::Refused(_) => {
-                Failure::new(Exit::Usage, e.to_string())
-            }
+            CeremonyError::Request(_) => Failure::new(Exit::Usage, e.to_string()),
+            CeremonyError::ReadBack(_) => Failure::new(Exit::Verification, e.to_string()),
+            CeremonyError::Bug(_) => Failure::new(Exit::Internal, e.to_string())
+                .hint("this is a bug in keyceremony: report it with the transcript"),
             other => Failure::new(Exit::Internal, other.to_string()),
         }
     }

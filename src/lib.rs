@@ -7,7 +7,6 @@
 #![forbid(unsafe_code)]
 
 pub mod airgap;
-pub mod bundle;
 pub mod ceremony;
 pub mod cli;
 pub mod commands;
@@ -19,7 +18,6 @@ pub mod online;
 pub mod openpgp;
 pub mod passphrase;
 pub mod plan;
-pub mod rotation;
 pub mod shares;
 pub mod tokens;
 pub mod transcript;

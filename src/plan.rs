@@ -826,15 +826,13 @@ impl Plan {
             }
         }
         for scope in &self.online.scopes {
-            if let Err(e) = crate::bundle::Scope::parse(scope) {
+            if let Err(e) = crate::online::bundle::Scope::parse(scope) {
                 return bad(format!("online.scopes has {scope:?}: {e}"));
             }
         }
         if let Some(l) = &self.online.lookaside {
-            if !(l.starts_with("https://") || l.starts_with("file:///")) {
-                return bad(format!(
-                    "online.lookaside = {l:?}: give an https:// URL (or file:/// for a local store)"
-                ));
+            if let Err(e) = crate::online::bundle::check_lookaside(l) {
+                return bad(format!("online.lookaside = {l:?}: {e}"));
             }
         }
         if !self.subkeys.signing {

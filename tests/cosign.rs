@@ -276,6 +276,7 @@ fn the_file_tier_writes_a_key_file_sigstore_opens_and_binds_its_public_key() {
     // containers policy's sigstoreSigned requirement points.
     verify_names_the_cosign_key(&c.export, &c.fingerprint);
     let root = dir.join("root");
+    std::fs::create_dir_all(&root).unwrap();
     let o = run(&[
         "install",
         c.export.to_str().unwrap(),
@@ -301,7 +302,25 @@ fn the_file_tier_writes_a_key_file_sigstore_opens_and_binds_its_public_key() {
         .unwrap();
     assert_eq!(reqs[0]["type"], "signedBy");
     assert_eq!(reqs[1]["type"], "sigstoreSigned");
-    assert_eq!(reqs[1]["keyPath"], installed.display().to_string());
+    // keyPath is the path on the installed system, without --root's prefix.
+    assert_eq!(
+        reqs[1]["keyPath"],
+        format!(
+            "/etc/pki/containers/keyceremony-{}-cosign.pub",
+            c.fingerprint
+        )
+    );
+    assert_eq!(reqs[1]["signedIdentity"]["type"], "matchRepository");
+    // cosign keeps its signatures in the registry: registries.d says so.
+    let yaml = std::fs::read_to_string(root.join(format!(
+        "etc/containers/registries.d/keyceremony-{}.yaml",
+        c.fingerprint
+    )))
+    .unwrap();
+    assert!(
+        yaml.contains("  \"registry.example.org/app\":\n    use-sigstore-attachments: true\n"),
+        "{yaml}"
+    );
 
     // A restore opens the cosign key with the OpenPGP key; a renew carries
     // it to the new backups and its binding to the new bundle.

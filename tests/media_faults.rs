@@ -20,7 +20,7 @@ fn a_full_backup_medium_leaves_no_partial_file_and_says_what_to_do() {
         "mount -t tmpfs -o size=24k tmpfs '{b2}' || exit 99; \
          head -c 8192 /dev/zero > '{b2}/filler'; \
          \"$0\" genesis --plan '{plan}'; echo \"exit=$?\"; \
-         for d in '{b2}'/ceremony-*; do echo \"bundle=$d\"; \
+         for d in '{b2}'/FAILED-ceremony-*; do echo \"bundle=$d\"; \
            for f in \"$d\"/* \"$d\"/.[!.]*; do [ -e \"$f\" ] && sha256sum \"$f\"; done; done",
         b2 = b2.display(),
         plan = plan.display()
@@ -69,6 +69,20 @@ fn a_full_backup_medium_leaves_no_partial_file_and_says_what_to_do() {
     assert!(err.contains("destroy them"), "{err}");
     assert!(b1.join("secret-key.asc").exists());
     let export = bundle(&dir.path().join("export"));
+    // Marked as failed where a glob and a person both see it: no
+    // `ceremony-*` is left to be taken for a ceremony.
+    for d in [&b1, &export] {
+        let name = d.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(name.starts_with("FAILED-ceremony-"), "{name}");
+    }
+    let o = run(&[
+        "verify",
+        export.to_str().unwrap(),
+        "--trust",
+        &"A".repeat(40),
+    ]);
+    assert_exit(&o, 5);
+    assert!(stderr(&o).contains("not a whole bundle"), "{}", stderr(&o));
     let t = std::fs::read_to_string(export.join("transcript.jsonl")).unwrap();
     let last: serde_json::Value = serde_json::from_str(t.lines().last().unwrap()).unwrap();
     assert_eq!(last["event"], "ceremony.failed");

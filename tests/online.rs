@@ -11,27 +11,27 @@ use crate::harness::*;
 use crate::renew::{bundles, genesis, renew, sheets};
 
 /// A genesis whose plan makes images under `DIR/images` require our key.
-fn ceremony(dir: &Path) -> PathBuf {
+pub(crate) fn ceremony(dir: &Path) -> PathBuf {
     let images = dir.join("images");
     std::fs::create_dir_all(&images).unwrap();
     let scope = format!("scopes = [\"dir:{}=example.org/app\"]", images.display());
     genesis(dir, &[("scopes = []", scope.as_str())], None)
 }
 
-fn verify(bundle: &Path, extra: &[&str]) -> std::process::Output {
+pub(crate) fn verify(bundle: &Path, extra: &[&str]) -> std::process::Output {
     let mut args = vec!["verify", bundle.to_str().unwrap()];
     args.extend(extra);
     run(&args)
 }
 
-fn fingerprint(bundle: &Path) -> String {
+pub(crate) fn fingerprint(bundle: &Path) -> String {
     let info: serde_json::Value =
         serde_json::from_slice(&std::fs::read(bundle.join("bundle.json")).unwrap()).unwrap();
     info["key"].as_str().unwrap().to_owned()
 }
 
 /// A copy of `bundle` with `file` changed by `f`.
-fn altered(bundle: &Path, to: &Path, file: &str, f: impl Fn(&mut Vec<u8>)) -> PathBuf {
+pub(crate) fn altered(bundle: &Path, to: &Path, file: &str, f: impl Fn(&mut Vec<u8>)) -> PathBuf {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(bundle).unwrap() {
         let p = e.unwrap().path();
@@ -195,6 +195,20 @@ fn skopeo_sign(gpg: &Gpg, fpr: &str, src: &Path, dst: &Path) {
     assert_exit(&o, 0);
 }
 
+/// The policy `install` wrote below `root`, with each `keyPath` (a path on
+/// the installed system) moved below `root` too, for a skopeo running
+/// here rather than in that system (the registry test runs one there).
+pub(crate) fn rooted_policy(root: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(root.join("etc/containers/policy.json")).unwrap();
+    let fixed = text.replace(
+        "\"/etc/pki/containers/",
+        &format!("\"{}/etc/pki/containers/", root.display()),
+    );
+    let path = root.join("policy-as-seen-from-the-host.json");
+    std::fs::write(&path, fixed).unwrap();
+    path
+}
+
 pub(crate) fn skopeo_accepts(policy: &Path, image: &Path, out: &Path) -> std::process::Output {
     tool("skopeo")
         .arg("copy")
@@ -208,7 +222,7 @@ pub(crate) fn skopeo_accepts(policy: &Path, image: &Path, out: &Path) -> std::pr
 
 /// Our key from the backup in a gpg home, its passphrase preset in the
 /// agent so that skopeo (through gpgme) signs without a pinentry.
-fn signer_from_backup(dir: &Path, passphrase_file: &str) -> (Gpg, String) {
+pub(crate) fn signer_from_backup(dir: &Path, passphrase_file: &str) -> (Gpg, String) {
     let gpg = Gpg::new();
     std::fs::write(
         gpg.home.path().join("gpg-agent.conf"),
@@ -286,8 +300,13 @@ fn install_merges_the_policy_and_skopeo_enforces_it() {
     let images = dir.join("images");
     let ours = &p["transports"]["dir"][images.to_str().unwrap()][0];
     let keyring = root.join(format!("etc/pki/containers/keyceremony-{fpr}.gpg"));
-    assert_eq!(ours["keyPath"], keyring.to_str().unwrap(), "{p}");
+    assert_eq!(
+        ours["keyPath"],
+        format!("/etc/pki/containers/keyceremony-{fpr}.gpg"),
+        "{p}"
+    );
     assert!(keyring.is_file());
+    let policy = rooted_policy(&root);
 
     // Images: one signed with our key, one with another, one unsigned.
     let work = tempdir();
@@ -333,7 +352,63 @@ fn install_merges_the_policy_and_skopeo_enforces_it() {
     assert!(stderr(&o).contains("no signature exists"), "{}", stderr(&o));
 }
 
+/// A rotation of the key made by `ceremony(dir)` from `old_backup`: a new
+/// primary whose passphrase goes to passphrase-2.txt and shares to
+/// new-shares, the same scopes, 30 days of transition. Returns the plan and
+/// the report.
+pub(crate) fn rotate(dir: &Path, old_backup: &Path) -> (PathBuf, serde_json::Value) {
+    let images = dir.join("images");
+    let scope = format!("scopes = [\"dir:{}=example.org/app\"]", images.display());
+    rotate_with(dir, old_backup, &scope)
+}
+
+/// `rotate`, with `online` in place of the plan's `scopes = []`.
+pub(crate) fn rotate_with(
+    dir: &Path,
+    old_backup: &Path,
+    online: &str,
+) -> (PathBuf, serde_json::Value) {
+    std::fs::create_dir_all(dir.join("new-shares")).unwrap();
+    let scope = online;
+    let plan = write_plan(
+        dir,
+        &[
+            (
+                "deliver_to = \"passphrase.txt\"",
+                "deliver_to = \"passphrase-2.txt\"",
+            ),
+            ("output = \"shares\"", "output = \"new-shares\""),
+            ("scopes = []", scope),
+        ],
+    );
+    let mut args: Vec<String> = [
+        "rotate",
+        "--reason",
+        "yearly rotation",
+        "--transition",
+        "30d",
+        "--output-format",
+        "json",
+        "--plan",
+    ]
+    .iter()
+    .map(|a| a.to_string())
+    .collect();
+    args.push(plan.display().to_string());
+    args.push("--backup".into());
+    args.push(old_backup.display().to_string());
+    args.extend(
+        sheets(dir, &[2, 3, 5])
+            .iter()
+            .map(|p| p.display().to_string()),
+    );
+    let o = run_owned(&args);
+    assert_exit(&o, 0);
+    (plan, serde_json::from_slice(&o.stdout).unwrap())
+}
+
 fn install_at(bundle: &Path, root: &Path, trust: &str, at: &str) -> std::process::Output {
+    std::fs::create_dir_all(root).unwrap();
     run(&[
         "install",
         bundle.to_str().unwrap(),
@@ -360,44 +435,8 @@ fn a_rotation_is_followed_from_the_old_fingerprint_and_the_transition_ends() {
     let (old_signer, _) = signer_from_backup(dir, "passphrase.txt");
     let old_backup = bundles(&dir.join("backup-1")).pop().unwrap();
 
-    std::fs::create_dir_all(dir.join("new-shares")).unwrap();
+    let (plan, report) = rotate(dir, &old_backup);
     let images = dir.join("images");
-    let scope = format!("scopes = [\"dir:{}=example.org/app\"]", images.display());
-    let plan = write_plan(
-        dir,
-        &[
-            (
-                "deliver_to = \"passphrase.txt\"",
-                "deliver_to = \"passphrase-2.txt\"",
-            ),
-            ("output = \"shares\"", "output = \"new-shares\""),
-            ("scopes = []", scope.as_str()),
-        ],
-    );
-    let mut args: Vec<String> = [
-        "rotate",
-        "--reason",
-        "yearly rotation",
-        "--transition",
-        "30d",
-        "--output-format",
-        "json",
-        "--plan",
-    ]
-    .iter()
-    .map(|a| a.to_string())
-    .collect();
-    args.push(plan.display().to_string());
-    args.push("--backup".into());
-    args.push(old_backup.display().to_string());
-    args.extend(
-        sheets(dir, &[2, 3, 5])
-            .iter()
-            .map(|p| p.display().to_string()),
-    );
-    let o = run_owned(&args);
-    assert_exit(&o, 0);
-    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let new_fpr = report["fingerprint"].as_str().unwrap().to_owned();
     assert_eq!(report["old_fingerprint"], old_fpr.as_str());
     assert_ne!(new_fpr, old_fpr);
@@ -491,7 +530,7 @@ fn a_rotation_is_followed_from_the_old_fingerprint_and_the_transition_ends() {
     // During the transition both are accepted; after it, only the new key's.
     let during = work.path().join("during");
     assert_exit(&install_at(&second, &during, &old_fpr, "1d"), 0);
-    let policy = during.join("etc/containers/policy.json");
+    let policy = rooted_policy(&during);
     assert_exit(
         &skopeo_accepts(&policy, &by_new, &work.path().join("o1")),
         0,
@@ -502,7 +541,7 @@ fn a_rotation_is_followed_from_the_old_fingerprint_and_the_transition_ends() {
     );
     let after = work.path().join("after");
     assert_exit(&install_at(&second, &after, &old_fpr, "31d"), 0);
-    let policy = after.join("etc/containers/policy.json");
+    let policy = rooted_policy(&after);
     assert_exit(
         &skopeo_accepts(&policy, &by_new, &work.path().join("o3")),
         0,
@@ -517,7 +556,7 @@ fn a_rotation_is_followed_from_the_old_fingerprint_and_the_transition_ends() {
     assert_exit(&verify(&second, &["--state", s]), 0);
     let o = verify(&first, &["--state", s]);
     assert_exit(&o, 5);
-    assert!(stderr(&o).contains("downgrade"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("rotated-away key"), "{}", stderr(&o));
 
     // The old primary's revocation waits on the backups, not online...
     let revocation = format!("revocation-superseded-{old_fpr}.asc");

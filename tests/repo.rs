@@ -193,3 +193,49 @@ fn dist_holds_the_man_pages_and_completions_the_binary_generates() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+/// The `crate::` modules each `.rs` file under `src/DIR` names.
+fn imports_under(dir: &str) -> Vec<(String, String)> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("src")
+        .join(dir);
+    let mut found = Vec::new();
+    let mut stack = vec![root];
+    while let Some(p) = stack.pop() {
+        if p.is_dir() {
+            stack.extend(std::fs::read_dir(&p).unwrap().map(|e| e.unwrap().path()));
+            continue;
+        }
+        if p.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&p).unwrap();
+        for (i, _) in text.match_indices("crate::") {
+            let m: String = text[i + 7..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            found.push((p.display().to_string(), m));
+        }
+    }
+    found
+}
+
+/// Arrows point down (docs/architecture.md): the online side, which runs on
+/// the machines that enforce the key and builds without PC/SC, and the
+/// layers below the engine import nothing of the engine, the tokens, the
+/// front ends or the plan.
+#[test]
+fn lower_layers_import_nothing_above_them() {
+    let above = [
+        "ceremony", "tokens", "tui", "commands", "cli", "plan", "exit", "harden", "airgap",
+    ];
+    for layer in ["online", "media", "openpgp", "cosign", "transcript"] {
+        for (file, m) in imports_under(layer) {
+            assert!(
+                !above.contains(&m.as_str()),
+                "{file} imports crate::{m}: {layer} sits below it (docs/architecture.md)"
+            );
+        }
+    }
+}

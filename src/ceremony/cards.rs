@@ -78,8 +78,9 @@ pub fn provision_cards(
                     pins
                 }
                 None => {
-                    let pins =
-                        CardPins::generate().map_err(|e| CeremonyError::Refused(e.to_string()))?;
+                    let pins = CardPins::generate().map_err(|e| {
+                        CeremonyError::Bug(format!("the random number generator failed: {e}"))
+                    })?;
                     let to = s.ui().deliver_card_pins(&pins)?;
                     s.record(EventKind::PinsDelivered, json!({ "to": to }))?;
                     pins

@@ -55,16 +55,16 @@ pub fn check(
                 new_destination(spec.password_deliver_to.as_deref().unwrap_or_default())?;
                 Ok(None)
             }
-            Some(dir) => Err(CeremonyError::Refused(format!(
+            Some(dir) => Err(CeremonyError::Request(format!(
                 "cosign.key_to ({}) is not a directory: mount the medium for the CI secret store there (or create the directory) and start again",
                 dir.display()
             ))),
-            None => Err(CeremonyError::Refused("cosign.key_to is missing".into())),
+            None => Err(plan_error("cosign.key_to is missing")),
         },
         CosignTier::Pkcs11 => {
             let (Some(module), Some(token)) = (&spec.module, &spec.token) else {
-                return Err(CeremonyError::Refused(
-                    "cosign tier \"pkcs11\" needs cosign.module and cosign.token".into(),
+                return Err(plan_error(
+                    "cosign tier \"pkcs11\" needs cosign.module and cosign.token",
                 ));
             };
             // The module first: a wrong path or a missing token is said
@@ -75,8 +75,8 @@ pub fn check(
                 (Some(pin), _) => pin,
                 (None, Some(from)) => read_pin(from)?,
                 (None, None) => {
-                    return Err(CeremonyError::Refused(
-                        "cosign.pin_from is missing: a batch run reads the token's user PIN from a file or fd:N".into(),
+                    return Err(plan_error(
+                        "cosign.pin_from is missing: a batch run reads the token's user PIN from a file or fd:N",
                     ))
                 }
             };
@@ -171,13 +171,13 @@ fn short(hex: &str) -> &str {
 /// Reads a token PIN from a source (a file or fd:N): its first line.
 pub fn read_pin(source: &str) -> Result<SecretString, CeremonyError> {
     let h = Handover::parse(source)
-        .map_err(|e| CeremonyError::Refused(format!("the PIN source {e}")))?;
+        .map_err(|e| CeremonyError::Request(format!("the PIN source {e}")))?;
     let bytes = Zeroizing::new(read_bounded(&h.open_path(), "token PIN", limits::PIN)?);
     let text = std::str::from_utf8(&bytes)
-        .map_err(|_| CeremonyError::Refused(format!("the PIN source {source} holds no text")))?;
+        .map_err(|_| CeremonyError::Request(format!("the PIN source {source} holds no text")))?;
     let pin = text.lines().next().unwrap_or("").trim_end_matches('\r');
     if pin.is_empty() {
-        return Err(CeremonyError::Refused(format!(
+        return Err(CeremonyError::Request(format!(
             "the PIN source {source} holds no PIN: put the token's user PIN on its first line"
         )));
     }
@@ -260,11 +260,10 @@ pub fn place(
     let placed = match spec.tier {
         CosignTier::None => return Ok(None),
         CosignTier::File => {
-            let key = key.ok_or_else(|| CeremonyError::Refused("no cosign key was made".into()))?;
+            let key = key.ok_or_else(|| CeremonyError::Bug("no cosign key was made".into()))?;
             let (Some(dir), Some(dest)) = (&spec.key_to, &spec.password_deliver_to) else {
-                return Err(CeremonyError::Refused(
-                    "cosign tier \"file\" needs cosign.key_to and cosign.password_deliver_to"
-                        .into(),
+                return Err(plan_error(
+                    "cosign tier \"file\" needs cosign.key_to and cosign.password_deliver_to",
                 ));
             };
             let written = write_key_file(key, &dir.join(s.id()), dest, &challenge)?;
@@ -292,8 +291,8 @@ pub fn place(
         }
         CosignTier::Pkcs11 => {
             let (Some(module), Some(token), Some(pin)) = (&spec.module, &spec.token, pin) else {
-                return Err(CeremonyError::Refused(
-                    "cosign tier \"pkcs11\" needs cosign.module, cosign.token and the PIN `check` read".into(),
+                return Err(plan_error(
+                    "cosign tier \"pkcs11\" needs cosign.module, cosign.token and the PIN `check` read",
                 ));
             };
             s.event(Event::Note(format!(
@@ -309,7 +308,7 @@ pub fn place(
                 (true, _) => KeySource::Generate,
                 (false, Some(k)) => KeySource::Import(k),
                 (false, None) => {
-                    return Err(CeremonyError::Refused(
+                    return Err(CeremonyError::Bug(
                         "no cosign key was made to import".into(),
                     ))
                 }
@@ -319,10 +318,10 @@ pub fn place(
             let public = hsm
                 .public
                 .clone()
-                .ok_or_else(|| CeremonyError::Refused("the token gave no public key".into()))?;
+                .ok_or_else(|| CeremonyError::ReadBack("the token gave no public key".into()))?;
             if let Some(k) = key {
                 if !spec.generate_on_device && k.public() != public {
-                    return Err(CeremonyError::Refused(format!(
+                    return Err(CeremonyError::ReadBack(format!(
                         "token {token:?} holds another public key than the one imported: do not use it"
                     )));
                 }
@@ -367,7 +366,7 @@ pub fn place(
             placed
         }
         CosignTier::Piv => {
-            let key = key.ok_or_else(|| CeremonyError::Refused("no cosign key was made".into()))?;
+            let key = key.ok_or_else(|| CeremonyError::Bug("no cosign key was made".into()))?;
             let to = new_destination(spec.pins_deliver_to.as_deref().unwrap_or_default())?;
             let pins = CardPins::generate().map_err(|e| {
                 CeremonyError::Cosign(crate::cosign::CosignError::Random(e.to_string()))
@@ -500,8 +499,8 @@ pub fn certificate_check(
         return Ok(None);
     };
     let public = carried_public(carried).ok_or_else(|| {
-        CeremonyError::Refused(
-            "cosign.certificate: this key has no cosign key (its backup binds none); a certificate is for the key a ceremony made and its cosign.csr".into(),
+        plan_error(
+            "cosign.certificate: this key has no cosign key (its backup binds none); a certificate is for the key a ceremony made and its cosign.csr",
         )
     })?;
     let pem = read_bounded(path, "cosign certificate", limits::COSIGN_CERT)?;
@@ -516,8 +515,8 @@ pub fn certificate_check(
                 (Some(pin), _) => pin,
                 (None, Some(from)) => read_pin(from)?,
                 (None, None) => {
-                    return Err(CeremonyError::Refused(
-                        "cosign.pin_from is missing: a batch run reads the YubiKeys' PIV PIN from a file or fd:N".into(),
+                    return Err(plan_error(
+                        "cosign.pin_from is missing: a batch run reads the YubiKeys' PIV PIN from a file or fd:N",
                     ))
                 }
             },
@@ -595,7 +594,7 @@ pub fn rebind(
     let (Some(pem), Some(statement)) = (file(PUBLIC_FILE), file(binding::STATEMENT_FILE)) else {
         return Ok(Vec::new());
     };
-    let old = Binding::parse(statement).map_err(CeremonyError::Refused)?;
+    let old = Binding::parse(statement).map_err(CeremonyError::ReadBack)?;
     let public = CosignPublic::from_pem(&String::from_utf8_lossy(pem))?;
     bind(
         new,
@@ -605,4 +604,9 @@ pub fn rebind(
         old.generated_on_device,
         now,
     )
+}
+
+/// A plan that asks for something this tier cannot do (exit 3).
+fn plan_error(what: &str) -> CeremonyError {
+    CeremonyError::Plan(crate::plan::PlanError::Invalid(what.to_owned()))
 }

@@ -97,7 +97,11 @@ pub fn transcripts_on(root: &Path) -> Result<Vec<PathBuf>, CeremonyError> {
     let entries =
         std::fs::read_dir(root).map_err(|e| crate::media::MediaError::from_io("list", root, e))?;
     let mut files: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path().join(TRANSCRIPT)))
+        .filter_map(|e| e.ok())
+        // A failed ceremony's directory (FAILED-ceremony-...) is no link in
+        // the history.
+        .filter(|e| e.file_name().to_string_lossy().starts_with("ceremony-"))
+        .map(|e| e.path().join(TRANSCRIPT))
         .filter(|t| t.is_file())
         .collect();
     files.sort();

@@ -28,8 +28,7 @@ pub const SHARES_FILE: &str = "shares.json";
 /// as its password (so cosign itself opens it too), where a plan keeps the
 /// cosign key outside a device.
 pub const COSIGN_KEY_FILE: &str = crate::cosign::KEY_FILE;
-/// MANIFEST's signature by the signing subkey.
-pub const MANIFEST_SIG: &str = "MANIFEST.asc";
+pub use crate::online::bundle::MANIFEST_SIG;
 
 /// File name of share `index` of `count`, with extension `ext`.
 pub fn share_file(index: u8, count: u8, ext: &str) -> String {

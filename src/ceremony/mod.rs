@@ -315,8 +315,13 @@ pub enum CeremonyError {
     NotACeremonyDir { dir: PathBuf, what: String },
     #[error("share file {path}: {reason}", path = path.display())]
     ShareFile { path: PathBuf, reason: String },
+    /// A broken invariant or a failed random number generator: a bug (exit 1).
+    #[error("internal error: {0}")]
+    Bug(String),
+    /// Something read back from a token or a backup is not what it must be
+    /// (exit 5).
     #[error("{0}")]
-    Refused(String),
+    ReadBack(String),
     /// What the operator asked for cannot be done as asked (a date in the past).
     #[error("{0}")]
     Request(String),
@@ -329,9 +334,9 @@ pub enum CeremonyError {
         cause: Box<CeremonyError>,
         advice: String,
     },
-    /// The online side refuses what it was given (a bundle, a state file).
-    #[error("{0}")]
-    Untrusted(String),
+    /// The backup given holds a key a later rotation replaced.
+    #[error("{0}. Open the newest backup (the rotation's) instead; to work on the old key anyway (to revoke a subkey of it, say), give --allow-retired-key, which the transcript records")]
+    RetiredKey(String),
     #[error(transparent)]
     Token(#[from] TokenError),
     #[error(transparent)]

@@ -263,13 +263,13 @@ pub struct Opened {
     pub previous: Previous,
     /// The export bundle the previous ceremony wrote (kept on the backup):
     /// its sequence number and SHA-256, which the next bundle continues.
-    pub previous_bundle: Option<(u64, String)>,
+    pub previous_bundle: Option<crate::online::bundle::Previous>,
     /// The files that travel with the key, in name order: its rotation
     /// files (statements, their signatures, the certs) and the cosign key's
     /// public files; every later bundle carries them.
     pub carried: Vec<(String, Vec<u8>)>,
     /// Old primaries' revocations a rotation left for the end of its
-    /// transition (crate::rotation::revocation_file).
+    /// transition (crate::online::rotation::revocation_file).
     pub pending_revocations: Vec<(String, Vec<u8>)>,
 }
 
@@ -290,10 +290,11 @@ pub fn open_for_ceremony(backup: &Path, shares: &[Share]) -> Result<Opened, Cere
         previous: previous_ceremony(backup),
         previous_bundle: previous_bundle(backup)?,
         carried: rotation_files(backup, |n| {
-            crate::rotation::is_rotation_file(n) || crate::cosign::binding::is_public_file(n)
+            crate::online::rotation::is_rotation_file(n)
+                || crate::cosign::binding::is_public_file(n)
         })?,
         pending_revocations: rotation_files(backup, |n| {
-            crate::rotation::revoked_by_file(n).is_some()
+            crate::online::rotation::revoked_by_file(n).is_some()
         })?,
     })
 }
@@ -323,20 +324,18 @@ fn rotation_files(
 
 /// The backup's `bundle.json` (MANIFEST has covered it), if the ceremony
 /// that wrote the backup wrote one.
-fn previous_bundle(backup: &Path) -> Result<Option<(u64, String)>, CeremonyError> {
-    let path = backup.join(crate::bundle::BUNDLE_FILE);
+fn previous_bundle(
+    backup: &Path,
+) -> Result<Option<crate::online::bundle::Previous>, CeremonyError> {
+    let path = backup.join(crate::online::bundle::BUNDLE_FILE);
     if !path.exists() {
         return Ok(None);
     }
     let bytes = read_bounded(&path, "bundle description", limits::MANIFEST)
         .map_err(|e| backup_error(backup, e.to_string()))?;
-    let info: crate::bundle::BundleInfo = serde_json::from_slice(&bytes).map_err(|e| {
-        backup_error(
-            backup,
-            format!("bundle.json is not a bundle description: {e}"),
-        )
-    })?;
-    Ok(Some((info.sequence, sha256_hex(&bytes))))
+    crate::online::bundle::Previous::of(&bytes)
+        .map(Some)
+        .map_err(|e| backup_error(backup, e))
 }
 
 /// The ceremony directory renewed from, and its transcript's hash.
@@ -350,4 +349,42 @@ fn previous_ceremony(backup: &Path) -> Previous {
             .ok()
             .map(|t| sha256_hex(&t)),
     }
+}
+
+/// A rotation that replaced key `fingerprint`, found in a later ceremony
+/// directory on the same medium as `backup`: that directory's name and the
+/// statement. A backup of a retired key opened by mistake would otherwise
+/// make a bundle every verifier that followed the rotation refuses, or, on
+/// one that did not, bring the retired key back.
+pub fn rotated_away(
+    backup: &Path,
+    fingerprint: &str,
+) -> Option<(String, crate::online::rotation::Statement)> {
+    use crate::online::rotation::{files, Statement};
+    let medium = backup.parent()?;
+    let dir = crate::media::Dir::open(medium).ok()?;
+    let mut names: Vec<String> = std::fs::read_dir(medium)
+        .ok()?
+        .take(4096)
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.starts_with("ceremony-"))
+        .collect();
+    names.sort();
+    for name in names {
+        let Ok(sub) = dir.open_beneath(Path::new(&name), None) else {
+            continue;
+        };
+        for n in 1..=64 {
+            let Ok(Some(bytes)) = sub.read(&files(n).statement, "rotation statement", limits::KEY)
+            else {
+                break;
+            };
+            if let Ok(st) = Statement::parse(&bytes) {
+                if st.old.eq_ignore_ascii_case(fingerprint) {
+                    return Some((name, st));
+                }
+            }
+        }
+    }
+    None
 }

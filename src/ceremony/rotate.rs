@@ -4,7 +4,7 @@
 //! genesis, a new key with its own passphrase and share set, backups, a
 //! rehearsal and cards; and, binding the two: each primary certifies the
 //! other's user IDs (a cross-certification carrying the statement's hash),
-//! and a rotation statement (crate::rotation) signed by both. The online
+//! and a rotation statement (crate::online::rotation) signed by both. The online
 //! side, pinned to the old fingerprint, follows the statement to the new key
 //! (`keyceremony verify`), and keeps trusting the old key's signatures until
 //! the transition ends. A revocation of the old primary ("superseded") goes
@@ -27,9 +27,9 @@ use super::session::{open_existing, Flow, RunOptions};
 use super::sharing::{new_passphrase, rehearse, share_media, write_shares, SharesReport};
 use super::{Cards, CeremonyError, CeremonyUi, Clock, Event};
 use crate::media::sha256_hex;
+use crate::online::rotation::{self, Statement};
 use crate::openpgp::{self, Certification, KeyInfo, SignWith};
 use crate::plan::Plan;
-use crate::rotation::{self, Statement};
 use crate::shares::{self, Share};
 use crate::transcript::EventKind;
 

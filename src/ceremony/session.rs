@@ -35,6 +35,9 @@ pub struct RunOptions {
     pub system_root: Option<PathBuf>,
     /// What the process could do to protect itself (see `harden`), for the transcript.
     pub hardening: Option<Hardening>,
+    /// Open a backup of a key that a later ceremony on the same medium
+    /// rotated away (recorded; refused otherwise).
+    pub allow_retired_key: bool,
 }
 
 /// What the pre-flight found fit: the media to write and the air-gap report.
@@ -171,6 +174,19 @@ pub fn open_existing<'a>(
     step(ui, 2, "Opening the backup from the shares");
     let opened = restore::open_for_ceremony(backup, shares)?;
     let r = &opened.restored;
+    let retired = restore::rotated_away(backup, &r.fingerprint);
+    if let Some((dir, st)) = &retired {
+        let what = format!(
+            "key {} was rotated away: ceremony {} on the same medium replaced it by {} ({}, effective {})",
+            r.fingerprint, dir, st.new, st.reason, st.effective
+        );
+        if !opts.allow_retired_key {
+            return Err(CeremonyError::RetiredKey(what));
+        }
+        ui.event(&Event::Warning(format!(
+            "{what}. Going on as --allow-retired-key asks: verifiers that followed the rotation will refuse this ceremony's bundle, and the transcript records the override"
+        )));
+    }
     ui.event(&Event::Verified(format!(
         "shares {:?} open {} to {}",
         r.indices,
@@ -180,6 +196,12 @@ pub fn open_existing<'a>(
     if let Value::Object(extra) = &mut flow.start {
         extra.insert("key".into(), json!(r.fingerprint));
         extra.insert("previous".into(), json!(opened.previous));
+        if let Some((dir, st)) = &retired {
+            extra.insert(
+                "retired_key_override".into(),
+                json!({ "rotated_by": dir, "replaced_by": st.new, "effective": st.effective }),
+            );
+        }
     }
     // A certificate the plan brings is checked (and the tokens' PIN read)
     // before anything is written.
@@ -224,7 +246,7 @@ pub struct Session<'a> {
     flow: &'static str,
     online: crate::plan::OnlineSpec,
     /// The bundle this ceremony's bundle continues: sequence and SHA-256.
-    previous_bundle: Option<(u64, String)>,
+    previous_bundle: Option<crate::online::bundle::Previous>,
     /// The files that travel with the key (rotation files, the cosign key's
     /// public files), carried into this ceremony's backups and bundle.
     carried: Vec<(String, Vec<u8>)>,
@@ -233,7 +255,7 @@ pub struct Session<'a> {
     /// Directories made on other media (share sheets), for a failure's account.
     others: std::cell::RefCell<Vec<PathBuf>>,
     /// The bundle description, once the backups got theirs.
-    sealed: Option<(crate::bundle::BundleInfo, String)>,
+    sealed: Option<(crate::online::bundle::BundleInfo, String)>,
 }
 
 impl<'a> Session<'a> {
@@ -325,15 +347,18 @@ impl<'a> Session<'a> {
             return result;
         };
         let _ = self.record(EventKind::Failed, json!({ "error": e.to_string() }));
-        // Say what was left where, and what to do with it.
+        // Mark what was left (renamed FAILED-...), and say where, and what
+        // to do with it.
         let made: Vec<PathBuf> = self
             .backup_dirs()
             .into_iter()
             .chain(self.others.borrow().iter().cloned())
             .filter(|d| d.exists())
+            .map(|d| media::mark_failed(&d))
             .collect();
+        let export = media::mark_failed(&self.export_dir());
         Err(CeremonyError::Stopped {
-            advice: stopped_advice(self.flow, &made, &self.export_dir()),
+            advice: stopped_advice(self.flow, &made, &export),
             cause: Box::new(e),
         })
     }
@@ -591,17 +616,17 @@ impl Session<'_> {
 
     /// The pending revocations whose rotation's transition has ended at `now`.
     fn due_revocations(&self, now: std::time::SystemTime) -> Vec<String> {
-        let statements: Vec<crate::rotation::Statement> = self
+        let statements: Vec<crate::online::rotation::Statement> = self
             .carried
             .iter()
-            .filter(|(n, _)| crate::rotation::is_rotation_file(n) && n.ends_with(".json"))
-            .filter_map(|(_, b)| crate::rotation::Statement::parse(b).ok())
+            .filter(|(n, _)| crate::online::rotation::is_rotation_file(n) && n.ends_with(".json"))
+            .filter_map(|(_, b)| crate::online::rotation::Statement::parse(b).ok())
             .collect();
         self.pending_revocations
             .iter()
             .map(|(n, _)| n)
             .filter(|n| {
-                let Some(old) = crate::rotation::revoked_by_file(n) else {
+                let Some(old) = crate::online::rotation::revoked_by_file(n) else {
                     return false;
                 };
                 statements.iter().any(|st| {
@@ -626,7 +651,7 @@ impl Session<'_> {
     pub fn last_statement(&self) -> Option<(usize, &[u8])> {
         (1..)
             .map_while(|n| {
-                let name = crate::rotation::files(n).statement;
+                let name = crate::online::rotation::files(n).statement;
                 self.carried
                     .iter()
                     .find(|(f, _)| *f == name)
@@ -641,7 +666,7 @@ impl Session<'_> {
     /// exported (flows call this before exporting the cert; `close` makes
     /// sure it ran).
     pub fn seal_backups(&mut self, key: &Cert) -> Result<(), CeremonyError> {
-        use crate::bundle::{self, BundleFiles, BundleInfo};
+        use crate::online::bundle::{self, BundleFiles, BundleInfo};
         if self.sealed.is_some() {
             return Ok(());
         }
@@ -651,7 +676,13 @@ impl Session<'_> {
             .online
             .scopes
             .iter()
-            .map(|s| bundle::Scope::parse(s).map_err(CeremonyError::Refused))
+            .map(|s| {
+                bundle::Scope::parse(s).map_err(|e| {
+                    CeremonyError::Plan(crate::plan::PlanError::Invalid(format!(
+                        "online.scopes has {s:?}: {e}"
+                    )))
+                })
+            })
             .collect::<Result<_, _>>()?;
         for (name, bytes) in self.carried.clone() {
             for i in 0..self.backups.len() {
@@ -666,7 +697,7 @@ impl Session<'_> {
             }
         }
         let statements: Vec<String> = (1..)
-            .map(|n| crate::rotation::files(n).statement)
+            .map(|n| crate::online::rotation::files(n).statement)
             .take_while(|name| self.carried.iter().any(|(f, _)| f == name))
             .collect();
         let policy = (!scopes.is_empty()).then(|| bundle::POLICY_FILE.to_owned());
@@ -675,12 +706,9 @@ impl Session<'_> {
             .iter()
             .any(|(n, _)| n == crate::cosign::PUBLIC_FILE)
             .then(|| crate::cosign::PUBLIC_FILE.to_owned());
-        let registries_d = self
-            .online
-            .lookaside
-            .as_ref()
-            .and_then(|l| bundle::registries_d(&scopes, l))
-            .map(|_| bundle::REGISTRIES_D_FILE.to_owned());
+        let registries_d =
+            bundle::registries_d(&scopes, self.online.lookaside.as_deref(), cosign.is_some())
+                .map(|_| bundle::REGISTRIES_D_FILE.to_owned());
         // A bundle is good for the plan's period, and never past the key.
         let mut until = now + self.online.valid_for.duration();
         let policy_std = sequoia_openpgp::policy::StandardPolicy::new();
@@ -695,10 +723,17 @@ impl Session<'_> {
             key: fpr,
             ceremony_id: self.id.clone(),
             flow: self.flow.to_owned(),
-            sequence: self.previous_bundle.as_ref().map_or(1, |(n, _)| n + 1),
-            previous_bundle_sha256: self.previous_bundle.as_ref().map(|(_, h)| h.clone()),
+            sequence: self.previous_bundle.as_ref().map_or(1, |p| p.sequence + 1),
+            previous_bundle_sha256: self.previous_bundle.as_ref().map(|p| p.sha256.clone()),
+            ancestors: self
+                .previous_bundle
+                .as_ref()
+                .map(|p| p.next_ancestors())
+                .unwrap_or_default(),
             created: stamp(now),
             valid_until: stamp(until),
+            scopes: self.online.scopes.clone(),
+            lookaside: self.online.lookaside.clone(),
             files: BundleFiles {
                 cert: CERT_FILE.to_owned(),
                 keyring: bundle::KEYRING_FILE.to_owned(),
@@ -727,11 +762,11 @@ impl Session<'_> {
         Ok(())
     }
 
-    /// The export bundle's own files (crate::bundle): the keyring, the
+    /// The export bundle's own files (crate::online::bundle): the keyring, the
     /// rotation files, the containers files the plan asks for, and
     /// `bundle.json` as `seal_backups` made it.
     fn write_bundle(&mut self, key: &Cert) -> Result<(), CeremonyError> {
-        use crate::bundle;
+        use crate::online::bundle;
         self.seal_backups(key)?;
         let Some((info, text)) = self.sealed.clone() else {
             return Ok(());
@@ -764,12 +799,11 @@ impl Session<'_> {
             let text = serde_json::to_string_pretty(&fragment).unwrap_or_default();
             self.export(bundle::POLICY_FILE, format!("{text}\n").as_bytes())?;
         }
-        if let Some(y) = self
-            .online
-            .lookaside
-            .clone()
-            .and_then(|l| bundle::registries_d(&scopes, &l))
-        {
+        if let Some(y) = bundle::registries_d(
+            &scopes,
+            self.online.lookaside.as_deref(),
+            info.files.cosign.is_some(),
+        ) {
             self.export(bundle::REGISTRIES_D_FILE, y.as_bytes())?;
         }
         self.export(bundle::BUNDLE_FILE, text.as_bytes())

@@ -133,9 +133,7 @@ pub fn write_shares(
         let bundle = bundles
             .iter_mut()
             .find(|b| b.dir().parent() == Some(dir))
-            .ok_or_else(|| {
-                CeremonyError::Refused(format!("no medium for share {}", share.index))
-            })?;
+            .ok_or_else(|| CeremonyError::Bug(format!("no medium for share {}", share.index)))?;
         let info = sheet::SheetInfo {
             custodian: &custodian,
             fingerprint,
@@ -189,7 +187,7 @@ pub(crate) fn read_back_share(
     let bundle = bundles
         .iter()
         .find(|b| b.dir().parent() == Some(dir))
-        .ok_or_else(|| CeremonyError::Refused(format!("no medium for share {}", s.index)))?;
+        .ok_or_else(|| CeremonyError::Bug(format!("no medium for share {}", s.index)))?;
     if !plan.shares.clear_sheet(s.index) {
         // Only the custodian's identity opens the age copy: it must read
         // back byte for byte as written; the share itself is the one in
@@ -271,7 +269,9 @@ fn rehearsal_choice(n: u8, k: u8) -> Result<Vec<usize>, CeremonyError> {
         let zone = u32::MAX - u32::MAX % bound;
         let j = loop {
             let mut b = [0u8; 4];
-            getrandom::getrandom(&mut b).map_err(|e| CeremonyError::Refused(e.to_string()))?;
+            getrandom::getrandom(&mut b).map_err(|e| {
+                CeremonyError::Bug(format!("the random number generator failed: {e}"))
+            })?;
             let v = u32::from_le_bytes(b);
             if v < zone {
                 break (v % bound) as usize;

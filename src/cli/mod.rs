@@ -93,12 +93,12 @@ pub enum Command {
     },
     /// Online side: check an export bundle from a pinned fingerprint or a state file
     #[command(
-        after_help = "Trust comes from --trust (the primary fingerprint the ceremony printed) or --state FILE,\nwhich pins the key on first use and remembers the newest bundle accepted. Refused: a MANIFEST\nnot signed by the key or not matching its files, a broken transcript, a key revoked or\nexpired at the time judged, a bundle past its own valid_until (a freeze), and one older than\na bundle already accepted (a replay). Needs no card, no pcscd, no network.\n\nExamples:\n  keyceremony verify /media/export/ceremony-20261123T072716Z --trust 0F84...E24E20FB\n  keyceremony verify BUNDLE --state /var/lib/keyceremony/release-key.json --output-format json\n  keyceremony verify BUNDLE --trust FPR --at 2027-06-01   (judge it at another time)"
+        after_help = "Trust comes from --trust (the primary fingerprint the ceremony printed) or --state FILE,\nwhich pins the key on first use (or --trust's key, given with a new state file), follows it\nthrough rotation statements and remembers the bundle accepted. The bundle is read once into\nmemory (no link followed, no pipe or device opened, every file bounded) and every check runs\non those bytes. Refused (exit 5): a MANIFEST not signed by the key or not matching its files, a\ntranscript broken or not complete, a key revoked or expired at the time judged, a bundle past\nits own valid_until (a freeze), one older than a bundle already accepted (a replay), one that\ndoes not continue it (a fork), one for a key rotated away, and a policy fragment asking for\nmore than this key's signatures on the scopes bundle.json declares. Needs no card, no pcscd,\nno network.\n\nExamples:\n  keyceremony verify /media/export/ceremony-20261123T072716Z --trust 0F84...E24E20FB\n  keyceremony verify BUNDLE --state /var/lib/keyceremony/release-key.json --output-format json\n  keyceremony verify BUNDLE --trust FPR --at 2027-06-01   (judge it at another time)"
     )]
     Verify(VerifyArgs),
     /// Online side: verify a bundle, then install its keyring, policy and lookaside below ROOT
     #[command(
-        after_help = "Writes ROOT/etc/pki/containers/keyceremony-FPR.gpg, merges the policy fragment into\nROOT/etc/containers/policy.json (other entries kept; a new file starts from containers'\ndefault) and writes ROOT/etc/containers/registries.d/keyceremony-FPR.yaml; each file whole or\nnot at all. Nothing is written unless the bundle verifies.\n\nExample:\n  keyceremony install /media/export/ceremony-20261123T072716Z --state /var/lib/keyceremony/release-key.json --root /"
+        after_help = "Writes ROOT/etc/pki/containers/keyceremony-FPR.gpg (and -cosign.pub), adds to\nROOT/etc/containers/policy.json the requirement of this key's signatures for each scope the\nbundle declares (nothing else: no other scope, never `default`; a local rule for a declared\nscope is kept and shown unless --replace-local; a new policy.json rejects everything else),\nand generates ROOT/etc/containers/registries.d/keyceremony-FPR.yaml. keyPath names the files\nas the installed system sees them (no ROOT prefix). One transaction: everything is staged\n(never through a link, files 0644 and directories 0755 whatever the umask), then renamed; on\nany failure nothing under ROOT changes and the state does not move. Nothing is written unless\nthe bundle verifies.\n\nExample:\n  keyceremony install /media/export/ceremony-20261123T072716Z --state /var/lib/keyceremony/release-key.json --root /"
     )]
     Install(InstallArgs),
     /// Certify another key's user IDs with the primary, optionally as a trusted introducer for a domain
@@ -332,9 +332,12 @@ pub struct VerifyArgs {
 pub struct InstallArgs {
     /// The bundle: a ceremony directory of the export medium
     pub bundle: PathBuf,
-    /// Install below this directory
+    /// Where the installed system's root is (a chroot, an image's root); paths in the policy are as that system sees them
     #[arg(long, default_value = "/")]
     pub root: PathBuf,
+    /// Replace a local policy rule for a scope the bundle declares (kept and shown otherwise)
+    #[arg(long)]
+    pub replace_local: bool,
     #[command(flatten)]
     pub anchor: AnchorArgs,
 }
@@ -342,10 +345,10 @@ pub struct InstallArgs {
 /// Where the online side's trust comes from, and when it judges.
 #[derive(Debug, clap::Args)]
 pub struct AnchorArgs {
-    /// The trusted primary fingerprint
+    /// The trusted primary fingerprint (with --state: the key a new state file pins)
     #[arg(long, required_unless_present = "state")]
     pub trust: Option<String>,
-    /// A state file: pins the key on first use, remembers the newest bundle accepted
+    /// A state file: pins the key on first use (or --trust's), follows it through rotations, remembers the bundle accepted
     #[arg(long)]
     pub state: Option<PathBuf>,
     /// Judge at this time instead of now: a date (2027-06-01) or a duration from now (400d)
@@ -375,6 +378,9 @@ pub struct ExistingKeyArgs {
     /// Read /sys and /proc for the air-gap check below this directory (for testing)
     #[arg(long, hide = true)]
     pub airgap_root: Option<PathBuf>,
+    /// Open the backup even though a later ceremony on its medium rotated its key away (recorded)
+    #[arg(long)]
+    pub allow_retired_key: bool,
 }
 
 #[derive(Debug, Subcommand)]

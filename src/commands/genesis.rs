@@ -44,6 +44,7 @@ pub fn genesis(
         plan_sha256: Some(sha256_hex(text.as_bytes())),
         system_root: airgap_root,
         hardening: Some(hardening.clone()),
+        allow_retired_key: false,
     };
     let report = genesis::run(
         &plan,
@@ -93,8 +94,8 @@ pub fn demo(dir: &Path, hardening: &Hardening) -> Result<(), Failure> {
         .ok()
         .and_then(|mut d| d.next())
         .and_then(|e| e.ok())
-        .and_then(|e| std::fs::read(e.path().join(crate::bundle::BUNDLE_FILE)).ok())
-        .and_then(|b| serde_json::from_slice::<crate::bundle::BundleInfo>(&b).ok())
+        .and_then(|e| std::fs::read(e.path().join(crate::online::bundle::BUNDLE_FILE)).ok())
+        .and_then(|b| serde_json::from_slice::<crate::online::bundle::BundleInfo>(&b).ok())
         .map(|i| i.key)
         .unwrap_or_else(|| "FINGERPRINT".into());
     eprintln!(

@@ -1,28 +1,42 @@
 //! `keyceremony verify` and `keyceremony install`: the front end of `online`.
+//!
+//! Everything printed that came from a bundle is made printable first
+//! (`online::printable`): a bundle is untrusted until verified, and even
+//! then its words are someone else's.
 
 use std::time::SystemTime;
 
 use super::{Exit, Failure};
 use crate::ceremony::{Clock, SystemClock};
 use crate::cli::{AnchorArgs, InstallArgs, OutputFormat, VerifyArgs};
-use crate::online::{self, install::Installed, Anchor, Verified};
+use crate::online::install::{self, Installed};
+use crate::online::read::Bundle;
+use crate::online::state::State;
+use crate::online::{self, printable, Anchor, Verified};
 use crate::plan::expiry_at;
 
-fn judged(a: &AnchorArgs) -> Result<(Anchor<'_>, SystemTime), Failure> {
-    let at = match &a.at {
-        None => SystemClock.now(),
+fn at(a: &AnchorArgs) -> Result<SystemTime, Failure> {
+    match &a.at {
+        None => Ok(SystemClock.now()),
         Some(t) => expiry_at(t, SystemClock.now())
-            .map_err(|e| Failure::new(Exit::Usage, format!("--at: {e}")))?,
+            .map_err(|e| Failure::new(Exit::Usage, format!("--at: {e}"))),
+    }
+}
+
+/// Reads and verifies the bundle from the anchor the arguments give;
+/// returns it with the state to record once the caller is done.
+fn checked(bundle: &std::path::Path, a: &AnchorArgs) -> Result<(Verified, Option<State>), Failure> {
+    let at = at(a)?;
+    let loaded = match &a.state {
+        Some(p) => State::load(p)?,
+        None => None,
     };
     let anchor = match (&a.trust, &a.state) {
-        (Some(_), Some(_)) => {
-            return Err(Failure::new(
-                Exit::Usage,
-                "give --trust or --state, not both: the state file pins its own key",
-            ))
-        }
         (Some(f), None) => Anchor::Fingerprint(f),
-        (None, Some(p)) => Anchor::State(p),
+        (trust, Some(_)) => Anchor::State {
+            state: loaded.as_ref(),
+            trust: trust.as_deref(),
+        },
         (None, None) => {
             return Err(Failure::new(
                 Exit::Usage,
@@ -30,40 +44,66 @@ fn judged(a: &AnchorArgs) -> Result<(Anchor<'_>, SystemTime), Failure> {
             ))
         }
     };
-    Ok((anchor, at))
+    let v = online::verify(Bundle::read(bundle)?, anchor, at)?;
+    let next = a.state.as_ref().map(|_| State::after(loaded.as_ref(), &v));
+    Ok((v, next))
+}
+
+fn save(a: &AnchorArgs, next: Option<State>, done: &str) -> Result<(), Failure> {
+    if let (Some(path), Some(s)) = (&a.state, next) {
+        s.save(path).map_err(|e| {
+            let f = Failure::from(e);
+            Failure {
+                message: format!(
+                    "{done}, but the state file could not be written: {}",
+                    f.message
+                ),
+                ..f
+            }
+        })?;
+    }
+    Ok(())
+}
+
+fn print(format: OutputFormat, json: serde_json::Value, lines: Vec<String>) {
+    match format {
+        OutputFormat::Json => outln!(
+            "{}",
+            serde_json::to_string_pretty(&json).unwrap_or_default()
+        ),
+        OutputFormat::Human => {
+            for l in lines {
+                outln!("{}", printable(&l));
+            }
+        }
+    }
 }
 
 pub fn verify(v: &VerifyArgs) -> Result<(), Failure> {
     let a = &v.anchor;
-    let (anchor, at) = judged(a)?;
-    let v = online::verify(&v.bundle, anchor, at)?;
-    match a.output_format {
-        OutputFormat::Json => outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default()),
-        OutputFormat::Human => {
-            for l in v.lines() {
-                outln!("{l}");
-            }
-        }
-    }
+    let (v, next) = checked(&v.bundle, a)?;
+    save(a, next, "the bundle verified")?;
+    print(
+        a.output_format,
+        serde_json::to_value(&v).unwrap_or_default(),
+        v.lines(),
+    );
     Ok(())
 }
 
 pub fn install(i: &InstallArgs) -> Result<(), Failure> {
     let a = &i.anchor;
-    let (anchor, at) = judged(a)?;
-    let v: Verified = online::verify(&i.bundle, anchor, at)?;
-    let done: Installed = online::install::install(&v, &i.root)?;
-    match a.output_format {
-        OutputFormat::Json => outln!(
-            "{}",
-            serde_json::to_string_pretty(&serde_json::json!({ "verified": v, "installed": done }))
-                .unwrap_or_default()
-        ),
-        OutputFormat::Human => {
-            for l in v.lines().into_iter().chain(done.lines()) {
-                outln!("{l}");
-            }
-        }
-    }
+    let (v, next) = checked(&i.bundle, a)?;
+    let opts = install::Options {
+        replace_local: i.replace_local,
+    };
+    let done: Installed = install::install(&v, &i.root, opts)?;
+    // The state moves last: a failed install leaves it where it was.
+    save(a, next, "installed")?;
+    print(
+        a.output_format,
+        serde_json::json!({ "verified": v, "installed": done }),
+        v.lines().into_iter().chain(done.lines()).collect(),
+    );
     Ok(())
 }

@@ -70,7 +70,7 @@ pub fn status(serial: u32, format: OutputFormat) -> Result<(), Failure> {
 /// The PIN and PUK on a sheet a ceremony handed over (a file or fd:N).
 fn sheet_pins(from: &str) -> Result<CardPins, Failure> {
     let h = crate::media::Handover::parse(from)
-        .map_err(|e| CeremonyError::Refused(format!("--pins-from {e}")))?;
+        .map_err(|e| CeremonyError::Request(format!("--pins-from {e}")))?;
     let bytes = zeroize::Zeroizing::new(crate::media::read_bounded(
         &h.open_path(),
         "PIN sheet",
@@ -80,7 +80,7 @@ fn sheet_pins(from: &str) -> Result<CardPins, Failure> {
         .ok()
         .and_then(piv::pins_from_text)
         .ok_or_else(|| {
-            CeremonyError::Refused(format!(
+            CeremonyError::Request(format!(
                 "{from} is not a PIV PIN sheet: give the file a ceremony handed over (lines \"pin: ...\" and \"puk: ...\")"
             ))
             .into()
@@ -113,7 +113,7 @@ pub fn provision(args: PivProvisionArgs) -> Result<(), Failure> {
             (pins, format!("went to {delivered}"))
         }
         (None, None) => {
-            return Err(CeremonyError::Refused(
+            return Err(CeremonyError::Request(
                 "name --pins-to (new PINs) or --pins-from (its siblings' PIN sheet)".into(),
             )
             .into())

@@ -88,6 +88,7 @@ pub fn run(
         identity,
         output_format,
         airgap_root,
+        allow_retired_key,
     } = key;
     let (plan, text) = load_plan(&plan)?;
     let adds = !matches!(
@@ -114,6 +115,7 @@ pub fn run(
         plan_sha256: Some(sha256_hex(text.as_bytes())),
         system_root: airgap_root,
         hardening: Some(hardening.clone()),
+        allow_retired_key,
     };
     let report = subkey::run(
         &plan,

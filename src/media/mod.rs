@@ -15,6 +15,7 @@ mod atomic;
 mod handover;
 mod manifest;
 pub mod removable;
+pub mod safe;
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -22,6 +23,7 @@ use std::path::{Path, PathBuf};
 pub use atomic::{sha256_hex, write_new_file, FileMode};
 pub use handover::{deliver, Handover};
 pub use manifest::{check_manifest, manifest_text, parse_manifest, MANIFEST};
+pub use safe::{replace_file, Dir, Staged};
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -64,6 +66,12 @@ pub enum MediaError {
     TooLittleSpace { path: PathBuf, free: u64, need: u64 },
     #[error("backup media {a} and {b} are on the same device: two backups on one stick are one backup. Use separate sticks (a rehearsal may set media.allow_same_device = true, which the transcript records)")]
     SameDevice { a: PathBuf, b: PathBuf },
+    #[error("{path} is {found}, not {wanted}: keyceremony does not follow links or read pipes and devices; put {wanted} there, or name the right one")]
+    NotAFile {
+        path: PathBuf,
+        found: &'static str,
+        wanted: &'static str,
+    },
     #[error("{path} is larger than any {what} keyceremony writes (over {limit} bytes): it is not one, or it is damaged; name the right file")]
     TooLarge {
         path: PathBuf,
@@ -307,6 +315,29 @@ impl Medium {
             dir,
             files: Vec::new(),
         })
+    }
+}
+
+/// What a failed ceremony's directories are renamed to begin with: no
+/// `ceremony-*` glob, picker or `verify` takes them for a ceremony, and a
+/// person listing the stick sees it.
+pub const FAILED_PREFIX: &str = "FAILED-";
+
+/// Renames a ceremony directory `dir` to `FAILED-<name>` beside it and
+/// returns where it is now (where it was, if the medium refuses).
+pub fn mark_failed(dir: &Path) -> PathBuf {
+    let (Some(parent), Some(name)) = (dir.parent(), dir.file_name()) else {
+        return dir.to_owned();
+    };
+    let mut marked = std::ffi::OsString::from(FAILED_PREFIX);
+    marked.push(name);
+    let to = parent.join(marked);
+    match std::fs::rename(dir, &to) {
+        Ok(()) => {
+            let _ = atomic::sync_dir(parent);
+            to
+        }
+        Err(_) => dir.to_owned(),
     }
 }
 

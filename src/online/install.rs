@@ -1,188 +1,218 @@
-//! `install`: after `verify`, the bundle's files where the tools read them,
-//! below a root (`/` on a real machine): the binary keyring for
-//! containers' `keyPath`, the policy fragment merged into
-//! `etc/containers/policy.json` (every other entry kept), and the
-//! registries.d entry. Each file is written whole or not at all (a
-//! temporary file renamed over it), so a policy is never left half-written.
+//! `install`: after `verify`, the bundle's keyring, cosign key, policy and
+//! registries.d entry where the tools read them, below a root (`/` on a
+//! node; a chroot or an image's root otherwise), as one transaction.
+//!
+//! Other users may be able to write in the host's directories, and a root
+//! may hold symlinks meant to lead our writes elsewhere. So the
+//! directories are entered from the root a component at a time and a
+//! symlinked one is refused; every file is first staged beside its place
+//! under an unpredictable name with an explicit mode (0644, directories
+//! 0755, whatever the umask) and synced, and only when every one is staged
+//! are they renamed into place (a symlink where a file goes is replaced,
+//! never written through). A failure before that leaves nothing changed
+//! under the root, and the caller advances the state only after.
+//!
+//! The bytes written are those `verify` checked (`Verified::bundle`);
+//! `keyPath` names the files as the installed system sees them, without
+//! the root's prefix.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::Verified;
-use crate::bundle::{cosign_install_path, keyring_install_path};
-use crate::ceremony::CeremonyError;
-use crate::media::{limits, read_bounded, MediaError};
+use super::bundle::{cosign_install_path, keyring_install_path, registries_d};
+use super::policy::{self, Change};
+use super::{OnlineError, Verified};
+use crate::media::{Dir, MediaError};
 
-pub const POLICY_PATH: &str = "etc/containers/policy.json";
+pub const POLICY_DIR: &str = "etc/containers";
+pub const POLICY_NAME: &str = "policy.json";
 pub const REGISTRIES_D_DIR: &str = "etc/containers/registries.d";
+/// The largest host policy.json read (containers' own is under 1 KiB).
+pub const POLICY_LIMIT: u64 = 1 << 20;
 
+/// How to install.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Replace a local rule for a declared scope (kept and shown otherwise).
+    pub replace_local: bool,
+}
+
+/// What `install` changed.
 #[derive(Debug, Serialize)]
 pub struct Installed {
-    pub keyring: PathBuf,
-    pub cosign: Option<PathBuf>,
-    pub policy: Option<PathBuf>,
-    pub registries_d: Option<PathBuf>,
+    pub root: PathBuf,
+    /// Files written, as paths below the root.
+    pub written: Vec<PathBuf>,
+    pub policy: Vec<Change>,
 }
 
 impl Installed {
     pub fn lines(&self) -> Vec<String> {
-        let mut l = vec![format!("Installed keyring {}", self.keyring.display())];
-        l.extend(
-            self.cosign
-                .iter()
-                .map(|p| format!("Installed cosign  {}", p.display())),
-        );
-        l.extend(
-            self.policy
-                .iter()
-                .map(|p| format!("Merged policy     {}", p.display())),
-        );
-        l.extend(
-            self.registries_d
-                .iter()
-                .map(|p| format!("Wrote lookaside   {}", p.display())),
-        );
+        let mut l: Vec<String> = self
+            .written
+            .iter()
+            .map(|p| format!("Wrote {}", self.root.join(p).display()))
+            .collect();
+        l.extend(self.policy.iter().map(Change::line));
         l
     }
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same directory,
-/// synced and renamed over it.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), MediaError> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| MediaError::from_io("create", dir, e))?;
-    let tmp = dir.join(format!(
-        ".{}.keyceremony-tmp",
-        path.file_name()
-            .map(|n| n.to_string_lossy())
-            .unwrap_or_default()
-    ));
-    let io = |e| MediaError::from_io("write", &tmp, e);
-    let mut f = std::fs::File::create(&tmp).map_err(io)?;
-    f.write_all(bytes).map_err(io)?;
-    f.sync_all().map_err(io)?;
-    drop(f);
-    std::fs::rename(&tmp, path).map_err(|e| MediaError::from_io("replace", path, e))
+fn hostile(path: &Path, e: MediaError) -> OnlineError {
+    match e {
+        e @ MediaError::NotAFile { .. } => OnlineError::refused(format!(
+            "{e}. install writes only below --root and never through a link; nothing was changed"
+        )),
+        e @ MediaError::TooLarge { .. } => {
+            OnlineError::refused(format!("{e}; nothing was changed"))
+        }
+        e => {
+            let _ = path;
+            e.into()
+        }
+    }
 }
 
-/// Installs what `v` holds below `root`.
-pub fn install(v: &Verified, root: &Path) -> Result<Installed, CeremonyError> {
+/// One file to write: its directory below the root, name and bytes.
+struct Planned {
+    dir: &'static str,
+    name: String,
+    bytes: Vec<u8>,
+}
+
+/// Installs what `v` holds below `root`; see the module doc.
+pub fn install(v: &Verified, root: &Path, opts: Options) -> Result<Installed, OnlineError> {
+    let b = &v.bundle;
     let files = &v.info.files;
-    let keyring_rel = keyring_install_path(&v.key);
-    let keyring = root.join(&keyring_rel);
-    let mut bytes = read_bounded(&v.dir.join(&files.keyring), "keyring", limits::KEY)?;
+    let root_dir = Dir::open(root).map_err(|e| match e {
+        MediaError::Missing { .. } | MediaError::NotADirectory { .. } => OnlineError::Usage(format!(
+            "--root {} is not a directory: give the root of the system to install into (/ on a node, or a chroot's or an image's root)",
+            root.display()
+        )),
+        e => e.into(),
+    })?;
+    let rel_name = |p: String| -> (String, String) {
+        let (d, n) = p.rsplit_once('/').unwrap_or(("", &p));
+        (d.to_owned(), n.to_owned())
+    };
+    let mut planned = Vec::new();
+    let (_, keyring_name) = rel_name(keyring_install_path(&v.key));
+    let mut keyring = b.get(&files.keyring)?.to_vec();
     // While a rotation's transition lasts, the old key's signatures stand.
     if let Some(t) = &v.transition {
-        bytes.extend(read_bounded(
-            &v.dir.join(&t.keyring),
-            "keyring",
-            limits::KEY,
-        )?);
+        keyring.extend_from_slice(b.get(&t.keyring)?);
     }
-    write_atomic(&keyring, &bytes)?;
-    let cosign = match &files.cosign {
-        None => None,
-        Some(name) => {
-            let path = root.join(cosign_install_path(&v.key));
-            let bytes = read_bounded(&v.dir.join(name), "cosign public key", limits::COSIGN_PUB)?;
-            write_atomic(&path, &bytes)?;
-            Some(path)
-        }
-    };
+    planned.push(Planned {
+        dir: "etc/pki/containers",
+        name: keyring_name,
+        bytes: keyring,
+    });
+    let cosign = v.cosign.is_some() && files.cosign.is_some();
+    if let (true, Some(name)) = (cosign, &files.cosign) {
+        let (_, n) = rel_name(cosign_install_path(&v.key));
+        planned.push(Planned {
+            dir: "etc/pki/containers",
+            name: n,
+            bytes: b.get(name)?.to_vec(),
+        });
+    }
+    let scopes = v.scopes();
+    if let Some(y) = registries_d(&scopes, v.info.lookaside.as_deref(), cosign) {
+        planned.push(Planned {
+            dir: REGISTRIES_D_DIR,
+            name: format!("keyceremony-{}.yaml", v.key),
+            bytes: y.into_bytes(),
+        });
+    }
 
-    let policy = match &files.policy {
-        None => None,
-        Some(name) => {
-            let fragment: Value = serde_json::from_slice(&read_bounded(
-                &v.dir.join(name),
-                "policy fragment",
-                limits::MANIFEST,
-            )?)
-            .map_err(|e| CeremonyError::Untrusted(format!("{name} is not JSON: {e}")))?;
-            let path = root.join(POLICY_PATH);
-            let mut policy: Value = if path.exists() {
-                serde_json::from_slice(&read_bounded(&path, "policy.json", limits::MANIFEST)?)
-                    .map_err(|e| {
-                        CeremonyError::Refused(format!(
-                            "{} is not JSON ({e}): fix it first; nothing was changed",
-                            path.display()
-                        ))
-                    })?
-            } else {
-                // What containers-common ships: this policy adds requirements
-                // for the plan's scopes and leaves everything else as it was.
-                json!({ "default": [{ "type": "insecureAcceptAnything" }] })
-            };
-            merge(&mut policy, &fragment, &keyring, cosign.as_deref())?;
+    // The host's policy, read (never through a link) and merged in memory.
+    let mut changes = Vec::new();
+    if !scopes.is_empty() {
+        let path = root.join(POLICY_DIR).join(POLICY_NAME);
+        let existing = match root_dir.open_beneath(Path::new(POLICY_DIR), None) {
+            Ok(dir) => dir
+                .read(POLICY_NAME, "policy.json", POLICY_LIMIT)
+                .map_err(|e| hostile(&path, e))?,
+            Err(MediaError::Missing { .. }) => None,
+            Err(e) => return Err(hostile(root, e)),
+        };
+        let mut policy: Value = match existing {
+            Some(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
+                OnlineError::refused(format!(
+                    "{} is not JSON ({e}): fix it first; nothing was changed",
+                    path.display()
+                ))
+            })?,
+            // No policy yet: only what the declared scopes allow, nothing
+            // else (containers' own default accepts anything).
+            None => json!({ "default": [{ "type": "reject" }] }),
+        };
+        let mut keys = vec![v.key.clone()];
+        keys.extend(v.rotations.iter().map(|st| st.old.clone()));
+        changes = policy::merge(
+            &mut policy,
+            &scopes,
+            &v.key,
+            cosign,
+            &keys,
+            opts.replace_local,
+        )
+        .map_err(|e| {
+            OnlineError::refused(format!(
+                "{}: {e}: fix it first; nothing was changed",
+                path.display()
+            ))
+        })?;
+        if changes.iter().any(Change::changed) {
             let text = serde_json::to_string_pretty(&policy).unwrap_or_default();
-            write_atomic(&path, format!("{text}\n").as_bytes())?;
-            Some(path)
-        }
-    };
-    let registries_d = match &files.registries_d {
-        None => None,
-        Some(name) => {
-            let bytes = read_bounded(&v.dir.join(name), "registries.d entry", limits::MANIFEST)?;
-            let path = root
-                .join(REGISTRIES_D_DIR)
-                .join(format!("keyceremony-{}.yaml", v.key));
-            write_atomic(&path, &bytes)?;
-            Some(path)
-        }
-    };
-    Ok(Installed {
-        keyring,
-        cosign,
-        policy,
-        registries_d,
-    })
-}
-
-/// Puts each of the fragment's scope requirements into `policy`, pointing
-/// `keyPath` at the keyring (or, for `sigstoreSigned`, the cosign key) as
-/// installed; other transports and scopes stay.
-fn merge(
-    policy: &mut Value,
-    fragment: &Value,
-    keyring: &Path,
-    cosign: Option<&Path>,
-) -> Result<(), CeremonyError> {
-    let Some(obj) = policy.as_object_mut() else {
-        return Err(CeremonyError::Refused(
-            "policy.json is not a JSON object: fix it first; nothing was changed".into(),
-        ));
-    };
-    let transports = obj.entry("transports").or_insert_with(|| json!({}));
-    let Some(fragment) = fragment["transports"].as_object() else {
-        return Ok(());
-    };
-    for (transport, scopes) in fragment {
-        let t = transports
-            .as_object_mut()
-            .ok_or_else(|| {
-                CeremonyError::Refused("policy.json's transports is not an object".into())
-            })?
-            .entry(transport.clone())
-            .or_insert_with(|| json!({}));
-        for (scope, reqs) in scopes.as_object().into_iter().flatten() {
-            let mut reqs = reqs.clone();
-            for r in reqs.as_array_mut().into_iter().flatten() {
-                let path = match (r["type"].as_str(), cosign) {
-                    (Some("sigstoreSigned"), Some(c)) => c,
-                    (Some("sigstoreSigned"), None) => {
-                        return Err(CeremonyError::Untrusted(
-                            "the policy fragment asks for a cosign signature, but the bundle names no cosign key".into(),
-                        ))
-                    }
-                    _ => keyring,
-                };
-                r["keyPath"] = json!(path.display().to_string());
-            }
-            t[scope] = reqs;
+            planned.push(Planned {
+                dir: POLICY_DIR,
+                name: POLICY_NAME.into(),
+                bytes: format!("{text}\n").into_bytes(),
+            });
         }
     }
-    Ok(())
+
+    // Every directory on the way checked before any is made: a failure
+    // leaves not even an empty directory behind.
+    for p in &planned {
+        root_dir
+            .probe_beneath(Path::new(p.dir))
+            .map_err(|e| hostile(root, e))?;
+    }
+    // Stage everything; any failure here drops the staged files.
+    let mut dirs: Vec<(&'static str, Dir)> = Vec::new();
+    for p in &planned {
+        if !dirs.iter().any(|(d, _)| *d == p.dir) {
+            let d = root_dir
+                .open_beneath(Path::new(p.dir), Some(0o755))
+                .map_err(|e| hostile(root, e))?;
+            dirs.push((p.dir, d));
+        }
+    }
+    let mut staged = Vec::new();
+    for p in &planned {
+        let dir = dirs
+            .iter()
+            .find(|(d, _)| *d == p.dir)
+            .map(|(_, d)| d)
+            .ok_or_else(|| OnlineError::Usage("a directory was not opened".into()))?;
+        let s = dir
+            .stage(&p.name, &p.bytes, 0o644)
+            .map_err(|e| hostile(dir.path(), e))?;
+        staged.push((Path::new(p.dir).join(&p.name), s));
+    }
+    // Commit: the keys first, the policy that names them last.
+    let mut written = Vec::new();
+    for (rel, s) in staged {
+        s.commit()?;
+        written.push(rel);
+    }
+    Ok(Installed {
+        root: root.to_owned(),
+        written,
+        policy: changes,
+    })
 }

@@ -1,85 +1,198 @@
-//! The verifier's memory: the pinned key and the newest bundle seen.
+//! The verifier's memory: the pinned key, the current key, the accepted
+//! bundle, and the keys rotated away.
 //!
 //! Without it a verifier cannot tell an old bundle, validly signed, from the
 //! current one: an attacker who controls the download could serve last
-//! year's bundle (with a key since rotated away) for ever. The state file
-//! pins the key on first use (TOFU, as ssh does) and from then on refuses a
-//! bundle with a lower sequence number, or a different bundle claiming a
-//! number already seen.
+//! year's bundle (with a key since rotated away) for ever, or a bundle a
+//! careless operator made from a retired key's backup. So the state pins
+//! the key on first use (as ssh does), follows the key through rotation
+//! statements and remembers the keys left behind, and accepts only a bundle
+//! that continues the one it accepted: one more in sequence naming it as
+//! previous (or, across missed bundles, listing it among its ancestors).
+//! A bundle of a rotated-away key is refused whatever its sequence.
 
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::bundle::BundleInfo;
-use crate::ceremony::CeremonyError;
-use crate::media::{limits, read_bounded};
+use super::bundle::BundleInfo;
+use super::{OnlineError, Verified};
+use crate::media::{limits, Dir, MediaError};
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct State {
     pub format: u32,
-    /// The primary fingerprint trusted: pinned once, and kept through
-    /// rotations (each bundle carries the statements from it).
+    /// The primary fingerprint pinned first (on first use or by --trust).
     pub pinned: String,
-    /// The key of the newest bundle accepted.
+    /// The key the newest accepted bundle is for: where the next bundle's
+    /// rotations must start.
     #[serde(default)]
     pub current: String,
     /// The newest bundle accepted: its sequence, SHA-256 and ceremony.
     pub sequence: u64,
     pub bundle_sha256: String,
     pub ceremony_id: String,
+    /// Keys rotated away, never to be accepted again.
+    #[serde(default)]
+    pub retired: Vec<Retired>,
 }
 
+/// A key a followed rotation replaced.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Retired {
+    pub key: String,
+    pub replaced_by: String,
+    /// When the rotation took effect, and why (from its statement).
+    pub effective: String,
+    pub reason: String,
+}
+
+pub const FORMAT: u32 = 2;
+
 impl State {
-    /// The state at `path`, or none when the file does not exist yet.
-    pub fn load(path: &Path) -> Result<Option<State>, CeremonyError> {
-        if !path.exists() {
-            return Ok(None);
-        }
-        let bytes = read_bounded(path, "verifier state", limits::MANIFEST)?;
-        serde_json::from_slice(&bytes).map(Some).map_err(|e| {
-            CeremonyError::Untrusted(format!(
-                "the state file {} is damaged ({e}): restore it from a copy, or pin the key again with --trust",
+    /// The state at `path`, or none when there is no file yet. A state that
+    /// is a link, a pipe or damaged is refused, never overwritten.
+    pub fn load(path: &Path) -> Result<Option<State>, OnlineError> {
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .ok_or_else(|| OnlineError::Usage(format!("{} is not a file name", path.display())))?;
+        let parent = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let dir = match Dir::open(parent) {
+            Ok(d) => d,
+            Err(MediaError::Missing { .. }) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        let bytes = match dir.read(name, "verifier state", limits::MANIFEST) {
+            Ok(Some(b)) => b,
+            Ok(None) => return Ok(None),
+            Err(e @ (MediaError::NotAFile { .. } | MediaError::TooLarge { .. })) => {
+                return Err(OnlineError::refused(format!("the state file: {e}")))
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let s: State = serde_json::from_slice(&bytes).map_err(|e| {
+            OnlineError::refused(format!(
+                "the state file {} is damaged ({e}): restore it from a copy, or pin the key again with --trust in a new state file",
                 path.display()
             ))
-        })
+        })?;
+        if s.format > FORMAT {
+            return Err(OnlineError::refused(format!(
+                "the state file {} has format {}, newer than this keyceremony reads ({FORMAT}): update keyceremony",
+                path.display(),
+                s.format
+            )));
+        }
+        Ok(Some(s))
     }
 
-    /// Records `info` (whose bundle.json has SHA-256 `digest`) as the newest
-    /// bundle, or says why it is older than what was seen. Returns whether
-    /// the key was pinned now (first use).
-    pub fn advance(path: &Path, info: &BundleInfo, digest: &str) -> Result<bool, String> {
-        let old = State::load(path).map_err(|e| e.to_string())?;
-        if let Some(s) = &old {
-            if info.sequence < s.sequence {
-                return Err(format!(
-                    "its sequence number {} is lower than {} (ceremony {}) already accepted: an older bundle served again (a downgrade) is refused",
-                    info.sequence, s.sequence, s.ceremony_id
-                ));
+    /// Where the next bundle's rotations start.
+    pub fn current(&self) -> &str {
+        if self.current.is_empty() {
+            &self.pinned
+        } else {
+            &self.current
+        }
+    }
+
+    /// Refuses a bundle for a key this state saw rotated away.
+    pub fn refuse_retired(&self, key: &str) -> Result<(), OnlineError> {
+        if let Some(r) = self
+            .retired
+            .iter()
+            .find(|r| r.key.eq_ignore_ascii_case(key))
+        {
+            return Err(OnlineError::refused(format!(
+                "the bundle is for key {}, which the rotation effective {} ({}) replaced by {}: a bundle of a rotated-away key is refused whatever its sequence number. It was probably made from the old key's backup; make the next ceremony from the newest backup instead",
+                r.key, r.effective, r.reason, r.replaced_by
+            )));
+        }
+        Ok(())
+    }
+
+    /// Refuses a bundle (whose `bundle.json` has SHA-256 `digest`) that
+    /// does not continue the accepted one: older (a downgrade), another at
+    /// the same place, or a fork.
+    pub fn check_continues(&self, info: &BundleInfo, digest: &str) -> Result<(), OnlineError> {
+        let (n, accepted) = (self.sequence, &self.bundle_sha256);
+        if info.sequence < n {
+            return Err(OnlineError::refused(format!(
+                "its sequence number {} is lower than {n} (ceremony {}) already accepted: an older bundle served again (a downgrade) is refused",
+                info.sequence, self.ceremony_id
+            )));
+        }
+        if info.sequence == n {
+            if digest != accepted {
+                return Err(OnlineError::refused(format!(
+                    "sequence number {n} was already accepted for another bundle (ceremony {}): two bundles cannot hold one place in the key's history",
+                    self.ceremony_id
+                )));
             }
-            if info.sequence == s.sequence && digest != s.bundle_sha256 {
-                return Err(format!(
-                    "sequence number {} was already accepted for another bundle (ceremony {}): two bundles cannot hold one place in the key's history",
-                    info.sequence, s.ceremony_id
-                ));
+            return Ok(());
+        }
+        // The bundle's word for what came at the accepted bundle's place.
+        let claimed = if info.sequence == n + 1 {
+            info.previous_bundle_sha256.as_ref()
+        } else {
+            info.ancestors.get((n - 1) as usize)
+        };
+        match claimed {
+            Some(h) if h == accepted => Ok(()),
+            Some(_) => Err(OnlineError::refused(format!(
+                "bundle {} does not continue bundle {n} (ceremony {}) accepted before: it continues another bundle at that place, a fork of the key's history (two ceremonies made from one backup?). Find out which is right before trusting either",
+                info.sequence, self.ceremony_id
+            ))),
+            None => Err(OnlineError::refused(format!(
+                "bundle {} does not list the bundles before it, so it cannot be shown to continue bundle {n} accepted before: verify the bundles in between in order",
+                info.sequence
+            ))),
+        }
+    }
+
+    /// The state after accepting `v`, from `old` (none on first use).
+    pub fn after(old: Option<&State>, v: &Verified) -> State {
+        let mut retired = old.map(|s| s.retired.clone()).unwrap_or_default();
+        for st in v
+            .rotations
+            .iter()
+            .filter(|st| !st.old.eq_ignore_ascii_case(&v.key))
+        {
+            if !retired.iter().any(|r| r.key.eq_ignore_ascii_case(&st.old)) {
+                retired.push(Retired {
+                    key: st.old.clone(),
+                    replaced_by: st.new.clone(),
+                    effective: st.effective.clone(),
+                    reason: st.reason.clone(),
+                });
             }
         }
-        let new = State {
-            format: 1,
+        State {
+            format: FORMAT,
             pinned: old
-                .as_ref()
-                .map_or_else(|| info.key.clone(), |s| s.pinned.clone()),
-            current: info.key.clone(),
-            sequence: info.sequence,
-            bundle_sha256: digest.to_owned(),
-            ceremony_id: info.ceremony_id.clone(),
-        };
+                .map(|s| s.pinned.clone())
+                .or_else(|| v.pinned_now.clone())
+                .unwrap_or_else(|| v.key.clone()),
+            current: v.key.clone(),
+            sequence: v.sequence,
+            bundle_sha256: v.bundle_sha256.clone(),
+            ceremony_id: v.ceremony_id.clone(),
+            retired,
+        }
+    }
+
+    /// Writes the state whole (0600, whatever the umask).
+    pub fn save(&self, path: &Path) -> Result<(), OnlineError> {
         let text = format!(
             "{}\n",
-            serde_json::to_string_pretty(&new).unwrap_or_default()
+            serde_json::to_string_pretty(self).unwrap_or_default()
         );
-        super::install::write_atomic(path, text.as_bytes()).map_err(|e| e.to_string())?;
-        Ok(old.is_none())
+        crate::media::replace_file(path, text.as_bytes(), 0o600)?;
+        Ok(())
     }
 }

@@ -575,7 +575,7 @@ fn save_draft(app: &mut App) {
         let _ = std::fs::remove_file(&path);
     } else if let Some(text) = app.take_draft() {
         app.draft_offer = None;
-        let _ = crate::online::install::write_atomic(&path, text.as_bytes());
+        let _ = crate::media::replace_file(&path, text.as_bytes(), 0o600);
     }
 }
 

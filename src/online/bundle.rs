@@ -22,6 +22,9 @@ pub const BUNDLE_FILE: &str = "bundle.json";
 pub const KEYRING_FILE: &str = "keyring.gpg";
 pub const POLICY_FILE: &str = "containers-policy.json";
 pub const REGISTRIES_D_FILE: &str = "registries.d.yaml";
+/// MANIFEST's signature by the signing subkey (MANIFEST itself is
+/// `crate::media::MANIFEST`).
+pub const MANIFEST_SIG: &str = "MANIFEST.asc";
 pub const FORMAT: u32 = 1;
 
 /// Where `install` puts the keyring, relative to its root; the policy
@@ -50,10 +53,24 @@ pub struct BundleInfo {
     /// SHA-256 of the previous bundle's `bundle.json`, from the backup the
     /// ceremony opened (none at genesis).
     pub previous_bundle_sha256: Option<String>,
+    /// SHA-256 of every earlier bundle's `bundle.json`, oldest first (the
+    /// last is `previous_bundle_sha256`): a verifier that missed some
+    /// bundles still sees that this one continues the one it accepted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ancestors: Vec<String>,
     /// RFC 3339, UTC.
     pub created: String,
     /// Past this, `verify` refuses the bundle.
     pub valid_until: String,
+    /// The containers-policy scopes (as the plan gives them, `Scope::parse`)
+    /// whose images must be signed by this key: the only scopes `install`
+    /// touches.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scopes: Vec<String>,
+    /// Where the docker scopes' signatures are kept (registries.d's
+    /// `lookaside`), if the plan says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lookaside: Option<String>,
     pub files: BundleFiles,
 }
 
@@ -66,7 +83,7 @@ pub struct BundleFiles {
     pub policy: Option<String>,
     pub registries_d: Option<String>,
     /// The key's rotation statements, oldest first (`rotation-N.json`; the
-    /// other files of rotation N are named after it, see crate::rotation).
+    /// other files of rotation N are named after it, see crate::online::rotation).
     #[serde(default)]
     pub rotations: Vec<String>,
     /// Revocations of old primaries whose transition has ended: to publish
@@ -77,6 +94,40 @@ pub struct BundleFiles {
     /// `cosign.json` and its signatures beside it), if the key has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cosign: Option<String>,
+}
+
+/// The bundle a new one continues, as the backup's `bundle.json` says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Previous {
+    pub sequence: u64,
+    pub sha256: String,
+    /// The whole list of the bundles before it, if it carried one.
+    pub ancestors: Vec<String>,
+}
+
+impl Previous {
+    /// `bytes` is a backup's `bundle.json`, as read.
+    pub fn of(bytes: &[u8]) -> Result<Previous, String> {
+        let info: BundleInfo = serde_json::from_slice(bytes)
+            .map_err(|e| format!("bundle.json is not a bundle description: {e}"))?;
+        Ok(Previous {
+            sequence: info.sequence,
+            sha256: crate::media::sha256_hex(bytes),
+            ancestors: info.ancestors,
+        })
+    }
+
+    /// The next bundle's `ancestors`: this one's and its own hash, when this
+    /// one had the whole list (bundles from before the list have none; the
+    /// chain then starts again from `previous_bundle_sha256`).
+    pub fn next_ancestors(&self) -> Vec<String> {
+        if self.ancestors.len() as u64 + 1 != self.sequence {
+            return Vec::new();
+        }
+        let mut a = self.ancestors.clone();
+        a.push(self.sha256.clone());
+        a
+    }
 }
 
 /// One containers-policy scope the plan names.
@@ -143,7 +194,13 @@ pub fn policy_fragment(scopes: &[Scope], key_path: &str, cosign_path: Option<&st
         // With a cosign key, an image needs its cosign signature as well:
         // every requirement in a scope's list must hold.
         let mut reqs = vec![];
-        let sigstore = cosign_path.map(|p| json!({ "type": "sigstoreSigned", "keyPath": p }));
+        // cosign signs a repository, not a tag (containers-policy.json(5)):
+        // without matchRepository the default (digest or exact tag) would
+        // refuse every cosign-signed image pulled by tag.
+        let sigstore = cosign_path.map(|p| {
+            json!({ "type": "sigstoreSigned", "keyPath": p,
+                    "signedIdentity": { "type": "matchRepository" } })
+        });
         for mut r in std::iter::once(gpg).chain(sigstore) {
             if let Some(repo) = &s.repository {
                 r["signedIdentity"] =
@@ -159,19 +216,44 @@ pub fn policy_fragment(scopes: &[Scope], key_path: &str, cosign_path: Option<&st
     json!({ "transports": transports })
 }
 
-/// The registries.d entry: where the docker scopes' signatures are stored.
-pub fn registries_d(scopes: &[Scope], lookaside: &str) -> Option<String> {
+/// The registries.d entry for the docker scopes: where their GPG
+/// signatures are kept (`lookaside`) and, with a cosign key, that cosign's
+/// signatures are read from the registry (`use-sigstore-attachments`).
+/// Generated, never copied: every value is quoted as a JSON string, which
+/// YAML reads as the same string, so no scope or URL can add a key.
+pub fn registries_d(scopes: &[Scope], lookaside: Option<&str>, cosign: bool) -> Option<String> {
     let docker: Vec<&Scope> = scopes.iter().filter(|s| s.transport == "docker").collect();
-    if docker.is_empty() {
+    if docker.is_empty() || (lookaside.is_none() && !cosign) {
         return None;
     }
+    let q = |s: &str| serde_json::to_string(s).unwrap_or_default();
     let mut y = String::from(
         "# Written by keyceremony: where signatures for these scopes are kept.\ndocker:\n",
     );
     for s in docker {
-        y.push_str(&format!("  {}:\n    lookaside: {lookaside}\n", s.scope));
+        y.push_str(&format!("  {}:\n", q(&s.scope)));
+        if let Some(l) = lookaside {
+            y.push_str(&format!("    lookaside: {}\n", q(l)));
+        }
+        if cosign {
+            y.push_str("    use-sigstore-attachments: true\n");
+        }
     }
     Some(y)
+}
+
+/// A lookaside the registries.d entry may name: an https or file URL of
+/// printable characters.
+pub fn check_lookaside(l: &str) -> Result<(), String> {
+    let scheme = ["https://", "file:///"].iter().any(|p| l.starts_with(p));
+    if !scheme
+        || l.chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '"')
+        || l.len() > 2048
+    {
+        return Err("give an https:// URL (or file:/// for a local store), without spaces".into());
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -219,10 +301,19 @@ mod tests {
         assert!(docker.get("signedIdentity").is_none());
         let dir = &p["transports"]["dir"]["/srv/images"][0];
         assert_eq!(dir["signedIdentity"]["dockerRepository"], "example.org/app");
-        let y = registries_d(&scopes, "https://sigs.example.org").unwrap();
+        let y = registries_d(&scopes, Some("https://sigs.example.org"), false).unwrap();
         assert!(
-            y.contains("  registry.example.org/team:\n    lookaside: https://sigs.example.org\n")
+            y.contains(
+                "  \"registry.example.org/team\":\n    lookaside: \"https://sigs.example.org\"\n"
+            ),
+            "{y}"
         );
         assert!(!y.contains("/srv/images"));
+        assert!(!y.contains("sigstore"));
+        let y = registries_d(&scopes, None, true).unwrap();
+        assert!(y.contains("    use-sigstore-attachments: true\n"), "{y}");
+        assert!(registries_d(&scopes, None, false).is_none());
+        let docker = &with["transports"]["docker"]["registry.example.org/team"][1];
+        assert_eq!(docker["signedIdentity"]["type"], "matchRepository");
     }
 }

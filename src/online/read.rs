@@ -1,0 +1,253 @@
+//! The one read of a bundle: every file the checks and `install` use,
+//! read once into memory from an open directory.
+//!
+//! A bundle's directory may be writable by someone else while we read it
+//! (a download directory, a shared runner). If a file were read once to be
+//! checked and again to be installed, a writer swapping it between the two
+//! reads would get an unchecked file installed. So only these bytes exist
+//! for the rest of the online side. Names come from the fixed layout
+//! (`bundle.json`, `MANIFEST`, `MANIFEST.asc`) and from MANIFEST, never
+//! from a path in `bundle.json`; each is a regular file opened without
+//! following a symlink or blocking on a FIFO, bounded alone and in total,
+//! and hashed once against its MANIFEST line.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::bundle::{BundleInfo, BUNDLE_FILE, FORMAT, MANIFEST_SIG};
+use super::OnlineError;
+use crate::media::{limits, parse_manifest, sha256_hex, Dir, MediaError, MANIFEST};
+use crate::transcript::TRANSCRIPT;
+
+/// At most this many files in a bundle (a ceremony writes a few dozen;
+/// each rotation adds nine).
+pub const MAX_FILES: usize = 512;
+/// At most this many bytes in all a bundle's files together.
+pub const MAX_TOTAL: u64 = 64 << 20;
+
+/// A bundle as read: its files' bytes, each matching its MANIFEST line.
+#[derive(Debug, Clone)]
+pub struct Bundle {
+    pub dir: PathBuf,
+    pub info: BundleInfo,
+    /// SHA-256 of `bundle.json`: what the next bundle names as its previous.
+    pub sha256: String,
+    pub manifest: Vec<u8>,
+    pub manifest_sig: Vec<u8>,
+    files: BTreeMap<String, Vec<u8>>,
+}
+
+fn refused(dir: &Path, why: impl std::fmt::Display) -> OnlineError {
+    OnlineError::refused(format!("bundle {}: {why}", dir.display()))
+}
+
+impl Bundle {
+    /// Reads the bundle in `dir`; see the module doc.
+    pub fn read(dir: &Path) -> Result<Bundle, OnlineError> {
+        let d =
+            match Dir::open(dir) {
+                Ok(d) => d,
+                Err(MediaError::Missing { .. }) => return Err(refused(
+                    dir,
+                    "there is no such directory: give a ceremony directory of the export medium",
+                )),
+                Err(MediaError::NotADirectory { .. }) => {
+                    return Err(refused(
+                        dir,
+                        "it is not a directory: give a ceremony directory of the export medium",
+                    ))
+                }
+                Err(e) => return Err(e.into()),
+            };
+        let read = |name: &str, what: &'static str, limit: u64| -> Result<Vec<u8>, OnlineError> {
+            match d.read(name, what, limit) {
+                Ok(Some(b)) => Ok(b),
+                Ok(None) => Err(refused(
+                    dir,
+                    format!(
+                        "it has no {name}: it is not a whole bundle (a ceremony that did not complete, or a copy cut short); copy the ceremony directory again from the export medium"
+                    ),
+                )),
+                Err(e @ (MediaError::NotAFile { .. } | MediaError::TooLarge { .. })) => {
+                    Err(refused(dir, e))
+                }
+                Err(e) => Err(e.into()),
+            }
+        };
+        let manifest = read(MANIFEST, "MANIFEST", limits::MANIFEST)?;
+        let manifest_sig = read(MANIFEST_SIG, "signature", limits::MANIFEST)?;
+        let text = std::str::from_utf8(&manifest)
+            .map_err(|_| refused(dir, format!("{MANIFEST} is not text")))?;
+        let lines = parse_manifest(text).map_err(|e| refused(dir, format!("{MANIFEST}: {e}")))?;
+        if lines.len() > MAX_FILES {
+            return Err(refused(
+                dir,
+                format!(
+                    "{MANIFEST} lists {} files, more than any bundle has ({MAX_FILES})",
+                    lines.len()
+                ),
+            ));
+        }
+        let mut files = BTreeMap::new();
+        let mut total = 0u64;
+        for (hash, name) in lines {
+            if name == MANIFEST || name == MANIFEST_SIG {
+                return Err(refused(dir, format!("{MANIFEST} lists {name}")));
+            }
+            if files.contains_key(name) {
+                return Err(refused(dir, format!("{MANIFEST} lists {name} twice")));
+            }
+            let limit = if name == TRANSCRIPT {
+                limits::TRANSCRIPT
+            } else {
+                limits::KEY
+            };
+            let bytes = read(name, "bundle file", limit.min(MAX_TOTAL - total))?;
+            total += bytes.len() as u64;
+            let found = sha256_hex(&bytes);
+            if found != hash {
+                return Err(refused(
+                    dir,
+                    format!("{name} does not match {MANIFEST}: listed {hash}, found {found}"),
+                ));
+            }
+            files.insert(name.to_owned(), bytes);
+        }
+        let bytes = files.get(BUNDLE_FILE).ok_or_else(|| {
+            refused(
+                dir,
+                format!("{MANIFEST} does not list {BUNDLE_FILE}: it is not an export bundle"),
+            )
+        })?;
+        let info: BundleInfo = serde_json::from_slice(bytes).map_err(|e| {
+            refused(
+                dir,
+                format!("{BUNDLE_FILE} is not a bundle description: {e}"),
+            )
+        })?;
+        if info.format != FORMAT {
+            return Err(refused(
+                dir,
+                format!(
+                    "format {} is not one this keyceremony reads ({FORMAT}): update keyceremony",
+                    info.format
+                ),
+            ));
+        }
+        let sha256 = sha256_hex(bytes);
+        let b = Bundle {
+            dir: dir.to_owned(),
+            info,
+            sha256,
+            manifest,
+            manifest_sig,
+            files,
+        };
+        b.check_info()?;
+        Ok(b)
+    }
+
+    /// The bytes of `name`, which MANIFEST must list.
+    pub fn get(&self, name: &str) -> Result<&[u8], OnlineError> {
+        self.files
+            .get(name)
+            .map(Vec::as_slice)
+            .ok_or_else(|| self.refused(format!("{MANIFEST} does not list {name}")))
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.files.contains_key(name)
+    }
+
+    pub fn refused(&self, why: impl std::fmt::Display) -> OnlineError {
+        refused(&self.dir, why)
+    }
+
+    /// `bundle.json`'s own fields are what a ceremony writes: a fingerprint,
+    /// a ceremony name, times, names of listed files.
+    fn check_info(&self) -> Result<(), OnlineError> {
+        let i = &self.info;
+        let hex40 = |s: &str| s.len() == 40 && s.bytes().all(|b| b.is_ascii_hexdigit());
+        if !hex40(&i.key) {
+            return Err(self.refused(format!(
+                "{BUNDLE_FILE}: key {:?} is not a fingerprint",
+                i.key
+            )));
+        }
+        let word = |s: &str| {
+            !s.is_empty()
+                && s.len() <= 64
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        };
+        if !word(&i.ceremony_id) || !word(&i.flow) {
+            return Err(self.refused(format!(
+                "{BUNDLE_FILE}: ceremony {:?} ({:?}) is not a ceremony's name",
+                i.ceremony_id, i.flow
+            )));
+        }
+        for (field, t) in [("created", &i.created), ("valid_until", &i.valid_until)] {
+            humantime::parse_rfc3339(t)
+                .map_err(|e| self.refused(format!("{BUNDLE_FILE}: {field} {t:?}: {e}")))?;
+        }
+        let sha = |s: &str| s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit());
+        let hashes = i.previous_bundle_sha256.iter().chain(&i.ancestors);
+        if let Some(h) = hashes.into_iter().find(|h| !sha(h)) {
+            return Err(self.refused(format!("{BUNDLE_FILE}: {h:?} is not a SHA-256")));
+        }
+        if !i.ancestors.is_empty()
+            && (i.ancestors.len() as u64 + 1 != i.sequence
+                || i.ancestors.last() != i.previous_bundle_sha256.as_ref())
+        {
+            return Err(self.refused(format!(
+                "{BUNDLE_FILE}: its list of earlier bundles does not end with the previous one"
+            )));
+        }
+        if (i.sequence == 1) != i.previous_bundle_sha256.is_none() {
+            return Err(self.refused(format!(
+                "{BUNDLE_FILE}: sequence {} with{} a previous bundle",
+                i.sequence,
+                if i.previous_bundle_sha256.is_some() {
+                    ""
+                } else {
+                    "out"
+                }
+            )));
+        }
+        for s in &i.scopes {
+            super::bundle::Scope::parse(s)
+                .map_err(|e| self.refused(format!("{BUNDLE_FILE}: scope {s:?}: {e}")))?;
+        }
+        if let Some(l) = &i.lookaside {
+            super::bundle::check_lookaside(l)
+                .map_err(|e| self.refused(format!("{BUNDLE_FILE}: lookaside {l:?}: {e}")))?;
+        }
+        let f = &i.files;
+        let named = [&f.cert, &f.keyring, &f.transcript]
+            .into_iter()
+            .chain(&f.policy)
+            .chain(&f.registries_d)
+            .chain(&f.rotations)
+            .chain(&f.revocations)
+            .chain(&f.cosign);
+        for name in named {
+            self.get(name)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_directory_without_a_manifest_is_refused_in_the_online_side_words() {
+        let t = tempfile::tempdir().unwrap();
+        let e = Bundle::read(t.path()).unwrap_err();
+        assert!(matches!(e, OnlineError::Refused(_)), "{e}");
+        assert!(e.to_string().contains("no MANIFEST"), "{e}");
+        let e = Bundle::read(&t.path().join("gone")).unwrap_err();
+        assert!(e.to_string().contains("no such directory"), "{e}");
+    }
+}

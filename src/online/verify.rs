@@ -1,0 +1,494 @@
+//! `verify`: whether a bundle, as read once (`read::Bundle`), can be
+//! trusted from a pinned key or a state file, at a given time.
+//!
+//! Accepted only when its MANIFEST is signed by the key's signing subkey
+//! and lists every file, its transcript is complete, intact and signed by
+//! the primary, the key reaches the trusted one through rotation
+//! statements both keys signed, the key is valid at the time judged, the
+//! bundle is not past its own end (a freeze), its policy fragment asks
+//! nothing but signatures by this key for the scopes it declares, and,
+//! with a state, it continues the history the state accepted (`state`).
+
+use std::time::SystemTime;
+
+use sequoia_openpgp::Cert;
+use serde::Serialize;
+
+use super::bundle::{self, BundleInfo, Scope, MANIFEST_SIG};
+use super::read::Bundle;
+use super::rotation::{self, Statement};
+use super::state::State;
+use super::OnlineError;
+use crate::cosign::binding::{self, Binding};
+use crate::cosign::CosignPublic;
+use crate::media::{sha256_hex, MANIFEST};
+use crate::openpgp::{self, SignWith};
+use crate::transcript;
+
+/// Where trust comes from.
+pub enum Anchor<'a> {
+    /// A fingerprint the administrator pinned.
+    Fingerprint(&'a str),
+    /// A state file's contents (none on first use), and the fingerprint to
+    /// pin on first use if the administrator gave one.
+    State {
+        state: Option<&'a State>,
+        trust: Option<&'a str>,
+    },
+}
+
+/// A bundle that verified: what it holds and what to install.
+#[derive(Debug, Serialize)]
+pub struct Verified {
+    pub dir: std::path::PathBuf,
+    pub key: String,
+    pub sequence: u64,
+    pub ceremony_id: String,
+    pub flow: String,
+    pub valid_until: String,
+    /// The time it was judged at (RFC 3339).
+    pub at: String,
+    /// Pinned now, on first use of the state file: the key pinned.
+    pub pinned_now: Option<String>,
+    /// The rotations followed from the trusted key to this bundle's key.
+    pub followed: Vec<Statement>,
+    /// Every rotation statement the bundle carries, checked: their old keys
+    /// are rotated away.
+    #[serde(skip)]
+    pub rotations: Vec<Statement>,
+    /// The last rotation's old key, while its transition lasts at the time
+    /// judged: its signatures are still to be accepted.
+    pub transition: Option<Transition>,
+    /// Old primaries whose revocation the bundle publishes (their transition
+    /// ended), each checked to revoke that key.
+    pub revoked: Vec<String>,
+    /// The cosign key's statement, checked, if the bundle has a cosign key.
+    pub cosign: Option<Binding>,
+    pub info: BundleInfo,
+    /// SHA-256 of the bundle's `bundle.json`.
+    pub bundle_sha256: String,
+    #[serde(skip)]
+    pub cert: Cert,
+    /// The bytes verified: all `install` writes comes from here.
+    #[serde(skip)]
+    pub bundle: Bundle,
+}
+
+impl Verified {
+    pub fn scopes(&self) -> Vec<Scope> {
+        self.info
+            .scopes
+            .iter()
+            .filter_map(|s| Scope::parse(s).ok())
+            .collect()
+    }
+
+    /// What a person reads; every value from the bundle made printable by
+    /// the caller (`super::printable`).
+    pub fn lines(&self) -> Vec<String> {
+        let mut l = vec![
+            format!(
+                "Bundle {} verified: key {}, sequence {}, from ceremony {} ({})",
+                self.dir.display(),
+                self.key,
+                self.sequence,
+                self.ceremony_id,
+                self.flow
+            ),
+            format!(
+                "Good until {} (judged at {}); publish a newer bundle before then",
+                self.valid_until, self.at
+            ),
+        ];
+        for st in &self.followed {
+            l.push(format!(
+                "Rotation followed: {} -> {} ({}), old key trusted until {}",
+                st.old, st.new, st.reason, st.transition_until
+            ));
+        }
+        if let Some(t) = &self.transition {
+            l.push(format!(
+                "In transition: signatures by {} are accepted until {}",
+                t.old, t.until
+            ));
+        }
+        for r in &self.revoked {
+            l.push(format!(
+                "Publish: the revocation of {r} ({}) where its cert was published: its transition is over",
+                rotation::revocation_file(r)
+            ));
+        }
+        if let Some(k) = &self.pinned_now {
+            l.push(format!(
+                "First use of the state file: key {k} is now pinned (trust on first use pins the key of the first bundle seen). Compare it with the fingerprint the ceremony printed; to pin another, start a new state file with --trust FINGERPRINT --state FILE"
+            ));
+        }
+        let f = &self.info.files;
+        l.push("Holds:".into());
+        l.push(format!(
+            "  keyring   {} (gpg, containers keyPath)",
+            f.keyring
+        ));
+        for s in &self.info.scopes {
+            l.push(format!("  scope     {s} (signatures by this key required)"));
+        }
+        if let Some(lk) = &self.info.lookaside {
+            l.push(format!("  lookaside {lk} (registries.d)"));
+        }
+        if let (Some(c), Some(b)) = (&f.cosign, &self.cosign) {
+            l.push(format!(
+                "  cosign    {c} (key SHA-256 {}, {}{}; for cosign verify --key and sigstoreSigned)",
+                b.cosign_public_key_sha256,
+                b.tier,
+                b.pkcs11_uri
+                    .as_deref()
+                    .map(|u| format!(", signs as {u}"))
+                    .unwrap_or_default()
+            ));
+        }
+        l
+    }
+}
+
+/// The old key of a rotation whose transition has not ended.
+#[derive(Debug, Clone, Serialize)]
+pub struct Transition {
+    pub old: String,
+    pub until: String,
+    /// Its containers keyring, in the bundle.
+    pub keyring: String,
+}
+
+/// Verifies `b` at time `at`, from `anchor`. Writes nothing: the caller
+/// records an accepted bundle in the state (`State::after`) once what it
+/// does with it is done.
+pub fn verify(b: Bundle, anchor: Anchor<'_>, at: SystemTime) -> Result<Verified, OnlineError> {
+    let info = b.info.clone();
+    // Trust first: from the pinned key, or the state's current key, before
+    // anything the bundle says is used.
+    let (start, pinned_now) = match &anchor {
+        Anchor::Fingerprint(f) => (normalise(f), None),
+        Anchor::State {
+            state: Some(s),
+            trust,
+        } => {
+            if let Some(t) = trust {
+                if !normalise(t).eq_ignore_ascii_case(&s.pinned) {
+                    return Err(OnlineError::Usage(format!(
+                        "the state file pins {}, not {}: give --trust only with a new state file, or use another state file",
+                        s.pinned,
+                        normalise(t)
+                    )));
+                }
+            }
+            s.refuse_retired(&info.key)?;
+            s.check_continues(&info, &b.sha256)?;
+            (s.current().to_owned(), None)
+        }
+        Anchor::State { state: None, trust } => {
+            let k = trust
+                .map(normalise)
+                .unwrap_or_else(|| info.key.to_uppercase());
+            (k.clone(), Some(k))
+        }
+    };
+    if !start.bytes().all(|c| c.is_ascii_hexdigit()) || start.len() != 40 {
+        return Err(OnlineError::Usage(format!(
+            "{start:?} is not a fingerprint (40 hex digits, as the ceremony printed it)"
+        )));
+    }
+    let (rotations, followed, transition) = follow_rotations(&b, &start, at)?;
+    let cert = openpgp::read_strict(&info.files.cert, b.get(&info.files.cert)?)
+        .map_err(|e| b.refused(e))?;
+    if !cert.fingerprint().to_hex().eq_ignore_ascii_case(&info.key) {
+        return Err(b.refused(format!(
+            "{} holds key {}, not {}",
+            info.files.cert,
+            cert.fingerprint(),
+            info.key
+        )));
+    }
+    // MANIFEST, whose lines `read` checked every file against, is signed by
+    // the key's signing subkey: the same bytes.
+    openpgp::verify_detached(&cert, SignWith::SigningSubkey, &b.manifest_sig, &b.manifest)
+        .map_err(|e| b.refused(format!("{MANIFEST_SIG} over {MANIFEST}: {e}")))?;
+    openpgp::check_signing_keyring(&cert, b.get(&info.files.keyring)?)
+        .map_err(|e| b.refused(format!("{}: {e}", info.files.keyring)))?;
+    check_transcript(&b, &cert)?;
+    let cosign = check_cosign(&b, &cert)?;
+    check_containers_files(&b, cosign.is_some())?;
+
+    let stamp = |t: SystemTime| humantime::format_rfc3339_seconds(t).to_string();
+    let until = humantime::parse_rfc3339(&info.valid_until)
+        .map_err(|e| b.refused(format!("valid_until: {e}")))?;
+    if at > until {
+        return Err(b.refused(format!(
+            "it was good until {} and it is {} now: a newer bundle is due (an old one served again is how a freeze looks)",
+            info.valid_until,
+            stamp(at)
+        )));
+    }
+    openpgp::valid_at(&cert, at).map_err(|e| b.refused(e))?;
+    let revoked = check_revocations(&b)?;
+    Ok(Verified {
+        dir: b.dir.clone(),
+        key: info.key.clone(),
+        sequence: info.sequence,
+        ceremony_id: info.ceremony_id.clone(),
+        flow: info.flow.clone(),
+        valid_until: info.valid_until.clone(),
+        at: stamp(at),
+        pinned_now,
+        followed,
+        rotations,
+        transition,
+        revoked,
+        cosign,
+        bundle_sha256: b.sha256.clone(),
+        info,
+        cert,
+        bundle: b,
+    })
+}
+
+/// The transcript is intact, records this key, is signed by its primary,
+/// and ends with the ceremony's completion.
+fn check_transcript(b: &Bundle, cert: &Cert) -> Result<(), OnlineError> {
+    let name = &b.info.files.transcript;
+    let bytes = b.get(name)?;
+    let sig_name = format!("{name}.asc");
+    let sig = b.get(&sig_name)?;
+    let chain = transcript::verify_chain(bytes).map_err(|e| b.refused(format!("{name}: {e}")))?;
+    let key = cert.fingerprint().to_hex();
+    if let Some(recorded) = transcript::history::key_of(&chain) {
+        if !recorded.eq_ignore_ascii_case(&key) {
+            return Err(b.refused(format!("{name} records key {recorded}, not {key}")));
+        }
+    }
+    openpgp::verify_detached(cert, SignWith::Primary, sig, bytes)
+        .map_err(|e| b.refused(format!("{sig_name}: {e}")))?;
+    let last = chain.entries.last().map(|e| e.event.as_str());
+    if last != Some(transcript::EventKind::Complete.name()) {
+        return Err(b.refused(format!(
+            "{name} does not end with the ceremony's completion (its last event is {}): the ceremony did not complete",
+            last.unwrap_or("none")
+        )));
+    }
+    Ok(())
+}
+
+/// The policy fragment and registries.d entry, if the bundle carries them,
+/// are exactly what its declared scopes make: a fragment that asks for
+/// anything else (`insecureAcceptAnything`, `default`, a scope not
+/// declared, another key) is refused, naming what it asked.
+fn check_containers_files(b: &Bundle, cosign: bool) -> Result<(), OnlineError> {
+    let info = &b.info;
+    let scopes: Vec<Scope> = info
+        .scopes
+        .iter()
+        .filter_map(|s| Scope::parse(s).ok())
+        .collect();
+    if let Some(name) = &info.files.policy {
+        let found: serde_json::Value = serde_json::from_slice(b.get(name)?)
+            .map_err(|e| b.refused(format!("{name} is not JSON: {e}")))?;
+        let key_path = format!("/{}", bundle::keyring_install_path(&info.key));
+        let cosign_path = cosign.then(|| format!("/{}", bundle::cosign_install_path(&info.key)));
+        let expected = bundle::policy_fragment(&scopes, &key_path, cosign_path.as_deref());
+        if found != expected {
+            let why = super::policy::fragment_violation(&found, &info.scopes)
+                .unwrap_or_else(|| "it is not the requirements its declared scopes make".into());
+            return Err(b.refused(format!("{name}: {why}; nothing of it is installed")));
+        }
+    }
+    if let Some(name) = &info.files.registries_d {
+        let expected = bundle::registries_d(&scopes, info.lookaside.as_deref(), cosign);
+        if expected.as_deref().map(str::as_bytes) != Some(b.get(name)?) {
+            return Err(b.refused(format!(
+                "{name} is not the registries.d entry its declared scopes and lookaside make"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The cosign key the bundle names: its statement signed by the key's
+/// primary and by its signing subkey, naming this key and exactly the
+/// cosign.pub beside it.
+fn check_cosign(b: &Bundle, cert: &Cert) -> Result<Option<Binding>, OnlineError> {
+    let info = &b.info;
+    let Some(public_file) = &info.files.cosign else {
+        return Ok(None);
+    };
+    let statement = b.get(binding::STATEMENT_FILE)?;
+    for (sig, with) in [
+        (binding::PRIMARY_SIG_FILE, SignWith::Primary),
+        (binding::SUBKEY_SIG_FILE, SignWith::SigningSubkey),
+    ] {
+        openpgp::verify_detached(cert, with, b.get(sig)?, statement)
+            .map_err(|e| b.refused(format!("{sig}: {e}")))?;
+    }
+    let bind = Binding::parse(statement)
+        .map_err(|e| b.refused(format!("{}: {e}", binding::STATEMENT_FILE)))?;
+    if !bind.key.eq_ignore_ascii_case(&info.key) {
+        return Err(b.refused(format!(
+            "{} binds the cosign key to {}, not to {}",
+            binding::STATEMENT_FILE,
+            bind.key,
+            info.key
+        )));
+    }
+    let pem = b.get(public_file)?;
+    if pem.len() as u64 > crate::media::limits::COSIGN_PUB {
+        return Err(b.refused(format!("{public_file} is larger than a cosign public key")));
+    }
+    let public = CosignPublic::from_pem(&String::from_utf8_lossy(pem))
+        .map_err(|e| b.refused(format!("{public_file}: {e}")))?;
+    if public.fingerprint() != bind.cosign_public_key_sha256 {
+        return Err(b.refused(format!(
+            "{public_file} is not the cosign key {} binds (SHA-256 {} instead of {})",
+            binding::STATEMENT_FILE,
+            public.fingerprint(),
+            bind.cosign_public_key_sha256
+        )));
+    }
+    // A CA's certificate rides along only for the key the statement binds.
+    let cert_file = crate::cosign::CERT_FILE;
+    if b.has(cert_file) {
+        crate::cosign::check_issued(b.get(cert_file)?, &public, None)
+            .map_err(|e| b.refused(format!("{cert_file}: {e}")))?;
+    }
+    Ok(Some(bind))
+}
+
+/// Every statement checked, those followed, and the transition that lasts.
+type Followed = (Vec<Statement>, Vec<Statement>, Option<Transition>);
+
+/// Checks the bundle's rotation statements, each signed by both keys and
+/// continuing the one before, and follows them from `start` to the
+/// bundle's key. Returns the statements followed and, if the last one's
+/// transition lasts at `at`, the old key's.
+fn follow_rotations(b: &Bundle, start: &str, at: SystemTime) -> Result<Followed, OnlineError> {
+    let info = &b.info;
+    let mut current = start.to_owned();
+    let mut all = Vec::new();
+    let mut followed = Vec::new();
+    let mut last: Option<Statement> = None;
+    let mut previous: Option<String> = None;
+    for (i, name) in info.files.rotations.iter().enumerate() {
+        let st = checked_statement(b, i + 1, name, previous.as_deref())?;
+        previous = Some(sha256_hex(b.get(name)?));
+        if st.old.eq_ignore_ascii_case(&current) {
+            current = st.new.clone();
+            followed.push(st.clone());
+        }
+        all.push(st.clone());
+        last = Some(st);
+    }
+    if !current.eq_ignore_ascii_case(&info.key) {
+        return Err(b.refused(format!(
+            "it is for key {}, and no rotation statement leads to it from the trusted {start}",
+            info.key
+        )));
+    }
+    // The newest rotation's old key stays trusted until its transition ends,
+    // whichever key the verifier pinned.
+    let transition = match (last, info.files.rotations.len()) {
+        (Some(st), n) if st.new.eq_ignore_ascii_case(&info.key) => {
+            let until = humantime::parse_rfc3339(&st.transition_until)
+                .map_err(|e| b.refused(format!("transition_until: {e}")))?;
+            (at <= until).then(|| Transition {
+                old: st.old.clone(),
+                until: st.transition_until.clone(),
+                keyring: rotation::files(n).old_keyring,
+            })
+        }
+        _ => None,
+    };
+    if let Some(t) = &transition {
+        b.get(&t.keyring)?;
+    }
+    Ok((all, followed, transition))
+}
+
+/// Rotation statement `n` of the bundle, named `name`, continuing the one
+/// before (`previous`, its SHA-256) and signed by both keys' primaries and
+/// signing subkeys.
+fn checked_statement(
+    b: &Bundle,
+    n: usize,
+    name: &str,
+    previous: Option<&str>,
+) -> Result<Statement, OnlineError> {
+    let f = rotation::files(n);
+    if name != f.statement {
+        return Err(b.refused(format!("rotation {n} is named {name}, not {}", f.statement)));
+    }
+    let bytes = b.get(&f.statement)?;
+    let st = Statement::parse(bytes).map_err(|e| b.refused(format!("{}: {e}", f.statement)))?;
+    if st.previous_statement_sha256.as_deref() != previous {
+        return Err(b.refused(format!(
+            "{} does not continue the statement before it",
+            f.statement
+        )));
+    }
+    for (cert_file, sigs, fpr, role) in [
+        (&f.old_cert, [&f.old_sig, &f.old_subkey_sig], &st.old, "old"),
+        (&f.new_cert, [&f.new_sig, &f.new_subkey_sig], &st.new, "new"),
+    ] {
+        let cert = openpgp::read_strict(cert_file, b.get(cert_file)?).map_err(|e| b.refused(e))?;
+        if !cert.fingerprint().to_hex().eq_ignore_ascii_case(fpr) {
+            return Err(b.refused(format!("{cert_file} is not the {role} key {fpr}")));
+        }
+        for (sig_file, by) in sigs
+            .into_iter()
+            .zip([SignWith::Primary, SignWith::SigningSubkey])
+        {
+            openpgp::verify_detached(&cert, by, b.get(sig_file)?, bytes)
+                .map_err(|e| b.refused(format!("{sig_file}: the {role} key's signature: {e}")))?;
+        }
+    }
+    b.get(&f.old_keyring)?;
+    Ok(st)
+}
+
+/// Each revocation the bundle publishes names an old key of the bundle's
+/// rotations, and revokes that key (signed by it).
+fn check_revocations(b: &Bundle) -> Result<Vec<String>, OnlineError> {
+    use sequoia_openpgp::parse::Parse;
+    let info = &b.info;
+    let mut revoked = Vec::new();
+    for name in &info.files.revocations {
+        let old = rotation::revoked_by_file(name)
+            .ok_or_else(|| b.refused(format!("{name} is not a revocation file")))?;
+        let cert = (1..=info.files.rotations.len())
+            .filter_map(|n| b.get(&rotation::files(n).old_cert).ok())
+            .filter_map(|bytes| Cert::from_bytes(bytes).ok())
+            .find(|c| c.fingerprint().to_hex().eq_ignore_ascii_case(old))
+            .ok_or_else(|| {
+                b.refused(format!("{name}: no rotation of the bundle replaces {old}"))
+            })?;
+        let sig = sequoia_openpgp::Packet::from_bytes(b.get(name)?)
+            .map_err(|e| b.refused(format!("{name}: {e}")))?;
+        let (with, _) = cert
+            .insert_packets(sig)
+            .map_err(|e| b.refused(format!("{name}: {e}")))?;
+        let policy = sequoia_openpgp::policy::StandardPolicy::new();
+        let revokes = matches!(
+            with.revocation_status(&policy, None),
+            sequoia_openpgp::types::RevocationStatus::Revoked(_)
+        );
+        if !revokes {
+            return Err(b.refused(format!("{name} does not revoke {old}")));
+        }
+        revoked.push(old.to_owned());
+    }
+    Ok(revoked)
+}
+
+/// A fingerprint as typed: spaces dropped, upper case.
+pub fn normalise(f: &str) -> String {
+    f.chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_uppercase()
+}
