@@ -609,10 +609,18 @@ pub fn run(plan_path: Option<&Path>, hardening: &Hardening) -> Result<(), Failur
         unlock: None,
         restored: None,
     };
+    size_unknown_terminal();
     // ratatui's init installs a panic hook that restores the terminal first;
-    // no dump file is written (core dumps are off, see harden).
+    // no dump file is written (core dumps are off, see harden). Ours wipes
+    // the screen before that: the Linux console has no alternate screen, so
+    // whatever was drawn last (a passphrase, a share) would stay on display.
     let mut terminal = ratatui::try_init()
         .map_err(|e| Failure::new(Exit::Usage, format!("cannot use this terminal: {e}")))?;
+    let restore_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        wipe_screen();
+        restore_hook(info);
+    }));
     let mut last_scan = std::time::Instant::now();
     let result = (|| -> std::io::Result<()> {
         loop {
@@ -653,6 +661,36 @@ pub fn run(plan_path: Option<&Path>, hardening: &Hardening) -> Result<(), Failur
             save_draft(&mut app);
         }
     })();
+    wipe_screen();
     ratatui::restore();
     result.map_err(|e| Failure::new(Exit::Internal, format!("the terminal failed: {e}")))
+}
+
+/// Clears the display and its scrollback and homes the cursor: on the
+/// Linux console (no alternate screen) nothing the TUI drew stays visible
+/// after it ends, normally or by a panic.
+fn wipe_screen() {
+    use std::io::Write;
+    let mut out = std::io::stdout();
+    let _ = out.write_all(b"\x1b[H\x1b[2J\x1b[3J");
+    let _ = out.flush();
+}
+
+/// A terminal that reports no size (a serial console: 0x0) gets 80x24,
+/// the size every terminal has at least, instead of a blank screen.
+fn size_unknown_terminal() {
+    let out = std::io::stdout();
+    if let Ok(w) = rustix::termios::tcgetwinsize(&out) {
+        if w.ws_row == 0 || w.ws_col == 0 {
+            let _ = rustix::termios::tcsetwinsize(
+                &out,
+                rustix::termios::Winsize {
+                    ws_row: 24,
+                    ws_col: 80,
+                    ws_xpixel: 0,
+                    ws_ypixel: 0,
+                },
+            );
+        }
+    }
 }
