@@ -95,6 +95,7 @@ impl From<crate::online::OnlineError> for Failure {
         use crate::online::OnlineError;
         match e {
             OnlineError::Media(m) => m.into(),
+            OnlineError::Host(_) => Failure::new(Exit::Media, e.to_string()),
             OnlineError::Refused(_) => Failure::new(Exit::Verification, e.to_string()),
             OnlineError::Usage(_) => Failure::new(Exit::Usage, e.to_string()),
         }

@@ -31,8 +31,7 @@ fn full_ceremony(dir: &Path) -> PathBuf {
         "scopes = [\"registry.example.org/team\", \"dir:{}=example.org/app\"]\nlookaside = \"file:///srv/sigs\"",
         images.display()
     );
-    let plan = crate::renew::genesis(dir, &[("scopes = []", scopes.as_str())], None);
-    let _ = plan;
+    crate::renew::genesis(dir, &[("scopes = []", scopes.as_str())], None);
     bundles(&dir.join("export")).pop().unwrap()
 }
 
@@ -52,6 +51,12 @@ fn fifo(bundle: &Path, file: &str) {
 /// with the key from the backup (as someone holding the key, or its
 /// careless operator, would): what only the merge rules can stop.
 fn resign(dir: &Path, bundle: &Path) {
+    resign_with(dir, bundle, "passphrase.txt")
+}
+
+/// `resign` with the key whose passphrase `passphrase` holds (a rotation's
+/// new key: passphrase-2.txt).
+fn resign_with(dir: &Path, bundle: &Path, passphrase: &str) {
     let text = std::fs::read_to_string(bundle.join("MANIFEST")).unwrap();
     let mut out = String::new();
     for line in text.lines() {
@@ -63,7 +68,7 @@ fn resign(dir: &Path, bundle: &Path) {
         ));
     }
     std::fs::write(bundle.join("MANIFEST"), out).unwrap();
-    let (gpg, fpr) = signer_from_backup(dir, "passphrase.txt");
+    let (gpg, fpr) = signer_from_backup(dir, passphrase);
     let _ = std::fs::remove_file(bundle.join("MANIFEST.asc"));
     gpg.ok(&[
         "--armor",
@@ -448,7 +453,9 @@ fn a_failed_install_changes_nothing_and_keeps_the_state() {
     let s = state.to_str().unwrap();
 
     type Setup<'a> = &'a dyn Fn(&Path);
-    let cases: [(&str, Setup, &str); 3] = [
+    let fpr = fingerprint(&bundle);
+    let keyring_dir = format!("etc/pki/containers/keyceremony-{fpr}.gpg");
+    let cases: [(&str, Setup, &str); 4] = [
         (
             "not-json",
             &|r: &Path| std::fs::write(r.join("etc/containers/policy.json"), "{ not json").unwrap(),
@@ -459,7 +466,7 @@ fn a_failed_install_changes_nothing_and_keeps_the_state() {
             &|r: &Path| {
                 std::fs::write(
                     r.join("etc/containers/policy.json"),
-                    vec![b' '; (1 << 20) + 1],
+                    vec![b' '; (4 << 20) + 1],
                 )
                 .unwrap()
             },
@@ -470,6 +477,11 @@ fn a_failed_install_changes_nothing_and_keeps_the_state() {
             &|r: &Path| std::fs::write(r.join("etc/containers/registries.d"), "").unwrap(),
             "not a directory",
         ),
+        (
+            "keyring-a-directory",
+            &|r: &Path| std::fs::create_dir_all(r.join(&keyring_dir)).unwrap(),
+            "a directory, not a file",
+        ),
     ];
     for (name, setup, said) in cases {
         let root = work.join(name);
@@ -479,6 +491,7 @@ fn a_failed_install_changes_nothing_and_keeps_the_state() {
             .into_iter()
             .map(|f| (f.clone(), std::fs::read(&f).unwrap()))
             .collect();
+        let dirs_before = dirs_below(&root);
         let o = install(&bundle, &root, &["--state", s]);
         assert_exit(&o, 5);
         assert!(
@@ -491,9 +504,49 @@ fn a_failed_install_changes_nothing_and_keeps_the_state() {
             .map(|f| (f.clone(), std::fs::read(&f).unwrap()))
             .collect();
         assert_eq!(before, after, "{name}");
-        assert!(!root.join("etc/pki").exists(), "{name}");
+        assert_eq!(dirs_before, dirs_below(&root), "{name}");
         assert!(!state.exists(), "{name}: the state moved");
     }
+
+    // policy.json bind-mounted (as containers and subPath mounts do): it
+    // cannot be replaced, and install stops before anything else is.
+    let root = work.join("bind");
+    std::fs::create_dir_all(root.join("etc/containers")).unwrap();
+    let host_policy = work.join("mounted-policy.json");
+    std::fs::write(&host_policy, r#"{"default":[{"type":"reject"}]}"#).unwrap();
+    std::fs::write(root.join("etc/containers/policy.json"), "").unwrap();
+    let script = format!(
+        "mount --bind '{}' '{}/etc/containers/policy.json' || exit 99; \"$0\" install '{}' --root '{}' --state '{}'; echo \"exit=$?\"; find '{}' | sort",
+        host_policy.display(),
+        root.display(),
+        bundle.display(),
+        root.display(),
+        state.display(),
+        root.display()
+    );
+    let o = tool("unshare")
+        .args([
+            "-m",
+            "--propagation",
+            "private",
+            "sh",
+            "-c",
+            &script,
+            env!("CARGO_BIN_EXE_keyceremony"),
+        ])
+        .output()
+        .unwrap();
+    assert_ne!(
+        o.status.code(),
+        Some(99),
+        "needs root for a mount namespace: {}",
+        stderr(&o)
+    );
+    let out = stdout(&o);
+    assert!(out.contains("exit=4"), "{out}{}", stderr(&o));
+    assert!(stderr(&o).contains("nothing was changed"), "{}", stderr(&o));
+    assert!(!out.contains("etc/pki"), "{out}");
+    assert!(!state.exists());
 }
 
 /// Seen 6: a signed fragment can ask for nothing but this key's signatures
@@ -627,7 +680,7 @@ fn hostile_bundles_are_refused_at_once_and_never_printed_raw() {
     let o = verify(&shadow, &["--trust", &fpr]);
     assert_exit(&o, 5);
     assert!(
-        stderr(&o).contains("does not list /etc/shadow"),
+        stderr(&o).contains("does not list \"/etc/shadow\""),
         "{}",
         stderr(&o)
     );
@@ -667,6 +720,19 @@ fn hostile_bundles_are_refused_at_once_and_never_printed_raw() {
     assert_exit(&o, 5);
     assert!(stderr(&o).contains("twice"), "{}", stderr(&o));
 
+    // A MANIFEST line naming a file with escapes in its name.
+    let named = altered(&bundle, &work.join("named"), "MANIFEST", |m| {
+        m.extend_from_slice(
+            format!(
+                "{}  \u{1b}]0;pwned\u{7}\u{1b}[2JBundle verified OK\n",
+                "a".repeat(64)
+            )
+            .as_bytes(),
+        )
+    });
+    let o = verify(&named, &["--trust", &fpr]);
+    assert_exit(&o, 5);
+    assert!(!o.stderr.contains(&0x1b), "{}", stderr(&o));
     // A deleted MANIFEST.asc: refused (5) in the online side's words.
     let unsigned = altered(&bundle, &work.join("unsigned"), "cert.asc", |_| {});
     std::fs::remove_file(unsigned.join("MANIFEST.asc")).unwrap();
@@ -720,4 +786,194 @@ fn a_closed_pipe_never_turns_a_failure_into_success() {
         stdout(&o),
         stderr(&o)
     );
+}
+
+/// From the attack review: a scope a later bundle no longer declares loses
+/// this key's rule; a rotation takes the replaced key's rules and files away
+/// (a second registries.d file for one scope would make containers refuse
+/// both); a rotation's old keyring can hold only the old key's subkeys.
+#[test]
+fn rules_and_files_the_key_no_longer_needs_go_and_a_smuggled_old_keyring_is_refused() {
+    let dir = tempdir();
+    let dir = dir.path();
+    let first = full_ceremony(dir);
+    let old_fpr = fingerprint(&first);
+    let work = tempdir();
+    let root = work.path().join("root");
+    std::fs::create_dir_all(&root).unwrap();
+    assert_exit(&install(&first, &root, &["--trust", &old_fpr]), 0);
+    let policy = || -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(root.join("etc/containers/policy.json")).unwrap())
+            .unwrap()
+    };
+    assert_eq!(policy()["transports"]["dir"].as_object().unwrap().len(), 1);
+
+    // A renew whose plan declares the docker scope only.
+    let docker_only = "scopes = [\"registry.example.org/team\"]\nlookaside = \"file:///srv/sigs\"";
+    let plan = write_plan(dir, &[("scopes = []", docker_only)]);
+    let backup = bundles(&dir.join("backup-1")).pop().unwrap();
+    assert_exit(&renew(&plan, &backup, &sheets(dir, &[1, 2, 3]), &[]), 0);
+    let second = bundles(&dir.join("export")).pop().unwrap();
+    let o = install(&second, &root, &["--trust", &old_fpr]);
+    assert_exit(&o, 0);
+    assert!(
+        stdout(&o).contains("no longer requires this key's signatures"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        policy()["transports"]["dir"]
+            .as_object()
+            .unwrap()
+            .is_empty(),
+        "{}",
+        policy()
+    );
+
+    // A rotation: the new key's files and rules; the old key's gone.
+    let backup = bundles(&dir.join("backup-1")).pop().unwrap();
+    let (_, report) = crate::online::rotate_with(dir, &backup, docker_only);
+    let new_fpr = report["fingerprint"].as_str().unwrap().to_owned();
+    let third = bundles(&dir.join("export")).pop().unwrap();
+    // A stale staged file an interrupted install left is swept.
+    let leftover = root.join(format!(
+        "etc/pki/containers/.keyceremony-{new_fpr}.gpg.0123.keyceremony-new"
+    ));
+    std::fs::write(&leftover, b"half").unwrap();
+    let o = install(&third, &root, &["--trust", &old_fpr]);
+    assert_exit(&o, 0);
+    assert!(!leftover.exists());
+    let keys = root.join("etc/pki/containers");
+    assert_eq!(
+        names_in(&keys),
+        [format!("keyceremony-{new_fpr}.gpg")],
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(
+        names_in(&root.join("etc/containers/registries.d")),
+        [format!("keyceremony-{new_fpr}.yaml")]
+    );
+    let rule = &policy()["transports"]["docker"]["registry.example.org/team"];
+    assert_eq!(rule.as_array().unwrap().len(), 1, "{rule}");
+    assert_eq!(
+        rule[0]["keyPath"],
+        format!("/etc/pki/containers/keyceremony-{new_fpr}.gpg")
+    );
+
+    // The old key's keyring in the rotation bundle replaced by a stranger's,
+    // re-signed by the new key: refused.
+    let stranger = Gpg::new();
+    stranger.ok(&[
+        "--passphrase",
+        "",
+        "--quick-gen-key",
+        "Mallory <m@x.test>",
+        "ed25519",
+        "sign",
+        "1y",
+    ]);
+    let theirs = stranger.ok(&["--export"]).stdout;
+    let smuggled = altered(
+        &third,
+        &work.path().join("smuggled"),
+        "rotation-1-old-keyring.gpg",
+        |b| *b = theirs.clone(),
+    );
+    resign_with(dir, &smuggled, "passphrase-2.txt");
+    let o = verify(&smuggled, &["--trust", &old_fpr]);
+    assert_exit(&o, 5);
+    assert!(
+        stderr(&o).contains("rotation-1-old-keyring.gpg"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// From the attack review: two verifiers on one state take turns, so both
+/// sides of a fork are never accepted; a state for another key says so; a
+/// damaged state is named.
+#[test]
+fn one_state_takes_one_verifier_at_a_time_and_says_what_is_wrong_with_it() {
+    let dir = tempdir();
+    let dir = dir.path();
+    let plan = ceremony(dir);
+    let first = bundles(&dir.join("export")).pop().unwrap();
+    let backup = bundles(&dir.join("backup-1")).pop().unwrap();
+    let shares = sheets(dir, &[1, 2, 3]);
+    assert_exit(&renew(&plan, &backup, &shares, &[]), 0);
+    let a = bundles(&dir.join("export")).pop().unwrap();
+    assert_exit(&renew(&plan, &backup, &shares, &[]), 0);
+    let b = bundles(&dir.join("export")).pop().unwrap();
+    let work = tempdir();
+    let state = work.path().join("s.json");
+    let s = state.to_str().unwrap();
+    assert_exit(&verify(&first, &["--state", s]), 0);
+    // The first verifier is slowed at its fsyncs (strace), holding the
+    // state; the second waits for it, then sees the fork.
+    let slow = tool("strace")
+        .args([
+            "-f",
+            "-qq",
+            "-o",
+            "/dev/null",
+            "-e",
+            "trace=fsync",
+            "-e",
+            "inject=fsync:delay_enter=1000000",
+        ])
+        .arg(env!("CARGO_BIN_EXE_keyceremony"))
+        .args(["verify", a.to_str().unwrap(), "--state", s])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let other = verify(&b, &["--state", s]);
+    let slow = slow.wait_with_output().unwrap();
+    let codes = [slow.status.code(), other.status.code()];
+    assert!(
+        codes.contains(&Some(0)) && codes.contains(&Some(5)),
+        "{codes:?}: {}{}",
+        stderr(&slow),
+        stderr(&other)
+    );
+
+    // Another key's bundle: named as that, not as a fork.
+    let elsewhere = tempdir();
+    ceremony(elsewhere.path());
+    let theirs = bundles(&elsewhere.path().join("export")).pop().unwrap();
+    let o = verify(&theirs, &["--state", s]);
+    assert_exit(&o, 5);
+    assert!(
+        stderr(&o).contains("no rotation statement leads to it"),
+        "{}",
+        stderr(&o)
+    );
+    // A damaged field in the state.
+    let text = std::fs::read_to_string(&state).unwrap();
+    let bad = text.replacen("\"sequence\": 2", "\"sequence\": 0", 1);
+    assert_ne!(bad, text);
+    std::fs::write(&state, bad).unwrap();
+    let o = verify(&a, &["--state", s]);
+    assert_exit(&o, 5);
+    assert!(stderr(&o).contains("is damaged"), "{}", stderr(&o));
+}
+
+/// Every directory below `dir`, `dir` included, sorted.
+fn dirs_below(dir: &Path) -> Vec<PathBuf> {
+    let mut out = vec![dir.to_owned()];
+    let mut i = 0;
+    while i < out.len() {
+        let d = out[i].clone();
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() && !p.is_symlink() {
+                out.push(p);
+            }
+        }
+        i += 1;
+    }
+    out.sort();
+    out
 }

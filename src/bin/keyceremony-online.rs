@@ -15,7 +15,7 @@ use keyceremony::commands::online;
     name = "keyceremony-online",
     version,
     about = "Verify a keyceremony export bundle and install its keyring and containers policy",
-    after_help = "Exit codes: 0 accepted, 2 usage, 4 a file could not be read, 5 refused.\nSee docs/online-side.md."
+    after_help = "Exit codes: 0 accepted, 2 usage, 4 the host's files could not be read or written, 5 refused.\nSee docs/online-side.md."
 )]
 struct Cli {
     #[command(subcommand)]

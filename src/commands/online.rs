@@ -24,9 +24,14 @@ fn at(a: &AnchorArgs) -> Result<SystemTime, Failure> {
 }
 
 /// Reads and verifies the bundle from the anchor the arguments give;
-/// returns it with the state to record once the caller is done.
-fn checked(bundle: &std::path::Path, a: &AnchorArgs) -> Result<(Verified, Option<State>), Failure> {
+/// returns it with the state to record once the caller is done, and the
+/// state's lock, held until then.
+fn checked(
+    bundle: &std::path::Path,
+    a: &AnchorArgs,
+) -> Result<(Verified, Option<State>, Option<std::fs::File>), Failure> {
     let at = at(a)?;
+    let lock = a.state.as_deref().map(State::lock).transpose()?;
     let loaded = match &a.state {
         Some(p) => State::load(p)?,
         None => None,
@@ -46,7 +51,7 @@ fn checked(bundle: &std::path::Path, a: &AnchorArgs) -> Result<(Verified, Option
     };
     let v = online::verify(Bundle::read(bundle)?, anchor, at)?;
     let next = a.state.as_ref().map(|_| State::after(loaded.as_ref(), &v));
-    Ok((v, next))
+    Ok((v, next, lock))
 }
 
 fn save(a: &AnchorArgs, next: Option<State>, done: &str) -> Result<(), Failure> {
@@ -81,7 +86,7 @@ fn print(format: OutputFormat, json: serde_json::Value, lines: Vec<String>) {
 
 pub fn verify(v: &VerifyArgs) -> Result<(), Failure> {
     let a = &v.anchor;
-    let (v, next) = checked(&v.bundle, a)?;
+    let (v, next, _lock) = checked(&v.bundle, a)?;
     save(a, next, "the bundle verified")?;
     print(
         a.output_format,
@@ -93,7 +98,7 @@ pub fn verify(v: &VerifyArgs) -> Result<(), Failure> {
 
 pub fn install(i: &InstallArgs) -> Result<(), Failure> {
     let a = &i.anchor;
-    let (v, next) = checked(&i.bundle, a)?;
+    let (v, next, _lock) = checked(&i.bundle, a)?;
     let opts = install::Options {
         replace_local: i.replace_local,
     };

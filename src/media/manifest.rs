@@ -28,6 +28,12 @@ pub fn parse_manifest(text: &str) -> Result<Vec<(&str, &str)>, String> {
             if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
                 return Err(format!("line {} has no SHA-256 (64 hex digits)", i + 1));
             }
+            if name.len() > 255 || name.chars().any(|c| c.is_control() || c == '\u{FFFD}') {
+                return Err(format!(
+                    "line {} names a file no ceremony writes (control characters, or over 255 bytes)",
+                    i + 1
+                ));
+            }
             if name.is_empty() || name.contains('/') || name.starts_with('.') {
                 return Err(format!("line {} names {name:?}, outside the bundle", i + 1));
             }

@@ -76,6 +76,17 @@ impl Dir {
     /// without following a symlink; missing ones are made with `create`'s
     /// mode (set explicitly, whatever the umask) when it is given.
     pub fn open_beneath(&self, rel: &Path, create: Option<u32>) -> Result<Dir, MediaError> {
+        self.open_beneath_noting(rel, create, &mut Vec::new())
+    }
+
+    /// `open_beneath`, noting in `made` each directory it made (for the
+    /// caller to take back if what it does next fails).
+    pub fn open_beneath_noting(
+        &self,
+        rel: &Path,
+        create: Option<u32>,
+        made: &mut Vec<PathBuf>,
+    ) -> Result<Dir, MediaError> {
         let mut here = Dir {
             fd: self
                 .fd
@@ -98,7 +109,8 @@ impl Dir {
                 Err(rustix::io::Errno::NOENT) if create.is_some() => {
                     let mode = create.unwrap_or(0o755);
                     match rustix::fs::mkdirat(&here.fd, name, Mode::from_raw_mode(mode)) {
-                        Ok(()) | Err(rustix::io::Errno::EXIST) => {}
+                        Ok(()) => made.push(path.clone()),
+                        Err(rustix::io::Errno::EXIST) => {}
                         Err(e) => return Err(io("create", &path, e)),
                     }
                     let fd = rustix::fs::openat(&here.fd, name, flags, Mode::empty())
@@ -253,6 +265,33 @@ impl Dir {
             .and_then(|()| f.sync_all())
             .map_err(|e| MediaError::from_io("write", &final_path, e))?;
         Ok(staged)
+    }
+
+    /// The names in this directory (at most `max`).
+    pub fn names(&self, max: usize) -> Result<Vec<String>, MediaError> {
+        let mut d = rustix::fs::Dir::read_from(&self.fd).map_err(|e| io("list", &self.path, e))?;
+        let mut names = Vec::new();
+        while let Some(entry) = d.read() {
+            let entry = entry.map_err(|e| io("list", &self.path, e))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name != "." && name != ".." {
+                names.push(name);
+            }
+            if names.len() >= max {
+                break;
+            }
+        }
+        Ok(names)
+    }
+
+    /// Removes the name `name` here (a file or a symlink itself, never what
+    /// a link points to); none there is fine.
+    pub fn remove(&self, name: &str) -> Result<bool, MediaError> {
+        match rustix::fs::unlinkat(&self.fd, name, AtFlags::empty()) {
+            Ok(()) => Ok(true),
+            Err(rustix::io::Errno::NOENT) => Ok(false),
+            Err(e) => Err(io("remove", &self.path.join(name), e)),
+        }
     }
 
     /// Syncs the directory itself (its entries: a rename is durable then).

@@ -170,8 +170,27 @@ impl Scope {
                 "images in {transport}: carry no Docker reference: add =REPOSITORY, the repository their signatures name"
             ));
         }
-        if transport != "docker" && !scope.starts_with('/') {
-            return Err(format!("a {transport}: scope is an absolute path"));
+        if transport == "docker" && !is_reference(&scope, true) {
+            return Err(format!(
+                "{scope:?} is not a docker scope: a registry host (with an optional :port), then lowercase repository path components (a-z, 0-9, . _ -), separated by single slashes"
+            ));
+        }
+        if transport != "docker"
+            && (!scope.starts_with('/')
+                || (scope.len() > 1 && scope.ends_with('/'))
+                || scope.contains("//")
+                || scope.split('/').any(|c| c == "." || c == ".."))
+        {
+            return Err(format!(
+                "a {transport}: scope is an absolute path written plainly (no trailing slash, no //, no . or ..)"
+            ));
+        }
+        if let Some(r) = &repository {
+            if !is_reference(r, false) {
+                return Err(format!(
+                    "={r} is not a repository: lowercase path components (a-z, 0-9, . _ -) such as example.org/app"
+                ));
+            }
         }
         Ok(Scope {
             transport,
@@ -179,6 +198,30 @@ impl Scope {
             repository,
         })
     }
+}
+
+/// A docker reference without tag or digest, as containers-policy.json(5)
+/// takes it: a host (with a port, when `port` allows one) and lowercase path
+/// components; anything else makes containers refuse the whole policy file.
+fn is_reference(s: &str, port: bool) -> bool {
+    let mut parts = s.split('/');
+    let host = parts.next().unwrap_or_default();
+    let (name, p) = match host.split_once(':') {
+        Some((n, p)) if port => (n, Some(p)),
+        Some(_) => return false,
+        None => (host, None),
+    };
+    let name = name.strip_prefix("*.").unwrap_or(name);
+    let label = |c: &str| {
+        !c.is_empty()
+            && c.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+            && !c.starts_with(['.', '_', '-'])
+            && !c.ends_with(['.', '_', '-'])
+    };
+    label(name)
+        && p.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()))
+        && parts.all(label)
 }
 
 /// The containers-policy fragment: each scope requires a signature by the
@@ -262,13 +305,36 @@ mod tests {
 
     #[test]
     fn scopes_parse_with_their_transport_and_repository() {
+        for good in [
+            "127.0.0.1:5000",
+            "registry.example.org:443/team/app",
+            "*.example.org",
+            "quay.io/my_org/app-1",
+        ] {
+            assert!(Scope::parse(good).is_ok(), "{good}");
+        }
         let s = Scope::parse("registry.example.org/team").unwrap();
         assert_eq!((s.transport.as_str(), s.repository), ("docker", None));
         let s = Scope::parse("dir:/srv/images=example.org/app").unwrap();
         assert_eq!(s.transport, "dir");
         assert_eq!(s.scope, "/srv/images");
         assert_eq!(s.repository.as_deref(), Some("example.org/app"));
-        for bad in ["", "a b", "dir:/srv", "dir:relative=x/y", "reg=", "x=a:b"] {
+        for bad in [
+            "",
+            "a b",
+            "dir:/srv",
+            "dir:relative=x/y",
+            "reg=",
+            "x=a:b",
+            "dir:/srv/images/=example.org/app",
+            "dir:/srv//images=example.org/app",
+            "dir:/srv/../etc=example.org/app",
+            "dir:/srv/images=Example.org/APP",
+            "Registry.example.org/team",
+            "registry.example.org//team",
+            "registry.example.org/team/",
+            "registry.example.org:port/team",
+        ] {
             assert!(Scope::parse(bad).is_err(), "{bad:?}");
         }
     }

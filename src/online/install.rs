@@ -29,8 +29,9 @@ use crate::media::{Dir, MediaError};
 pub const POLICY_DIR: &str = "etc/containers";
 pub const POLICY_NAME: &str = "policy.json";
 pub const REGISTRIES_D_DIR: &str = "etc/containers/registries.d";
-/// The largest host policy.json read (containers' own is under 1 KiB).
-pub const POLICY_LIMIT: u64 = 1 << 20;
+/// The largest host policy.json read or written (containers' own is
+/// under 1 KiB).
+pub const POLICY_LIMIT: u64 = 4 << 20;
 
 /// How to install.
 #[derive(Debug, Clone, Copy, Default)]
@@ -45,6 +46,8 @@ pub struct Installed {
     pub root: PathBuf,
     /// Files written, as paths below the root.
     pub written: Vec<PathBuf>,
+    /// Files of this key (or of keys it replaced) that it no longer needs.
+    pub removed: Vec<PathBuf>,
     pub policy: Vec<Change>,
 }
 
@@ -55,23 +58,31 @@ impl Installed {
             .iter()
             .map(|p| format!("Wrote {}", self.root.join(p).display()))
             .collect();
+        l.extend(
+            self.removed
+                .iter()
+                .map(|p| format!("Removed {} (no longer needed)", self.root.join(p).display())),
+        );
         l.extend(self.policy.iter().map(Change::line));
+        if self.policy.is_empty() {
+            l.push("policy: the bundle declares no scopes; policy.json left as it was".into());
+        }
         l
     }
 }
 
+/// A host file that is not what install may read or replace: refused.
 fn hostile(path: &Path, e: MediaError) -> OnlineError {
     match e {
         e @ MediaError::NotAFile { .. } => OnlineError::refused(format!(
             "{e}. install writes only below --root and never through a link; nothing was changed"
         )),
-        e @ MediaError::TooLarge { .. } => {
-            OnlineError::refused(format!("{e}; nothing was changed"))
-        }
-        e => {
-            let _ = path;
-            e.into()
-        }
+        MediaError::TooLarge { limit, .. } => OnlineError::refused(format!(
+            "{} is over {} MiB, larger than install reads: trim it first; nothing was changed",
+            path.display(),
+            limit >> 20
+        )),
+        e => host(e),
     }
 }
 
@@ -82,6 +93,36 @@ struct Planned {
     bytes: Vec<u8>,
 }
 
+/// The host's I/O failing (not the bundle's fault): exit 4, in words about
+/// the host rather than a ceremony's medium.
+fn host(e: MediaError) -> OnlineError {
+    let words = match &e {
+        MediaError::Missing { path } => format!("{} does not exist", path.display()),
+        MediaError::NotADirectory { path } => format!("{} is not a directory", path.display()),
+        MediaError::NotWritable { path, source } => format!(
+            "{} is not writable ({source}): install as root, or remount it read-write",
+            path.display()
+        ),
+        MediaError::Full { path } => {
+            format!("no space is left for {}: free space there", path.display())
+        }
+        _ => e.to_string(),
+    };
+    OnlineError::Host(words)
+}
+
+/// The files `install` writes for `key`: (directory below the root, name).
+fn files_of(key: &str) -> [(&'static str, String); 3] {
+    let name = |p: String| p.rsplit_once('/').map(|(_, n)| n.to_owned()).unwrap_or(p);
+    [
+        (KEY_DIR, name(keyring_install_path(key))),
+        (KEY_DIR, name(cosign_install_path(key))),
+        (REGISTRIES_D_DIR, format!("keyceremony-{key}.yaml")),
+    ]
+}
+
+const KEY_DIR: &str = "etc/pki/containers";
+
 /// Installs what `v` holds below `root`; see the module doc.
 pub fn install(v: &Verified, root: &Path, opts: Options) -> Result<Installed, OnlineError> {
     let b = &v.bundle;
@@ -91,30 +132,25 @@ pub fn install(v: &Verified, root: &Path, opts: Options) -> Result<Installed, On
             "--root {} is not a directory: give the root of the system to install into (/ on a node, or a chroot's or an image's root)",
             root.display()
         )),
-        e => e.into(),
+        e => host(e),
     })?;
-    let rel_name = |p: String| -> (String, String) {
-        let (d, n) = p.rsplit_once('/').unwrap_or(("", &p));
-        (d.to_owned(), n.to_owned())
-    };
+    let [(_, keyring_name), (_, cosign_name), (_, yaml_name)] = files_of(&v.key);
     let mut planned = Vec::new();
-    let (_, keyring_name) = rel_name(keyring_install_path(&v.key));
     let mut keyring = b.get(&files.keyring)?.to_vec();
     // While a rotation's transition lasts, the old key's signatures stand.
     if let Some(t) = &v.transition {
         keyring.extend_from_slice(b.get(&t.keyring)?);
     }
     planned.push(Planned {
-        dir: "etc/pki/containers",
+        dir: KEY_DIR,
         name: keyring_name,
         bytes: keyring,
     });
     let cosign = v.cosign.is_some() && files.cosign.is_some();
     if let (true, Some(name)) = (cosign, &files.cosign) {
-        let (_, n) = rel_name(cosign_install_path(&v.key));
         planned.push(Planned {
-            dir: "etc/pki/containers",
-            name: n,
+            dir: KEY_DIR,
+            name: cosign_name,
             bytes: b.get(name)?.to_vec(),
         });
     }
@@ -122,22 +158,37 @@ pub fn install(v: &Verified, root: &Path, opts: Options) -> Result<Installed, On
     if let Some(y) = registries_d(&scopes, v.info.lookaside.as_deref(), cosign) {
         planned.push(Planned {
             dir: REGISTRIES_D_DIR,
-            name: format!("keyceremony-{}.yaml", v.key),
+            name: yaml_name,
             bytes: y.into_bytes(),
         });
     }
+    // What this key's earlier installs (and the keys it replaced) wrote that
+    // this bundle no longer has: taken away with the rules naming it (two
+    // registries.d files for one scope would make containers refuse both).
+    let mut keys = vec![v.key.clone()];
+    keys.extend(
+        v.rotations
+            .iter()
+            .map(|st| st.old.to_uppercase())
+            .filter(|k| !k.eq_ignore_ascii_case(&v.key)),
+    );
+    let stale: Vec<(&'static str, String)> = keys
+        .iter()
+        .flat_map(|k| files_of(k))
+        .filter(|(d, n)| !planned.iter().any(|p| p.dir == *d && p.name == *n))
+        .collect();
 
     // The host's policy, read (never through a link) and merged in memory.
+    let path = root.join(POLICY_DIR).join(POLICY_NAME);
+    let existing = match root_dir.open_beneath(Path::new(POLICY_DIR), None) {
+        Ok(dir) => dir
+            .read(POLICY_NAME, "policy.json", POLICY_LIMIT)
+            .map_err(|e| hostile(&path, e))?,
+        Err(MediaError::Missing { .. }) => None,
+        Err(e) => return Err(hostile(root, e)),
+    };
     let mut changes = Vec::new();
-    if !scopes.is_empty() {
-        let path = root.join(POLICY_DIR).join(POLICY_NAME);
-        let existing = match root_dir.open_beneath(Path::new(POLICY_DIR), None) {
-            Ok(dir) => dir
-                .read(POLICY_NAME, "policy.json", POLICY_LIMIT)
-                .map_err(|e| hostile(&path, e))?,
-            Err(MediaError::Missing { .. }) => None,
-            Err(e) => return Err(hostile(root, e)),
-        };
+    if existing.is_some() || !scopes.is_empty() {
         let mut policy: Value = match existing {
             Some(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
                 OnlineError::refused(format!(
@@ -149,8 +200,6 @@ pub fn install(v: &Verified, root: &Path, opts: Options) -> Result<Installed, On
             // else (containers' own default accepts anything).
             None => json!({ "default": [{ "type": "reject" }] }),
         };
-        let mut keys = vec![v.key.clone()];
-        keys.extend(v.rotations.iter().map(|st| st.old.clone()));
         changes = policy::merge(
             &mut policy,
             &scopes,
@@ -166,7 +215,17 @@ pub fn install(v: &Verified, root: &Path, opts: Options) -> Result<Installed, On
             ))
         })?;
         if changes.iter().any(Change::changed) {
-            let text = serde_json::to_string_pretty(&policy).unwrap_or_default();
+            let mut text = serde_json::to_string_pretty(&policy).unwrap_or_default();
+            if text.len() as u64 >= POLICY_LIMIT {
+                text = serde_json::to_string(&policy).unwrap_or_default();
+            }
+            if text.len() as u64 >= POLICY_LIMIT {
+                return Err(OnlineError::refused(format!(
+                    "{} would grow past {} MiB: trim its other rules first; nothing was changed",
+                    path.display(),
+                    POLICY_LIMIT >> 20
+                )));
+            }
             planned.push(Planned {
                 dir: POLICY_DIR,
                 name: POLICY_NAME.into(),
@@ -175,44 +234,109 @@ pub fn install(v: &Verified, root: &Path, opts: Options) -> Result<Installed, On
         }
     }
 
-    // Every directory on the way checked before any is made: a failure
-    // leaves not even an empty directory behind.
+    // Every directory on the way checked before any is made, and any made
+    // taken back if what follows fails: a failure leaves nothing behind.
     for p in &planned {
         root_dir
             .probe_beneath(Path::new(p.dir))
             .map_err(|e| hostile(root, e))?;
     }
-    // Stage everything; any failure here drops the staged files.
-    let mut dirs: Vec<(&'static str, Dir)> = Vec::new();
-    for p in &planned {
-        if !dirs.iter().any(|(d, _)| *d == p.dir) {
-            let d = root_dir
-                .open_beneath(Path::new(p.dir), Some(0o755))
-                .map_err(|e| hostile(root, e))?;
-            dirs.push((p.dir, d));
+    let mut made = Vec::new();
+    let result = stage_and_commit(&root_dir, root, &planned, &stale, &mut made);
+    if result.is_err() {
+        for d in made.iter().rev() {
+            let _ = std::fs::remove_dir(d);
         }
     }
-    let mut staged = Vec::new();
-    for p in &planned {
-        let dir = dirs
-            .iter()
-            .find(|(d, _)| *d == p.dir)
-            .map(|(_, d)| d)
-            .ok_or_else(|| OnlineError::Usage("a directory was not opened".into()))?;
-        let s = dir
-            .stage(&p.name, &p.bytes, 0o644)
-            .map_err(|e| hostile(dir.path(), e))?;
-        staged.push((Path::new(p.dir).join(&p.name), s));
-    }
-    // Commit: the keys first, the policy that names them last.
-    let mut written = Vec::new();
-    for (rel, s) in staged {
-        s.commit()?;
-        written.push(rel);
-    }
+    let (written, removed) = result?;
     Ok(Installed {
         root: root.to_owned(),
         written,
+        removed,
         policy: changes,
     })
+}
+
+type Done = (Vec<PathBuf>, Vec<PathBuf>);
+
+fn stage_and_commit(
+    root_dir: &Dir,
+    root: &Path,
+    planned: &[Planned],
+    stale: &[(&'static str, String)],
+    made: &mut Vec<PathBuf>,
+) -> Result<Done, OnlineError> {
+    let mut dirs: Vec<(&'static str, Dir)> = Vec::new();
+    for p in planned {
+        if !dirs.iter().any(|(d, _)| *d == p.dir) {
+            let d = root_dir
+                .open_beneath_noting(Path::new(p.dir), Some(0o755), made)
+                .map_err(|e| match e {
+                    e @ (MediaError::NotAFile { .. } | MediaError::TooLarge { .. }) => {
+                        hostile(root, e)
+                    }
+                    e => host(e),
+                })?;
+            // What an install stopped by a signal or a crash left staged.
+            for n in d.names(4096).map_err(host)? {
+                if (n.starts_with(".keyceremony-") || n.starts_with(".policy.json."))
+                    && n.ends_with(".keyceremony-new")
+                {
+                    d.remove(&n).map_err(host)?;
+                }
+            }
+            dirs.push((p.dir, d));
+        }
+    }
+    let dir_of = |name: &str| {
+        dirs.iter()
+            .find(|(d, _)| *d == name)
+            .map(|(_, d)| d)
+            .ok_or_else(|| OnlineError::Usage(format!("{name} was not opened")))
+    };
+    let mut staged = Vec::new();
+    for p in planned {
+        let dir = dir_of(p.dir)?;
+        let s = dir.stage(&p.name, &p.bytes, 0o644).map_err(|e| match e {
+            e @ MediaError::NotAFile { .. } => hostile(dir.path(), e),
+            e => host(e),
+        })?;
+        staged.push((Path::new(p.dir).join(&p.name), s));
+    }
+    // Commit. The policy first: a policy.json that cannot be replaced (a
+    // file bind-mounted there) then stops the install with nothing changed;
+    // the keys it names follow at once.
+    staged.sort_by_key(|(rel, _)| !rel.ends_with(POLICY_NAME));
+    let mut written = Vec::new();
+    for (rel, s) in staged {
+        s.commit().map_err(|e| {
+            let done = if written.is_empty() {
+                "nothing was changed".to_owned()
+            } else {
+                format!(
+                    "already replaced: {}",
+                    written
+                        .iter()
+                        .map(|p: &PathBuf| p.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            OnlineError::Host(format!(
+                "{e} (a mount point, or a read-only file system?); {done}"
+            ))
+        })?;
+        written.push(rel);
+    }
+    let mut removed = Vec::new();
+    for (d, name) in stale {
+        let Ok(dir) = root_dir.open_beneath(Path::new(d), None) else {
+            continue;
+        };
+        if dir.remove(name).map_err(host)? {
+            dir.sync().map_err(host)?;
+            removed.push(Path::new(d).join(name));
+        }
+    }
+    Ok((written, removed))
 }

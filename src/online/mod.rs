@@ -49,6 +49,9 @@ pub enum OnlineError {
     /// Reading or writing the host's files failed (exit 4).
     #[error(transparent)]
     Media(#[from] MediaError),
+    /// The host's files could not be written as install needs (exit 4).
+    #[error("{0}")]
+    Host(String),
     /// What was asked cannot be done as asked (exit 2).
     #[error("{0}")]
     Usage(String),

@@ -25,6 +25,8 @@ pub enum Change {
     /// A local rule kept: the scope, and the rule as found.
     KeptLocal(String, String),
     ReplacedLocal(String, String),
+    /// This key's rule on a scope the bundle no longer declares, removed.
+    Removed(String),
 }
 
 impl Change {
@@ -41,6 +43,9 @@ impl Change {
             Change::ReplacedLocal(s, r) => {
                 format!("policy: {s} now requires this key's signatures (replaced the local rule {r}, as --replace-local asked)")
             }
+            Change::Removed(s) => format!(
+                "policy: {s} no longer requires this key's signatures: the bundle does not declare it any more (this key's rule removed)"
+            ),
         }
     }
 
@@ -115,6 +120,28 @@ pub fn merge(
             t.insert(s.scope.clone(), ours);
         }
         changes.push(change);
+    }
+    // This key's (or a key it replaced) rules on scopes no longer declared
+    // go: a rotated-away key must not stay trusted where the new one
+    // stopped asking.
+    for (transport, t) in transports.iter_mut() {
+        let Some(t) = t.as_object_mut() else {
+            continue;
+        };
+        let gone: Vec<String> = t
+            .iter()
+            .filter(|(scope, reqs)| {
+                is_ours(reqs, keys)
+                    && !scopes
+                        .iter()
+                        .any(|s| s.transport == *transport && s.scope == **scope)
+            })
+            .map(|(scope, _)| scope.clone())
+            .collect();
+        for scope in gone {
+            t.remove(&scope);
+            changes.push(Change::Removed(format!("{transport}:{scope}")));
+        }
     }
     Ok(changes)
 }

@@ -68,10 +68,9 @@ impl Bundle {
                         "it has no {name}: it is not a whole bundle (a ceremony that did not complete, or a copy cut short); copy the ceremony directory again from the export medium"
                     ),
                 )),
-                Err(e @ (MediaError::NotAFile { .. } | MediaError::TooLarge { .. })) => {
-                    Err(refused(dir, e))
-                }
-                Err(e) => Err(e.into()),
+                // Whatever a bundle file does to a read is the bundle's
+                // fault: refused, in words escaped for the terminal.
+                Err(e) => Err(refused(dir, e)),
             }
         };
         let manifest = read(MANIFEST, "MANIFEST", limits::MANIFEST)?;
@@ -102,10 +101,22 @@ impl Bundle {
             } else {
                 limits::KEY
             };
-            let bytes = read(name, "bundle file", limit.min(MAX_TOTAL - total))?;
+            let left = MAX_TOTAL - total;
+            let bytes = match read(name, "bundle file", limit.min(left)) {
+                Err(_) if left < limit && d.read(name, "bundle file", limit).is_ok() => {
+                    return Err(refused(
+                        dir,
+                        format!(
+                            "its files together are larger than any bundle's ({} MiB)",
+                            MAX_TOTAL >> 20
+                        ),
+                    ))
+                }
+                r => r?,
+            };
             total += bytes.len() as u64;
             let found = sha256_hex(&bytes);
-            if found != hash {
+            if !found.eq_ignore_ascii_case(hash) {
                 return Err(refused(
                     dir,
                     format!("{name} does not match {MANIFEST}: listed {hash}, found {found}"),
@@ -152,7 +163,7 @@ impl Bundle {
         self.files
             .get(name)
             .map(Vec::as_slice)
-            .ok_or_else(|| self.refused(format!("{MANIFEST} does not list {name}")))
+            .ok_or_else(|| self.refused(format!("{MANIFEST} does not list {:?}", short(name))))
     }
 
     pub fn has(&self, name: &str) -> bool {
@@ -171,7 +182,12 @@ impl Bundle {
         if !hex40(&i.key) {
             return Err(self.refused(format!(
                 "{BUNDLE_FILE}: key {:?} is not a fingerprint",
-                i.key
+                short(&i.key)
+            )));
+        }
+        if i.sequence == 0 {
+            return Err(self.refused(format!(
+                "{BUNDLE_FILE}: sequence 0: a key's first bundle is 1"
             )));
         }
         let word = |s: &str| {
@@ -183,17 +199,18 @@ impl Bundle {
         if !word(&i.ceremony_id) || !word(&i.flow) {
             return Err(self.refused(format!(
                 "{BUNDLE_FILE}: ceremony {:?} ({:?}) is not a ceremony's name",
-                i.ceremony_id, i.flow
+                short(&i.ceremony_id),
+                short(&i.flow)
             )));
         }
         for (field, t) in [("created", &i.created), ("valid_until", &i.valid_until)] {
             humantime::parse_rfc3339(t)
-                .map_err(|e| self.refused(format!("{BUNDLE_FILE}: {field} {t:?}: {e}")))?;
+                .map_err(|e| self.refused(format!("{BUNDLE_FILE}: {field} {:?}: {e}", short(t))))?;
         }
         let sha = |s: &str| s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit());
         let hashes = i.previous_bundle_sha256.iter().chain(&i.ancestors);
         if let Some(h) = hashes.into_iter().find(|h| !sha(h)) {
-            return Err(self.refused(format!("{BUNDLE_FILE}: {h:?} is not a SHA-256")));
+            return Err(self.refused(format!("{BUNDLE_FILE}: {:?} is not a SHA-256", short(h))));
         }
         if !i.ancestors.is_empty()
             && (i.ancestors.len() as u64 + 1 != i.sequence
@@ -215,12 +232,18 @@ impl Bundle {
             )));
         }
         for s in &i.scopes {
-            super::bundle::Scope::parse(s)
-                .map_err(|e| self.refused(format!("{BUNDLE_FILE}: scope {s:?}: {e}")))?;
+            super::bundle::Scope::parse(s).map_err(|e| {
+                self.refused(format!(
+                    "{BUNDLE_FILE}: scope {:?}: {}",
+                    short(s),
+                    short(&e)
+                ))
+            })?;
         }
         if let Some(l) = &i.lookaside {
-            super::bundle::check_lookaside(l)
-                .map_err(|e| self.refused(format!("{BUNDLE_FILE}: lookaside {l:?}: {e}")))?;
+            super::bundle::check_lookaside(l).map_err(|e| {
+                self.refused(format!("{BUNDLE_FILE}: lookaside {:?}: {e}", short(l)))
+            })?;
         }
         let f = &i.files;
         let named = [&f.cert, &f.keyring, &f.transcript]
@@ -234,6 +257,14 @@ impl Bundle {
             self.get(name)?;
         }
         Ok(())
+    }
+}
+
+/// A value from a bundle, cut to a length that fits a message.
+fn short(s: &str) -> String {
+    match s.char_indices().nth(80) {
+        Some((i, _)) => format!("{}...", &s[..i]),
+        None => s.to_owned(),
     }
 }
 

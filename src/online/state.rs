@@ -11,6 +11,7 @@
 //! previous (or, across missed bundles, listing it among its ancestors).
 //! A bundle of a rotated-away key is refused whatever its sequence.
 
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -52,6 +53,41 @@ pub struct Retired {
 pub const FORMAT: u32 = 2;
 
 impl State {
+    /// Takes the state's lock (`FILE.lock` beside it) for as long as the
+    /// returned file is open: two verifiers on one state would otherwise
+    /// each accept one side of a fork.
+    pub fn lock(path: &Path) -> Result<std::fs::File, OnlineError> {
+        if path.as_os_str().as_encoded_bytes().ends_with(b"/") {
+            return Err(OnlineError::Usage(format!(
+                "--state {}: name a file, not a directory",
+                path.display()
+            )));
+        }
+        let mut name = path.as_os_str().to_owned();
+        name.push(".lock");
+        let lock = std::path::PathBuf::from(name);
+        if let Some(parent) = lock.parent().filter(|p| !p.as_os_str().is_empty()) {
+            if !parent.exists() {
+                let mut b = std::fs::DirBuilder::new();
+                std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o755);
+                b.recursive(true)
+                    .create(parent)
+                    .map_err(|e| MediaError::from_io("create", parent, e))?;
+            }
+        }
+        let file = std::fs::File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+            .mode(0o600)
+            .open(&lock)
+            .map_err(|e| MediaError::from_io("open", &lock, e))?;
+        file.lock()
+            .map_err(|e| MediaError::from_io("lock", &lock, e))?;
+        Ok(file)
+    }
+
     /// The state at `path`, or none when there is no file yet. A state that
     /// is a link, a pipe or damaged is refused, never overwritten.
     pub fn load(path: &Path) -> Result<Option<State>, OnlineError> {
@@ -82,6 +118,18 @@ impl State {
                 path.display()
             ))
         })?;
+        let hex = |t: &str, n: usize| t.len() == n && t.bytes().all(|b| b.is_ascii_hexdigit());
+        if !hex(&s.pinned, 40)
+            || !(s.current.is_empty() || hex(&s.current, 40))
+            || s.sequence == 0
+            || !hex(&s.bundle_sha256, 64)
+            || s.retired.iter().any(|r| !hex(&r.key, 40))
+        {
+            return Err(OnlineError::refused(format!(
+                "the state file {} is damaged (a field is not what verify writes): restore it from a copy, or pin the key again with --trust in a new state file",
+                path.display()
+            )));
+        }
         if s.format > FORMAT {
             return Err(OnlineError::refused(format!(
                 "the state file {} has format {}, newer than this keyceremony reads ({FORMAT}): update keyceremony",
@@ -140,7 +188,8 @@ impl State {
         let claimed = if info.sequence == n + 1 {
             info.previous_bundle_sha256.as_ref()
         } else {
-            info.ancestors.get((n - 1) as usize)
+            n.checked_sub(1)
+                .and_then(|i| info.ancestors.get(i as usize))
         };
         match claimed {
             Some(h) if h == accepted => Ok(()),

@@ -182,7 +182,6 @@ pub fn verify(b: Bundle, anchor: Anchor<'_>, at: SystemTime) -> Result<Verified,
                 }
             }
             s.refuse_retired(&info.key)?;
-            s.check_continues(&info, &b.sha256)?;
             (s.current().to_owned(), None)
         }
         Anchor::State { state: None, trust } => {
@@ -198,6 +197,11 @@ pub fn verify(b: Bundle, anchor: Anchor<'_>, at: SystemTime) -> Result<Verified,
         )));
     }
     let (rotations, followed, transition) = follow_rotations(&b, &start, at)?;
+    // The key first (a bundle of another key is that, not a fork), then
+    // the history.
+    if let Anchor::State { state: Some(s), .. } = &anchor {
+        s.check_continues(&info, &b.sha256)?;
+    }
     let cert = openpgp::read_strict(&info.files.cert, b.get(&info.files.cert)?)
         .map_err(|e| b.refused(e))?;
     if !cert.fingerprint().to_hex().eq_ignore_ascii_case(&info.key) {
@@ -447,7 +451,11 @@ fn checked_statement(
                 .map_err(|e| b.refused(format!("{sig_file}: the {role} key's signature: {e}")))?;
         }
     }
-    b.get(&f.old_keyring)?;
+    // The old key's keyring joins the installed one during the transition:
+    // it holds only the old key's signing subkeys, certified by it.
+    let old = openpgp::read_strict(&f.old_cert, b.get(&f.old_cert)?).map_err(|e| b.refused(e))?;
+    openpgp::check_signing_keyring(&old, b.get(&f.old_keyring)?)
+        .map_err(|e| b.refused(format!("{}: {e}", f.old_keyring)))?;
     Ok(st)
 }
 
