@@ -60,7 +60,7 @@ pub fn unmount_all() -> Vec<String> {
                 s.label,
                 at.display()
             ),
-            Err(e) => e.to_string(),
+            Err(e) => format!("{}: NOT unmounted, do not pull it out yet: {e}", s.label),
         })
         .collect()
 }

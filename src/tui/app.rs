@@ -182,6 +182,8 @@ pub enum Action {
     /// The restore form's backup and share files, read.
     RestoreLoaded(Result<(SetInfo, Vec<Share>), String>),
     Cards(Result<Vec<CardInfo>, String>),
+    /// What mounting or unmounting the sticks did, a line per stick.
+    MediaReport(Vec<String>),
 }
 
 /// What the loop must do after an update.
@@ -389,6 +391,9 @@ pub struct App {
     pub recipients: Option<(PathBuf, Vec<String>)>,
     pub step: (usize, usize, String),
     pub log: Vec<String>,
+    /// The last mount or unmount of the sticks, every line: which stick is
+    /// where, and which may be pulled out.
+    pub media_report: Vec<String>,
     /// Each planned card's latest state, by number (genesis).
     pub cards: Vec<(usize, usize, CardState)>,
     pub prompt: Option<Prompt>,
@@ -440,6 +445,7 @@ impl App {
             recipients: None,
             step: (0, 0, String::new()),
             log: Vec::new(),
+            media_report: Vec::new(),
             cards: Vec::new(),
             prompt: None,
             result: None,
@@ -571,6 +577,10 @@ impl App {
         match action {
             Action::Scan(s) => {
                 self.scan = Some(s);
+                Command::None
+            }
+            Action::MediaReport(lines) => {
+                self.media_report = lines;
                 Command::None
             }
             Action::Recipients(path, r) => self.recipients_read(path, r),

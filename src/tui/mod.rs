@@ -353,21 +353,21 @@ impl Workers {
                 app.update(Action::Scan(scan()));
             }
             Command::MountSticks => {
-                for line in crate::media::removable::mount_all() {
-                    app.update(Action::Engine(EngineMsg::Line(line)));
+                let mut lines = crate::media::removable::mount_all();
+                if lines.is_empty() {
+                    lines.push("no stick to mount: every labelled stick is mounted already".into());
                 }
+                app.update(Action::MediaReport(lines));
                 app.update(Action::Scan(scan()));
             }
             Command::UnmountSticks => {
-                let lines = crate::media::removable::unmount_all();
+                let mut lines = crate::media::removable::unmount_all();
                 if lines.is_empty() {
-                    app.update(Action::Engine(EngineMsg::Line(
-                        "no stick is mounted under /media".into(),
-                    )));
+                    lines.push(
+                        "no stick is mounted under /media: any stick may be pulled out".into(),
+                    );
                 }
-                for line in lines {
-                    app.update(Action::Engine(EngineMsg::Line(line)));
-                }
+                app.update(Action::MediaReport(lines));
             }
             Command::ReadRecipients(path) => {
                 let path = if path.is_relative() {

@@ -281,7 +281,7 @@ fn preflight(app: &App, f: &mut Frame<'_>, area: Rect) {
             ),
         }));
     }
-    for l in app.log.iter().rev().take(3).rev() {
+    for l in &app.media_report {
         lines.push(Line::from(format!("        {l}")));
     }
     // Scrolled no further than its last line.
@@ -581,6 +581,14 @@ fn done(app: &App, f: &mut Frame<'_>, area: Rect) {
                 Line::from(""),
             ];
             v.extend(s.lines.iter().map(|l| Line::from(l.as_str())));
+            if !app.media_report.is_empty() {
+                v.push(Line::from(""));
+                v.extend(
+                    app.media_report
+                        .iter()
+                        .map(|l| Line::styled(l.as_str(), good_style())),
+                );
+            }
             v
         }
         Some(Err(e)) => vec![

@@ -460,6 +460,34 @@ fn pre_flight_lists_sticks_by_label_and_offers_to_mount_them_but_not_the_boot_st
     ));
 }
 
+/// Every line of a mount or unmount is on screen: the pre-flight after `m`
+/// (not only the last three), the finished screen after `u` (which stick may
+/// be pulled out).
+#[test]
+fn every_stick_s_mount_and_unmount_line_is_on_screen() {
+    let report: Vec<String> = (1..=5)
+        .map(|i| format!("KC-STICK{i} written out and unmounted from /media/KC-STICK{i}: it can be pulled out"))
+        .collect();
+    let mut a = app(Screen::Preflight);
+    a.update(Action::MediaReport(report.clone()));
+    let out = render(&a, 120, 40);
+    for l in &report[..] {
+        assert!(out.contains(l.as_str()), "{l}: {out}");
+    }
+    a.screen = Screen::Done;
+    a.result = Some(Ok(crate::tui::app::Summary {
+        heading: "Genesis complete".into(),
+        ceremony_id: "ceremony-20261205T000000Z".into(),
+        fingerprint: "A".repeat(40),
+        lines: vec!["Backups: /media/KC-STICK1".into()],
+    }));
+    let out = render(&a, 120, 40);
+    for i in 1..=5 {
+        let l = format!("KC-STICK{i} written out and unmounted from /media/KC-STICK{i}");
+        assert!(out.contains(&l), "{l}: {out}");
+    }
+}
+
 /// The media picker lists each mounted medium with its label, free space
 /// and device, and F2, Down, Enter puts the second into the backup field
 /// after what was there.
