@@ -1170,3 +1170,49 @@ fn a_genesis_in_the_tui_puts_the_cosign_key_on_two_yubikeys() {
         "{pins}"
     );
 }
+
+/// The live image's serial console reports no size (0x0): the TUI draws at
+/// 80x24 instead of a blank screen. And when it ends, the screen is wiped
+/// before the alternate screen is left: the Linux console has none, so what
+/// was drawn last (a passphrase, a share) would stay on the display.
+#[test]
+fn a_terminal_of_no_size_gets_a_screen_and_the_screen_is_wiped_at_the_end() {
+    // A pseudo-terminal as a serial line gives one: no size set.
+    let script = r#"
+import os, pty, select, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], [sys.argv[1]])
+out = b''
+def pump(until, t):
+    global out
+    end = time.time() + t
+    while time.time() < end and until not in out:
+        r, _, _ = select.select([fd], [], [], 0.1)
+        if r:
+            try:
+                d = os.read(fd, 65536)
+            except OSError:
+                return
+            if not d:
+                return
+            out += d
+pump(b'Welcome: choose a ceremony', 30)
+os.write(fd, b'q')
+pump(b'\x1b[?1049l', 30)
+os.waitpid(pid, 0)
+sys.stdout.buffer.write(out)
+"#;
+    let o = tool("python3")
+        .args(["-c", script, env!("CARGO_BIN_EXE_keyceremony")])
+        .output()
+        .unwrap();
+    let out = o.stdout;
+    let find = |what: &[u8]| out.windows(what.len()).rposition(|w| w == what);
+    assert!(find(b"Welcome: choose a ceremony").is_some(), "{}", String::from_utf8_lossy(&out));
+    let wipe = find(b"\x1b[H\x1b[2J\x1b[3J").expect("the screen is wiped");
+    let leave = find(b"\x1b[?1049l").expect("the alternate screen is left");
+    assert!(wipe < leave, "wiped after leaving the alternate screen");
+    let last_text = find(b"Welcome").unwrap();
+    assert!(last_text < wipe, "drawn after the wipe");
+}
