@@ -21,6 +21,7 @@ pub enum Exit {
     Key = 6,
     AirGap = 7,
     Cards = 8,
+    Interrupted = 9,
 }
 
 /// A failed command: what happened, why, and what to do.
@@ -65,7 +66,11 @@ impl From<PlanError> for Failure {
 
 impl From<MediaError> for Failure {
     fn from(e: MediaError) -> Failure {
-        Failure::new(Exit::Media, e.to_string())
+        let code = match e {
+            MediaError::Interrupted { .. } => Exit::Interrupted,
+            _ => Exit::Media,
+        };
+        Failure::new(code, e.to_string())
     }
 }
 

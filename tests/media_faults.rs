@@ -92,3 +92,120 @@ fn a_full_backup_medium_leaves_no_partial_file_and_says_what_to_do() {
         "the cert went online for a failed ceremony"
     );
 }
+
+/// One demo stopped by SIGINT at its `n`th atomic rename (strace's fault
+/// injection): its exit code and the directories it left.
+fn demo_interrupted_at(n: usize) -> (Option<i32>, tempfile::TempDir, String) {
+    let dir = tempdir();
+    let o = tool("strace")
+        .args(["-f", "-qq", "-o", "/dev/null", "-e", "trace=renameat2"])
+        .arg(format!("-einject=renameat2:signal=SIGINT:when={n}"))
+        .arg(env!("CARGO_BIN_EXE_keyceremony"))
+        .arg("demo")
+        .arg(dir.path().join("demo"))
+        .output()
+        .unwrap();
+    (o.status.code(), dir, stderr(&o))
+}
+
+/// A signal at any moment of a ceremony: SIGINT at each atomic rename of a
+/// demo in turn. After each, either the ceremony is complete (every
+/// directory has its MANIFEST and `sha256sum -c` holds, the transcript
+/// verifies) or it is visibly not: exit 9, every directory it made renamed
+/// FAILED-, no partial file anywhere, the transcript saying it stopped and
+/// `transcript verify` saying it did not complete. Never complete-looking
+/// with a medium missing its MANIFEST.
+#[test]
+fn a_signal_at_any_write_leaves_a_complete_ceremony_or_a_visibly_failed_one() {
+    let mut n = 1;
+    let mut stopped = 0;
+    loop {
+        // Two at a time: this machine has two cores.
+        let runs: Vec<_> = (n..n + 2)
+            .map(|i| std::thread::spawn(move || (i, demo_interrupted_at(i))))
+            .collect();
+        let mut completed = false;
+        for r in runs {
+            let (i, (code, dir, err)) = r.join().unwrap();
+            let media = dir.path().join("demo");
+            let dirs: Vec<std::path::PathBuf> = ["backup-1", "backup-2", "export", "shares"]
+                .iter()
+                .filter_map(|m| std::fs::read_dir(media.join(m)).ok())
+                .flatten()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.is_dir())
+                .collect();
+            let partial: Vec<_> = dirs
+                .iter()
+                .flat_map(|d| names_in(d))
+                .filter(|n| n.ends_with(".partial"))
+                .collect();
+            assert!(partial.is_empty(), "rename {i}: partial files {partial:?}");
+            match code {
+                Some(0) => {
+                    completed = true;
+                    for d in &dirs {
+                        let name = d.file_name().unwrap().to_string_lossy().into_owned();
+                        assert!(name.starts_with("ceremony-"), "rename {i}: {name}");
+                        let o = tool("sha256sum")
+                            .args(["--quiet", "-c", "MANIFEST"])
+                            .current_dir(d)
+                            .output()
+                            .unwrap();
+                        assert_exit(&o, 0);
+                    }
+                    let export = dirs
+                        .iter()
+                        .find(|d| d.starts_with(media.join("export")))
+                        .unwrap();
+                    assert_exit(
+                        &run(&[
+                            "transcript",
+                            "verify",
+                            export.join("transcript.jsonl").to_str().unwrap(),
+                        ]),
+                        0,
+                    );
+                }
+                Some(9) => {
+                    stopped += 1;
+                    assert!(err.contains("stopped by SIGINT"), "rename {i}: {err}");
+                    for d in &dirs {
+                        let name = d.file_name().unwrap().to_string_lossy().into_owned();
+                        assert!(
+                            name.starts_with("FAILED-ceremony-"),
+                            "rename {i}: {name} left unmarked"
+                        );
+                    }
+                    let export = dirs
+                        .iter()
+                        .find(|d| d.starts_with(media.join("export")))
+                        .unwrap_or_else(|| panic!("rename {i}: no export directory: {err}"));
+                    let t = export.join("transcript.jsonl");
+                    let text = std::fs::read_to_string(&t).unwrap();
+                    let last: serde_json::Value =
+                        serde_json::from_str(text.lines().last().unwrap()).unwrap();
+                    assert_eq!(last["event"], "ceremony.failed", "rename {i}");
+                    let o = run(&["transcript", "verify", t.to_str().unwrap()]);
+                    assert_exit(&o, 5);
+                    assert!(
+                        stderr(&o).contains("did not complete"),
+                        "rename {i}: {}",
+                        stderr(&o)
+                    );
+                }
+                // Before the ceremony opens its directories (the demo
+                // writing its plan), a signal ends the process as always:
+                // there is nothing of a ceremony yet.
+                None => assert!(dirs.is_empty(), "rename {i}: killed, leaving {dirs:?}"),
+                other => panic!("rename {i}: exit {other:?}: {err}"),
+            }
+        }
+        if completed {
+            break;
+        }
+        n += 2;
+        assert!(n < 200, "the demo never completed");
+    }
+    assert!(stopped > 20, "only {stopped} runs were stopped");
+}

@@ -1209,7 +1209,11 @@ sys.stdout.buffer.write(out)
         .unwrap();
     let out = o.stdout;
     let find = |what: &[u8]| out.windows(what.len()).rposition(|w| w == what);
-    assert!(find(b"Welcome: choose a ceremony").is_some(), "{}", String::from_utf8_lossy(&out));
+    assert!(
+        find(b"Welcome: choose a ceremony").is_some(),
+        "{}",
+        String::from_utf8_lossy(&out)
+    );
     let wipe = find(b"\x1b[H\x1b[2J\x1b[3J").expect("the screen is wiped");
     let leave = find(b"\x1b[?1049l").expect("the alternate screen is left");
     assert!(wipe < leave, "wiped after leaving the alternate screen");

@@ -124,6 +124,22 @@ fn verify_one(
     };
     let bytes = read_bounded(file, "transcript", limits::TRANSCRIPT)?;
     let chain = verify_chain(&bytes).map_err(|e| named(&e))?;
+    // A ceremony that stopped is reported as that, before its signature
+    // (which a ceremony that failed part way may not have) is looked at.
+    if let Some(last) = chain.entries.last() {
+        if last.event != crate::transcript::EventKind::Complete.name() {
+            let why = last
+                .data
+                .get("error")
+                .and_then(|e| e.as_str())
+                .map(|e| format!(": {e}"))
+                .unwrap_or_default();
+            return Err(named(&format!(
+                "the chain is intact, but the ceremony did not complete (its last event is {}{why}); do not rely on what it left",
+                last.event
+            )));
+        }
+    }
     let beside = |name: &str| file.parent().unwrap_or(Path::new(".")).join(name);
     let cert_path = cert
         .map(Path::to_owned)

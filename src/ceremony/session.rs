@@ -256,6 +256,10 @@ pub struct Session<'a> {
     others: std::cell::RefCell<Vec<PathBuf>>,
     /// The bundle description, once the backups got theirs.
     sealed: Option<(crate::online::bundle::BundleInfo, String)>,
+    /// Signals stop the ceremony at a safe point while it writes.
+    _armed: media::interrupt::Armed,
+    /// The failure is in the transcript already (signed, after "complete").
+    failure_recorded: bool,
 }
 
 impl<'a> Session<'a> {
@@ -305,6 +309,8 @@ impl<'a> Session<'a> {
             pending_revocations: Vec::new(),
             others: std::cell::RefCell::new(Vec::new()),
             sealed: None,
+            _armed: media::interrupt::arm(),
+            failure_recorded: false,
         };
         let mut data = json!({
             "flow": name,
@@ -346,7 +352,9 @@ impl<'a> Session<'a> {
         let Err(e) = result else {
             return result;
         };
-        let _ = self.record(EventKind::Failed, json!({ "error": e.to_string() }));
+        if !self.failure_recorded {
+            let _ = self.record(EventKind::Failed, json!({ "error": e.to_string() }));
+        }
         // Mark what was left (renamed FAILED-...), and say where, and what
         // to do with it.
         let made: Vec<PathBuf> = self
@@ -580,11 +588,44 @@ impl<'a> Session<'a> {
             self.transcript.contents(),
             self.clock.now(),
         )?;
+        let written = self.write_signed_transcript_and_manifests(key, &sig, others);
+        if let Err(e) = &written {
+            // "Complete" was signed, but a medium did not get its whole
+            // copy or its MANIFEST: the transcript says so, signed again,
+            // so that it reads as a ceremony that did not complete rather
+            // than as one that did (or as a manipulated one).
+            if self
+                .record(EventKind::Failed, json!({ "error": e.to_string() }))
+                .is_ok()
+            {
+                self.failure_recorded = true;
+                if let Ok(sig) = openpgp::sign_detached(
+                    key,
+                    SignWith::Primary,
+                    self.transcript.contents(),
+                    self.clock.now(),
+                ) {
+                    let path = self.export.dir().join(TRANSCRIPT_SIG);
+                    let _ = media::replace_file(&path, &sig, 0o644);
+                }
+            }
+        }
+        written
+    }
+
+    /// `close`'s second half: the signed transcript on every medium, then
+    /// every directory's MANIFEST, signed and read back.
+    fn write_signed_transcript_and_manifests(
+        &mut self,
+        key: &Cert,
+        sig: &[u8],
+        others: &mut [Bundle],
+    ) -> Result<(), CeremonyError> {
         self.export.adopt(TRANSCRIPT)?;
-        self.export.write(TRANSCRIPT_SIG, &sig, FileMode::Public)?;
+        self.export.write(TRANSCRIPT_SIG, sig, FileMode::Public)?;
         for bundle in &mut self.backups {
             bundle.write(TRANSCRIPT, self.transcript.contents(), FileMode::Public)?;
-            bundle.write(TRANSCRIPT_SIG, &sig, FileMode::Public)?;
+            bundle.write(TRANSCRIPT_SIG, sig, FileMode::Public)?;
         }
         let all = self
             .backups

@@ -14,7 +14,8 @@ Exit codes:
   5  a verification failed (transcript, signature, manifest, backup)
   6  a key operation failed
   7  the air-gap check found a critical problem (a network interface up, a clock before the build)
-  8  a card could not be provisioned or proven (the rest of the ceremony is done; resume with `card provision`)";
+  8  a card could not be provisioned or proven (the rest of the ceremony is done; resume with `card provision`)
+  9  stopped by a signal (SIGINT, SIGTERM, SIGHUP) at a safe point: what it left is marked FAILED-";
 
 #[derive(Debug, Parser)]
 #[command(

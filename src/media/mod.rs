@@ -13,6 +13,7 @@
 
 mod atomic;
 mod handover;
+pub mod interrupt;
 mod manifest;
 pub mod removable;
 pub mod safe;
@@ -66,6 +67,8 @@ pub enum MediaError {
     TooLittleSpace { path: PathBuf, free: u64, need: u64 },
     #[error("backup media {a} and {b} are on the same device: two backups on one stick are one backup. Use separate sticks (a rehearsal may set media.allow_same_device = true, which the transcript records)")]
     SameDevice { a: PathBuf, b: PathBuf },
+    #[error("stopped by {signal} before writing {path}, at a safe point (every file written so far is whole)")]
+    Interrupted { signal: &'static str, path: PathBuf },
     #[error("{path} is {found}, not {wanted}: keyceremony does not follow links or read pipes and devices; put {wanted} there, or name the right one")]
     NotAFile {
         path: PathBuf,
@@ -374,6 +377,9 @@ impl Bundle {
         mode: FileMode,
     ) -> Result<WrittenFile, MediaError> {
         let path = self.dir.join(name);
+        if let Some(signal) = interrupt::requested() {
+            return Err(MediaError::Interrupted { signal, path });
+        }
         let sha256 = write_new_file(&path, contents, mode)?;
         let written = WrittenFile {
             name: name.to_owned(),
