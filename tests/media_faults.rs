@@ -209,3 +209,82 @@ fn a_signal_at_any_write_leaves_a_complete_ceremony_or_a_visibly_failed_one() {
     }
     assert!(stopped > 20, "only {stopped} runs were stopped");
 }
+
+/// A medium is a device, not a path: a stick's mount point with no stick
+/// mounted (an unmount between the review and the start) is on the
+/// machine's own disk and refused before anything is written; a stick
+/// unmounted during the run stops the ceremony, and nothing lands on the
+/// machine's own disk. Sticks are tmpfs mounts in a private mount
+/// namespace (root, as CI is); a USB stick pulled out adds I/O errors,
+/// which end the same way.
+#[test]
+fn a_stick_that_is_not_mounted_or_goes_away_never_gets_the_ceremony_on_the_machine_s_disk() {
+    let dir = tempdir();
+    let d = dir.path();
+    let plan = write_plan(
+        d,
+        &[("allow_same_device = true", "allow_same_device = false")],
+    );
+    let bin = env!("CARGO_BIN_EXE_keyceremony");
+    let mounts = format!(
+        "for m in backup-1 backup-2 export shares; do mount -t tmpfs -o size=16m \"kc-$m\" '{d}/'$m || exit 99; done",
+        d = d.display()
+    );
+    // Between review and start: the share medium's stick went away.
+    let script = format!(
+        "{mounts}; umount '{d}/shares'; \"$0\" genesis --plan '{plan}'; echo \"exit=$?\"; ls -A '{d}/backup-1' '{d}/shares'",
+        d = d.display(),
+        plan = plan.display()
+    );
+    let o = tool("unshare")
+        .args(["-m", "--propagation", "private", "sh", "-c", &script, bin])
+        .output()
+        .unwrap();
+    assert!(
+        !stdout(&o).is_empty() && o.status.code() != Some(99),
+        "needs root: {}",
+        stderr(&o)
+    );
+    assert!(
+        stdout(&o).contains("exit=4"),
+        "{}{}",
+        stdout(&o),
+        stderr(&o)
+    );
+    assert!(
+        stderr(&o).contains("on this machine's own disk"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!stdout(&o).contains("ceremony-"), "written: {}", stdout(&o));
+
+    // During the run: the second backup's stick unmounted while the
+    // ceremony writes (each atomic rename slowed, so that it is mid-way).
+    let script = format!(
+        "{mounts}; strace -f -qq -o /dev/null -e trace=renameat2 -e inject=renameat2:delay_enter=150000 \"$0\" genesis --plan '{plan}' > '{d}/out' 2>&1 & \
+         pid=$!; while [ -z \"$(ls -A '{d}/backup-2')\" ] && kill -0 $pid 2>/dev/null; do sleep 0.1; done; umount -l '{d}/backup-2'; wait $pid; echo \"exit=$?\"; \
+         echo \"left on the machine's disk: $(ls -A '{d}/backup-2')\"; cat '{d}/out' >&2",
+        d = d.display(),
+        plan = plan.display()
+    );
+    let o = tool("unshare")
+        .args(["-m", "--propagation", "private", "sh", "-c", &script, bin])
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&o).contains("exit=4"),
+        "{}{}",
+        stdout(&o),
+        stderr(&o)
+    );
+    assert!(
+        stderr(&o).contains("is not the one this ceremony started on"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        stdout(&o).contains("left on the machine's disk: \n"),
+        "{}",
+        stdout(&o)
+    );
+}

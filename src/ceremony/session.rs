@@ -65,7 +65,11 @@ pub fn preflight(
         ));
     }
     let backups = Medium::check_backups(&plan.media.backup, plan.media.allow_same_device)?;
-    let export = Medium::check(&plan.media.export)?;
+    let export =
+        Medium::check(&plan.media.export)?.refuse_root_disk(plan.media.allow_same_device)?;
+    for m in plan.shares.media() {
+        Medium::check(m)?.refuse_root_disk(plan.media.allow_same_device)?;
+    }
     let root = opts
         .system_root
         .clone()
@@ -119,9 +123,14 @@ pub fn preflight(
 /// pre-flight checks the same before its first write.
 pub fn check_media(plan: &Plan) -> Result<(), (usize, media::MediaError)> {
     Medium::check_backups(&plan.media.backup, plan.media.allow_same_device).map_err(|e| (0, e))?;
-    Medium::check(&plan.media.export).map_err(|e| (1, e))?;
+    let plain = plan.media.allow_same_device;
+    Medium::check(&plan.media.export)
+        .and_then(|m| m.refuse_root_disk(plain))
+        .map_err(|e| (1, e))?;
     for m in plan.shares.media() {
-        Medium::check(m).map_err(|e| (2, e))?;
+        Medium::check(m)
+            .and_then(|m| m.refuse_root_disk(plain))
+            .map_err(|e| (2, e))?;
     }
     Ok(())
 }

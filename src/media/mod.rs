@@ -65,6 +65,10 @@ pub enum MediaError {
     Mount { label: String, reason: String },
     #[error("medium {path} has {free} bytes free; a ceremony needs at least {need}: free space on it or use another medium")]
     TooLittleSpace { path: PathBuf, free: u64, need: u64 },
+    #[error("{path} is on this machine's own disk (the file system of /), not on a stick: in the live image that is RAM, gone at power-off. Plug the stick in and mount it there (`keyceremony media mount LABEL`; an empty mount point left after an unmount looks like this), or pick the medium again. A rehearsal with plain directories may set media.allow_same_device = true, which the transcript records")]
+    OnRootDisk { path: PathBuf },
+    #[error("the medium at {path} is not the one this ceremony started on (unmounted, remounted or another device there): nothing more was written to it. Mount that stick again and run the ceremony again")]
+    NotTheSameMedium { path: PathBuf },
     #[error("backup media {a} and {b} are on the same device: two backups on one stick are one backup. Use separate sticks (a rehearsal may set media.allow_same_device = true, which the transcript records)")]
     SameDevice { a: PathBuf, b: PathBuf },
     #[error("stopped by {signal} before writing {path}, at a safe point (every file written so far is whole)")]
@@ -279,6 +283,17 @@ impl Medium {
         self.free
     }
 
+    /// Refuses a medium on the file system of `/`: the machine's own disk
+    /// (RAM in the live image), or the empty mount point of a stick that
+    /// was unmounted, unless `plain_ok` (a rehearsal with directories).
+    pub fn refuse_root_disk(self, plain_ok: bool) -> Result<Medium, MediaError> {
+        let root_dev = std::fs::metadata("/").map(|m| std::os::unix::fs::MetadataExt::dev(&m));
+        if !plain_ok && root_dev.is_ok_and(|d| d == self.device) {
+            return Err(MediaError::OnRootDisk { path: self.root });
+        }
+        Ok(self)
+    }
+
     /// Checks `roots` as backup media: each a medium, no two on one device
     /// unless `same_device_ok` (a rehearsal).
     pub fn check_backups(
@@ -299,7 +314,10 @@ impl Medium {
                 }
             }
         }
-        Ok(media)
+        media
+            .into_iter()
+            .map(|m| m.refuse_root_disk(same_device_ok))
+            .collect()
     }
 
     /// Creates the ceremony's own directory on this medium; refuses an
@@ -317,6 +335,7 @@ impl Medium {
         Ok(Bundle {
             dir,
             files: Vec::new(),
+            device: self.device,
         })
     }
 }
@@ -358,6 +377,10 @@ pub struct WrittenFile {
 pub struct Bundle {
     dir: PathBuf,
     files: Vec<WrittenFile>,
+    /// The device the medium was on when the ceremony opened it: checked
+    /// before every write (a stick unmounted and another, or the bare
+    /// mount point, in its place).
+    device: u64,
 }
 
 impl Bundle {
@@ -379,6 +402,15 @@ impl Bundle {
         let path = self.dir.join(name);
         if let Some(signal) = interrupt::requested() {
             return Err(MediaError::Interrupted { signal, path });
+        }
+        let medium = self.dir.parent().unwrap_or(&self.dir);
+        match std::fs::metadata(&self.dir) {
+            Ok(m) if std::os::unix::fs::MetadataExt::dev(&m) == self.device => {}
+            _ => {
+                return Err(MediaError::NotTheSameMedium {
+                    path: medium.to_owned(),
+                })
+            }
         }
         let sha256 = write_new_file(&path, contents, mode)?;
         let written = WrittenFile {
