@@ -5,6 +5,9 @@
 //! stick adds slower and less honest failure modes (write caches, EIO on pull)
 //! that a tmpfs cannot show; the atomic write handles them the same way.
 
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
 use crate::harness::*;
 
 #[test]
@@ -286,5 +289,97 @@ fn a_stick_that_is_not_mounted_or_goes_away_never_gets_the_ceremony_on_the_machi
         stdout(&o).contains("left on the machine's disk: \n"),
         "{}",
         stdout(&o)
+    );
+}
+
+/// Files that are not files: a FIFO, a device, a directory and a symlink in
+/// place of each file of a backup are refused at once (a FIFO used to hang
+/// `restore` for ever), and a MANIFEST listing one big file many times is
+/// refused at its second line.
+#[test]
+fn a_backup_whose_files_are_not_files_is_refused_at_once() {
+    let c = ed25519();
+    let shares: Vec<String> = [1, 2, 3]
+        .iter()
+        .map(|i| c.sheet(*i).display().to_string())
+        .collect();
+    let work = tempdir();
+    let copy = |name: &str| -> PathBuf {
+        let d = work.path().join(name);
+        std::fs::create_dir_all(&d).unwrap();
+        for f in files_below(&c.backups[0]) {
+            std::fs::copy(&f, d.join(f.file_name().unwrap())).unwrap();
+        }
+        d
+    };
+    let restore = |backup: &Path| {
+        tool("timeout")
+            .args([
+                "60",
+                env!("CARGO_BIN_EXE_keyceremony"),
+                "restore",
+                "--backup",
+            ])
+            .arg(backup)
+            .args(&shares)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    };
+    for file in [
+        "secret-key.asc",
+        "cert.asc",
+        "MANIFEST",
+        "MANIFEST.asc",
+        "shares.json",
+    ] {
+        for kind in ["fifo", "device", "directory", "symlink"] {
+            let d = copy(&format!("{kind}-{file}"));
+            let p = d.join(file);
+            let original = std::fs::read(&p).unwrap();
+            std::fs::remove_file(&p).unwrap();
+            let made = match kind {
+                "fifo" => Command::new("mkfifo").arg(&p).status().unwrap().success(),
+                "device" => Command::new("mknod")
+                    .arg(&p)
+                    .args(["c", "1", "3"])
+                    .status()
+                    .unwrap()
+                    .success(),
+                "directory" => std::fs::create_dir(&p).is_ok(),
+                _ => {
+                    let elsewhere = work.path().join(format!("elsewhere-{kind}-{file}"));
+                    std::fs::write(&elsewhere, &original).unwrap();
+                    std::os::unix::fs::symlink(&elsewhere, &p).is_ok()
+                }
+            };
+            assert!(made, "making a {kind} needs root (CI runs as root)");
+            let o = restore(&d);
+            assert_ne!(o.status.code(), Some(124), "{kind} as {file}: restore hung");
+            assert_exit(&o, 5);
+            let err = stderr(&o);
+            let said = match kind {
+                "fifo" => "FIFO",
+                "device" => "a device",
+                "directory" => "a directory",
+                _ => "symbolic link",
+            };
+            assert!(
+                err.contains(said) && err.contains(file),
+                "{kind} as {file}: {err}"
+            );
+        }
+    }
+    let d = copy("manifest-many");
+    std::fs::write(d.join("junk"), vec![0u8; 16 << 20]).unwrap();
+    let h = keyceremony::media::sha256_hex(&std::fs::read(d.join("junk")).unwrap());
+    let many: String = (0..900).map(|_| format!("{h}  junk\n")).collect();
+    std::fs::write(d.join("MANIFEST"), many).unwrap();
+    let o = restore(&d);
+    assert_exit(&o, 5);
+    assert!(
+        stderr(&o).contains("twice") || stderr(&o).contains("larger than"),
+        "{}",
+        stderr(&o)
     );
 }

@@ -17,7 +17,7 @@ use super::layout::{
     SHARES_FILE, TRANSCRIPT,
 };
 use super::CeremonyError;
-use crate::media::{check_manifest, limits, read_bounded, sha256_hex};
+use crate::media::{check_manifest, limits, read_bounded, read_in, sha256_hex};
 use crate::openpgp::{self, SignWith};
 use crate::passphrase::Passphrase;
 use crate::shares::{self, set_id_text, sheet, SetInfo, Share, ShareError};
@@ -89,10 +89,22 @@ pub fn load_shares(paths: &[PathBuf], identity: &[PathBuf]) -> Result<Vec<Share>
 /// Reads `shares.json` from a backup bundle.
 pub fn read_set_info(backup: &Path) -> Result<SetInfo, CeremonyError> {
     let path: PathBuf = backup.join(SHARES_FILE);
-    if !path.exists() {
+    if path.symlink_metadata().is_err() {
         return Err(not_a_ceremony_dir(backup));
     }
-    parse_set_info(&path).map_err(|e| backup_error(backup, e))
+    let bytes = read_in(
+        backup,
+        SHARES_FILE,
+        "share set description",
+        limits::SET_INFO,
+    )
+    .map_err(|e| backup_error(backup, e.to_string()))?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        backup_error(
+            backup,
+            format!("{} is not a share-set description: {e}", path.display()),
+        )
+    })
 }
 
 /// Reads a share set's description (`shares.json`) from any file, bounded;
@@ -159,13 +171,13 @@ pub struct ProvenBackup {
 /// parse, with every self-signature and binding valid; and the secret key is
 /// the cert's key, subkey for subkey.
 pub fn prove(backup: &Path, proof: Proof) -> Result<ProvenBackup, CeremonyError> {
-    if !backup.join(SECRET_KEY_FILE).is_file() {
+    if backup.join(SECRET_KEY_FILE).symlink_metadata().is_err() {
         return Err(not_a_ceremony_dir(backup));
     }
     let fail = |reason: String| backup_error(backup, reason);
     let read_key = |name: &str| -> Result<Cert, CeremonyError> {
-        let bytes = read_bounded(&backup.join(name), "key file", limits::KEY)
-            .map_err(|e| fail(e.to_string()))?;
+        let bytes =
+            read_in(backup, name, "key file", limits::KEY).map_err(|e| fail(e.to_string()))?;
         openpgp::read_strict(name, &bytes).map_err(|e| fail(e.to_string()))
     };
     let cert = read_key(CERT_FILE)?;
@@ -176,9 +188,9 @@ pub fn prove(backup: &Path, proof: Proof) -> Result<ProvenBackup, CeremonyError>
                 return Err(fail(format!("{MANIFEST} does not list {name}")));
             }
         }
-        let manifest = read_bounded(&backup.join(MANIFEST), "MANIFEST", limits::MANIFEST)
+        let manifest = read_in(backup, MANIFEST, "MANIFEST", limits::MANIFEST)
             .map_err(|e| fail(e.to_string()))?;
-        let sig = read_bounded(&backup.join(MANIFEST_SIG), "signature", limits::MANIFEST)
+        let sig = read_in(backup, MANIFEST_SIG, "signature", limits::MANIFEST)
             .map_err(|e| fail(e.to_string()))?;
         openpgp::verify_detached(&cert, SignWith::SigningSubkey, &sig, &manifest)
             .map_err(|e| fail(format!("{MANIFEST_SIG}: {e}")))?;
@@ -197,10 +209,15 @@ pub fn prove(backup: &Path, proof: Proof) -> Result<ProvenBackup, CeremonyError>
         )));
     }
     let cosign_path = backup.join(COSIGN_KEY_FILE);
-    let cosign = if cosign_path.exists() {
+    let cosign = if cosign_path.symlink_metadata().is_ok() {
         Some(
-            read_bounded(&cosign_path, "cosign key file", limits::COSIGN_KEY)
-                .map_err(|e| fail(e.to_string()))?,
+            read_in(
+                backup,
+                COSIGN_KEY_FILE,
+                "cosign key file",
+                limits::COSIGN_KEY,
+            )
+            .map_err(|e| fail(e.to_string()))?,
         )
     } else {
         None
@@ -277,8 +294,9 @@ pub struct Opened {
 /// and reads what a continuing ceremony carries over. Nothing is written.
 pub fn open_for_ceremony(backup: &Path, shares: &[Share]) -> Result<Opened, CeremonyError> {
     let restored = unlock(backup, shares, Proof::Full)?;
-    let revocation = read_bounded(
-        &backup.join(REVOCATION_FILE),
+    let revocation = read_in(
+        backup,
+        REVOCATION_FILE,
         "revocation certificate",
         limits::KEY,
     )
@@ -315,7 +333,7 @@ fn rotation_files(
     names
         .into_iter()
         .map(|n| {
-            let bytes = read_bounded(&backup.join(&n), "rotation file", limits::KEY)
+            let bytes = read_in(backup, &n, "rotation file", limits::KEY)
                 .map_err(|e| backup_error(backup, e.to_string()))?;
             Ok((n, bytes))
         })
@@ -328,11 +346,16 @@ fn previous_bundle(
     backup: &Path,
 ) -> Result<Option<crate::online::bundle::Previous>, CeremonyError> {
     let path = backup.join(crate::online::bundle::BUNDLE_FILE);
-    if !path.exists() {
+    if path.symlink_metadata().is_err() {
         return Ok(None);
     }
-    let bytes = read_bounded(&path, "bundle description", limits::MANIFEST)
-        .map_err(|e| backup_error(backup, e.to_string()))?;
+    let bytes = read_in(
+        backup,
+        crate::online::bundle::BUNDLE_FILE,
+        "bundle description",
+        limits::MANIFEST,
+    )
+    .map_err(|e| backup_error(backup, e.to_string()))?;
     crate::online::bundle::Previous::of(&bytes)
         .map(Some)
         .map_err(|e| backup_error(backup, e))
@@ -345,7 +368,7 @@ fn previous_ceremony(backup: &Path) -> Previous {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default(),
-        transcript_sha256: read_bounded(&backup.join(TRANSCRIPT), "transcript", limits::TRANSCRIPT)
+        transcript_sha256: read_in(backup, TRANSCRIPT, "transcript", limits::TRANSCRIPT)
             .ok()
             .map(|t| sha256_hex(&t)),
     }

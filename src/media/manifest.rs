@@ -42,21 +42,42 @@ pub fn parse_manifest(text: &str) -> Result<Vec<(&str, &str)>, String> {
         .collect()
 }
 
-/// Checks every file a bundle's MANIFEST lists; returns the names checked.
+/// At most this many bytes in all the files one MANIFEST lists.
+pub const MAX_TOTAL: u64 = 64 << 20;
+
+/// Checks every file a bundle's MANIFEST lists (each a regular file, no link
+/// followed, none listed twice, all together bounded); returns the names
+/// checked.
 pub fn check_manifest(dir: &Path) -> Result<Vec<String>, MediaError> {
     let path = dir.join(MANIFEST);
-    let bytes = super::read_bounded(&path, "MANIFEST", super::limits::MANIFEST)?;
+    let d = super::Dir::open(dir)?;
+    let bytes = d
+        .read(MANIFEST, "MANIFEST", super::limits::MANIFEST)?
+        .ok_or_else(|| MediaError::NoSuchFile {
+            dir: dir.to_owned(),
+            name: MANIFEST.into(),
+        })?;
     let bad = |problem: String| MediaError::Manifest {
         path: path.clone(),
         problem,
     };
     let text = String::from_utf8(bytes).map_err(|_| bad("it is not text".into()))?;
-    let mut names = Vec::new();
+    let mut names: Vec<String> = Vec::new();
+    let mut total = 0u64;
     for (hash, name) in parse_manifest(&text).map_err(bad)? {
-        let file = dir.join(name);
-        let contents = super::read_bounded(&file, "bundle file", super::limits::TRANSCRIPT)?;
+        if names.iter().any(|n| n == name) {
+            return Err(bad(format!("it lists {name} twice")));
+        }
+        let left = MAX_TOTAL.saturating_sub(total);
+        let contents = d
+            .read(name, "bundle file", super::limits::TRANSCRIPT.min(left))?
+            .ok_or_else(|| MediaError::NoSuchFile {
+                dir: dir.to_owned(),
+                name: name.to_owned(),
+            })?;
+        total += contents.len() as u64;
         let found = sha256_hex(&contents);
-        if found != hash {
+        if !found.eq_ignore_ascii_case(hash) {
             return Err(bad(format!(
                 "{name} does not match: listed {hash}, found {found}"
             )));

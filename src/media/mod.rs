@@ -73,6 +73,8 @@ pub enum MediaError {
     SameDevice { a: PathBuf, b: PathBuf },
     #[error("stopped by {signal} before writing {path}, at a safe point (every file written so far is whole)")]
     Interrupted { signal: &'static str, path: PathBuf },
+    #[error("{dir} has no {name}: it is not a whole ceremony directory")]
+    NoSuchFile { dir: PathBuf, name: String },
     #[error("{path} is {found}, not {wanted}: keyceremony does not follow links or read pipes and devices; put {wanted} there, or name the right one")]
     NotAFile {
         path: PathBuf,
@@ -114,10 +116,41 @@ pub mod limits {
 }
 
 /// Reads `path` whole if it holds at most `limit` bytes: a hostile or wrong
-/// file (a disk image named as a share) is refused before it is parsed.
+/// file (a disk image named as a share) is refused before it is parsed. A
+/// FIFO, device, socket or directory is refused without blocking on it,
+/// except a descriptor handed over by name (`/dev/fd/N`, `fd:N`).
 pub fn read_bounded(path: &Path, what: &'static str, limit: u64) -> Result<Vec<u8>, MediaError> {
     use std::io::Read;
-    let file = std::fs::File::open(path).map_err(|e| MediaError::from_io("read", path, e))?;
+    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    let file = std::fs::File::options()
+        .read(true)
+        .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
+        .open(path)
+        .map_err(|e| MediaError::from_io("read", path, e))?;
+    let t = file
+        .metadata()
+        .map_err(|e| MediaError::from_io("read", path, e))?
+        .file_type();
+    let handed_over = path.starts_with("/dev/fd") || path.starts_with("/proc/self/fd");
+    let found = if t.is_dir() {
+        Some("a directory")
+    } else if t.is_fifo() || t.is_socket() {
+        (!handed_over).then_some("a FIFO (named pipe) or socket")
+    } else if t.is_char_device() || t.is_block_device() {
+        (!handed_over).then_some("a device")
+    } else {
+        None
+    };
+    if let Some(found) = found {
+        return Err(MediaError::NotAFile {
+            path: path.to_owned(),
+            found,
+            wanted: "a file",
+        });
+    }
+    // What is read (a file, or a descriptor handed over) may block now.
+    rustix::fs::fcntl_setfl(&file, rustix::fs::OFlags::empty())
+        .map_err(|e| MediaError::from_io("read", path, e.into()))?;
     let mut bytes = Vec::new();
     file.take(limit + 1)
         .read_to_end(&mut bytes)
@@ -150,6 +183,23 @@ impl MediaError {
             },
         }
     }
+}
+
+/// Reads the file `name` of the ceremony directory `dir` (a medium's, which
+/// someone else had in their hands): a regular file only, no link followed,
+/// never blocking, bounded.
+pub fn read_in(
+    dir: &Path,
+    name: &str,
+    what: &'static str,
+    limit: u64,
+) -> Result<Vec<u8>, MediaError> {
+    Dir::open(dir)?
+        .read(name, what, limit)?
+        .ok_or_else(|| MediaError::NoSuchFile {
+            dir: dir.to_owned(),
+            name: name.to_owned(),
+        })
 }
 
 /// Where desktop automounters and operators mount sticks.
