@@ -584,6 +584,14 @@ pub enum PlanError {
     Invalid(String),
 }
 
+/// The first character of `s` that is a control, bidirectional-override or
+/// zero-width character, named as a person reads it (`U+202E`).
+fn deceptive(s: &str) -> Option<String> {
+    s.chars()
+        .find(|c| crate::online::is_deceptive(*c))
+        .map(|c| format!("the character U+{:04X}", c as u32))
+}
+
 /// Values of the example plan that must never reach a real key.
 const PLACEHOLDERS: [&str; 4] = [
     "Example Release Signing",
@@ -707,7 +715,13 @@ impl Plan {
     pub fn from_toml(text: &str) -> Result<Plan, PlanError> {
         let plan: Plan = toml::from_str(text).map_err(|e| PlanError::Parse {
             path: PathBuf::from("<plan>"),
-            message: e.to_string(),
+            // The error quotes the line: its characters escaped, its lines kept.
+            message: e
+                .to_string()
+                .lines()
+                .map(crate::online::printable)
+                .collect::<Vec<_>>()
+                .join("\n"),
         })?;
         plan.validate()?;
         Ok(plan)
@@ -785,7 +799,13 @@ impl Plan {
             return bad("key.user_ids is empty: add at least one, e.g. \"Release Signing <release@example.org>\"".into());
         }
         for (i, uid) in self.key.user_ids.iter().enumerate() {
-            if uid.trim().is_empty() || uid.chars().any(|c| c.is_control()) {
+            if let Some(c) = deceptive(uid) {
+                return bad(format!(
+                    "key.user_ids has {:?}: it holds {c}, which changes how the text around it is shown (a user ID is shown to people who compare it); type it without",
+                    crate::online::printable(uid)
+                ));
+            }
+            if uid.trim().is_empty() {
                 return bad(format!(
                     "key.user_ids has {uid:?}: a user ID must be non-empty text on one line"
                 ));
@@ -816,6 +836,12 @@ impl Plan {
                     .map(|c| ("shares.custodians", &c.name)),
             );
         for (field, name) in people {
+            if let Some(c) = deceptive(name) {
+                return bad(format!(
+                    "{field} has {:?}: it holds {c}, which changes how the text around it is shown; type the name without it",
+                    crate::online::printable(name)
+                ));
+            }
             if name.trim().is_empty()
                 || name.chars().any(char::is_control)
                 || name.chars().count() > MAX_NAME_CHARS
@@ -933,9 +959,7 @@ impl Plan {
                 if c.token.as_deref().is_none_or(|t| t.trim().is_empty()) {
                     return bad("cosign.token is missing: the token's label (`keyceremony hsm list --module MODULE` shows them)".into());
                 }
-                if c.label.trim().is_empty()
-                    || c.label.chars().any(char::is_control)
-                    || c.label.len() > 64
+                if c.label.trim().is_empty() || deceptive(&c.label).is_some() || c.label.len() > 64
                 {
                     return bad(format!(
                         "cosign.label = {:?}: a key label is printable text, 1 to 64 bytes",
@@ -974,6 +998,27 @@ impl Plan {
         }
         let mut all: Vec<&Path> = self.media.backup.iter().map(|p| p.as_path()).collect();
         all.push(&self.media.export);
+        let shares = std::iter::once(self.shares.output.as_path()).chain(
+            self.shares
+                .custodians
+                .iter()
+                .filter_map(|c| c.medium.as_deref()),
+        );
+        for p in all.iter().copied().chain(shares) {
+            let text = p.to_string_lossy();
+            if let Some(c) = deceptive(&text) {
+                return bad(format!(
+                    "the medium {:?} holds {c}: name the stick's mount point in plain characters",
+                    crate::online::printable(&text)
+                ));
+            }
+            if p.components().any(|c| c == std::path::Component::ParentDir) {
+                return bad(format!(
+                    "the medium {} goes up a directory (..): name the stick's mount point itself, e.g. /media/BACKUP1",
+                    p.display()
+                ));
+            }
+        }
         for (i, a) in all.iter().enumerate() {
             if all[..i].contains(a) {
                 return bad(format!(
@@ -1078,6 +1123,44 @@ mod tests {
                 .unwrap_err()
                 .to_string();
             assert!(err.contains(needle), "{to}: {err}");
+        }
+    }
+
+    /// Text that changes how the text around it is shown (bidi overrides,
+    /// zero-width characters, escapes) has no place in a user ID, a name or
+    /// a medium's path: refused, naming the character; so is `..` in a
+    /// medium's path (it made "e/../b1" read as inside "e").
+    #[test]
+    fn deceptive_characters_and_parent_directories_are_refused() {
+        let cases = [
+            (
+                "Example Release Signing <release@example.org>",
+                "Release \u{202E}gro.elpmaxe@esaeler",
+                "U+202E",
+            ),
+            (
+                "operator = \"Release Engineer\"",
+                "operator = \"Ada\u{200B}Lovelace\"",
+                "U+200B",
+            ),
+            (
+                "export = \"export\"",
+                "export = \"exp\\u001b[2Jort\"",
+                "U+001B",
+            ),
+            ("export = \"export\"", "export = \"backup-1/../b1\"", "(..)"),
+        ];
+        for (from, to, needle) in cases {
+            assert!(EXAMPLE_PLAN.contains(from), "example lacks {from}");
+            let err = match Plan::from_toml(&EXAMPLE_PLAN.replace(from, to)) {
+                Err(e) => e.to_string(),
+                Ok(p) => p.validate_media().unwrap_err().to_string(),
+            };
+            assert!(err.contains(needle), "{to}: {err}");
+            assert!(
+                !err.contains('\u{1b}') && !err.contains('\u{202E}'),
+                "{err}"
+            );
         }
     }
 
