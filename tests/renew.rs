@@ -586,3 +586,114 @@ fn a_compromised_subkey_is_revoked_and_bad_requests_write_nothing() {
     assert_eq!(revoked.0, "r", "{subs:?}");
     assert!(sq.to_lowercase().contains("compromised"), "{sq}");
 }
+
+/// #25: a revocation that would leave no signing subkey is refused before
+/// anything is written (it used to fail after the backups and an export
+/// directory were written); a rotation says why; a subkey superseded by a
+/// rotation can later be marked compromised.
+#[test]
+fn what_a_subkey_change_refuses_it_refuses_before_writing() {
+    let dir = tempdir();
+    let dir = dir.path();
+    let plan = genesis(dir, &[], None);
+    let backup = bundle(&dir.join("backup-1"));
+    let signing = |d: &Path| -> String {
+        let gpg = Gpg::new();
+        let newest = bundles(&d.join("export")).pop().unwrap();
+        gpg.ok(&["--import", newest.join("cert.asc").to_str().unwrap()]);
+        let o = gpg.ok(&["--with-colons", "--list-keys"]);
+        let text = stdout(&o);
+        let lines: Vec<&str> = text.lines().collect();
+        let i = lines
+            .iter()
+            .position(|l| {
+                l.starts_with("sub:")
+                    && l.split(':').nth(11).is_some_and(|c| c.contains('s'))
+                    && !l.starts_with("sub:r")
+            })
+            .unwrap();
+        lines[i + 1].split(':').nth(9).unwrap().to_owned()
+    };
+    let only = signing(dir);
+    let count = |m: &str| bundles(&dir.join(m)).len();
+    let before: Vec<usize> = ["backup-1", "backup-2", "export"]
+        .iter()
+        .map(|m| count(m))
+        .collect();
+    let o = subkey(
+        &[
+            "subkey",
+            "revoke",
+            "--fingerprint",
+            &only,
+            "--reason",
+            "retired",
+        ],
+        &plan,
+        &backup,
+        &sheets(dir, &[1, 2, 3]),
+    );
+    assert_exit(&o, 2);
+    assert!(
+        stderr(&o).contains("without a signing subkey in force")
+            && stderr(&o).contains("subkey rotate"),
+        "{}",
+        stderr(&o)
+    );
+    let after: Vec<usize> = ["backup-1", "backup-2", "export"]
+        .iter()
+        .map(|m| count(m))
+        .collect();
+    assert_eq!(before, after, "a refused revocation wrote something");
+
+    let o = subkey(
+        &["subkey", "rotate", "--reason", "yearly rotation"],
+        &plan,
+        &backup,
+        &sheets(dir, &[1, 2, 3]),
+    );
+    assert_exit(&o, 0);
+    let (_, sq) = subkeys_as_gpg_sees(dir);
+    assert!(sq.contains("yearly rotation"), "{sq}");
+    // The superseded one, found compromised later: marked so.
+    let newer = bundles(&dir.join("backup-1")).pop().unwrap();
+    let o = subkey(
+        &[
+            "subkey",
+            "revoke",
+            "--fingerprint",
+            &only,
+            "--reason",
+            "compromised",
+        ],
+        &plan,
+        &newer,
+        &sheets(dir, &[1, 2, 3]),
+    );
+    assert_exit(&o, 0);
+    let (_, sq) = subkeys_as_gpg_sees(dir);
+    assert!(sq.to_lowercase().contains("compromised"), "{sq}");
+    // Twice compromised: refused, before anything is written.
+    let newest = bundles(&dir.join("backup-1")).pop().unwrap();
+    let n = count("export");
+    let o = subkey(
+        &[
+            "subkey",
+            "revoke",
+            "--fingerprint",
+            &only,
+            "--reason",
+            "compromised",
+        ],
+        &plan,
+        &newest,
+        &sheets(dir, &[1, 2, 3]),
+    );
+    assert_ne!(o.status.code(), Some(0));
+    assert!(
+        stderr(&o).contains("revoked already as compromised"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(count("export"), n);
+}

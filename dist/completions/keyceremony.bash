@@ -2610,7 +2610,7 @@ _keyceremony() {
             return 0
             ;;
         keyceremony__subcmd__subkey__subcmd__rotate)
-            opts="-h --role --keep-old-until --card-pins --plan --backup --identity --output-format --airgap-root --allow-retired-key --help"
+            opts="-h --role --keep-old-until --reason --card-pins --plan --backup --identity --output-format --airgap-root --allow-retired-key --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2621,6 +2621,10 @@ _keyceremony() {
                     return 0
                     ;;
                 --keep-old-until)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --reason)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

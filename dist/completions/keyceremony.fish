@@ -128,6 +128,7 @@ complete -c keyceremony -n "__fish_keyceremony_using_subcommand subkey; and not 
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand subkey; and not __fish_seen_subcommand_from rotate revoke help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand subkey; and __fish_seen_subcommand_from rotate" -l role -d 'signing, encryption or authentication' -r
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand subkey; and __fish_seen_subcommand_from rotate" -l keep-old-until -d 'Leave the old subkey valid until then (a date or a duration from now) instead of revoking it now' -r
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand subkey; and __fish_seen_subcommand_from rotate" -l reason -d 'Why, in a few words (into the old subkey\'s revocation and the transcript)' -r
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand subkey; and __fish_seen_subcommand_from rotate" -l card-pins -d 'The ceremony\'s card PIN file: the cards taking the new subkey keep these PINs' -r -F
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand subkey; and __fish_seen_subcommand_from rotate" -l plan -d 'The plan (media, air gap, operator and witnesses, subkey expiry)' -r -F
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand subkey; and __fish_seen_subcommand_from rotate" -l backup -d 'The ceremony directory on a backup medium holding the key' -r -F

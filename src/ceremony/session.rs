@@ -161,6 +161,22 @@ pub fn check_delivery_targets(plan: &Plan) -> Result<(), CeremonyError> {
 /// session, whose first event names the key and the ceremony it continues,
 /// and whose next records which backup and shares opened it. Step 1 and 2.
 pub fn open_existing<'a>(
+    flow: Flow,
+    plan: &Plan,
+    backup: &Path,
+    shares: &[Share],
+    opts: &RunOptions,
+    ui: &'a mut dyn CeremonyUi,
+    clock: &'a dyn Clock,
+) -> Result<(Session<'a>, restore::Opened), CeremonyError> {
+    open_existing_checked(flow, plan, backup, shares, opts, ui, clock, &|_| Ok(()))
+}
+
+/// `open_existing`, with `refuse` asked, once the key is open and before
+/// anything is written, whether the flow can do what it was asked on this
+/// key (a change it would only find impossible after writing backups).
+#[allow(clippy::too_many_arguments)]
+pub fn open_existing_checked<'a>(
     mut flow: Flow,
     plan: &Plan,
     backup: &Path,
@@ -168,6 +184,7 @@ pub fn open_existing<'a>(
     opts: &RunOptions,
     ui: &'a mut dyn CeremonyUi,
     clock: &'a dyn Clock,
+    refuse: &dyn Fn(&restore::Opened) -> Result<(), CeremonyError>,
 ) -> Result<(Session<'a>, restore::Opened), CeremonyError> {
     plan.validate()?;
     let total = flow.steps;
@@ -182,6 +199,7 @@ pub fn open_existing<'a>(
     let pre = preflight(plan, opts, ui, clock)?;
     step(ui, 2, "Opening the backup from the shares");
     let opened = restore::open_for_ceremony(backup, shares)?;
+    refuse(&opened)?;
     let r = &opened.restored;
     let retired = restore::rotated_away(backup, &r.fingerprint);
     if let Some((dir, st)) = &retired {

@@ -27,7 +27,7 @@ use sequoia_openpgp::Cert;
 use super::cards::{provision_cards, CardOutcome};
 use super::layout::TRANSCRIPT;
 use super::restore::Previous;
-use super::session::{open_existing, Flow, RunOptions, Session};
+use super::session::{open_existing_checked, Flow, RunOptions, Session};
 use super::{Cards, CeremonyError, CeremonyUi, Clock, Event};
 use crate::media::{limits, read_bounded};
 use crate::openpgp::{self, KeyInfo, KeyRole, RevokeReason};
@@ -51,7 +51,13 @@ pub enum OldSubkey {
 pub enum Change {
     /// A new subkey for `role`, valid for the plan's `[subkeys] expiry`; the
     /// one in force now (if any) treated as `old` says.
-    Rotate { role: KeyRole, old: OldSubkey },
+    Rotate {
+        role: KeyRole,
+        old: OldSubkey,
+        /// Why, in the operator's words: goes into the old subkey's
+        /// revocation and the transcript.
+        reason: Option<String>,
+    },
     /// The subkey `fingerprint` revoked for `reason`, no replacement.
     Revoke {
         fingerprint: String,
@@ -154,7 +160,9 @@ pub fn run(
         }
     }
     let (name, start) = match &req.change {
-        Change::Rotate { role, .. } => ("subkey-rotate", json!({ "role": role })),
+        Change::Rotate { role, reason, .. } => {
+            ("subkey-rotate", json!({ "role": role, "reason": reason }))
+        }
         Change::LostCard { serial, rotate } => (
             "lost-card",
             json!({ "card": serial, "decision": if *rotate { "rotate" } else { "keep" } }),
@@ -177,7 +185,35 @@ pub fn run(
         Change::LostCard { serial, .. } => card_slots(&req.backup, serial)?,
         _ => Vec::new(),
     };
-    let (session, opened) = open_existing(flow, plan, &req.backup, &req.shares, opts, ui, clock)?;
+    // A revocation that would leave no signing subkey in force is refused
+    // here, before anything is written (it used to fail after the backups).
+    let refuse = |o: &super::restore::Opened| -> Result<(), CeremonyError> {
+        let Change::Revoke {
+            fingerprint,
+            reason,
+        } = &req.change
+        else {
+            return Ok(());
+        };
+        let cert = openpgp::revoke_subkey(&o.restored.cert, fingerprint, *reason, "", now)?;
+        if openpgp::live_subkeys(&cert, KeyRole::Signing, now).is_empty() {
+            return Err(CeremonyError::Request(format!(
+                "revoking {} leaves the key without a signing subkey in force, and every bundle and MANIFEST is signed by one: rotate it instead (`keyceremony subkey rotate --reason ...`), which adds a new one and revokes this one",
+                fingerprint.to_uppercase()
+            )));
+        }
+        Ok(())
+    };
+    let (session, opened) = open_existing_checked(
+        flow,
+        plan,
+        &req.backup,
+        &req.shares,
+        opts,
+        ui,
+        clock,
+        &refuse,
+    )?;
     let key = &opened.restored.cert;
     session.run(|s| {
         s.step(3, "Changing the subkeys, signed by the primary");
@@ -213,7 +249,10 @@ pub fn run(
             Ok(cert)
         };
         let changed = match &req.change {
-            Change::Rotate { role, old } => rotate(key.clone(), *role, *old, "", s)?,
+            Change::Rotate { role, old, reason } => {
+                let why = reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default();
+                rotate(key.clone(), *role, *old, &why, s)?
+            }
             Change::LostCard { serial, rotate: false } => {
                 s.record(
                     EventKind::CardLost,

@@ -22,9 +22,20 @@ pub fn subkey(action: SubkeyCommand, hardening: &Hardening) -> Result<(), Failur
         SubkeyCommand::Rotate {
             role,
             keep_old_until,
+            reason,
             card_pins,
             key,
         } => {
+            if let Some(r) = &reason {
+                if r.trim().is_empty()
+                    || r.len() > 200
+                    || r.chars().any(crate::online::is_deceptive)
+                {
+                    return Err(usage(
+                        "--reason: one line of plain text, at most 200 bytes (it goes into the revocation and the transcript)".into(),
+                    ));
+                }
+            }
             let role = match role.as_str() {
                 "signing" => KeyRole::Signing,
                 "encryption" => KeyRole::Encryption,
@@ -42,7 +53,7 @@ pub fn subkey(action: SubkeyCommand, hardening: &Hardening) -> Result<(), Failur
                         .map_err(|e| usage(format!("--keep-old-until: {e}")))?,
                 ),
             };
-            (Change::Rotate { role, old }, key, card_pins)
+            (Change::Rotate { role, old, reason }, key, card_pins)
         }
         SubkeyCommand::Revoke {
             fingerprint,

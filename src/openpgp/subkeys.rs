@@ -197,11 +197,24 @@ pub fn revoke_subkey(
     let sub = subkey(key, fingerprint)?;
     let policy = StandardPolicy::new();
     if let Ok(valid) = sub.clone().with_policy(&policy, now) {
-        if matches!(valid.revocation_status(), RevocationStatus::Revoked(_)) {
-            return Err(OpenPgpError::Invalid(format!(
-                "subkey {} is revoked already",
-                sub.key().fingerprint().to_hex()
-            )));
+        if let RevocationStatus::Revoked(sigs) = valid.revocation_status() {
+            // A subkey superseded or retired can still be found compromised
+            // later: that revocation says more (nothing it ever signed holds).
+            let hard = sigs.iter().any(|s| {
+                s.reason_for_revocation()
+                    .is_none_or(|(r, _)| r == ReasonForRevocation::KeyCompromised)
+            });
+            if hard || reason != RevokeReason::Compromised {
+                return Err(OpenPgpError::Invalid(format!(
+                    "subkey {} is revoked already{}",
+                    sub.key().fingerprint().to_hex(),
+                    if hard {
+                        " as compromised"
+                    } else {
+                        ": only --reason compromised says more"
+                    }
+                )));
+            }
         }
     }
     let mut signer = primary_signer(key)?;

@@ -518,6 +518,7 @@ impl App {
                 old: crate::plan::expiry_at(f.value(2), std::time::SystemTime::now())
                     .map(OldSubkey::ValidUntil)
                     .unwrap_or(OldSubkey::Revoke),
+                reason: None,
             },
         }
     }
