@@ -176,6 +176,14 @@ pub enum SheetError {
     Identity(String),
     #[error(transparent)]
     Share(#[from] ShareError),
+    #[error("the sheet's header says {header}, but its words are share {index} of {count} (any {threshold}) of set {set}: the sheet was altered or mixed up with another; ask its custodian for theirs")]
+    HeaderMismatch {
+        header: String,
+        index: u8,
+        count: u8,
+        threshold: u8,
+        set: String,
+    },
 }
 
 /// Encrypts a sheet to one custodian's age X25519 recipient, ASCII-armored.
@@ -233,7 +241,54 @@ pub fn read_share(bytes: &[u8], identity: Option<&[u8]>) -> Result<Share, SheetE
         Zeroizing::new(bytes.to_vec())
     };
     let text = Zeroizing::new(String::from_utf8_lossy(&plain).into_owned());
-    Ok(Share::from_words(&words_from_text(&text))?)
+    let share = Share::from_words(&words_from_text(&text))?;
+    check_header(&text, &share)?;
+    Ok(share)
+}
+
+/// A sheet's header (share number, count, threshold, set) must say what its
+/// words are: a header copied over another share's words would otherwise be
+/// believed by the person reading the sheet, and the words by the tool.
+fn check_header(text: &str, share: &Share) -> Result<(), SheetError> {
+    if !text
+        .trim_start_matches('\u{feff}')
+        .trim_start()
+        .starts_with(SHEET_HEADER)
+    {
+        return Ok(());
+    }
+    let mut said = Vec::new();
+    for l in text.lines().map(str::trim) {
+        if let Some(rest) = l.strip_prefix("Share set:") {
+            let set = rest.trim();
+            if set != set_id_text(share.set_id) {
+                said.push(format!("set {set}"));
+            }
+        } else if let Some(rest) = l.strip_prefix("Share ") {
+            // "Share 3 of 5. Any 3 shares of this set restore the passphrase."
+            let nums: Vec<u8> = rest
+                .split(|c: char| !c.is_ascii_digit())
+                .filter(|t| !t.is_empty())
+                .filter_map(|t| t.parse().ok())
+                .collect();
+            if nums.len() >= 3 && nums[..3] != [share.index, share.count, share.threshold] {
+                said.push(format!(
+                    "share {} of {} (any {})",
+                    nums[0], nums[1], nums[2]
+                ));
+            }
+        }
+    }
+    if said.is_empty() {
+        return Ok(());
+    }
+    Err(SheetError::HeaderMismatch {
+        header: said.join(", "),
+        index: share.index,
+        count: share.count,
+        threshold: share.threshold,
+        set: set_id_text(share.set_id),
+    })
 }
 
 #[cfg(test)]
@@ -262,6 +317,22 @@ mod tests {
         assert!(sheet.contains("D9B4 064F"));
         assert!(sheet.lines().all(|l| l.len() <= 80), "{}", *sheet);
         assert_eq!(read_share(sheet.as_bytes(), None).unwrap(), s);
+    }
+
+    /// #25: a header copied over another share's words is refused.
+    #[test]
+    fn a_sheet_whose_header_is_another_share_s_is_refused() {
+        let s = share();
+        let sheet = render(&s, &INFO);
+        let forged = sheet.replacen("Share 3 of 5.", "Share 2 of 5.", 1);
+        let e = read_share(forged.as_bytes(), None).unwrap_err().to_string();
+        assert!(
+            e.contains("share 2 of 5") && e.contains("words are share 3 of 5"),
+            "{e}"
+        );
+        let set = set_id_text(s.set_id);
+        let other = sheet.replacen(&format!("Share set:  {set}"), "Share set:  00000", 1);
+        assert!(read_share(other.as_bytes(), None).is_err());
     }
 
     #[test]
