@@ -588,7 +588,7 @@ pub enum PlanError {
 /// zero-width character, named as a person reads it (`U+202E`).
 fn deceptive(s: &str) -> Option<String> {
     s.chars()
-        .find(|c| crate::online::is_deceptive(*c))
+        .find(|c| crate::online::is_deceptive(*c) && !c.is_control())
         .map(|c| format!("the character U+{:04X}", c as u32))
 }
 
@@ -959,7 +959,9 @@ impl Plan {
                 if c.token.as_deref().is_none_or(|t| t.trim().is_empty()) {
                     return bad("cosign.token is missing: the token's label (`keyceremony hsm list --module MODULE` shows them)".into());
                 }
-                if c.label.trim().is_empty() || deceptive(&c.label).is_some() || c.label.len() > 64
+                if c.label.trim().is_empty()
+                    || c.label.chars().any(crate::online::is_deceptive)
+                    || c.label.len() > 64
                 {
                     return bad(format!(
                         "cosign.label = {:?}: a key label is printable text, 1 to 64 bytes",
@@ -1006,7 +1008,11 @@ impl Plan {
         );
         for p in all.iter().copied().chain(shares) {
             let text = p.to_string_lossy();
-            if let Some(c) = deceptive(&text) {
+            let control = text
+                .chars()
+                .find(|c| c.is_control())
+                .map(|c| format!("the character U+{:04X}", c as u32));
+            if let Some(c) = control.or_else(|| deceptive(&text)) {
                 return bad(format!(
                     "the medium {:?} holds {c}: name the stick's mount point in plain characters",
                     crate::online::printable(&text)

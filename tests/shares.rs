@@ -372,7 +372,7 @@ fn foreign_duplicate_and_mismatched_shares_are_refused() {
     ]);
     assert_exit(&o, 5);
     assert!(
-        stderr(&o).contains("share 2 belongs to another set"),
+        stderr(&o).contains("share 2 (the 2nd given) belongs to another set"),
         "{}",
         stderr(&o)
     );

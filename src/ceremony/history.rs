@@ -124,22 +124,34 @@ fn verify_one(
     };
     let bytes = read_bounded(file, "transcript", limits::TRANSCRIPT)?;
     let chain = verify_chain(&bytes).map_err(|e| named(&e))?;
-    // A ceremony that stopped is reported as that, before its signature
-    // (which a ceremony that failed part way may not have) is looked at.
-    if let Some(last) = chain.entries.last() {
-        if last.event != crate::transcript::EventKind::Complete.name() {
-            let why = last
-                .data
-                .get("error")
-                .and_then(|e| e.as_str())
-                .map(|e| format!(": {e}"))
-                .unwrap_or_default();
-            return Err(named(&format!(
-                "the chain is intact, but the ceremony did not complete (its last event is {}{why}); do not rely on what it left",
-                last.event
-            )));
+    // A ceremony that stopped is reported as that: a failure recorded at
+    // the end of an intact chain, signed or not (a ceremony that failed part
+    // way has no key to sign with), or any other end under a good signature.
+    let stopped = |last: &crate::transcript::Entry| {
+        let why = last
+            .data
+            .get("error")
+            .and_then(|e| e.as_str())
+            .map(|e| format!(": {e}"))
+            .unwrap_or_default();
+        named(&format!(
+            "the chain is intact, but the ceremony did not complete (its last event is {}{why}); do not rely on what it left",
+            last.event
+        ))
+    };
+    let last = chain.entries.last();
+    let failed = last.filter(|l| l.event == crate::transcript::EventKind::Failed.name());
+    if let Some(l) = failed {
+        let sig_path = signature.map(Path::to_owned).unwrap_or_else(|| {
+            let mut p = file.as_os_str().to_owned();
+            p.push(".asc");
+            PathBuf::from(p)
+        });
+        if sig_path.symlink_metadata().is_err() {
+            return Err(stopped(l));
         }
     }
+    let complete = last.is_some_and(|l| l.event == crate::transcript::EventKind::Complete.name());
     let beside = |name: &str| file.parent().unwrap_or(Path::new(".")).join(name);
     let cert_path = cert
         .map(Path::to_owned)
@@ -160,7 +172,14 @@ fn verify_one(
             )));
         }
     }
-    verify_detached(&cert, SignWith::Primary, &sig, &bytes).map_err(|e| named(&e))?;
+    if let Err(e) = verify_detached(&cert, SignWith::Primary, &sig, &bytes) {
+        return Err(failed.map(stopped).unwrap_or_else(|| named(&e)));
+    }
+    if !complete {
+        if let Some(l) = last {
+            return Err(stopped(l));
+        }
+    }
     Ok((
         Verified {
             file: file.to_owned(),

@@ -230,10 +230,29 @@ pub fn prove(backup: &Path, proof: Proof) -> Result<ProvenBackup, CeremonyError>
 pub fn unlock(backup: &Path, shares: &[Share], proof: Proof) -> Result<Restored, CeremonyError> {
     let proven = prove(backup, proof)?;
     let info = read_set_info(backup)?;
+    if shares.len() < info.threshold as usize {
+        return Err(ShareError::TooFew {
+            given: shares.len(),
+            needed: info.threshold as usize,
+        }
+        .into());
+    }
+    // All of one other set: the backup is the odd one out, not a share.
+    if let Some(first) = shares.first() {
+        let set = set_id_text(first.set_id);
+        if set != info.set_id && shares.iter().all(|s| s.set_id == first.set_id) {
+            return Err(ShareError::OtherBackup {
+                found: set,
+                expected: info.set_id.clone(),
+            }
+            .into());
+        }
+    }
     for (i, s) in shares.iter().enumerate() {
         if set_id_text(s.set_id) != info.set_id {
             return Err(ShareError::ForeignSet {
                 position: i + 1,
+                index: s.index,
                 found: set_id_text(s.set_id),
                 expected: info.set_id.clone(),
             }

@@ -73,6 +73,8 @@ pub enum MediaError {
     SameDevice { a: PathBuf, b: PathBuf },
     #[error("stopped by {signal} before writing {path}, at a safe point (every file written so far is whole)")]
     Interrupted { signal: &'static str, path: PathBuf },
+    #[error("there is no file {path}: check its name, and that the stick holding it is mounted")]
+    NoFile { path: PathBuf },
     #[error("{dir} has no {name}: it is not a whole ceremony directory")]
     NoSuchFile { dir: PathBuf, name: String },
     #[error("{path} is {found}, not {wanted}: keyceremony does not follow links or read pipes and devices; put {wanted} there, or name the right one")]
@@ -126,7 +128,12 @@ pub fn read_bounded(path: &Path, what: &'static str, limit: u64) -> Result<Vec<u
         .read(true)
         .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
         .open(path)
-        .map_err(|e| MediaError::from_io("read", path, e))?;
+        .map_err(|e| match e.kind() {
+            io::ErrorKind::NotFound => MediaError::NoFile {
+                path: path.to_owned(),
+            },
+            _ => MediaError::from_io("read", path, e),
+        })?;
     let t = file
         .metadata()
         .map_err(|e| MediaError::from_io("read", path, e))?

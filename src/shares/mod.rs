@@ -56,12 +56,16 @@ pub enum ShareError {
     Malformed(String),
     #[error("{0}")]
     Parameters(String),
-    #[error("share {position} belongs to another set: set {found}, where the others are set {expected}; it comes from a different ceremony")]
+    #[error("share {index} (the {} given) belongs to another set: set {found}, where the others are set {expected}; it comes from a different ceremony", ordinal(*.position))]
     ForeignSet {
         position: usize,
+        index: u8,
         found: String,
         expected: String,
     },
+    /// Every share given is of one set, and the backup of another.
+    #[error("the shares given are of set {found}, but this backup's shares.json is set {expected}: they open another backup (of another key, or from before a reshare); bring this backup's shares, or the backup they belong to")]
+    OtherBackup { found: String, expected: String },
     #[error("share {index} was given twice: bring another custodian's share")]
     Duplicate { index: u8 },
     #[error("two different shares both claim to be share {index}: one of them is corrupted")]
@@ -100,4 +104,16 @@ fn more_needed(n: usize) -> String {
         1 => "one more".into(),
         n => format!("{n} more"),
     }
+}
+
+/// "1st", "2nd", "3rd", "4th": which of the shares given, in order.
+fn ordinal(n: usize) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (1, 11) | (2, 12) | (3, 13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
 }

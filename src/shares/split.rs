@@ -105,6 +105,7 @@ pub fn combine(shares: &[Share]) -> Result<Zeroizing<Vec<u8>>, ShareError> {
         if s.set_id != first.set_id {
             return Err(ShareError::ForeignSet {
                 position,
+                index: s.index,
                 found: set_id_text(s.set_id),
                 expected: set_id_text(first.set_id),
             });
@@ -283,7 +284,7 @@ mod tests {
         let err = combine(&[a.shares[0].clone(), b.shares[1].clone()]).unwrap_err();
         assert!(
             err.to_string()
-                .starts_with("share 2 belongs to another set"),
+                .starts_with("share 2 (the 2nd given) belongs to another set"),
             "{err}"
         );
 
