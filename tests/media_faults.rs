@@ -15,14 +15,18 @@ fn a_full_backup_medium_leaves_no_partial_file_and_says_what_to_do() {
     let dir = tempdir();
     let plan = write_plan(dir.path(), &[]);
     let b2 = dir.path().join("backup-2");
-    // Inside the namespace: a 24 KiB tmpfs with 16 KiB left, enough to pass
-    // the pre-flight's free-space check and too little for a backup; run
-    // genesis, then list what is left on the full medium before the mount
-    // goes away with the namespace.
+    // Inside the namespace: a 2 MiB tmpfs (the pre-flight wants 1 MiB free,
+    // so a medium that is too small is refused before anything is
+    // written), filled up by another writer once the ceremony has begun on
+    // it (each atomic rename slowed, so that it is mid-way); then list what
+    // is left on the full medium before the mount goes away with the
+    // namespace.
     let script = format!(
-        "mount -t tmpfs -o size=24k tmpfs '{b2}' || exit 99; \
-         head -c 8192 /dev/zero > '{b2}/filler'; \
-         \"$0\" genesis --plan '{plan}'; echo \"exit=$?\"; \
+        "mount -t tmpfs -o size=2m tmpfs '{b2}' || exit 99; \
+         strace -f -qq -o /dev/null -e trace=renameat2 -e inject=renameat2:delay_enter=100000 \"$0\" genesis --plan '{plan}' 2>'{b2}.err' & pid=$!; \
+         while [ -z \"$(ls -A '{b2}')\" ] && kill -0 $pid 2>/dev/null; do sleep 0.05; done; \
+         head -c 4M /dev/zero > '{b2}/filler' 2>/dev/null; \
+         wait $pid; echo \"exit=$?\"; cat '{b2}.err' >&2; \
          for d in '{b2}'/FAILED-ceremony-*; do echo \"bundle=$d\"; \
            for f in \"$d\"/* \"$d\"/.[!.]*; do [ -e \"$f\" ] && sha256sum \"$f\"; done; done",
         b2 = b2.display(),
@@ -379,6 +383,68 @@ fn a_backup_whose_files_are_not_files_is_refused_at_once() {
     assert_exit(&o, 5);
     assert!(
         stderr(&o).contains("twice") || stderr(&o).contains("larger than"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// A medium with less room than a ceremony writes to it is refused by the
+/// pre-flight, before anything is written (one with 16 to 32 KiB used to
+/// pass it and fill up part way).
+#[test]
+fn a_medium_too_small_for_the_ceremony_is_refused_before_anything_is_written() {
+    let dir = tempdir();
+    let d = dir.path();
+    let plan = write_plan(d, &[]);
+    let script = format!(
+        "mount -t tmpfs -o size=512k kc-small '{d}/backup-2' || exit 99; \"$0\" genesis --plan '{plan}'; echo \"exit=$?\"; ls -A '{d}/backup-1' '{d}/backup-2' '{d}/export' '{d}/shares'",
+        d = d.display(),
+        plan = plan.display()
+    );
+    let o = tool("unshare")
+        .args([
+            "-m",
+            "--propagation",
+            "private",
+            "sh",
+            "-c",
+            &script,
+            env!("CARGO_BIN_EXE_keyceremony"),
+        ])
+        .output()
+        .unwrap();
+    assert_ne!(o.status.code(), Some(99), "needs root: {}", stderr(&o));
+    assert!(
+        stdout(&o).contains("exit=4"),
+        "{}{}",
+        stdout(&o),
+        stderr(&o)
+    );
+    assert!(
+        stderr(&o).contains("needs at least 1048576"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!stdout(&o).contains("ceremony-"), "{}", stdout(&o));
+}
+
+/// What a failed ceremony left is named by the next ceremony's pre-flight,
+/// with what to do, and never taken for a ceremony (`transcript verify` of
+/// a medium's history skips it).
+#[test]
+fn a_failed_ceremony_s_leftovers_are_named_by_the_next_pre_flight() {
+    let dir = tempdir();
+    let d = dir.path();
+    let plan = write_plan(d, &[]);
+    let left = d.join("backup-1/FAILED-ceremony-20261201T000000Z");
+    std::fs::create_dir_all(&left).unwrap();
+    let o = run(&["genesis", "--plan", plan.to_str().unwrap()]);
+    assert_exit(&o, 0);
+    assert!(
+        stderr(&o).contains(&format!(
+            "{} is what a ceremony that stopped left: destroy it",
+            left.display()
+        )),
         "{}",
         stderr(&o)
     );

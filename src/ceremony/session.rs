@@ -70,6 +70,18 @@ pub fn preflight(
     for m in plan.shares.media() {
         Medium::check(m)?.refuse_root_disk(plan.media.allow_same_device)?;
     }
+    let all = plan.media.backup.iter().map(PathBuf::as_path);
+    for m in all
+        .chain(Some(plan.media.export.as_path()))
+        .chain(plan.shares.media())
+    {
+        for d in media::failed_on(m) {
+            ui.event(&Event::Warning(format!(
+                "{} is what a ceremony that stopped left: destroy it (it may hold a key or shares of a passphrase)",
+                d.display()
+            )));
+        }
+    }
     let root = opts
         .system_root
         .clone()

@@ -48,6 +48,13 @@ fn media(action: MediaCommand) -> Result<(), Failure> {
                             .map(|p| format!("mounted at {}", p.display()))
                             .unwrap_or_else(|| "not mounted".into());
                         outln!("{:<16} {}  {at}", s.label, s.device.display());
+                        for d in s.mounted_at.iter().flat_map(|m| crate::media::failed_on(m)) {
+                            outln!(
+                                "{:<16} holds {}: what a ceremony that stopped left; destroy it",
+                                "",
+                                d.display()
+                            );
+                        }
                     }
                 }
             }

@@ -280,7 +280,12 @@ pub struct Medium {
 /// The least free space a medium must have to be used at all: this catches
 /// a full stick before anything is written. (A nearly full one can still
 /// run out half-way; every write is atomic, so it leaves no partial file.)
-pub const MIN_FREE: u64 = 16 << 10;
+/// The space every medium must have free before a ceremony starts: what the
+/// largest flow writes to one medium (a rotation's backup with a cosign key
+/// and the rotation files, about 200 KiB; five share sheets with their QR
+/// codes, about 130 KiB), with a margin for the file system's blocks. A
+/// medium that passes this never fills up part way.
+pub const MIN_FREE: u64 = 1 << 20;
 
 impl Medium {
     /// Checks that `root` is there, is a directory, and takes a file.
@@ -401,6 +406,21 @@ impl Medium {
 /// `ceremony-*` glob, picker or `verify` takes them for a ceremony, and a
 /// person listing the stick sees it.
 pub const FAILED_PREFIX: &str = "FAILED-";
+
+/// The directories failed ceremonies left right below `root` (at most 100).
+pub fn failed_on(root: &Path) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(root)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .take(1000)
+        .filter(|e| e.file_name().to_string_lossy().starts_with(FAILED_PREFIX))
+        .map(|e| e.path())
+        .take(100)
+        .collect();
+    found.sort();
+    found
+}
 
 /// Renames a ceremony directory `dir` to `FAILED-<name>` beside it and
 /// returns where it is now (where it was, if the medium refuses).

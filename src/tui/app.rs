@@ -161,6 +161,8 @@ pub struct Scan {
     /// form's picker offers.
     pub backups: Vec<PathBuf>,
     pub share_files: Vec<PathBuf>,
+    /// What ceremonies that stopped left (`FAILED-ceremony-*`) on the media.
+    pub failed: Vec<PathBuf>,
 }
 
 /// The media page's list of mounted media, open over the form.

@@ -208,6 +208,7 @@ fn scan() -> Scan {
     // stick full of other things is not walked).
     let mut backups = Vec::new();
     let mut share_files = Vec::new();
+    let mut failed = Vec::new();
     for m in &media {
         let dirs = std::fs::read_dir(m)
             .into_iter()
@@ -215,6 +216,14 @@ fn scan() -> Scan {
             .flatten()
             .take(200);
         for d in dirs.map(|e| e.path()).filter(|p| p.is_dir()) {
+            // What a ceremony that stopped left is named, never offered.
+            if d.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(crate::media::FAILED_PREFIX))
+            {
+                failed.push(d);
+                continue;
+            }
             if d.join(crate::ceremony::layout::SECRET_KEY_FILE).is_file() {
                 backups.push(d.clone());
             }
@@ -240,6 +249,7 @@ fn scan() -> Scan {
         choices,
         backups,
         share_files,
+        failed,
     }
 }
 

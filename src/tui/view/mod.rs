@@ -272,6 +272,15 @@ fn preflight(app: &App, f: &mut Frame<'_>, area: Rect) {
     for m in &scan.media {
         lines.push(Line::from(format!("[media] {}", m.display())));
     }
+    for d in &scan.failed {
+        lines.push(Line::from(vec![
+            Span::styled("[failed] ", Style::new().fg(Color::Yellow)),
+            Span::raw(format!(
+                "{}: what a ceremony that stopped left; destroy it (it may hold a key or shares)",
+                d.display()
+            )),
+        ]));
+    }
     for s in scan.sticks.iter().filter(|s| !s.is_boot()) {
         lines.push(Line::from(match &s.mounted_at {
             Some(at) => format!("[stick] {} at {}", s.label, at.display()),

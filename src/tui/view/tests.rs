@@ -80,6 +80,7 @@ fn app(screen: Screen) -> App {
             "/media/KC-SHARE1/ceremony-20261125T070901Z/share-1-of-3.txt".into(),
             "/media/KC-SHARE2/ceremony-20261125T070901Z/share-2-of-3.txt".into(),
         ],
+        failed: vec!["/media/KC-BACKUP1/FAILED-ceremony-20261201T000000Z".into()],
     });
     a
 }
@@ -448,6 +449,11 @@ fn pre_flight_lists_sticks_by_label_and_offers_to_mount_them_but_not_the_boot_st
         "{out}"
     );
     assert!(!out.contains("KEYCEREMONY"), "{out}");
+    // What a failed ceremony left is named, with what to do.
+    assert!(
+        out.contains("[failed] /media/KC-BACKUP1/FAILED-ceremony-20261201T000000Z: what a"),
+        "{out}"
+    );
     let mut a = app(Screen::Preflight);
     assert!(matches!(
         a.update(Action::Key(KeyEvent::from(KeyCode::Char('m')))),
