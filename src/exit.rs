@@ -78,6 +78,7 @@ impl From<TranscriptError> for Failure {
     fn from(e: TranscriptError) -> Failure {
         match e {
             TranscriptError::Media(m) => m.into(),
+            e @ TranscriptError::Request(_) => Failure::new(Exit::Usage, e.to_string()),
             other => Failure::new(Exit::Verification, other.to_string()),
         }
     }

@@ -21,7 +21,7 @@ pub const SECRET_KEY_FILE: &str = "secret-key.asc";
 /// The primary's revocation certificate.
 pub const REVOCATION_FILE: &str = "revocation.asc";
 /// The public cert.
-pub const CERT_FILE: &str = "cert.asc";
+pub use crate::transcript::CERT_FILE;
 /// The share set's public facts and check value.
 pub const SHARES_FILE: &str = "shares.json";
 /// The cosign key, in cosign's encrypted key file format with the passphrase

@@ -11,7 +11,6 @@ pub mod cards;
 pub mod certify;
 pub mod cosign;
 pub mod genesis;
-pub mod history;
 pub mod layout;
 pub mod renew;
 pub mod reshare;

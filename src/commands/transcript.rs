@@ -1,10 +1,10 @@
 //! `keyceremony transcript verify`: one transcript, or a key's history
-//! (`ceremony::history`).
+//! (`transcript::verify`).
 
 use std::path::{Path, PathBuf};
 
 use super::{Exit, Failure};
-use crate::ceremony::history;
+use crate::transcript::verify as history;
 
 pub fn verify(
     files: &[PathBuf],

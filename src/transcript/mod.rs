@@ -22,9 +22,12 @@ use serde_json::Value;
 use crate::media::{sha256_hex, MediaError};
 
 pub mod history;
+pub mod verify;
 
 pub const TRANSCRIPT: &str = "transcript.jsonl";
 pub const TRANSCRIPT_SIG: &str = "transcript.jsonl.asc";
+/// The primary's cert beside a transcript: what signed it.
+pub const CERT_FILE: &str = "cert.asc";
 const GENESIS_PREV: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// Every kind of entry a ceremony writes. One list, so that docs/formats.md
@@ -136,6 +139,9 @@ pub enum TranscriptError {
     /// a bad signature, a broken link in a key's history. Names the file.
     #[error("{0}")]
     History(String),
+    /// What was asked cannot be done as asked (exit 2).
+    #[error("{0}")]
+    Request(String),
 }
 
 #[derive(Debug, Serialize, Deserialize)]

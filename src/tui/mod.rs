@@ -28,7 +28,7 @@ use zeroize::Zeroizing;
 
 use crate::ceremony::certify::{self, CertifyRequest};
 use crate::ceremony::genesis::{self, RunOptions};
-use crate::ceremony::history;
+use crate::transcript::verify as history;
 use crate::ceremony::renew::{self, RenewRequest};
 use crate::ceremony::reshare::{self, ReshareRequest};
 use crate::ceremony::restore::{self, Restored};

@@ -1,18 +1,17 @@
 //! Checking what ceremonies wrote: one transcript (its chain, its signature
 //! by the primary, its key), or several as a key's history from its genesis
-//! (`transcript::history` checks the links). The CLI's `transcript verify`
-//! and the TUI's history screen both call this.
+//! (`history` checks the links). The CLI's `transcript verify` and the TUI's
+//! history screen both call this; it reads files and judges them, and knows
+//! nothing of the ceremonies that wrote them.
 
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::layout::CERT_FILE;
-use super::CeremonyError;
+use super::history::{key_of, verify_history, Ceremony};
+use super::{verify_chain, TranscriptError, CERT_FILE, TRANSCRIPT};
 use crate::media::{limits, read_bounded};
 use crate::openpgp::{read_cert, verify_detached, SignWith};
-use crate::transcript::history::{key_of, verify_history, Ceremony};
-use crate::transcript::{verify_chain, TranscriptError, TRANSCRIPT};
 
 /// One transcript as checked.
 #[derive(Debug, Clone, Serialize)]
@@ -67,9 +66,9 @@ pub fn verify(
     files: &[PathBuf],
     cert: Option<&Path>,
     signature: Option<&Path>,
-) -> Result<Checked, CeremonyError> {
+) -> Result<Checked, TranscriptError> {
     if files.len() > 1 && signature.is_some() {
-        return Err(CeremonyError::Request(
+        return Err(TranscriptError::Request(
             "a signature file names one transcript's signature: with several, each FILE.asc is read".into(),
         ));
     }
@@ -81,7 +80,7 @@ pub fn verify(
         read.push((file.display().to_string(), bytes));
     }
     let history = match files.len() {
-        0 => return Err(CeremonyError::Request("no transcript given".into())),
+        0 => return Err(TranscriptError::Request("no transcript given".into())),
         1 => None,
         _ => Some(verify_history(&read)?),
     };
@@ -93,7 +92,7 @@ pub fn verify(
 
 /// The transcripts of the ceremony directories right below `root` (a
 /// medium), oldest first: what a key's history on one stick is.
-pub fn transcripts_on(root: &Path) -> Result<Vec<PathBuf>, CeremonyError> {
+pub fn transcripts_on(root: &Path) -> Result<Vec<PathBuf>, TranscriptError> {
     let entries =
         std::fs::read_dir(root).map_err(|e| crate::media::MediaError::from_io("list", root, e))?;
     let mut files: Vec<PathBuf> = entries
@@ -106,7 +105,7 @@ pub fn transcripts_on(root: &Path) -> Result<Vec<PathBuf>, CeremonyError> {
         .collect();
     files.sort();
     if files.is_empty() {
-        return Err(CeremonyError::Request(format!(
+        return Err(TranscriptError::Request(format!(
             "{} holds no ceremony directory with a transcript: give the export or a backup medium",
             root.display()
         )));
@@ -118,9 +117,9 @@ fn verify_one(
     file: &Path,
     cert: Option<&Path>,
     signature: Option<&Path>,
-) -> Result<(Verified, Vec<u8>), CeremonyError> {
+) -> Result<(Verified, Vec<u8>), TranscriptError> {
     let named = |e: &dyn std::fmt::Display| {
-        CeremonyError::Transcript(TranscriptError::History(format!("{}: {e}", file.display())))
+        TranscriptError::History(format!("{}: {e}", file.display()))
     };
     let bytes = read_bounded(file, "transcript", limits::TRANSCRIPT)?;
     let chain = verify_chain(&bytes).map_err(|e| named(&e))?;
@@ -161,7 +160,8 @@ fn verify_one(
         p.push(".asc");
         PathBuf::from(p)
     });
-    let cert = read_cert(&read_bounded(&cert_path, "cert", limits::KEY)?)?;
+    let cert = read_cert(&read_bounded(&cert_path, "cert", limits::KEY)?)
+        .map_err(|e| TranscriptError::History(format!("{}: {e}", cert_path.display())))?;
     let sig = read_bounded(&sig_path, "signature", limits::MANIFEST)?;
     let key = cert.fingerprint().to_hex();
     if let Some(recorded) = key_of(&chain) {
