@@ -532,18 +532,18 @@ impl std::str::FromStr for Expiry {
         let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
         let n: u32 = num
             .parse()
-            .map_err(|_| format!("expiry {s:?} is not understood: {hint}"))?;
+            .map_err(|_| format!("the duration {s:?} is not understood: {hint}"))?;
         let per = match unit {
             "d" => 1,
             "w" => 7,
             "y" => 365,
-            _ => return Err(format!("expiry {s:?} has no known unit: {hint}")),
+            _ => return Err(format!("the duration {s:?} has no known unit: {hint}")),
         };
         let days = n
             .checked_mul(per)
             .filter(|d| (1..=MAX_EXPIRY_DAYS).contains(d))
             .ok_or_else(|| {
-                format!("expiry {s:?} is out of range: choose between 1d and {MAX_EXPIRY_DAYS}d (ten years); keys are renewed, not made eternal")
+                format!("the duration {s:?} is out of range: choose between 1d and {MAX_EXPIRY_DAYS}d (ten years)")
             })?;
         Ok(Expiry { days })
     }
@@ -557,11 +557,13 @@ pub fn expiry_at(text: &str, now: std::time::SystemTime) -> Result<std::time::Sy
     let limit = now + Duration::from_secs(u64::from(MAX_EXPIRY_DAYS) * 86_400);
     if text.contains('-') {
         let t = humantime::parse_rfc3339(&format!("{text}T23:59:59Z")).map_err(|_| {
-            format!("expiry {text:?} is not understood: give a date as 2027-12-31, or a duration such as 2y")
+            format!(
+                "{text:?} is not understood: give a date as 2027-12-31, or a duration such as 2y"
+            )
         })?;
         if t > limit {
             return Err(format!(
-                "expiry {text} is more than ten years ahead; keys are renewed, not made eternal"
+                "{text} is more than ten years ahead; keys are renewed, not made eternal"
             ));
         }
         return Ok(t);

@@ -180,7 +180,7 @@ complete -c keyceremony -n "__fish_keyceremony_using_subcommand shares; and __fi
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand shares; and __fish_seen_subcommand_from split" -l custodian -d 'Custodian names, one per share, in order' -r
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand shares; and __fish_seen_subcommand_from split" -s h -l help -d 'Print help'
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand shares; and __fish_seen_subcommand_from combine" -l identity -d 'age identity file for age-encrypted shares; repeatable' -r -F
-complete -c keyceremony -n "__fish_keyceremony_using_subcommand shares; and __fish_seen_subcommand_from combine" -l check -d 'shares.json from the backup: the result must match its check value' -r -F
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand shares; and __fish_seen_subcommand_from combine" -l check -d 'shares.json from the backup: the result must match its check value (required: an unchecked combination of a forged share would be a wrong passphrase)' -r -F
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand shares; and __fish_seen_subcommand_from combine" -l out -d 'Where the passphrase goes: a new file (mode 0600) or fd:N' -r
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand shares; and __fish_seen_subcommand_from combine" -s h -l help -d 'Print help'
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand shares; and __fish_seen_subcommand_from show" -l identity -d 'age identity file for an age-encrypted share' -r -F

@@ -262,9 +262,9 @@ pub enum SharesCommand {
         /// age identity file for age-encrypted shares; repeatable
         #[arg(long)]
         identity: Vec<PathBuf>,
-        /// shares.json from the backup: the result must match its check value
+        /// shares.json from the backup: the result must match its check value (required: an unchecked combination of a forged share would be a wrong passphrase)
         #[arg(long)]
-        check: Option<PathBuf>,
+        check: PathBuf,
         /// Where the passphrase goes: a new file (mode 0600) or fd:N
         #[arg(long)]
         out: String,

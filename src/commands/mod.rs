@@ -282,7 +282,7 @@ pub fn run(command: Option<Command>, hardening: &Hardening) -> Result<(), Failur
                 identity,
                 check,
                 out,
-            } => shares::combine(&files, &identity, check.as_deref(), &out),
+            } => shares::combine(&files, &identity, &check, &out),
             SharesCommand::Show { share, identity } => shares::show(&share, &identity),
             SharesCommand::Verify {
                 shares: files,

@@ -113,16 +113,9 @@ pub fn split(
 pub fn combine(
     paths: &[PathBuf],
     identity: &[PathBuf],
-    check: Option<&Path>,
+    check: &Path,
     out: &str,
 ) -> Result<(), Failure> {
-    let Some(check) = check else {
-        return Err(Failure::new(
-            Exit::Usage,
-            "shares combine needs --check BACKUP/shares.json: without the backup's check value a damaged or forged share gives a wrong passphrase that nothing notices",
-        )
-        .hint("keyceremony shares combine --check /media/backup-1/ceremony-*/shares.json --out passphrase.txt SHARES..."));
-    };
     let info = read_set_info(check)?;
     let shares = load_shares(paths, identity)?;
     let secret =

@@ -118,9 +118,8 @@ fn verify_one(
     cert: Option<&Path>,
     signature: Option<&Path>,
 ) -> Result<(Verified, Vec<u8>), TranscriptError> {
-    let named = |e: &dyn std::fmt::Display| {
-        TranscriptError::History(format!("{}: {e}", file.display()))
-    };
+    let named =
+        |e: &dyn std::fmt::Display| TranscriptError::History(format!("{}: {e}", file.display()));
     let bytes = read_bounded(file, "transcript", limits::TRANSCRIPT)?;
     let chain = verify_chain(&bytes).map_err(|e| named(&e))?;
     // A ceremony that stopped is reported as that: a failure recorded at

@@ -28,7 +28,6 @@ use zeroize::Zeroizing;
 
 use crate::ceremony::certify::{self, CertifyRequest};
 use crate::ceremony::genesis::{self, RunOptions};
-use crate::transcript::verify as history;
 use crate::ceremony::renew::{self, RenewRequest};
 use crate::ceremony::reshare::{self, ReshareRequest};
 use crate::ceremony::restore::{self, Restored};
@@ -43,6 +42,7 @@ use crate::passphrase::Passphrase;
 use crate::plan::{Plan, EXAMPLE_PLAN};
 use crate::shares::{sheet, SetInfo, Share};
 use crate::tokens::{self, CardPins};
+use crate::transcript::verify as history;
 use app::{Action, App, Command, EngineMsg, Reply, Request, Scan, Summary};
 
 /// The engine's UI port for the TUI: events become messages to the loop, and
