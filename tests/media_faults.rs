@@ -449,3 +449,22 @@ fn a_failed_ceremony_s_leftovers_are_named_by_the_next_pre_flight() {
         stderr(&o)
     );
 }
+
+/// A backup medium that is a link to another is one medium under two
+/// names: named as that (it used to end in "already exists" part way).
+#[test]
+fn a_backup_medium_that_links_to_another_is_named_as_one_medium() {
+    let dir = tempdir();
+    let d = dir.path();
+    let plan = write_plan(d, &[]);
+    std::fs::remove_dir(d.join("backup-2")).unwrap();
+    std::os::unix::fs::symlink(d.join("backup-1"), d.join("backup-2")).unwrap();
+    let o = run(&["genesis", "--plan", plan.to_str().unwrap()]);
+    assert_exit(&o, 4);
+    assert!(
+        stderr(&o).contains("one directory under two names"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(names_in(&d.join("backup-1")).is_empty());
+}

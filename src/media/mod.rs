@@ -69,6 +69,8 @@ pub enum MediaError {
     OnRootDisk { path: PathBuf },
     #[error("the medium at {path} is not the one this ceremony started on (unmounted, remounted or another device there): nothing more was written to it. Mount that stick again and run the ceremony again")]
     NotTheSameMedium { path: PathBuf },
+    #[error("backup media {a} and {b} are one directory under two names (a link): two backups there are one backup. Name two sticks")]
+    SameDirectory { a: PathBuf, b: PathBuf },
     #[error("backup media {a} and {b} are on the same device: two backups on one stick are one backup. Use separate sticks (a rehearsal may set media.allow_same_device = true, which the transcript records)")]
     SameDevice { a: PathBuf, b: PathBuf },
     #[error("stopped by {signal} before writing {path}, at a safe point (every file written so far is whole)")]
@@ -366,6 +368,17 @@ impl Medium {
             .iter()
             .map(|r| Medium::check(r))
             .collect::<Result<_, _>>()?;
+        // One directory under two names (a symlink to another medium) is
+        // one medium, whatever the device rule allows.
+        let real: Vec<Option<PathBuf>> = roots.iter().map(|r| r.canonicalize().ok()).collect();
+        for (i, a) in real.iter().enumerate() {
+            if let Some(j) = real[..i].iter().position(|b| b.is_some() && b == a) {
+                return Err(MediaError::SameDirectory {
+                    a: roots[j].clone(),
+                    b: roots[i].clone(),
+                });
+            }
+        }
         if !same_device_ok {
             for (i, a) in media.iter().enumerate() {
                 if let Some(b) = media[..i].iter().find(|b| b.device == a.device) {
