@@ -19,6 +19,7 @@ pub mod openpgp;
 pub mod passphrase;
 pub mod plan;
 pub mod shares;
+pub mod text;
 pub mod tokens;
 pub mod transcript;
 pub mod tui;

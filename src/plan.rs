@@ -590,7 +590,7 @@ pub enum PlanError {
 /// zero-width character, named as a person reads it (`U+202E`).
 fn deceptive(s: &str) -> Option<String> {
     s.chars()
-        .find(|c| crate::online::is_deceptive(*c) && !c.is_control())
+        .find(|c| crate::text::is_deceptive(*c) && !c.is_control())
         .map(|c| format!("the character U+{:04X}", c as u32))
 }
 
@@ -721,7 +721,7 @@ impl Plan {
             message: e
                 .to_string()
                 .lines()
-                .map(crate::online::printable)
+                .map(crate::text::printable)
                 .collect::<Vec<_>>()
                 .join("\n"),
         })?;
@@ -804,12 +804,13 @@ impl Plan {
             if let Some(c) = deceptive(uid) {
                 return bad(format!(
                     "key.user_ids has {:?}: it holds {c}, which changes how the text around it is shown (a user ID is shown to people who compare it); type it without",
-                    crate::online::printable(uid)
+                    crate::text::printable(uid)
                 ));
             }
-            if uid.trim().is_empty() {
+            if uid.trim().is_empty() || uid.chars().any(char::is_control) {
                 return bad(format!(
-                    "key.user_ids has {uid:?}: a user ID must be non-empty text on one line"
+                    "key.user_ids has {:?}: a user ID must be non-empty text on one line",
+                    crate::text::printable(uid)
                 ));
             }
             if uid.len() > MAX_USER_ID_BYTES {
@@ -841,7 +842,7 @@ impl Plan {
             if let Some(c) = deceptive(name) {
                 return bad(format!(
                     "{field} has {:?}: it holds {c}, which changes how the text around it is shown; type the name without it",
-                    crate::online::printable(name)
+                    crate::text::printable(name)
                 ));
             }
             if name.trim().is_empty()
@@ -910,6 +911,18 @@ impl Plan {
                 return bad(format!("cards.reset has {s:?}: a serial is 8 hex digits, as `keyceremony card list` shows"));
             }
         }
+        for (field, v) in [
+            ("cards.cardholder", &cards.cardholder),
+            ("cards.url", &cards.url),
+        ] {
+            if v.as_deref()
+                .is_some_and(|v| v.chars().any(crate::text::is_deceptive))
+            {
+                return bad(format!(
+                    "{field} holds a control, bidirectional or zero-width character: it is written onto every card; type it without"
+                ));
+            }
+        }
         if let Some(name) = &cards.cardholder {
             if !name.is_ascii() || name.len() > 39 {
                 return bad(
@@ -934,6 +947,12 @@ impl Plan {
         };
         if c.certificate.is_some() && c.is_none() {
             return bad("cosign.certificate needs the cosign key's tier (file, pkcs11 or piv) that made the key it is for".into());
+        }
+        if c.csr_subject
+            .as_deref()
+            .is_some_and(|s| s.chars().any(crate::text::is_deceptive))
+        {
+            return bad("cosign.csr_subject holds a control, bidirectional or zero-width character: a CA reads it; type it without".into());
         }
         if let Some(subject) = c.csr_subject.as_deref().filter(|_| !c.is_none()) {
             crate::cosign::check_subject(subject)
@@ -962,7 +981,7 @@ impl Plan {
                     return bad("cosign.token is missing: the token's label (`keyceremony hsm list --module MODULE` shows them)".into());
                 }
                 if c.label.trim().is_empty()
-                    || c.label.chars().any(crate::online::is_deceptive)
+                    || c.label.chars().any(crate::text::is_deceptive)
                     || c.label.len() > 64
                 {
                     return bad(format!(
@@ -1017,7 +1036,7 @@ impl Plan {
             if let Some(c) = control.or_else(|| deceptive(&text)) {
                 return bad(format!(
                     "the medium {:?} holds {c}: name the stick's mount point in plain characters",
-                    crate::online::printable(&text)
+                    crate::text::printable(&text)
                 ));
             }
             if p.components().any(|c| c == std::path::Component::ParentDir) {
@@ -1157,6 +1176,16 @@ mod tests {
                 "U+001B",
             ),
             ("export = \"export\"", "export = \"backup-1/../b1\"", "(..)"),
+            (
+                "Example Release Signing <release@example.org>",
+                "Mallory\\u001b[2K\\rGood Signer <good@example.org>",
+                "one line",
+            ),
+            (
+                "operator = \"Release Engineer\"",
+                "operator = \"Ada\\u061cLovelace\"",
+                "U+061C",
+            ),
         ];
         for (from, to, needle) in cases {
             assert!(EXAMPLE_PLAN.contains(from), "example lacks {from}");

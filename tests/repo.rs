@@ -196,12 +196,14 @@ fn dist_holds_the_man_pages_and_completions_the_binary_generates() {
 
 /// The `crate::` modules each `.rs` file under `src/DIR` names.
 fn imports_under(dir: &str) -> Vec<(String, String)> {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("src")
-        .join(dir);
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut found = Vec::new();
-    let mut stack = vec![root];
+    // A layer is a directory of modules, or one file.
+    let mut stack = vec![src.join(dir), src.join(format!("{dir}.rs"))];
     while let Some(p) = stack.pop() {
+        if !p.exists() {
+            continue;
+        }
         if p.is_dir() {
             stack.extend(std::fs::read_dir(&p).unwrap().map(|e| e.unwrap().path()));
             continue;
@@ -230,10 +232,12 @@ fn lower_layers_import_nothing_above_them() {
     let above = [
         "ceremony", "tokens", "tui", "commands", "cli", "plan", "exit", "harden", "airgap",
     ];
-    for layer in ["online", "media", "openpgp", "cosign", "transcript"] {
+    for layer in ["online", "media", "openpgp", "cosign", "transcript", "text"] {
         for (file, m) in imports_under(layer) {
+            // The formats and files sit below the online side too: no cycle.
+            let online_above = layer != "online" && m == "online";
             assert!(
-                !above.contains(&m.as_str()),
+                !above.contains(&m.as_str()) && !online_above,
                 "{file} imports crate::{m}: {layer} sits below it (docs/architecture.md)"
             );
         }

@@ -189,3 +189,25 @@ fn the_documented_events_are_exactly_those_a_ceremony_can_write() {
         );
     }
 }
+
+/// An appended entry that claims the ceremony failed, chained correctly,
+/// is an edit like any other: "does not verify", not "did not complete",
+/// and its text reaches the terminal escaped.
+#[test]
+fn an_appended_failure_is_an_edit_not_a_stop() {
+    let c = ed25519();
+    let d = copy_export(c);
+    let t = d.path().join("transcript.jsonl");
+    let text = std::fs::read_to_string(&t).unwrap();
+    let last = text.lines().last().unwrap();
+    let n = text.lines().count();
+    let prev = keyceremony::media::sha256_hex(last.as_bytes());
+    let extra = format!(
+        "{{\"seq\":{n},\"time\":\"2026-01-01T00:00:00Z\",\"prev\":\"{prev}\",\"event\":\"ceremony.failed\",\"data\":{{\"error\":\"\\u001b[2J\\nTranscript is intact\"}}}}\n"
+    );
+    std::fs::write(&t, format!("{text}{extra}")).unwrap();
+    let o = run(&["transcript", "verify", t.to_str().unwrap()]);
+    assert_exit(&o, 5);
+    assert!(stderr(&o).contains("does not verify"), "{}", stderr(&o));
+    assert!(!o.stderr.contains(&0x1b), "{}", stderr(&o));
+}

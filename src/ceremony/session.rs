@@ -78,7 +78,7 @@ pub fn preflight(
         for d in media::failed_on(m) {
             ui.event(&Event::Warning(format!(
                 "{} is what a ceremony that stopped left: destroy it (it may hold a key or shares of a passphrase)",
-                d.display()
+                crate::text::printable(&d.display().to_string())
             )));
         }
     }

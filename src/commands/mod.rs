@@ -52,7 +52,7 @@ fn media(action: MediaCommand) -> Result<(), Failure> {
                             outln!(
                                 "{:<16} holds {}: what a ceremony that stopped left; destroy it",
                                 "",
-                                d.display()
+                                crate::text::printable(&d.display().to_string())
                             );
                         }
                     }

@@ -1,7 +1,7 @@
 //! `keyceremony verify` and `keyceremony install`: the front end of `online`.
 //!
 //! Everything printed that came from a bundle is made printable first
-//! (`online::printable`): a bundle is untrusted until verified, and even
+//! (`text::printable`): a bundle is untrusted until verified, and even
 //! then its words are someone else's.
 
 use std::time::SystemTime;
@@ -12,8 +12,9 @@ use crate::cli::{AnchorArgs, InstallArgs, OutputFormat, VerifyArgs};
 use crate::online::install::{self, Installed};
 use crate::online::read::Bundle;
 use crate::online::state::State;
-use crate::online::{self, printable, Anchor, Verified};
+use crate::online::{self, Anchor, Verified};
 use crate::plan::expiry_at;
+use crate::text::printable;
 
 fn at(a: &AnchorArgs) -> Result<SystemTime, Failure> {
     match &a.at {

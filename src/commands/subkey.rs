@@ -27,9 +27,7 @@ pub fn subkey(action: SubkeyCommand, hardening: &Hardening) -> Result<(), Failur
             key,
         } => {
             if let Some(r) = &reason {
-                if r.trim().is_empty()
-                    || r.len() > 200
-                    || r.chars().any(crate::online::is_deceptive)
+                if r.trim().is_empty() || r.len() > 200 || r.chars().any(crate::text::is_deceptive)
                 {
                     return Err(usage(
                         "--reason: one line of plain text, at most 200 bytes (it goes into the revocation and the transcript)".into(),

@@ -84,7 +84,9 @@ fn list_in(by_label: &Path, mountinfo: &Path) -> Vec<Stick> {
         .flatten()
         .filter_map(|e| {
             let device = std::fs::canonicalize(e.path()).ok()?;
-            let label = unescape(&e.file_name().to_string_lossy());
+            // A label is printed and typed by people: one holding escapes
+            // or bidi controls is shown (and named) escaped, never raw.
+            let label = crate::text::printable(&unescape(&e.file_name().to_string_lossy()));
             let mounted_at = mount_point(&mounts, &device);
             Some(Stick {
                 label,

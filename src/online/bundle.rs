@@ -291,7 +291,7 @@ pub fn check_lookaside(l: &str) -> Result<(), String> {
     let scheme = ["https://", "file:///"].iter().any(|p| l.starts_with(p));
     if !scheme
         || l.chars()
-            .any(|c| c.is_whitespace() || c.is_control() || c == '"')
+            .any(|c| c.is_whitespace() || crate::text::is_deceptive(c) || c == '"')
         || l.len() > 2048
     {
         return Err("give an https:// URL (or file:/// for a local store), without spaces".into());

@@ -37,6 +37,7 @@ pub mod verify;
 pub use verify::{verify, Anchor, Transition, Verified};
 
 use crate::media::MediaError;
+use crate::text::printable;
 
 /// Why the online side refused or could not finish.
 #[derive(Debug, thiserror::Error)]
@@ -61,45 +62,5 @@ impl OnlineError {
     /// A refusal; anything in `why` that came from a file is made printable.
     pub fn refused(why: impl std::fmt::Display) -> OnlineError {
         OnlineError::Refused(printable(&why.to_string()))
-    }
-}
-
-/// `s` with every control, bidirectional-override and zero-width character
-/// written as an escape (`\u{1b}`): text from a file never moves the
-/// cursor, clears the screen or reorders what a person reads.
-pub fn printable(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if is_deceptive(c) {
-            out.extend(c.escape_unicode());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// Characters that change how the text around them is shown rather than
-/// showing themselves: C0/C1 controls, bidi overrides and isolates,
-/// zero-width characters.
-pub fn is_deceptive(c: char) -> bool {
-    c.is_control()
-        || matches!(c,
-            '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn printable_escapes_what_could_forge_a_screen() {
-        assert_eq!(printable("ok"), "ok");
-        assert_eq!(
-            printable("a\u{1b}[2J\nVERIFIED OK"),
-            "a\\u{1b}[2J\\u{a}VERIFIED OK"
-        );
-        assert_eq!(printable("x\u{202E}y\u{200B}"), "x\\u{202e}y\\u{200b}");
-        assert_eq!(printable("Zoë 鍵"), "Zoë 鍵");
     }
 }

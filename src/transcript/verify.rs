@@ -130,7 +130,7 @@ fn verify_one(
             .data
             .get("error")
             .and_then(|e| e.as_str())
-            .map(|e| format!(": {e}"))
+            .map(|e| format!(": {}", crate::text::printable(e)))
             .unwrap_or_default();
         named(&format!(
             "the chain is intact, but the ceremony did not complete (its last event is {}{why}); do not rely on what it left",
@@ -171,9 +171,9 @@ fn verify_one(
             )));
         }
     }
-    if let Err(e) = verify_detached(&cert, SignWith::Primary, &sig, &bytes) {
-        return Err(failed.map(stopped).unwrap_or_else(|| named(&e)));
-    }
+    // A signature that does not verify is that, whatever the last entry
+    // says (an appended "failed" entry is an edit like any other).
+    verify_detached(&cert, SignWith::Primary, &sig, &bytes).map_err(|e| named(&e))?;
     if !complete {
         if let Some(l) = last {
             return Err(stopped(l));

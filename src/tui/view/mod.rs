@@ -277,7 +277,7 @@ fn preflight(app: &App, f: &mut Frame<'_>, area: Rect) {
             Span::styled("[failed] ", Style::new().fg(Color::Yellow)),
             Span::raw(format!(
                 "{}: what a ceremony that stopped left; destroy it (it may hold a key or shares)",
-                d.display()
+                crate::text::printable(&d.display().to_string())
             )),
         ]));
     }
