@@ -127,7 +127,7 @@ impl From<CeremonyError> for Failure {
             CeremonyError::BackupCheck { .. } | CeremonyError::NotACeremonyDir { .. } => {
                 Failure::new(Exit::Verification, e.to_string())
             }
-            CeremonyError::RetiredKey(_) => Failure::new(Exit::Usage, e.to_string()),
+            CeremonyError::OlderBackup(_) => Failure::new(Exit::Usage, e.to_string()),
             CeremonyError::Delivery(_) => Failure::new(Exit::Media, e.to_string()),
             CeremonyError::Share(_) | CeremonyError::Sheet(_) | CeremonyError::ShareFile { .. } => {
                 Failure::new(Exit::Verification, e.to_string())

@@ -700,7 +700,7 @@ _keyceremony() {
             return 0
             ;;
         keyceremony__subcmd__certify)
-            opts="-h --cert --user-id --level --expiry --trust-depth --trust-domain --trust-partial --plan --backup --identity --output-format --airgap-root --allow-retired-key --help"
+            opts="-h --cert --user-id --level --expiry --trust-depth --trust-domain --trust-partial --plan --backup --identity --output-format --airgap-root --allow-older-backup --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1720,7 +1720,7 @@ _keyceremony() {
             return 0
             ;;
         keyceremony__subcmd__lost__subcmd__card)
-            opts="-h --serial --keep --rotate --card-pins --plan --backup --identity --output-format --airgap-root --allow-retired-key --help"
+            opts="-h --serial --keep --rotate --card-pins --plan --backup --identity --output-format --airgap-root --allow-older-backup --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2152,7 +2152,7 @@ _keyceremony() {
             return 0
             ;;
         keyceremony__subcmd__renew)
-            opts="-h --expiry --subkey-expiry --card-pins --plan --backup --identity --output-format --airgap-root --allow-retired-key --help"
+            opts="-h --expiry --subkey-expiry --card-pins --plan --backup --identity --output-format --airgap-root --allow-older-backup --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2198,7 +2198,7 @@ _keyceremony() {
             return 0
             ;;
         keyceremony__subcmd__reshare)
-            opts="-h --plan --backup --identity --output-format --airgap-root --allow-retired-key --help"
+            opts="-h --plan --backup --identity --output-format --airgap-root --allow-older-backup --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2254,7 +2254,7 @@ _keyceremony() {
             return 0
             ;;
         keyceremony__subcmd__rotate)
-            opts="-h --reason --transition --plan --backup --identity --output-format --airgap-root --allow-retired-key --help"
+            opts="-h --reason --transition --plan --backup --identity --output-format --airgap-root --allow-older-backup --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2568,7 +2568,7 @@ _keyceremony() {
             return 0
             ;;
         keyceremony__subcmd__subkey__subcmd__revoke)
-            opts="-h --fingerprint --reason --plan --backup --identity --output-format --airgap-root --allow-retired-key --help"
+            opts="-h --fingerprint --reason --plan --backup --identity --output-format --airgap-root --allow-older-backup --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2610,7 +2610,7 @@ _keyceremony() {
             return 0
             ;;
         keyceremony__subcmd__subkey__subcmd__rotate)
-            opts="-h --role --keep-old-until --reason --card-pins --plan --backup --identity --output-format --airgap-root --allow-retired-key --help"
+            opts="-h --role --keep-old-until --reason --card-pins --plan --backup --identity --output-format --airgap-root --allow-older-backup --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -73,7 +73,7 @@ complete -c keyceremony -n "__fish_keyceremony_using_subcommand renew" -l identi
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand renew" -l output-format -r -f -a "human\t'Text for people'
 json\t'One JSON document for programs'"
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand renew" -l airgap-root -d 'Read /sys and /proc for the air-gap check below this directory (for testing)' -r -F
-complete -c keyceremony -n "__fish_keyceremony_using_subcommand renew" -l allow-retired-key -d 'Open the backup even though a later ceremony on its medium rotated its key away (recorded)'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand renew" -l allow-older-backup -d 'Open the backup even though a later ceremony on its medium superseded it (a newer backup of the key, or a rotation that retired the key); recorded'
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand renew" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand rotate" -l reason -d 'Why: one line, in the signed statement' -r
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand rotate" -l transition -d 'How long the old key\'s signatures stay trusted: a duration (30d) or a date' -r
@@ -83,7 +83,7 @@ complete -c keyceremony -n "__fish_keyceremony_using_subcommand rotate" -l ident
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand rotate" -l output-format -r -f -a "human\t'Text for people'
 json\t'One JSON document for programs'"
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand rotate" -l airgap-root -d 'Read /sys and /proc for the air-gap check below this directory (for testing)' -r -F
-complete -c keyceremony -n "__fish_keyceremony_using_subcommand rotate" -l allow-retired-key -d 'Open the backup even though a later ceremony on its medium rotated its key away (recorded)'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand rotate" -l allow-older-backup -d 'Open the backup even though a later ceremony on its medium superseded it (a newer backup of the key, or a rotation that retired the key); recorded'
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand rotate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand verify" -l trust -d 'The trusted primary fingerprint (with --state: the key a new state file pins)' -r
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand verify" -l state -d 'A state file: pins the key on first use (or --trust\'s), follows it through rotations, remembers the bundle accepted' -r -F
@@ -112,7 +112,7 @@ complete -c keyceremony -n "__fish_keyceremony_using_subcommand certify" -l outp
 json\t'One JSON document for programs'"
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand certify" -l airgap-root -d 'Read /sys and /proc for the air-gap check below this directory (for testing)' -r -F
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand certify" -l trust-partial -d 'Partial trust (amount 60) instead of full (120)'
-complete -c keyceremony -n "__fish_keyceremony_using_subcommand certify" -l allow-retired-key -d 'Open the backup even though a later ceremony on its medium rotated its key away (recorded)'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand certify" -l allow-older-backup -d 'Open the backup even though a later ceremony on its medium superseded it (a newer backup of the key, or a rotation that retired the key); recorded'
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand certify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand reshare" -l plan -d 'The plan (media, air gap, operator and witnesses, subkey expiry)' -r -F
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand reshare" -l backup -d 'The ceremony directory on a backup medium holding the key' -r -F
@@ -120,7 +120,7 @@ complete -c keyceremony -n "__fish_keyceremony_using_subcommand reshare" -l iden
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand reshare" -l output-format -r -f -a "human\t'Text for people'
 json\t'One JSON document for programs'"
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand reshare" -l airgap-root -d 'Read /sys and /proc for the air-gap check below this directory (for testing)' -r -F
-complete -c keyceremony -n "__fish_keyceremony_using_subcommand reshare" -l allow-retired-key -d 'Open the backup even though a later ceremony on its medium rotated its key away (recorded)'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand reshare" -l allow-older-backup -d 'Open the backup even though a later ceremony on its medium superseded it (a newer backup of the key, or a rotation that retired the key); recorded'
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand reshare" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand subkey; and not __fish_seen_subcommand_from rotate revoke help" -s h -l help -d 'Print help'
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand subkey; and not __fish_seen_subcommand_from rotate revoke help" -f -a "rotate" -d 'A new subkey for a role; the one it replaces revoked as superseded, or left valid until a date'
@@ -136,7 +136,7 @@ complete -c keyceremony -n "__fish_keyceremony_using_subcommand subkey; and __fi
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand subkey; and __fish_seen_subcommand_from rotate" -l output-format -r -f -a "human\t'Text for people'
 json\t'One JSON document for programs'"
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand subkey; and __fish_seen_subcommand_from rotate" -l airgap-root -d 'Read /sys and /proc for the air-gap check below this directory (for testing)' -r -F
-complete -c keyceremony -n "__fish_keyceremony_using_subcommand subkey; and __fish_seen_subcommand_from rotate" -l allow-retired-key -d 'Open the backup even though a later ceremony on its medium rotated its key away (recorded)'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand subkey; and __fish_seen_subcommand_from rotate" -l allow-older-backup -d 'Open the backup even though a later ceremony on its medium superseded it (a newer backup of the key, or a rotation that retired the key); recorded'
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand subkey; and __fish_seen_subcommand_from rotate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand subkey; and __fish_seen_subcommand_from revoke" -l fingerprint -d 'The subkey\'s fingerprint' -r
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand subkey; and __fish_seen_subcommand_from revoke" -l reason -d 'compromised or retired' -r
@@ -146,7 +146,7 @@ complete -c keyceremony -n "__fish_keyceremony_using_subcommand subkey; and __fi
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand subkey; and __fish_seen_subcommand_from revoke" -l output-format -r -f -a "human\t'Text for people'
 json\t'One JSON document for programs'"
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand subkey; and __fish_seen_subcommand_from revoke" -l airgap-root -d 'Read /sys and /proc for the air-gap check below this directory (for testing)' -r -F
-complete -c keyceremony -n "__fish_keyceremony_using_subcommand subkey; and __fish_seen_subcommand_from revoke" -l allow-retired-key -d 'Open the backup even though a later ceremony on its medium rotated its key away (recorded)'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand subkey; and __fish_seen_subcommand_from revoke" -l allow-older-backup -d 'Open the backup even though a later ceremony on its medium superseded it (a newer backup of the key, or a rotation that retired the key); recorded'
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand subkey; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand subkey; and __fish_seen_subcommand_from help" -f -a "rotate" -d 'A new subkey for a role; the one it replaces revoked as superseded, or left valid until a date'
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand subkey; and __fish_seen_subcommand_from help" -f -a "revoke" -d 'Revoke a subkey without a replacement'
@@ -161,7 +161,7 @@ json\t'One JSON document for programs'"
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand lost-card" -l airgap-root -d 'Read /sys and /proc for the air-gap check below this directory (for testing)' -r -F
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand lost-card" -l keep -d 'Keep its subkeys: record the loss only'
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand lost-card" -l rotate -d 'Rotate every subkey it held'
-complete -c keyceremony -n "__fish_keyceremony_using_subcommand lost-card" -l allow-retired-key -d 'Open the backup even though a later ceremony on its medium rotated its key away (recorded)'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand lost-card" -l allow-older-backup -d 'Open the backup even though a later ceremony on its medium superseded it (a newer backup of the key, or a rotation that retired the key); recorded'
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand lost-card" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand restore" -l backup -d 'The ceremony directory on a backup medium (holds secret-key.asc and shares.json)' -r -F
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand restore" -l identity -d 'age identity file (age-keygen format) for age-encrypted shares; repeatable' -r -F

@@ -334,8 +334,8 @@ pub enum CeremonyError {
         advice: String,
     },
     /// The backup given holds a key a later rotation replaced.
-    #[error("{0}. Open the newest backup (the rotation's) instead; to work on the old key anyway (to revoke a subkey of it, say), give --allow-retired-key, which the transcript records")]
-    RetiredKey(String),
+    #[error("{0}. Open the newest backup instead; to work on this one anyway (to revoke a subkey of a retired key, say), give --allow-older-backup, which the transcript records")]
+    OlderBackup(String),
     #[error(transparent)]
     Token(#[from] TokenError),
     #[error(transparent)]

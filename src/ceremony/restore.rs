@@ -430,3 +430,34 @@ pub fn rotated_away(
     }
     None
 }
+
+/// A later ceremony directory of key `fingerprint` on the same medium as
+/// `backup` whose bundle is newer than `own` (the backup's own bundle
+/// sequence): its name and sequence. A ceremony opened from an older
+/// backup would bring back what came after it (a subkey revoked as
+/// compromised, an expiry renewed).
+pub fn newer_on_medium(backup: &Path, fingerprint: &str, own: u64) -> Option<(String, u64)> {
+    let medium = backup.parent()?;
+    let this = backup.file_name()?.to_str()?;
+    let dir = crate::media::Dir::open(medium).ok()?;
+    let mut names: Vec<String> = std::fs::read_dir(medium)
+        .ok()?
+        .take(4096)
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.starts_with("ceremony-") && n.as_str() != this)
+        .collect();
+    names.sort();
+    names.into_iter().rev().find_map(|name| {
+        let sub = dir.open_beneath(Path::new(&name), None).ok()?;
+        let bytes = sub
+            .read(
+                crate::online::bundle::BUNDLE_FILE,
+                "bundle description",
+                limits::MANIFEST,
+            )
+            .ok()??;
+        let info: crate::online::bundle::BundleInfo = serde_json::from_slice(&bytes).ok()?;
+        (info.key.eq_ignore_ascii_case(fingerprint) && info.sequence > own)
+            .then_some((name, info.sequence))
+    })
+}

@@ -37,7 +37,7 @@ pub struct RunOptions {
     pub hardening: Option<Hardening>,
     /// Open a backup of a key that a later ceremony on the same medium
     /// rotated away (recorded; refused otherwise).
-    pub allow_retired_key: bool,
+    pub allow_older_backup: bool,
 }
 
 /// What the pre-flight found fit: the media to write and the air-gap report.
@@ -214,16 +214,26 @@ pub fn open_existing_checked<'a>(
     refuse(&opened)?;
     let r = &opened.restored;
     let retired = restore::rotated_away(backup, &r.fingerprint);
-    if let Some((dir, st)) = &retired {
-        let what = format!(
+    let own = opened.previous_bundle.as_ref().map_or(0, |p| p.sequence);
+    let newer = restore::newer_on_medium(backup, &r.fingerprint, own);
+    let what = match (&retired, &newer) {
+        (Some((dir, st)), _) => Some(format!(
             "key {} was rotated away: ceremony {} on the same medium replaced it by {} ({}, effective {})",
             r.fingerprint, dir, st.new, st.reason, st.effective
-        );
-        if !opts.allow_retired_key {
-            return Err(CeremonyError::RetiredKey(what));
+        )),
+        (None, Some((dir, seq))) => Some(format!(
+            "{} is not the newest backup of key {}: ceremony {dir} on the same medium is newer (bundle {seq}, this one {own}), and a ceremony from this one would undo what came after it (a subkey revoked, say)",
+            backup.display(),
+            r.fingerprint
+        )),
+        (None, None) => None,
+    };
+    if let Some(what) = &what {
+        if !opts.allow_older_backup {
+            return Err(CeremonyError::OlderBackup(what.clone()));
         }
         ui.event(&Event::Warning(format!(
-            "{what}. Going on as --allow-retired-key asks: verifiers that followed the rotation will refuse this ceremony's bundle, and the transcript records the override"
+            "{what}. Going on as --allow-older-backup asks: verifiers that saw the newer ceremony will refuse this one's bundle, and the transcript records the override"
         )));
     }
     ui.event(&Event::Verified(format!(
@@ -239,6 +249,12 @@ pub fn open_existing_checked<'a>(
             extra.insert(
                 "retired_key_override".into(),
                 json!({ "rotated_by": dir, "replaced_by": st.new, "effective": st.effective }),
+            );
+        }
+        if let (None, Some((dir, seq))) = (&retired, &newer) {
+            extra.insert(
+                "older_backup_override".into(),
+                json!({ "newer": dir, "newer_sequence": seq, "this_sequence": own }),
             );
         }
     }

@@ -379,9 +379,9 @@ pub struct ExistingKeyArgs {
     /// Read /sys and /proc for the air-gap check below this directory (for testing)
     #[arg(long, hide = true)]
     pub airgap_root: Option<PathBuf>,
-    /// Open the backup even though a later ceremony on its medium rotated its key away (recorded)
-    #[arg(long)]
-    pub allow_retired_key: bool,
+    /// Open the backup even though a later ceremony on its medium superseded it (a newer backup of the key, or a rotation that retired the key); recorded
+    #[arg(long, alias = "allow-retired-key")]
+    pub allow_older_backup: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -44,7 +44,7 @@ pub fn genesis(
         plan_sha256: Some(sha256_hex(text.as_bytes())),
         system_root: airgap_root,
         hardening: Some(hardening.clone()),
-        allow_retired_key: false,
+        allow_older_backup: false,
     };
     let report = genesis::run(
         &plan,

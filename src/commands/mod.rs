@@ -104,7 +104,7 @@ impl OnKey {
                 plan_sha256: Some(crate::media::sha256_hex(text.as_bytes())),
                 system_root: key.airgap_root,
                 hardening: Some(hardening.clone()),
-                allow_retired_key: key.allow_retired_key,
+                allow_older_backup: key.allow_older_backup,
             },
         })
     }

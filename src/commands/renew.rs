@@ -30,7 +30,7 @@ pub fn renew(a: Args, hardening: &Hardening) -> Result<(), Failure> {
         identity,
         output_format: format,
         airgap_root,
-        allow_retired_key,
+        allow_older_backup,
     } = a.key;
     let (plan, text) = load_plan(&plan)?;
     let now = SystemClock.now();
@@ -59,7 +59,7 @@ pub fn renew(a: Args, hardening: &Hardening) -> Result<(), Failure> {
         plan_sha256: Some(sha256_hex(text.as_bytes())),
         system_root: airgap_root,
         hardening: Some(hardening.clone()),
-        allow_retired_key,
+        allow_older_backup,
     };
     let report = renew::run(
         &plan,

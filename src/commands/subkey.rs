@@ -97,7 +97,7 @@ pub fn run(
         identity,
         output_format,
         airgap_root,
-        allow_retired_key,
+        allow_older_backup,
     } = key;
     let (plan, text) = load_plan(&plan)?;
     let adds = !matches!(
@@ -124,7 +124,7 @@ pub fn run(
         plan_sha256: Some(sha256_hex(text.as_bytes())),
         system_root: airgap_root,
         hardening: Some(hardening.clone()),
-        allow_retired_key,
+        allow_older_backup,
     };
     let report = subkey::run(
         &plan,
