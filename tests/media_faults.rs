@@ -294,6 +294,60 @@ fn a_stick_that_is_not_mounted_or_goes_away_never_gets_the_ceremony_on_the_machi
         "{}",
         stdout(&o)
     );
+
+    // The share sheets' "stick" a directory of a backup stick (a bind
+    // mount): the sheets would travel with the key. Refused.
+    let script = format!(
+        "{mounts}; umount '{d}/shares'; mkdir '{d}/backup-1/sheets'; mount --bind '{d}/backup-1/sheets' '{d}/shares'; \"$0\" genesis --plan '{plan}'; echo \"exit=$?\"",
+        d = d.display(),
+        plan = plan.display()
+    );
+    let o = tool("unshare")
+        .args(["-m", "--propagation", "private", "sh", "-c", &script, bin])
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&o).contains("exit=4"),
+        "{}{}",
+        stdout(&o),
+        stderr(&o)
+    );
+    assert!(
+        stderr(&o).contains("is on the same device as the backup"),
+        "{}",
+        stderr(&o)
+    );
+
+    // A backup at an empty mount point under /run/media (RAM in the live
+    // image; udisks mounts sticks there): refused.
+    let r = d.join("run");
+    let run_plan = write_plan(
+        &r,
+        &[
+            ("allow_same_device = true", "allow_same_device = false"),
+            (
+                "backup = [\"backup-1\", \"backup-2\"]",
+                "backup = [\"backup-1\", \"/run/media/op/BACKUP2\"]",
+            ),
+        ],
+    );
+    let script = format!(
+        "for m in backup-1 export shares; do mount -t tmpfs -o size=16m \"kc-$m\" '{r}/'$m || exit 99; done; mount -t tmpfs tmpfs /run && mkdir -p /run/media/op/BACKUP2; \"$0\" genesis --plan '{plan}'; echo \"exit=$?\"; ls -A /run/media/op/BACKUP2",
+        r = r.display(),
+        plan = run_plan.display()
+    );
+    let o = tool("unshare")
+        .args(["-m", "--propagation", "private", "sh", "-c", &script, bin])
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&o).contains("exit=4"),
+        "{}{}",
+        stdout(&o),
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("not on a stick"), "{}", stderr(&o));
+    assert!(!stdout(&o).contains("ceremony-"), "{}", stdout(&o));
 }
 
 /// Files that are not files: a FIFO, a device, a directory and a symlink in
@@ -426,6 +480,51 @@ fn a_medium_too_small_for_the_ceremony_is_refused_before_anything_is_written() {
         stderr(&o)
     );
     assert!(!stdout(&o).contains("ceremony-"), "{}", stdout(&o));
+    // Room for bytes but not for files (inodes): refused as well.
+    let script = format!(
+        "mount -t tmpfs -o size=16m,nr_inodes=8 kc-few '{d}/backup-2' || exit 99; \"$0\" genesis --plan '{plan}'; echo \"exit=$?\"",
+        d = d.display(),
+        plan = plan.display()
+    );
+    let o = tool("unshare")
+        .args([
+            "-m",
+            "--propagation",
+            "private",
+            "sh",
+            "-c",
+            &script,
+            env!("CARGO_BIN_EXE_keyceremony"),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&o).contains("exit=4"),
+        "{}{}",
+        stdout(&o),
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("more files"), "{}", stderr(&o));
+    // A failed ceremony's backup is never opened as a backup.
+    let c = ed25519();
+    let failed = d.join("FAILED-ceremony-20261201T000000Z");
+    std::fs::create_dir_all(&failed).unwrap();
+    for f in files_below(&c.backups[0]) {
+        std::fs::copy(&f, failed.join(f.file_name().unwrap())).unwrap();
+    }
+    let mut args = vec![
+        "restore".to_owned(),
+        "--backup".into(),
+        failed.display().to_string(),
+    ];
+    args.extend([1, 2, 3].map(|i| c.sheet(i).display().to_string()));
+    let o = run_owned(&args);
+    assert_exit(&o, 5);
+    assert!(
+        stderr(&o).contains("what a ceremony that stopped left"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 /// What a failed ceremony left is named by the next ceremony's pre-flight,

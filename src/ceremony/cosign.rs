@@ -52,6 +52,8 @@ pub fn check(
         CosignTier::None => Ok(None),
         CosignTier::File => match &spec.key_to {
             Some(dir) if dir.is_dir() => {
+                // The CI secret store's stick is a medium like the others.
+                crate::media::Medium::check(dir)?.refuse_root_disk(plan.media.allow_same_device)?;
                 new_destination(spec.password_deliver_to.as_deref().unwrap_or_default())?;
                 Ok(None)
             }

@@ -175,6 +175,15 @@ pub fn prove(backup: &Path, proof: Proof) -> Result<ProvenBackup, CeremonyError>
         return Err(not_a_ceremony_dir(backup));
     }
     let fail = |reason: String| backup_error(backup, reason);
+    if backup
+        .file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with(crate::media::FAILED_PREFIX))
+    {
+        return Err(fail(
+            "it is what a ceremony that stopped left (FAILED-): its key was never proven and exported".into(),
+        ));
+    }
     let read_key = |name: &str| -> Result<Cert, CeremonyError> {
         let bytes =
             read_in(backup, name, "key file", limits::KEY).map_err(|e| fail(e.to_string()))?;

@@ -67,8 +67,28 @@ pub fn preflight(
     let backups = Medium::check_backups(&plan.media.backup, plan.media.allow_same_device)?;
     let export =
         Medium::check(&plan.media.export)?.refuse_root_disk(plan.media.allow_same_device)?;
+    let mut apart = vec![(
+        "the export medium",
+        export.root().to_owned(),
+        export.device(),
+    )];
     for m in plan.shares.media() {
-        Medium::check(m)?.refuse_root_disk(plan.media.allow_same_device)?;
+        let m = Medium::check(m)?.refuse_root_disk(plan.media.allow_same_device)?;
+        apart.push(("the share sheets' medium", m.root().to_owned(), m.device()));
+    }
+    // Sheets and the export travel apart from the backups: a backup stick
+    // that also held the shares would hold the key and its passphrase.
+    if !plan.media.allow_same_device {
+        for (what, root, device) in &apart {
+            if let Some(b) = backups.iter().find(|b| b.device() == *device) {
+                return Err(media::MediaError::WithBackup {
+                    what,
+                    path: root.clone(),
+                    backup: b.root().to_owned(),
+                }
+                .into());
+            }
+        }
     }
     let all = plan.media.backup.iter().map(PathBuf::as_path);
     for m in all

@@ -65,10 +65,18 @@ pub enum MediaError {
     Mount { label: String, reason: String },
     #[error("medium {path} has {free} bytes free; a ceremony needs at least {need}: free space on it or use another medium")]
     TooLittleSpace { path: PathBuf, free: u64, need: u64 },
-    #[error("{path} is on this machine's own disk (the file system of /), not on a stick: in the live image that is RAM, gone at power-off. Plug the stick in and mount it there (`keyceremony media mount LABEL`; an empty mount point left after an unmount looks like this), or pick the medium again. A rehearsal with plain directories may set media.allow_same_device = true, which the transcript records")]
+    #[error("medium {path} can take {free} more files; a ceremony needs room for {need}: free some on it or use another medium")]
+    TooFewFiles { path: PathBuf, free: u64, need: u64 },
+    #[error("{path} is on this machine's own disk or memory (the file system of /, /run, /tmp or the like), not on a stick: in the live image that is RAM, gone at power-off. Plug the stick in and mount it there (`keyceremony media mount LABEL`; an empty mount point left after an unmount looks like this), or pick the medium again. A rehearsal with plain directories may set media.allow_same_device = true, which the transcript records")]
     OnRootDisk { path: PathBuf },
     #[error("the medium at {path} is not the one this ceremony started on (unmounted, remounted or another device there): nothing more was written to it. Mount that stick again and run the ceremony again")]
     NotTheSameMedium { path: PathBuf },
+    #[error("{what} {path} is on the same device as the backup {backup}: it must travel apart from the backups (one stick lost or stolen would hold the key and what opens it, or carry a backup online). Use another stick (a rehearsal may set media.allow_same_device = true, which the transcript records)")]
+    WithBackup {
+        what: &'static str,
+        path: PathBuf,
+        backup: PathBuf,
+    },
     #[error("backup media {a} and {b} are one directory under two names (a link): two backups there are one backup. Name two sticks")]
     SameDirectory { a: PathBuf, b: PathBuf },
     #[error("backup media {a} and {b} are on the same device: two backups on one stick are one backup. Use separate sticks (a rehearsal may set media.allow_same_device = true, which the transcript records)")]
@@ -140,7 +148,10 @@ pub fn read_bounded(path: &Path, what: &'static str, limit: u64) -> Result<Vec<u
         .metadata()
         .map_err(|e| MediaError::from_io("read", path, e))?
         .file_type();
-    let handed_over = path.starts_with("/dev/fd") || path.starts_with("/proc/self/fd");
+    let handed_over = (path.starts_with("/dev/fd") || path.starts_with("/proc/self/fd"))
+        && !path
+            .components()
+            .any(|c| c == std::path::Component::ParentDir);
     let found = if t.is_dir() {
         Some("a directory")
     } else if t.is_fifo() || t.is_socket() {
@@ -289,6 +300,10 @@ pub struct Medium {
 /// medium that passes this never fills up part way.
 pub const MIN_FREE: u64 = 1 << 20;
 
+/// The files (inodes) every medium must have free: the largest flow writes
+/// a few dozen to one medium.
+pub const MIN_FILES: u64 = 256;
+
 impl Medium {
     /// Checks that `root` is there, is a directory, and takes a file.
     pub fn check(root: &Path) -> Result<Medium, MediaError> {
@@ -304,9 +319,18 @@ impl Medium {
             });
         }
         let device = std::os::unix::fs::MetadataExt::dev(&meta);
-        let free = rustix::fs::statvfs(root)
-            .map(|v| v.f_bavail.saturating_mul(v.f_frsize))
+        let vfs = rustix::fs::statvfs(root)
             .map_err(|e| MediaError::from_io("inspect", root, e.into()))?;
+        let free = vfs.f_bavail.saturating_mul(vfs.f_frsize);
+        // Files need inodes as well as bytes (a file system that reports
+        // none, as FAT does, reports 0 files in all: no limit known).
+        if vfs.f_files > 0 && vfs.f_favail < MIN_FILES {
+            return Err(MediaError::TooFewFiles {
+                path: root.to_owned(),
+                free: vfs.f_favail,
+                need: MIN_FILES,
+            });
+        }
         if free < MIN_FREE {
             return Err(MediaError::TooLittleSpace {
                 path: root.to_owned(),
@@ -351,8 +375,31 @@ impl Medium {
     /// (RAM in the live image), or the empty mount point of a stick that
     /// was unmounted, unless `plain_ok` (a rehearsal with directories).
     pub fn refuse_root_disk(self, plain_ok: bool) -> Result<Medium, MediaError> {
-        let root_dev = std::fs::metadata("/").map(|m| std::os::unix::fs::MetadataExt::dev(&m));
-        if !plain_ok && root_dev.is_ok_and(|d| d == self.device) {
+        if plain_ok {
+            return Ok(self);
+        }
+        let dev = |p: &Path| std::fs::metadata(p).map(|m| std::os::unix::fs::MetadataExt::dev(&m));
+        if dev(Path::new("/")).is_ok_and(|d| d == self.device) {
+            return Err(MediaError::OnRootDisk { path: self.root });
+        }
+        // The file system it is on, by its mount point: the highest
+        // directory above it on the same device. The system's own (RAM in
+        // the live image: /run, /tmp, /dev/shm) are no sticks, and neither
+        // is an empty mount point under /run/media left by an unmount.
+        let mut mount = self
+            .root
+            .canonicalize()
+            .unwrap_or_else(|_| self.root.clone());
+        while let Some(parent) = mount.parent() {
+            if dev(parent).ok() != Some(self.device) {
+                break;
+            }
+            mount = parent.to_owned();
+        }
+        const SYSTEM: [&str; 9] = [
+            "/run", "/tmp", "/var/tmp", "/dev", "/dev/shm", "/proc", "/sys", "/boot", "/home",
+        ];
+        if SYSTEM.iter().any(|s| mount == Path::new(s)) || mount.starts_with("/run/user") {
             return Err(MediaError::OnRootDisk { path: self.root });
         }
         Ok(self)
@@ -420,14 +467,21 @@ impl Medium {
 /// person listing the stick sees it.
 pub const FAILED_PREFIX: &str = "FAILED-";
 
-/// The directories failed ceremonies left right below `root` (at most 100).
+/// The directories failed ceremonies left right below `root` (at most
+/// 100): marked `FAILED-`, or a `ceremony-*` with no MANIFEST (its stick was
+/// pulled before the ceremony could mark it).
 pub fn failed_on(root: &Path) -> Vec<PathBuf> {
     let mut found: Vec<PathBuf> = std::fs::read_dir(root)
         .into_iter()
         .flatten()
         .flatten()
         .take(1000)
-        .filter(|e| e.file_name().to_string_lossy().starts_with(FAILED_PREFIX))
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.starts_with(FAILED_PREFIX)
+                || (name.starts_with("ceremony-")
+                    && e.path().join(MANIFEST).symlink_metadata().is_err())
+        })
         .map(|e| e.path())
         .take(100)
         .collect();
