@@ -60,8 +60,9 @@ pub fn draw(prompt: &Prompt, f: &mut Frame<'_>, area: Rect) {
                     &head,
                     "",
                     "Everyone but this custodian steps away from the screen.",
-                    "The custodian checks the printed sheet against the words shown,",
-                    "or scans the QR code into their own offline storage.",
+                    "The custodian copies the words shown onto their own sheet (or",
+                    "checks the sheet on their share stick against them), or scans",
+                    "the QR code into their own offline storage.",
                     "",
                     "Press y when only the custodian is at the screen.",
                 ],
@@ -141,7 +142,18 @@ fn gate(f: &mut Frame<'_>, area: Rect, text: &[&str]) {
 
 /// Words in numbered columns, read down each column: how sheets print them.
 pub fn columns<'a>(words: &[&'a str], cols: usize, bold: bool) -> Vec<Line<'a>> {
-    let rows = words.len().div_ceil(cols);
+    columns_of(words, cols, words.len().div_ceil(cols), bold)
+}
+
+/// `columns` with a fixed number of rows: a grid that is filled as words are
+/// typed keeps its shape (and every column its width) from the first word.
+fn columns_of<'a>(words: &[&'a str], cols: usize, rows: usize, bold: bool) -> Vec<Line<'a>> {
+    let width = words
+        .iter()
+        .map(|w| w.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(10);
     let style = if bold {
         Style::new().fg(Color::White).add_modifier(Modifier::BOLD)
     } else {
@@ -154,7 +166,7 @@ pub fn columns<'a>(words: &[&'a str], cols: usize, bold: bool) -> Vec<Line<'a>> 
                 let i = c * rows + r;
                 if let Some(w) = words.get(i) {
                     spans.push(Span::raw(format!("{:>3} ", i + 1)));
-                    spans.push(Span::styled(format!("{w:<10}"), style));
+                    spans.push(Span::styled(format!("{w:<width$} "), style));
                 }
             }
             Line::from(spans)
@@ -189,7 +201,8 @@ pub fn typing(t: &Typing, title: &str, f: &mut Frame<'_>, area: Rect) {
         None if !t.entry.is_complete() => words.push(current.as_str()),
         None => {}
     }
-    lines.extend(columns(&words, 3, false));
+    let rows = t.entry.expected.max(words.len()).div_ceil(3).max(1);
+    lines.extend(columns_of(&words, 3, rows, false));
     lines.push(Line::from(""));
     if let Some(p) = t.entry.problem.as_ref().or(t.problem.as_ref()) {
         lines.push(Line::styled(p.as_str(), problem_style()));
@@ -204,7 +217,8 @@ pub fn typing(t: &Typing, title: &str, f: &mut Frame<'_>, area: Rect) {
     } else if t.entry.is_complete() {
         lines.push(Line::from("All words typed: Enter checks the share."));
     }
-    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), area);
+    // No trimming: the grid's leading spaces are its alignment.
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
 }
 
 pub fn pins(p: &PinEntry, what: &str, f: &mut Frame<'_>, area: Rect) {

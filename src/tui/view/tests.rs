@@ -356,7 +356,7 @@ fn a_form_names_the_wrong_field_and_the_review_what_will_run() {
     a.identity.focus = 4;
     a.update(Action::Key(KeyEvent::from(KeyCode::Char('x'))));
     let out = render(&a, 80, 24);
-    assert!(out.contains("Primary valid for: expiry"), "{out}");
+    assert!(out.contains("Primary valid for: the duration"), "{out}");
     let out = render(&app(Screen::Review), 80, 24);
     assert!(
         out.contains("Example Release Signing") && out.contains("split 3 of 5"),
