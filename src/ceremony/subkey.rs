@@ -336,31 +336,63 @@ fn secs(t: SystemTime) -> u64 {
 /// The subkeys a card held, by role, as the transcript of the ceremony that
 /// provisioned it recorded (`card.provisioned`), read from the backup.
 fn card_slots(backup: &Path, serial: &str) -> Result<Vec<(KeyRole, String)>, CeremonyError> {
-    let text = read_bounded(&backup.join(TRANSCRIPT), "transcript", limits::TRANSCRIPT)?;
-    let text = String::from_utf8_lossy(&text);
+    // This backup's ceremony, then the earlier ones of the medium, newest
+    // first: the card may have been provisioned several ceremonies ago, or
+    // recorded as lost (and kept) by the one before.
+    let mut transcripts = vec![backup.join(TRANSCRIPT)];
+    if let (Some(medium), Some(this)) = (backup.parent(), backup.file_name()) {
+        let mut earlier: Vec<std::path::PathBuf> = std::fs::read_dir(medium)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .take(4096)
+            .map(|e| e.path())
+            .filter(|p| {
+                p.file_name()
+                    .is_some_and(|n| n < this && n.to_string_lossy().starts_with("ceremony-"))
+            })
+            .collect();
+        earlier.sort();
+        transcripts.extend(earlier.into_iter().rev().map(|d| d.join(TRANSCRIPT)));
+    }
     let mut known = Vec::new();
-    for line in text.lines() {
-        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+    for path in transcripts {
+        let Ok(text) = read_bounded(&path, "transcript", limits::TRANSCRIPT) else {
             continue;
         };
-        if v["event"] != "card.provisioned" {
-            continue;
+        let text = String::from_utf8_lossy(&text);
+        for line in text.lines().rev() {
+            let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+                continue;
+            };
+            let d = &v["data"];
+            let this = d["serial"].as_str().unwrap_or_default();
+            match v["event"].as_str() {
+                Some("card.provisioned") if this.eq_ignore_ascii_case(serial) => {
+                    let slots = [
+                        (KeyRole::Signing, &d["signing"]),
+                        (KeyRole::Encryption, &d["decryption"]),
+                        (KeyRole::Authentication, &d["authentication"]),
+                    ];
+                    return Ok(slots
+                        .into_iter()
+                        .filter_map(|(role, f)| f.as_str().map(|f| (role, f.to_owned())))
+                        .collect());
+                }
+                // A loss recorded (and the subkeys kept): what it held then.
+                Some("card.lost") if this.eq_ignore_ascii_case(serial) => {
+                    if let Ok(slots) =
+                        serde_json::from_value::<Vec<(KeyRole, String)>>(d["subkeys"].clone())
+                    {
+                        if !slots.is_empty() {
+                            return Ok(slots);
+                        }
+                    }
+                }
+                Some("card.provisioned") => known.push(this.to_owned()),
+                _ => {}
+            }
         }
-        let d = &v["data"];
-        let this = d["serial"].as_str().unwrap_or_default();
-        if !this.eq_ignore_ascii_case(serial) {
-            known.push(this.to_owned());
-            continue;
-        }
-        let slots = [
-            (KeyRole::Signing, &d["signing"]),
-            (KeyRole::Encryption, &d["decryption"]),
-            (KeyRole::Authentication, &d["authentication"]),
-        ];
-        return Ok(slots
-            .into_iter()
-            .filter_map(|(role, f)| f.as_str().map(|f| (role, f.to_owned())))
-            .collect());
     }
     Err(CeremonyError::Request(format!(
         "no card {serial} was provisioned in the ceremony of {} (cards it provisioned: {}); to replace its subkeys anyway, use `keyceremony subkey rotate` for each role",

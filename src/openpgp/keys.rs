@@ -51,7 +51,9 @@ impl std::fmt::Display for Profile {
 }
 
 /// What a key is for, as the transcript and the summary name it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum KeyRole {
     Certification,
