@@ -342,3 +342,21 @@ pub fn files_below(dir: &Path) -> Vec<PathBuf> {
     out.sort();
     out
 }
+
+/// Runs `script` with `sh` in a private mount namespace (root, as CI is), the
+/// keyceremony binary as `$0`: sticks are tmpfs mounts there, and the host's
+/// mounts are never touched. Exit 99 from the script means a mount failed.
+pub fn in_mount_namespace(script: &str) -> Output {
+    let o = tool("unshare")
+        .args(["-m", "--propagation", "private", "sh", "-c", script])
+        .arg(env!("CARGO_BIN_EXE_keyceremony"))
+        .output()
+        .unwrap();
+    assert_ne!(
+        o.status.code(),
+        Some(99),
+        "this test needs root to mount in a namespace (CI runs as root): {}",
+        stderr(&o)
+    );
+    o
+}

@@ -32,10 +32,7 @@ fn a_full_backup_medium_leaves_no_partial_file_and_says_what_to_do() {
         b2 = b2.display(),
         plan = plan.display()
     );
-    let o = tool("unshare")
-        .args(["-m", "sh", "-c", &script, env!("CARGO_BIN_EXE_keyceremony")])
-        .output()
-        .unwrap();
+    let o = in_mount_namespace(&script);
     assert_ne!(
         o.status.code(),
         Some(99),
@@ -232,7 +229,6 @@ fn a_stick_that_is_not_mounted_or_goes_away_never_gets_the_ceremony_on_the_machi
         d,
         &[("allow_same_device = true", "allow_same_device = false")],
     );
-    let bin = env!("CARGO_BIN_EXE_keyceremony");
     let mounts = format!(
         "for m in backup-1 backup-2 export shares; do mount -t tmpfs -o size=16m \"kc-$m\" '{d}/'$m || exit 99; done",
         d = d.display()
@@ -243,10 +239,7 @@ fn a_stick_that_is_not_mounted_or_goes_away_never_gets_the_ceremony_on_the_machi
         d = d.display(),
         plan = plan.display()
     );
-    let o = tool("unshare")
-        .args(["-m", "--propagation", "private", "sh", "-c", &script, bin])
-        .output()
-        .unwrap();
+    let o = in_mount_namespace(&script);
     assert!(
         !stdout(&o).is_empty() && o.status.code() != Some(99),
         "needs root: {}",
@@ -274,10 +267,7 @@ fn a_stick_that_is_not_mounted_or_goes_away_never_gets_the_ceremony_on_the_machi
         d = d.display(),
         plan = plan.display()
     );
-    let o = tool("unshare")
-        .args(["-m", "--propagation", "private", "sh", "-c", &script, bin])
-        .output()
-        .unwrap();
+    let o = in_mount_namespace(&script);
     assert!(
         stdout(&o).contains("exit=4"),
         "{}{}",
@@ -302,10 +292,7 @@ fn a_stick_that_is_not_mounted_or_goes_away_never_gets_the_ceremony_on_the_machi
         d = d.display(),
         plan = plan.display()
     );
-    let o = tool("unshare")
-        .args(["-m", "--propagation", "private", "sh", "-c", &script, bin])
-        .output()
-        .unwrap();
+    let o = in_mount_namespace(&script);
     assert!(
         stdout(&o).contains("exit=4"),
         "{}{}",
@@ -336,10 +323,7 @@ fn a_stick_that_is_not_mounted_or_goes_away_never_gets_the_ceremony_on_the_machi
         r = r.display(),
         plan = run_plan.display()
     );
-    let o = tool("unshare")
-        .args(["-m", "--propagation", "private", "sh", "-c", &script, bin])
-        .output()
-        .unwrap();
+    let o = in_mount_namespace(&script);
     assert!(
         stdout(&o).contains("exit=4"),
         "{}{}",
@@ -455,18 +439,7 @@ fn a_medium_too_small_for_the_ceremony_is_refused_before_anything_is_written() {
         d = d.display(),
         plan = plan.display()
     );
-    let o = tool("unshare")
-        .args([
-            "-m",
-            "--propagation",
-            "private",
-            "sh",
-            "-c",
-            &script,
-            env!("CARGO_BIN_EXE_keyceremony"),
-        ])
-        .output()
-        .unwrap();
+    let o = in_mount_namespace(&script);
     assert_ne!(o.status.code(), Some(99), "needs root: {}", stderr(&o));
     assert!(
         stdout(&o).contains("exit=4"),
@@ -486,18 +459,7 @@ fn a_medium_too_small_for_the_ceremony_is_refused_before_anything_is_written() {
         d = d.display(),
         plan = plan.display()
     );
-    let o = tool("unshare")
-        .args([
-            "-m",
-            "--propagation",
-            "private",
-            "sh",
-            "-c",
-            &script,
-            env!("CARGO_BIN_EXE_keyceremony"),
-        ])
-        .output()
-        .unwrap();
+    let o = in_mount_namespace(&script);
     assert!(
         stdout(&o).contains("exit=4"),
         "{}{}",
