@@ -64,6 +64,18 @@ fn the_transcript_records_the_ceremony_in_order() {
         3
     );
     assert_eq!(entries[3]["data"]["fingerprint"], c.fingerprint.as_str());
+    // Each medium is recorded as a device (major:minor) as the ceremony starts.
+    let devices = entries[1]["data"]["devices"].as_array().unwrap();
+    assert_eq!(devices.len(), 3, "two backups and the export");
+    for d in devices {
+        let dev = d["device"].as_str().unwrap();
+        assert!(
+            dev.split_once(':')
+                .is_some_and(|(a, b)| a.parse::<u32>().is_ok() && b.parse::<u32>().is_ok()),
+            "{d}"
+        );
+        assert!(d["free"].as_u64().unwrap() >= 1 << 20, "{d}");
+    }
     assert_eq!(entries[0]["data"]["operator"], "Release Engineer");
     let plan_hash =
         keyceremony::media::sha256_hex(&std::fs::read(c.dir.join("plan.toml")).unwrap());

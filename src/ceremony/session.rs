@@ -366,6 +366,20 @@ impl<'a> Session<'a> {
             .chain((2..).map(|n| format!("{base}-{n}")))
             .find(|id| !taken(id))
             .unwrap_or(base);
+        // Each medium as a device, recorded as the ceremony starts: the
+        // transcript says which file system every directory went to.
+        let devices: Vec<Value> = pre
+            .backups
+            .iter()
+            .chain(Some(&pre.export))
+            .map(|m| {
+                json!({
+                    "medium": m.root(),
+                    "device": format!("{}:{}", rustix::fs::major(m.device()), rustix::fs::minor(m.device())),
+                    "free": m.free(),
+                })
+            })
+            .collect();
         let export = pre.export.create_bundle(&id, true)?;
         let transcript = Transcript::create(&export.dir().join(TRANSCRIPT))?;
         let mut session = Session {
@@ -407,6 +421,7 @@ impl<'a> Session<'a> {
             json!({
                 "backup_media": plan.media.backup,
                 "export_medium": plan.media.export,
+                "devices": devices,
                 "airgap": pre.airgap.findings,
                 "allow_network": plan.airgap.allow_network,
                 "allow_same_device": plan.media.allow_same_device,
