@@ -198,6 +198,8 @@ pub enum Command {
     MountSticks,
     /// Write out and unmount every stick under /media.
     UnmountSticks,
+    /// Write out and unmount every stick, then power the machine off.
+    PowerOff,
     ReadRecipients(PathBuf),
     /// Replace the forms with the draft plan an earlier run saved.
     LoadDraft,
@@ -361,6 +363,8 @@ pub enum Pending {
     Quit,
     /// Leave the share entry, throwing away the shares typed so far.
     DiscardShares,
+    /// Write every stick out, unmount it, and power the machine off.
+    PowerOff,
 }
 
 pub struct App {
@@ -396,6 +400,9 @@ pub struct App {
     /// The last mount or unmount of the sticks, every line: which stick is
     /// where, and which may be pulled out.
     pub media_report: Vec<String>,
+    /// Running from the live image (its session sets KEYCEREMONY_LIVE):
+    /// the finished screen offers to power the machine off.
+    pub live: bool,
     /// Each planned card's latest state, by number (genesis).
     pub cards: Vec<(usize, usize, CardState)>,
     pub prompt: Option<Prompt>,
@@ -448,6 +455,7 @@ impl App {
             step: (0, 0, String::new()),
             log: Vec::new(),
             media_report: Vec::new(),
+            live: false,
             cards: Vec::new(),
             prompt: None,
             result: None,
@@ -773,6 +781,13 @@ impl App {
             Screen::Done => match k.code {
                 KeyCode::Char('q') => Command::Quit,
                 KeyCode::Char('u') => Command::UnmountSticks,
+                KeyCode::Char('P') if self.live => {
+                    self.confirm = Some(Confirm {
+                        text: "Power the machine off? Every stick is written out and unmounted first; then the sticks can be pulled out. y powers off, any other key goes back.".into(),
+                        on_yes: Pending::PowerOff,
+                    });
+                    Command::None
+                }
                 // After a failure, back to where the run started, every
                 // value typed still in its form.
                 KeyCode::Char('b') if matches!(self.result, Some(Err(_))) => {
@@ -924,6 +939,7 @@ impl App {
             }
             Pending::ResetCard(ident, serial) => self.provision(ident, Some(serial)),
             Pending::Quit => Command::Quit,
+            Pending::PowerOff => Command::PowerOff,
             Pending::DiscardShares => {
                 self.typing = None;
                 self.renew_shares.clear();

@@ -370,6 +370,19 @@ impl Workers {
                 app.update(Action::MediaReport(lines));
                 app.update(Action::Scan(scan()));
             }
+            Command::PowerOff => {
+                let mut lines = crate::media::removable::unmount_all();
+                lines.push("powering off".into());
+                app.update(Action::MediaReport(lines));
+                // The live image's PID 1 writes everything out once more and
+                // switches off; this process ends with the machine.
+                if std::process::Command::new("poweroff").status().is_ok() {
+                    return false;
+                }
+                app.update(Action::MediaReport(vec![
+                    "poweroff failed: quit (q) and choose p in the menu".into(),
+                ]));
+            }
             Command::UnmountSticks => {
                 let mut lines = crate::media::removable::unmount_all();
                 if lines.is_empty() {
@@ -607,6 +620,7 @@ pub fn run(plan_path: Option<&Path>, hardening: &Hardening) -> Result<(), Failur
         ),
     };
     let mut app = App::new(plan, source, base);
+    app.live = std::env::var_os("KEYCEREMONY_LIVE").is_some();
     app.draft_offer = draft_path()
         .and_then(|p| std::fs::metadata(p).ok())
         .and_then(|m| m.modified().ok())

@@ -818,3 +818,31 @@ fn the_media_page_shows_the_cosign_fields_at_80x24() {
         assert!(out.contains(label), "{label}: {out}");
     }
 }
+
+/// #24: on the live image the finished screen powers the machine off (after
+/// a confirmation naming what happens to the sticks); elsewhere it never does.
+#[test]
+fn the_finished_screen_powers_off_only_on_the_live_image() {
+    let mut a = app(Screen::Done);
+    a.result = Some(Ok(crate::tui::app::Summary {
+        heading: "Genesis complete".into(),
+        ceremony_id: "ceremony-20261205T000000Z".into(),
+        fingerprint: "A".repeat(40),
+        lines: vec![],
+    }));
+    assert!(matches!(
+        a.update(Action::Key(KeyEvent::from(KeyCode::Char('P')))),
+        crate::tui::app::Command::None
+    ));
+    assert!(a.confirm.is_none());
+    assert!(!render(&a, 80, 24).contains("P power off"));
+    a.live = true;
+    assert!(render(&a, 80, 24).contains("P power off"));
+    a.update(Action::Key(KeyEvent::from(KeyCode::Char('P'))));
+    let out = render(&a, 80, 24);
+    assert!(out.contains("Power the machine off?"), "{out}");
+    assert!(matches!(
+        a.update(Action::Key(KeyEvent::from(KeyCode::Char('y')))),
+        crate::tui::app::Command::PowerOff
+    ));
+}
