@@ -4,6 +4,30 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+mod card;
+mod certify;
+mod cosign;
+mod hsm;
+mod media;
+mod online;
+mod piv;
+mod plan;
+mod shares;
+mod subkey;
+mod transcript;
+
+pub use card::{CardCommand, ProvisionArgs};
+pub use certify::CertifyArgs;
+pub use cosign::CosignCommand;
+pub use hsm::{HsmCommand, HsmProvisionArgs};
+pub use media::MediaCommand;
+pub use online::{AnchorArgs, InstallArgs, VerifyArgs};
+pub use piv::{PivCommand, PivProvisionArgs};
+pub use plan::PlanCommand;
+pub use shares::SharesCommand;
+pub use subkey::SubkeyCommand;
+pub use transcript::TranscriptCommand;
+
 pub const EXIT_CODES: &str = "\
 Exit codes:
   0  success
@@ -210,155 +234,6 @@ pub enum Command {
     },
 }
 
-#[derive(Debug, Subcommand)]
-pub enum PlanCommand {
-    /// Write a commented example plan (never overwrites)
-    Init {
-        /// Where to write it (`-`: standard output)
-        #[arg(default_value = "plan.toml")]
-        path: PathBuf,
-    },
-    /// Read a plan, report every problem, and summarise what it will do
-    Check {
-        /// The plan to check
-        plan: PathBuf,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-pub enum SharesCommand {
-    /// Split a BIP39 passphrase (12 or 24 words) into share sheets and QR codes
-    #[command(
-        after_help = "Example:\n  keyceremony shares split --threshold 2 --count 3 --passphrase-file pass.txt --out shares/"
-    )]
-    Split {
-        /// How many shares restore the passphrase
-        #[arg(long)]
-        threshold: u8,
-        /// How many shares to make (at most 16)
-        #[arg(long)]
-        count: u8,
-        /// The passphrase words: a path, or fd:N for an open file descriptor
-        #[arg(long)]
-        passphrase_file: String,
-        /// Directory for the sheets, QR codes and shares.json (files are never overwritten)
-        #[arg(long)]
-        out: PathBuf,
-        /// Primary fingerprint to print on the sheets
-        #[arg(long, default_value = "")]
-        fingerprint: String,
-        /// Custodian names, one per share, in order
-        #[arg(long)]
-        custodian: Vec<String>,
-    },
-    /// Combine shares into the passphrase and hand it to a file or descriptor
-    #[command(
-        after_help = "Example:\n  keyceremony shares combine --check backup/shares.json --out fd:3 share-1-of-5.txt share-2-of-5.txt share-5-of-5.txt 3>&1"
-    )]
-    Combine {
-        /// Share files (sheets, word lists, QR payloads, or age files of them)
-        #[arg(required = true)]
-        shares: Vec<PathBuf>,
-        /// age identity file for age-encrypted shares; repeatable
-        #[arg(long)]
-        identity: Vec<PathBuf>,
-        /// shares.json from the backup: the result must match its check value (required: an unchecked combination of a forged share would be a wrong passphrase)
-        #[arg(long)]
-        check: PathBuf,
-        /// Where the passphrase goes: a new file (mode 0600) or fd:N
-        #[arg(long)]
-        out: String,
-    },
-    /// Show one share: its sheet and its QR code in the terminal (for a custodian, alone)
-    Show {
-        /// The share file (sheet, word list, QR payload, or age file of one)
-        share: PathBuf,
-        /// age identity file for an age-encrypted share
-        #[arg(long)]
-        identity: Vec<PathBuf>,
-    },
-    /// Check that share files read correctly and belong together; prints no secret
-    Verify {
-        /// Share files (sheets, word lists, QR payloads, or age files of them)
-        #[arg(required = true)]
-        shares: Vec<PathBuf>,
-        /// age identity file for age-encrypted shares; repeatable
-        #[arg(long)]
-        identity: Vec<PathBuf>,
-        /// shares.json from the backup: with enough shares, check they combine to it
-        #[arg(long)]
-        check: Option<PathBuf>,
-    },
-}
-
-/// What `keyceremony certify` is given.
-#[derive(Debug, clap::Args)]
-pub struct CertifyArgs {
-    /// The cert to certify (armored or binary)
-    #[arg(long)]
-    pub cert: PathBuf,
-    /// A user ID to certify, exactly as in the cert; repeatable [default: every valid one]
-    #[arg(long = "user-id")]
-    pub user_ids: Vec<String>,
-    /// Certification level: 0, 1, 2 or 3
-    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=3))]
-    pub level: u8,
-    /// When the certification ends: a duration from now (1y, 90d) or a date [default: never]
-    #[arg(long)]
-    pub expiry: Option<String>,
-    /// Make it a trust signature of this depth (1: the key may introduce others)
-    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=255))]
-    pub trust_depth: Option<u8>,
-    /// Limit the trust to user IDs in this mail domain (and its subdomains)
-    #[arg(long)]
-    pub trust_domain: Option<String>,
-    /// Partial trust (amount 60) instead of full (120)
-    #[arg(long)]
-    pub trust_partial: bool,
-    #[command(flatten)]
-    pub key: ExistingKeyArgs,
-}
-
-/// What `verify` is given (also `keyceremony-online verify`).
-#[derive(Debug, clap::Args)]
-pub struct VerifyArgs {
-    /// The bundle: a ceremony directory of the export medium
-    pub bundle: PathBuf,
-    #[command(flatten)]
-    pub anchor: AnchorArgs,
-}
-
-/// What `install` is given (also `keyceremony-online install`).
-#[derive(Debug, clap::Args)]
-pub struct InstallArgs {
-    /// The bundle: a ceremony directory of the export medium
-    pub bundle: PathBuf,
-    /// Where the installed system's root is (a chroot, an image's root); paths in the policy are as that system sees them
-    #[arg(long, default_value = "/")]
-    pub root: PathBuf,
-    /// Replace a local policy rule for a scope the bundle declares (kept and shown otherwise)
-    #[arg(long)]
-    pub replace_local: bool,
-    #[command(flatten)]
-    pub anchor: AnchorArgs,
-}
-
-/// Where the online side's trust comes from, and when it judges.
-#[derive(Debug, clap::Args)]
-pub struct AnchorArgs {
-    /// The trusted primary fingerprint (with --state: the key a new state file pins)
-    #[arg(long, required_unless_present = "state")]
-    pub trust: Option<String>,
-    /// A state file: pins the key on first use (or --trust's), follows it through rotations, remembers the bundle accepted
-    #[arg(long)]
-    pub state: Option<PathBuf>,
-    /// Judge at this time instead of now: a date (2027-06-01) or a duration from now (400d)
-    #[arg(long)]
-    pub at: Option<String>,
-    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
-    pub output_format: OutputFormat,
-}
-
 /// What every ceremony on an existing key is given: the plan, the backup
 /// directory and the shares that open it.
 #[derive(Debug, clap::Args)]
@@ -384,169 +259,6 @@ pub struct ExistingKeyArgs {
     pub allow_older_backup: bool,
 }
 
-#[derive(Debug, Subcommand)]
-pub enum SubkeyCommand {
-    /// A new subkey for a role; the one it replaces revoked as superseded, or left valid until a date
-    #[command(
-        after_help = "The new subkey is valid for the plan's [subkeys] expiry. It goes onto the plan's [cards], each\nproven by a signature; a card holding this key's earlier subkeys is reset for it (the backup\nholds all it held). --card-pins keeps the ceremony's PINs; without it new PINs go where\ncards.pins_deliver_to says. With cards.count = 0, put it on cards later with\n`keyceremony card provision --backup NEW_BACKUP ...`.\n\nExamples:\n  keyceremony subkey rotate --plan plan.toml --backup /media/backup-1/ceremony-* SHARES...\n  keyceremony subkey rotate --card-pins card-pins.txt --plan plan.toml --backup DIR SHARES...\n  keyceremony subkey rotate --role encryption --keep-old-until 30d --plan plan.toml --backup DIR SHARES...\n  keyceremony subkey rotate --reason 'yearly rotation' --plan plan.toml --backup DIR SHARES...\n\nA subkey superseded by a rotation and later found compromised: `keyceremony subkey revoke\n--fingerprint OLD --reason compromised` marks it so (nothing it ever signed holds then)."
-    )]
-    Rotate {
-        /// signing, encryption or authentication
-        #[arg(long, default_value = "signing")]
-        role: String,
-        /// Leave the old subkey valid until then (a date or a duration from now) instead of revoking it now
-        #[arg(long)]
-        keep_old_until: Option<String>,
-        /// Why, in a few words (into the old subkey's revocation and the transcript)
-        #[arg(long)]
-        reason: Option<String>,
-        /// The ceremony's card PIN file: the cards taking the new subkey keep these PINs
-        #[arg(long)]
-        card_pins: Option<PathBuf>,
-        #[command(flatten)]
-        key: ExistingKeyArgs,
-    },
-    /// Revoke a subkey without a replacement
-    #[command(
-        after_help = "compromised: its secret may be known to others, so nothing it signed can be trusted.\nretired: no longer used; what it signed stays good.\n\nExample:\n  keyceremony subkey revoke --fingerprint 0F84...E24E20FB --reason compromised --plan plan.toml --backup DIR SHARES..."
-    )]
-    Revoke {
-        /// The subkey's fingerprint
-        #[arg(long)]
-        fingerprint: String,
-        /// compromised or retired
-        #[arg(long)]
-        reason: String,
-        #[command(flatten)]
-        key: ExistingKeyArgs,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-pub enum MediaCommand {
-    /// Every labelled file system (udev's /dev/disk/by-label) and where it is mounted
-    List {
-        #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
-        output_format: OutputFormat,
-    },
-    /// Mount the stick labelled LABEL read-write at /media/LABEL (vfat, exfat or ext4)
-    #[command(after_help = "Example:\n  keyceremony media mount KC-BACKUP1")]
-    Mount { label: String },
-    /// Write everything out to the stick and unmount it, so that it can be pulled out
-    #[command(after_help = "Example:\n  keyceremony media unmount KC-BACKUP1")]
-    Unmount {
-        /// Its label, or its mount point
-        label: String,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-pub enum CardCommand {
-    /// Every OpenPGP card in a reader: serial, keys, PIN tries
-    List {
-        #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
-        output_format: OutputFormat,
-    },
-    /// Every smart-card reader pcscd sees, and whether a card is in it (any card, not only OpenPGP)
-    Readers {
-        #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
-        output_format: OutputFormat,
-    },
-    /// One card, by serial (8 hex digits) or ident
-    Status {
-        serial: String,
-        #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
-        output_format: OutputFormat,
-    },
-    /// Put a restored key's subkeys on a card (a replacement, or a card a ceremony could not finish)
-    #[command(
-        after_help = "Example:\n  keyceremony card provision --backup /media/backup-1/ceremony-* --pins card-pins.txt --serial 0000A001 share-1-of-5.txt share-2-of-5.txt share-4-of-5.txt"
-    )]
-    Provision(Box<ProvisionArgs>),
-    /// Sign a fresh challenge on a card with the user PIN and verify it against the cert
-    Prove {
-        /// The card (8 hex digits)
-        #[arg(long)]
-        serial: String,
-        /// The public cert (cert.asc from the export or a backup)
-        #[arg(long)]
-        cert: PathBuf,
-        /// The PIN file a ceremony handed over
-        #[arg(long)]
-        pins: PathBuf,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-pub enum HsmCommand {
-    /// Every token the module offers: label, maker, model, serial, user PIN state
-    #[command(
-        after_help = "Example:\n  keyceremony hsm list --module /usr/lib/softhsm/libsofthsm2.so\n\nThe label is what the plan's cosign.token names."
-    )]
-    List {
-        /// The PKCS#11 module (a shared library) of the HSM
-        #[arg(long)]
-        module: PathBuf,
-        #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
-        output_format: OutputFormat,
-    },
-    /// Import the cosign key a backup keeps into a token: a replacement for a lost or broken HSM
-    #[command(
-        after_help = "Example:\n  keyceremony hsm provision --backup /media/backup-1/ceremony-* --module /usr/lib/softhsm/libsofthsm2.so --token release --pin-from fd:3 share-1-of-5.txt share-2-of-5.txt share-4-of-5.txt 3< pin.txt\n\nThe key goes in unextractable and for signing only, under a new id; the URI printed is what cosign sign --key takes. A key made in a token (generate_on_device) never left it: no backup keeps it."
-    )]
-    Provision(Box<HsmProvisionArgs>),
-}
-
-#[derive(Debug, Subcommand)]
-pub enum PivCommand {
-    /// Every YubiKey with a PIV application: serial, firmware, PIN and PUK tries, slot 9c
-    #[command(
-        after_help = "Example:\n  keyceremony piv list\n\nThe serial is what the plan's cosign.piv_serials names (as `ykman list` shows it)."
-    )]
-    List {
-        #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
-        output_format: OutputFormat,
-    },
-    /// One YubiKey's PIV state: tries left, whether it is in its factory state, the key and certificate in slot 9c
-    Status {
-        /// The YubiKey's serial (decimal, as `keyceremony piv list` shows it)
-        serial: u32,
-        #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
-        output_format: OutputFormat,
-    },
-    /// Import the cosign key a backup keeps into a YubiKey in its factory state: a replacement for a lost one
-    #[command(
-        after_help = "Example:\n  keyceremony piv provision --backup /media/backup-1/ceremony-* --serial 12345678 --pins-to fd:3 share-1-of-5.txt share-2-of-5.txt share-4-of-5.txt 3> piv-pins.txt\n\nThe token gets the key in slot 9c, a self-signed certificate, new PIN and PUK (handed over to --pins-to, or the ones on the sheet --pins-from names, which its siblings have) and a random management key kept on it under the PIN; then it signs a challenge that is checked against the backup's cosign.pub. A token that is not in its factory state is refused: reset its PIV application (`ykman piv reset`) if it holds nothing you need."
-    )]
-    Provision(Box<PivProvisionArgs>),
-}
-
-#[derive(Debug, clap::Args)]
-pub struct PivProvisionArgs {
-    #[command(flatten)]
-    pub from: BackupArgs,
-    /// The YubiKey's serial (decimal, as `keyceremony piv list` shows it)
-    #[arg(long)]
-    pub serial: u32,
-    /// Where the token's new PIN and PUK are handed over: a new file or fd:N
-    #[arg(
-        long,
-        required_unless_present = "pins_from",
-        conflicts_with = "pins_from"
-    )]
-    pub pins_to: Option<String>,
-    /// Give the token the PIN and PUK its siblings have instead: the sheet a
-    /// ceremony handed over (a file or fd:N), so that one PIN serves them all
-    #[arg(long)]
-    pub pins_from: Option<String>,
-    /// When the token asks for its PIN
-    #[arg(long, value_enum, default_value_t = crate::tokens::piv::PinUse::Always)]
-    pub pin_policy: crate::tokens::piv::PinUse,
-    /// When the token asks for a touch
-    #[arg(long, value_enum, default_value_t = crate::tokens::piv::TouchUse::Never)]
-    pub touch_policy: crate::tokens::piv::TouchUse,
-}
-
 /// The backup a command opens (a card's subkeys, a cosign key) and the shares
 /// that open it.
 #[derive(Debug, clap::Args)]
@@ -559,89 +271,6 @@ pub struct BackupArgs {
     /// age identity file for age-encrypted shares; repeatable
     #[arg(long)]
     pub identity: Vec<PathBuf>,
-}
-
-#[derive(Debug, clap::Args)]
-pub struct HsmProvisionArgs {
-    #[command(flatten)]
-    pub from: BackupArgs,
-    /// The PKCS#11 module (a shared library) of the HSM
-    #[arg(long)]
-    pub module: PathBuf,
-    /// The token's label (`keyceremony hsm list`)
-    #[arg(long)]
-    pub token: String,
-    /// The key's label in the token
-    #[arg(long, default_value = "cosign")]
-    pub label: String,
-    /// Where the token's user PIN is read: a file or fd:N (its first line; never stored)
-    #[arg(long)]
-    pub pin_from: String,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum CosignCommand {
-    /// Write the cosign key a backup keeps as a new cosign key file (cosign.key) under a new password: for a CI secret store that lost it
-    #[command(
-        after_help = "Example:\n  keyceremony cosign key-file --backup /media/backup-1/ceremony-* --to /media/CI-SECRETS --password-to fd:4 share-1-of-5.txt share-2-of-5.txt share-4-of-5.txt 4> password.txt"
-    )]
-    KeyFile {
-        #[command(flatten)]
-        from: BackupArgs,
-        /// The directory that gets cosign.key (never over an existing one)
-        #[arg(long)]
-        to: PathBuf,
-        /// Where the new password is handed over: a new file or fd:N
-        #[arg(long)]
-        password_to: String,
-    },
-}
-
-#[derive(Debug, clap::Args)]
-pub struct ProvisionArgs {
-    #[command(flatten)]
-    pub from: BackupArgs,
-    /// The card (8 hex digits); required when more than one card is present
-    #[arg(long)]
-    pub serial: Option<String>,
-    /// The PIN file a ceremony handed over (user-pin:/admin-pin: lines), for the same PINs on every card
-    #[arg(long, conflicts_with = "new_pins_to")]
-    pub pins: Option<PathBuf>,
-    /// Generate new PINs and hand them to this new file or fd:N
-    #[arg(long)]
-    pub new_pins_to: Option<String>,
-    /// Confirm a factory reset of the card with this serial first
-    #[arg(long)]
-    pub reset: Option<String>,
-    #[arg(long)]
-    pub cardholder: Option<String>,
-    #[arg(long)]
-    pub url: Option<String>,
-    /// Touch policy: off (leave as is), on, cached, fixed
-    #[arg(long, default_value = "off")]
-    pub touch: String,
-    /// Hash PINs on this host (KDF-DO) if the card offers it; set before the PINs
-    #[arg(long)]
-    pub kdf: bool,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum TranscriptCommand {
-    /// Check transcripts' hash chains and signatures; given several, a key's whole history
-    #[command(
-        after_help = "Given one transcript: its hash chain and its signature by the primary.\nGiven several, oldest first: each as above, and together a key's history from its genesis:\neach ceremony continues the one before (it records the SHA-256 of that ceremony's signed\ntranscript, as the backup it opened held it), so one removed, swapped or changed is named.\nCeremony directory names sort oldest first, so a glob gives the order.\n\nExamples:\n  keyceremony transcript verify /media/export/ceremony-20261123T072716Z/transcript.jsonl\n  keyceremony transcript verify --cert cert.asc /media/backup-1/ceremony-*/transcript.jsonl"
-    )]
-    Verify {
-        /// The transcripts (transcript.jsonl), oldest first
-        #[arg(required = true)]
-        files: Vec<PathBuf>,
-        /// The public cert of the primary [default: cert.asc beside each transcript]
-        #[arg(long)]
-        cert: Option<PathBuf>,
-        /// The detached signature, for one transcript [default: FILE.asc]
-        #[arg(long)]
-        signature: Option<PathBuf>,
-    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
