@@ -10,69 +10,24 @@ mod card;
 mod certify;
 mod genesis;
 mod hsm;
+mod media;
 pub mod online;
 mod piv;
 mod plan;
 mod renew;
 mod reshare;
+mod restore;
 mod rotate;
 pub(crate) mod shares;
 mod subkey;
 mod transcript;
 
 use crate::cli::{
-    CardCommand, Command, CosignCommand, HsmCommand, MediaCommand, PivCommand, PlanCommand,
-    SharesCommand, TranscriptCommand,
+    CardCommand, Command, CosignCommand, HsmCommand, PivCommand, PlanCommand, SharesCommand,
+    TranscriptCommand,
 };
 pub use crate::exit::{Exit, Failure};
 use crate::harden::Hardening;
-
-fn media(action: MediaCommand) -> Result<(), Failure> {
-    use crate::media::removable;
-    match action {
-        MediaCommand::List { output_format } => {
-            let sticks = removable::list();
-            match output_format {
-                crate::cli::OutputFormat::Json => outln!(
-                    "{}",
-                    serde_json::to_string_pretty(&sticks).unwrap_or_default()
-                ),
-                crate::cli::OutputFormat::Human if sticks.is_empty() => outln!(
-                    "No labelled stick. Plug one in; a stick needs a label (mkfs.vfat -n LABEL) to be listed."
-                ),
-                crate::cli::OutputFormat::Human => {
-                    for s in &sticks {
-                        let at = s
-                            .mounted_at
-                            .as_ref()
-                            .map(|p| format!("mounted at {}", p.display()))
-                            .unwrap_or_else(|| "not mounted".into());
-                        outln!("{:<16} {}  {at}", s.label, s.device.display());
-                        for d in s.mounted_at.iter().flat_map(|m| crate::media::failed_on(m)) {
-                            outln!(
-                                "{:<16} holds {}: what a ceremony that stopped left; destroy it",
-                                "",
-                                crate::text::printable(&d.display().to_string())
-                            );
-                        }
-                    }
-                }
-            }
-        }
-        MediaCommand::Mount { label } => {
-            let at = removable::mount(&label)?;
-            outln!("{label} is mounted at {}", at.display());
-        }
-        MediaCommand::Unmount { label } => {
-            let at = removable::unmount(&label)?;
-            outln!(
-                "{} is written out and unmounted: the stick can be pulled out",
-                at.display()
-            );
-        }
-    }
-    Ok(())
-}
 
 /// A finished ceremony's report: JSON, or its heading and lines for people.
 /// What every batch ceremony on an existing key reads before anything is
@@ -210,7 +165,7 @@ pub fn run(command: Option<Command>, hardening: &Hardening) -> Result<(), Failur
         } => airgap::check(&root, output_format, hardening),
         Command::Demo { dir } => genesis::demo(&dir, hardening),
         Command::GenerateDocs { dir } => generate_docs(&dir),
-        Command::Media { action } => media(action),
+        Command::Media { action } => media::media(action),
         Command::Subkey { action } => subkey::subkey(action, hardening),
         Command::Reshare { key } => reshare::reshare(key, hardening),
         Command::Rotate {
@@ -260,7 +215,7 @@ pub fn run(command: Option<Command>, hardening: &Hardening) -> Result<(), Failur
             backup,
             shares: files,
             identity,
-        } => shares::restore(&backup, &files, &identity),
+        } => restore::restore(&backup, &files, &identity),
         Command::Shares { action } => match action {
             SharesCommand::Split {
                 threshold,

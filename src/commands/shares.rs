@@ -1,4 +1,5 @@
-//! `keyceremony shares split|combine|verify` and `keyceremony restore`.
+//! `keyceremony shares split|combine|verify|show`, and the share reading
+//! every command that opens a backup uses.
 
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
@@ -275,22 +276,4 @@ pub fn unlock_backup(
     let shares = shares_for(backup, paths, identity)?;
     restore::unlock(backup, &shares, restore::Proof::Full)
         .map_err(|e| share_error_with_files(e, &shares, paths))
-}
-
-pub fn restore(backup: &Path, paths: &[PathBuf], identity: &[PathBuf]) -> Result<(), Failure> {
-    let restored = unlock_backup(backup, paths, identity)?;
-    outln!(
-        "Backup {} opens: primary {} (shares {:?} of set {})",
-        backup.display(),
-        restored.fingerprint,
-        restored.indices,
-        restored.set_id
-    );
-    if let Some(k) = &restored.cosign {
-        outln!(
-            "It keeps the cosign key too: public key SHA-256 {} (cosign.key opens with the same passphrase)",
-            k.public().fingerprint()
-        );
-    }
-    Ok(())
 }
