@@ -1,9 +1,9 @@
 //! The statement that binds a cosign public key to the OpenPGP key (and so
 //! to the release identity its user IDs name): signed by the primary, which
 //! a verifier has pinned, and by the signing subkey, which gpg and sq check
-//! (they refuse data signatures by a certify-only primary). Its canonical
-//! form is compact JSON in field order, one line, as the rotation
-//! statements are; what is signed is what is read.
+//! (they refuse data signatures by a certify-only primary). Its one form
+//! is compact JSON in field order, one line, as the rotation statements
+//! are (not RFC 8785: keys are not sorted); what is signed is what is read.
 //!
 //! The files travel with the key: every later ceremony's bundle carries
 //! them, as it carries the rotation statements, until a ceremony replaces

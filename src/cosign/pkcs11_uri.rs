@@ -27,8 +27,8 @@ fn encode(value: &[u8], all: bool) -> String {
 
 impl KeyUri {
     /// `pkcs11:token=...;object=...;id=%..;type=private?module-path=...`:
-    /// no PIN in it (cosign asks, or reads `pin-source` where the operator
-    /// adds one on the signing machine).
+    /// no PIN in it (cosign reads `COSIGN_PKCS11_PIN`, or `pin-value` where
+    /// the operator adds one on the signing machine; never `pin-source`).
     pub fn to_uri(&self) -> String {
         format!(
             "pkcs11:token={};object={};id={};type=private?module-path={}",
