@@ -428,6 +428,18 @@ fn openssl_checks_the_request(export: &Path) {
         text.contains("subject=O = Acme, CN = Release Signing"),
         "{text}"
     );
+    // It asks for code signing, so its extension request is not empty.
+    let o = tool("openssl")
+        .args(["req", "-noout", "-text", "-in"])
+        .arg(&csr)
+        .output()
+        .unwrap();
+    assert_exit(&o, 0);
+    let text = stdout(&o);
+    assert!(
+        text.contains("X509v3 Extended Key Usage") && text.contains("Code Signing"),
+        "{text}"
+    );
     let o = tool("openssl")
         .args(["req", "-noout", "-pubkey", "-in"])
         .arg(&csr)

@@ -373,8 +373,16 @@ pub fn csr_pem(
         public: p256::ecdsa::VerifyingKey::from(&public.key),
         sign,
     };
+    // The request asks for what the key is for (code signing), so that its
+    // extension request holds something: an empty one is refused by some CAs.
+    let eku = x509_cert::ext::pkix::ExtendedKeyUsage(vec![
+        x509_cert::der::oid::db::rfc5280::ID_KP_CODE_SIGNING,
+    ]);
     let req = RequestBuilder::new(name, &signer)
-        .and_then(|b| b.build::<p256::ecdsa::DerSignature>())
+        .and_then(|mut b| {
+            b.add_extension(&eku)?;
+            b.build::<p256::ecdsa::DerSignature>()
+        })
         .map_err(|e| CosignError::Request(e.to_string()))?;
     req.to_pem(LineEnding::LF)
         .map_err(|e| CosignError::Request(e.to_string()))
