@@ -1,5 +1,6 @@
 //! The MANIFEST of a bundle: `sha256sum` format, sorted by name.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::{sha256_hex, MediaError, WrittenFile};
@@ -45,36 +46,39 @@ pub fn parse_manifest(text: &str) -> Result<Vec<(&str, &str)>, String> {
 /// At most this many bytes in all the files one MANIFEST lists.
 pub const MAX_TOTAL: u64 = 64 << 20;
 
-/// Checks every file a bundle's MANIFEST lists (each a regular file, no link
-/// followed, none listed twice, all together bounded); returns the names
-/// checked.
-pub fn check_manifest(dir: &Path) -> Result<Vec<String>, MediaError> {
-    let path = dir.join(MANIFEST);
-    let d = super::Dir::open(dir)?;
-    let bytes = d
-        .read(MANIFEST, "MANIFEST", super::limits::MANIFEST)?
-        .ok_or_else(|| MediaError::NoSuchFile {
-            dir: dir.to_owned(),
-            name: MANIFEST.into(),
-        })?;
+/// Reads every file the MANIFEST `text` of the directory `d` lists, each a
+/// regular file (no link followed, nothing blocking), at most `limit(name)`
+/// bytes and all together at most `MAX_TOTAL`, none listed twice, each
+/// matching its SHA-256: the files by name, as read once. The restore's
+/// check and the online side's one read of a bundle both stand on it.
+pub fn read_listed(
+    d: &super::Dir,
+    text: &str,
+    limit: impl Fn(&str) -> u64,
+) -> Result<BTreeMap<String, Vec<u8>>, MediaError> {
     let bad = |problem: String| MediaError::Manifest {
-        path: path.clone(),
+        path: d.path().join(MANIFEST),
         problem,
     };
-    let text = String::from_utf8(bytes).map_err(|_| bad("it is not text".into()))?;
-    let mut names: Vec<String> = Vec::new();
+    let mut files = BTreeMap::new();
     let mut total = 0u64;
-    for (hash, name) in parse_manifest(&text).map_err(bad)? {
-        if names.iter().any(|n| n == name) {
+    for (hash, name) in parse_manifest(text).map_err(bad)? {
+        if files.contains_key(name) {
             return Err(bad(format!("it lists {name} twice")));
         }
-        let left = MAX_TOTAL.saturating_sub(total);
-        let contents = d
-            .read(name, "bundle file", super::limits::TRANSCRIPT.min(left))?
-            .ok_or_else(|| MediaError::NoSuchFile {
-                dir: dir.to_owned(),
+        let (limit, left) = (limit(name), MAX_TOTAL - total);
+        let contents = match d.read(name, "bundle file", limit.min(left)) {
+            Err(MediaError::TooLarge { .. }) if left < limit => {
+                return Err(bad(format!(
+                    "its files together are larger than any ceremony writes ({} MiB)",
+                    MAX_TOTAL >> 20
+                )))
+            }
+            r => r?.ok_or_else(|| MediaError::NoSuchFile {
+                dir: d.path().to_owned(),
                 name: name.to_owned(),
-            })?;
+            })?,
+        };
         total += contents.len() as u64;
         let found = sha256_hex(&contents);
         if !found.eq_ignore_ascii_case(hash) {
@@ -82,7 +86,25 @@ pub fn check_manifest(dir: &Path) -> Result<Vec<String>, MediaError> {
                 "{name} does not match: listed {hash}, found {found}"
             )));
         }
-        names.push(name.to_owned());
+        files.insert(name.to_owned(), contents);
     }
-    Ok(names)
+    Ok(files)
+}
+
+/// Checks every file a bundle's MANIFEST lists (`read_listed`); returns the
+/// names checked.
+pub fn check_manifest(dir: &Path) -> Result<Vec<String>, MediaError> {
+    let d = super::Dir::open(dir)?;
+    let bytes = d
+        .read(MANIFEST, "MANIFEST", super::limits::MANIFEST)?
+        .ok_or_else(|| MediaError::NoSuchFile {
+            dir: dir.to_owned(),
+            name: MANIFEST.into(),
+        })?;
+    let text = String::from_utf8(bytes).map_err(|_| MediaError::Manifest {
+        path: dir.join(MANIFEST),
+        problem: "it is not text".into(),
+    })?;
+    let files = read_listed(&d, &text, |_| super::limits::TRANSCRIPT)?;
+    Ok(files.into_keys().collect())
 }

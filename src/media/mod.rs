@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 
 pub use atomic::{sha256_hex, write_new_file, FileMode};
 pub use handover::{deliver, Handover};
-pub use manifest::{check_manifest, manifest_text, parse_manifest, MANIFEST};
+pub use manifest::{check_manifest, manifest_text, parse_manifest, read_listed, MANIFEST};
 pub use safe::{replace_file, Dir, Staged};
 
 #[derive(Debug, thiserror::Error)]
