@@ -414,14 +414,7 @@ pub fn rotated_away(
     use crate::online::rotation::{files, Statement};
     let medium = backup.parent()?;
     let dir = crate::media::Dir::open(medium).ok()?;
-    let mut names: Vec<String> = std::fs::read_dir(medium)
-        .ok()?
-        .take(4096)
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|n| n.starts_with("ceremony-"))
-        .collect();
-    names.sort();
-    for name in names {
+    for name in ceremony_dirs(medium) {
         let Ok(sub) = dir.open_beneath(Path::new(&name), None) else {
             continue;
         };
@@ -449,24 +442,37 @@ pub fn newer_on_medium(backup: &Path, fingerprint: &str, own: u64) -> Option<(St
     let medium = backup.parent()?;
     let this = backup.file_name()?.to_str()?;
     let dir = crate::media::Dir::open(medium).ok()?;
+    let names = ceremony_dirs(medium);
+    names
+        .into_iter()
+        .rev()
+        .filter(|n| n.as_str() != this)
+        .find_map(|name| {
+            let sub = dir.open_beneath(Path::new(&name), None).ok()?;
+            let bytes = sub
+                .read(
+                    crate::online::bundle::BUNDLE_FILE,
+                    "bundle description",
+                    limits::MANIFEST,
+                )
+                .ok()??;
+            let info: crate::online::bundle::BundleInfo = serde_json::from_slice(&bytes).ok()?;
+            (info.key.eq_ignore_ascii_case(fingerprint) && info.sequence > own)
+                .then_some((name, info.sequence))
+        })
+}
+
+/// The ceremony directories right below `medium`, oldest first by name (a
+/// key's history on one stick; failed ones, renamed `FAILED-`, are not
+/// among them). Bounded: a stick full of other things is not walked.
+pub fn ceremony_dirs(medium: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(medium)
-        .ok()?
+        .into_iter()
+        .flatten()
         .take(4096)
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|n| n.starts_with("ceremony-") && n.as_str() != this)
+        .filter(|n| n.starts_with("ceremony-"))
         .collect();
     names.sort();
-    names.into_iter().rev().find_map(|name| {
-        let sub = dir.open_beneath(Path::new(&name), None).ok()?;
-        let bytes = sub
-            .read(
-                crate::online::bundle::BUNDLE_FILE,
-                "bundle description",
-                limits::MANIFEST,
-            )
-            .ok()??;
-        let info: crate::online::bundle::BundleInfo = serde_json::from_slice(&bytes).ok()?;
-        (info.key.eq_ignore_ascii_case(fingerprint) && info.sequence > own)
-            .then_some((name, info.sequence))
-    })
+    names
 }

@@ -341,19 +341,14 @@ fn card_slots(backup: &Path, serial: &str) -> Result<Vec<(KeyRole, String)>, Cer
     // recorded as lost (and kept) by the one before.
     let mut transcripts = vec![backup.join(TRANSCRIPT)];
     if let (Some(medium), Some(this)) = (backup.parent(), backup.file_name()) {
-        let mut earlier: Vec<std::path::PathBuf> = std::fs::read_dir(medium)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .take(4096)
-            .map(|e| e.path())
-            .filter(|p| {
-                p.file_name()
-                    .is_some_and(|n| n < this && n.to_string_lossy().starts_with("ceremony-"))
-            })
-            .collect();
-        earlier.sort();
-        transcripts.extend(earlier.into_iter().rev().map(|d| d.join(TRANSCRIPT)));
+        let earlier = super::restore::ceremony_dirs(medium);
+        transcripts.extend(
+            earlier
+                .iter()
+                .rev()
+                .filter(|n| std::ffi::OsStr::new(n.as_str()) < this)
+                .map(|n| medium.join(n).join(TRANSCRIPT)),
+        );
     }
     let mut known = Vec::new();
     for path in transcripts {

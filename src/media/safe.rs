@@ -340,6 +340,19 @@ impl Drop for Staged<'_> {
     }
 }
 
+/// Makes the directory `dir` and any missing above it (0755), for files of
+/// our own outside a medium (the verifier's state, the TUI's drafts).
+pub fn create_dirs(dir: &Path) -> Result<(), MediaError> {
+    if dir.as_os_str().is_empty() || dir.exists() {
+        return Ok(());
+    }
+    let mut b = std::fs::DirBuilder::new();
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o755);
+    b.recursive(true)
+        .create(dir)
+        .map_err(|e| MediaError::from_io("create", dir, e))
+}
+
 /// Replaces the file at `path` whole (written under another name, synced,
 /// renamed over it) with `bytes` and `mode`; its directory is made (0755)
 /// if missing. For files of our own outside a medium: the verifier's
@@ -357,13 +370,7 @@ pub fn replace_file(path: &Path, bytes: &[u8], mode: u32) -> Result<(), MediaErr
             found: "not a file name",
             wanted: "a file",
         })?;
-    if !parent.exists() {
-        let mut b = std::fs::DirBuilder::new();
-        std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o755);
-        b.recursive(true)
-            .create(parent)
-            .map_err(|e| MediaError::from_io("create", parent, e))?;
-    }
+    create_dirs(parent)?;
     let dir = Dir::open(parent)?;
     dir.stage(name, bytes, mode)?.commit()?;
     Ok(())

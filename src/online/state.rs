@@ -66,14 +66,8 @@ impl State {
         let mut name = path.as_os_str().to_owned();
         name.push(".lock");
         let lock = std::path::PathBuf::from(name);
-        if let Some(parent) = lock.parent().filter(|p| !p.as_os_str().is_empty()) {
-            if !parent.exists() {
-                let mut b = std::fs::DirBuilder::new();
-                std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o755);
-                b.recursive(true)
-                    .create(parent)
-                    .map_err(|e| MediaError::from_io("create", parent, e))?;
-            }
+        if let Some(parent) = lock.parent() {
+            crate::media::safe::create_dirs(parent)?;
         }
         let file = std::fs::File::options()
             .create(true)
