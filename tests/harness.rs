@@ -253,6 +253,22 @@ impl Gpg {
         gpg
     }
 
+    /// A home holding a key of someone else's (Mallory's, ed25519, no
+    /// passphrase): what signs the forgeries the tests must see refused.
+    pub fn stranger() -> Gpg {
+        let gpg = Gpg::new();
+        gpg.ok(&[
+            "--passphrase",
+            "",
+            "--quick-gen-key",
+            "Mallory <m@x.test>",
+            "ed25519",
+            "sign",
+            "1y",
+        ]);
+        gpg
+    }
+
     /// A home for a test that uses a card through gpg: scdaemon talks to
     /// pcscd (not its own CCID driver) and shares the reader.
     pub fn with_cards() -> Gpg {

@@ -316,16 +316,7 @@ fn install_merges_the_policy_and_skopeo_enforces_it() {
     assert_eq!(our_fpr, fpr);
     let good = images.join("good");
     skopeo_sign(&signer, &fpr, &src, &good);
-    let stranger = Gpg::new();
-    stranger.ok(&[
-        "--passphrase",
-        "",
-        "--quick-gen-key",
-        "Mallory <m@x.test>",
-        "ed25519",
-        "sign",
-        "1y",
-    ]);
+    let stranger = Gpg::stranger();
     let their_fpr = stranger.colons("--list-keys", "fpr")[0][9].clone();
     let forged = images.join("forged");
     skopeo_sign(&stranger, &their_fpr, &src, &forged);

@@ -280,16 +280,7 @@ fn install_writes_only_the_bytes_it_verified() {
     // over the good ones and back, as fast as it can, during the installs.
     let target = altered(&bundle, &work.join("swapped"), "cert.asc", |_| {});
     let good_keyring = std::fs::read(bundle.join("keyring.gpg")).unwrap();
-    let stranger = Gpg::new();
-    stranger.ok(&[
-        "--passphrase",
-        "",
-        "--quick-gen-key",
-        "Mallory <m@x.test>",
-        "ed25519",
-        "sign",
-        "1y",
-    ]);
+    let stranger = Gpg::stranger();
     let evil_keyring = stranger.ok(&["--export"]).stdout;
     let evil_policy = br#"{"default":[{"type":"insecureAcceptAnything"}]}"#.to_vec();
     let good_policy = std::fs::read(bundle.join("containers-policy.json")).unwrap();
@@ -538,24 +529,7 @@ fn a_failed_install_changes_nothing_and_keeps_the_state() {
         state.display(),
         root.display()
     );
-    let o = tool("unshare")
-        .args([
-            "-m",
-            "--propagation",
-            "private",
-            "sh",
-            "-c",
-            &script,
-            env!("CARGO_BIN_EXE_keyceremony"),
-        ])
-        .output()
-        .unwrap();
-    assert_ne!(
-        o.status.code(),
-        Some(99),
-        "needs root for a mount namespace: {}",
-        stderr(&o)
-    );
+    let o = in_mount_namespace(&script);
     let out = stdout(&o);
     assert!(out.contains("exit=4"), "{out}{}", stderr(&o));
     assert!(stderr(&o).contains("nothing was changed"), "{}", stderr(&o));
@@ -877,16 +851,7 @@ fn rules_and_files_the_key_no_longer_needs_go_and_a_smuggled_old_keyring_is_refu
 
     // The old key's keyring in the rotation bundle replaced by a stranger's,
     // re-signed by the new key: refused.
-    let stranger = Gpg::new();
-    stranger.ok(&[
-        "--passphrase",
-        "",
-        "--quick-gen-key",
-        "Mallory <m@x.test>",
-        "ed25519",
-        "sign",
-        "1y",
-    ]);
+    let stranger = Gpg::stranger();
     let theirs = stranger.ok(&["--export"]).stdout;
     let smuggled = altered(
         &third,

@@ -212,16 +212,7 @@ fn a_node_enforces_the_installed_policy_on_a_real_registry_through_a_rotation() 
     push(&image("v1"), &app, Some((&signer, &old_fpr)), &sigs, None);
     let unsigned = format!("{host}/app:unsigned");
     push(&image("unsigned"), &unsigned, None, &sigs, None);
-    let mallory = Gpg::new();
-    mallory.ok(&[
-        "--passphrase",
-        "",
-        "--quick-gen-key",
-        "Mallory <m@x.test>",
-        "ed25519",
-        "sign",
-        "1y",
-    ]);
+    let mallory = Gpg::stranger();
     let mallory_fpr = mallory.colons("--list-keys", "fpr")[0][9].clone();
     let forged = format!("{host}/app:forged");
     push(
