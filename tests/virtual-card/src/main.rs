@@ -9,10 +9,11 @@
 //! with the same DIR puts the same card (keys, PINs, counters) back.
 
 mod apdu;
+#[path = "../../vpcd-link/link.rs"]
+mod vpcd_link;
 mod dispatch;
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use trussed::virt::{StorageConfig, StoreConfig};
 
@@ -81,26 +82,7 @@ fn main() {
                     options.allowed_imports = A::RSA_2048 | A::RSA_3072 | A::RSA_4096;
                 }
                 let mut card = apdu::VirtualCard::new(opcard::Card::new(client, options));
-                // vpcd listens once pcscd has loaded it; wait for it, but not forever.
-                let mut tries = 0;
-                let connection = loop {
-                    match vpicc::connect_socket(format!("127.0.0.1:{}", args.port)) {
-                        Ok(c) => break c,
-                        Err(e) if tries >= 200 => {
-                            eprintln!("virtual-card: no vpcd on port {}: {e}", args.port);
-                            std::process::exit(1);
-                        }
-                        Err(_) => {
-                            tries += 1;
-                            std::thread::sleep(Duration::from_millis(100));
-                        }
-                    }
-                };
-                println!(
-                    "virtual-card: inserted in the vpcd slot on port {}",
-                    args.port
-                );
-                let _ = connection.run(&mut card);
+                vpcd_link::insert(args.port, "virtual-card", &mut card);
             },
         )
     });

@@ -22,8 +22,10 @@
 //! The card is in the reader while this process runs; its state lives in
 //! memory, so a card put in again is a fresh one (as a replacement is).
 
+#[path = "../../vpcd-link/link.rs"]
+mod vpcd_link;
+
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use des::cipher::{generic_array::GenericArray, BlockDecrypt, BlockEncrypt, KeyInit};
 use p256::ecdsa::signature::hazmat::PrehashSigner;
@@ -702,23 +704,7 @@ fn main() {
         response: Vec::new(),
         sent: 0,
     };
-    // vpcd listens once pcscd has loaded it; wait for it, but not forever.
-    let mut tries = 0;
-    let connection = loop {
-        match vpicc::connect_socket(format!("127.0.0.1:{port}")) {
-            Ok(c) => break c,
-            Err(e) if tries >= 200 => {
-                eprintln!("virtual-piv: no vpcd on port {port}: {e}");
-                std::process::exit(1);
-            }
-            Err(_) => {
-                tries += 1;
-                std::thread::sleep(Duration::from_millis(100));
-            }
-        }
-    };
-    println!("virtual-piv: inserted in the vpcd slot on port {port}");
-    let _ = connection.run(&mut card);
+    vpcd_link::insert(port, "virtual-piv", &mut card);
 }
 
 #[cfg(test)]
