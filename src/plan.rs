@@ -84,151 +84,406 @@ impl Default for OnlineSpec {
     }
 }
 
-/// Where the cosign key (ECDSA P-256, for container images) is kept.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum CosignTier {
+/// The cosign key the ceremony makes (docs/cosign.md), by tier: each tier
+/// has its own fields and only those, so that a plan cannot mix them and no
+/// step downstream checks again that a field its tier needs is there. The
+/// `[cosign]` table keeps its flat TOML shape (`CosignFields`); reading it
+/// names what a tier lacks, and what belongs to another tier, field by field.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(try_from = "CosignFields", into = "CosignFields")]
+pub enum CosignSpec {
     /// No cosign key.
     #[default]
     None,
-    /// cosign's encrypted key file, for a CI secret store.
-    File,
-    /// A PKCS#11 token (an HSM).
-    Pkcs11,
-    /// YubiKeys' PIV application, slot 9c: the same key imported into each.
-    Piv,
+    File(FileCosign),
+    Pkcs11(Pkcs11Cosign),
+    Piv(PivCosign),
 }
 
-/// The cosign key the ceremony makes (docs/cosign.md).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CosignSpec {
-    #[serde(default)]
-    pub tier: CosignTier,
-    /// file: the directory (a medium for the CI secret store) cosign.key goes to.
-    #[serde(default)]
-    pub key_to: Option<PathBuf>,
-    /// file: where the key file's password is handed over (a path or fd:N).
-    #[serde(default)]
-    pub password_deliver_to: Option<String>,
-    /// pkcs11: the module's path.
-    #[serde(default)]
-    pub module: Option<PathBuf>,
-    /// pkcs11: the token's label.
-    #[serde(default)]
-    pub token: Option<String>,
-    /// pkcs11: the key's label in the token.
-    #[serde(default = "default_cosign_label")]
+/// cosign's encrypted key file, for a CI secret store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileCosign {
+    /// The directory (a medium for the CI secret store) cosign.key goes to.
+    pub key_to: PathBuf,
+    /// Where the key file's password is handed over (a path or fd:N).
+    pub password_deliver_to: String,
+    pub ca: CaRequest,
+}
+
+/// A PKCS#11 token (an HSM).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pkcs11Cosign {
+    /// The module's path.
+    pub module: PathBuf,
+    /// The token's label.
+    pub token: String,
+    /// The key's label in the token.
     pub label: String,
-    /// pkcs11: where a batch run reads the token's user PIN (a path or fd:N);
-    /// the TUI asks for it. Never stored.
-    #[serde(default)]
+    /// Where a batch run reads the token's user PIN (a path or fd:N); the
+    /// TUI asks for it. Never stored.
     pub pin_from: Option<String>,
-    /// pkcs11: make the key inside the token (it never leaves; no backup holds
-    /// it) instead of importing the ceremony's key (which the backups keep).
-    #[serde(default)]
+    /// Make the key inside the token (it never leaves; no backup holds it)
+    /// instead of importing the ceremony's key (which the backups keep).
     pub generate_on_device: bool,
-    /// piv: the YubiKeys (serials, as `keyceremony piv list` shows them),
-    /// each in its factory state; every one gets the key.
-    #[serde(default)]
-    pub piv_serials: Vec<u32>,
-    /// piv: when the tokens ask for their PIN.
-    #[serde(default)]
-    pub pin_policy: crate::tokens::piv::PinUse,
-    /// piv: when the tokens ask for a touch.
-    #[serde(default)]
-    pub touch_policy: crate::tokens::piv::TouchUse,
-    /// piv: where the generated PIN and PUK (the same on every token) are
-    /// handed over: a path or fd:N.
-    #[serde(default)]
-    pub pins_deliver_to: Option<String>,
+    pub ca: CaRequest,
+}
+
+/// YubiKeys' PIV application, slot 9c: the same key imported into each.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PivCosign {
+    /// The YubiKeys (serials, as `keyceremony piv list` shows them), each in
+    /// its factory state; every one gets the key.
+    pub serials: Vec<u32>,
+    pub pin_policy: PivPin,
+    pub touch_policy: PivTouch,
+    /// Where the generated PIN and PUK (the same on every token) are handed
+    /// over: a path or fd:N.
+    pub pins_deliver_to: String,
+    /// Where a batch run reads the tokens' PIV PIN to put a certificate in.
+    pub pin_from: Option<String>,
+    pub ca: CaRequest,
+}
+
+/// A certificate authority's part, in every tier.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CaRequest {
     /// A certificate a CA issued for `cosign.csr` (PEM, then its chain): a
     /// ceremony that opens a backup checks it against the cosign key and
     /// carries it as cosign.crt; for piv it goes into each token's slot 9c.
-    #[serde(default)]
     pub certificate: Option<PathBuf>,
     /// A PKCS#10 request for a CA, with this subject (RFC 4514, e.g.
     /// "CN=Release Signing,O=Example"), signed by the key where it is.
-    #[serde(default)]
     pub csr_subject: Option<String>,
 }
 
-fn default_cosign_label() -> String {
-    "cosign".into()
+/// The tiers, by the name the plan's `cosign.tier` gives them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CosignTier {
+    #[default]
+    None,
+    File,
+    Pkcs11,
+    Piv,
 }
 
-impl Default for CosignSpec {
-    fn default() -> Self {
-        CosignSpec {
-            tier: CosignTier::None,
-            key_to: None,
-            password_deliver_to: None,
-            module: None,
-            token: None,
-            label: default_cosign_label(),
-            pin_from: None,
-            generate_on_device: false,
-            piv_serials: Vec::new(),
-            pin_policy: Default::default(),
-            touch_policy: Default::default(),
-            pins_deliver_to: None,
-            certificate: None,
-            csr_subject: None,
+/// The `[cosign]` table as TOML writes it: every tier's fields side by side,
+/// each optional. Only `CosignSpec` is used past reading a plan (and the
+/// TUI's forms, which build one from what is typed).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CosignFields {
+    #[serde(default)]
+    pub tier: CosignTier,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_to: Option<PathBuf>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_deliver_to: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub module: Option<PathBuf>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin_from: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generate_on_device: Option<bool>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub piv_serials: Vec<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin_policy: Option<PivPin>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub touch_policy: Option<PivTouch>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pins_deliver_to: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<PathBuf>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csr_subject: Option<String>,
+}
+
+impl CosignFields {
+    /// The fields `tier` does not use, by name, that are given.
+    fn foreign(&self) -> Vec<&'static str> {
+        use CosignTier as T;
+        let given = [
+            ("key_to", self.key_to.is_some(), &[T::File][..]),
+            (
+                "password_deliver_to",
+                self.password_deliver_to.is_some(),
+                &[T::File],
+            ),
+            ("module", self.module.is_some(), &[T::Pkcs11]),
+            ("token", self.token.is_some(), &[T::Pkcs11]),
+            ("label", self.label.is_some(), &[T::Pkcs11]),
+            ("pin_from", self.pin_from.is_some(), &[T::Pkcs11, T::Piv]),
+            ("piv_serials", !self.piv_serials.is_empty(), &[T::Piv]),
+            ("pin_policy", self.pin_policy.is_some(), &[T::Piv]),
+            ("touch_policy", self.touch_policy.is_some(), &[T::Piv]),
+            ("pins_deliver_to", self.pins_deliver_to.is_some(), &[T::Piv]),
+            (
+                "csr_subject",
+                self.csr_subject.is_some(),
+                &[T::File, T::Pkcs11, T::Piv],
+            ),
+        ];
+        given
+            .into_iter()
+            .filter(|(_, set, tiers)| *set && !tiers.contains(&self.tier))
+            .map(|(name, _, _)| name)
+            .collect()
+    }
+}
+
+impl CosignFields {
+    /// Clears what `tier` does not use: a form holds every tier's fields.
+    pub fn keep_only_tier(&mut self) {
+        for name in self.foreign() {
+            match name {
+                "key_to" => self.key_to = None,
+                "password_deliver_to" => self.password_deliver_to = None,
+                "module" => self.module = None,
+                "token" => self.token = None,
+                "label" => self.label = None,
+                "pin_from" => self.pin_from = None,
+                "piv_serials" => self.piv_serials.clear(),
+                "pin_policy" => self.pin_policy = None,
+                "touch_policy" => self.touch_policy = None,
+                "pins_deliver_to" => self.pins_deliver_to = None,
+                _ => self.csr_subject = None,
+            }
         }
+        if self.tier != CosignTier::Pkcs11 {
+            self.generate_on_device = None;
+        }
+        if self.tier == CosignTier::None {
+            self.certificate = None;
+        }
+    }
+}
+
+impl TryFrom<CosignFields> for CosignSpec {
+    type Error = String;
+
+    /// What each tier needs, named field by field; the values themselves are
+    /// checked by `Plan::validate`.
+    fn try_from(f: CosignFields) -> Result<Self, String> {
+        if f.certificate.is_some() && f.tier == CosignTier::None {
+            return Err("cosign.certificate needs the cosign key's tier (file, pkcs11 or piv) that made the key it is for".into());
+        }
+        if f.generate_on_device.is_some() && f.tier == CosignTier::Piv {
+            return Err("cosign.generate_on_device is not offered for piv: the ceremony's key is imported into every token (the backups keep it, so a lost token is replaced); remove the line".into());
+        }
+        let foreign = f.foreign();
+        if let Some(first) = foreign.first() {
+            return Err(format!(
+                "cosign.{first} is not a field of tier {:?}: {}; remove {}, or choose the tier it belongs to",
+                tier_name(f.tier),
+                match f.tier {
+                    CosignTier::None => "no cosign key is made",
+                    CosignTier::File => "the key file's are key_to and password_deliver_to",
+                    CosignTier::Pkcs11 => "an HSM's are module, token, label, pin_from and generate_on_device",
+                    CosignTier::Piv => "the YubiKeys' are piv_serials, pin_policy, touch_policy, pins_deliver_to and pin_from",
+                },
+                if foreign.len() == 1 { "it".to_owned() } else { foreign.join(", ") }
+            ));
+        }
+        if f.generate_on_device.is_some() && f.tier != CosignTier::Pkcs11 {
+            return Err(format!(
+                "cosign.generate_on_device is not a field of tier {:?}: only an HSM (pkcs11) makes the key inside; remove it",
+                tier_name(f.tier)
+            ));
+        }
+        let missing = |field: &str, what: &str| format!("cosign.{field} is missing: {what}");
+        let ca = CaRequest {
+            certificate: f.certificate,
+            csr_subject: f.csr_subject,
+        };
+        Ok(match f.tier {
+            CosignTier::None => CosignSpec::None,
+            CosignTier::File => CosignSpec::File(FileCosign {
+                key_to: f.key_to.ok_or_else(|| {
+                    missing(
+                        "key_to",
+                        "the directory (a medium for the CI secret store) where cosign.key goes",
+                    )
+                })?,
+                password_deliver_to: f
+                    .password_deliver_to
+                    .ok_or_else(|| missing("password_deliver_to", "give a path or fd:N"))?,
+                ca,
+            }),
+            CosignTier::Pkcs11 => CosignSpec::Pkcs11(Pkcs11Cosign {
+                module: match f.module {
+                    Some(m) if m.is_absolute() => m,
+                    Some(m) => {
+                        return Err(format!(
+                            "cosign.module = {:?}: give the module's absolute path, e.g. /usr/lib/softhsm/libsofthsm2.so",
+                            m.display().to_string()
+                        ))
+                    }
+                    None => {
+                        return Err(missing(
+                            "module",
+                            "the PKCS#11 module's path, e.g. /usr/lib/softhsm/libsofthsm2.so",
+                        ))
+                    }
+                },
+                token: f.token.filter(|t| !t.trim().is_empty()).ok_or_else(|| {
+                    missing(
+                        "token",
+                        "the token's label (`keyceremony hsm list --module MODULE` shows them)",
+                    )
+                })?,
+                label: f.label.unwrap_or_else(|| "cosign".into()),
+                pin_from: f.pin_from,
+                generate_on_device: f.generate_on_device.unwrap_or(false),
+                ca,
+            }),
+            CosignTier::Piv => {
+                if f.piv_serials.is_empty() {
+                    return Err("cosign.piv_serials is empty: name the YubiKeys that get the key (`keyceremony piv list` shows their serials)".into());
+                }
+                CosignSpec::Piv(PivCosign {
+                    serials: f.piv_serials,
+                    pin_policy: f.pin_policy.unwrap_or_default(),
+                    touch_policy: f.touch_policy.unwrap_or_default(),
+                    pins_deliver_to: f
+                        .pins_deliver_to
+                        .ok_or_else(|| missing("pins_deliver_to", "give a path or fd:N"))?,
+                    pin_from: f.pin_from,
+                    ca,
+                })
+            }
+        })
+    }
+}
+
+impl From<CosignSpec> for CosignFields {
+    fn from(spec: CosignSpec) -> CosignFields {
+        spec.fields()
+    }
+}
+
+/// The word the plan uses for a tier.
+pub fn tier_name(t: CosignTier) -> &'static str {
+    match t {
+        CosignTier::None => "none",
+        CosignTier::File => "file",
+        CosignTier::Pkcs11 => "pkcs11",
+        CosignTier::Piv => "piv",
     }
 }
 
 impl CosignSpec {
     pub fn is_none(&self) -> bool {
-        self.tier == CosignTier::None
+        *self == CosignSpec::None
+    }
+
+    pub fn tier(&self) -> CosignTier {
+        match self {
+            CosignSpec::None => CosignTier::None,
+            CosignSpec::File(_) => CosignTier::File,
+            CosignSpec::Pkcs11(_) => CosignTier::Pkcs11,
+            CosignSpec::Piv(_) => CosignTier::Piv,
+        }
+    }
+
+    /// The CA's part: none without a cosign key.
+    pub fn ca(&self) -> Option<&CaRequest> {
+        match self {
+            CosignSpec::None => None,
+            CosignSpec::File(f) => Some(&f.ca),
+            CosignSpec::Pkcs11(h) => Some(&h.ca),
+            CosignSpec::Piv(p) => Some(&p.ca),
+        }
+    }
+
+    /// The certificate a CA issued for the key, if the plan names one.
+    pub fn certificate(&self) -> Option<&Path> {
+        self.ca().and_then(|c| c.certificate.as_deref())
+    }
+
+    /// The subject of the certificate request, if the plan asks for one.
+    pub fn csr_subject(&self) -> Option<&str> {
+        self.ca().and_then(|c| c.csr_subject.as_deref())
+    }
+
+    /// The `[cosign]` table's flat fields, as TOML (and the TUI's forms) hold them.
+    pub fn fields(&self) -> CosignFields {
+        let mut f = CosignFields {
+            tier: self.tier(),
+            ..CosignFields::default()
+        };
+        if let Some(ca) = self.ca() {
+            f.certificate = ca.certificate.clone();
+            f.csr_subject = ca.csr_subject.clone();
+        }
+        match self {
+            CosignSpec::None => {}
+            CosignSpec::File(k) => {
+                f.key_to = Some(k.key_to.clone());
+                f.password_deliver_to = Some(k.password_deliver_to.clone());
+            }
+            CosignSpec::Pkcs11(h) => {
+                f.module = Some(h.module.clone());
+                f.token = Some(h.token.clone());
+                f.label = Some(h.label.clone());
+                f.pin_from = h.pin_from.clone();
+                f.generate_on_device = h.generate_on_device.then_some(true);
+            }
+            CosignSpec::Piv(p) => {
+                f.piv_serials = p.serials.clone();
+                f.pin_policy = Some(p.pin_policy).filter(|x| *x != PivPin::default());
+                f.touch_policy = Some(p.touch_policy).filter(|x| *x != PivTouch::default());
+                f.pins_deliver_to = Some(p.pins_deliver_to.clone());
+                f.pin_from = p.pin_from.clone();
+            }
+        }
+        f
     }
 
     /// One line for a review: where the cosign key goes, or None.
     pub fn describe(&self) -> Option<String> {
-        let or_missing = |v: Option<String>| v.unwrap_or_else(|| "(missing)".into());
-        match self.tier {
-            CosignTier::None => None,
-            CosignTier::File => Some(format!(
+        match self {
+            CosignSpec::None => None,
+            CosignSpec::File(k) => Some(format!(
                 "key file in {}, password to {}; the backups keep it",
-                or_missing(self.key_to.as_ref().map(|p| p.display().to_string())),
-                or_missing(self.password_deliver_to.clone())
+                k.key_to.display(),
+                k.password_deliver_to
             )),
-            CosignTier::Pkcs11 => Some(format!(
+            CosignSpec::Pkcs11(h) => Some(format!(
                 "token {:?} through {}, key {:?}, {}",
-                self.token.as_deref().unwrap_or("(missing)"),
-                or_missing(self.module.as_ref().map(|p| p.display().to_string())),
-                self.label,
-                if self.generate_on_device {
+                h.token,
+                h.module.display(),
+                h.label,
+                if h.generate_on_device {
                     "made in the token (no backup holds it)"
                 } else {
                     "imported (the backups keep it)"
                 }
             )),
-            CosignTier::Piv => Some(format!(
+            CosignSpec::Piv(p) => Some(format!(
                 "YubiKey PIV slot 9c on {} (PIN {:?}, touch {:?}), PINs to {}; the backups keep it",
-                if self.piv_serials.is_empty() {
-                    "(missing)".to_owned()
-                } else {
-                    self.piv_serials
-                        .iter()
-                        .map(u32::to_string)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                },
-                self.pin_policy,
-                self.touch_policy,
-                or_missing(self.pins_deliver_to.clone())
+                p.serials
+                    .iter()
+                    .map(u32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                p.pin_policy,
+                p.touch_policy,
+                p.pins_deliver_to
             )),
         }
     }
 
     /// Whether the key exists outside a device, so that the backups keep it.
     pub fn backed_up(&self) -> bool {
-        match self.tier {
-            CosignTier::None => false,
-            CosignTier::File => true,
-            CosignTier::Pkcs11 => !self.generate_on_device,
-            CosignTier::Piv => true,
+        match self {
+            CosignSpec::None => false,
+            CosignSpec::File(_) | CosignSpec::Piv(_) => true,
+            CosignSpec::Pkcs11(h) => !h.generate_on_device,
         }
     }
 }
@@ -248,7 +503,7 @@ pub struct CardSpec {
     #[serde(default)]
     pub url: Option<String>,
     #[serde(default)]
-    pub touch: crate::tokens::Touch,
+    pub touch: CardTouch,
     /// Hash PINs on the host (KDF-DO) on cards that offer it.
     #[serde(default)]
     pub kdf: bool,
@@ -264,6 +519,68 @@ fn default_card_wait() -> u64 {
     120
 }
 
+/// A word the plan takes for one of a few choices: its TOML and command-line
+/// spelling both ways (the command line parses these without clap knowing
+/// the plan's types, so that the plan stays below the CLI).
+macro_rules! plan_choice {
+    ($(#[$doc:meta])* $name:ident { $($(#[$attr:meta])* $variant:ident = $word:literal : $help:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+        #[serde(rename_all = "lowercase")]
+        pub enum $name {
+            $(#[doc = $help] $(#[$attr])* $variant,)+
+        }
+        impl $name {
+            /// Every spelling, in order, with what it means: for --help
+            /// and the man pages.
+            pub const WORDS: &'static [(&'static str, &'static str)] = &[$(($word, $help)),+];
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $word,)+ }
+            }
+        }
+        impl std::str::FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                match s {
+                    $($word => Ok($name::$variant),)+
+                    _ => Err(format!(
+                        "{s:?}: use one of {}",
+                        $name::WORDS.iter().map(|(w, _)| *w).collect::<Vec<_>>().join(", ")
+                    )),
+                }
+            }
+        }
+    };
+}
+
+plan_choice! {
+    /// An OpenPGP card's touch policy on its key slots.
+    CardTouch {
+        #[default] Off = "off" : "Leave the card's touch policy as it is",
+        On = "on" : "A touch for every use of a key",
+        Cached = "cached" : "A touch, then 15 s without",
+        Fixed = "fixed" : "A touch for every use, until the next factory reset",
+    }
+}
+
+plan_choice! {
+    /// When a PIV token asks for its PIN before signing with slot 9c.
+    PivPin {
+        #[default] Always = "always" : "The PIN before every signature (the YubiKey's default for slot 9c)",
+        Once = "once" : "The PIN once per session",
+        Never = "never" : "No PIN: whoever holds the token signs",
+    }
+}
+
+plan_choice! {
+    /// When a PIV token asks for a touch before signing with slot 9c.
+    PivTouch {
+        #[default] Never = "never" : "No touch",
+        Always = "always" : "A touch for every signature",
+        Cached = "cached" : "A touch, then 15 s without",
+    }
+}
+
 impl Default for CardSpec {
     fn default() -> Self {
         CardSpec {
@@ -271,7 +588,7 @@ impl Default for CardSpec {
             reset: Vec::new(),
             cardholder: None,
             url: None,
-            touch: crate::tokens::Touch::default(),
+            touch: CardTouch::default(),
             kdf: false,
             pins_deliver_to: None,
             wait_seconds: default_card_wait(),
@@ -602,20 +919,6 @@ const PLACEHOLDERS: [&str; 4] = [
     "Second Witness",
 ];
 
-impl CardSpec {
-    /// What provisioning a card from this plan asks of it; `reset` names
-    /// the cards (serials) that may be factory-reset.
-    pub fn provision_spec(&self, reset: Vec<String>) -> crate::tokens::ProvisionSpec {
-        crate::tokens::ProvisionSpec {
-            reset,
-            cardholder: self.cardholder.clone(),
-            url: self.url.clone(),
-            touch: self.touch,
-            kdf: self.kdf,
-        }
-    }
-}
-
 impl Plan {
     /// A rehearsal: a ceremony the plan says is not the real one, by an
     /// override of the air gap (the demo and the tests are rehearsals).
@@ -748,18 +1051,36 @@ impl Plan {
         for c in &mut self.shares.custodians {
             c.medium = c.medium.as_deref().map(abs);
         }
-        self.cosign.key_to = self.cosign.key_to.as_deref().map(abs);
-        self.cosign.certificate = self.cosign.certificate.as_deref().map(abs);
-        for d in [
-            &mut self.cards.pins_deliver_to,
-            &mut self.passphrase.deliver_to,
-            &mut self.cosign.password_deliver_to,
-            &mut self.cosign.pin_from,
-            &mut self.cosign.pins_deliver_to,
-        ] {
+        let handover = |d: &mut Option<String>| {
             if let Some(Ok(Handover::File(p))) = d.as_deref().map(Handover::parse) {
                 *d = Some(abs(&p).display().to_string());
             }
+        };
+        handover(&mut self.cards.pins_deliver_to);
+        handover(&mut self.passphrase.deliver_to);
+        let ca = match &mut self.cosign {
+            CosignSpec::None => None,
+            CosignSpec::File(k) => {
+                k.key_to = abs(&k.key_to);
+                let mut to = Some(std::mem::take(&mut k.password_deliver_to));
+                handover(&mut to);
+                k.password_deliver_to = to.unwrap_or_default();
+                Some(&mut k.ca)
+            }
+            CosignSpec::Pkcs11(h) => {
+                handover(&mut h.pin_from);
+                Some(&mut h.ca)
+            }
+            CosignSpec::Piv(p) => {
+                let mut to = Some(std::mem::take(&mut p.pins_deliver_to));
+                handover(&mut to);
+                p.pins_deliver_to = to.unwrap_or_default();
+                handover(&mut p.pin_from);
+                Some(&mut p.ca)
+            }
+        };
+        if let Some(ca) = ca {
+            ca.certificate = ca.certificate.as_deref().map(abs);
         }
     }
 
@@ -768,14 +1089,14 @@ impl Plan {
     /// generated card PINs must go somewhere. (The TUI asks for the PINs.)
     pub fn validate_batch(&self) -> Result<(), PlanError> {
         self.validate()?;
-        if self.cosign.tier == CosignTier::Pkcs11 && self.cosign.pin_from.is_none() {
-            return Err(PlanError::Invalid("cosign.pin_from is missing: a batch genesis reads the token's user PIN from a file or fd:N (the TUI asks for it)".into()));
-        }
-        if self.cosign.tier == CosignTier::Piv
-            && self.cosign.certificate.is_some()
-            && self.cosign.pin_from.is_none()
-        {
-            return Err(PlanError::Invalid("cosign.pin_from is missing: putting cosign.certificate into the YubiKeys needs their PIV PIN, read from a file or fd:N (the TUI asks for it)".into()));
+        match &self.cosign {
+            CosignSpec::Pkcs11(h) if h.pin_from.is_none() => {
+                return Err(PlanError::Invalid("cosign.pin_from is missing: a batch genesis reads the token's user PIN from a file or fd:N (the TUI asks for it)".into()));
+            }
+            CosignSpec::Piv(p) if p.ca.certificate.is_some() && p.pin_from.is_none() => {
+                return Err(PlanError::Invalid("cosign.pin_from is missing: putting cosign.certificate into the YubiKeys needs their PIV PIN, read from a file or fd:N (the TUI asks for it)".into()));
+            }
+            _ => {}
         }
         if self.cards.count > 0 && self.cards.pins_deliver_to.is_none() {
             return Err(PlanError::Invalid("cards.count > 0 needs cards.pins_deliver_to for a batch genesis: where the generated card PINs are handed over (a path or fd:N); the TUI asks for PINs instead".into()));
@@ -934,79 +1255,49 @@ impl Plan {
         Ok(())
     }
 
-    /// The cosign section: what each tier needs, named field by field.
+    /// The cosign section's values (what each tier needs is there by its
+    /// type: `CosignSpec::try_from` named what was missing).
     fn validate_cosign(&self) -> Result<(), PlanError> {
         let bad = |m: String| Err(PlanError::Invalid(m));
-        let c = &self.cosign;
-        let handover = |field: &str, v: &Option<String>| -> Result<(), PlanError> {
-            match v.as_deref().map(Handover::parse) {
-                None => bad(format!("cosign.{field} is missing: give a path or fd:N")),
-                Some(Err(e)) => bad(format!("cosign.{field} = {e}")),
-                Some(Ok(_)) => Ok(()),
-            }
+        let handover = |field: &str, v: &str| -> Result<(), PlanError> {
+            Handover::parse(v)
+                .map(|_| ())
+                .map_err(|e| PlanError::Invalid(format!("cosign.{field} = {e}")))
         };
-        if c.certificate.is_some() && c.is_none() {
-            return bad("cosign.certificate needs the cosign key's tier (file, pkcs11 or piv) that made the key it is for".into());
-        }
-        if c.csr_subject
-            .as_deref()
-            .is_some_and(|s| s.chars().any(crate::text::is_deceptive))
-        {
-            return bad("cosign.csr_subject holds a control, bidirectional or zero-width character: a CA reads it; type it without".into());
-        }
-        if let Some(subject) = c.csr_subject.as_deref().filter(|_| !c.is_none()) {
+        let pin_from = |v: &Option<String>| match v.as_deref().map(Handover::parse) {
+            Some(Err(e)) => bad(format!("cosign.pin_from = {e}")),
+            _ => Ok(()),
+        };
+        if let Some(subject) = self.cosign.csr_subject() {
+            if subject.chars().any(crate::text::is_deceptive) {
+                return bad("cosign.csr_subject holds a control, bidirectional or zero-width character: a CA reads it; type it without".into());
+            }
             crate::cosign::check_subject(subject)
                 .map_err(|e| PlanError::Invalid(format!("cosign.csr_subject: {e}")))?;
         }
-        match c.tier {
-            CosignTier::None => Ok(()),
-            CosignTier::File => {
-                if c.key_to.is_none() {
-                    return bad("cosign.key_to is missing: the directory (a medium for the CI secret store) where cosign.key goes".into());
-                }
-                handover("password_deliver_to", &c.password_deliver_to)
-            }
-            CosignTier::Pkcs11 => {
-                match &c.module {
-                    Some(m) if m.is_absolute() => {}
-                    Some(m) => {
-                        return bad(format!(
-                            "cosign.module = {:?}: give the module's absolute path, e.g. /usr/lib/softhsm/libsofthsm2.so",
-                            m.display().to_string()
-                        ))
-                    }
-                    None => return bad("cosign.module is missing: the PKCS#11 module's path, e.g. /usr/lib/softhsm/libsofthsm2.so".into()),
-                }
-                if c.token.as_deref().is_none_or(|t| t.trim().is_empty()) {
-                    return bad("cosign.token is missing: the token's label (`keyceremony hsm list --module MODULE` shows them)".into());
-                }
-                if c.label.trim().is_empty()
-                    || c.label.chars().any(crate::text::is_deceptive)
-                    || c.label.len() > 64
+        match &self.cosign {
+            CosignSpec::None => Ok(()),
+            CosignSpec::File(k) => handover("password_deliver_to", &k.password_deliver_to),
+            CosignSpec::Pkcs11(h) => {
+                if h.label.trim().is_empty()
+                    || h.label.chars().any(crate::text::is_deceptive)
+                    || h.label.len() > 64
                 {
                     return bad(format!(
                         "cosign.label = {:?}: a key label is printable text, 1 to 64 bytes",
-                        c.label
+                        h.label
                     ));
                 }
                 // A batch run needs it (validate_batch); the TUI asks.
-                match c.pin_from.as_deref().map(Handover::parse) {
-                    Some(Err(e)) => bad(format!("cosign.pin_from = {e}")),
-                    _ => Ok(()),
-                }
+                pin_from(&h.pin_from)
             }
-            CosignTier::Piv => {
-                if c.generate_on_device {
-                    return bad("cosign.generate_on_device is not offered for piv: the ceremony's key is imported into every token (the backups keep it, so a lost token is replaced); remove the line".into());
-                }
-                if c.piv_serials.is_empty() {
-                    return bad("cosign.piv_serials is empty: name the YubiKeys that get the key (`keyceremony piv list` shows their serials)".into());
-                }
+            CosignSpec::Piv(p) => {
                 let mut seen = std::collections::BTreeSet::new();
-                if let Some(d) = c.piv_serials.iter().find(|s| !seen.insert(**s)) {
+                if let Some(d) = p.serials.iter().find(|s| !seen.insert(**s)) {
                     return bad(format!("cosign.piv_serials names YubiKey {d} twice"));
                 }
-                handover("pins_deliver_to", &c.pins_deliver_to)
+                pin_from(&p.pin_from)?;
+                handover("pins_deliver_to", &p.pins_deliver_to)
             }
         }
     }
@@ -1083,12 +1374,7 @@ impl Plan {
             }
         }
         // The key file is a secret (however well encrypted): never online.
-        if let Some(dir) = self
-            .cosign
-            .key_to
-            .as_deref()
-            .filter(|_| self.cosign.tier == CosignTier::File)
-        {
+        if let CosignSpec::File(FileCosign { key_to: dir, .. }) = &self.cosign {
             let export = self.media.export.as_path();
             if dir.starts_with(export) || export.starts_with(dir) {
                 return bad(format!(

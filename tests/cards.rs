@@ -9,205 +9,15 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
 
 use crate::harness::*;
-
-pub(crate) const SLOTS: [u16; 2] = [35963, 35964];
-
-/// The vpcd slots, held while a test has cards in them.
-pub(crate) struct Slots(#[allow(dead_code)] std::fs::File);
-
-/// Takes the vpcd slots: every card test shares them, and so does every
-/// test run on the machine (vpcd's ports are machine-wide: a second `cargo
-/// test` beside CI's once put its virtual PIV card in the port a card test
-/// was waiting on, which then never saw its card). A lock file, not a mutex:
-/// `flock` serialises threads and processes alike, and a test that panics
-/// lets go as its file closes.
-pub(crate) fn slots() -> Slots {
-    let path = std::env::temp_dir().join("keyceremony-tests-vpcd-slots.lock");
-    let file = std::fs::File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    file.lock()
-        .unwrap_or_else(|e| panic!("locking {}: {e}", path.display()));
-    Slots(file)
-}
-
-fn virtual_card_bin() -> &'static Path {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| harness_bin("virtual-card"))
-}
-
-/// Starts pcscd (with vpcd's readers) unless one answers already.
-pub(crate) fn pcscd() {
-    static UP: OnceLock<()> = OnceLock::new();
-    UP.get_or_init(|| {
-        let answering = || {
-            run(&["card", "list", "--output-format", "json"])
-                .status
-                .success()
-        };
-        if !answering() {
-            // A daemon that stays up: with --auto-exit it would leave while the
-            // virtual card is still being built. It reads vpcd's reader config.
-            let o = tool("pcscd").output().unwrap();
-            assert!(o.status.success(), "pcscd: {}", stderr(&o));
-        }
-        wait_for("pcscd", answering);
-    });
-}
-
-pub(crate) fn wait_for(what: &str, mut ok: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !ok() {
-        if start.elapsed() > Duration::from_secs(20) {
-            let seen = run(&["card", "list"]);
-            panic!(
-                "timed out waiting for {what}; cards seen:\n{}{}",
-                stdout(&seen),
-                stderr(&seen)
-            );
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
-
-/// The PC/SC name of vpcd's reader `slot` ("Virtual PCD 00 00", "... 00 01").
-pub(crate) fn reader_name(ctx: &pcsc::Context, slot: usize) -> std::ffi::CString {
-    let mut names: Vec<std::ffi::CString> = ctx
-        .list_readers_owned()
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|r| r.to_string_lossy().starts_with("Virtual PCD"))
-        .collect();
-    names.sort();
-    assert!(names.len() > slot, "vpcd readers: {names:?}");
-    names.swap_remove(slot)
-}
-
-/// Waits until pcscd reports vpcd's reader `slot` empty. The reader's state
-/// is what tells that vpcd dropped the card's connection; a card connecting
-/// to the slot before then would first be reported on the old, dead socket.
-/// Blocks on PC/SC's own event wait (SCardGetStatusChange): no fixed sleep.
-pub(crate) fn wait_reader_empty(slot: usize) {
-    let ctx = pcsc::Context::establish(pcsc::Scope::User).unwrap();
-    let name = reader_name(&ctx, slot);
-    let mut states = [pcsc::ReaderState::new(name, pcsc::State::UNAWARE)];
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match ctx.get_status_change(left, &mut states) {
-            Ok(()) | Err(pcsc::Error::Timeout) => {}
-            Err(e) => panic!("waiting on reader {slot}: {e}"),
-        }
-        if states[0].event_state().contains(pcsc::State::EMPTY) {
-            return;
-        }
-        assert!(
-            !left.is_zero(),
-            "reader {slot} still holds a card: {:?}",
-            states[0].event_state()
-        );
-        states[0].sync_current_state();
-    }
-}
-
-fn card_present(serial: &str) -> bool {
-    run(&["card", "status", serial]).status.success()
-}
-
-/// A virtual card in a vpcd slot; dropping it pulls it out.
-pub(crate) struct VirtualCard {
-    child: Child,
-    slot: usize,
-    serial: String,
-    state: PathBuf,
-    pulled: bool,
-}
-
-impl VirtualCard {
-    pub(crate) fn insert(slot: usize, serial: &str, state: &Path) -> VirtualCard {
-        VirtualCard::insert_with(slot, serial, state, &[])
-    }
-
-    fn insert_with(slot: usize, serial: &str, state: &Path, extra: &[&str]) -> VirtualCard {
-        let bin = virtual_card_bin();
-        pcscd();
-        let child = Command::new(bin)
-            .args(extra)
-            .args([
-                "--port",
-                &SLOTS[slot].to_string(),
-                "--serial",
-                serial,
-                "--state",
-            ])
-            .arg(state)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        // Owned at once, so that a failed wait below still pulls the card.
-        let mut card = VirtualCard {
-            child,
-            slot,
-            serial: serial.to_owned(),
-            state: state.to_owned(),
-            pulled: false,
-        };
-        let mut line = String::new();
-        BufReader::new(card.child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert!(
-            line.contains("inserted"),
-            "virtual card {serial} did not reach vpcd: {line:?}"
-        );
-        wait_for(&format!("card {serial} to appear"), || card_present(serial));
-        card
-    }
-
-    /// Pulls the card out: ends its process and waits until the reader is
-    /// empty, so that the slot takes the next card.
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        if !self.pulled {
-            wait_reader_empty(self.slot);
-            self.pulled = true;
-        }
-    }
-
-    /// Pulls the card out; returns where its state lives, to put it back later.
-    fn pull(mut self) -> (String, PathBuf) {
-        self.kill();
-        (self.serial.clone(), self.state.clone())
-    }
-}
-
-impl Drop for VirtualCard {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
 
 /// `keyceremony card prove` with a cert and a PIN file (both as given to the binary).
 fn card_prove(serial: &str, cert: &str, pins: &str) -> std::process::Output {
     run(&[
         "card", "prove", "--serial", serial, "--cert", cert, "--pins", pins,
     ])
-}
-
-pub(crate) fn status_json(serial: &str) -> serde_json::Value {
-    let o = run(&["card", "status", serial, "--output-format", "json"]);
-    assert_exit(&o, 0);
-    serde_json::from_slice(&o.stdout).unwrap()
 }
 
 fn provision_args<'a>(c: &'a Ceremony, sheets: &'a [PathBuf], extra: &[&'a str]) -> Vec<String> {
@@ -234,7 +44,10 @@ fn three_cards_each_proven_and_gpg_signs_with_any_of_them() {
         dir.path(),
         &[
             ("count = 0", "count = 3"),
-            ("# pins_deliver_to", "pins_deliver_to"),
+            (
+                "# pins_deliver_to = \"card-pins.txt\"",
+                "pins_deliver_to = \"card-pins.txt\"",
+            ),
             ("encryption = false", "encryption = true"),
             ("authentication = false", "authentication = true"),
             ("# cardholder", "cardholder"),
@@ -909,7 +722,10 @@ fn a_lost_card_is_recorded_and_its_subkeys_kept_or_rotated() {
         dir.path(),
         &[
             ("count = 0", "count = 2"),
-            ("# pins_deliver_to", "pins_deliver_to"),
+            (
+                "# pins_deliver_to = \"card-pins.txt\"",
+                "pins_deliver_to = \"card-pins.txt\"",
+            ),
             ("encryption = false", "encryption = true"),
             ("wait_seconds = 120", "wait_seconds = 30"),
         ],
@@ -929,7 +745,7 @@ fn a_lost_card_is_recorded_and_its_subkeys_kept_or_rotated() {
             .collect();
         args.push(plan.display().to_string());
         // The newest backup of the key, as an operator opens it.
-        let newest = crate::renew::bundles(&dir.path().join("backup-1"))
+        let newest = crate::harness::bundles(&dir.path().join("backup-1"))
             .pop()
             .unwrap();
         args.push("--backup".into());
@@ -1116,7 +932,7 @@ fn skopeo_signs_on_a_card_and_the_bundles_keyring_accepts_it() {
     let pin_file = dir.path().join("user-pin");
     std::fs::write(&pin_file, &user_pin).unwrap();
     let src = dir.path().join("oci");
-    crate::online::oci_image(&src, "signed on a card\n");
+    crate::harness::oci_image(&src, "signed on a card\n");
     let images = dir.path().join("images");
     std::fs::create_dir_all(&images).unwrap();
     let signed = images.join("app");
@@ -1147,7 +963,7 @@ fn skopeo_signs_on_a_card_and_the_bundles_keyring_accepts_it() {
         }] } }
     });
     std::fs::write(&policy, requirement.to_string()).unwrap();
-    let o = crate::online::skopeo_accepts(&policy, &signed, &dir.path().join("out"));
+    let o = crate::harness::skopeo_accepts(&policy, &signed, &dir.path().join("out"));
     assert_exit(&o, 0);
     drop(card);
 }

@@ -5,8 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::harness::subkey as on_existing_key;
 use crate::harness::*;
-use crate::renew::{bundles, genesis, sheets, subkey as on_existing_key};
 
 /// A key gpg makes in its own home, exported (armored) to `out`; returns the
 /// home, so that the key can be changed further, and the fingerprint.

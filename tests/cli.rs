@@ -170,3 +170,82 @@ fn a_closed_file_descriptor_loses_nothing() {
         assert_eq!(std::fs::read_dir(&b).unwrap().count(), 0, "{m} holds files");
     }
 }
+
+/// Every example in every command's `--help` is a command line the binary
+/// takes: each is split as a shell would and parsed by the binary's own
+/// parser, so that a flag renamed or dropped fails here, not in an
+/// operator's hands. (Placeholders such as DIR, SHARES... and BUNDLE parse
+/// as the paths they stand for; running the examples is what the flows'
+/// own tests do.)
+#[test]
+fn every_example_in_the_help_is_a_command_line_the_binary_takes() {
+    use clap::{CommandFactory, Parser};
+    fn examples(cmd: &clap::Command, out: &mut Vec<String>) {
+        for text in [cmd.get_after_help(), cmd.get_after_long_help()]
+            .into_iter()
+            .flatten()
+        {
+            for line in text.to_string().lines() {
+                if let Some(rest) = line.trim_start().strip_prefix("keyceremony ") {
+                    out.push(rest.to_owned());
+                }
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            examples(sub, out);
+        }
+    }
+    /// A shell's split, for what the examples use: single quotes, and
+    /// nothing after an unquoted `(` (a remark) or a redirection (`4>`).
+    fn split(line: &str) -> Vec<String> {
+        let mut words = Vec::new();
+        let mut word = String::new();
+        let (mut quoted, mut any) = (false, false);
+        for c in line.chars() {
+            match c {
+                '\'' => {
+                    quoted = !quoted;
+                    any = true;
+                }
+                ' ' if !quoted => {
+                    if any {
+                        words.push(std::mem::take(&mut word));
+                        any = false;
+                    }
+                }
+                '(' if !quoted && !any => break,
+                c => {
+                    word.push(c);
+                    any = true;
+                }
+            }
+        }
+        if any {
+            words.push(word);
+        }
+        // A redirection (`4> password.txt`) is the shell's, not ours.
+        if let Some(at) = words.iter().position(|w| {
+            w.trim_start_matches(|c: char| c.is_ascii_digit())
+                .starts_with('>')
+        }) {
+            words.truncate(at);
+        }
+        words
+    }
+    let mut all = Vec::new();
+    examples(&keyceremony::cli::Cli::command(), &mut all);
+    assert!(all.len() >= 30, "examples found: {all:#?}");
+    let mut wrong = Vec::new();
+    for example in &all {
+        let mut argv = vec!["keyceremony".to_owned()];
+        argv.extend(split(example));
+        if let Err(e) = keyceremony::cli::Cli::try_parse_from(&argv) {
+            wrong.push(format!("keyceremony {example}\n  {}", e.kind()));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "examples the binary refuses:\n{}",
+        wrong.join("\n")
+    );
+}

@@ -9,22 +9,10 @@
 //! that lock (SoftHSM2 never reports a final try), its own key generation
 //! hardware, and a vendor's module path.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::OnceLock;
+use std::path::Path;
+use std::process::Output;
 
 use crate::harness::*;
-
-pub(crate) const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
-
-fn peer_bin() -> &'static Path {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| harness_bin("cosign-peer"))
-}
-
-pub(crate) fn peer(args: &[&Path]) -> Output {
-    Command::new(peer_bin()).args(args).output().unwrap()
-}
 
 /// sigstore opens `key` with the password in `password` to the public key
 /// `expected` (PEM text; sigstore writes CRLF line ends).
@@ -35,93 +23,6 @@ fn assert_peer_opens_to(key: &Path, password: &Path, expected: impl AsRef<str>) 
         stdout(&o).replace("\r\n", "\n").trim(),
         expected.as_ref().trim()
     );
-}
-
-/// A payload to sign, `dir/NAME.json`, and its SHA-256 as openssl writes
-/// it (`dir/NAME.sha256`), which a token signs.
-pub(crate) fn payload(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
-    let data = dir.join(format!("{name}.json"));
-    std::fs::write(&data, b"{\"critical\":{\"image\":{}}}").unwrap();
-    let digest = dir.join(format!("{name}.sha256"));
-    let o = tool("openssl")
-        .args(["dgst", "-sha256", "-binary", "-out"])
-        .arg(&digest)
-        .arg(&data)
-        .output()
-        .unwrap();
-    assert_exit(&o, 0);
-    (data, digest)
-}
-
-pub(crate) fn openssl_verifies(public: &Path, data: &Path, sig: &Path) -> bool {
-    let o = tool("openssl")
-        .args(["dgst", "-sha256", "-verify"])
-        .arg(public)
-        .arg("-signature")
-        .arg(sig)
-        .arg(data)
-        .output()
-        .unwrap();
-    o.status.success() && stdout(&o).contains("Verified OK")
-}
-
-/// A SoftHSM2 of its own: a config and token directory under `dir`, one
-/// token labelled "release" with user PIN 123456.
-pub(crate) struct SoftHsm {
-    pub(crate) conf: PathBuf,
-}
-
-impl SoftHsm {
-    pub(crate) fn new(dir: &Path) -> SoftHsm {
-        let tokens = dir.join("hsm-tokens");
-        std::fs::create_dir_all(&tokens).unwrap();
-        let conf = dir.join("softhsm2.conf");
-        std::fs::write(
-            &conf,
-            format!(
-                "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
-                tokens.display()
-            ),
-        )
-        .unwrap();
-        let hsm = SoftHsm { conf };
-        hsm.add_token("release");
-        hsm
-    }
-
-    /// Another token (a replacement), with the same PINs.
-    fn add_token(&self, label: &str) {
-        let o = tool("softhsm2-util")
-            .env("SOFTHSM2_CONF", &self.conf)
-            .args(["--init-token", "--free", "--label", label])
-            .args(["--pin", "123456", "--so-pin", "12345678"])
-            .output()
-            .unwrap();
-        assert_exit(&o, 0);
-    }
-
-    fn keyceremony(&self, args: &[&str]) -> Output {
-        bin()
-            .args(args)
-            .env("SOFTHSM2_CONF", &self.conf)
-            .stdin(std::process::Stdio::null())
-            .output()
-            .unwrap()
-    }
-
-    pub(crate) fn pkcs11_tool(&self, args: &[&str]) -> Output {
-        self.pkcs11_tool_on("release", args)
-    }
-
-    fn pkcs11_tool_on(&self, token: &str, args: &[&str]) -> Output {
-        tool("pkcs11-tool")
-            .env("SOFTHSM2_CONF", &self.conf)
-            .args(["--module", MODULE, "--token-label", token])
-            .args(["--login", "--pin", "123456"])
-            .args(args)
-            .output()
-            .unwrap()
-    }
 }
 
 /// pkcs11-tool has key `id` in `token` sign a payload's digest (cosign's:
@@ -151,19 +52,6 @@ fn token_signs_for(hsm: &SoftHsm, token: &str, id: &str, public: &Path, dir: &Pa
     assert_exit(&peer(&[Path::new("verify"), public, &data, &sig]), 0);
 }
 
-/// The export's statement binding cosign.pub, as gpg checks it with the cert.
-pub(crate) fn gpg_checks_the_binding(export: &Path) {
-    let gpg = Gpg::new();
-    gpg.ok(&["--import", export.join("cert.asc").to_str().unwrap()]);
-    let o = gpg.run(&[
-        "--verify",
-        export.join("cosign.json.subkey.asc").to_str().unwrap(),
-        export.join("cosign.json").to_str().unwrap(),
-    ]);
-    assert_exit(&o, 0);
-    assert!(stderr(&o).contains("Good signature"), "{}", stderr(&o));
-}
-
 /// `keyceremony verify` from `trust` accepts the bundle and names its cosign key.
 fn verify_names_the_cosign_key(bundle: &Path, trust: &str) {
     let o = run(&["verify", bundle.to_str().unwrap(), "--trust", trust]);
@@ -173,10 +61,6 @@ fn verify_names_the_cosign_key(bundle: &Path, trust: &str) {
         "{}",
         stdout(&o)
     );
-}
-
-pub(crate) fn statement(export: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(export.join("cosign.json")).unwrap()).unwrap()
 }
 
 /// The file tier: cosign's encrypted key file for a CI secret store, its
@@ -391,17 +275,6 @@ fn the_file_tier_writes_a_key_file_sigstore_opens_and_binds_its_public_key() {
         &passphrase,
         std::fs::read_to_string(&public).unwrap(),
     );
-}
-
-/// The newest ceremony directory on a medium.
-pub(crate) fn newest(medium: &Path) -> PathBuf {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(medium)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .collect();
-    dirs.sort();
-    dirs.pop().unwrap()
 }
 
 fn pkcs11_plan(generate: bool) -> String {

@@ -423,7 +423,10 @@ fn issue11_an_existing_pin_file_is_refused_before_anything_is_written() {
         dir.path(),
         &[
             ("count = 0", "count = 1"),
-            ("# pins_deliver_to", "pins_deliver_to"),
+            (
+                "# pins_deliver_to = \"card-pins.txt\"",
+                "pins_deliver_to = \"card-pins.txt\"",
+            ),
         ],
     );
     let text = std::fs::read_to_string(&plan).unwrap();

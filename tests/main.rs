@@ -1,5 +1,14 @@
 //! Integration tests, compiled into one binary: each module drives the real
 //! `keyceremony` binary and, for interoperability, the real gpg, sq and sqop.
+//!
+//! What goes where: `harness/` holds the equipment every test may use (the
+//! binary, fixtures, gpg homes, sticks in mount namespaces, pcscd with
+//! virtual cards and PIV tokens, SoftHSM2, the cosign peers, ceremonies on an
+//! existing key, the online side's bundles and images); each other module is
+//! the tests of one flow or concern, named after it, and imports only from
+//! `harness` (never from another test module). The virtual devices and the
+//! sigstore peer are crates of their own under tests/ (`virtual-card`,
+//! `virtual-piv`, `cosign-peer`), built by the harness on first use.
 
 mod harness;
 

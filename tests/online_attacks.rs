@@ -8,8 +8,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::harness::*;
-use crate::online::{altered, ceremony, fingerprint, rotate, signer_from_backup, verify};
-use crate::renew::{bundles, renew, sheets};
 
 fn install(bundle: &Path, root: &Path, extra: &[&str]) -> std::process::Output {
     let mut args = vec![
@@ -31,7 +29,7 @@ fn full_ceremony(dir: &Path) -> PathBuf {
         "scopes = [\"registry.example.org/team\", \"dir:{}=example.org/app\"]\nlookaside = \"file:///srv/sigs\"",
         images.display()
     );
-    crate::renew::genesis(dir, &[("scopes = []", scopes.as_str())], None);
+    crate::harness::genesis(dir, &[("scopes = []", scopes.as_str())], None);
     bundles(&dir.join("export")).pop().unwrap()
 }
 
@@ -820,7 +818,7 @@ fn rules_and_files_the_key_no_longer_needs_go_and_a_smuggled_old_keyring_is_refu
 
     // A rotation: the new key's files and rules; the old key's gone.
     let backup = bundles(&dir.join("backup-1")).pop().unwrap();
-    let (_, report) = crate::online::rotate_with(dir, &backup, docker_only);
+    let (_, report) = crate::harness::rotate_with(dir, &backup, docker_only);
     let new_fpr = report["fingerprint"].as_str().unwrap().to_owned();
     let third = bundles(&dir.join("export")).pop().unwrap();
     // A stale staged file an interrupted install left is swept.

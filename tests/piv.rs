@@ -10,77 +10,12 @@
 //! AES-192 management key of firmware 5.7, and Yubico's own PKCS#11 module
 //! (ykcs11) in the exported URI.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::OnceLock;
+use std::process::Output;
 
-use crate::cards::{pcscd, slots, wait_for, wait_reader_empty, SLOTS};
-use crate::cosign::{gpg_checks_the_binding, newest, openssl_verifies, payload, peer, statement};
 use crate::harness::*;
 
 const OPENSC: &str = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so";
-
-fn virtual_piv_bin() -> &'static Path {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| harness_bin("virtual-piv"))
-}
-
-fn piv_present(serial: u32) -> bool {
-    run(&["piv", "status", &serial.to_string()])
-        .status
-        .success()
-}
-
-/// A virtual PIV token, fresh from the factory, in vpcd's reader `slot`;
-/// dropping it pulls it out.
-pub(crate) struct VirtualPiv {
-    child: Child,
-    slot: usize,
-}
-
-impl VirtualPiv {
-    pub(crate) fn insert(slot: usize, serial: u32) -> VirtualPiv {
-        pcscd();
-        let child = Command::new(virtual_piv_bin())
-            .args(["--port", &SLOTS[slot].to_string()])
-            .args(["--serial", &serial.to_string()])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let mut token = VirtualPiv { child, slot };
-        let mut line = String::new();
-        BufReader::new(token.child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert!(line.contains("inserted"), "virtual PIV {serial}: {line:?}");
-        wait_for(&format!("YubiKey {serial} to appear"), || {
-            piv_present(serial)
-        });
-        token
-    }
-}
-
-impl Drop for VirtualPiv {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        wait_reader_empty(self.slot);
-    }
-}
-
-pub(crate) fn piv_status(serial: u32) -> serde_json::Value {
-    let o = run(&[
-        "piv",
-        "status",
-        &serial.to_string(),
-        "--output-format",
-        "json",
-    ]);
-    assert_exit(&o, 0);
-    serde_json::from_str(&stdout(&o)).unwrap()
-}
 
 fn reader(slot: usize) -> String {
     format!("Virtual PCD 00 0{slot}")
@@ -230,7 +165,7 @@ fn ca_issued_certificate_goes_into_both_tokens(dir: &Path, pin: &str) {
             &[11_111_111, 22_222_222],
             &format!("certificate = \"{cert}\"\npin_from = \"pin.txt\""),
         );
-        crate::renew::renew(&plan, &newest(&dir.join("backup-1")), &shares, &[])
+        crate::harness::renew(&plan, &newest(&dir.join("backup-1")), &shares, &[])
     };
     let before = std::fs::read_dir(dir.join("export")).unwrap().count();
     let o = renew("ca.pem");

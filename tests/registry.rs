@@ -13,8 +13,6 @@ use std::path::Path;
 use std::process::{Child, Stdio};
 
 use crate::harness::*;
-use crate::online::{fingerprint, oci_image, rotate_with, signer_from_backup};
-use crate::renew::{bundles, genesis, renew, sheets};
 
 /// A docker-registry on 127.0.0.1 with its storage in a temporary directory;
 /// stopped when dropped.

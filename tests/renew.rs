@@ -6,62 +6,10 @@
 //! one revoked as superseded or ending at a transition date, a subkey revoked
 //! as compromised; the primary and its fingerprint unchanged.
 
-use std::path::{Path, PathBuf};
-use std::process::{Output, Stdio};
+use std::path::Path;
+use std::process::Stdio;
 
 use crate::harness::*;
-
-/// A fresh genesis of the example plan (2 backups, 3 of 5 shares), in `dir`.
-pub(crate) fn genesis(dir: &Path, extra: &[(&str, &str)], faketime: Option<&str>) -> PathBuf {
-    let plan = write_plan(dir, extra);
-    let mut cmd = match faketime {
-        Some(t) => {
-            let mut c = tool("faketime");
-            c.arg(t).arg(env!("CARGO_BIN_EXE_keyceremony"));
-            c
-        }
-        None => bin(),
-    };
-    let o = cmd
-        .args(["genesis", "--plan", plan.to_str().unwrap()])
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    assert_exit(&o, 0);
-    plan
-}
-
-pub(crate) fn renew(plan: &Path, backup: &Path, shares: &[PathBuf], extra: &[&str]) -> Output {
-    let mut args = vec![
-        "renew".to_owned(),
-        "--plan".into(),
-        plan.display().to_string(),
-        "--backup".into(),
-        backup.display().to_string(),
-    ];
-    args.extend(extra.iter().map(|s| s.to_string()));
-    args.extend(shares.iter().map(|p| p.display().to_string()));
-    bin().args(&args).stdin(Stdio::null()).output().unwrap()
-}
-
-/// The ceremony directories on a medium, oldest first.
-pub(crate) fn bundles(medium: &Path) -> Vec<PathBuf> {
-    let mut b: Vec<PathBuf> = std::fs::read_dir(medium)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .collect();
-    b.sort();
-    b
-}
-
-pub(crate) fn sheets(dir: &Path, which: &[u8]) -> Vec<PathBuf> {
-    let shares = bundle(&dir.join("shares"));
-    which
-        .iter()
-        .map(|i| shares.join(format!("share-{i}-of-5.txt")))
-        .collect()
-}
 
 /// Expiry (seconds since the epoch) of the primary and of each subkey, as gpg reads `cert`.
 fn gpg_expiry(cert: &Path) -> (u64, Vec<u64>, Vec<String>) {
@@ -355,18 +303,6 @@ fn the_demo_key_rotates_with_the_lines_the_demo_prints_and_verify_follows() {
     let o = sh(&verifies[1]);
     assert_exit(&o, 0);
     assert!(stdout(&o).contains("Rotation followed"), "{}", stdout(&o));
-}
-
-pub(crate) fn subkey(args: &[&str], plan: &Path, backup: &Path, shares: &[PathBuf]) -> Output {
-    let mut all: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    all.extend([
-        "--plan".into(),
-        plan.display().to_string(),
-        "--backup".into(),
-        backup.display().to_string(),
-    ]);
-    all.extend(shares.iter().map(|p| p.display().to_string()));
-    bin().args(&all).stdin(Stdio::null()).output().unwrap()
 }
 
 /// gpg's view of the newest exported cert: (validity, key id, capabilities,

@@ -4,8 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::harness::subkey as on_existing_key;
 use crate::harness::*;
-use crate::renew::{bundles, genesis, renew, sheets, subkey as on_existing_key};
 
 /// The example plan for a reshare in the genesis's directory: 2 of 3 new
 /// shares to `new-shares`, the new passphrase also whole to `passphrase-2.txt`.

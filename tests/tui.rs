@@ -13,7 +13,6 @@ use std::time::{Duration, Instant};
 
 use keyceremony::shares::{complete, sheet, Completion};
 
-use crate::cards::{slots, status_json, VirtualCard};
 use crate::harness::*;
 
 struct Tmux {
@@ -695,7 +694,7 @@ fn the_history_screen_checks_the_transcripts_on_a_medium() {
 fn tui_on_key_after_genesis(dir: &Path, choose: &str, source: &str) -> (Tmux, PathBuf) {
     let plan = tui_plan(dir, "count = 0");
     assert_exit(&run(&["genesis", "--plan", plan.to_str().unwrap()]), 0);
-    let newest = |medium: &str| crate::renew::bundles(&dir.join(medium)).pop().unwrap();
+    let newest = |medium: &str| crate::harness::bundles(&dir.join(medium)).pop().unwrap();
     let shares = newest("shares");
     let cmd = format!(
         "{} tui --plan {}",
@@ -728,10 +727,10 @@ fn tui_on_key_after_genesis(dir: &Path, choose: &str, source: &str) -> (Tmux, Pa
 fn a_reshare_runs_through_the_tui_in_tmux() {
     let dir = tempdir();
     let dir = dir.path();
-    let newest = |medium: &str| crate::renew::bundles(&dir.join(medium)).pop().unwrap();
+    let newest = |medium: &str| crate::harness::bundles(&dir.join(medium)).pop().unwrap();
     let (t, _) = tui_on_key_after_genesis(dir, "k", "New custodians: the backup and k shares");
-    let old_backup = crate::renew::bundles(&dir.join("backup-1")).remove(0);
-    let old_shares = crate::renew::bundles(&dir.join("shares")).remove(0);
+    let old_backup = crate::harness::bundles(&dir.join("backup-1")).remove(0);
+    let old_shares = crate::harness::bundles(&dir.join("shares")).remove(0);
     t.wait_for("New custodians 1/2", 10);
     t.key("PageDown");
     t.wait_for("New custodians 2/2", 5);
@@ -771,7 +770,7 @@ fn a_rotation_runs_through_the_tui_in_tmux() {
     let dir = tempdir();
     let dir = dir.path();
     let (t, _) = tui_on_key_after_genesis(dir, "o", "Rotate: the old key's backup");
-    let newest = |medium: &str| crate::renew::bundles(&dir.join(medium)).pop().unwrap();
+    let newest = |medium: &str| crate::harness::bundles(&dir.join(medium)).pop().unwrap();
     let info: serde_json::Value =
         serde_json::from_slice(&std::fs::read(newest("export").join("bundle.json")).unwrap())
             .unwrap();
@@ -1050,7 +1049,6 @@ fn a_genesis_from_nothing_with_media_picked_from_the_list() {
 /// export. A physical HSM adds a PIN counter that locks (docs/tokens.md).
 #[test]
 fn a_genesis_in_the_tui_asks_for_the_hsm_pin_and_puts_the_cosign_key_there() {
-    use crate::cosign::{SoftHsm, MODULE};
     let dir = tempdir();
     let dir = dir.path();
     let hsm = SoftHsm::new(dir);
@@ -1061,9 +1059,6 @@ fn a_genesis_in_the_tui_asks_for_the_hsm_pin_and_puts_the_cosign_key_there() {
             ("words = 24", "words = 12"),
             ("threshold = 3", "threshold = 2"),
             ("count = 5", "count = 3"),
-            // The plan says only where the key is made; the media page
-            // chooses the HSM.
-            ("# generate_on_device = true", "generate_on_device = true"),
         ],
     );
     let cmd = format!(
@@ -1080,6 +1075,11 @@ fn a_genesis_in_the_tui_asks_for_the_hsm_pin_and_puts_the_cosign_key_there() {
     t.text(MODULE);
     t.key("Down");
     t.text("release");
+    // Made inside the token: the media page's last field.
+    for _ in 0..3 {
+        t.key("Down");
+    }
+    t.key("Space");
     t.key("PageDown");
     let review = t.wait_for("Review the plan", 5);
     assert!(review.contains("cosign:     token \"release\""), "{review}");
@@ -1118,8 +1118,7 @@ fn a_genesis_in_the_tui_asks_for_the_hsm_pin_and_puts_the_cosign_key_there() {
 /// screen asks for with a touch policy (docs/tokens.md).
 #[test]
 fn a_genesis_in_the_tui_puts_the_cosign_key_on_two_yubikeys() {
-    use crate::piv::{piv_status, VirtualPiv};
-    let _slots = crate::cards::slots();
+    let _slots = crate::harness::slots();
     let dir = tempdir();
     let dir = dir.path();
     let _tokens = (
@@ -1156,7 +1155,7 @@ fn a_genesis_in_the_tui_puts_the_cosign_key_on_two_yubikeys() {
     t.key("q");
     drop(t);
     let export = bundle(&dir.join("export"));
-    let statement = crate::cosign::statement(&export);
+    let statement = crate::harness::statement(&export);
     for serial in [55_555_555, 66_666_666] {
         let s = piv_status(serial);
         assert_eq!(

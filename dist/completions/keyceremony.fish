@@ -296,7 +296,7 @@ complete -c keyceremony -n "__fish_keyceremony_using_subcommand piv; and __fish_
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand piv; and __fish_seen_subcommand_from provision" -l pin-policy -d 'When the token asks for its PIN' -r -f -a "always\t'The PIN before every signature (the YubiKey\'s default for slot 9c)'
 once\t'The PIN once per session'
 never\t'No PIN: whoever holds the token signs'"
-complete -c keyceremony -n "__fish_keyceremony_using_subcommand piv; and __fish_seen_subcommand_from provision" -l touch-policy -d 'When the token asks for a touch' -r -f -a "never\t''
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand piv; and __fish_seen_subcommand_from provision" -l touch-policy -d 'When the token asks for a touch' -r -f -a "never\t'No touch'
 always\t'A touch for every signature'
 cached\t'A touch, then 15 s without'"
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand piv; and __fish_seen_subcommand_from provision" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -16,7 +16,7 @@ use super::{CardDecision, CardState, Cards, CeremonyError, CeremonyUi, Event};
 use crate::openpgp::KeyInfo;
 use crate::openpgp::KeyRole;
 use crate::plan::Plan;
-use crate::tokens::{CardInfo, CardPins, ProvisionReport};
+use crate::tokens::openpgp_card::{CardInfo, CardPins, ProvisionReport, ProvisionSpec};
 use crate::transcript::EventKind;
 
 /// How one planned card fared.
@@ -118,7 +118,7 @@ pub fn provision_cards(
                     }));
                     reset.push(card.serial.clone());
                 }
-                let spec = plan.cards.provision_spec(reset);
+                let spec = provision_spec(&plan.cards, reset);
                 let mut progress = |step: &str| {
                     s.ui().event(&event(CardState::Step {
                         serial: card.serial.clone(),
@@ -277,6 +277,25 @@ pub fn prove_cards(
         proven.push((card.serial, proof));
     }
     Ok(proven)
+}
+
+/// What provisioning a card from this plan asks of it; `reset` names the
+/// cards (serials) that may be factory-reset.
+pub fn provision_spec(cards: &crate::plan::CardSpec, reset: Vec<String>) -> ProvisionSpec {
+    use crate::plan::CardTouch;
+    use crate::tokens::openpgp_card::Touch;
+    ProvisionSpec {
+        reset,
+        cardholder: cards.cardholder.clone(),
+        url: cards.url.clone(),
+        touch: match cards.touch {
+            CardTouch::Off => Touch::Off,
+            CardTouch::On => Touch::On,
+            CardTouch::Cached => Touch::Cached,
+            CardTouch::Fixed => Touch::Fixed,
+        },
+        kdf: cards.kdf,
+    }
 }
 
 #[cfg(test)]

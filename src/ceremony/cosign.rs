@@ -23,9 +23,10 @@ use crate::cosign::binding::{self, Binding};
 use crate::cosign::{csr_pem, CosignKey, CosignPublic, KEY_FILE, PUBLIC_FILE};
 use crate::media::{limits, read_bounded, write_new_file, FileMode, Handover};
 use crate::openpgp::{self, SignWith};
-use crate::plan::{CosignTier, Plan};
+use crate::plan::{CosignSpec, Plan};
+use crate::tokens::openpgp_card::CardPins;
+use crate::tokens::piv;
 use crate::tokens::pkcs11::{KeySource, Module};
-use crate::tokens::{piv, CardPins};
 use crate::transcript::EventKind;
 
 /// The key in memory, if the plan keeps it outside a device (and so on
@@ -47,33 +48,27 @@ pub fn check(
     plan: &Plan,
     ui: &mut dyn super::CeremonyUi,
 ) -> Result<Option<SecretString>, CeremonyError> {
-    let spec = &plan.cosign;
-    match spec.tier {
-        CosignTier::None => Ok(None),
-        CosignTier::File => match &spec.key_to {
-            Some(dir) if dir.is_dir() => {
-                // The CI secret store's stick is a medium like the others.
-                crate::media::Medium::check(dir)?.refuse_root_disk(plan.media.allow_same_device)?;
-                new_destination(spec.password_deliver_to.as_deref().unwrap_or_default())?;
-                Ok(None)
+    match &plan.cosign {
+        CosignSpec::None => Ok(None),
+        CosignSpec::File(k) => {
+            if !k.key_to.is_dir() {
+                return Err(CeremonyError::Request(format!(
+                    "cosign.key_to ({}) is not a directory: mount the medium for the CI secret store there (or create the directory) and start again",
+                    k.key_to.display()
+                )));
             }
-            Some(dir) => Err(CeremonyError::Request(format!(
-                "cosign.key_to ({}) is not a directory: mount the medium for the CI secret store there (or create the directory) and start again",
-                dir.display()
-            ))),
-            None => Err(plan_error("cosign.key_to is missing")),
-        },
-        CosignTier::Pkcs11 => {
-            let (Some(module), Some(token)) = (&spec.module, &spec.token) else {
-                return Err(plan_error(
-                    "cosign tier \"pkcs11\" needs cosign.module and cosign.token",
-                ));
-            };
+            // The CI secret store's stick is a medium like the others.
+            crate::media::Medium::check(&k.key_to)?
+                .refuse_root_disk(plan.media.allow_same_device)?;
+            new_destination(&k.password_deliver_to)?;
+            Ok(None)
+        }
+        CosignSpec::Pkcs11(h) => {
             // The module first: a wrong path or a missing token is said
             // before anyone types a PIN.
-            let module = Module::load(module)?;
-            module.check_ready(token, &spec.label, None)?;
-            let pin = match (ui.token_pin(token)?, &spec.pin_from) {
+            let module = Module::load(&h.module)?;
+            module.check_ready(&h.token, &h.label, None)?;
+            let pin = match (ui.token_pin(&h.token)?, &h.pin_from) {
                 (Some(pin), _) => pin,
                 (None, Some(from)) => read_pin(from)?,
                 (None, None) => {
@@ -82,12 +77,12 @@ pub fn check(
                     ))
                 }
             };
-            module.check_ready(token, &spec.label, Some(&pin))?;
+            module.check_ready(&h.token, &h.label, Some(&pin))?;
             Ok(Some(pin))
         }
-        CosignTier::Piv => {
-            new_destination(spec.pins_deliver_to.as_deref().unwrap_or_default())?;
-            for &serial in &spec.piv_serials {
+        CosignSpec::Piv(p) => {
+            new_destination(&p.pins_deliver_to)?;
+            for &serial in &p.serials {
                 piv::check_fresh(serial)?;
             }
             Ok(None)
@@ -257,18 +252,17 @@ pub fn place(
     key: Option<&CosignKey>,
     pin: Option<&SecretString>,
 ) -> Result<Option<Placed>, CeremonyError> {
-    let spec = &plan.cosign;
     let challenge = format!("keyceremony cosign proof {}\n", s.id()).into_bytes();
-    let placed = match spec.tier {
-        CosignTier::None => return Ok(None),
-        CosignTier::File => {
+    let placed = match &plan.cosign {
+        CosignSpec::None => return Ok(None),
+        CosignSpec::File(spec) => {
             let key = key.ok_or_else(|| CeremonyError::Bug("no cosign key was made".into()))?;
-            let (Some(dir), Some(dest)) = (&spec.key_to, &spec.password_deliver_to) else {
-                return Err(plan_error(
-                    "cosign tier \"file\" needs cosign.key_to and cosign.password_deliver_to",
-                ));
-            };
-            let written = write_key_file(key, &dir.join(s.id()), dest, &challenge)?;
+            let written = write_key_file(
+                key,
+                &spec.key_to.join(s.id()),
+                &spec.password_deliver_to,
+                &challenge,
+            )?;
             s.event(Event::FileWritten {
                 path: written.path.clone(),
                 sha256: written.sha256.clone(),
@@ -283,7 +277,7 @@ pub fn place(
                 key,
                 Some(written.path.clone()),
                 None,
-                spec.csr_subject.as_deref(),
+                spec.ca.csr_subject.as_deref(),
             )?;
             s.record(
                 EventKind::CosignKeyPlaced,
@@ -291,12 +285,10 @@ pub fn place(
             )?;
             placed
         }
-        CosignTier::Pkcs11 => {
-            let (Some(module), Some(token), Some(pin)) = (&spec.module, &spec.token, pin) else {
-                return Err(plan_error(
-                    "cosign tier \"pkcs11\" needs cosign.module, cosign.token and the PIN `check` read",
-                ));
-            };
+        CosignSpec::Pkcs11(spec) => {
+            let (module, token) = (&spec.module, &spec.token);
+            let pin =
+                pin.ok_or_else(|| CeremonyError::Bug("the token's PIN was not read".into()))?;
             s.event(Event::Note(format!(
                 "cosign key: {} token {token:?} through {}",
                 if spec.generate_on_device {
@@ -335,6 +327,7 @@ pub fn place(
             // The request is signed by the token: the key may never have
             // been anywhere else.
             let csr = spec
+                .ca
                 .csr_subject
                 .as_deref()
                 .map(|subject| {
@@ -367,23 +360,23 @@ pub fn place(
             )?;
             placed
         }
-        CosignTier::Piv => {
+        CosignSpec::Piv(spec) => {
             let key = key.ok_or_else(|| CeremonyError::Bug("no cosign key was made".into()))?;
-            let to = new_destination(spec.pins_deliver_to.as_deref().unwrap_or_default())?;
+            let to = new_destination(&spec.pins_deliver_to)?;
             let pins = CardPins::generate().map_err(|e| {
                 CeremonyError::Cosign(crate::cosign::CosignError::Random(e.to_string()))
             })?;
             // Handed over before any token takes them: a token whose PINs
             // nobody received would be lost.
             let delivered = to
-                .deliver(piv::pins_text(&spec.piv_serials, &pins).as_bytes())
+                .deliver(piv::pins_text(&spec.serials, &pins).as_bytes())
                 .map_err(CeremonyError::Delivery)?;
             s.event(Event::Note(format!(
                 "cosign key: the YubiKeys' new PIV PIN and PUK went to {delivered}"
             )));
             let subject = format!("CN=keyceremony cosign key {}", s.id());
             let mut tokens = Vec::new();
-            for &serial in &spec.piv_serials {
+            for &serial in &spec.serials {
                 s.event(Event::Note(format!(
                     "cosign key: importing it into YubiKey {serial} (PIV slot 9c)"
                 )));
@@ -391,8 +384,8 @@ pub fn place(
                     serial,
                     key,
                     &pins,
-                    spec.pin_policy,
-                    spec.touch_policy,
+                    piv_pin(spec.pin_policy),
+                    piv_touch(spec.touch_policy),
                     &subject,
                     &challenge,
                     &mut |note| s.event(Event::Note(note)),
@@ -407,7 +400,7 @@ pub fn place(
                 key,
                 None,
                 Some(piv_uri()),
-                spec.csr_subject.as_deref(),
+                spec.ca.csr_subject.as_deref(),
             )?;
             s.record(
                 EventKind::CosignKeyPlaced,
@@ -497,7 +490,7 @@ pub fn certificate_check(
     ui: &mut dyn super::CeremonyUi,
     now: SystemTime,
 ) -> Result<Option<PendingCertificate>, CeremonyError> {
-    let Some(path) = &plan.cosign.certificate else {
+    let Some(path) = plan.cosign.certificate() else {
         return Ok(None);
     };
     let public = carried_public(carried).ok_or_else(|| {
@@ -507,12 +500,12 @@ pub fn certificate_check(
     })?;
     let pem = read_bounded(path, "cosign certificate", limits::COSIGN_CERT)?;
     let issued = crate::cosign::check_issued(&pem, &public, Some(now))?;
-    let pin = if plan.cosign.tier == CosignTier::Piv {
-        let names: Vec<String> = plan.cosign.piv_serials.iter().map(u32::to_string).collect();
+    let pin = if let CosignSpec::Piv(p) = &plan.cosign {
+        let names: Vec<String> = p.serials.iter().map(u32::to_string).collect();
         Some(
             match (
                 ui.token_pin(&format!("YubiKey {} (PIV)", names.join(", ")))?,
-                &plan.cosign.pin_from,
+                &p.pin_from,
             ) {
                 (Some(pin), _) => pin,
                 (None, Some(from)) => read_pin(from)?,
@@ -543,8 +536,8 @@ pub fn certificate_place(
     c: PendingCertificate,
 ) -> Result<(), CeremonyError> {
     let mut tokens = Vec::new();
-    if let Some(pin) = &c.pin {
-        for &serial in &plan.cosign.piv_serials {
+    if let (Some(pin), CosignSpec::Piv(p)) = (&c.pin, &plan.cosign) {
+        for &serial in &p.serials {
             piv::write_certificate(serial, pin, &c.issued.der, &c.public)?;
             s.event(Event::Verified(format!(
                 "YubiKey {serial}: slot 9c holds the certificate {} issued",
@@ -611,4 +604,24 @@ pub fn rebind(
 /// A plan that asks for something this tier cannot do (exit 3).
 fn plan_error(what: &str) -> CeremonyError {
     CeremonyError::Plan(crate::plan::PlanError::Invalid(what.to_owned()))
+}
+
+/// The plan's PIN policy for slot 9c, as the PIV backend takes it.
+pub fn piv_pin(p: crate::plan::PivPin) -> piv::PinUse {
+    use crate::plan::PivPin;
+    match p {
+        PivPin::Always => piv::PinUse::Always,
+        PivPin::Once => piv::PinUse::Once,
+        PivPin::Never => piv::PinUse::Never,
+    }
+}
+
+/// The plan's touch policy for slot 9c, as the PIV backend takes it.
+pub fn piv_touch(t: crate::plan::PivTouch) -> piv::TouchUse {
+    use crate::plan::PivTouch;
+    match t {
+        PivTouch::Never => piv::TouchUse::Never,
+        PivTouch::Always => piv::TouchUse::Always,
+        PivTouch::Cached => piv::TouchUse::Cached,
+    }
 }

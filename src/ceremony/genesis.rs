@@ -188,7 +188,7 @@ mod tests {
     use crate::media;
     use crate::passphrase::Passphrase;
     use crate::shares::Share;
-    use crate::tokens::{CardInfo, CardPins, ProvisionReport, TokenError};
+    use crate::tokens::openpgp_card::{CardInfo, CardPins, OpenPgpCardError, ProvisionReport};
     use std::time::{Duration, SystemTime};
 
     /// A person at a screen, scripted: shows nothing, answers from its lists.
@@ -249,7 +249,7 @@ mod tests {
     }
 
     impl Cards for FlakyCard {
-        fn list(&mut self) -> Result<Vec<CardInfo>, TokenError> {
+        fn list(&mut self) -> Result<Vec<CardInfo>, OpenPgpCardError> {
             Ok(vec![CardInfo::example("0000C0DE")])
         }
         fn provision(
@@ -257,13 +257,13 @@ mod tests {
             ident: &str,
             key: &sequoia_openpgp::Cert,
             _: &CardPins,
-            _: &crate::tokens::ProvisionSpec,
+            _: &crate::tokens::openpgp_card::ProvisionSpec,
             _: &mut dyn FnMut(&str),
-        ) -> Result<ProvisionReport, TokenError> {
+        ) -> Result<ProvisionReport, OpenPgpCardError> {
             self.attempts += 1;
             if self.failures_left > 0 {
                 self.failures_left -= 1;
-                return Err(TokenError::Removed {
+                return Err(OpenPgpCardError::Removed {
                     serial: "0000C0DE".into(),
                     step: "importing the signing key".into(),
                 });
@@ -285,8 +285,8 @@ mod tests {
             _: &str,
             _: &sequoia_openpgp::Cert,
             _: &secrecy::SecretString,
-        ) -> Result<String, TokenError> {
-            Err(TokenError::NotFound(
+        ) -> Result<String, OpenPgpCardError> {
+            Err(OpenPgpCardError::NotFound(
                 "genesis never proves a card twice".into(),
             ))
         }

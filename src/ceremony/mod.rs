@@ -12,6 +12,7 @@ pub mod certify;
 pub mod cosign;
 pub mod genesis;
 pub mod layout;
+pub mod lost_card;
 pub mod renew;
 pub mod reshare;
 pub mod restore;
@@ -29,7 +30,9 @@ use crate::passphrase::{Passphrase, PassphraseError};
 use crate::plan::PlanError;
 use crate::shares::sheet::SheetError;
 use crate::shares::{SetInfo, Share, ShareError};
-use crate::tokens::{self, CardInfo, CardPins, ProvisionReport, ProvisionSpec, TokenError};
+use crate::tokens::openpgp_card::{
+    self, CardInfo, CardPins, OpenPgpCardError, ProvisionReport, ProvisionSpec,
+};
 use crate::transcript::TranscriptError;
 use secrecy::SecretString;
 use sequoia_openpgp::Cert;
@@ -111,7 +114,7 @@ impl Clock for SystemClock {
 
 /// The engine's way to OpenPGP cards; `PcscCards` in production.
 pub trait Cards {
-    fn list(&mut self) -> Result<Vec<CardInfo>, TokenError>;
+    fn list(&mut self) -> Result<Vec<CardInfo>, OpenPgpCardError>;
     fn provision(
         &mut self,
         ident: &str,
@@ -119,7 +122,7 @@ pub trait Cards {
         pins: &CardPins,
         spec: &ProvisionSpec,
         progress: &mut dyn FnMut(&str),
-    ) -> Result<ProvisionReport, TokenError>;
+    ) -> Result<ProvisionReport, OpenPgpCardError>;
     /// A fresh challenge signed on the card with the user PIN, checked
     /// against `key`; returns what was proven.
     fn prove(
@@ -127,15 +130,15 @@ pub trait Cards {
         ident: &str,
         key: &Cert,
         user_pin: &SecretString,
-    ) -> Result<String, TokenError>;
+    ) -> Result<String, OpenPgpCardError>;
 }
 
 /// Cards in PC/SC readers, through pcscd.
 pub struct PcscCards;
 
 impl Cards for PcscCards {
-    fn list(&mut self) -> Result<Vec<CardInfo>, TokenError> {
-        tokens::list_cards()
+    fn list(&mut self) -> Result<Vec<CardInfo>, OpenPgpCardError> {
+        openpgp_card::list_cards()
     }
 
     fn provision(
@@ -145,8 +148,8 @@ impl Cards for PcscCards {
         pins: &CardPins,
         spec: &ProvisionSpec,
         progress: &mut dyn FnMut(&str),
-    ) -> Result<ProvisionReport, TokenError> {
-        tokens::provision(ident, key, pins, spec, progress)
+    ) -> Result<ProvisionReport, OpenPgpCardError> {
+        openpgp_card::provision(ident, key, pins, spec, progress)
     }
 
     fn prove(
@@ -154,8 +157,8 @@ impl Cards for PcscCards {
         ident: &str,
         key: &Cert,
         user_pin: &SecretString,
-    ) -> Result<String, TokenError> {
-        tokens::prove(ident, key, user_pin)
+    ) -> Result<String, OpenPgpCardError> {
+        openpgp_card::prove(ident, key, user_pin)
     }
 }
 
@@ -337,9 +340,9 @@ pub enum CeremonyError {
     #[error("{0}. Open the newest backup instead; to work on this one anyway (to revoke a subkey of a retired key, say), give --allow-older-backup, which the transcript records")]
     OlderBackup(String),
     #[error(transparent)]
-    Token(#[from] TokenError),
+    Token(#[from] OpenPgpCardError),
     #[error(transparent)]
-    Hsm(#[from] crate::tokens::pkcs11::HsmError),
+    Hsm(#[from] crate::tokens::pkcs11::Pkcs11Error),
     #[error(transparent)]
     Piv(#[from] crate::tokens::piv::PivError),
     #[error(transparent)]

@@ -25,7 +25,7 @@ use super::{Cards, CeremonyError, CeremonyUi, Clock, Event};
 use crate::openpgp::{self, KeyInfo};
 use crate::plan::Plan;
 use crate::shares::Share;
-use crate::tokens::CardPins;
+use crate::tokens::openpgp_card::CardPins;
 use crate::transcript::EventKind;
 
 const STEPS: usize = 7;

@@ -15,8 +15,10 @@
 //! cards, each proven by a signature, as in a genesis; a card holding the
 //! key's earlier subkeys is reset for them without further confirmation,
 //! since the backup holds all it held.
+//!
+//! A lost card is one of these changes (`lost_card` finds what it held).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::SystemTime;
 
 use serde::Serialize;
@@ -25,15 +27,14 @@ use serde_json::json;
 use sequoia_openpgp::Cert;
 
 use super::cards::{provision_cards, CardOutcome};
-use super::layout::TRANSCRIPT;
+use super::lost_card;
 use super::restore::Previous;
 use super::session::{open_existing_checked, Flow, RunOptions, Session};
 use super::{Cards, CeremonyError, CeremonyUi, Clock, Event};
-use crate::media::{limits, read_bounded};
 use crate::openpgp::{self, KeyInfo, KeyRole, RevokeReason};
 use crate::plan::Plan;
 use crate::shares::Share;
-use crate::tokens::CardPins;
+use crate::tokens::openpgp_card::CardPins;
 use crate::transcript::EventKind;
 
 const STEPS: usize = 7;
@@ -182,7 +183,7 @@ pub fn run(
     };
     // Which subkeys a lost card held is known before anything is opened.
     let lost_slots = match &req.change {
-        Change::LostCard { serial, .. } => card_slots(&req.backup, serial)?,
+        Change::LostCard { serial, .. } => lost_card::card_slots(&req.backup, serial)?,
         _ => Vec::new(),
     };
     // A revocation that would leave no signing subkey in force is refused
@@ -238,7 +239,13 @@ pub fn run(
                     OldSubkey::Revoke => {
                         let message = format!("superseded by {new}{why}");
                         revoked.push((fpr.clone(), RevokeReason::Superseded));
-                        openpgp::revoke_subkey(&cert, &fpr, RevokeReason::Superseded, &message, now)?
+                        openpgp::revoke_subkey(
+                            &cert,
+                            &fpr,
+                            RevokeReason::Superseded,
+                            &message,
+                            now,
+                        )?
                     }
                     OldSubkey::ValidUntil(t) => {
                         ending.push((fpr.clone(), secs(t)));
@@ -250,24 +257,24 @@ pub fn run(
         };
         let changed = match &req.change {
             Change::Rotate { role, old, reason } => {
-                let why = reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default();
+                let why = reason
+                    .as_deref()
+                    .map(|r| format!(": {r}"))
+                    .unwrap_or_default();
                 rotate(key.clone(), *role, *old, &why, s)?
             }
-            Change::LostCard { serial, rotate: false } => {
-                s.record(
-                    EventKind::CardLost,
-                    json!({ "serial": serial, "decision": "keep", "subkeys": lost_slots }),
-                )?;
-                s.event(Event::Warning(format!(
-                    "card {serial} is recorded as lost; its subkeys stay in force (its PIN and touch protect them). If it may be in other hands and unlocked, rotate them instead"
-                )));
+            Change::LostCard {
+                serial,
+                rotate: false,
+            } => {
+                lost_card::record(s, serial, false, &lost_slots)?;
                 key.clone()
             }
-            Change::LostCard { serial, rotate: true } => {
-                s.record(
-                    EventKind::CardLost,
-                    json!({ "serial": serial, "decision": "rotate", "subkeys": lost_slots }),
-                )?;
+            Change::LostCard {
+                serial,
+                rotate: true,
+            } => {
+                lost_card::record(s, serial, true, &lost_slots)?;
                 let why = format!(" (card {serial} lost)");
                 let mut cert = key.clone();
                 for (role, _) in &lost_slots {
@@ -307,9 +314,14 @@ pub fn run(
             }),
         )?;
         let files = s.write_key(4, &changed, &opened, &req.shares)?;
-        s.step(6, "Cards: the new subkeys onto each card, each proven by a signature");
+        s.step(
+            6,
+            "Cards: the new subkeys onto each card, each proven by a signature",
+        );
         let cards = if added.is_empty() {
-            s.event(Event::Note("no new subkeys: the cards need no change".into()));
+            s.event(Event::Note(
+                "no new subkeys: the cards need no change".into(),
+            ));
             Vec::new()
         } else {
             provision_cards(s, plan, &changed, cards, req.card_pins.as_ref(), true)?
@@ -331,67 +343,4 @@ fn secs(t: SystemTime) -> u64 {
     t.duration_since(SystemTime::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0)
-}
-
-/// The subkeys a card held, by role, as the transcript of the ceremony that
-/// provisioned it recorded (`card.provisioned`), read from the backup.
-fn card_slots(backup: &Path, serial: &str) -> Result<Vec<(KeyRole, String)>, CeremonyError> {
-    // This backup's ceremony, then the earlier ones of the medium, newest
-    // first: the card may have been provisioned several ceremonies ago, or
-    // recorded as lost (and kept) by the one before.
-    let mut transcripts = vec![backup.join(TRANSCRIPT)];
-    if let (Some(medium), Some(this)) = (backup.parent(), backup.file_name()) {
-        let earlier = super::restore::ceremony_dirs(medium);
-        transcripts.extend(
-            earlier
-                .iter()
-                .rev()
-                .filter(|n| std::ffi::OsStr::new(n.as_str()) < this)
-                .map(|n| medium.join(n).join(TRANSCRIPT)),
-        );
-    }
-    let mut known = Vec::new();
-    for path in transcripts {
-        let Ok(text) = read_bounded(&path, "transcript", limits::TRANSCRIPT) else {
-            continue;
-        };
-        let text = String::from_utf8_lossy(&text);
-        for line in text.lines().rev() {
-            let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
-                continue;
-            };
-            let d = &v["data"];
-            let this = d["serial"].as_str().unwrap_or_default();
-            match v["event"].as_str() {
-                Some("card.provisioned") if this.eq_ignore_ascii_case(serial) => {
-                    let slots = [
-                        (KeyRole::Signing, &d["signing"]),
-                        (KeyRole::Encryption, &d["decryption"]),
-                        (KeyRole::Authentication, &d["authentication"]),
-                    ];
-                    return Ok(slots
-                        .into_iter()
-                        .filter_map(|(role, f)| f.as_str().map(|f| (role, f.to_owned())))
-                        .collect());
-                }
-                // A loss recorded (and the subkeys kept): what it held then.
-                Some("card.lost") if this.eq_ignore_ascii_case(serial) => {
-                    if let Ok(slots) =
-                        serde_json::from_value::<Vec<(KeyRole, String)>>(d["subkeys"].clone())
-                    {
-                        if !slots.is_empty() {
-                            return Ok(slots);
-                        }
-                    }
-                }
-                Some("card.provisioned") => known.push(this.to_owned()),
-                _ => {}
-            }
-        }
-    }
-    Err(CeremonyError::Request(format!(
-        "no card {serial} was provisioned in the ceremony of {} (cards it provisioned: {}); to replace its subkeys anyway, use `keyceremony subkey rotate` for each role",
-        backup.display(),
-        if known.is_empty() { "none".to_owned() } else { known.join(", ") }
-    )))
 }

@@ -4,29 +4,45 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+mod airgap;
 mod card;
 mod certify;
 mod cosign;
+mod genesis;
 mod hsm;
+mod lost_card;
 mod media;
 mod online;
 mod piv;
 mod plan;
+mod renew;
+mod reshare;
+mod restore;
+mod rotate;
 mod shares;
 mod subkey;
 mod transcript;
+mod tui;
 
+pub use airgap::AirgapCheckArgs;
 pub use card::{CardCommand, ProvisionArgs};
 pub use certify::CertifyArgs;
 pub use cosign::CosignCommand;
+pub use genesis::{DemoArgs, GenesisArgs};
 pub use hsm::{HsmCommand, HsmProvisionArgs};
+pub use lost_card::LostCardArgs;
 pub use media::MediaCommand;
 pub use online::{AnchorArgs, InstallArgs, VerifyArgs};
 pub use piv::{PivCommand, PivProvisionArgs};
 pub use plan::PlanCommand;
+pub use renew::RenewArgs;
+pub use reshare::ReshareArgs;
+pub use restore::RestoreArgs;
+pub use rotate::RotateArgs;
 pub use shares::SharesCommand;
 pub use subkey::SubkeyCommand;
 pub use transcript::TranscriptCommand;
+pub use tui::TuiArgs;
 
 pub const EXIT_CODES: &str = "\
 Exit codes:
@@ -62,10 +78,7 @@ pub enum Command {
     /// Run a complete batch genesis on the example plan, with every medium a
     /// subdirectory of DIR; prints where everything went
     #[command(after_help = "Example:\n  keyceremony demo /tmp/ceremony-demo")]
-    Demo {
-        /// Directory to hold the plan and the media (created if missing; must not hold a plan)
-        dir: PathBuf,
-    },
+    Demo(DemoArgs),
     /// Write or check a ceremony plan
     Plan {
         #[command(subcommand)]
@@ -75,47 +88,17 @@ pub enum Command {
     #[command(
         after_help = "Example:\n  keyceremony plan init plan.toml\n  keyceremony genesis --plan plan.toml"
     )]
-    Genesis {
-        /// The plan to carry out
-        #[arg(long)]
-        plan: PathBuf,
-        #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
-        output_format: OutputFormat,
-        /// Read /sys and /proc for the air-gap check below this directory (for testing)
-        #[arg(long, hide = true)]
-        airgap_root: Option<PathBuf>,
-    },
+    Genesis(GenesisArgs),
     /// Renew the key: new expiry for the primary and every subkey (also when expired), new backups, export
     #[command(
         after_help = "The plan gives the media, the air-gap settings, the people and, unless --expiry and\n--subkey-expiry say otherwise, the new expiry times (from now). The backup is proven and\nopened from k shares before anything is written; the renewed key goes to a new ceremony\ndirectory on every backup medium, protected by the same passphrase (the custodians' shares\ngo on working), and the renewed cert to the export medium. Cards need no change.\n\nExamples:\n  keyceremony renew --plan plan.toml --backup /media/backup-1/ceremony-20261123T072716Z share-1-of-5.txt share-3-of-5.txt share-4-of-5.txt\n  keyceremony renew --plan plan.toml --backup DIR --expiry 2027-12-31 --subkey-expiry 1y SHARES...\n  keyceremony renew --plan plan.toml --backup DIR --card-pins card-pins.txt SHARES...   (prove each card too)"
     )]
-    Renew {
-        /// The primary's new expiry: a duration from now (2y, 52w, 365d) or a date (2027-12-31); default: the plan's [key] expiry
-        #[arg(long)]
-        expiry: Option<String>,
-        /// Every subkey's new expiry, as --expiry; default: the plan's [subkeys] expiry
-        #[arg(long)]
-        subkey_expiry: Option<String>,
-        /// The cards' PIN file: prove each card holding the key against the renewed cert
-        #[arg(long)]
-        card_pins: Option<PathBuf>,
-        #[command(flatten)]
-        key: ExistingKeyArgs,
-    },
+    Renew(RenewArgs),
     /// Replace the primary key: a new key as in genesis, cross-certified, and a rotation statement signed by both
     #[command(
         after_help = "The plan describes the new key as for a genesis (user IDs, profile, expiry, subkeys, the new\nshare set, media, cards); the shares given are k of the old key's set and open its backup\nfirst. Each primary certifies the other's user IDs; the rotation statement (old and new\nfingerprints, effective now, the end of the transition, the reason, the previous\nstatement's hash) is signed by both and goes into every later bundle, so that `verify`\npinned to the old fingerprint follows it to the new key and trusts the old key's\nsignatures until the transition ends. The old primary's revocation (superseded) goes to\nthe new backups: publish it when the transition ends.\n\nExample:\n  keyceremony rotate --reason 'yearly rotation' --transition 30d --plan new-key.toml --backup /media/backup-1/ceremony-* OLD-SHARES..."
     )]
-    Rotate {
-        /// Why: one line, in the signed statement
-        #[arg(long)]
-        reason: String,
-        /// How long the old key's signatures stay trusted: a duration (30d) or a date
-        #[arg(long, default_value = "30d")]
-        transition: String,
-        #[command(flatten)]
-        key: ExistingKeyArgs,
-    },
+    Rotate(RotateArgs),
     /// Online side: check an export bundle from a pinned fingerprint or a state file
     #[command(
         after_help = "Trust comes from --trust (the primary fingerprint the ceremony printed) or --state FILE,\nwhich pins the key on first use (or --trust's key, given with a new state file), follows it\nthrough rotation statements and remembers the bundle accepted. The bundle is read once into\nmemory (no link followed, no pipe or device opened, every file bounded) and every check runs\non those bytes. Refused (exit 5): a MANIFEST not signed by the key or not matching its files, a\ntranscript broken or not complete, a key revoked or expired at the time judged, a bundle past\nits own valid_until (a freeze), one older than a bundle already accepted (a replay), one that\ndoes not continue it (a fork), one for a key rotated away, and a policy fragment asking for\nmore than this key's signatures on the scopes bundle.json declares. Needs no card, no pcscd,\nno network.\n\nExamples:\n  keyceremony verify /media/export/ceremony-20261123T072716Z --trust 0F84...E24E20FB\n  keyceremony verify BUNDLE --state /var/lib/keyceremony/release-key.json --output-format json\n  keyceremony verify BUNDLE --trust FPR --at 2027-06-01   (judge it at another time)\n\nExit codes: 0 accepted, 2 usage, 4 the state file could not be read or written, 5 refused."
@@ -135,10 +118,7 @@ pub enum Command {
     #[command(
         after_help = "The plan's [shares] and [passphrase] give the new set (k, n, custodians, their media and age\nrecipients); the shares given on the command line are k of the set being retired, and open\nthe backup first. The key is re-encrypted under a new passphrase in a new ceremony directory\non every backup medium; the new shares are written and read back, and the rehearsal proves\nthat they open every new backup and that the old ones open none. The transcript declares\nthe old set retired and lists the backups it still opens: destroy those.\n\nExample:\n  keyceremony reshare --plan new-custodians.toml --backup /media/backup-1/ceremony-* OLD-SHARES..."
     )]
-    Reshare {
-        #[command(flatten)]
-        key: ExistingKeyArgs,
-    },
+    Reshare(ReshareArgs),
     /// Rotate a subkey (a new one replaces it) or revoke one, keeping the primary
     Subkey {
         #[command(subcommand)]
@@ -148,37 +128,12 @@ pub enum Command {
     #[command(
         after_help = "The card's subkeys are read from the transcript of the ceremony that provisioned it (on the backup).\n--keep: the card is PIN- and touch-protected; the loss is recorded, nothing changes.\n--rotate: every subkey it held is replaced (the old ones revoked as superseded), and the new\nones go onto the plan's [cards] (the remaining and replacement cards, in any reader order),\neach proven by a signature. A card holding this key's earlier subkeys is reset for them; the\nbackup holds all it held. --card-pins keeps the ceremony's PINs; without it new PINs go where\ncards.pins_deliver_to says.\n\nExamples:\n  keyceremony lost-card --serial 0000A002 --keep --plan plan.toml --backup /media/backup-1/ceremony-* SHARES...\n  keyceremony lost-card --serial 0000A002 --rotate --card-pins card-pins.txt --plan plan.toml --backup DIR SHARES..."
     )]
-    LostCard {
-        /// The lost card's serial (8 hex digits, as `card list` and the transcripts show it)
-        #[arg(long)]
-        serial: String,
-        /// Keep its subkeys: record the loss only
-        #[arg(long, conflicts_with = "rotate", required_unless_present = "rotate")]
-        keep: bool,
-        /// Rotate every subkey it held
-        #[arg(long)]
-        rotate: bool,
-        /// The ceremony's card PIN file: the cards taking the new subkeys keep these PINs
-        #[arg(long, requires = "rotate")]
-        card_pins: Option<PathBuf>,
-        #[command(flatten)]
-        key: ExistingKeyArgs,
-    },
+    LostCard(LostCardArgs),
     /// Combine k shares, open a backup in memory with them, and prove it by fingerprint
     #[command(
         after_help = "Examples:\n  keyceremony restore --backup /media/backup-1/ceremony-20261123T072716Z share-1-of-5.txt share-4-of-5.txt share-5-of-5.txt\n  keyceremony restore --backup DIR --identity alice.key share-2-of-5.txt.age ...\n  keyceremony restore --backup DIR        (type each share's words, one share per line)"
     )]
-    Restore {
-        /// The ceremony directory on a backup medium (holds secret-key.asc and shares.json)
-        #[arg(long)]
-        backup: PathBuf,
-        /// Share files: sheets, word lists, QR payloads, or age files of them.
-        /// Without any, shares are read from standard input, one per line
-        shares: Vec<PathBuf>,
-        /// age identity file (age-keygen format) for age-encrypted shares; repeatable
-        #[arg(long)]
-        identity: Vec<PathBuf>,
-    },
+    Restore(RestoreArgs),
     /// Split a passphrase into shares, combine shares, or check them
     Shares {
         #[command(subcommand)]
@@ -194,13 +149,7 @@ pub enum Command {
     GenerateDocs { dir: PathBuf },
     /// Check that this machine is fit for a ceremony: network, radios, swap, core dumps, clock
     #[command(after_help = "Exits 7 when any finding is critical.")]
-    AirgapCheck {
-        #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
-        output_format: OutputFormat,
-        /// Read /sys and /proc below this directory instead of / (for testing)
-        #[arg(long, hide = true, default_value = "/")]
-        root: PathBuf,
-    },
+    AirgapCheck(AirgapCheckArgs),
     /// List, inspect and provision OpenPGP cards (YubiKeys) through pcscd
     Card {
         #[command(subcommand)]
@@ -222,11 +171,7 @@ pub enum Command {
         action: PivCommand,
     },
     /// Open the terminal UI: genesis and restore, step by step (also: no command at all)
-    Tui {
-        /// The plan to pre-fill the forms with [default: the example plan]
-        #[arg(long)]
-        plan: Option<PathBuf>,
-    },
+    Tui(TuiArgs),
     /// Check ceremony transcripts
     Transcript {
         #[command(subcommand)]

@@ -1,6 +1,7 @@
 //! `keyceremony piv`: YubiKey PIV for the cosign key.
 
 use super::{BackupArgs, OutputFormat};
+use crate::plan::{PivPin, PivTouch};
 use clap::Subcommand;
 
 #[derive(Debug, Subcommand)]
@@ -46,9 +47,27 @@ pub struct PivProvisionArgs {
     #[arg(long)]
     pub pins_from: Option<String>,
     /// When the token asks for its PIN
-    #[arg(long, value_enum, default_value_t = crate::tokens::piv::PinUse::Always)]
-    pub pin_policy: crate::tokens::piv::PinUse,
+    #[arg(long, default_value = "always", value_parser = choice::<PivPin>(PivPin::WORDS))]
+    pub pin_policy: PivPin,
     /// When the token asks for a touch
-    #[arg(long, value_enum, default_value_t = crate::tokens::piv::TouchUse::Never)]
-    pub touch_policy: crate::tokens::piv::TouchUse,
+    #[arg(long, default_value = "never", value_parser = choice::<PivTouch>(PivTouch::WORDS))]
+    pub touch_policy: PivTouch,
+}
+
+/// One of the plan's words (shown with its meaning in --help, the man
+/// pages and completions), parsed into the plan's own type: clap stays out
+/// of the plan.
+fn choice<T>(
+    words: &'static [(&'static str, &'static str)],
+) -> impl clap::builder::TypedValueParser<Value = T>
+where
+    T: std::str::FromStr + Clone + Send + Sync + 'static,
+{
+    use clap::builder::{PossibleValue, TypedValueParser};
+    clap::builder::PossibleValuesParser::new(
+        words
+            .iter()
+            .map(|(w, help)| PossibleValue::new(*w).help(*help)),
+    )
+    .try_map(|s: String| s.parse::<T>().map_err(|_| format!("{s:?}")))
 }

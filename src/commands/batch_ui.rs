@@ -6,7 +6,7 @@ use zeroize::Zeroizing;
 use crate::ceremony::{CeremonyError, CeremonyUi, Event};
 use crate::media::deliver;
 use crate::passphrase::Passphrase;
-use crate::tokens::CardPins;
+use crate::tokens::openpgp_card::CardPins;
 
 pub struct BatchUi {
     deliver_to: Option<String>,

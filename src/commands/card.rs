@@ -6,14 +6,18 @@ use zeroize::Zeroizing;
 
 use super::shares::unlock_backup;
 use super::{Exit, Failure};
+use crate::cli::CardCommand;
 use crate::cli::{OutputFormat, ProvisionArgs};
 use crate::media::deliver;
-use crate::tokens::{self, CardInfo, CardPins, ProvisionSpec, TokenError, Touch};
+use crate::plan::{CardSpec, CardTouch};
+use crate::tokens::openpgp_card::{self, CardInfo, CardPins, OpenPgpCardError};
 
-impl From<TokenError> for Failure {
-    fn from(e: TokenError) -> Failure {
+impl From<OpenPgpCardError> for Failure {
+    fn from(e: OpenPgpCardError) -> Failure {
         let code = match e {
-            TokenError::Pcsc(_) | TokenError::NotFound(_) | TokenError::Busy { .. } => Exit::Media,
+            OpenPgpCardError::Pcsc(_)
+            | OpenPgpCardError::NotFound(_)
+            | OpenPgpCardError::Busy { .. } => Exit::Media,
             _ => Exit::Cards,
         };
         Failure::new(code, e.to_string())
@@ -53,7 +57,7 @@ fn print_card(c: &CardInfo) {
 }
 
 pub fn list(format: OutputFormat) -> Result<(), Failure> {
-    let cards = tokens::list_cards()?;
+    let cards = openpgp_card::list_cards()?;
     match format {
         OutputFormat::Json => outln!(
             "{}",
@@ -68,7 +72,7 @@ pub fn list(format: OutputFormat) -> Result<(), Failure> {
 }
 
 pub fn readers(format: OutputFormat) -> Result<(), Failure> {
-    let readers = tokens::list_readers()?;
+    let readers = openpgp_card::list_readers()?;
     match format {
         OutputFormat::Json => outln!(
             "{}",
@@ -88,7 +92,7 @@ pub fn readers(format: OutputFormat) -> Result<(), Failure> {
 }
 
 pub fn status(serial: &str, format: OutputFormat) -> Result<(), Failure> {
-    let card = tokens::card_status(serial)?;
+    let card = openpgp_card::card_status(serial)?;
     match format {
         OutputFormat::Json => outln!(
             "{}",
@@ -100,20 +104,17 @@ pub fn status(serial: &str, format: OutputFormat) -> Result<(), Failure> {
 }
 
 pub fn provision(a: ProvisionArgs) -> Result<(), Failure> {
-    let touch: Touch =
-        serde_json::from_value(serde_json::Value::String(a.touch.clone())).map_err(|_| {
-            Failure::new(
-                Exit::Usage,
-                format!("--touch {}: use off, on, cached or fixed", a.touch),
-            )
-        })?;
+    let touch: CardTouch = a
+        .touch
+        .parse()
+        .map_err(|e| Failure::new(Exit::Usage, format!("--touch {e}")))?;
     // Choose the card before asking for shares: a missing card costs nothing.
-    let cards = tokens::list_cards()?;
+    let cards = openpgp_card::list_cards()?;
     let card = match &a.serial {
-        Some(s) => tokens::find_card(&cards, s)?,
+        Some(s) => openpgp_card::find_card(&cards, s)?,
         None => match cards.as_slice() {
             [one] => one.clone(),
-            [] => return Err(TokenError::NotFound("(any)".into()).into()),
+            [] => return Err(OpenPgpCardError::NotFound("(any)".into()).into()),
             _ => {
                 return Err(Failure::new(Exit::Usage, "more than one card is present")
                     .hint("name one with --serial; `keyceremony card list` shows them"))
@@ -138,15 +139,18 @@ pub fn provision(a: ProvisionArgs) -> Result<(), Failure> {
             deliver(to, pins.to_text().as_bytes()).map_err(|e| Failure::new(Exit::Media, e))?;
         eprintln!("New card PINs went to {where_}.");
     }
-    let spec = ProvisionSpec {
-        reset: a.reset.into_iter().collect(),
-        cardholder: a.cardholder,
-        url: a.url,
-        touch,
-        kdf: a.kdf,
-    };
+    let spec = crate::ceremony::cards::provision_spec(
+        &CardSpec {
+            cardholder: a.cardholder,
+            url: a.url,
+            touch,
+            kdf: a.kdf,
+            ..CardSpec::default()
+        },
+        a.reset.into_iter().collect(),
+    );
     let mut progress = |s: &str| eprintln!("card {}: {s}", card.serial);
-    let report = tokens::provision(&card.ident, &restored.cert, &pins, &spec, &mut progress)?;
+    let report = openpgp_card::provision(&card.ident, &restored.cert, &pins, &spec, &mut progress)?;
     outln!(
         "Card {} holds the subkeys of {} and {}",
         report.serial,
@@ -175,11 +179,25 @@ pub(crate) fn read_pins(path: &Path) -> Result<CardPins, Failure> {
 }
 
 pub fn prove(serial: &str, cert: &Path, pins: &Path) -> Result<(), Failure> {
-    let card = tokens::card_status(serial)?;
+    let card = openpgp_card::card_status(serial)?;
     let bytes = crate::media::read_bounded(cert, "cert", crate::media::limits::KEY)?;
     let cert = crate::openpgp::read_cert(&bytes)?;
     let pins = read_pins(pins)?;
-    let proof = tokens::prove(&card.ident, &cert, &pins.user)?;
+    let proof = openpgp_card::prove(&card.ident, &cert, &pins.user)?;
     outln!("Card {}: {proof}", card.serial);
     Ok(())
+}
+
+/// `keyceremony card ...`
+pub fn run(action: CardCommand) -> Result<(), Failure> {
+    match action {
+        CardCommand::List { output_format } => list(output_format),
+        CardCommand::Readers { output_format } => readers(output_format),
+        CardCommand::Status {
+            serial,
+            output_format,
+        } => status(&serial, output_format),
+        CardCommand::Provision(args) => provision(*args),
+        CardCommand::Prove { serial, cert, pins } => prove(&serial, &cert, &pins),
+    }
 }

@@ -1,16 +1,14 @@
-//! `keyceremony hsm list|provision` and `keyceremony cosign key-file`: the
-//! PKCS#11 tokens a module offers (so that the plan's `cosign.token` can name
-//! one before the ceremony), and the cosign key a backup keeps put back
-//! where it was lost: into a replacement token, or into a new key file.
+//! `keyceremony hsm list|provision`: the PKCS#11 tokens a module offers (so
+//! that the plan's `cosign.token` can name one before the ceremony), and the
+//! cosign key a backup keeps put into a replacement token.
 
 use std::path::Path;
 
-use super::shares::unlock_backup;
-use super::{Exit, Failure};
-use crate::ceremony::cosign::{read_pin, write_key_file};
-use crate::ceremony::restore::Restored;
-use crate::cli::{BackupArgs, HsmProvisionArgs, OutputFormat};
-use crate::cosign::{CosignKey, CosignPublic, PUBLIC_FILE};
+use super::cosign::backup_key;
+use super::Failure;
+use crate::ceremony::cosign::read_pin;
+use crate::cli::HsmCommand;
+use crate::cli::{HsmProvisionArgs, OutputFormat};
 use crate::tokens::pkcs11::{KeySource, Module};
 
 pub fn list(module: &Path, format: OutputFormat) -> Result<(), Failure> {
@@ -44,38 +42,6 @@ pub fn list(module: &Path, format: OutputFormat) -> Result<(), Failure> {
     Ok(())
 }
 
-/// The cosign key the backup keeps, checked against the cosign.pub beside
-/// it (the key the bundles bind).
-pub(super) fn backup_key(from: &BackupArgs) -> Result<(Restored, CosignKey), Failure> {
-    let mut restored = unlock_backup(&from.backup, &from.shares, &from.identity)?;
-    let Some(key) = restored.cosign.take() else {
-        return Err(Failure::new(
-            Exit::Key,
-            format!(
-                "the backup {} keeps no cosign key: its plan made none, or made it inside a token (generate_on_device), which it never left",
-                from.backup.display()
-            ),
-        )
-        .hint("a lost token with a key made inside it means a new cosign key: run a ceremony that makes one"));
-    };
-    let pem = crate::media::read_bounded(
-        &from.backup.join(PUBLIC_FILE),
-        "cosign public key",
-        crate::media::limits::COSIGN_PUB,
-    )?;
-    let bound = CosignPublic::from_pem(&String::from_utf8_lossy(&pem))
-        .map_err(crate::ceremony::CeremonyError::from)?;
-    if bound != key.public() {
-        return Err(Failure::new(
-            Exit::Verification,
-            format!(
-                "the backup's cosign.key is not the key its {PUBLIC_FILE} names: use the other backup medium"
-            ),
-        ));
-    }
-    Ok((restored, key))
-}
-
 pub fn provision(args: HsmProvisionArgs) -> Result<(), Failure> {
     let (restored, key) = backup_key(&args.from)?;
     let pin = read_pin(&args.pin_from)?;
@@ -103,16 +69,13 @@ pub fn provision(args: HsmProvisionArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-pub fn key_file(from: &BackupArgs, to: &Path, password_to: &str) -> Result<(), Failure> {
-    let (restored, key) = backup_key(from)?;
-    let challenge = format!("keyceremony cosign key file {}\n", restored.fingerprint).into_bytes();
-    let written = write_key_file(&key, to, password_to, &challenge)?;
-    outln!(
-        "Wrote {} (the cosign key of {}, public key SHA-256 {}); its password went to {}",
-        written.path.display(),
-        restored.fingerprint,
-        key.public().fingerprint(),
-        written.password_to
-    );
-    Ok(())
+/// `keyceremony hsm ...`
+pub fn run(action: HsmCommand) -> Result<(), Failure> {
+    match action {
+        HsmCommand::List {
+            module,
+            output_format,
+        } => list(&module, output_format),
+        HsmCommand::Provision(args) => provision(*args),
+    }
 }

@@ -8,8 +8,10 @@ mod airgap;
 mod batch_ui;
 mod card;
 mod certify;
+mod cosign;
 mod genesis;
 mod hsm;
+mod lost_card;
 mod media;
 pub mod online;
 mod piv;
@@ -21,15 +23,12 @@ mod rotate;
 pub(crate) mod shares;
 mod subkey;
 mod transcript;
+mod tui;
 
-use crate::cli::{
-    CardCommand, Command, CosignCommand, HsmCommand, PivCommand, PlanCommand, SharesCommand,
-    TranscriptCommand,
-};
+use crate::cli::Command;
 pub use crate::exit::{Exit, Failure};
 use crate::harden::Hardening;
 
-/// A finished ceremony's report: JSON, or its heading and lines for people.
 /// What every batch ceremony on an existing key reads before anything is
 /// written: the plan (its hash goes into the transcript), and the shares
 /// that will open the backup. A missing or bad file costs nothing.
@@ -159,131 +158,27 @@ pub fn run(command: Option<Command>, hardening: &Hardening) -> Result<(), Failur
         return no_command(hardening);
     };
     match command {
-        Command::AirgapCheck {
-            output_format,
-            root,
-        } => airgap::check(&root, output_format, hardening),
-        Command::Demo { dir } => genesis::demo(&dir, hardening),
+        Command::AirgapCheck(a) => airgap::check(&a.root, a.output_format, hardening),
+        Command::Demo(a) => genesis::demo(&a.dir, hardening),
         Command::GenerateDocs { dir } => generate_docs(&dir),
         Command::Media { action } => media::media(action),
         Command::Subkey { action } => subkey::subkey(action, hardening),
-        Command::Reshare { key } => reshare::reshare(key, hardening),
-        Command::Rotate {
-            reason,
-            transition,
-            key,
-        } => rotate::rotate(&transition, reason, key, hardening),
+        Command::Reshare(a) => reshare::reshare(a.key, hardening),
+        Command::Rotate(a) => rotate::rotate(&a.transition, a.reason, a.key, hardening),
         Command::Verify(a) => online::verify(&a),
         Command::Install(a) => online::install(&a),
         Command::Certify(a) => certify::certify(a, hardening),
-        Command::LostCard {
-            serial,
-            keep: _,
-            rotate,
-            card_pins,
-            key,
-        } => subkey::run(
-            crate::ceremony::subkey::Change::LostCard { serial, rotate },
-            key,
-            card_pins.as_deref(),
-            hardening,
-        ),
-        Command::Genesis {
-            plan,
-            output_format,
-            airgap_root,
-        } => genesis::genesis(&plan, output_format, airgap_root, hardening),
-        Command::Renew {
-            expiry,
-            subkey_expiry,
-            card_pins,
-            key,
-        } => renew::renew(
-            renew::Args {
-                expiry,
-                subkey_expiry,
-                card_pins,
-                key,
-            },
-            hardening,
-        ),
-        Command::Plan { action } => match action {
-            PlanCommand::Init { path } => plan::init(&path),
-            PlanCommand::Check { plan } => plan::check(&plan),
-        },
-        Command::Restore {
-            backup,
-            shares: files,
-            identity,
-        } => restore::restore(&backup, &files, &identity),
-        Command::Shares { action } => match action {
-            SharesCommand::Split {
-                threshold,
-                count,
-                passphrase_file,
-                out,
-                fingerprint,
-                custodian,
-            } => shares::split(
-                threshold,
-                count,
-                &passphrase_file,
-                &out,
-                &fingerprint,
-                &custodian,
-            ),
-            SharesCommand::Combine {
-                shares: files,
-                identity,
-                check,
-                out,
-            } => shares::combine(&files, &identity, &check, &out),
-            SharesCommand::Show { share, identity } => shares::show(&share, &identity),
-            SharesCommand::Verify {
-                shares: files,
-                identity,
-                check,
-            } => shares::verify(&files, &identity, check.as_deref()),
-        },
-        Command::Card { action } => match action {
-            CardCommand::List { output_format } => card::list(output_format),
-            CardCommand::Readers { output_format } => card::readers(output_format),
-            CardCommand::Status {
-                serial,
-                output_format,
-            } => card::status(&serial, output_format),
-            CardCommand::Provision(args) => card::provision(*args),
-            CardCommand::Prove { serial, cert, pins } => card::prove(&serial, &cert, &pins),
-        },
-        Command::Hsm { action } => match action {
-            HsmCommand::List {
-                module,
-                output_format,
-            } => hsm::list(&module, output_format),
-            HsmCommand::Provision(args) => hsm::provision(*args),
-        },
-        Command::Piv { action } => match action {
-            PivCommand::List { output_format } => piv::list(output_format),
-            PivCommand::Status {
-                serial,
-                output_format,
-            } => piv::status(serial, output_format),
-            PivCommand::Provision(args) => piv::provision(*args),
-        },
-        Command::Cosign { action } => match action {
-            CosignCommand::KeyFile {
-                from,
-                to,
-                password_to,
-            } => hsm::key_file(&from, &to, &password_to),
-        },
-        Command::Tui { plan } => crate::tui::run(plan.as_deref(), hardening),
-        Command::Transcript { action } => match action {
-            TranscriptCommand::Verify {
-                files,
-                cert,
-                signature,
-            } => transcript::verify(&files, cert.as_deref(), signature.as_deref()),
-        },
+        Command::LostCard(a) => lost_card::lost_card(a, hardening),
+        Command::Genesis(a) => genesis::genesis(&a.plan, a.output_format, a.airgap_root, hardening),
+        Command::Renew(a) => renew::renew(a, hardening),
+        Command::Plan { action } => plan::run(action),
+        Command::Restore(a) => restore::restore(&a.backup, &a.shares, &a.identity),
+        Command::Shares { action } => shares::run(action),
+        Command::Card { action } => card::run(action),
+        Command::Hsm { action } => hsm::run(action),
+        Command::Piv { action } => piv::run(action),
+        Command::Cosign { action } => cosign::run(action),
+        Command::Tui(a) => tui::tui(a, hardening),
+        Command::Transcript { action } => transcript::run(action),
     }
 }

@@ -3,13 +3,14 @@
 //! `cosign.piv_serials` can name them before the ceremony), and the key a
 //! backup keeps put into a replacement token.
 
-use super::hsm::backup_key;
+use super::cosign::backup_key;
 use super::Failure;
 use crate::ceremony::cosign::new_destination;
 use crate::ceremony::CeremonyError;
+use crate::cli::PivCommand;
 use crate::cli::{OutputFormat, PivProvisionArgs};
+use crate::tokens::openpgp_card::CardPins;
 use crate::tokens::piv::{self, PivInfo};
-use crate::tokens::CardPins;
 
 fn show(t: &PivInfo) {
     outln!(
@@ -125,8 +126,8 @@ pub fn provision(args: PivProvisionArgs) -> Result<(), Failure> {
         args.serial,
         &key,
         &pins,
-        args.pin_policy,
-        args.touch_policy,
+        crate::ceremony::cosign::piv_pin(args.pin_policy),
+        crate::ceremony::cosign::piv_touch(args.touch_policy),
         &subject,
         &challenge,
         &mut |note| eprintln!("{note}"),
@@ -139,4 +140,16 @@ pub fn provision(args: PivProvisionArgs) -> Result<(), Failure> {
         done.public_key_sha256
     );
     Ok(())
+}
+
+/// `keyceremony piv ...`
+pub fn run(action: PivCommand) -> Result<(), Failure> {
+    match action {
+        PivCommand::List { output_format } => list(output_format),
+        PivCommand::Status {
+            serial,
+            output_format,
+        } => status(serial, output_format),
+        PivCommand::Provision(args) => provision(*args),
+    }
 }

@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use super::Failure;
+use crate::cli::PlanCommand;
 use crate::media::{write_new_file, FileMode};
 use crate::plan::{Plan, EXAMPLE_PLAN};
 
@@ -74,4 +75,12 @@ pub fn check(path: &Path) -> Result<(), Failure> {
         );
     }
     Ok(())
+}
+
+/// `keyceremony plan ...`
+pub fn run(action: PlanCommand) -> Result<(), Failure> {
+    match action {
+        PlanCommand::Init { path } => init(&path),
+        PlanCommand::Check { plan } => check(&plan),
+    }
 }

@@ -1,7 +1,5 @@
 //! `keyceremony renew`: the batch front end of `ceremony::renew`.
 
-use std::path::PathBuf;
-
 use super::batch_ui::BatchUi;
 use super::card::read_pins;
 use super::genesis::load_plan;
@@ -10,19 +8,12 @@ use super::{Exit, Failure};
 use crate::ceremony::renew::{self, RenewRequest};
 use crate::ceremony::session::RunOptions;
 use crate::ceremony::{Clock, PcscCards, SystemClock};
-use crate::cli::ExistingKeyArgs;
+use crate::cli::{ExistingKeyArgs, RenewArgs};
 use crate::harden::Hardening;
 use crate::media::sha256_hex;
 use crate::plan::expiry_at;
 
-pub struct Args {
-    pub expiry: Option<String>,
-    pub subkey_expiry: Option<String>,
-    pub card_pins: Option<PathBuf>,
-    pub key: ExistingKeyArgs,
-}
-
-pub fn renew(a: Args, hardening: &Hardening) -> Result<(), Failure> {
+pub fn renew(a: RenewArgs, hardening: &Hardening) -> Result<(), Failure> {
     let ExistingKeyArgs {
         plan,
         backup,

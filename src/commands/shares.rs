@@ -9,6 +9,7 @@ use zeroize::Zeroizing;
 use super::{Exit, Failure};
 use crate::ceremony::layout::{share_file, SHARES_FILE};
 use crate::ceremony::restore;
+use crate::cli::SharesCommand;
 use crate::media::{deliver, Handover};
 use crate::media::{limits, read_bounded};
 use crate::media::{write_new_file, FileMode, Medium};
@@ -276,4 +277,37 @@ pub fn unlock_backup(
     let shares = shares_for(backup, paths, identity)?;
     restore::unlock(backup, &shares, restore::Proof::Full)
         .map_err(|e| share_error_with_files(e, &shares, paths))
+}
+
+/// `keyceremony shares ...`
+pub fn run(action: SharesCommand) -> Result<(), Failure> {
+    match action {
+        SharesCommand::Split {
+            threshold,
+            count,
+            passphrase_file,
+            out,
+            fingerprint,
+            custodian,
+        } => split(
+            threshold,
+            count,
+            &passphrase_file,
+            &out,
+            &fingerprint,
+            &custodian,
+        ),
+        SharesCommand::Combine {
+            shares: files,
+            identity,
+            check,
+            out,
+        } => combine(&files, &identity, &check, &out),
+        SharesCommand::Show { share, identity } => show(&share, &identity),
+        SharesCommand::Verify {
+            shares: files,
+            identity,
+            check,
+        } => verify(&files, &identity, check.as_deref()),
+    }
 }

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::{Exit, Failure};
+use crate::cli::TranscriptCommand;
 use crate::transcript::verify as history;
 
 pub fn verify(
@@ -26,4 +27,15 @@ pub fn verify(
         outln!("{line}");
     }
     Ok(())
+}
+
+/// `keyceremony transcript ...`
+pub fn run(action: TranscriptCommand) -> Result<(), Failure> {
+    match action {
+        TranscriptCommand::Verify {
+            files,
+            cert,
+            signature,
+        } => verify(&files, cert.as_deref(), signature.as_deref()),
+    }
 }

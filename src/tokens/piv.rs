@@ -36,7 +36,7 @@ use yubikey::certificate::{CertInfo, Certificate};
 use yubikey::piv::{self, AlgorithmId, ManagementSlotId, Origin, SlotAlgorithmId, SlotId};
 use yubikey::{MgmKey, MgmType, PinPolicy, TouchPolicy, YubiKey};
 
-use super::reader::ReaderLock;
+use super::reader_lock::ReaderLock;
 use super::CardPins;
 use crate::cosign::{CosignKey, CosignPublic};
 
@@ -79,10 +79,8 @@ pub enum PivError {
     Proof { serial: u32 },
 }
 
-/// The PIN and touch policies of the slot, as the plan names them.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize, clap::ValueEnum,
-)]
+/// The PIN and touch policies of slot 9c.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PinUse {
     /// The PIN before every signature (the YubiKey's default for slot 9c).
@@ -94,9 +92,7 @@ pub enum PinUse {
     Never,
 }
 
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize, clap::ValueEnum,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TouchUse {
     #[default]

@@ -32,7 +32,7 @@ const P256_PARAMS: [u8; 10] = [0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum HsmError {
+pub enum Pkcs11Error {
     #[error("cannot load the PKCS#11 module {module}: {message}. Name the module's path (e.g. /usr/lib/softhsm/libsofthsm2.so) in the plan's cosign.module")]
     Module { module: PathBuf, message: String },
     #[error("no token labelled {label:?} through {module}; these are: {found}. Check the label with `keyceremony hsm list --module {module}`")]
@@ -100,8 +100,8 @@ pub struct Module {
 }
 
 impl Module {
-    pub fn load(path: &Path) -> Result<Module, HsmError> {
-        let err = |e: cryptoki::error::Error| HsmError::Module {
+    pub fn load(path: &Path) -> Result<Module, Pkcs11Error> {
+        let err = |e: cryptoki::error::Error| Pkcs11Error::Module {
             module: path.to_owned(),
             message: e.to_string(),
         };
@@ -115,8 +115,8 @@ impl Module {
     }
 
     /// Every token the module offers.
-    pub fn tokens(&self) -> Result<Vec<TokenSummary>, HsmError> {
-        let err = |e: cryptoki::error::Error| HsmError::Module {
+    pub fn tokens(&self) -> Result<Vec<TokenSummary>, Pkcs11Error> {
+        let err = |e: cryptoki::error::Error| Pkcs11Error::Module {
             module: self.path.clone(),
             message: e.to_string(),
         };
@@ -144,7 +144,7 @@ impl Module {
         Ok(out)
     }
 
-    fn slot(&self, label: &str) -> Result<(Slot, TokenSummary), HsmError> {
+    fn slot(&self, label: &str) -> Result<(Slot, TokenSummary), Pkcs11Error> {
         let tokens = self.tokens()?;
         let found = tokens
             .iter()
@@ -154,7 +154,7 @@ impl Module {
         let t = tokens
             .into_iter()
             .find(|t| t.label == label)
-            .ok_or_else(|| HsmError::NoToken {
+            .ok_or_else(|| Pkcs11Error::NoToken {
                 label: label.to_owned(),
                 module: self.path.clone(),
                 found: if found.is_empty() {
@@ -168,7 +168,7 @@ impl Module {
             .get_slots_with_token()
             .ok()
             .and_then(|s| s.into_iter().find(|s| s.id() == t.slot))
-            .ok_or_else(|| HsmError::NoToken {
+            .ok_or_else(|| Pkcs11Error::NoToken {
                 label: label.to_owned(),
                 module: self.path.clone(),
                 found: "(it went away)".into(),
@@ -185,23 +185,26 @@ impl Module {
         token: &str,
         label: &str,
         pin: Option<&SecretString>,
-    ) -> Result<(), HsmError> {
+    ) -> Result<(), Pkcs11Error> {
         let (slot, t) = self.slot(token)?;
         spare_tries(token, &t)?;
-        let session = self.ctx.open_ro_session(slot).map_err(|e| HsmError::Step {
-            label: token.to_owned(),
-            step: "opening a session",
-            message: e.to_string(),
-        })?;
+        let session = self
+            .ctx
+            .open_ro_session(slot)
+            .map_err(|e| Pkcs11Error::Step {
+                label: token.to_owned(),
+                step: "opening a session",
+                message: e.to_string(),
+            })?;
         let found = session
             .find_objects(&[Attribute::Label(label.as_bytes().to_vec())])
-            .map_err(|e| HsmError::Step {
+            .map_err(|e| Pkcs11Error::Step {
                 label: token.to_owned(),
                 step: "looking for an older key",
                 message: e.to_string(),
             })?;
         if !found.is_empty() {
-            return Err(HsmError::Exists {
+            return Err(Pkcs11Error::Exists {
                 label: token.to_owned(),
                 object: label.to_owned(),
             });
@@ -217,11 +220,11 @@ impl Module {
 
     /// A logged-in read-write session on the token `label`; the PIN is not
     /// sent to a token on its last try.
-    fn login(&self, label: &str, pin: &SecretString) -> Result<Session, HsmError> {
+    fn login(&self, label: &str, pin: &SecretString) -> Result<Session, Pkcs11Error> {
         let (slot, t) = self.slot(label)?;
         spare_tries(label, &t)?;
         let step = |step: &'static str| {
-            move |e: cryptoki::error::Error| HsmError::Step {
+            move |e: cryptoki::error::Error| Pkcs11Error::Step {
                 label: label.to_owned(),
                 step,
                 message: e.to_string(),
@@ -234,7 +237,7 @@ impl Module {
         match session.login(UserType::User, Some(pin)) {
             Ok(()) => Ok(session),
             Err(cryptoki::error::Error::Pkcs11(cryptoki::error::RvError::PinIncorrect, _)) => {
-                Err(HsmError::WrongPin {
+                Err(Pkcs11Error::WrongPin {
                     label: label.to_owned(),
                 })
             }
@@ -255,10 +258,10 @@ impl Module {
         label: &str,
         source: KeySource<'_>,
         challenge: &[u8],
-    ) -> Result<HsmKey, HsmError> {
+    ) -> Result<HsmKey, Pkcs11Error> {
         let session = self.login(token, pin)?;
         let step = |step: &'static str| {
-            move |e: cryptoki::error::Error| HsmError::Step {
+            move |e: cryptoki::error::Error| Pkcs11Error::Step {
                 label: token.to_owned(),
                 step,
                 message: e.to_string(),
@@ -268,13 +271,13 @@ impl Module {
             .find_objects(&[Attribute::Label(label.as_bytes().to_vec())])
             .map_err(step("looking for an older key"))?;
         if !existing.is_empty() {
-            return Err(HsmError::Exists {
+            return Err(Pkcs11Error::Exists {
                 label: token.to_owned(),
                 object: label.to_owned(),
             });
         }
         let mut id = vec![0u8; 16];
-        getrandom::getrandom(&mut id).map_err(|e| HsmError::Step {
+        getrandom::getrandom(&mut id).map_err(|e| Pkcs11Error::Step {
             label: token.to_owned(),
             step: "drawing the key id",
             message: e.to_string(),
@@ -353,12 +356,12 @@ impl Module {
         };
         let public = self.public_key(&session, token, &id)?;
         let sig = sign_with(&session, private, challenge).map_err(step("signing the proof"))?;
-        let der = crate::cosign::raw_signature_to_der(&sig).map_err(|_| HsmError::Proof {
+        let der = crate::cosign::raw_signature_to_der(&sig).map_err(|_| Pkcs11Error::Proof {
             label: token.to_owned(),
         })?;
         public
             .verify(challenge, &der)
-            .map_err(|_| HsmError::Proof {
+            .map_err(|_| Pkcs11Error::Proof {
                 label: token.to_owned(),
             })?;
         Ok(HsmKey {
@@ -384,10 +387,10 @@ impl Module {
         pin: &SecretString,
         id: &str,
         data: &[u8],
-    ) -> Result<Vec<u8>, HsmError> {
+    ) -> Result<Vec<u8>, Pkcs11Error> {
         let session = self.login(token, pin)?;
         let step = |step: &'static str| {
-            move |message: String| HsmError::Step {
+            move |message: String| Pkcs11Error::Step {
                 label: token.to_owned(),
                 step,
                 message,
@@ -412,8 +415,8 @@ impl Module {
         session: &Session,
         token: &str,
         id: &[u8],
-    ) -> Result<CosignPublic, HsmError> {
-        let step = |message: String| HsmError::Step {
+    ) -> Result<CosignPublic, Pkcs11Error> {
+        let step = |message: String| Pkcs11Error::Step {
             label: token.to_owned(),
             step: "reading the public key back",
             message,
@@ -447,9 +450,9 @@ impl Module {
 }
 
 /// The user PIN is sent only to a token that can spare a wrong try.
-fn spare_tries(token: &str, t: &TokenSummary) -> Result<(), HsmError> {
+fn spare_tries(token: &str, t: &TokenSummary) -> Result<(), Pkcs11Error> {
     match t.user_pin {
-        "locked" | "final try" => Err(HsmError::LastTry {
+        "locked" | "final try" => Err(Pkcs11Error::LastTry {
             label: token.to_owned(),
             state: if t.user_pin == "locked" {
                 "is locked"

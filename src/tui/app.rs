@@ -14,7 +14,7 @@ use crate::airgap::Report;
 use crate::ceremony::{CardDecision, CardState};
 use crate::plan::Plan;
 use crate::shares::{set_id_text, word_count, SetInfo, Share};
-use crate::tokens::{CardInfo, CardPins};
+use crate::tokens::openpgp_card::{CardInfo, CardPins};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {

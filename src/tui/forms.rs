@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
 use super::input::{Input, TextField};
-use crate::plan::{CosignTier, Custodian, Plan, Profile};
-use crate::tokens::Touch;
+use crate::plan::CardTouch as Touch;
+use crate::plan::{tier_name, CosignSpec, CosignTier, Custodian, Plan, Profile};
 
 /// Separates several values in one field (user IDs, names, media paths).
 pub const SEP: char = ';';
@@ -72,15 +72,6 @@ pub const COSIGN_TIERS: [&str; 4] = ["none", "pkcs11", "file", "piv"];
 
 /// OpenSC's module: the live image carries it (docs/live-image.md).
 pub const DEFAULT_PKCS11_MODULE: &str = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so";
-
-fn cosign_tier_name(t: CosignTier) -> &'static str {
-    match t {
-        CosignTier::None => "none",
-        CosignTier::Pkcs11 => "pkcs11",
-        CosignTier::File => "file",
-        CosignTier::Piv => "piv",
-    }
-}
 
 /// The certify page's trust depths: none, or a trust signature's depth.
 pub const TRUST_DEPTHS: [&str; 3] = ["none", "1", "2"];
@@ -186,6 +177,7 @@ fn absolute(s: &str, base: &Path) -> PathBuf {
 
 impl Form {
     pub fn for_plan(page: Page, plan: &Plan) -> Form {
+        let cosign = plan.cosign.fields();
         let fields = match page {
             // Who is here comes right after the user IDs: every ceremony
             // names them, while the profile below is mostly kept as offered.
@@ -313,12 +305,12 @@ impl Form {
                     "cosign key",
                     "a container-signing key: none, in an HSM (pkcs11), a key file, or on YubiKeys' PIV (piv: the plan's cosign.piv_serials)",
                     &COSIGN_TIERS,
-                    cosign_tier_name(plan.cosign.tier),
+                    tier_name(plan.cosign.tier()),
                 ),
                 text(
                     "HSM module",
                     "pkcs11: the token's PKCS#11 module",
-                    plan.cosign
+                    cosign
                         .module
                         .as_ref()
                         .map_or(DEFAULT_PKCS11_MODULE.to_owned(), |m| m.display().to_string()),
@@ -326,17 +318,23 @@ impl Form {
                 text(
                     "HSM token",
                     "pkcs11: the token's label (the PIN is asked at the start)",
-                    plan.cosign.token.clone().unwrap_or_default(),
+                    cosign.token.clone().unwrap_or_default(),
                 ),
                 text(
                     "YubiKeys (PIV)",
                     "piv: serials separated by ; (`keyceremony piv list`), each in its factory state",
-                    joined(plan.cosign.piv_serials.iter().map(u32::to_string)),
+                    joined(cosign.piv_serials.iter().map(u32::to_string)),
                 ),
                 text(
                     "PIV PINs to",
                     "piv: a new file or fd:N for the tokens' new PIN and PUK",
-                    plan.cosign.pins_deliver_to.clone().unwrap_or_default(),
+                    cosign.pins_deliver_to.clone().unwrap_or_default(),
+                ),
+                choice(
+                    "Key made in the HSM",
+                    "pkcs11: yes makes the key inside the token (it never leaves it; no backup holds it), no imports the ceremony's key (the backups keep it)",
+                    &["no", "yes"],
+                    yes_no(cosign.generate_on_device == Some(true)),
                 ),
             ],
             Page::Renew => vec![
@@ -596,7 +594,8 @@ impl Form {
     /// words rather than the plan file's (`cards.cardholder` is
     /// "Cardholder" here); the first field when none is named.
     fn on_its_field(&self, message: &str) -> (usize, String) {
-        const NAMES: [(&str, &str); 17] = [
+        const NAMES: [(&str, &str); 18] = [
+            ("cosign.generate_on_device", "Key made in the HSM"),
             ("cosign.module", "HSM module"),
             ("cosign.token", "HSM token"),
             ("cosign.piv_serials", "YubiKeys (PIV)"),
@@ -760,39 +759,43 @@ impl Form {
         plan.cards.kdf = self.value(7) == "yes";
         plan.airgap.allow_network = self.value(8) == "yes";
         plan.media.allow_same_device = self.value(9) == "yes";
-        plan.cosign.tier = match self.value(10) {
+        // The typed fields over what the plan had (a key label, a PIN
+        // source, a CA's subject), then only the chosen tier's: the form
+        // keeps every tier's fields, the plan one tier.
+        let mut c = plan.cosign.fields();
+        c.tier = match self.value(10) {
             "pkcs11" => CosignTier::Pkcs11,
             "file" => CosignTier::File,
             "piv" => CosignTier::Piv,
             _ => CosignTier::None,
         };
-        if plan.cosign.tier == CosignTier::Pkcs11 {
-            plan.cosign.module = optional(self.value(11)).map(PathBuf::from);
-            plan.cosign.token = optional(self.value(12));
-        }
-        if plan.cosign.tier == CosignTier::Piv {
-            plan.cosign.piv_serials = self
-                .value(13)
-                .split([';', ',', ' '])
-                .filter(|s| !s.is_empty())
-                .map(|s| {
-                    s.parse::<u32>().map_err(|_| {
-                        (
-                            13,
-                            format!("{s:?} is not a YubiKey serial: digits, as `keyceremony piv list` shows them"),
-                        )
-                    })
+        c.module = optional(self.value(11)).map(PathBuf::from);
+        c.token = optional(self.value(12));
+        c.piv_serials = self
+            .value(13)
+            .split([';', ',', ' '])
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                s.parse::<u32>().map_err(|_| {
+                    (
+                        13,
+                        format!("{s:?} is not a YubiKey serial: digits, as `keyceremony piv list` shows them"),
+                    )
                 })
-                .collect::<Result<_, _>>()?;
-            // A file is named against the same directory as the media.
-            plan.cosign.pins_deliver_to = optional(self.value(14)).map(|v| {
-                if v.starts_with("fd:") {
-                    v
-                } else {
-                    absolute(&v, base).display().to_string()
-                }
-            });
-        }
+            })
+            .collect::<Result<_, _>>()
+            .or_else(|e| if c.tier == CosignTier::Piv { Err(e) } else { Ok(Vec::new()) })?;
+        // A file is named against the same directory as the media.
+        c.pins_deliver_to = optional(self.value(14)).map(|v| {
+            if v.starts_with("fd:") {
+                v
+            } else {
+                absolute(&v, base).display().to_string()
+            }
+        });
+        c.generate_on_device = (self.value(15) == "yes").then_some(true);
+        c.keep_only_tier();
+        plan.cosign = CosignSpec::try_from(c).map_err(|e| self.on_its_field(&e))?;
         plan.validate()
             .map_err(|e| self.on_its_field(&e.to_string()))
     }
@@ -859,9 +862,10 @@ mod tests {
         assert_eq!(field, pins, "{why}");
         typed(&mut f, pins, "piv-pins.txt");
         f.apply(&mut p, Path::new("/m"), None).unwrap();
-        assert_eq!(p.cosign.tier, CosignTier::Piv);
-        assert_eq!(p.cosign.piv_serials, vec![11_111_111, 22_222_222]);
-        assert_eq!(p.cosign.pins_deliver_to.as_deref(), Some("/m/piv-pins.txt"));
+        let c = p.cosign.fields();
+        assert_eq!(c.tier, CosignTier::Piv);
+        assert_eq!(c.piv_serials, vec![11_111_111, 22_222_222]);
+        assert_eq!(c.pins_deliver_to.as_deref(), Some("/m/piv-pins.txt"));
         assert!(p.cosign.describe().unwrap().contains("11111111, 22222222"));
     }
 
@@ -881,13 +885,11 @@ mod tests {
         assert_eq!((field, why.contains("HSM token")), (token, true), "{why}");
         typed(&mut f, token, "release");
         f.apply(&mut p, Path::new("/"), None).unwrap();
-        assert_eq!(p.cosign.tier, CosignTier::Pkcs11);
-        assert_eq!(p.cosign.token.as_deref(), Some("release"));
-        assert_eq!(
-            p.cosign.module.as_deref(),
-            Some(Path::new(DEFAULT_PKCS11_MODULE))
-        );
-        assert!(p.cosign.pin_from.is_none(), "the TUI asks for the PIN");
+        let c = p.cosign.fields();
+        assert_eq!(c.tier, CosignTier::Pkcs11);
+        assert_eq!(c.token.as_deref(), Some("release"));
+        assert_eq!(c.module.as_deref(), Some(Path::new(DEFAULT_PKCS11_MODULE)));
+        assert!(c.pin_from.is_none(), "the TUI asks for the PIN");
         typed(&mut f, tier, "file");
         let (field, why) = f.apply(&mut p, Path::new("/"), None).unwrap_err();
         assert_eq!(

@@ -345,11 +345,11 @@ impl PinEntry {
     }
 
     /// The PINs once both were typed twice alike; clears this entry.
-    pub fn take(&mut self) -> Option<crate::tokens::CardPins> {
+    pub fn take(&mut self) -> Option<crate::tokens::openpgp_card::CardPins> {
         if self.stage != PinStage::AdminAgain {
             return None;
         }
-        let pins = crate::tokens::CardPins {
+        let pins = crate::tokens::openpgp_card::CardPins {
             user: SecretString::from(self.typed[0].as_str()),
             admin: SecretString::from(self.typed[2].as_str()),
         };

@@ -41,7 +41,7 @@ use crate::harden::Hardening;
 use crate::passphrase::Passphrase;
 use crate::plan::{Plan, EXAMPLE_PLAN};
 use crate::shares::{sheet, SetInfo, Share};
-use crate::tokens::{self, CardPins};
+use crate::tokens::openpgp_card::{self, CardPins};
 use crate::transcript::verify as history;
 use app::{Action, App, Command, EngineMsg, Reply, Request, Scan, Summary};
 
@@ -243,7 +243,7 @@ fn scan() -> Scan {
     share_files.sort();
     Scan {
         report: crate::airgap::check(Path::new("/"), std::time::SystemTime::now()),
-        cards: tokens::list_cards().map_err(|e| e.to_string()),
+        cards: openpgp_card::list_cards().map_err(|e| e.to_string()),
         media,
         sticks,
         choices,
@@ -528,7 +528,7 @@ impl Workers {
             }
             Command::ListCards => {
                 app.update(Action::Cards(
-                    tokens::list_cards().map_err(|e| e.to_string()),
+                    openpgp_card::list_cards().map_err(|e| e.to_string()),
                 ));
             }
             Command::ProvisionCard { ident, reset, pins } => {
@@ -539,13 +539,15 @@ impl Workers {
                 let plan = app.plan.cards.clone();
                 let tx = self.tx.clone();
                 std::thread::spawn(move || {
-                    let spec = plan.provision_spec(reset.into_iter().collect());
+                    let spec =
+                        crate::ceremony::cards::provision_spec(&plan, reset.into_iter().collect());
                     let mut progress = |s: &str| {
                         let _ = tx.send(EngineMsg::Line(s.to_owned()));
                     };
-                    let result = tokens::provision(&ident, &cert, &pins, &spec, &mut progress)
-                        .map(|r| format!("{} {}", r.serial, r.proof))
-                        .map_err(|e| e.to_string());
+                    let result =
+                        openpgp_card::provision(&ident, &cert, &pins, &spec, &mut progress)
+                            .map(|r| format!("{} {}", r.serial, r.proof))
+                            .map_err(|e| e.to_string());
                     let _ = tx.send(EngineMsg::CardDone(result));
                 });
             }
@@ -674,6 +676,7 @@ pub fn run(plan_path: Option<&Path>, hardening: &Hardening) -> Result<(), Failur
                 }
                 _ => continue,
             };
+            injected_panic(&app);
             let cmd = app.update(Action::Key(k));
             if app.clear_screen {
                 app.clear_screen = false;
@@ -688,6 +691,21 @@ pub fn run(plan_path: Option<&Path>, hardening: &Hardening) -> Result<(), Failur
     wipe_screen();
     ratatui::restore();
     result.map_err(|e| Failure::new(Exit::Internal, format!("the terminal failed: {e}")))
+}
+
+/// The one fault the live image's test injects (docs/live-image.md): with
+/// `KEYCEREMONY_FAULT=panic-on-passphrase`, the key pressed while the
+/// passphrase is on screen panics, so that the test can see on the display
+/// that the panic hook wiped the words. Nothing is lost by it that a panic
+/// would not lose; whoever sets a process's environment can stop it anyway.
+fn injected_panic(app: &App) {
+    let shown = matches!(
+        app.prompt,
+        Some(app::Prompt::Passphrase { revealed: true, .. })
+    );
+    if shown && std::env::var_os("KEYCEREMONY_FAULT").is_some_and(|f| f == "panic-on-passphrase") {
+        panic!("KEYCEREMONY_FAULT=panic-on-passphrase: a panic on the passphrase screen");
+    }
 }
 
 /// Clears the display and its scrollback and homes the cursor: on the

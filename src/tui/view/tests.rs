@@ -12,7 +12,7 @@ use crate::ceremony::{CardDecision, CardState};
 use crate::media::removable::Stick;
 use crate::plan::{Plan, EXAMPLE_PLAN};
 use crate::shares::{sheet, split};
-use crate::tokens::CardInfo;
+use crate::tokens::openpgp_card::CardInfo;
 use crate::tui::app::{Action, App, CardStage, EngineMsg, Request, Scan, Screen, Summary};
 use crate::tui::text;
 
@@ -762,10 +762,14 @@ fn a_field_takes_long_values_and_shows_where_the_typing_is() {
 fn the_review_names_the_cosign_key_and_where_it_goes() {
     let mut a = app(Screen::Review);
     assert!(!render(&a, 100, 30).contains("cosign:"));
-    a.plan.cosign.tier = crate::plan::CosignTier::Pkcs11;
-    a.plan.cosign.token = Some("release".into());
-    a.plan.cosign.module = Some("/usr/lib/softhsm/libsofthsm2.so".into());
-    a.plan.cosign.generate_on_device = true;
+    a.plan.cosign = crate::plan::CosignSpec::Pkcs11(crate::plan::Pkcs11Cosign {
+        module: "/usr/lib/softhsm/libsofthsm2.so".into(),
+        token: "release".into(),
+        label: "cosign".into(),
+        pin_from: None,
+        generate_on_device: true,
+        ca: Default::default(),
+    });
     let out = render(&a, 100, 30);
     assert!(
         out.contains("cosign:     token \"release\" through /usr/lib/softhsm/libsofthsm2.so"),

@@ -1,10 +1,33 @@
-//! Test harness: fresh directories, the real binary, and real gpg/sq peers.
+//! The test equipment: fresh directories, the real binary, shared
+//! ceremonies (`fixture`), and in submodules the real peers and devices:
+//! gpg homes (`gpg`), sticks in mount namespaces (`media`), pcscd with
+//! virtual OpenPGP cards (`pcsc`) and PIV tokens (`piv`), SoftHSM2
+//! (`softhsm`), the cosign peers (`cosign`), ceremonies on an existing key
+//! (`ceremonies`) and the online side's (`online`).
 //!
 //! Every directory lives under cargo's target tmpdir, so tests leave nothing
 //! outside the repository. Ceremonies are slow enough (S2K, RSA) that the
 //! read-only tests share one ceremony per profile through `fixture`.
 
 #![allow(dead_code)]
+
+pub mod ceremonies;
+pub mod cosign;
+pub mod gpg;
+pub mod media;
+pub mod online;
+pub mod piv;
+pub mod smartcard;
+pub mod softhsm;
+
+pub use ceremonies::*;
+pub use cosign::*;
+pub use gpg::*;
+pub use media::*;
+pub use online::*;
+pub use piv::*;
+pub use smartcard::*;
+pub use softhsm::*;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -237,100 +260,6 @@ pub fn rsa4096() -> &'static Ceremony {
     })
 }
 
-/// A throwaway GnuPG home; its agent is stopped when dropped.
-pub struct Gpg {
-    pub home: tempfile::TempDir,
-}
-
-impl Gpg {
-    /// A home whose agent never starts scdaemon. gpg-agent starts it to look
-    /// for cards whenever a secret key is used, and scdaemon opens every
-    /// PC/SC reader exclusively: a test signing with gpg beside a card test
-    /// took the virtual card from under it ("in use by another program").
-    pub fn new() -> Gpg {
-        let gpg = Gpg::home();
-        std::fs::write(gpg.home.path().join("gpg-agent.conf"), "disable-scdaemon\n").unwrap();
-        gpg
-    }
-
-    /// A home holding a key of someone else's (Mallory's, ed25519, no
-    /// passphrase): what signs the forgeries the tests must see refused.
-    pub fn stranger() -> Gpg {
-        let gpg = Gpg::new();
-        gpg.ok(&[
-            "--passphrase",
-            "",
-            "--quick-gen-key",
-            "Mallory <m@x.test>",
-            "ed25519",
-            "sign",
-            "1y",
-        ]);
-        gpg
-    }
-
-    /// A home for a test that uses a card through gpg: scdaemon talks to
-    /// pcscd (not its own CCID driver) and shares the reader.
-    pub fn with_cards() -> Gpg {
-        let gpg = Gpg::home();
-        std::fs::write(
-            gpg.home.path().join("scdaemon.conf"),
-            "disable-ccid\npcsc-shared\n",
-        )
-        .unwrap();
-        gpg
-    }
-
-    fn home() -> Gpg {
-        let home = tempdir();
-        std::fs::set_permissions(
-            home.path(),
-            std::os::unix::fs::PermissionsExt::from_mode(0o700),
-        )
-        .unwrap();
-        Gpg { home }
-    }
-
-    pub fn cmd(&self) -> Command {
-        let mut c = tool("gpg");
-        c.arg("--homedir")
-            .arg(self.home.path())
-            .args(["--batch", "--no-tty", "--pinentry-mode", "loopback"])
-            .stdin(Stdio::null());
-        c
-    }
-
-    pub fn run(&self, args: &[&str]) -> Output {
-        self.cmd().args(args).output().unwrap()
-    }
-
-    pub fn ok(&self, args: &[&str]) -> Output {
-        let o = self.run(args);
-        assert_exit(&o, 0);
-        o
-    }
-
-    /// `gpg --with-colons` records of `kind` (pub, sub, fpr, sec, ssb) for every key.
-    pub fn colons(&self, list: &str, kind: &str) -> Vec<Vec<String>> {
-        let o = self.ok(&["--with-colons", "--fixed-list-mode", list]);
-        stdout(&o)
-            .lines()
-            .filter(|l| l.starts_with(&format!("{kind}:")))
-            .map(|l| l.split(':').map(str::to_owned).collect())
-            .collect()
-    }
-}
-
-impl Drop for Gpg {
-    fn drop(&mut self) {
-        let _ = Command::new("gpgconf")
-            .arg("--homedir")
-            .arg(self.home.path())
-            .args(["--kill", "all"])
-            .output();
-    }
-}
-
 /// The names in a directory, sorted.
 pub fn names_in(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
@@ -357,22 +286,4 @@ pub fn files_below(dir: &Path) -> Vec<PathBuf> {
     }
     out.sort();
     out
-}
-
-/// Runs `script` with `sh` in a private mount namespace (root, as CI is), the
-/// keyceremony binary as `$0`: sticks are tmpfs mounts there, and the host's
-/// mounts are never touched. Exit 99 from the script means a mount failed.
-pub fn in_mount_namespace(script: &str) -> Output {
-    let o = tool("unshare")
-        .args(["-m", "--propagation", "private", "sh", "-c", script])
-        .arg(env!("CARGO_BIN_EXE_keyceremony"))
-        .output()
-        .unwrap();
-    assert_ne!(
-        o.status.code(),
-        Some(99),
-        "this test needs root to mount in a namespace (CI runs as root): {}",
-        stderr(&o)
-    );
-    o
 }

@@ -1,4 +1,4 @@
-//! The OpenPGP card backend: openpgp-card 0.7 over pcscd, through our own
+//! What is done to one OpenPGP card: openpgp-card 0.7 over pcscd, through our own
 //! connection (`reader`), which never resets a card another program uses.
 
 use std::time::SystemTime;
@@ -21,12 +21,12 @@ use super::reader::{Access, ConnectError, Reader};
 use super::signer::CardSigner;
 use super::upload::Uploadable;
 use super::{
-    CardInfo, CardPins, ProvisionSpec, TokenError, Touch, DEFAULT_ADMIN_PIN, DEFAULT_USER_PIN,
+    CardInfo, CardPins, OpenPgpCardError, ProvisionSpec, Touch, DEFAULT_ADMIN_PIN, DEFAULT_USER_PIN,
 };
 use crate::openpgp::{verify_detached, SignWith};
 
-fn pcsc_err(e: impl std::fmt::Display) -> TokenError {
-    TokenError::Pcsc(e.to_string())
+fn pcsc_err(e: impl std::fmt::Display) -> OpenPgpCardError {
+    OpenPgpCardError::Pcsc(e.to_string())
 }
 
 /// A smart-card reader pcscd knows, and whether a card is in it.
@@ -40,7 +40,7 @@ pub struct ReaderInfo {
 /// connecting to any card, so it disturbs nothing; it answers "is my reader
 /// (or YubiKey) seen at all?", which a card listing cannot when the card in
 /// it is not an OpenPGP card.
-pub fn list_readers() -> Result<Vec<ReaderInfo>, TokenError> {
+pub fn list_readers() -> Result<Vec<ReaderInfo>, OpenPgpCardError> {
     let ctx = pcsc::Context::establish(pcsc::Scope::User).map_err(pcsc_err)?;
     let names = match ctx.list_readers_owned() {
         Ok(r) => r,
@@ -65,7 +65,7 @@ pub fn list_readers() -> Result<Vec<ReaderInfo>, TokenError> {
 /// Every reader with an OpenPGP card in it, with what the card says of itself.
 /// Cards are read over shared connections that leave them as they were, so
 /// listing (the TUI polls this) never disturbs a program using a card.
-pub fn list_cards() -> Result<Vec<CardInfo>, TokenError> {
+pub fn list_cards() -> Result<Vec<CardInfo>, OpenPgpCardError> {
     Ok(scan()?.cards)
 }
 
@@ -76,7 +76,7 @@ struct Scan {
     busy: Vec<String>,
 }
 
-fn scan() -> Result<Scan, TokenError> {
+fn scan() -> Result<Scan, OpenPgpCardError> {
     let ctx = pcsc::Context::establish(pcsc::Scope::User).map_err(pcsc_err)?;
     let readers = match ctx.list_readers_owned() {
         Ok(r) => r,
@@ -140,16 +140,16 @@ fn describe(tx: &mut Card<Transaction<'_>>, reader: &str) -> Result<CardInfo, Ca
 }
 
 /// Finds the card whose serial (8 hex digits, any case) or ident matches.
-pub fn card_status(serial: &str) -> Result<CardInfo, TokenError> {
+pub fn card_status(serial: &str) -> Result<CardInfo, OpenPgpCardError> {
     let scan = scan()?;
     find_card(&scan.cards, serial).map_err(|e| busy_instead(e, &scan.busy))
 }
 
 /// A card not found while some reader's card was held by another program is
 /// probably that one: say so, and who usually holds cards.
-fn busy_instead(e: TokenError, busy: &[String]) -> TokenError {
+fn busy_instead(e: OpenPgpCardError, busy: &[String]) -> OpenPgpCardError {
     match (e, busy.first()) {
-        (TokenError::NotFound(serial), Some(reader)) => TokenError::Busy {
+        (OpenPgpCardError::NotFound(serial), Some(reader)) => OpenPgpCardError::Busy {
             serial: serial.rsplit(':').next().unwrap_or(&serial).to_owned(),
             reader: reader.clone(),
         },
@@ -158,42 +158,42 @@ fn busy_instead(e: TokenError, busy: &[String]) -> TokenError {
 }
 
 /// Picks the card whose serial or ident matches from cards already listed.
-pub fn find_card(cards: &[CardInfo], serial: &str) -> Result<CardInfo, TokenError> {
+pub fn find_card(cards: &[CardInfo], serial: &str) -> Result<CardInfo, OpenPgpCardError> {
     let want = serial.to_ascii_uppercase();
     cards
         .iter()
         .find(|c| c.serial == want || c.ident == want)
         .cloned()
-        .ok_or(TokenError::NotFound(serial.to_owned()))
+        .ok_or(OpenPgpCardError::NotFound(serial.to_owned()))
 }
 
 /// Opens the card `ident` exclusively, for writing or signing: no other
 /// program can connect to it, let alone reset it, until it is dropped.
 /// The reader is found by a shared look first, so that cards in other
 /// readers are never held.
-fn open(ident: &str) -> Result<Card<Open>, TokenError> {
+fn open(ident: &str) -> Result<Card<Open>, OpenPgpCardError> {
     let scan = scan()?;
     let info = find_card(&scan.cards, ident).map_err(|e| busy_instead(e, &scan.busy))?;
     let ctx = pcsc::Context::establish(pcsc::Scope::User).map_err(pcsc_err)?;
     let reader = std::ffi::CString::new(info.reader.clone())
-        .map_err(|_| TokenError::NotFound(ident.to_owned()))?;
+        .map_err(|_| OpenPgpCardError::NotFound(ident.to_owned()))?;
     let backend = Reader::connect(&ctx, &reader, Access::Exclusive).map_err(|e| match e {
-        ConnectError::Busy => TokenError::Busy {
+        ConnectError::Busy => OpenPgpCardError::Busy {
             serial: info.serial.clone(),
             reader: info.reader.clone(),
         },
-        ConnectError::NoCard => TokenError::NotFound(ident.to_owned()),
+        ConnectError::NoCard => OpenPgpCardError::NotFound(ident.to_owned()),
         ConnectError::Other(e) => pcsc_err(e),
     })?;
     let mut card =
-        Card::<Open>::new(backend).map_err(|_| TokenError::NotFound(ident.to_owned()))?;
+        Card::<Open>::new(backend).map_err(|_| OpenPgpCardError::NotFound(ident.to_owned()))?;
     // Between the look and the connection the card may have been swapped.
     let same = card
         .transaction()
         .and_then(|mut tx| describe(&mut tx, &info.reader))
         .is_ok_and(|now| now.ident == info.ident);
     if !same {
-        return Err(TokenError::NotFound(ident.to_owned()));
+        return Err(OpenPgpCardError::NotFound(ident.to_owned()));
     }
     Ok(card)
 }
@@ -214,19 +214,22 @@ pub struct ProvisionReport {
 }
 
 /// Turns a card-level error during `step` into what the operator should know.
-fn step_err<'a>(serial: &'a str, step: &'static str) -> impl Fn(CardError) -> TokenError + 'a {
+fn step_err<'a>(
+    serial: &'a str,
+    step: &'static str,
+) -> impl Fn(CardError) -> OpenPgpCardError + 'a {
     move |e| match e {
-        CardError::Smartcard(_) => TokenError::Removed {
+        CardError::Smartcard(_) => OpenPgpCardError::Removed {
             serial: serial.to_owned(),
             step: step.to_owned(),
         },
         CardError::UnsupportedAlgo(m) | CardError::UnsupportedFeature(m) => {
-            TokenError::Unsupported {
+            OpenPgpCardError::Unsupported {
                 serial: serial.to_owned(),
                 message: format!("{step}: {m}"),
             }
         }
-        other => TokenError::Step {
+        other => OpenPgpCardError::Step {
             serial: serial.to_owned(),
             step,
             message: other.to_string(),
@@ -240,7 +243,7 @@ fn verify_pin(
     serial: &str,
     admin: bool,
     pin: &SecretString,
-) -> Result<(), TokenError> {
+) -> Result<(), OpenPgpCardError> {
     let which = if admin { "admin" } else { "user" };
     let tries = |tx: &mut Card<Transaction<'_>>| {
         // The counters are cached with the application data: read them fresh.
@@ -258,7 +261,7 @@ fn verify_pin(
     };
     let left = tries(tx)?;
     if left <= 1 {
-        return Err(TokenError::LastTry {
+        return Err(OpenPgpCardError::LastTry {
             serial: serial.to_owned(),
             which,
             left,
@@ -271,7 +274,7 @@ fn verify_pin(
     };
     match result {
         Ok(()) => Ok(()),
-        Err(CardError::CardStatus(_)) => Err(TokenError::WrongPin {
+        Err(CardError::CardStatus(_)) => Err(OpenPgpCardError::WrongPin {
             serial: serial.to_owned(),
             which,
             left: tries(tx).unwrap_or(left - 1),
@@ -286,10 +289,10 @@ fn check_pin_length(
     pin: &SecretString,
     min: usize,
     max: u8,
-) -> Result<(), TokenError> {
+) -> Result<(), OpenPgpCardError> {
     let len = pin.expose_secret().len();
     if len < min || len > usize::from(max) {
-        return Err(TokenError::Unsupported {
+        return Err(OpenPgpCardError::Unsupported {
             serial: serial.to_owned(),
             message: format!(
                 "the new {which} PIN has {len} characters; this card takes {min} to {max}"
@@ -377,8 +380,8 @@ thread_local! {
 /// quiet for threads inside card work and hands every other panic on.
 fn guarded<T>(
     ident: &str,
-    f: impl FnOnce(&mut String) -> Result<T, TokenError>,
-) -> Result<T, TokenError> {
+    f: impl FnOnce(&mut String) -> Result<T, OpenPgpCardError>,
+) -> Result<T, OpenPgpCardError> {
     static QUIET_HOOK: std::sync::Once = std::sync::Once::new();
     QUIET_HOOK.call_once(|| {
         let previous = std::panic::take_hook();
@@ -393,7 +396,7 @@ fn guarded<T>(
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut step)));
     IN_CARD_WORK.with(|w| w.set(false));
     result.unwrap_or_else(|_| {
-        Err(TokenError::Removed {
+        Err(OpenPgpCardError::Removed {
             serial: ident.rsplit(':').next().unwrap_or(ident).to_owned(),
             step,
         })
@@ -409,7 +412,7 @@ pub fn provision(
     pins: &CardPins,
     spec: &ProvisionSpec,
     progress: &mut dyn FnMut(&str),
-) -> Result<ProvisionReport, TokenError> {
+) -> Result<ProvisionReport, OpenPgpCardError> {
     guarded(ident, |step| {
         provision_inner(ident, key, pins, spec, &mut |s: &str| {
             *step = s.to_owned();
@@ -424,13 +427,13 @@ fn provision_inner(
     pins: &CardPins,
     spec: &ProvisionSpec,
     progress: &mut dyn FnMut(&str),
-) -> Result<ProvisionReport, TokenError> {
+) -> Result<ProvisionReport, OpenPgpCardError> {
     let now = SystemTime::now();
     let mut card = open(ident)?;
     let mut tx = card
         .transaction()
-        .map_err(|_| TokenError::NotFound(ident.to_owned()))?;
-    let info = describe(&mut tx, "").map_err(|_| TokenError::NotFound(ident.to_owned()))?;
+        .map_err(|_| OpenPgpCardError::NotFound(ident.to_owned()))?;
+    let info = describe(&mut tx, "").map_err(|_| OpenPgpCardError::NotFound(ident.to_owned()))?;
     let serial = info.serial.clone();
     let confirmed = spec.reset.iter().any(|s| s.eq_ignore_ascii_case(&serial));
 
@@ -445,7 +448,7 @@ fn provision_inner(
         .map(|(n, _)| *n)
         .collect::<Vec<_>>()
         .join(", ");
-        return Err(TokenError::NotEmpty { serial, slots });
+        return Err(OpenPgpCardError::NotEmpty { serial, slots });
     }
     if let Some(w) = eucleak_warning(&info, key) {
         progress(&w);
@@ -464,7 +467,7 @@ fn provision_inner(
     check_pin_length(&serial, "admin", &pins.admin, 8, pw.pw3_max_len())?;
     let default_admin = SecretString::from(DEFAULT_ADMIN_PIN);
     verify_pin(&mut tx, &serial, true, &default_admin).map_err(|e| match e {
-        TokenError::WrongPin { serial, left, .. } => TokenError::Step {
+        OpenPgpCardError::WrongPin { serial, left, .. } => OpenPgpCardError::Step {
             serial,
             step: "setting the PINs",
             message: format!(
@@ -498,7 +501,7 @@ fn provision_inner(
             admin.import_key(upload, *slot).map_err(|e| match e {
                 // The card refusing the key's algorithm (say, Ed25519 on an old card).
                 CardError::CardStatus(_) | CardError::UnsupportedAlgo(_) => {
-                    TokenError::Unsupported {
+                    OpenPgpCardError::Unsupported {
                         serial: serial.clone(),
                         message: format!(
                             "it does not take the {slot:?} key's algorithm ({e}): use a card that does \
@@ -554,7 +557,7 @@ fn provision_inner(
             _ => fprs.authentication(),
         };
         if on_card.map(|f| f.as_bytes()) != Some(fpr.as_bytes()) {
-            return Err(TokenError::Mismatch {
+            return Err(OpenPgpCardError::Mismatch {
                 serial,
                 what: "the fingerprint",
                 detail: format!(
@@ -593,7 +596,7 @@ fn setup_kdf(
     tx: &mut Card<Transaction<'_>>,
     serial: &str,
     progress: &mut dyn FnMut(&str),
-) -> Result<bool, TokenError> {
+) -> Result<bool, OpenPgpCardError> {
     let offered = tx
         .extended_capabilities()
         .map_err(step_err(serial, "reading the card's capabilities"))?
@@ -608,7 +611,7 @@ fn setup_kdf(
     }
     progress("setting up KDF: PINs are hashed on this machine from now on");
     let setup = kdf::Setup::generate(DEFAULT_USER_PIN, DEFAULT_ADMIN_PIN).map_err(|e| {
-        TokenError::Step {
+        OpenPgpCardError::Step {
             serial: serial.to_owned(),
             step: "setting up KDF",
             message: e.to_string(),
@@ -618,7 +621,7 @@ fn setup_kdf(
     // Half-way (one PIN hashed, not the other) the card needs a factory reset.
     let half_way = |what: &'static str| {
         move |e: CardError| {
-            TokenError::Step {
+            OpenPgpCardError::Step {
             serial: serial.to_owned(),
             step: what,
             message: format!(
@@ -653,12 +656,12 @@ fn check_public(
     slot: KeyType,
     key: &Cert,
     fpr: &pgp::Fingerprint,
-) -> Result<(), TokenError> {
+) -> Result<(), OpenPgpCardError> {
     use openpgp_card::ocard::crypto::PublicKeyMaterial;
     use pgp::crypto::mpi;
     // A check that cannot be made is a failure, not a pass: an import that
     // cannot be read back is not proven.
-    let unproven = |detail: String| TokenError::Mismatch {
+    let unproven = |detail: String| OpenPgpCardError::Mismatch {
         serial: serial.to_owned(),
         what: "the public key the card derives",
         detail,
@@ -685,7 +688,7 @@ fn check_public(
         PublicKeyMaterial::R(r) => r.n().to_vec(),
     };
     if found != expected {
-        return Err(TokenError::Mismatch {
+        return Err(OpenPgpCardError::Mismatch {
             serial: serial.to_owned(),
             what: "the public key the card derives",
             detail: format!(
@@ -708,18 +711,22 @@ fn bare_point(p: &[u8]) -> Vec<u8> {
 
 /// Signs a fresh random challenge on the card with the user PIN and verifies
 /// the signature against `key`'s public signing subkey. Returns a summary.
-pub fn prove(ident: &str, key: &Cert, user_pin: &SecretString) -> Result<String, TokenError> {
+pub fn prove(ident: &str, key: &Cert, user_pin: &SecretString) -> Result<String, OpenPgpCardError> {
     guarded(ident, |_| prove_inner(ident, key, user_pin))
 }
 
-fn prove_inner(ident: &str, key: &Cert, user_pin: &SecretString) -> Result<String, TokenError> {
+fn prove_inner(
+    ident: &str,
+    key: &Cert,
+    user_pin: &SecretString,
+) -> Result<String, OpenPgpCardError> {
     let mut card = open(ident)?;
     let mut tx = card
         .transaction()
-        .map_err(|_| TokenError::NotFound(ident.to_owned()))?;
+        .map_err(|_| OpenPgpCardError::NotFound(ident.to_owned()))?;
     let serial = describe(&mut tx, "")
         .map(|i| i.serial)
-        .map_err(|_| TokenError::NotFound(ident.to_owned()))?;
+        .map_err(|_| OpenPgpCardError::NotFound(ident.to_owned()))?;
     prove_on(&mut tx, &serial, key, user_pin)
 }
 
@@ -729,14 +736,14 @@ fn prove_on(
     serial: &str,
     key: &Cert,
     user_pin: &SecretString,
-) -> Result<String, TokenError> {
+) -> Result<String, OpenPgpCardError> {
     let serial = serial.to_owned();
     let on_card = tx
         .fingerprints()
         .map_err(step_err(&serial, "reading fingerprints"))?
         .signature()
         .map(|f| f.to_hex().to_uppercase())
-        .ok_or_else(|| TokenError::Step {
+        .ok_or_else(|| OpenPgpCardError::Step {
             serial: serial.clone(),
             step: "the proof signature",
             message: "the card has no signing key".into(),
@@ -746,14 +753,14 @@ fn prove_on(
         .subkeys()
         .find(|k| k.key().fingerprint().to_hex() == on_card)
         .map(|k| k.key().clone().parts_into_public().role_into_unspecified())
-        .ok_or_else(|| TokenError::Mismatch {
+        .ok_or_else(|| OpenPgpCardError::Mismatch {
             serial: serial.clone(),
             what: "the signing key",
             detail: format!("{on_card} is not a subkey of {}", key.fingerprint()),
         })?;
     verify_pin(tx, &serial, false, user_pin)?;
     let mut challenge = vec![0u8; 32];
-    getrandom::getrandom(&mut challenge).map_err(|e| TokenError::Step {
+    getrandom::getrandom(&mut challenge).map_err(|e| OpenPgpCardError::Step {
         serial: serial.clone(),
         step: "drawing a challenge",
         message: e.to_string(),
@@ -770,7 +777,7 @@ fn prove_on(
         };
         SignatureBuilder::new(SignatureType::Binary)
             .sign_message(&mut signer, &challenge)
-            .map_err(|e| TokenError::Step {
+            .map_err(|e| OpenPgpCardError::Step {
                 serial: serial.clone(),
                 step: "signing on the card",
                 message: e.to_string(),
@@ -781,7 +788,7 @@ fn prove_on(
         use pgp::serialize::Serialize;
         pgp::packet::Packet::from(sig)
             .serialize(&mut armored)
-            .map_err(|e| TokenError::Step {
+            .map_err(|e| OpenPgpCardError::Step {
                 serial: serial.clone(),
                 step: "serialising the proof",
                 message: e.to_string(),
@@ -793,7 +800,7 @@ fn prove_on(
         &armored,
         &challenge,
     )
-    .map_err(|e| TokenError::Mismatch {
+    .map_err(|e| OpenPgpCardError::Mismatch {
         serial: serial.clone(),
         what: "the proof signature",
         detail: e.to_string(),
