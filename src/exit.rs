@@ -134,7 +134,7 @@ impl From<CeremonyError> for Failure {
             }
             CeremonyError::AirGap(_) => Failure::new(Exit::AirGap, e.to_string())
                 .hint("`keyceremony airgap-check` lists every finding"),
-            CeremonyError::Token(_) | CeremonyError::Hsm(_) | CeremonyError::Piv(_) => {
+            CeremonyError::OpenPgpCard(_) | CeremonyError::Pkcs11(_) | CeremonyError::Piv(_) => {
                 Failure::new(Exit::Cards, e.to_string())
             }
             CeremonyError::Cosign(_) => Failure::new(Exit::Key, e.to_string()),

@@ -272,10 +272,15 @@ impl TryFrom<CosignFields> for CosignSpec {
         if f.certificate.is_some() && f.tier == CosignTier::None {
             return Err("cosign.certificate needs the cosign key's tier (file, pkcs11 or piv) that made the key it is for".into());
         }
-        if f.generate_on_device.is_some() && f.tier == CosignTier::Piv {
+        if f.generate_on_device == Some(true) && f.tier == CosignTier::Piv {
             return Err("cosign.generate_on_device is not offered for piv: the ceremony's key is imported into every token (the backups keep it, so a lost token is replaced); remove the line".into());
         }
         let foreign = f.foreign();
+        if let (Some(first), CosignTier::None) = (foreign.first(), f.tier) {
+            return Err(format!(
+                "cosign.{first} is given, but cosign.tier is \"none\" (what it is when missing): set cosign.tier to the tier {first} belongs to (file, pkcs11 or piv), or remove it"
+            ));
+        }
         if let Some(first) = foreign.first() {
             return Err(format!(
                 "cosign.{first} is not a field of tier {:?}: {}; remove {}, or choose the tier it belongs to",
@@ -285,11 +290,11 @@ impl TryFrom<CosignFields> for CosignSpec {
                     CosignTier::File => "the key file's are key_to and password_deliver_to",
                     CosignTier::Pkcs11 => "an HSM's are module, token, label, pin_from and generate_on_device",
                     CosignTier::Piv => "the YubiKeys' are piv_serials, pin_policy, touch_policy, pins_deliver_to and pin_from",
-                },
+                } .to_owned() + " (and certificate and csr_subject, for any tier)",
                 if foreign.len() == 1 { "it".to_owned() } else { foreign.join(", ") }
             ));
         }
-        if f.generate_on_device.is_some() && f.tier != CosignTier::Pkcs11 {
+        if f.generate_on_device == Some(true) && f.tier != CosignTier::Pkcs11 {
             return Err(format!(
                 "cosign.generate_on_device is not a field of tier {:?}: only an HSM (pkcs11) makes the key inside; remove it",
                 tier_name(f.tier)

@@ -488,7 +488,7 @@ fn a_card_that_lacks_the_algorithm_says_so_and_takes_rsa() {
 fn kdf_hashes_the_pins_and_gpg_still_signs_with_the_card() {
     // opcard stores the KDF-DO without touching the PINs, as SmartPGP does;
     // a YubiKey resets the PINs to the DO's initial hashes. The provisioning
-    // hashes the PINs itself first, so both end alike (src/tokens/kdf.rs).
+    // hashes the PINs itself first, so both end alike (src/tokens/openpgp_card/kdf.rs).
     let _slots = slots();
     let dir = tempdir();
     let c = ed25519();

@@ -8,32 +8,6 @@ use std::path::{Path, PathBuf};
 use crate::harness::subkey as on_existing_key;
 use crate::harness::*;
 
-/// A key gpg makes in its own home, exported (armored) to `out`; returns the
-/// home, so that the key can be changed further, and the fingerprint.
-pub(crate) fn gpg_key(uids: &[&str], out: &Path, faked_time: Option<&str>) -> (Gpg, String) {
-    let gpg = Gpg::new();
-    let mut args = vec!["--passphrase", ""];
-    if let Some(t) = faked_time {
-        args.extend(["--faked-system-time", t]);
-    }
-    let mut first = args.clone();
-    first.extend(["--quick-gen-key", uids[0], "ed25519", "sign", "1y"]);
-    gpg.ok(&first);
-    let fpr = gpg.colons("--list-keys", "fpr")[0][9].clone();
-    for u in &uids[1..] {
-        let mut more = args.clone();
-        more.extend(["--quick-add-uid", &fpr, u]);
-        gpg.ok(&more);
-    }
-    export(&gpg, out);
-    (gpg, fpr)
-}
-
-fn export(gpg: &Gpg, out: &Path) {
-    let o = gpg.ok(&["--armor", "--export"]);
-    std::fs::write(out, &o.stdout).unwrap();
-}
-
 fn certify(dir: &Path, plan: &Path, cert: &Path, extra: &[&str]) -> std::process::Output {
     let backup = bundles(&dir.join("backup-1")).pop().unwrap();
     let mut args = vec!["certify", "--output-format", "json", "--cert"];
@@ -204,7 +178,7 @@ fn damaged_revoked_and_expired_certs_are_refused_before_the_backup_is_opened() {
     let rev_file = dir.join("rev.asc");
     std::fs::write(&rev_file, rev).unwrap();
     home.ok(&["--import", rev_file.to_str().unwrap()]);
-    export(&home, &revoked);
+    export_keys(&home, &revoked);
     let expired = dir.join("expired.asc");
     gpg_key(&["Old <old@x.test>"], &expired, Some("20200101T000000"));
 

@@ -1,5 +1,7 @@
-//! Integration tests, compiled into one binary: each module drives the real
-//! `keyceremony` binary and, for interoperability, the real gpg, sq and sqop.
+//! Integration tests, compiled into one binary: the modules drive the real
+//! `keyceremony` binary and, for interoperability, the real gpg, sq and sqop
+//! (`repo` reads the repository's files, and a few tests call the library
+//! where the binary has no door, such as the share test vectors).
 //!
 //! What goes where: `harness/` holds the equipment every test may use (the
 //! binary, fixtures, gpg homes, sticks in mount namespaces, pcscd with
@@ -8,7 +10,8 @@
 //! the tests of one flow or concern, named after it, and imports only from
 //! `harness` (never from another test module). The virtual devices and the
 //! sigstore peer are crates of their own under tests/ (`virtual-card`,
-//! `virtual-piv`, `cosign-peer`), built by the harness on first use.
+//! `virtual-piv`, `cosign-peer`, and `vpcd-link`, the two cards' link to
+//! vpcd), built by the harness on first use; `vectors/` holds fixed inputs.
 
 mod harness;
 

@@ -194,12 +194,19 @@ fn dist_holds_the_man_pages_and_completions_the_binary_generates() {
     );
 }
 
-/// The `crate::` modules each `.rs` file under `src/DIR` names.
+/// The crate's top-level modules each `.rs` file under `src/DIR` imports:
+/// `crate::m`, the names in a `crate::{a, b::c}` group, and `super::m` where
+/// the `super`s climb to the crate's root.
 fn imports_under(dir: &str) -> Vec<(String, String)> {
     let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut found = Vec::new();
     // A layer is a directory of modules, or one file.
     let mut stack = vec![src.join(dir), src.join(format!("{dir}.rs"))];
+    let ident = |t: &str| -> String {
+        t.chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect()
+    };
     while let Some(p) = stack.pop() {
         if !p.exists() {
             continue;
@@ -212,34 +219,140 @@ fn imports_under(dir: &str) -> Vec<(String, String)> {
             continue;
         }
         let text = std::fs::read_to_string(&p).unwrap();
+        let file = p.display().to_string();
+        // How deep the file's module is: src/online/mod.rs is one down,
+        // src/online/verify.rs two.
+        let rel = p.strip_prefix(&src).unwrap();
+        let depth = rel.components().count() - usize::from(rel.ends_with("mod.rs"));
         for (i, _) in text.match_indices("crate::") {
-            let m: String = text[i + 7..]
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                .collect();
-            found.push((p.display().to_string(), m));
+            let rest = &text[i + 7..];
+            match rest.strip_prefix('{') {
+                Some(group) => {
+                    let group = &group[..group.find('}').unwrap_or(group.len())];
+                    for item in group.split(',') {
+                        found.push((file.clone(), ident(item.trim())));
+                    }
+                }
+                None => found.push((file.clone(), ident(rest))),
+            }
+        }
+        for (i, _) in text.match_indices("super::") {
+            // Only the start of a chain.
+            if text[..i].ends_with("super::") {
+                continue;
+            }
+            let mut rest = &text[i..];
+            let mut ups = 0;
+            while let Some(r) = rest.strip_prefix("super::") {
+                ups += 1;
+                rest = r;
+            }
+            if ups >= depth {
+                found.push((file.clone(), ident(rest)));
+            }
         }
     }
     found
 }
 
-/// Arrows point down (docs/architecture.md): the online side, which runs on
-/// the machines that enforce the key and builds without PC/SC, and the
-/// layers below the engine import nothing of the engine, the tokens, the
-/// front ends or the plan.
+/// Arrows point down (docs/architecture.md), row by row: the front ends
+/// above the engine, the engine above the plan and the tokens, those above
+/// the online side, and that above the formats and files. Each row imports
+/// nothing of the rows above it.
 #[test]
 fn lower_layers_import_nothing_above_them() {
-    let above = [
-        "ceremony", "tokens", "tui", "commands", "cli", "plan", "exit", "harden", "airgap",
+    let front = ["tui", "commands", "cli", "exit"];
+    let engine = ["ceremony"];
+    let middle = ["plan", "tokens", "airgap", "harden"];
+    let rows: [(&[&str], Vec<&str>); 4] = [
+        (&["ceremony"], front.to_vec()),
+        (
+            &["plan", "tokens", "airgap", "harden"],
+            [&front[..], &engine[..]].concat(),
+        ),
+        (&["online"], [&front[..], &engine[..], &middle[..]].concat()),
+        (
+            &[
+                "media",
+                "openpgp",
+                "cosign",
+                "transcript",
+                "shares",
+                "passphrase",
+                "text",
+            ],
+            [&front[..], &engine[..], &middle[..], &["online"][..]].concat(),
+        ),
     ];
-    for layer in ["online", "media", "openpgp", "cosign", "transcript", "text"] {
-        for (file, m) in imports_under(layer) {
-            // The formats and files sit below the online side too: no cycle.
-            let online_above = layer != "online" && m == "online";
+    for (layers, above) in rows {
+        for layer in layers {
+            for (file, m) in imports_under(layer) {
+                // Within a row: the plan describes the tokens in its own
+                // types, and the tokens know nothing of the plan.
+                let sideways =
+                    (*layer == "plan" && m == "tokens") || (*layer == "tokens" && m == "plan");
+                assert!(
+                    !above.contains(&m.as_str()) && !sideways,
+                    "{file} imports crate::{m}: {layer} sits below it (docs/architecture.md)"
+                );
+            }
+        }
+    }
+    // The argument parser is the front end's alone.
+    for layer in ["tokens", "plan", "ceremony", "online"] {
+        for (file, text) in sources_under(layer) {
             assert!(
-                !above.contains(&m.as_str()) && !online_above,
-                "{file} imports crate::{m}: {layer} sits below it (docs/architecture.md)"
+                !text.contains("clap::"),
+                "{file} uses clap: only src/cli knows the argument parser"
             );
         }
     }
+}
+
+/// Every command is found by its name: `src/cli/NAME.rs` holds its
+/// arguments and `src/commands/NAME.rs` its glue (a few share a file, named
+/// here).
+#[test]
+fn every_command_has_its_files_by_its_name() {
+    use clap::CommandFactory;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    // Commands whose files carry another name, and why.
+    let shared = [
+        ("demo", "genesis"),        // a genesis on the example plan
+        ("airgap-check", "airgap"), // the air-gap module's name
+        ("generate-docs", "mod"),   // hidden: the build's, not the operator's
+    ];
+    for cmd in keyceremony::cli::Cli::command().get_subcommands() {
+        let name = cmd.get_name();
+        let file = shared
+            .iter()
+            .find(|(c, _)| *c == name)
+            .map_or(name.replace('-', "_"), |(_, f)| f.to_string());
+        for dir in ["cli", "commands"] {
+            let path = root.join(dir).join(format!("{file}.rs"));
+            assert!(
+                path.exists(),
+                "`keyceremony {name}` has no {}: every command is found by its name",
+                path.display()
+            );
+        }
+    }
+}
+
+/// The text of each `.rs` file under `src/DIR` (or `src/DIR.rs`).
+fn sources_under(dir: &str) -> Vec<(String, String)> {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut out = Vec::new();
+    let mut stack = vec![src.join(dir), src.join(format!("{dir}.rs"))];
+    while let Some(p) = stack.pop() {
+        if p.is_dir() {
+            stack.extend(std::fs::read_dir(&p).unwrap().map(|e| e.unwrap().path()));
+        } else if p.extension().is_some_and(|e| e == "rs") && p.exists() {
+            out.push((
+                p.display().to_string(),
+                std::fs::read_to_string(&p).unwrap(),
+            ));
+        }
+    }
+    out
 }

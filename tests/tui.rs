@@ -610,7 +610,7 @@ fn a_certification_runs_through_the_tui_in_tmux() {
         ],
         &|dir| {
             let theirs = dir.join("theirs.asc");
-            crate::certify::gpg_key(&["Dev <dev@example.org>"], &theirs, None);
+            gpg_key(&["Dev <dev@example.org>"], &theirs, None);
             theirs.display().to_string()
         },
     );

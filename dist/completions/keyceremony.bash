@@ -653,7 +653,7 @@ _keyceremony() {
                     return 0
                     ;;
                 --touch)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "off on cached fixed" -- "${cur}"))
                     return 0
                     ;;
                 *)

@@ -236,9 +236,12 @@ complete -c keyceremony -n "__fish_keyceremony_using_subcommand card; and __fish
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand card; and __fish_seen_subcommand_from provision" -l reset -d 'Confirm a factory reset of the card with this serial first' -r
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand card; and __fish_seen_subcommand_from provision" -l cardholder -r
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand card; and __fish_seen_subcommand_from provision" -l url -r
-complete -c keyceremony -n "__fish_keyceremony_using_subcommand card; and __fish_seen_subcommand_from provision" -l touch -d 'Touch policy: off (leave as is), on, cached, fixed' -r
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand card; and __fish_seen_subcommand_from provision" -l touch -d 'Touch policy of the card\'s key slots' -r -f -a "off\t'Leave the card\'s touch policy as it is'
+on\t'A touch for every use of a key'
+cached\t'A touch, then 15 s without'
+fixed\t'A touch for every use, until the next factory reset'"
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand card; and __fish_seen_subcommand_from provision" -l kdf -d 'Hash PINs on this host (KDF-DO) if the card offers it; set before the PINs'
-complete -c keyceremony -n "__fish_keyceremony_using_subcommand card; and __fish_seen_subcommand_from provision" -s h -l help -d 'Print help'
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand card; and __fish_seen_subcommand_from provision" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand card; and __fish_seen_subcommand_from prove" -l serial -d 'The card (8 hex digits)' -r
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand card; and __fish_seen_subcommand_from prove" -l cert -d 'The public cert (cert.asc from the export or a backup)' -r -F
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand card; and __fish_seen_subcommand_from prove" -l pins -d 'The PIN file a ceremony handed over' -r -F

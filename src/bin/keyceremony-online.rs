@@ -2,13 +2,13 @@
 //! CI images and admission hosts. The same code as `keyceremony verify` and
 //! `keyceremony install`, in a binary that reaches no card code, so the
 //! linker leaves libpcsclite out: it runs where no PC/SC library is
-//! installed (tests/repo.rs checks its dynamic dependencies).
+//! installed (tests/online.rs checks its dynamic dependencies).
 
 #![forbid(unsafe_code)]
 
 use clap::{Parser, Subcommand};
 use keyceremony::cli::{InstallArgs, VerifyArgs};
-use keyceremony::commands::online;
+use keyceremony::commands::{install, verify};
 
 #[derive(Parser)]
 #[command(
@@ -32,8 +32,8 @@ enum Command {
 
 fn main() {
     let result = match Cli::parse().command {
-        Command::Verify(a) => online::verify(&a),
-        Command::Install(a) => online::install(&a),
+        Command::Verify(a) => verify::verify(&a),
+        Command::Install(a) => install::install(&a),
     };
     if let Err(failure) = result {
         eprintln!("{failure}");

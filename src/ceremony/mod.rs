@@ -340,9 +340,9 @@ pub enum CeremonyError {
     #[error("{0}. Open the newest backup instead; to work on this one anyway (to revoke a subkey of a retired key, say), give --allow-older-backup, which the transcript records")]
     OlderBackup(String),
     #[error(transparent)]
-    Token(#[from] OpenPgpCardError),
+    OpenPgpCard(#[from] OpenPgpCardError),
     #[error(transparent)]
-    Hsm(#[from] crate::tokens::pkcs11::Pkcs11Error),
+    Pkcs11(#[from] crate::tokens::pkcs11::Pkcs11Error),
     #[error(transparent)]
     Piv(#[from] crate::tokens::piv::PivError),
     #[error(transparent)]

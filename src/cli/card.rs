@@ -1,6 +1,7 @@
 //! `keyceremony card`: OpenPGP cards.
 
 use super::{BackupArgs, OutputFormat};
+use crate::plan::CardTouch;
 use clap::Subcommand;
 use std::path::PathBuf;
 
@@ -61,9 +62,9 @@ pub struct ProvisionArgs {
     pub cardholder: Option<String>,
     #[arg(long)]
     pub url: Option<String>,
-    /// Touch policy: off (leave as is), on, cached, fixed
-    #[arg(long, default_value = "off")]
-    pub touch: String,
+    /// Touch policy of the card's key slots
+    #[arg(long, default_value = "off", value_parser = super::choice::<CardTouch>(CardTouch::WORDS))]
+    pub touch: CardTouch,
     /// Hash PINs on this host (KDF-DO) if the card offers it; set before the PINs
     #[arg(long)]
     pub kdf: bool,

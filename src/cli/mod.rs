@@ -10,6 +10,7 @@ mod certify;
 mod cosign;
 mod genesis;
 mod hsm;
+mod install;
 mod lost_card;
 mod media;
 mod online;
@@ -23,6 +24,7 @@ mod shares;
 mod subkey;
 mod transcript;
 mod tui;
+mod verify;
 
 pub use airgap::AirgapCheckArgs;
 pub use card::{CardCommand, ProvisionArgs};
@@ -30,9 +32,10 @@ pub use certify::CertifyArgs;
 pub use cosign::CosignCommand;
 pub use genesis::{DemoArgs, GenesisArgs};
 pub use hsm::{HsmCommand, HsmProvisionArgs};
+pub use install::InstallArgs;
 pub use lost_card::LostCardArgs;
 pub use media::MediaCommand;
-pub use online::{AnchorArgs, InstallArgs, VerifyArgs};
+pub use online::AnchorArgs;
 pub use piv::{PivCommand, PivProvisionArgs};
 pub use plan::PlanCommand;
 pub use renew::RenewArgs;
@@ -43,6 +46,7 @@ pub use shares::SharesCommand;
 pub use subkey::SubkeyCommand;
 pub use transcript::TranscriptCommand;
 pub use tui::TuiArgs;
+pub use verify::VerifyArgs;
 
 pub const EXIT_CODES: &str = "\
 Exit codes:
@@ -224,4 +228,22 @@ pub enum OutputFormat {
     Human,
     /// One JSON document for programs
     Json,
+}
+
+/// One of the plan's words (shown with its meaning in --help, the man
+/// pages and completions), parsed into the plan's own type: clap stays out
+/// of the plan.
+pub(crate) fn choice<T>(
+    words: &'static [(&'static str, &'static str)],
+) -> impl clap::builder::TypedValueParser<Value = T>
+where
+    T: std::str::FromStr + Clone + Send + Sync + 'static,
+{
+    use clap::builder::{PossibleValue, TypedValueParser};
+    clap::builder::PossibleValuesParser::new(
+        words
+            .iter()
+            .map(|(w, help)| PossibleValue::new(*w).help(*help)),
+    )
+    .try_map(|s: String| s.parse::<T>().map_err(|_| format!("{s:?}")))
 }

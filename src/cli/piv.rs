@@ -1,6 +1,6 @@
 //! `keyceremony piv`: YubiKey PIV for the cosign key.
 
-use super::{BackupArgs, OutputFormat};
+use super::{choice, BackupArgs, OutputFormat};
 use crate::plan::{PivPin, PivTouch};
 use clap::Subcommand;
 
@@ -52,22 +52,4 @@ pub struct PivProvisionArgs {
     /// When the token asks for a touch
     #[arg(long, default_value = "never", value_parser = choice::<PivTouch>(PivTouch::WORDS))]
     pub touch_policy: PivTouch,
-}
-
-/// One of the plan's words (shown with its meaning in --help, the man
-/// pages and completions), parsed into the plan's own type: clap stays out
-/// of the plan.
-fn choice<T>(
-    words: &'static [(&'static str, &'static str)],
-) -> impl clap::builder::TypedValueParser<Value = T>
-where
-    T: std::str::FromStr + Clone + Send + Sync + 'static,
-{
-    use clap::builder::{PossibleValue, TypedValueParser};
-    clap::builder::PossibleValuesParser::new(
-        words
-            .iter()
-            .map(|(w, help)| PossibleValue::new(*w).help(*help)),
-    )
-    .try_map(|s: String| s.parse::<T>().map_err(|_| format!("{s:?}")))
 }

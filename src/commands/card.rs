@@ -9,7 +9,7 @@ use super::{Exit, Failure};
 use crate::cli::CardCommand;
 use crate::cli::{OutputFormat, ProvisionArgs};
 use crate::media::deliver;
-use crate::plan::{CardSpec, CardTouch};
+use crate::plan::CardSpec;
 use crate::tokens::openpgp_card::{self, CardInfo, CardPins, OpenPgpCardError};
 
 impl From<OpenPgpCardError> for Failure {
@@ -104,10 +104,7 @@ pub fn status(serial: &str, format: OutputFormat) -> Result<(), Failure> {
 }
 
 pub fn provision(a: ProvisionArgs) -> Result<(), Failure> {
-    let touch: CardTouch = a
-        .touch
-        .parse()
-        .map_err(|e| Failure::new(Exit::Usage, format!("--touch {e}")))?;
+    let touch = a.touch;
     // Choose the card before asking for shares: a missing card costs nothing.
     let cards = openpgp_card::list_cards()?;
     let card = match &a.serial {

@@ -11,6 +11,7 @@ mod certify;
 mod cosign;
 mod genesis;
 mod hsm;
+pub mod install;
 mod lost_card;
 mod media;
 pub mod online;
@@ -24,6 +25,7 @@ pub(crate) mod shares;
 mod subkey;
 mod transcript;
 mod tui;
+pub mod verify;
 
 use crate::cli::Command;
 pub use crate::exit::{Exit, Failure};
@@ -165,8 +167,8 @@ pub fn run(command: Option<Command>, hardening: &Hardening) -> Result<(), Failur
         Command::Subkey { action } => subkey::subkey(action, hardening),
         Command::Reshare(a) => reshare::reshare(a.key, hardening),
         Command::Rotate(a) => rotate::rotate(&a.transition, a.reason, a.key, hardening),
-        Command::Verify(a) => online::verify(&a),
-        Command::Install(a) => online::install(&a),
+        Command::Verify(a) => verify::verify(&a),
+        Command::Install(a) => install::install(&a),
         Command::Certify(a) => certify::certify(a, hardening),
         Command::LostCard(a) => lost_card::lost_card(a, hardening),
         Command::Genesis(a) => genesis::genesis(&a.plan, a.output_format, a.airgap_root, hardening),

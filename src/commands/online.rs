@@ -1,4 +1,6 @@
-//! `keyceremony verify` and `keyceremony install`: the front end of `online`.
+//! What `keyceremony verify` and `keyceremony install` share: the bundle
+//! read and checked from the anchor the arguments give, the state saved,
+//! the report printed.
 //!
 //! Everything printed that came from a bundle is made printable first
 //! (`text::printable`): a bundle is untrusted until verified, and even
@@ -8,8 +10,7 @@ use std::time::SystemTime;
 
 use super::{Exit, Failure};
 use crate::ceremony::{Clock, SystemClock};
-use crate::cli::{AnchorArgs, InstallArgs, OutputFormat, VerifyArgs};
-use crate::online::install::{self, Installed};
+use crate::cli::{AnchorArgs, OutputFormat};
 use crate::online::read::Bundle;
 use crate::online::state::State;
 use crate::online::{self, Anchor, Verified};
@@ -27,7 +28,7 @@ fn at(a: &AnchorArgs) -> Result<SystemTime, Failure> {
 /// Reads and verifies the bundle from the anchor the arguments give;
 /// returns it with the state to record once the caller is done, and the
 /// state's lock, held until then.
-fn checked(
+pub(crate) fn checked(
     bundle: &std::path::Path,
     a: &AnchorArgs,
 ) -> Result<(Verified, Option<State>, Option<std::fs::File>), Failure> {
@@ -55,7 +56,7 @@ fn checked(
     Ok((v, next, lock))
 }
 
-fn save(a: &AnchorArgs, next: Option<State>, done: &str) -> Result<(), Failure> {
+pub(crate) fn save(a: &AnchorArgs, next: Option<State>, done: &str) -> Result<(), Failure> {
     if let (Some(path), Some(s)) = (&a.state, next) {
         s.save(path).map_err(|e| {
             let f = Failure::from(e);
@@ -71,7 +72,7 @@ fn save(a: &AnchorArgs, next: Option<State>, done: &str) -> Result<(), Failure> 
     Ok(())
 }
 
-fn print(format: OutputFormat, json: serde_json::Value, lines: Vec<String>) {
+pub(crate) fn print(format: OutputFormat, json: serde_json::Value, lines: Vec<String>) {
     match format {
         OutputFormat::Json => outln!(
             "{}",
@@ -83,33 +84,4 @@ fn print(format: OutputFormat, json: serde_json::Value, lines: Vec<String>) {
             }
         }
     }
-}
-
-pub fn verify(v: &VerifyArgs) -> Result<(), Failure> {
-    let a = &v.anchor;
-    let (v, next, _lock) = checked(&v.bundle, a)?;
-    save(a, next, "the bundle verified")?;
-    print(
-        a.output_format,
-        serde_json::to_value(&v).unwrap_or_default(),
-        v.lines(),
-    );
-    Ok(())
-}
-
-pub fn install(i: &InstallArgs) -> Result<(), Failure> {
-    let a = &i.anchor;
-    let (v, next, _lock) = checked(&i.bundle, a)?;
-    let opts = install::Options {
-        replace_local: i.replace_local,
-    };
-    let done: Installed = install::install(&v, &i.root, opts)?;
-    // The state moves last: a failed install leaves it where it was.
-    save(a, next, "installed")?;
-    print(
-        a.output_format,
-        serde_json::json!({ "verified": v, "installed": done }),
-        v.lines().into_iter().chain(done.lines()).collect(),
-    );
-    Ok(())
 }

@@ -794,6 +794,10 @@ impl Form {
             }
         });
         c.generate_on_device = (self.value(15) == "yes").then_some(true);
+        // A PIN source is the tier's own: an HSM's is not the YubiKeys'.
+        if c.tier != plan.cosign.tier() {
+            c.pin_from = None;
+        }
         c.keep_only_tier();
         plan.cosign = CosignSpec::try_from(c).map_err(|e| self.on_its_field(&e))?;
         plan.validate()

@@ -98,3 +98,30 @@ impl Drop for Gpg {
             .output();
     }
 }
+
+/// A key gpg makes in its own home, exported (armored) to `out`; returns the
+/// home, so that the key can be changed further, and the fingerprint.
+pub fn gpg_key(uids: &[&str], out: &Path, faked_time: Option<&str>) -> (Gpg, String) {
+    let gpg = Gpg::new();
+    let mut args = vec!["--passphrase", ""];
+    if let Some(t) = faked_time {
+        args.extend(["--faked-system-time", t]);
+    }
+    let mut first = args.clone();
+    first.extend(["--quick-gen-key", uids[0], "ed25519", "sign", "1y"]);
+    gpg.ok(&first);
+    let fpr = gpg.colons("--list-keys", "fpr")[0][9].clone();
+    for u in &uids[1..] {
+        let mut more = args.clone();
+        more.extend(["--quick-add-uid", &fpr, u]);
+        gpg.ok(&more);
+    }
+    export_keys(&gpg, out);
+    (gpg, fpr)
+}
+
+/// The keys in `gpg`'s home, armored, into `out`.
+pub fn export_keys(gpg: &Gpg, out: &Path) {
+    let o = gpg.ok(&["--armor", "--export"]);
+    std::fs::write(out, &o.stdout).unwrap();
+}

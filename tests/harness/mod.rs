@@ -1,7 +1,7 @@
 //! The test equipment: fresh directories, the real binary, shared
 //! ceremonies (`fixture`), and in submodules the real peers and devices:
 //! gpg homes (`gpg`), sticks in mount namespaces (`media`), pcscd with
-//! virtual OpenPGP cards (`pcsc`) and PIV tokens (`piv`), SoftHSM2
+//! virtual OpenPGP cards (`smartcard`) and PIV tokens (`piv`), SoftHSM2
 //! (`softhsm`), the cosign peers (`cosign`), ceremonies on an existing key
 //! (`ceremonies`) and the online side's (`online`).
 //!
