@@ -104,7 +104,6 @@ pub fn status(serial: &str, format: OutputFormat) -> Result<(), Failure> {
 }
 
 pub fn provision(a: ProvisionArgs) -> Result<(), Failure> {
-    let touch = a.touch;
     // Choose the card before asking for shares: a missing card costs nothing.
     let cards = openpgp_card::list_cards()?;
     let card = match &a.serial {
@@ -140,7 +139,7 @@ pub fn provision(a: ProvisionArgs) -> Result<(), Failure> {
         &CardSpec {
             cardholder: a.cardholder,
             url: a.url,
-            touch,
+            touch: a.touch,
             kdf: a.kdf,
             ..CardSpec::default()
         },

@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
 use super::input::{Input, TextField};
-use crate::plan::CardTouch as Touch;
 use crate::plan::{tier_name, CosignSpec, CosignTier, Custodian, Plan, Profile};
 
 /// Separates several values in one field (user IDs, names, media paths).
@@ -281,7 +280,7 @@ impl Form {
                     "Touch policy",
                     "off leaves the card's; fixed is permanent",
                     &["off", "on", "cached", "fixed"],
-                    touch_name(plan.cards.touch),
+                    plan.cards.touch.as_str(),
                 ),
                 choice(
                     "Hash PINs (KDF)",
@@ -750,12 +749,7 @@ impl Form {
         let optional = |s: &str| (!s.is_empty()).then(|| s.to_owned());
         plan.cards.cardholder = optional(self.value(4));
         plan.cards.url = optional(self.value(5));
-        plan.cards.touch = match self.value(6) {
-            "on" => Touch::On,
-            "cached" => Touch::Cached,
-            "fixed" => Touch::Fixed,
-            _ => Touch::Off,
-        };
+        plan.cards.touch = self.value(6).parse().unwrap_or_default();
         plan.cards.kdf = self.value(7) == "yes";
         plan.airgap.allow_network = self.value(8) == "yes";
         plan.media.allow_same_device = self.value(9) == "yes";
@@ -802,15 +796,6 @@ impl Form {
         plan.cosign = CosignSpec::try_from(c).map_err(|e| self.on_its_field(&e))?;
         plan.validate()
             .map_err(|e| self.on_its_field(&e.to_string()))
-    }
-}
-
-fn touch_name(t: Touch) -> &'static str {
-    match t {
-        Touch::Off => "off",
-        Touch::On => "on",
-        Touch::Cached => "cached",
-        Touch::Fixed => "fixed",
     }
 }
 
