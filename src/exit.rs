@@ -49,9 +49,12 @@ impl Failure {
 
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Error: {}", self.message)?;
+        // Messages carry paths, labels and file contents: escaped here,
+        // whatever the code that made them forgot.
+        let safe = crate::text::printable_lines;
+        write!(f, "Error: {}", safe(&self.message))?;
         if let Some(h) = &self.hint {
-            write!(f, "\nHint: {h}")?;
+            write!(f, "\nHint: {}", safe(h))?;
         }
         Ok(())
     }

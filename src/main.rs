@@ -5,6 +5,8 @@
 use clap::Parser;
 
 fn main() {
+    // Before the process opens anything: which descriptors were handed to it.
+    keyceremony::media::record_inherited_descriptors();
     // Before anything else: no core dumps, no ptrace, no swapping of secrets.
     let hardening = keyceremony::harden::harden_process();
     let cli = keyceremony::cli::Cli::parse();

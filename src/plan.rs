@@ -908,12 +908,10 @@ pub enum PlanError {
     Invalid(String),
 }
 
-/// The first character of `s` that is a control, bidirectional-override or
-/// zero-width character, named as a person reads it (`U+202E`).
+/// The first character of `s` that is a control, bidirectional, zero-width
+/// or other invisible character, named as a person reads it (`U+202E`).
 fn deceptive(s: &str) -> Option<String> {
-    s.chars()
-        .find(|c| crate::text::is_deceptive(*c) && !c.is_control())
-        .map(|c| format!("the character U+{:04X}", c as u32))
+    crate::text::first_deceptive(s)
 }
 
 /// Values of the example plan that must never reach a real key.
@@ -1129,15 +1127,12 @@ impl Plan {
         for (i, uid) in self.key.user_ids.iter().enumerate() {
             if let Some(c) = deceptive(uid) {
                 return bad(format!(
-                    "key.user_ids has {:?}: it holds {c}, which changes how the text around it is shown (a user ID is shown to people who compare it); type it without",
-                    crate::text::printable(uid)
+                    "key.user_ids has {}: it holds {c}; a user ID is one line of visible text, shown to people who compare it: type it without",
+                    crate::text::quoted(uid)
                 ));
             }
-            if uid.trim().is_empty() || uid.chars().any(char::is_control) {
-                return bad(format!(
-                    "key.user_ids has {:?}: a user ID must be non-empty text on one line",
-                    crate::text::printable(uid)
-                ));
+            if uid.trim().is_empty() {
+                return bad("key.user_ids has an empty user ID: give each one as text, e.g. \"Release Signing <release@example.org>\"".into());
             }
             if uid.len() > MAX_USER_ID_BYTES {
                 return bad(format!(
@@ -1167,16 +1162,14 @@ impl Plan {
         for (field, name) in people {
             if let Some(c) = deceptive(name) {
                 return bad(format!(
-                    "{field} has {:?}: it holds {c}, which changes how the text around it is shown; type the name without it",
-                    crate::text::printable(name)
+                    "{field} has {}: it holds {c}; a name is one line of visible text (printed on sheets and in the transcript): type it without",
+                    crate::text::quoted(name)
                 ));
             }
-            if name.trim().is_empty()
-                || name.chars().any(char::is_control)
-                || name.chars().count() > MAX_NAME_CHARS
-            {
+            if name.trim().is_empty() || name.chars().count() > MAX_NAME_CHARS {
                 return bad(format!(
-                    "{field} has {name:?}: a name is printable text on one line, at most {MAX_NAME_CHARS} characters (it is printed on sheets and in the transcript)"
+                    "{field} has {}: a name is printable text on one line, at most {MAX_NAME_CHARS} characters (it is printed on sheets and in the transcript)",
+                    crate::text::quoted(name)
                 ));
             }
         }
@@ -1241,11 +1234,9 @@ impl Plan {
             ("cards.cardholder", &cards.cardholder),
             ("cards.url", &cards.url),
         ] {
-            if v.as_deref()
-                .is_some_and(|v| v.chars().any(crate::text::is_deceptive))
-            {
+            if let Some(c) = v.as_deref().and_then(deceptive) {
                 return bad(format!(
-                    "{field} holds a control, bidirectional or zero-width character: it is written onto every card; type it without"
+                    "{field} holds {c}: it is written onto every card; type it without"
                 ));
             }
         }
@@ -1274,8 +1265,10 @@ impl Plan {
             _ => Ok(()),
         };
         if let Some(subject) = self.cosign.csr_subject() {
-            if subject.chars().any(crate::text::is_deceptive) {
-                return bad("cosign.csr_subject holds a control, bidirectional or zero-width character: a CA reads it; type it without".into());
+            if let Some(c) = deceptive(subject) {
+                return bad(format!(
+                    "cosign.csr_subject holds {c}: a CA reads it; type it without"
+                ));
             }
             crate::cosign::check_subject(subject)
                 .map_err(|e| PlanError::Invalid(format!("cosign.csr_subject: {e}")))?;
@@ -1284,13 +1277,16 @@ impl Plan {
             CosignSpec::None => Ok(()),
             CosignSpec::File(k) => handover("password_deliver_to", &k.password_deliver_to),
             CosignSpec::Pkcs11(h) => {
-                if h.label.trim().is_empty()
-                    || h.label.chars().any(crate::text::is_deceptive)
-                    || h.label.len() > 64
-                {
+                if let Some(c) = deceptive(&h.label) {
                     return bad(format!(
-                        "cosign.label = {:?}: a key label is printable text, 1 to 64 bytes",
-                        h.label
+                        "cosign.label = {} holds {c}: a key label is visible text; type it without",
+                        crate::text::quoted(&h.label)
+                    ));
+                }
+                if h.label.trim().is_empty() || h.label.len() > 64 {
+                    return bad(format!(
+                        "cosign.label = {}: a key label is printable text, 1 to 64 bytes",
+                        crate::text::quoted(&h.label)
                     ));
                 }
                 // A batch run needs it (validate_batch); the TUI asks.
@@ -1325,14 +1321,10 @@ impl Plan {
         );
         for p in all.iter().copied().chain(shares) {
             let text = p.to_string_lossy();
-            let control = text
-                .chars()
-                .find(|c| c.is_control())
-                .map(|c| format!("the character U+{:04X}", c as u32));
-            if let Some(c) = control.or_else(|| deceptive(&text)) {
+            if let Some(c) = deceptive(&text) {
                 return bad(format!(
-                    "the medium {:?} holds {c}: name the stick's mount point in plain characters",
-                    crate::text::printable(&text)
+                    "the medium {} holds {c}: name the stick's mount point in plain characters",
+                    crate::text::quoted(&text)
                 ));
             }
             if p.components().any(|c| c == std::path::Component::ParentDir) {
@@ -1470,7 +1462,32 @@ mod tests {
             (
                 "Example Release Signing <release@example.org>",
                 "Mallory\\u001b[2K\\rGood Signer <good@example.org>",
-                "one line",
+                "U+001B (escape",
+            ),
+            (
+                "Example Release Signing <release@example.org>",
+                "Release Sign\\u00ading <release@example.org>",
+                "U+00AD (a soft hyphen",
+            ),
+            (
+                "Example Release Signing <release@example.org>",
+                "Release\\u3164Signing <release@example.org>",
+                "U+3164",
+            ),
+            (
+                "Example Release Signing <release@example.org>",
+                "Release Signing\\U000E0041 <release@example.org>",
+                "U+E0041 (an invisible tag",
+            ),
+            (
+                "operator = \"Release Engineer\"",
+                "operator = \"Ada\\ue000\"",
+                "U+E000 (a private-use",
+            ),
+            (
+                "operator = \"Release Engineer\"",
+                "operator = \"Ada\\u034fLovelace\"",
+                "U+034F",
             ),
             (
                 "operator = \"Release Engineer\"",

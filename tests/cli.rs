@@ -67,6 +67,54 @@ fn a_plan_with_an_unknown_key_is_refused_naming_it() {
     assert!(err.contains("Hint:"), "{err}");
 }
 
+/// A user ID or a name that differs from another only by a character that
+/// shows as nothing (a soft hyphen, a Hangul filler, a tag, a variation
+/// selector, a private-use character) would look the same to the people
+/// comparing them: refused by `plan check`, naming the character, with
+/// nothing of it reaching the terminal raw.
+#[test]
+fn invisible_characters_in_user_ids_and_names_are_refused_naming_them() {
+    let dir = tempdir();
+    for (from, to, named) in [
+        (
+            "Example Release Signing <release@example.org>",
+            "Release Sign\\u00ADing <release@corp.example>",
+            "U+00AD",
+        ),
+        (
+            "Example Release Signing <release@example.org>",
+            "Release\\u3164Signing <release@corp.example>",
+            "U+3164",
+        ),
+        (
+            "Example Release Signing <release@example.org>",
+            "Release Signing\\uFE0F <release@corp.example>",
+            "U+FE0F",
+        ),
+        (
+            "operator = \"Release Engineer\"",
+            "operator = \"Ada\\U000E0041\"",
+            "U+E0041",
+        ),
+        (
+            "operator = \"Release Engineer\"",
+            "operator = \"Ada\\u001b[2J\"",
+            "U+001B (escape",
+        ),
+    ] {
+        let plan = write_plan(dir.path(), &[(from, to)]);
+        let o = run(&["plan", "check", plan.to_str().unwrap()]);
+        assert_exit(&o, 3);
+        assert!(stderr(&o).contains(named), "{to}: {}", stderr(&o));
+        assert!(!stderr(&o).contains('\u{1b}'), "{}", stderr(&o));
+        assert!(
+            !stderr(&o).contains("\\\\u"),
+            "escaped twice: {}",
+            stderr(&o)
+        );
+    }
+}
+
 #[test]
 fn a_missing_plan_says_how_to_make_one() {
     let o = run(&["genesis", "--plan", "/nonexistent/plan.toml"]);
@@ -151,6 +199,11 @@ fn passphrase_can_go_to_a_file_descriptor() {
     assert!(stdout(&o).contains("file descriptor 3"));
 }
 
+/// A descriptor the operator did not hand over is refused with the plan,
+/// before anything exists, whatever the process itself has open by then:
+/// `fd:7` once found the file the pre-flight keeps open on a medium, and the
+/// passphrase went into it. With 7 open, the same plan runs, and the
+/// passphrase reaches what 7 is.
 #[test]
 fn a_closed_file_descriptor_loses_nothing() {
     let dir = tempdir();
@@ -159,16 +212,27 @@ fn a_closed_file_descriptor_loses_nothing() {
         &[("deliver_to = \"passphrase.txt\"", "deliver_to = \"fd:7\"")],
     );
     let o = run(&["genesis", "--plan", plan.to_str().unwrap()]);
-    assert_exit(&o, 4);
+    assert_exit(&o, 3);
     assert!(
         stderr(&o).contains("file descriptor 7 is not open"),
         "{}",
         stderr(&o)
     );
-    for m in ["backup-1", "backup-2"] {
-        let b = bundle(&dir.path().join(m));
-        assert_eq!(std::fs::read_dir(&b).unwrap().count(), 0, "{m} holds files");
+    for m in ["backup-1", "backup-2", "export", "shares"] {
+        assert!(names_in(&dir.path().join(m)).is_empty(), "{m} written");
     }
+    let script = format!(
+        "exec \"$0\" genesis --plan '{}' 7>'{}'",
+        plan.display(),
+        dir.path().join("from-fd-7").display()
+    );
+    let o = std::process::Command::new("sh")
+        .args(["-c", &script, env!("CARGO_BIN_EXE_keyceremony")])
+        .output()
+        .unwrap();
+    assert_exit(&o, 0);
+    let words = std::fs::read_to_string(dir.path().join("from-fd-7")).unwrap();
+    keyceremony::passphrase::Passphrase::from_words(&words).unwrap();
 }
 
 /// Every example in every command's `--help` is a command line the binary

@@ -75,7 +75,7 @@ fn issue11_a_name_with_a_newline_is_refused_before_any_key_exists() {
     ] {
         let (dir, o) = check_plan(&[(from, to)]);
         assert_exit(&o, 3);
-        let want = "a name is printable text on one line";
+        let want = "a name is one line of visible text";
         assert!(stderr(&o).contains(want), "{}", stderr(&o));
         genesis_refused_before_any_key(dir.path(), want);
     }

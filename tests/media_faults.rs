@@ -100,10 +100,15 @@ fn a_full_backup_medium_leaves_no_partial_file_and_says_what_to_do() {
 /// One demo stopped by SIGINT at its `n`th atomic rename (strace's fault
 /// injection): its exit code and the directories it left.
 fn demo_interrupted_at(n: usize) -> (Option<i32>, tempfile::TempDir, String) {
+    demo_signalled_at(n, "SIGINT")
+}
+
+/// One demo sent `signal` at its `n`th atomic rename.
+fn demo_signalled_at(n: usize, signal: &str) -> (Option<i32>, tempfile::TempDir, String) {
     let dir = tempdir();
     let o = tool("strace")
         .args(["-f", "-qq", "-o", "/dev/null", "-e", "trace=renameat2"])
-        .arg(format!("-einject=renameat2:signal=SIGINT:when={n}"))
+        .arg(format!("-einject=renameat2:signal={signal}:when={n}"))
         .arg(env!("CARGO_BIN_EXE_keyceremony"))
         .arg("demo")
         .arg(dir.path().join("demo"))
@@ -123,6 +128,7 @@ fn demo_interrupted_at(n: usize) -> (Option<i32>, tempfile::TempDir, String) {
 fn a_signal_at_any_write_leaves_a_complete_ceremony_or_a_visibly_failed_one() {
     let mut n = 1;
     let mut stopped = 0;
+    let mut last = 0;
     loop {
         // Two at a time: this machine has two cores.
         let runs: Vec<_> = (n..n + 2)
@@ -173,6 +179,7 @@ fn a_signal_at_any_write_leaves_a_complete_ceremony_or_a_visibly_failed_one() {
                 }
                 Some(9) => {
                     stopped += 1;
+                    last = last.max(i);
                     assert!(err.contains("stopped by SIGINT"), "rename {i}: {err}");
                     for d in &dirs {
                         let name = d.file_name().unwrap().to_string_lossy().into_owned();
@@ -187,9 +194,9 @@ fn a_signal_at_any_write_leaves_a_complete_ceremony_or_a_visibly_failed_one() {
                         .unwrap_or_else(|| panic!("rename {i}: no export directory: {err}"));
                     let t = export.join("transcript.jsonl");
                     let text = std::fs::read_to_string(&t).unwrap();
-                    let last: serde_json::Value =
+                    let end: serde_json::Value =
                         serde_json::from_str(text.lines().last().unwrap()).unwrap();
-                    assert_eq!(last["event"], "ceremony.failed", "rename {i}");
+                    assert_eq!(end["event"], "ceremony.failed", "rename {i}");
                     let o = run(&["transcript", "verify", t.to_str().unwrap()]);
                     assert_exit(&o, 5);
                     assert!(
@@ -212,6 +219,124 @@ fn a_signal_at_any_write_leaves_a_complete_ceremony_or_a_visibly_failed_one() {
         assert!(n < 200, "the demo never completed");
     }
     assert!(stopped > 20, "only {stopped} runs were stopped");
+    a_late_failure_s_backups_never_pass_for_whole(last);
+    killed_late_leaves_nothing_that_verifies_as_complete(last);
+}
+
+/// The demo stopped at its last write but one: its backups got their
+/// MANIFEST and the transcript saying "complete" before the export failed.
+/// Each backup is marked (renamed, and a file inside saying so), its
+/// transcript says the ceremony did not complete, and `restore` refuses it
+/// under any name: `--backup .` from inside it, a link to it, a copy of it
+/// named like a good one.
+fn a_late_failure_s_backups_never_pass_for_whole(at: usize) {
+    let (code, dir, err) = demo_interrupted_at(at);
+    assert_eq!(code, Some(9), "{err}");
+    let media = dir.path().join("demo");
+    let only = |m: &str| {
+        let d: Vec<PathBuf> = std::fs::read_dir(media.join(m))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_dir())
+            .collect();
+        assert_eq!(d.len(), 1, "{m}: {d:?}");
+        d[0].clone()
+    };
+    let shares: Vec<String> = names_in(&only("shares"))
+        .into_iter()
+        .filter(|n| n.ends_with(".txt") && n.starts_with("share-"))
+        .map(|n| only("shares").join(n).display().to_string())
+        .collect();
+    for b in ["backup-1", "backup-2"] {
+        let failed = only(b);
+        let name = failed.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(name.starts_with("FAILED-ceremony-"), "{name}");
+        assert!(failed.join("FAILED-README.txt").is_file());
+        let o = run(&[
+            "transcript",
+            "verify",
+            failed.join("transcript.jsonl").to_str().unwrap(),
+        ]);
+        assert_exit(&o, 5);
+        assert!(stderr(&o).contains("did not complete"), "{}", stderr(&o));
+
+        let link = media.join(format!("{b}-link"));
+        std::os::unix::fs::symlink(&failed, &link).unwrap();
+        let copy = media.join(b).join(name.trim_start_matches("FAILED-"));
+        let o = tool("cp")
+            .arg("-a")
+            .arg(&failed)
+            .arg(&copy)
+            .output()
+            .unwrap();
+        assert_exit(&o, 0);
+        for (backup, cwd) in [
+            (".", failed.as_path()),
+            (link.to_str().unwrap(), media.as_path()),
+            (copy.to_str().unwrap(), media.as_path()),
+        ] {
+            let o = Command::new(env!("CARGO_BIN_EXE_keyceremony"))
+                .args(["restore", "--backup", backup])
+                .args(&shares[..3])
+                .current_dir(cwd)
+                .output()
+                .unwrap();
+            assert_ne!(o.status.code(), Some(0), "{backup} opened");
+            assert!(
+                stderr(&o).contains("what a ceremony that stopped left"),
+                "{backup}: {}",
+                stderr(&o)
+            );
+        }
+    }
+}
+
+/// A ceremony killed outright (no signal handler runs, nothing is marked)
+/// in its last writes: every ceremony directory it left either checks
+/// whole (`sha256sum -c MANIFEST`, transcript verified) or its transcript
+/// says the ceremony did not complete. None looks complete without its
+/// MANIFEST.
+fn killed_late_leaves_nothing_that_verifies_as_complete(last: usize) {
+    let runs: Vec<_> = (last.saturating_sub(7)..=last)
+        .map(|i| (i, demo_signalled_at(i, "SIGKILL")))
+        .collect();
+    for (i, (code, dir, err)) in runs {
+        assert_eq!(code, None, "rename {i}: {err}");
+        let media = dir.path().join("demo");
+        for m in ["backup-1", "backup-2", "export"] {
+            for d in std::fs::read_dir(media.join(m)).unwrap() {
+                let d = d.unwrap().path();
+                let t = d.join("transcript.jsonl");
+                if !d.is_dir() || !t.exists() {
+                    continue;
+                }
+                let o = run(&["transcript", "verify", t.to_str().unwrap()]);
+                let whole = d.join("MANIFEST.asc").exists()
+                    && tool("sha256sum")
+                        .args(["--quiet", "-c", "MANIFEST"])
+                        .current_dir(&d)
+                        .output()
+                        .unwrap()
+                        .status
+                        .success();
+                if o.status.success() {
+                    assert!(
+                        whole,
+                        "rename {i}: {} verifies but is not whole",
+                        d.display()
+                    );
+                } else {
+                    assert!(
+                        stderr(&o).contains("did not complete")
+                            || stderr(&o).contains("has no transcript.jsonl.asc"),
+                        "rename {i}: {}: {}",
+                        d.display(),
+                        stderr(&o)
+                    );
+                }
+            }
+        }
+    }
 }
 
 /// A medium is a device, not a path: a stick's mount point with no stick
@@ -230,7 +355,7 @@ fn a_stick_that_is_not_mounted_or_goes_away_never_gets_the_ceremony_on_the_machi
         &[("allow_same_device = true", "allow_same_device = false")],
     );
     let mounts = format!(
-        "for m in backup-1 backup-2 export shares; do mount -t tmpfs -o size=16m \"kc-$m\" '{d}/'$m || exit 99; done",
+        "rm -f '{d}/passphrase.txt'; for m in backup-1 backup-2 export shares; do mount -t tmpfs -o size=16m \"kc-$m\" '{d}/'$m || exit 99; done",
         d = d.display()
     );
     // Between review and start: the share medium's stick went away.
@@ -284,6 +409,58 @@ fn a_stick_that_is_not_mounted_or_goes_away_never_gets_the_ceremony_on_the_machi
         "{}",
         stdout(&o)
     );
+
+    // During the run: the second backup's stick swapped for another that
+    // the kernel gives the same device number, with a directory of the
+    // ceremony's name made on it (a tmpfs after a lazy unmount can get
+    // its predecessor's number): the file the pre-flight left on the
+    // medium is not there, so the ceremony stops.
+    let script = format!(
+        "{mounts}; strace -f -qq -o /dev/null -e trace=renameat2 -e inject=renameat2:delay_enter=150000 \"$0\" genesis --plan '{plan}' > '{d}/out' 2>&1 & \
+         pid=$!; while ! ls '{d}/backup-2' | grep -q ceremony- && kill -0 $pid 2>/dev/null; do sleep 0.1; done; name=$(ls '{d}/backup-2' | grep ceremony-); \
+         umount -l '{d}/backup-2'; mount -t tmpfs -o size=16m kc-swapped '{d}/backup-2' && mkdir '{d}/backup-2/'$name; wait $pid; echo \"exit=$?\"; \
+         echo \"on the swapped stick: $(ls '{d}/backup-2/'$name)\"; cat '{d}/out' >&2",
+        d = d.display(),
+        plan = plan.display()
+    );
+    let o = in_mount_namespace(&script);
+    assert!(
+        stdout(&o).contains("exit=4"),
+        "{}{}",
+        stdout(&o),
+        stderr(&o)
+    );
+    assert!(
+        stderr(&o).contains("is not the one this ceremony started on"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        stdout(&o).contains("on the swapped stick: \n"),
+        "{}",
+        stdout(&o)
+    );
+
+    // The share sheets' "stick" a directory of the export stick (a bind
+    // mount): the sheets would go online with the export. Refused.
+    let script = format!(
+        "{mounts}; umount '{d}/shares'; mkdir '{d}/export/sheets'; mount --bind '{d}/export/sheets' '{d}/shares'; \"$0\" genesis --plan '{plan}'; echo \"exit=$?\"; ls -A '{d}/export'",
+        d = d.display(),
+        plan = plan.display()
+    );
+    let o = in_mount_namespace(&script);
+    assert!(
+        stdout(&o).contains("exit=4"),
+        "{}{}",
+        stdout(&o),
+        stderr(&o)
+    );
+    assert!(
+        stderr(&o).contains("is on the same device as the export medium"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!stdout(&o).contains("ceremony-"), "written: {}", stdout(&o));
 
     // The share sheets' "stick" a directory of a backup stick (a bind
     // mount): the sheets would travel with the key. Refused.
@@ -523,9 +700,48 @@ fn a_backup_medium_that_links_to_another_is_named_as_one_medium() {
     let o = run(&["genesis", "--plan", plan.to_str().unwrap()]);
     assert_exit(&o, 4);
     assert!(
-        stderr(&o).contains("one directory under two names"),
+        stderr(&o).contains("one directory, or one inside the other, under two names"),
         "{}",
         stderr(&o)
     );
     assert!(names_in(&d.join("backup-1")).is_empty());
+    std::fs::remove_file(d.join("backup-2")).unwrap();
+    std::fs::create_dir(d.join("backup-2")).unwrap();
+
+    // The sheets' medium a link to the export medium, and a backup a link
+    // into it: found by `plan check` and by the pre-flight, before anything
+    // is written (they used to end part way in "already exists").
+    std::fs::remove_dir(d.join("shares")).unwrap();
+    std::os::unix::fs::symlink(d.join("export"), d.join("shares")).unwrap();
+    for args in [["plan", "check"], ["genesis", "--plan"]] {
+        let o = run(&[args[0], args[1], plan.to_str().unwrap()]);
+        assert_exit(&o, 4);
+        assert!(
+            stderr(&o).contains("the share sheets' medium")
+                && stderr(&o).contains("the export medium")
+                && stderr(&o).contains("under two names"),
+            "{}",
+            stderr(&o)
+        );
+    }
+    std::fs::remove_file(d.join("shares")).unwrap();
+    std::fs::create_dir(d.join("shares")).unwrap();
+    std::fs::remove_dir(d.join("backup-2")).unwrap();
+    std::fs::create_dir(d.join("export/inside")).unwrap();
+    std::os::unix::fs::symlink(d.join("export/inside"), d.join("backup-2")).unwrap();
+    let o = run(&["genesis", "--plan", plan.to_str().unwrap()]);
+    assert_exit(&o, 4);
+    assert!(
+        stderr(&o).contains("one inside the other"),
+        "{}",
+        stderr(&o)
+    );
+    for m in ["backup-1", "export", "shares"] {
+        assert!(
+            !names_in(&d.join(m))
+                .iter()
+                .any(|n| n.starts_with("ceremony-")),
+            "{m} written"
+        );
+    }
 }

@@ -613,3 +613,73 @@ fn shares_show_prints_the_words_and_a_terminal_qr_code() {
             > 10
     );
 }
+
+/// A sheet is plain text: an escape sequence hiding a changed digit in its
+/// header ("Share 2\e[0m of 5" read as "share 2 of 0"), a key line that
+/// holds no fingerprint, or a date that is none, is an altered sheet,
+/// named as that without a word of the share. Paths and names someone else
+/// chose reach the terminal escaped: an escape sequence in a `--backup`
+/// path, and in the name of a ceremony directory a restore lists.
+#[test]
+fn an_altered_sheet_is_named_and_what_others_named_reaches_the_terminal_escaped() {
+    let c = ed25519();
+    let b = c.backups[0].to_str().unwrap();
+    let sheet = std::fs::read_to_string(c.sheet(2)).unwrap();
+    let dir = tempdir();
+    let cases = [
+        ("Share 2 of 5.", "Share 2\u{1b}[0m of 5.", "U+001B (escape"),
+        (
+            "Share 2 of 5.",
+            "Share 2 of 5 and more.",
+            "is not the one a sheet has",
+        ),
+        (
+            "Key:        ",
+            "Key:        not a fingerprint ",
+            "holds no fingerprint",
+        ),
+        ("Date:       ", "Date:       yesterday ", "holds no date"),
+    ];
+    for (i, (from, to, named)) in cases.iter().enumerate() {
+        assert!(sheet.contains(from), "the sheet lacks {from:?}");
+        let altered = dir.path().join(format!("altered-{i}.txt"));
+        std::fs::write(&altered, sheet.replacen(from, to, 1)).unwrap();
+        let o = run(&[
+            "restore",
+            "--backup",
+            b,
+            c.sheet(1).to_str().unwrap(),
+            altered.to_str().unwrap(),
+            c.sheet(3).to_str().unwrap(),
+        ]);
+        assert_exit(&o, 5);
+        assert!(
+            stderr(&o).contains("the sheet was altered") && stderr(&o).contains(named),
+            "{to:?}: {}",
+            stderr(&o)
+        );
+        assert!(!stderr(&o).contains('\u{1b}'), "{}", stderr(&o));
+        assert_no_passphrase(c, &o);
+    }
+
+    let hostile = dir.path().join("x\u{1b}[2Jy");
+    std::fs::create_dir(&hostile).unwrap();
+    let child = hostile.join("ceremony-\u{1b}]0;owned\u{7}");
+    std::fs::create_dir(&child).unwrap();
+    std::fs::write(child.join("secret-key.asc"), "x").unwrap();
+    let o = run(&[
+        "restore",
+        "--backup",
+        hostile.to_str().unwrap(),
+        c.sheet(1).to_str().unwrap(),
+        c.sheet(2).to_str().unwrap(),
+        c.sheet(3).to_str().unwrap(),
+    ]);
+    assert_ne!(o.status.code(), Some(0));
+    let err = stderr(&o);
+    assert!(!err.contains('\u{1b}') && !err.contains('\u{7}'), "{err:?}");
+    assert!(
+        err.contains("x\\u{1b}[2Jy") && err.contains("ceremony-\\u{1b}]0;owned\\u{7}"),
+        "{err}"
+    );
+}

@@ -131,7 +131,11 @@ fn not_a_ceremony_dir(dir: &Path) -> CeremonyError {
                 continue;
             }
             if p.join(SECRET_KEY_FILE).is_file() {
-                found.push(p.display().to_string());
+                let mut line = crate::text::printable(&p.display().to_string());
+                if crate::media::is_failed_dir(&p) {
+                    line.push_str("  (what a ceremony that stopped left: never to be used)");
+                }
+                found.push(line);
             } else if depth < 2 {
                 look.push((p, depth + 1));
             }
@@ -175,14 +179,11 @@ pub fn prove(backup: &Path, proof: Proof) -> Result<ProvenBackup, CeremonyError>
         return Err(not_a_ceremony_dir(backup));
     }
     let fail = |reason: String| backup_error(backup, reason);
-    if backup
-        .file_name()
-        .and_then(|n| n.to_str())
-        .is_some_and(|n| n.starts_with(crate::media::FAILED_PREFIX))
-    {
-        return Err(fail(
-            "it is what a ceremony that stopped left (FAILED-): its key was never proven and exported".into(),
-        ));
+    if crate::media::is_failed_dir(backup) {
+        return Err(fail(format!(
+            "it is what a ceremony that stopped left (named FAILED-, or holding {}): its key was never proven and exported",
+            crate::media::FAILED_MARKER
+        )));
     }
     let read_key = |name: &str| -> Result<Cert, CeremonyError> {
         let bytes =

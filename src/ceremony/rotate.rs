@@ -101,7 +101,12 @@ pub fn run(
             "the end of the transition is not in the future: give a later date or duration".into(),
         ));
     }
-    if req.reason.trim().is_empty() || req.reason.chars().any(char::is_control) {
+    if let Some(c) = crate::text::first_deceptive(&req.reason) {
+        return Err(CeremonyError::Request(format!(
+            "the rotation's reason holds {c}: it goes into the signed statement people read; type it without"
+        )));
+    }
+    if req.reason.trim().is_empty() {
         return Err(CeremonyError::Request(
             "give the rotation's reason: one line of text (it goes into the signed statement)"
                 .into(),

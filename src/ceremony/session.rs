@@ -64,32 +64,7 @@ pub fn preflight(
             "this rehearsal keeps the example's placeholder identity: never use its key".into(),
         ));
     }
-    let backups = Medium::check_backups(&plan.media.backup, plan.media.allow_same_device)?;
-    let export =
-        Medium::check(&plan.media.export)?.refuse_root_disk(plan.media.allow_same_device)?;
-    let mut apart = vec![(
-        "the export medium",
-        export.root().to_owned(),
-        export.device(),
-    )];
-    for m in plan.shares.media() {
-        let m = Medium::check(m)?.refuse_root_disk(plan.media.allow_same_device)?;
-        apart.push(("the share sheets' medium", m.root().to_owned(), m.device()));
-    }
-    // Sheets and the export travel apart from the backups: a backup stick
-    // that also held the shares would hold the key and its passphrase.
-    if !plan.media.allow_same_device {
-        for (what, root, device) in &apart {
-            if let Some(b) = backups.iter().find(|b| b.device() == *device) {
-                return Err(media::MediaError::WithBackup {
-                    what,
-                    path: root.clone(),
-                    backup: b.root().to_owned(),
-                }
-                .into());
-            }
-        }
-    }
+    let (backups, export) = checked_media(plan).map_err(|(_, e)| e)?;
     let all = plan.media.backup.iter().map(PathBuf::as_path);
     for m in all
         .chain(Some(plan.media.export.as_path()))
@@ -154,17 +129,77 @@ pub fn preflight(
 /// backups, 1 export, 2 share sheets) and the problem. A ceremony's
 /// pre-flight checks the same before its first write.
 pub fn check_media(plan: &Plan) -> Result<(), (usize, media::MediaError)> {
-    Medium::check_backups(&plan.media.backup, plan.media.allow_same_device).map_err(|e| (0, e))?;
+    checked_media(plan).map(|_| ())
+}
+
+/// Every medium of the plan checked (there, a writable directory with room,
+/// not the machine's own disk), and checked against each other: no two are
+/// one directory under two names or one inside another, and unless a
+/// rehearsal allows it, backups are on devices of their own, and the export
+/// and the share sheets each on a device apart from every backup and from
+/// each other (the sheets must never go online with the export). The
+/// backups and the export, for the ceremony; errors by form field.
+fn checked_media(plan: &Plan) -> Result<(Vec<Medium>, Medium), (usize, media::MediaError)> {
     let plain = plan.media.allow_same_device;
-    Medium::check(&plan.media.export)
+    let backups = Medium::check_backups(&plan.media.backup, plain).map_err(|e| (0, e))?;
+    let export = Medium::check(&plan.media.export)
         .and_then(|m| m.refuse_root_disk(plain))
         .map_err(|e| (1, e))?;
-    for m in plan.shares.media() {
-        Medium::check(m)
-            .and_then(|m| m.refuse_root_disk(plain))
-            .map_err(|e| (2, e))?;
+    let sheets: Vec<Medium> = plan
+        .shares
+        .media()
+        .into_iter()
+        .map(|m| Medium::check(m).and_then(|m| m.refuse_root_disk(plain)))
+        .collect::<Result<_, _>>()
+        .map_err(|e| (2, e))?;
+    const BACKUP: &str = "the backup medium";
+    const EXPORT: &str = "the export medium";
+    const SHEETS: &str = "the share sheets' medium";
+    for b in &backups {
+        export
+            .refuse_overlap(EXPORT, b, BACKUP)
+            .map_err(|e| (1, e))?;
     }
-    Ok(())
+    for (i, s) in sheets.iter().enumerate() {
+        for (other, what) in backups
+            .iter()
+            .map(|b| (b, BACKUP))
+            .chain(Some((&export, EXPORT)))
+            .chain(sheets[..i].iter().map(|s| (s, SHEETS)))
+        {
+            s.refuse_overlap(SHEETS, other, what).map_err(|e| (2, e))?;
+        }
+    }
+    if !plain {
+        // Sheets and the export travel apart from the backups: a backup
+        // stick that also held the shares would hold the key and its
+        // passphrase.
+        let apart = Some((EXPORT, &export, 1))
+            .into_iter()
+            .chain(sheets.iter().map(|s| (SHEETS, s, 2)));
+        for (what, m, field) in apart {
+            if let Some(b) = backups.iter().find(|b| b.device() == m.device()) {
+                return Err((
+                    field,
+                    media::MediaError::WithBackup {
+                        what,
+                        path: m.root().to_owned(),
+                        backup: b.root().to_owned(),
+                    },
+                ));
+            }
+        }
+        if let Some(s) = sheets.iter().find(|s| s.device() == export.device()) {
+            return Err((
+                2,
+                media::MediaError::SharesWithExport {
+                    shares: s.root().to_owned(),
+                    export: export.root().to_owned(),
+                },
+            ));
+        }
+    }
+    Ok((backups, export))
 }
 
 /// Every file a secret will be handed to must not exist yet: checked before
@@ -447,14 +482,29 @@ impl<'a> Session<'a> {
         }
         // Mark what was left (renamed FAILED-...), and say where, and what
         // to do with it.
-        let made: Vec<PathBuf> = self
+        let why = format!(
+            "Ceremony {} ({}) stopped: {}",
+            self.id,
+            self.flow,
+            crate::text::printable(&e.to_string())
+        );
+        // A directory whose medium went away (unmounted, pulled) cannot be
+        // marked: it is named all the same, for when the stick is back.
+        let (present, gone): (Vec<PathBuf>, Vec<PathBuf>) = self
             .backup_dirs()
             .into_iter()
             .chain(self.others.borrow().iter().cloned())
-            .filter(|d| d.exists())
-            .map(|d| media::mark_failed(&d))
+            .partition(|d| d.exists());
+        let mut made: Vec<PathBuf> = present
+            .iter()
+            .map(|d| media::mark_failed(d, &why))
             .collect();
-        let export = media::mark_failed(&self.export_dir());
+        made.extend(gone.iter().map(|d| {
+            let mut p = d.clone().into_os_string();
+            p.push(" (its medium went away: when that stick is back, this directory is on it)");
+            PathBuf::from(p)
+        }));
+        let export = media::mark_failed(&self.export_dir(), &why);
         Err(CeremonyError::Stopped {
             advice: stopped_advice(self.flow, &made, &export),
             cause: Box::new(e),
@@ -697,6 +747,19 @@ impl<'a> Session<'a> {
                 ) {
                     let path = self.export.dir().join(TRANSCRIPT_SIG);
                     let _ = media::replace_file(&path, &sig, 0o644);
+                    // The backups' copies say "complete" too, if they got
+                    // theirs: each gets the failure as well, where its
+                    // medium still takes it.
+                    for b in &self.backups {
+                        if b.dir().join(TRANSCRIPT).symlink_metadata().is_ok() {
+                            let _ = media::replace_file(
+                                &b.dir().join(TRANSCRIPT),
+                                self.transcript.contents(),
+                                0o644,
+                            );
+                            let _ = media::replace_file(&b.dir().join(TRANSCRIPT_SIG), &sig, 0o644);
+                        }
+                    }
                 }
             }
         }

@@ -24,24 +24,26 @@ impl BatchUi {
 
 impl CeremonyUi for BatchUi {
     fn event(&mut self, event: &Event) {
-        match event {
+        let line = match event {
             Event::Step {
                 number,
                 total,
                 title,
-            } => eprintln!("[{number}/{total}] {title}"),
-            Event::Note(n) => eprintln!("      {n}"),
-            Event::Warning(w) => eprintln!("      warning: {w}"),
+            } => format!("[{number}/{total}] {title}"),
+            Event::Note(n) => format!("      {n}"),
+            Event::Warning(w) => format!("      warning: {w}"),
             Event::FileWritten { path, sha256 } => {
-                eprintln!("      wrote {} (sha256 {})", path.display(), &sha256[..16])
+                format!("      wrote {} (sha256 {})", path.display(), &sha256[..16])
             }
-            Event::Verified(v) => eprintln!("      ok: {v}"),
+            Event::Verified(v) => format!("      ok: {v}"),
             Event::Card {
                 number,
                 total,
                 state,
-            } => eprintln!("      {}", state.describe(*number, *total)),
-        }
+            } => format!("      {}", state.describe(*number, *total)),
+        };
+        // Events name paths and labels from the media.
+        eprintln!("{}", crate::text::printable_lines(&line));
     }
 
     fn deliver_passphrase(&mut self, passphrase: &Passphrase) -> Result<String, CeremonyError> {

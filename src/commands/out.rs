@@ -16,8 +16,10 @@ pub(crate) fn write(args: std::fmt::Arguments<'_>) {
     if GONE.load(Ordering::Relaxed) {
         return;
     }
+    // What is shown may hold a path or a label someone else chose.
+    let text = crate::text::printable_lines(&args.to_string());
     let mut out = std::io::stdout().lock();
-    if let Err(e) = out.write_fmt(args).and_then(|()| out.flush()) {
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             GONE.store(true, Ordering::Relaxed);
             return;

@@ -23,15 +23,10 @@ pub fn init(path: &Path) -> Result<(), Failure> {
 
 pub fn check(path: &Path) -> Result<(), Failure> {
     let plan = Plan::load(path)?;
-    // The media as they are now: there, directories, writable. A genesis
-    // checks the same before its first write.
-    crate::media::Medium::check_backups(&plan.media.backup, plan.media.allow_same_device)?;
-    for medium in [plan.media.export.as_path()]
-        .into_iter()
-        .chain(plan.shares.media())
-    {
-        crate::media::Medium::check(medium)?;
-    }
+    // The media as they are now: there, writable directories with room,
+    // sticks apart from each other. A ceremony checks the same before its
+    // first write.
+    crate::ceremony::session::check_media(&plan).map_err(|(_, e)| e)?;
     outln!("Plan {} is valid.", path.display());
     outln!("  user IDs:   {}", plan.key.user_ids.join(", "));
     outln!(

@@ -27,8 +27,12 @@ pub fn subkey(action: SubkeyCommand, hardening: &Hardening) -> Result<(), Failur
             key,
         } => {
             if let Some(r) = &reason {
-                if r.trim().is_empty() || r.len() > 200 || r.chars().any(crate::text::is_deceptive)
-                {
+                if let Some(c) = crate::text::first_deceptive(r) {
+                    return Err(usage(format!(
+                        "--reason holds {c}: it goes into the revocation people read; type it without"
+                    )));
+                }
+                if r.trim().is_empty() || r.len() > 200 {
                     return Err(usage(
                         "--reason: one line of plain text, at most 200 bytes (it goes into the revocation and the transcript)".into(),
                     ));

@@ -9,6 +9,43 @@ use std::path::{Path, PathBuf};
 
 use super::{write_new_file, FileMode};
 
+/// The descriptors (3 and up) the process was started with.
+static INHERITED: std::sync::OnceLock<Vec<u32>> = std::sync::OnceLock::new();
+
+/// Records the descriptors the process was started with: only those are
+/// handed a secret or read as `fd:N`. `main` calls it first, before the
+/// process opens anything of its own: a descriptor it opens later (the file
+/// it keeps open on each medium, the transcript) must never be taken for one
+/// the operator handed it (`fd:7` with no 7 given once wrote the passphrase
+/// into a medium's in-use file).
+pub fn record_inherited_descriptors() {
+    INHERITED.get_or_init(|| {
+        let listed: Vec<u32> = std::fs::read_dir("/proc/self/fd")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| e.file_name().to_str()?.parse().ok())
+            .filter(|n| *n >= 3)
+            .collect();
+        // The listing's own descriptor is closed by now: what is still
+        // open was inherited.
+        listed
+            .into_iter()
+            .filter(|n| {
+                Path::new(&format!("/proc/self/fd/{n}"))
+                    .symlink_metadata()
+                    .is_ok()
+            })
+            .collect()
+    });
+}
+
+/// Whether descriptor `n` was handed to the process (anything, when the
+/// start was not recorded: the library's own tests).
+fn inherited(n: u32) -> bool {
+    INHERITED.get().is_none_or(|l| l.contains(&n))
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Handover {
     /// An open file descriptor, 3 or more (0-2 are the terminal's).
@@ -22,6 +59,9 @@ impl Handover {
     pub fn parse(text: &str) -> Result<Handover, String> {
         match text.strip_prefix("fd:") {
             Some(n) => match n.parse::<u32>() {
+                Ok(n) if n >= 3 && !inherited(n) => Err(format!(
+                    "{text:?}: file descriptor {n} is not open: start keyceremony with it open (`{n}> FILE` in the shell), or give a path"
+                )),
                 Ok(n) if n >= 3 => Ok(Handover::Fd(n)),
                 _ => Err(format!(
                     "{text:?} is not usable: give fd:N with N >= 3 (0-2 are the terminal's), or a path"

@@ -6,6 +6,8 @@ use std::path::Path;
 use super::{sha256_hex, MediaError, WrittenFile};
 
 pub const MANIFEST: &str = "MANIFEST";
+/// The MANIFEST's detached signature by the key's signing subkey.
+pub const MANIFEST_SIG: &str = "MANIFEST.asc";
 
 pub fn manifest_text(files: &[WrittenFile]) -> String {
     let mut lines: Vec<String> = files

@@ -22,8 +22,10 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 pub use atomic::{sha256_hex, write_new_file, FileMode};
-pub use handover::{deliver, Handover};
-pub use manifest::{check_manifest, manifest_text, parse_manifest, read_listed, MANIFEST};
+pub use handover::{deliver, record_inherited_descriptors, Handover};
+pub use manifest::{
+    check_manifest, manifest_text, parse_manifest, read_listed, MANIFEST, MANIFEST_SIG,
+};
 pub use safe::{replace_file, Dir, Staged};
 
 #[derive(Debug, thiserror::Error)]
@@ -77,8 +79,15 @@ pub enum MediaError {
         path: PathBuf,
         backup: PathBuf,
     },
-    #[error("backup media {a} and {b} are one directory under two names (a link): two backups there are one backup. Name two sticks")]
-    SameDirectory { a: PathBuf, b: PathBuf },
+    #[error("{a_what} {a} and {b_what} {b} are one directory, or one inside the other, under two names (a link or a bind mount): what goes to one is on the other. Name a stick of its own for each")]
+    OneDirectory {
+        a_what: &'static str,
+        a: PathBuf,
+        b_what: &'static str,
+        b: PathBuf,
+    },
+    #[error("the share sheets' medium {shares} is on the same device as the export medium {export}: the export goes online, and shares of the passphrase never may. Use another stick for the sheets (a rehearsal may set media.allow_same_device = true, which the transcript records)")]
+    SharesWithExport { shares: PathBuf, export: PathBuf },
     #[error("backup media {a} and {b} are on the same device: two backups on one stick are one backup. Use separate sticks (a rehearsal may set media.allow_same_device = true, which the transcript records)")]
     SameDevice { a: PathBuf, b: PathBuf },
     #[error("stopped by {signal} before writing {path}, at a safe point (every file written so far is whole)")]
@@ -286,8 +295,29 @@ pub fn human_size(bytes: u64) -> String {
 #[derive(Debug, Clone)]
 pub struct Medium {
     root: PathBuf,
+    /// `root` with every link resolved: two names of one directory compare equal.
+    real: PathBuf,
     device: u64,
     free: u64,
+    /// A file of a random name the check made on the medium and keeps open
+    /// while the medium is in use: the medium is the one checked as long as
+    /// that name still leads to that file. A stick swapped for another (even
+    /// one the kernel gives the same device number, with a directory of the
+    /// same name made on it) does not have it; and while it is open, the
+    /// medium cannot be unmounted by mistake (only forced, lazily).
+    probe: std::sync::Arc<tempfile::NamedTempFile>,
+}
+
+/// Whether `probe`'s name still leads to the very file it was made as.
+fn probe_present(probe: &tempfile::NamedTempFile) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let (Ok(open), Ok(named)) = (
+        probe.as_file().metadata(),
+        std::fs::symlink_metadata(probe.path()),
+    ) else {
+        return false;
+    };
+    open.nlink() > 0 && open.dev() == named.dev() && open.ino() == named.ino()
 }
 
 /// The least free space a medium must have to be used at all: this catches
@@ -338,8 +368,8 @@ impl Medium {
                 need: MIN_FREE,
             });
         }
-        tempfile::Builder::new()
-            .prefix(".keyceremony-probe")
+        let probe = tempfile::Builder::new()
+            .prefix(".keyceremony-in-use-")
             .tempfile_in(root)
             .map_err(|source| match source.kind() {
                 io::ErrorKind::StorageFull => MediaError::Full {
@@ -352,9 +382,41 @@ impl Medium {
             })?;
         Ok(Medium {
             root: root.to_owned(),
+            real: root.canonicalize().unwrap_or_else(|_| root.to_owned()),
             device,
             free,
+            probe: std::sync::Arc::new(probe),
         })
+    }
+
+    /// `root` with its links resolved.
+    pub fn real(&self) -> &Path {
+        &self.real
+    }
+
+    /// Refuses `self` and `other` when they are one directory, or one
+    /// inside the other, under two names (a link or a bind mount): what
+    /// went to one would be on the other. `what` names each for the message.
+    pub fn refuse_overlap(
+        &self,
+        what: &'static str,
+        other: &Medium,
+        other_what: &'static str,
+    ) -> Result<(), MediaError> {
+        let (a, b) = (&self.real, &other.real);
+        let (sa, sb) = (std::fs::metadata(a), std::fs::metadata(b));
+        let same_dir = matches!((&sa, &sb), (Ok(x), Ok(y))
+            if std::os::unix::fs::MetadataExt::dev(x) == std::os::unix::fs::MetadataExt::dev(y)
+                && std::os::unix::fs::MetadataExt::ino(x) == std::os::unix::fs::MetadataExt::ino(y));
+        if same_dir || a.starts_with(b) || b.starts_with(a) {
+            return Err(MediaError::OneDirectory {
+                a_what: what,
+                a: self.root.clone(),
+                b_what: other_what,
+                b: other.root.clone(),
+            });
+        }
+        Ok(())
     }
 
     pub fn root(&self) -> &Path {
@@ -417,13 +479,9 @@ impl Medium {
             .collect::<Result<_, _>>()?;
         // One directory under two names (a symlink to another medium) is
         // one medium, whatever the device rule allows.
-        let real: Vec<Option<PathBuf>> = roots.iter().map(|r| r.canonicalize().ok()).collect();
-        for (i, a) in real.iter().enumerate() {
-            if let Some(j) = real[..i].iter().position(|b| b.is_some() && b == a) {
-                return Err(MediaError::SameDirectory {
-                    a: roots[j].clone(),
-                    b: roots[i].clone(),
-                });
+        for (i, a) in media.iter().enumerate() {
+            for b in &media[..i] {
+                b.refuse_overlap("the backup medium", a, "the backup medium")?;
             }
         }
         if !same_device_ok {
@@ -448,6 +506,11 @@ impl Medium {
     /// for a backup or share directory.
     pub fn create_bundle(&self, name: &str, public: bool) -> Result<Bundle, MediaError> {
         use std::os::unix::fs::PermissionsExt;
+        if !self.still_there() {
+            return Err(MediaError::NotTheSameMedium {
+                path: self.root.clone(),
+            });
+        }
         let dir = self.root.join(name);
         std::fs::create_dir(&dir).map_err(|e| MediaError::from_io("create", &dir, e))?;
         let mode = if public { 0o755 } else { 0o700 };
@@ -458,7 +521,16 @@ impl Medium {
             dir,
             files: Vec::new(),
             device: self.device,
+            probe: self.probe.clone(),
         })
+    }
+
+    /// Whether the medium checked is still the one mounted at its root:
+    /// same device, and the file the check made there still there.
+    pub fn still_there(&self) -> bool {
+        std::fs::metadata(&self.root)
+            .is_ok_and(|m| std::os::unix::fs::MetadataExt::dev(&m) == self.device)
+            && probe_present(&self.probe)
     }
 }
 
@@ -467,9 +539,27 @@ impl Medium {
 /// person listing the stick sees it.
 pub const FAILED_PREFIX: &str = "FAILED-";
 
+/// The file a failed ceremony leaves in each directory it made, saying
+/// so: the directory's name alone is lost when it is reached by another
+/// name (`--backup .`, a link) or copied under a new one.
+pub const FAILED_MARKER: &str = "FAILED-README.txt";
+
+/// Whether `dir` is what a failed ceremony left: named `FAILED-` (under
+/// any name that leads to it), or holding [`FAILED_MARKER`].
+pub fn is_failed_dir(dir: &Path) -> bool {
+    let named = |p: &Path| {
+        p.file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with(FAILED_PREFIX))
+    };
+    named(dir)
+        || dir.canonicalize().is_ok_and(|real| named(&real))
+        || dir.join(FAILED_MARKER).symlink_metadata().is_ok()
+}
+
 /// The directories failed ceremonies left right below `root` (at most
-/// 100): marked `FAILED-`, or a `ceremony-*` with no MANIFEST (its stick was
-/// pulled before the ceremony could mark it).
+/// 100): marked `FAILED-` or by [`FAILED_MARKER`], or a `ceremony-*` with no
+/// MANIFEST (its stick was pulled before the ceremony could mark it).
 pub fn failed_on(root: &Path) -> Vec<PathBuf> {
     let mut found: Vec<PathBuf> = std::fs::read_dir(root)
         .into_iter()
@@ -478,9 +568,11 @@ pub fn failed_on(root: &Path) -> Vec<PathBuf> {
         .take(1000)
         .filter(|e| {
             let name = e.file_name().to_string_lossy().into_owned();
+            let dir = e.path();
             name.starts_with(FAILED_PREFIX)
                 || (name.starts_with("ceremony-")
-                    && e.path().join(MANIFEST).symlink_metadata().is_err())
+                    && (dir.join(MANIFEST).symlink_metadata().is_err()
+                        || dir.join(FAILED_MARKER).symlink_metadata().is_ok()))
         })
         .map(|e| e.path())
         .take(100)
@@ -489,12 +581,27 @@ pub fn failed_on(root: &Path) -> Vec<PathBuf> {
     found
 }
 
-/// Renames a ceremony directory `dir` to `FAILED-<name>` beside it and
-/// returns where it is now (where it was, if the medium refuses).
-pub fn mark_failed(dir: &Path) -> PathBuf {
+/// Marks a ceremony directory `dir` as failed: [`FAILED_MARKER`] inside,
+/// saying `why`, then the directory renamed `FAILED-<name>` beside it.
+/// Returns where it is now (where it was, if the medium refuses).
+pub fn mark_failed(dir: &Path, why: &str) -> PathBuf {
+    let _ = write_new_file(
+        &dir.join(FAILED_MARKER),
+        format!(
+            "This directory is what a keyceremony ceremony that did not complete left.\n\
+             Do not use it: no restore, verify or later ceremony will. It may hold a\n\
+             key or shares of a passphrase: destroy it (delete it, wipe the stick).\n\n\
+             {why}\n"
+        )
+        .as_bytes(),
+        FileMode::Public,
+    );
     let (Some(parent), Some(name)) = (dir.parent(), dir.file_name()) else {
         return dir.to_owned();
     };
+    if name.to_string_lossy().starts_with(FAILED_PREFIX) {
+        return dir.to_owned();
+    }
     let mut marked = std::ffi::OsString::from(FAILED_PREFIX);
     marked.push(name);
     let to = parent.join(marked);
@@ -525,6 +632,8 @@ pub struct Bundle {
     /// before every write (a stick unmounted and another, or the bare
     /// mount point, in its place).
     device: u64,
+    /// The medium's probe (see [`Medium`]), checked with the device.
+    probe: std::sync::Arc<tempfile::NamedTempFile>,
 }
 
 impl Bundle {
@@ -549,14 +658,22 @@ impl Bundle {
         }
         let medium = self.dir.parent().unwrap_or(&self.dir);
         match std::fs::metadata(&self.dir) {
-            Ok(m) if std::os::unix::fs::MetadataExt::dev(&m) == self.device => {}
+            Ok(m)
+                if std::os::unix::fs::MetadataExt::dev(&m) == self.device
+                    && probe_present(&self.probe) => {}
             _ => {
                 return Err(MediaError::NotTheSameMedium {
                     path: medium.to_owned(),
                 })
             }
         }
-        let sha256 = write_new_file(&path, contents, mode)?;
+        let sha256 = write_new_file(&path, contents, mode).map_err(|e| match e {
+            // The directory went from under the write: its medium did.
+            MediaError::Missing { .. } => MediaError::NotTheSameMedium {
+                path: medium.to_owned(),
+            },
+            e => e,
+        })?;
         let written = WrittenFile {
             name: name.to_owned(),
             path,

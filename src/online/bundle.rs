@@ -22,9 +22,7 @@ pub const BUNDLE_FILE: &str = "bundle.json";
 pub const KEYRING_FILE: &str = "keyring.gpg";
 pub const POLICY_FILE: &str = "containers-policy.json";
 pub const REGISTRIES_D_FILE: &str = "registries.d.yaml";
-/// MANIFEST's signature by the signing subkey (MANIFEST itself is
-/// `crate::media::MANIFEST`).
-pub const MANIFEST_SIG: &str = "MANIFEST.asc";
+pub use crate::media::MANIFEST_SIG;
 pub const FORMAT: u32 = 1;
 
 /// Where `install` puts the keyring, relative to its root; the policy

@@ -176,6 +176,8 @@ pub enum SheetError {
     Identity(String),
     #[error(transparent)]
     Share(#[from] ShareError),
+    #[error("the sheet was altered: {0}. A sheet keyceremony wrote never is: ask its custodian for theirs, or type its words alone")]
+    Altered(String),
     #[error("the sheet's header says {header}, but its words are share {index} of {count} (any {threshold}) of set {set}: the sheet was altered or mixed up with another; ask its custodian for theirs")]
     HeaderMismatch {
         header: String,
@@ -257,6 +259,12 @@ fn check_header(text: &str, share: &Share) -> Result<(), SheetError> {
     {
         return Ok(());
     }
+    // A sheet keyceremony wrote is plain text: a control or invisible
+    // character in it (an escape sequence hiding a changed digit) is an
+    // alteration, whatever the digits around it read as.
+    if let Some(c) = crate::text::first_deceptive(&text.replace(['\n', '\r'], "")) {
+        return Err(SheetError::Altered(format!("it holds {c}")));
+    }
     let mut said = Vec::new();
     for l in text.lines().map(str::trim) {
         if let Some(rest) = l.strip_prefix("Share set:") {
@@ -266,16 +274,39 @@ fn check_header(text: &str, share: &Share) -> Result<(), SheetError> {
             }
         } else if let Some(rest) = l.strip_prefix("Share ") {
             // "Share 3 of 5. Any 3 shares of this set restore the passphrase."
-            let nums: Vec<u8> = rest
-                .split(|c: char| !c.is_ascii_digit())
-                .filter(|t| !t.is_empty())
-                .filter_map(|t| t.parse().ok())
-                .collect();
-            if nums.len() >= 3 && nums[..3] != [share.index, share.count, share.threshold] {
-                said.push(format!(
-                    "share {} of {} (any {})",
-                    nums[0], nums[1], nums[2]
-                ));
+            let nums = (|| -> Option<[u8; 3]> {
+                let (i, rest) = rest.split_once(" of ")?;
+                let (n, rest) = rest.split_once(". Any ")?;
+                let (k, rest) = rest.split_once(' ')?;
+                if !rest.starts_with("shares of this set") {
+                    return None;
+                }
+                Some([i.parse().ok()?, n.parse().ok()?, k.parse().ok()?])
+            })();
+            match nums {
+                Some(n) if n == [share.index, share.count, share.threshold] => {}
+                Some([i, n, k]) => said.push(format!("share {i} of {n} (any {k})")),
+                None => {
+                    return Err(SheetError::Altered(format!(
+                        "its line {} is not the one a sheet has",
+                        crate::text::quoted(l)
+                    )))
+                }
+            }
+        } else if let Some(rest) = l.strip_prefix("Key:") {
+            let hex: String = rest.split_whitespace().collect();
+            if hex.len() != 40 && hex.len() != 64 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+                return Err(SheetError::Altered(format!(
+                    "its key line {} holds no fingerprint",
+                    crate::text::quoted(l)
+                )));
+            }
+        } else if let Some(rest) = l.strip_prefix("Date:") {
+            if humantime::parse_rfc3339(&format!("{}T00:00:00Z", rest.trim())).is_err() {
+                return Err(SheetError::Altered(format!(
+                    "its date line {} holds no date",
+                    crate::text::quoted(l)
+                )));
             }
         }
     }

@@ -120,7 +120,22 @@ fn verify_one(
 ) -> Result<(Verified, Vec<u8>), TranscriptError> {
     let named =
         |e: &dyn std::fmt::Display| TranscriptError::History(format!("{}: {e}", file.display()));
-    let bytes = read_bounded(file, "transcript", limits::TRANSCRIPT)?;
+    // The transcript and what lies beside it are read as a ceremony
+    // directory's files are: no link followed (a link in a copied
+    // directory would vouch for a file elsewhere), no FIFO blocked on.
+    let dir = file
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let beside_file = |name: &str, what: &'static str, limit: u64| match file.file_name() {
+        Some(_) => crate::media::read_in(dir, name, what, limit),
+        None => read_bounded(&dir.join(name), what, limit),
+    };
+    let name_of = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned());
+    let bytes = match name_of(file) {
+        Some(n) => beside_file(&n, "transcript", limits::TRANSCRIPT)?,
+        None => read_bounded(file, "transcript", limits::TRANSCRIPT)?,
+    };
     let chain = verify_chain(&bytes).map_err(|e| named(&e))?;
     // A ceremony that stopped is reported as that: a failure recorded at
     // the end of an intact chain, signed or not (a ceremony that failed part
@@ -138,6 +153,15 @@ fn verify_one(
         ))
     };
     let last = chain.entries.last();
+    // The directory says it failed (renamed, or its marker inside): the
+    // ceremony stopped after its transcript's copy here was signed.
+    if crate::media::is_failed_dir(dir) {
+        return Err(named(&format!(
+            "the ceremony did not complete: its directory {} is marked as what a ceremony that stopped left (see {} in it); do not rely on what it left",
+            crate::text::printable(&dir.display().to_string()),
+            crate::media::FAILED_MARKER
+        )));
+    }
     let failed = last.filter(|l| l.event == crate::transcript::EventKind::Failed.name());
     if let Some(l) = failed {
         let sig_path = signature.map(Path::to_owned).unwrap_or_else(|| {
@@ -159,9 +183,16 @@ fn verify_one(
         p.push(".asc");
         PathBuf::from(p)
     });
-    let cert = read_cert(&read_bounded(&cert_path, "cert", limits::KEY)?)
+    let cert_bytes = match cert {
+        Some(_) => read_bounded(&cert_path, "cert", limits::KEY)?,
+        None => beside_file(CERT_FILE, "cert", limits::KEY)?,
+    };
+    let cert = read_cert(&cert_bytes)
         .map_err(|e| TranscriptError::History(format!("{}: {e}", cert_path.display())))?;
-    let sig = read_bounded(&sig_path, "signature", limits::MANIFEST)?;
+    let sig = match (signature, name_of(&sig_path)) {
+        (None, Some(n)) => beside_file(&n, "signature", limits::MANIFEST)?,
+        _ => read_bounded(&sig_path, "signature", limits::MANIFEST)?,
+    };
     let key = cert.fingerprint().to_hex();
     if let Some(recorded) = key_of(&chain) {
         if !recorded.eq_ignore_ascii_case(&key) {
@@ -178,6 +209,37 @@ fn verify_one(
         if let Some(l) = last {
             return Err(stopped(l));
         }
+    }
+    // A ceremony closes each of its directories with a MANIFEST after the
+    // transcript says "complete": one without (a stick pulled, the power
+    // cut at that moment) did not complete, whatever its transcript says.
+    let in_ceremony_dir = dir
+        .canonicalize()
+        .ok()
+        .and_then(|d| {
+            d.file_name()
+                .map(|n| n.to_string_lossy().starts_with("ceremony-"))
+        })
+        .unwrap_or(false);
+    if in_ceremony_dir {
+        let unclosed = |e: &dyn std::fmt::Display| {
+            named(&format!(
+                "the ceremony did not complete here: {e} (it stopped before closing this directory, or the directory was not copied whole); do not rely on what it left"
+            ))
+        };
+        crate::media::check_manifest(dir).map_err(|e| unclosed(&e))?;
+        let manifest =
+            crate::media::read_in(dir, crate::media::MANIFEST, "MANIFEST", limits::MANIFEST)
+                .map_err(|e| unclosed(&e))?;
+        let manifest_sig = crate::media::read_in(
+            dir,
+            crate::media::MANIFEST_SIG,
+            "signature",
+            limits::MANIFEST,
+        )
+        .map_err(|e| unclosed(&e))?;
+        verify_detached(&cert, SignWith::SigningSubkey, &manifest_sig, &manifest)
+            .map_err(|e| unclosed(&format!("{}: {e}", crate::media::MANIFEST_SIG)))?;
     }
     Ok((
         Verified {

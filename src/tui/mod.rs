@@ -217,10 +217,7 @@ fn scan() -> Scan {
             .take(200);
         for d in dirs.map(|e| e.path()).filter(|p| p.is_dir()) {
             // What a ceremony that stopped left is named, never offered.
-            if d.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with(crate::media::FAILED_PREFIX))
-            {
+            if crate::media::is_failed_dir(&d) {
                 failed.push(d);
                 continue;
             }
