@@ -52,6 +52,135 @@ fn token_signs_for(hsm: &SoftHsm, token: &str, id: &str, public: &Path, dir: &Pa
     assert_exit(&peer(&[Path::new("verify"), public, &data, &sig]), 0);
 }
 
+/// The cluster's admission policies in the export, checked field by field
+/// against the bundle (the key data is cosign.pub, a glob per docker
+/// scope), written by `install --kubernetes` as the same bytes, and a
+/// bundle whose policy was edited (and its MANIFEST re-made to match) is
+/// refused. What a cluster adds that cannot run here (the admission
+/// webhook itself, pulling through the cluster's registry credentials) is
+/// said in docs/cosign.md.
+fn cluster_policies_enforce_the_cosign_key(c: &Ceremony, public: &Path, dir: &Path) {
+    let pem = std::fs::read_to_string(public).unwrap();
+    let read = |p: &Path| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
+    };
+    let info = read(&c.export.join("bundle.json"));
+    assert_eq!(
+        info["files"]["cluster"],
+        serde_json::json!(["cluster-image-policy.json", "kyverno-policy.json"])
+    );
+    let name = format!("keyceremony-{}", &c.fingerprint.to_lowercase()[..16]);
+    let cip = read(&c.export.join("cluster-image-policy.json"));
+    assert_eq!(cip["apiVersion"], "policy.sigstore.dev/v1beta1");
+    assert_eq!(cip["kind"], "ClusterImagePolicy");
+    assert_eq!(cip["metadata"]["name"], name);
+    assert_eq!(
+        cip["spec"]["images"],
+        serde_json::json!([{ "glob": "registry.example.org/app" }, { "glob": "registry.example.org/app/**" }])
+    );
+    let authorities = cip["spec"]["authorities"].as_array().unwrap();
+    assert_eq!(authorities.len(), 1);
+    assert_eq!(authorities[0]["key"]["data"], pem.as_str());
+    let kyv = read(&c.export.join("kyverno-policy.json"));
+    assert_eq!(
+        (kyv["apiVersion"].as_str(), kyv["kind"].as_str()),
+        (Some("kyverno.io/v1"), Some("ClusterPolicy"))
+    );
+    assert_eq!(kyv["spec"]["validationFailureAction"], "Enforce");
+    let v = &kyv["spec"]["rules"][0]["verifyImages"][0];
+    assert_eq!(
+        v["imageReferences"],
+        serde_json::json!([
+            "registry.example.org/app:*",
+            "registry.example.org/app@*",
+            "registry.example.org/app/*"
+        ])
+    );
+    assert_eq!(v["attestors"][0]["count"], 1);
+    assert_eq!(
+        v["attestors"][0]["entries"][0]["keys"]["publicKeys"],
+        pem.as_str()
+    );
+
+    let k8s = dir.join("k8s");
+    std::fs::create_dir_all(&k8s).unwrap();
+    let root = dir.join("root-k8s");
+    std::fs::create_dir_all(&root).unwrap();
+    let o = run(&[
+        "install",
+        c.export.to_str().unwrap(),
+        "--root",
+        root.to_str().unwrap(),
+        "--trust",
+        &c.fingerprint,
+        "--kubernetes",
+        k8s.to_str().unwrap(),
+    ]);
+    assert_exit(&o, 0);
+    for f in ["cluster-image-policy.json", "kyverno-policy.json"] {
+        assert_eq!(
+            std::fs::read(k8s.join(format!("{name}-{f}"))).unwrap(),
+            std::fs::read(c.export.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    // A missing --kubernetes directory is named, and nothing is written.
+    std::fs::create_dir_all(dir.join("root-none")).unwrap();
+    let o = run(&[
+        "install",
+        c.export.to_str().unwrap(),
+        "--root",
+        dir.join("root-none").to_str().unwrap(),
+        "--trust",
+        &c.fingerprint,
+        "--kubernetes",
+        dir.join("no-such-dir").to_str().unwrap(),
+    ]);
+    assert_exit(&o, 2);
+    assert!(
+        stderr(&o).contains("is not a directory: make it first"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(names_in(&dir.join("root-none")).is_empty());
+
+    // A policy that lets any image in, in a bundle whose MANIFEST and its
+    // signature were re-made by someone holding the signing subkey: still
+    // not what the scopes and key make, refused.
+    let forged = dir.join("forged");
+    let o = tool("cp")
+        .arg("-a")
+        .arg(&c.export)
+        .arg(&forged)
+        .output()
+        .unwrap();
+    assert_exit(&o, 0);
+    let mut any = cip.clone();
+    any["spec"]["images"] = serde_json::json!([{ "glob": "**" }]);
+    any["spec"]["authorities"] =
+        serde_json::json!([{ "name": "any", "static": { "action": "pass" } }]);
+    std::fs::write(
+        forged.join("cluster-image-policy.json"),
+        format!("{}\n", serde_json::to_string_pretty(&any).unwrap()),
+    )
+    .unwrap();
+    resign(dir, &forged);
+    let o = run(&[
+        "verify",
+        forged.to_str().unwrap(),
+        "--trust",
+        &c.fingerprint,
+    ]);
+    assert_ne!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains(
+            "cluster-image-policy.json is not the policy its declared scopes and cosign key make"
+        ),
+        "{}",
+        stderr(&o)
+    );
+}
+
 /// `keyceremony verify` from `trust` accepts the bundle and names its cosign key.
 fn verify_names_the_cosign_key(bundle: &Path, trust: &str) {
     let o = run(&["verify", bundle.to_str().unwrap(), "--trust", trust]);
@@ -205,6 +334,7 @@ fn the_file_tier_writes_a_key_file_sigstore_opens_and_binds_its_public_key() {
         yaml.contains("  \"registry.example.org/app\":\n    use-sigstore-attachments: true\n"),
         "{yaml}"
     );
+    cluster_policies_enforce_the_cosign_key(&c, &public, &dir);
 
     // A restore opens the cosign key with the OpenPGP key; a renew carries
     // it to the new backups and its binding to the new bundle.

@@ -45,40 +45,6 @@ fn fifo(bundle: &Path, file: &str) {
     assert_exit(&o, 0);
 }
 
-/// Rewrites `bundle`'s MANIFEST for the files as they are now and signs it
-/// with the key from the backup (as someone holding the key, or its
-/// careless operator, would): what only the merge rules can stop.
-fn resign(dir: &Path, bundle: &Path) {
-    resign_with(dir, bundle, "passphrase.txt")
-}
-
-/// `resign` with the key whose passphrase `passphrase` holds (a rotation's
-/// new key: passphrase-2.txt).
-fn resign_with(dir: &Path, bundle: &Path, passphrase: &str) {
-    let text = std::fs::read_to_string(bundle.join("MANIFEST")).unwrap();
-    let mut out = String::new();
-    for line in text.lines() {
-        let (_, name) = line.split_once("  ").unwrap();
-        let bytes = std::fs::read(bundle.join(name)).unwrap();
-        out.push_str(&format!(
-            "{}  {name}\n",
-            keyceremony::media::sha256_hex(&bytes)
-        ));
-    }
-    std::fs::write(bundle.join("MANIFEST"), out).unwrap();
-    let (gpg, fpr) = signer_from_backup(dir, passphrase);
-    let _ = std::fs::remove_file(bundle.join("MANIFEST.asc"));
-    gpg.ok(&[
-        "--armor",
-        "--detach-sign",
-        "-u",
-        &fpr,
-        "-o",
-        bundle.join("MANIFEST.asc").to_str().unwrap(),
-        bundle.join("MANIFEST").to_str().unwrap(),
-    ]);
-}
-
 /// Seen 1 and 12: a state that followed a rotation never goes back to the
 /// old key, whatever sequence a bundle of the old key claims; the ceremony
 /// side refuses a renew on the retired key's backup unless told (recorded);

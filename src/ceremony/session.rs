@@ -903,6 +903,10 @@ impl Session<'_> {
         let registries_d =
             bundle::registries_d(&scopes, self.online.lookaside.as_deref(), cosign.is_some())
                 .map(|_| bundle::REGISTRIES_D_FILE.to_owned());
+        let cluster = self
+            .cluster_policies(&fpr, &scopes)
+            .map(|ps| ps.iter().map(|(n, _)| (*n).to_owned()).collect())
+            .unwrap_or_default();
         // A bundle is good for the plan's period, and never past the key.
         let mut until = now + self.online.valid_for.duration();
         let policy_std = sequoia_openpgp::policy::StandardPolicy::new();
@@ -937,6 +941,7 @@ impl Session<'_> {
                 rotations: statements,
                 revocations: self.due_revocations(now),
                 cosign,
+                cluster,
             },
         };
         let text = format!(
@@ -956,6 +961,21 @@ impl Session<'_> {
         Ok(())
     }
 
+    /// The cluster policies for the cosign key this key carries and the
+    /// plan's docker scopes (crate::online::cluster), if both are there.
+    fn cluster_policies(
+        &self,
+        fpr: &str,
+        scopes: &[crate::online::bundle::Scope],
+    ) -> Option<[(&'static str, String); 2]> {
+        let pem = self
+            .carried
+            .iter()
+            .find(|(n, _)| n == crate::cosign::PUBLIC_FILE)
+            .and_then(|(_, b)| std::str::from_utf8(b).ok())?;
+        crate::online::cluster::policies(fpr, scopes, &[pem])
+    }
+
     /// The export bundle's own files (crate::online::bundle): the keyring, the
     /// rotation files, the containers files the plan asks for, and
     /// `bundle.json` as `seal_backups` made it.
@@ -967,6 +987,21 @@ impl Session<'_> {
         };
         let now = self.clock.now();
         self.export(bundle::KEYRING_FILE, &openpgp::signing_keyring(key, now)?)?;
+        let scopes: Vec<bundle::Scope> = self
+            .online
+            .scopes
+            .iter()
+            .filter_map(|s| bundle::Scope::parse(s).ok())
+            .collect();
+        if !info.files.cluster.is_empty() {
+            for (name, text) in self
+                .cluster_policies(&info.key, &scopes)
+                .into_iter()
+                .flatten()
+            {
+                self.export(name, text.as_bytes())?;
+            }
+        }
         for (name, bytes) in std::mem::take(&mut self.carried) {
             self.export(&name, &bytes)?;
         }
@@ -976,12 +1011,6 @@ impl Session<'_> {
                 self.export(&name, &bytes)?;
             }
         }
-        let scopes: Vec<bundle::Scope> = self
-            .online
-            .scopes
-            .iter()
-            .filter_map(|s| bundle::Scope::parse(s).ok())
-            .collect();
         if info.files.policy.is_some() {
             let key_path = format!("/{}", bundle::keyring_install_path(&info.key));
             let cosign_path = info

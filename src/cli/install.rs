@@ -15,6 +15,9 @@ pub struct InstallArgs {
     /// Replace a local policy rule for a scope the bundle declares (kept and shown otherwise)
     #[arg(long)]
     pub replace_local: bool,
+    /// Also write the cluster's admission policies (sigstore policy-controller and Kyverno, JSON for `kubectl apply -f DIR`) into this existing directory
+    #[arg(long, value_name = "DIR")]
+    pub kubernetes: Option<PathBuf>,
     #[command(flatten)]
     pub anchor: AnchorArgs,
 }

@@ -11,6 +11,7 @@ pub fn install(i: &InstallArgs) -> Result<(), Failure> {
     let (v, next, _lock) = checked(&i.bundle, a)?;
     let opts = install::Options {
         replace_local: i.replace_local,
+        kubernetes: i.kubernetes.clone(),
     };
     let done: Installed = install::install(&v, &i.root, opts)?;
     // The state moves last: a failed install leaves it where it was.

@@ -92,6 +92,10 @@ pub struct BundleFiles {
     /// `cosign.json` and its signatures beside it), if the key has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cosign: Option<String>,
+    /// Kubernetes admission policies for the cosign key and the docker
+    /// scopes (crate::online::cluster), if the bundle has both.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cluster: Vec<String>,
 }
 
 /// The bundle a new one continues, as the backup's `bundle.json` says.

@@ -34,10 +34,13 @@ pub const REGISTRIES_D_DIR: &str = "etc/containers/registries.d";
 pub const POLICY_LIMIT: u64 = 4 << 20;
 
 /// How to install.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Options {
     /// Replace a local rule for a declared scope (kept and shown otherwise).
     pub replace_local: bool,
+    /// A directory to write the cluster's admission policies into
+    /// (crate::online::cluster), beside the node's files.
+    pub kubernetes: Option<PathBuf>,
 }
 
 /// What `install` changed.
@@ -135,6 +138,38 @@ pub fn install(v: &Verified, root: &Path, opts: Options) -> Result<Installed, On
         e => host(e),
     })?;
     let [(_, keyring_name), (_, cosign_name), (_, yaml_name)] = files_of(&v.key);
+    // The cluster's policies are staged first, in their own directory,
+    // and put in place only once the node's are: a failure on either side
+    // leaves both as they were.
+    let cluster_dir = match &opts.kubernetes {
+        Some(dir) => Some(Dir::open(dir).map_err(|e| match e {
+            MediaError::Missing { .. } | MediaError::NotADirectory { .. } => OnlineError::Usage(format!(
+                "--kubernetes {} is not a directory: make it first (the policies go there for kubectl apply -f)",
+                dir.display()
+            )),
+            e => host(e),
+        })?),
+        None => None,
+    };
+    let mut cluster_staged = Vec::new();
+    if let Some(dir) = &cluster_dir {
+        let policies = super::verify::cluster_policies(b, v.cosign.is_some())?.ok_or_else(|| {
+            OnlineError::Usage(
+                "--kubernetes: this bundle has no cosign key or no docker scope, so a cluster has nothing to enforce from it; nothing was changed".into(),
+            )
+        })?;
+        let prefix = super::cluster::policy_name(&v.key);
+        for (name, text) in policies {
+            let file = format!("{prefix}-{name}");
+            let s = dir
+                .stage(&file, text.as_bytes(), 0o644)
+                .map_err(|e| match e {
+                    e @ MediaError::NotAFile { .. } => hostile(dir.path(), e),
+                    e => host(e),
+                })?;
+            cluster_staged.push(s);
+        }
+    }
     let mut planned = Vec::new();
     let mut keyring = b.get(&files.keyring)?.to_vec();
     // While a rotation's transition lasts, the old key's signatures stand.
@@ -248,7 +283,16 @@ pub fn install(v: &Verified, root: &Path, opts: Options) -> Result<Installed, On
             let _ = std::fs::remove_dir(d);
         }
     }
-    let (written, removed) = result?;
+    let (mut written, removed) = result?;
+    for s in cluster_staged {
+        let path = s.commit().map_err(|e| {
+            OnlineError::Host(format!(
+                "{e}; the node's files are in place, the cluster policies are not: run install again"
+            ))
+        })?;
+        // Not below the root: shown as it is.
+        written.push(std::path::absolute(&path).unwrap_or(path));
+    }
     Ok(Installed {
         root: root.to_owned(),
         written,

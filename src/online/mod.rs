@@ -27,6 +27,7 @@
 //! (tests/repo.rs checks), so `keyceremony-online` builds without PC/SC.
 
 pub mod bundle;
+pub mod cluster;
 pub mod install;
 pub mod policy;
 pub mod read;

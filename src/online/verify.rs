@@ -312,7 +312,53 @@ fn check_containers_files(b: &Bundle, cosign: bool) -> Result<(), OnlineError> {
             )));
         }
     }
+    // The cluster policies: exactly what the scopes and the cosign key
+    // make, or none (an edited one could let any image into a cluster).
+    let expected = cluster_policies(b, cosign)?;
+    let names: Vec<&str> = expected.iter().flatten().map(|(n, _)| *n).collect();
+    if info
+        .files
+        .cluster
+        .iter()
+        .map(String::as_str)
+        .ne(names.iter().copied())
+    {
+        return Err(b.refused(format!(
+            "bundle.json lists the cluster policies {:?}, but its scopes and cosign key make {names:?}",
+            info.files.cluster
+        )));
+    }
+    for (name, text) in expected.iter().flatten() {
+        if b.get(name)? != text.as_bytes() {
+            return Err(b.refused(format!(
+                "{name} is not the policy its declared scopes and cosign key make; nothing of it is installed"
+            )));
+        }
+    }
     Ok(())
+}
+
+/// The cluster policies the verified bundle's scopes and cosign key make
+/// (crate::online::cluster), if it has both.
+pub fn cluster_policies(
+    b: &Bundle,
+    cosign: bool,
+) -> Result<Option<[(&'static str, String); 2]>, OnlineError> {
+    let info = &b.info;
+    let (true, Some(public_file)) = (cosign, &info.files.cosign) else {
+        return Ok(None);
+    };
+    let scopes: Vec<Scope> = info
+        .scopes
+        .iter()
+        .filter_map(|s| Scope::parse(s).ok())
+        .collect();
+    let pem = String::from_utf8_lossy(b.get(public_file)?).into_owned();
+    Ok(super::cluster::policies(
+        &info.key,
+        &scopes,
+        &[pem.as_str()],
+    ))
 }
 
 /// The cosign key the bundle names: its statement signed by the key's
