@@ -42,13 +42,23 @@ pub fn printable_lines(s: &str) -> String {
 pub fn is_deceptive(c: char) -> bool {
     c.is_control()
         || matches!(c,
-            '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}'
-            | '\u{17B4}' | '\u{17B5}' | '\u{180B}'..='\u{180F}'
-            | '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}'
-            | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}'
-            | '\u{FFA0}' | '\u{FFF9}'..='\u{FFFB}' | '\u{1BCA0}'..='\u{1BCA3}'
-            | '\u{1D173}'..='\u{1D17A}' | '\u{E0000}'..='\u{E0FFF}'
-            | '\u{E000}'..='\u{F8FF}' | '\u{F0000}'..='\u{10FFFF}')
+            // Format characters (Unicode's Cf), every one of them.
+            '\u{00AD}' | '\u{0600}'..='\u{0605}' | '\u{061C}' | '\u{06DD}' | '\u{070F}'
+            | '\u{0890}' | '\u{0891}' | '\u{08E2}' | '\u{180E}'
+            | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{110BD}' | '\u{110CD}' | '\u{13430}'..='\u{1343F}'
+            | '\u{1BCA0}'..='\u{1BCA3}' | '\u{1D173}'..='\u{1D17A}' | '\u{E0001}'
+            | '\u{E0020}'..='\u{E007F}'
+            // Line and paragraph separators.
+            | '\u{2028}' | '\u{2029}'
+            // Blanks that look like no character, or like an ordinary space.
+            | '\u{00A0}' | '\u{034F}' | '\u{115F}' | '\u{1160}' | '\u{1680}' | '\u{17B4}'
+            | '\u{17B5}' | '\u{2000}'..='\u{200A}' | '\u{202F}' | '\u{205F}' | '\u{2800}'
+            | '\u{3000}' | '\u{3164}' | '\u{FFA0}' | '\u{FFFC}' | '\u{1D159}'
+            // Variation selectors, tags' plane, private use.
+            | '\u{180B}'..='\u{180D}' | '\u{180F}' | '\u{FE00}'..='\u{FE0F}'
+            | '\u{E0000}'..='\u{E0FFF}' | '\u{E000}'..='\u{F8FF}' | '\u{F0000}'..='\u{10FFFF}')
 }
 
 /// The first character of `s` that [`is_deceptive`], named as a person can
@@ -75,6 +85,12 @@ pub fn first_deceptive(s: &str) -> Option<String> {
                 "a private-use character, which fonts show differently"
             }
             '\u{E0000}'..='\u{E0FFF}' => "an invisible tag character",
+            '\u{00A0}'
+            | '\u{1680}'
+            | '\u{2000}'..='\u{200A}'
+            | '\u{202F}'
+            | '\u{205F}'
+            | '\u{3000}' => "a space that is not the ordinary one",
             _ => "an invisible character",
         };
         format!("the character U+{:04X} ({what})", c as u32)
@@ -115,6 +131,14 @@ mod tests {
             ("x\u{202E}y", "U+202E (a bidirectional"),
             ("x\u{1b}[2J", "U+001B (escape"),
             ("two\nlines", "U+000A (a line break)"),
+            ("Alice\u{A0}Release", "U+00A0 (a space that is not"),
+            ("Alice\u{3000}Release", "U+3000"),
+            ("Alice\u{2800}", "U+2800"),
+            ("Alice\u{600}", "U+0600"),
+            ("Alice\u{110BD}", "U+110BD"),
+            ("Alice\u{13430}", "U+13430"),
+            ("Alice\u{1D159}", "U+1D159"),
+            ("Alice\u{FFFC}", "U+FFFC"),
         ] {
             let found = first_deceptive(s).unwrap_or_default();
             assert!(found.contains(named), "{s:?}: {found}");

@@ -86,7 +86,12 @@ fn a_full_backup_medium_leaves_no_partial_file_and_says_what_to_do() {
         &"A".repeat(40),
     ]);
     assert_exit(&o, 5);
-    assert!(stderr(&o).contains("not a whole bundle"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("what a ceremony that stopped left")
+            && stderr(&o).contains("run again"),
+        "{}",
+        stderr(&o)
+    );
     let t = std::fs::read_to_string(export.join("transcript.jsonl")).unwrap();
     let last: serde_json::Value = serde_json::from_str(t.lines().last().unwrap()).unwrap();
     assert_eq!(last["event"], "ceremony.failed");
@@ -247,6 +252,19 @@ fn a_late_failure_s_backups_never_pass_for_whole(at: usize) {
         .filter(|n| n.ends_with(".txt") && n.starts_with("share-"))
         .map(|n| only("shares").join(n).display().to_string())
         .collect();
+    let export = only("export");
+    let o = run(&[
+        "verify",
+        export.to_str().unwrap(),
+        "--trust",
+        &"0".repeat(40),
+    ]);
+    assert_ne!(o.status.code(), Some(0));
+    assert!(
+        stderr(&o).contains("what a ceremony that stopped left"),
+        "{}",
+        stderr(&o)
+    );
     for b in ["backup-1", "backup-2"] {
         let failed = only(b);
         let name = failed.file_name().unwrap().to_string_lossy().into_owned();
@@ -686,6 +704,68 @@ fn a_failed_ceremony_s_leftovers_are_named_by_the_next_pre_flight() {
         "{}",
         stderr(&o)
     );
+}
+
+/// The file a ceremony keeps open on each medium: one a killed process
+/// left is removed by the next pre-flight; one another keyceremony holds
+/// (locked) makes the medium refused, naming why; a Ctrl-C during the
+/// pre-flight's checks stops the ceremony (exit 9) and leaves none.
+#[test]
+fn in_use_files_are_cleared_when_left_and_respected_when_held() {
+    let dir = tempdir();
+    let d = dir.path();
+    let plan = write_plan(d, &[]);
+    let left = d.join("backup-1/.keyceremony-in-use-left");
+    std::fs::write(&left, b"").unwrap();
+    let held = d.join("export/.keyceremony-in-use-held");
+    std::fs::write(&held, b"").unwrap();
+    let mut holder = tool("flock")
+        .args(["-x", held.to_str().unwrap(), "sleep", "60"])
+        .spawn()
+        .unwrap();
+    // flock(1) holds the lock once it runs sleep: wait for that.
+    while !std::fs::read_to_string(format!(
+        "/proc/{}/task/{}/children",
+        holder.id(),
+        holder.id()
+    ))
+    .is_ok_and(|c| !c.trim().is_empty())
+    {
+        std::thread::yield_now();
+    }
+    let o = run(&["genesis", "--plan", plan.to_str().unwrap()]);
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    assert_exit(&o, 4);
+    assert!(
+        stderr(&o).contains("in use by another keyceremony running now"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!left.exists(), "the leftover stayed");
+    std::fs::remove_file(&held).unwrap();
+
+    let o = tool("strace")
+        .args([
+            "-f",
+            "-qq",
+            "-o",
+            "/dev/null",
+            "-e",
+            "trace=statfs",
+            "-e",
+            "inject=statfs:signal=SIGINT:when=3",
+        ])
+        .arg(env!("CARGO_BIN_EXE_keyceremony"))
+        .args(["genesis", "--plan", plan.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_exit(&o, 9);
+    assert!(stderr(&o).contains("stopped by SIGINT"), "{}", stderr(&o));
+    for m in ["backup-1", "backup-2", "export", "shares"] {
+        let names = names_in(&d.join(m));
+        assert!(names.is_empty(), "{m}: {names:?}");
+    }
 }
 
 /// A backup medium that is a link to another is one medium under two

@@ -639,6 +639,7 @@ fn an_altered_sheet_is_named_and_what_others_named_reaches_the_terminal_escaped(
             "holds no fingerprint",
         ),
         ("Date:       ", "Date:       yesterday ", "holds no date"),
+        ("   1 ", "   1 \u{1b}[1m", "U+001B (escape"),
     ];
     for (i, (from, to, named)) in cases.iter().enumerate() {
         assert!(sheet.contains(from), "the sheet lacks {from:?}");
@@ -682,4 +683,56 @@ fn an_altered_sheet_is_named_and_what_others_named_reaches_the_terminal_escaped(
         err.contains("x\\u{1b}[2Jy") && err.contains("ceremony-\\u{1b}]0;owned\\u{7}"),
         "{err}"
     );
+
+    // A line break in a directory's name cannot fake a line of output.
+    let faked = dir.path().join("fake\nBackup OTHER opens: primary 0000");
+    let o = tool("cp")
+        .arg("-a")
+        .arg(&c.backups[0])
+        .arg(&faked)
+        .output()
+        .unwrap();
+    assert_exit(&o, 0);
+    let o = run(&[
+        "restore",
+        "--backup",
+        faked.to_str().unwrap(),
+        c.sheet(1).to_str().unwrap(),
+        c.sheet(2).to_str().unwrap(),
+        c.sheet(3).to_str().unwrap(),
+    ]);
+    assert_exit(&o, 0);
+    assert!(
+        stdout(&o).lines().count() >= 1 && !stdout(&o).contains("\nBackup OTHER"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        stdout(&o).contains("fake\\u{a}Backup OTHER"),
+        "{}",
+        stdout(&o)
+    );
+
+    // A descriptor opened for reading is never written to: the passphrase
+    // would have gone onto the custodian's own sheet.
+    let sheet1 = std::fs::read(c.sheet(1)).unwrap();
+    let script = format!(
+        "exec \"$0\" shares combine --check '{}' --out fd:3 '{}' '{}' '{}' 3<'{}'",
+        c.backups[0].join("shares.json").display(),
+        c.sheet(1).display(),
+        c.sheet(2).display(),
+        c.sheet(3).display(),
+        c.sheet(1).display()
+    );
+    let o = std::process::Command::new("sh")
+        .args(["-c", &script, env!("CARGO_BIN_EXE_keyceremony")])
+        .output()
+        .unwrap();
+    assert_ne!(o.status.code(), Some(0));
+    assert!(
+        stderr(&o).contains("open for reading only"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(std::fs::read(c.sheet(1)).unwrap(), sheet1);
 }

@@ -1686,13 +1686,17 @@ _keyceremony() {
             return 0
             ;;
         keyceremony__subcmd__install)
-            opts="-h --root --replace-local --trust --state --at --output-format --help"
+            opts="-h --root --replace-local --kubernetes --trust --state --at --output-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubernetes)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

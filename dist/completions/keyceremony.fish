@@ -92,6 +92,7 @@ complete -c keyceremony -n "__fish_keyceremony_using_subcommand verify" -l outpu
 json\t'One JSON document for programs'"
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand install" -l root -d 'Where the installed system\'s root is (a chroot, an image\'s root); paths in the policy are as that system sees them' -r -F
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand install" -l kubernetes -d 'Also write the cluster\'s admission policies (sigstore policy-controller and Kyverno, JSON for `kubectl apply -f DIR`) into this existing directory' -r -F
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand install" -l trust -d 'The trusted primary fingerprint (with --state: the key a new state file pins)' -r
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand install" -l state -d 'A state file: pins the key on first use (or --trust\'s), follows it through rotations, remembers the bundle accepted' -r -F
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand install" -l at -d 'Judge at this time instead of now: a date (2027-06-01) or a duration from now (400d)' -r

@@ -313,7 +313,7 @@ pub enum CeremonyError {
     Delivery(String),
     #[error("the backup in {medium} cannot be trusted: {reason}. Use the other backup medium, and do not rely on this one (in a genesis, this is its own rehearsal failing: run the ceremony again)")]
     BackupCheck { medium: PathBuf, reason: String },
-    #[error("{dir} is not a ceremony directory (it has no secret-key.asc); {what}")]
+    #[error("{} is not a ceremony directory (it has no secret-key.asc); {what}", crate::text::printable(&dir.display().to_string()))]
     NotACeremonyDir { dir: PathBuf, what: String },
     #[error("share file {path}: {reason}", path = path.display())]
     ShareFile { path: PathBuf, reason: String },

@@ -132,7 +132,9 @@ fn not_a_ceremony_dir(dir: &Path) -> CeremonyError {
             }
             if p.join(SECRET_KEY_FILE).is_file() {
                 let mut line = crate::text::printable(&p.display().to_string());
-                if crate::media::is_failed_dir(&p) {
+                if crate::media::is_failed_dir(&p)
+                    || p.join(crate::media::MANIFEST).symlink_metadata().is_err()
+                {
                     line.push_str("  (what a ceremony that stopped left: never to be used)");
                 }
                 found.push(line);
@@ -181,7 +183,7 @@ pub fn prove(backup: &Path, proof: Proof) -> Result<ProvenBackup, CeremonyError>
     let fail = |reason: String| backup_error(backup, reason);
     if crate::media::is_failed_dir(backup) {
         return Err(fail(format!(
-            "it is what a ceremony that stopped left (named FAILED-, or holding {}): its key was never proven and exported",
+            "it is marked as what a ceremony that stopped left (named FAILED-, or holding {}, which says why): a stopped ceremony's key was never exported, and no restore uses it. If someone else put that file in a backup whose ceremony completed, take it out and run again",
             crate::media::FAILED_MARKER
         )));
     }

@@ -46,6 +46,10 @@ pub struct Preflight {
     export: Medium,
     airgap: airgap::Report,
     root: PathBuf,
+    /// Signals stop the ceremony from here on (the session takes it over):
+    /// a Ctrl-C during the checks is a stop like any other, not a process
+    /// killed with the media's in-use files left behind.
+    armed: media::interrupt::Armed,
 }
 
 /// Checks everything a ceremony needs before anything is written or made:
@@ -58,6 +62,7 @@ pub fn preflight(
     ui: &mut dyn CeremonyUi,
     clock: &dyn Clock,
 ) -> Result<Preflight, CeremonyError> {
+    let armed = media::interrupt::arm();
     plan.check_no_placeholders()?;
     if plan.is_rehearsal() && !plan.placeholders().is_empty() {
         ui.event(&Event::Warning(
@@ -122,6 +127,7 @@ pub fn preflight(
         export,
         airgap,
         root,
+        armed,
     })
 }
 
@@ -385,6 +391,14 @@ impl<'a> Session<'a> {
         clock: &'a dyn Clock,
     ) -> Result<Session<'a>, CeremonyError> {
         let Flow { name, steps, start } = flow;
+        // A signal before anything is written stops the ceremony here.
+        if let Some(signal) = media::interrupt::requested() {
+            return Err(media::MediaError::Interrupted {
+                signal,
+                path: pre.export.root().to_owned(),
+            }
+            .into());
+        }
         let started = clock.now();
         // Two ceremonies in one second (a renew right after the demo) would
         // want the same directory name: the later one takes the next free
@@ -433,7 +447,7 @@ impl<'a> Session<'a> {
             pending_revocations: Vec::new(),
             others: std::cell::RefCell::new(Vec::new()),
             sealed: None,
-            _armed: media::interrupt::arm(),
+            _armed: pre.armed,
             failure_recorded: false,
         };
         let mut data = json!({

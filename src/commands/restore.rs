@@ -10,7 +10,7 @@ pub fn restore(backup: &Path, paths: &[PathBuf], identity: &[PathBuf]) -> Result
     let restored = unlock_backup(backup, paths, identity)?;
     outln!(
         "Backup {} opens: primary {} (shares {:?} of set {})",
-        backup.display(),
+        crate::text::printable(&backup.display().to_string()),
         restored.fingerprint,
         restored.indices,
         restored.set_id

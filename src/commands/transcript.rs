@@ -15,9 +15,9 @@ pub fn verify(
     let checked = history::verify(files, cert, signature).map_err(|e| {
         let f = Failure::from(e);
         match f.code {
-            // What cannot be read is most often the signature of a
-            // ceremony that stopped before its end.
-            Exit::Media => f.hint(
+            // A missing signature is most often that of a ceremony that
+            // stopped before its end.
+            Exit::Media if f.message.contains(".jsonl.asc") => f.hint(
                 "a transcript is signed when its ceremony completes; an unsigned one ended early",
             ),
             _ => f,

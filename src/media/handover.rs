@@ -57,6 +57,15 @@ impl Handover {
     /// `fd:N` or a path; a descriptor below 3, or not a number, is refused
     /// with a message that says what to give instead.
     pub fn parse(text: &str) -> Result<Handover, String> {
+        // A descriptor named by path is a descriptor: it is checked as one
+        // (a new file of that name would be refused as existing).
+        let named = ["/dev/fd/", "/proc/self/fd/"]
+            .iter()
+            .find_map(|p| text.strip_prefix(p))
+            .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        if let Some(n) = named {
+            return Handover::parse(&format!("fd:{n}"));
+        }
         match text.strip_prefix("fd:") {
             Some(n) => match n.parse::<u32>() {
                 Ok(n) if n >= 3 && !inherited(n) => Err(format!(
@@ -93,6 +102,15 @@ impl Handover {
     pub fn deliver(&self, secret: &[u8]) -> Result<String, String> {
         match self {
             Handover::Fd(fd) => {
+                // Reopening /proc/self/fd/N for writing ignores how N was
+                // opened: `3< share-1.txt` would get the secret written
+                // into the custodian's sheet. Only a descriptor opened for
+                // writing is written to.
+                if access_mode(*fd) == Some(Access::Read) {
+                    return Err(format!(
+                        "file descriptor {fd} is open for reading only (`{fd}<`): hand the secret over with `{fd}> FILE`"
+                    ));
+                }
                 let mut f = std::fs::OpenOptions::new()
                     .append(true)
                     .open(self.open_path())
@@ -107,6 +125,29 @@ impl Handover {
                 Ok(p.display().to_string())
             }
         }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    Read,
+    Write,
+    Both,
+}
+
+/// How descriptor `fd` of this process was opened, from
+/// /proc/self/fdinfo (its `flags`, octal; the low two bits are the access
+/// mode); none when that cannot be read.
+fn access_mode(fd: u32) -> Option<Access> {
+    let info = std::fs::read_to_string(format!("/proc/self/fdinfo/{fd}")).ok()?;
+    let flags = info
+        .lines()
+        .find_map(|l| l.strip_prefix("flags:"))
+        .and_then(|f| u32::from_str_radix(f.trim(), 8).ok())?;
+    match flags & 3 {
+        0 => Some(Access::Read),
+        1 => Some(Access::Write),
+        _ => Some(Access::Both),
     }
 }
 

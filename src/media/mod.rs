@@ -13,6 +13,7 @@
 
 mod atomic;
 mod handover;
+mod in_use;
 pub mod interrupt;
 mod manifest;
 pub mod removable;
@@ -71,6 +72,8 @@ pub enum MediaError {
     TooFewFiles { path: PathBuf, free: u64, need: u64 },
     #[error("{path} is on this machine's own disk or memory (the file system of /, /run, /tmp or the like), not on a stick: in the live image that is RAM, gone at power-off. Plug the stick in and mount it there (`keyceremony media mount LABEL`; an empty mount point left after an unmount looks like this), or pick the medium again. A rehearsal with plain directories may set media.allow_same_device = true, which the transcript records")]
     OnRootDisk { path: PathBuf },
+    #[error("{path} is in use by another keyceremony running now (it keeps a .keyceremony-in-use- file there open): let that one finish or stop it first; a stick serves one ceremony at a time")]
+    InUse { path: PathBuf },
     #[error("the medium at {path} is not the one this ceremony started on (unmounted, remounted or another device there): nothing more was written to it. Mount that stick again and run the ceremony again")]
     NotTheSameMedium { path: PathBuf },
     #[error("{what} {path} is on the same device as the backup {backup}: it must travel apart from the backups (one stick lost or stolen would hold the key and what opens it, or carry a backup online). Use another stick (a rehearsal may set media.allow_same_device = true, which the transcript records)")]
@@ -305,19 +308,7 @@ pub struct Medium {
     /// one the kernel gives the same device number, with a directory of the
     /// same name made on it) does not have it; and while it is open, the
     /// medium cannot be unmounted by mistake (only forced, lazily).
-    probe: std::sync::Arc<tempfile::NamedTempFile>,
-}
-
-/// Whether `probe`'s name still leads to the very file it was made as.
-fn probe_present(probe: &tempfile::NamedTempFile) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    let (Ok(open), Ok(named)) = (
-        probe.as_file().metadata(),
-        std::fs::symlink_metadata(probe.path()),
-    ) else {
-        return false;
-    };
-    open.nlink() > 0 && open.dev() == named.dev() && open.ino() == named.ino()
+    probe: std::sync::Arc<in_use::InUse>,
 }
 
 /// The least free space a medium must have to be used at all: this catches
@@ -368,18 +359,7 @@ impl Medium {
                 need: MIN_FREE,
             });
         }
-        let probe = tempfile::Builder::new()
-            .prefix(".keyceremony-in-use-")
-            .tempfile_in(root)
-            .map_err(|source| match source.kind() {
-                io::ErrorKind::StorageFull => MediaError::Full {
-                    path: root.to_owned(),
-                },
-                _ => MediaError::NotWritable {
-                    path: root.to_owned(),
-                    source,
-                },
-            })?;
+        let probe = in_use::InUse::take(root)?;
         Ok(Medium {
             root: root.to_owned(),
             real: root.canonicalize().unwrap_or_else(|_| root.to_owned()),
@@ -530,7 +510,7 @@ impl Medium {
     pub fn still_there(&self) -> bool {
         std::fs::metadata(&self.root)
             .is_ok_and(|m| std::os::unix::fs::MetadataExt::dev(&m) == self.device)
-            && probe_present(&self.probe)
+            && self.probe.present()
     }
 }
 
@@ -633,7 +613,7 @@ pub struct Bundle {
     /// mount point, in its place).
     device: u64,
     /// The medium's probe (see [`Medium`]), checked with the device.
-    probe: std::sync::Arc<tempfile::NamedTempFile>,
+    probe: std::sync::Arc<in_use::InUse>,
 }
 
 impl Bundle {
@@ -660,7 +640,7 @@ impl Bundle {
         match std::fs::metadata(&self.dir) {
             Ok(m)
                 if std::os::unix::fs::MetadataExt::dev(&m) == self.device
-                    && probe_present(&self.probe) => {}
+                    && self.probe.present() => {}
             _ => {
                 return Err(MediaError::NotTheSameMedium {
                     path: medium.to_owned(),

@@ -35,32 +35,115 @@ impl Stick {
 /// Mounts every stick not mounted yet (the boot stick excepted); returns a
 /// line per stick saying where it went or why not.
 pub fn mount_all() -> Vec<String> {
-    list()
+    let sticks = list();
+    if sticks.iter().all(Stick::is_boot) {
+        return vec![
+            "no stick is plugged in (none with a label): plug the ceremony's sticks in, then m again".into(),
+        ];
+    }
+    // udev's by-label link names one device per label: a second stick of
+    // the same label is otherwise invisible.
+    let mut lines: Vec<String> = duplicate_labels(Path::new("/run/udev/data"))
+        .into_iter()
+        .map(|l| {
+            format!(
+                "{} sticks are labelled {}: only one of them is listed and mounted. Unplug the others, or give each its own label",
+                l.1,
+                crate::text::printable(&l.0)
+            )
+        })
+        .collect();
+    lines.extend(sticks
         .into_iter()
         .filter(|s| s.mounted_at.is_none() && !s.is_boot())
         .map(|s| match mount(&s.label) {
             Ok(at) => format!("{} mounted at {}", s.label, at.display()),
             Err(e) => e.to_string(),
-        })
-        .collect()
+        }));
+    if lines.is_empty() {
+        lines.push("no stick to mount: every labelled stick is mounted already".into());
+    }
+    lines
 }
 
-/// Syncs and unmounts every stick mounted under /media; a line per stick.
-pub fn unmount_all() -> Vec<String> {
-    list()
-        .into_iter()
-        .filter(|s| {
-            s.mounted_at
-                .as_ref()
-                .is_some_and(|p| p.starts_with("/media"))
-        })
-        .map(|s| match unmount(&s.label) {
-            Ok(at) => format!(
-                "{} written out and unmounted from {}: it can be pulled out",
-                s.label,
-                at.display()
-            ),
-            Err(e) => format!("{}: NOT unmounted, do not pull it out yet: {e}", s.label),
+/// Labels more than one block device carries (label, how many), from
+/// udev's database (`E:ID_FS_LABEL=` of each `b*` entry).
+fn duplicate_labels(udev_data: &Path) -> Vec<(String, usize)> {
+    let mut count: std::collections::BTreeMap<String, usize> = Default::default();
+    for e in std::fs::read_dir(udev_data).into_iter().flatten().flatten().take(4096) {
+        if !e.file_name().to_string_lossy().starts_with('b') {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(e.path()) else {
+            continue;
+        };
+        if let Some(l) = text.lines().find_map(|l| l.strip_prefix("E:ID_FS_LABEL=")) {
+            *count.entry(l.to_owned()).or_default() += 1;
+        }
+    }
+    count.into_iter().filter(|(_, n)| *n > 1).collect()
+}
+
+/// What `unmount_all` did: a line per stick, and whether any stick is
+/// still mounted (and so must not be pulled out, nor the power cut).
+pub struct Unmounted {
+    pub lines: Vec<String>,
+    pub still_mounted: usize,
+}
+
+/// Syncs and unmounts every stick mounted under /media; a line per stick,
+/// the ones pulled out while mounted included (named, and their mount
+/// taken away: what they had not written yet is not on them).
+pub fn unmount_all() -> Unmounted {
+    let sticks = list();
+    let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+    let mut lines = Vec::new();
+    let mut still_mounted = 0;
+    for (device, point) in media_mounts(&mounts) {
+        let label = sticks
+            .iter()
+            .find(|s| s.device == device)
+            .map(|s| s.label.clone());
+        let shown = crate::text::printable(&point.display().to_string());
+        let Some(label) = label.filter(|_| device.exists()) else {
+            let _ = rustix::mount::unmount(&point, rustix::mount::UnmountFlags::DETACH);
+            let _ = std::fs::remove_dir(&point);
+            lines.push(format!(
+                "the stick mounted at {shown} was pulled out before it was written out: what was not yet written is not on it; check it on another machine (sha256sum -c MANIFEST in each ceremony directory)"
+            ));
+            continue;
+        };
+        match unmount(&point.to_string_lossy()) {
+            Ok(at) => lines.push(format!(
+                "{label} written out and unmounted from {}: it can be pulled out",
+                crate::text::printable(&at.display().to_string())
+            )),
+            Err(e) => {
+                still_mounted += 1;
+                lines.push(format!(
+                    "{label}: NOT unmounted, do not pull it out yet: {e}"
+                ))
+            }
+        }
+    }
+    Unmounted {
+        lines,
+        still_mounted,
+    }
+}
+
+/// The file systems mounted under /media (device, mount point), from a
+/// mountinfo text.
+fn media_mounts(mountinfo: &str) -> Vec<(PathBuf, PathBuf)> {
+    mountinfo
+        .lines()
+        .filter_map(|line| {
+            let (left, right) = line.split_once(" - ")?;
+            let source = right.split_whitespace().nth(1)?;
+            let point = PathBuf::from(left.split_whitespace().nth(4)?.replace("\\040", " "));
+            point
+                .starts_with("/media")
+                .then(|| (PathBuf::from(source), point))
         })
         .collect()
 }
@@ -151,6 +234,16 @@ pub fn mount_point_for(label: &str) -> PathBuf {
     Path::new("/media").join(safe)
 }
 
+/// `mount_point_for(label)`, or the first `_2`, `_3`... after it that no
+/// stick is mounted at (`taken`).
+fn free_point(label: &str, taken: &[PathBuf]) -> PathBuf {
+    let base = mount_point_for(label);
+    std::iter::once(base.clone())
+        .chain((2..100).map(|n| PathBuf::from(format!("{}_{n}", base.display()))))
+        .find(|p| !taken.contains(p))
+        .unwrap_or(base)
+}
+
 fn find(label: &str) -> Result<Stick, MediaError> {
     let sticks = list();
     sticks
@@ -181,17 +274,29 @@ pub fn mount(label: &str) -> Result<PathBuf, MediaError> {
     if let Some(at) = stick.mounted_at {
         return Ok(at);
     }
-    let point = mount_point_for(label);
+    // Two labels can make one mount point ("KC BACKUP" and "KC_BACKUP"):
+    // the second gets the next free one, never the first's.
+    let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+    let taken: Vec<PathBuf> = media_mounts(&mounts).into_iter().map(|(_, p)| p).collect();
+    let point = free_point(label, &taken);
     std::fs::create_dir_all(&point).map_err(|e| MediaError::from_io("create", &point, e))?;
     let mut tried = Vec::new();
     for fs in WRITABLE {
-        let data: Option<&std::ffi::CStr> = (fs == "vfat").then_some(c"utf8");
+        // A damaged file system, or one whose superblock says to panic on
+        // an error (`tune2fs -e panic`), is made read-only instead: a
+        // hostile stick must not take the machine down with the ceremony.
+        let data: &std::ffi::CStr = match fs {
+            "vfat" => c"utf8,errors=remount-ro",
+            _ => c"errors=remount-ro",
+        };
         match rustix::mount::mount(
             &stick.device,
             &point,
             fs,
-            rustix::mount::MountFlags::NOSUID | rustix::mount::MountFlags::NODEV,
-            data,
+            rustix::mount::MountFlags::NOSUID
+                | rustix::mount::MountFlags::NODEV
+                | rustix::mount::MountFlags::NOEXEC,
+            Some(data),
         ) {
             Ok(()) => return Ok(point),
             Err(e) => tried.push(format!("{fs}: {e}")),
@@ -277,6 +382,38 @@ mod tests {
         );
         assert_eq!(sticks[1].label, "KC-EXPORT");
         assert_eq!(sticks[1].mounted_at, None);
+    }
+
+    #[test]
+    fn two_labels_of_one_mount_point_get_two_and_pulled_sticks_are_seen() {
+        let taken = [PathBuf::from("/media/KC_BACKUP")];
+        assert_eq!(free_point("KC BACKUP", &[]), Path::new("/media/KC_BACKUP"));
+        assert_eq!(
+            free_point("KC_BACKUP", &taken),
+            Path::new("/media/KC_BACKUP_2")
+        );
+        let info = "36 25 8:17 / /media/KC_BACKUP rw,nosuid - vfat /dev/sdb1 rw\n\
+                    37 25 8:33 / /mnt/other rw - ext4 /dev/sdc1 rw\n\
+                    38 25 8:49 / /media/KC\\040X rw - ext4 /dev/sdd1 rw\n";
+        assert_eq!(
+            media_mounts(info),
+            [
+                (
+                    PathBuf::from("/dev/sdb1"),
+                    PathBuf::from("/media/KC_BACKUP")
+                ),
+                (PathBuf::from("/dev/sdd1"), PathBuf::from("/media/KC X")),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_label_on_two_sticks_is_found_in_udev_s_database() {
+        let d = tempfile::tempdir().unwrap();
+        for (name, label) in [("b8:17", "KC-DUP"), ("b8:33", "KC-DUP"), ("b8:49", "KC-ONE"), ("c4:1", "KC-DUP")] {
+            std::fs::write(d.path().join(name), format!("S:disk/by-label/x\nE:ID_FS_LABEL={label}\n")).unwrap();
+        }
+        assert_eq!(duplicate_labels(d.path()), [("KC-DUP".to_owned(), 2)]);
     }
 
     #[test]

@@ -36,7 +36,10 @@ pub struct Bundle {
 }
 
 fn refused(dir: &Path, why: impl std::fmt::Display) -> OnlineError {
-    OnlineError::refused(format!("bundle {}: {why}", dir.display()))
+    OnlineError::refused(format!(
+        "bundle {}: {why}",
+        crate::text::printable(&dir.display().to_string())
+    ))
 }
 
 impl Bundle {
@@ -57,6 +60,16 @@ impl Bundle {
                 }
                 Err(e) => return Err(e.into()),
             };
+        // What a ceremony that stopped left is no bundle, under any name.
+        if crate::media::is_failed_dir(dir) {
+            return Err(refused(
+                dir,
+                format!(
+                    "it is what a ceremony that stopped left (named FAILED-, or holding {}, which says why): it is no bundle; the ceremony must be run again",
+                    crate::media::FAILED_MARKER
+                ),
+            ));
+        }
         let read = |name: &str, what: &'static str, limit: u64| -> Result<Vec<u8>, OnlineError> {
             match d.read(name, what, limit) {
                 Ok(Some(b)) => Ok(b),

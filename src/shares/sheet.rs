@@ -243,6 +243,17 @@ pub fn read_share(bytes: &[u8], identity: Option<&[u8]>) -> Result<Share, SheetE
         Zeroizing::new(bytes.to_vec())
     };
     let text = Zeroizing::new(String::from_utf8_lossy(&plain).into_owned());
+    // A sheet keyceremony wrote is plain text: a control or invisible
+    // character anywhere in it (an escape sequence hiding a changed digit
+    // or word) is an alteration, named before its words are read.
+    if is_sheet(&text) {
+        let body = text
+            .trim_start_matches('\u{feff}')
+            .replace(['\n', '\r'], "");
+        if let Some(c) = crate::text::first_deceptive(&body) {
+            return Err(SheetError::Altered(format!("it holds {c}")));
+        }
+    }
     let share = Share::from_words(&words_from_text(&text))?;
     check_header(&text, &share)?;
     Ok(share)
@@ -251,19 +262,16 @@ pub fn read_share(bytes: &[u8], identity: Option<&[u8]>) -> Result<Share, SheetE
 /// A sheet's header (share number, count, threshold, set) must say what its
 /// words are: a header copied over another share's words would otherwise be
 /// believed by the person reading the sheet, and the words by the tool.
-fn check_header(text: &str, share: &Share) -> Result<(), SheetError> {
-    if !text
-        .trim_start_matches('\u{feff}')
+/// Whether `text` is a sheet keyceremony wrote (by its first line).
+fn is_sheet(text: &str) -> bool {
+    text.trim_start_matches('\u{feff}')
         .trim_start()
         .starts_with(SHEET_HEADER)
-    {
+}
+
+fn check_header(text: &str, share: &Share) -> Result<(), SheetError> {
+    if !is_sheet(text) {
         return Ok(());
-    }
-    // A sheet keyceremony wrote is plain text: a control or invisible
-    // character in it (an escape sequence hiding a changed digit) is an
-    // alteration, whatever the digits around it read as.
-    if let Some(c) = crate::text::first_deceptive(&text.replace(['\n', '\r'], "")) {
-        return Err(SheetError::Altered(format!("it holds {c}")));
     }
     let mut said = Vec::new();
     for l in text.lines().map(str::trim) {

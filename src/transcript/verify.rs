@@ -38,7 +38,7 @@ impl Checked {
             .map(|t| {
                 format!(
                     "Transcript {} is intact: {} entries, chain head {}, signed by primary {}",
-                    t.file.display(),
+                    crate::text::printable(&t.file.display().to_string()),
                     t.entries,
                     t.head,
                     t.key
@@ -50,10 +50,12 @@ impl Checked {
                 "History intact: {} ceremonies of one key, from its genesis, each continuing the one before:",
                 h.len()
             ));
-            l.extend(
-                h.iter()
-                    .map(|c| format!("  {}  {:<14} {}", c.started, c.flow, c.ceremony_id)),
-            );
+            l.extend(h.iter().map(|c| {
+                crate::text::printable(&format!(
+                    "  {}  {:<14} {}",
+                    c.started, c.flow, c.ceremony_id
+                ))
+            }));
         }
         l
     }
@@ -157,7 +159,7 @@ fn verify_one(
     // ceremony stopped after its transcript's copy here was signed.
     if crate::media::is_failed_dir(dir) {
         return Err(named(&format!(
-            "the ceremony did not complete: its directory {} is marked as what a ceremony that stopped left (see {} in it); do not rely on what it left",
+            "the ceremony did not complete: its directory {} is marked as what a ceremony that stopped left (named FAILED-, or holding {}, which says why); do not rely on what it left. If someone else put that file in a directory whose ceremony completed, take it out and check again",
             crate::text::printable(&dir.display().to_string()),
             crate::media::FAILED_MARKER
         )));
@@ -212,16 +214,10 @@ fn verify_one(
     }
     // A ceremony closes each of its directories with a MANIFEST after the
     // transcript says "complete": one without (a stick pulled, the power
-    // cut at that moment) did not complete, whatever its transcript says.
-    let in_ceremony_dir = dir
-        .canonicalize()
-        .ok()
-        .and_then(|d| {
-            d.file_name()
-                .map(|n| n.to_string_lossy().starts_with("ceremony-"))
-        })
-        .unwrap_or(false);
-    if in_ceremony_dir {
+    // cut at that moment) did not complete, whatever its transcript says
+    // and whatever its directory is called now. A transcript is believed
+    // complete only beside the MANIFEST that closed it.
+    {
         let unclosed = |e: &dyn std::fmt::Display| {
             named(&format!(
                 "the ceremony did not complete here: {e} (it stopped before closing this directory, or the directory was not copied whole); do not rely on what it left"

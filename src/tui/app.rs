@@ -113,6 +113,8 @@ pub enum Reply {
     Pins(CardPins),
     TokenPin(secrecy::SecretString),
     Decision(CardDecision),
+    /// The operator stops the ceremony at this question (Ctrl-C, then y).
+    Abandon,
 }
 
 /// What the engine reports while it runs on its worker thread.
@@ -365,7 +367,12 @@ pub enum Pending {
     DiscardShares,
     /// Write every stick out, unmount it, and power the machine off.
     PowerOff,
+    /// Stop the running ceremony at the question it asks now.
+    Abandon,
 }
+
+/// The furthest the help scrolls (the view stops at its last line).
+pub const HELP_SCROLL_MAX: u16 = 400;
 
 pub struct App {
     pub screen: Screen,
@@ -376,6 +383,9 @@ pub struct App {
     pub base: PathBuf,
     pub scan: Option<Scan>,
     pub help: bool,
+    /// How far the help is scrolled (lines): at 80x24 it is longer than
+    /// the screen.
+    pub help_scroll: u16,
     pub confirm: Option<Confirm>,
     pub identity: Form,
     pub custodians: Form,
@@ -449,6 +459,7 @@ impl App {
             base,
             scan: None,
             help: false,
+            help_scroll: 0,
             confirm: None,
             forms_edited: false,
             recipients: None,
@@ -676,6 +687,20 @@ impl App {
     fn key(&mut self, k: KeyEvent) -> Command {
         let ctrl_c = k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL);
         if ctrl_c {
+            // A ceremony waiting for the operator (a rehearsal that will not
+            // pass, a PIN nobody has) can be stopped there, after a yes:
+            // the engine records it and marks what it wrote.
+            let asking = matches!(
+                self.prompt,
+                Some(Prompt::Typing(_) | Prompt::Pins(_) | Prompt::TokenPin { .. })
+            );
+            if self.screen == Screen::Running && asking {
+                self.confirm = Some(Confirm {
+                    text: "Stop the ceremony here? It stops as a failed one: what it wrote is marked FAILED- and named on the next screen, and nothing of it is used. y stops it, any other key goes back.".into(),
+                    on_yes: Pending::Abandon,
+                });
+                return Command::None;
+            }
             // Work in progress is not interrupted half-way from the keyboard.
             let busy = matches!(self.screen, Screen::Running | Screen::Unlocking)
                 || matches!(self.card, Some(CardStage::Provisioning));
@@ -697,11 +722,23 @@ impl App {
             };
         }
         if self.help {
-            self.help = false;
+            // The arrows and page keys scroll it; any other key closes it.
+            let s = &mut self.help_scroll;
+            match k.code {
+                KeyCode::Down => *s = s.saturating_add(1).min(HELP_SCROLL_MAX),
+                KeyCode::Up => *s = s.saturating_sub(1),
+                KeyCode::PageDown | KeyCode::Char(' ') => {
+                    *s = s.saturating_add(10).min(HELP_SCROLL_MAX)
+                }
+                KeyCode::PageUp => *s = s.saturating_sub(10),
+                KeyCode::Home => *s = 0,
+                _ => self.help = false,
+            }
             return Command::None;
         }
         if k.code == KeyCode::F(1) || (k.code == KeyCode::Char('?') && !self.typing_text()) {
             self.help = true;
+            self.help_scroll = 0;
             return Command::None;
         }
         if let Some(c) = self.confirm.take() {
@@ -896,6 +933,11 @@ impl App {
 
     fn confirmed(&mut self, p: Pending) -> Command {
         match p {
+            Pending::Abandon => {
+                self.prompt = None;
+                self.clear_screen = true;
+                Command::Reply(Reply::Abandon)
+            }
             Pending::StartGenesis => {
                 self.screen = Screen::Running;
                 self.log.clear();

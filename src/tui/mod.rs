@@ -58,7 +58,12 @@ impl Bridge {
         self.tx
             .send(EngineMsg::Ask(request))
             .map_err(|_| closed())?;
-        self.replies.recv().map_err(|_| closed())
+        match self.replies.recv().map_err(|_| closed())? {
+            Reply::Abandon => Err(CeremonyError::Request(
+                "the operator stopped the ceremony (Ctrl-C, then y)".into(),
+            )),
+            r => Ok(r),
+        }
     }
 }
 
@@ -360,15 +365,21 @@ impl Workers {
                 app.update(Action::Scan(scan()));
             }
             Command::MountSticks => {
-                let mut lines = crate::media::removable::mount_all();
-                if lines.is_empty() {
-                    lines.push("no stick to mount: every labelled stick is mounted already".into());
-                }
+                let lines = crate::media::removable::mount_all();
                 app.update(Action::MediaReport(lines));
                 app.update(Action::Scan(scan()));
             }
             Command::PowerOff => {
-                let mut lines = crate::media::removable::unmount_all();
+                let done = crate::media::removable::unmount_all();
+                let mut lines = done.lines;
+                if done.still_mounted > 0 {
+                    // Never switch off under a stick still being written.
+                    lines.push(
+                        "NOT powering off: a stick is still in use. Leave what uses it and press P again, or quit (q) and choose p in the menu, which ends every program first".into(),
+                    );
+                    app.update(Action::MediaReport(lines));
+                    return true;
+                }
                 lines.push("powering off".into());
                 app.update(Action::MediaReport(lines));
                 // The live image's PID 1 writes everything out once more and
@@ -381,7 +392,7 @@ impl Workers {
                 ]));
             }
             Command::UnmountSticks => {
-                let mut lines = crate::media::removable::unmount_all();
+                let mut lines = crate::media::removable::unmount_all().lines;
                 if lines.is_empty() {
                     lines.push(
                         "no stick is mounted under /media: any stick may be pulled out".into(),
@@ -644,6 +655,11 @@ pub fn run(plan_path: Option<&Path>, hardening: &Hardening) -> Result<(), Failur
         wipe_screen();
         restore_hook(info);
     }));
+    // Without an alternate screen (the Linux console) the first frame is
+    // drawn over whatever the shell left: cleared first, or old text shows
+    // through every blank cell. (Written directly: ratatui's clear asks
+    // the terminal where its cursor is, which a serial line may not answer.)
+    wipe_screen();
     let mut last_scan = std::time::Instant::now();
     let result = (|| -> std::io::Result<()> {
         loop {

@@ -135,13 +135,7 @@ pub fn draw(app: &App, f: &mut Frame<'_>) {
         popup(f, body, " confirm ", &c.text, Color::Red);
     }
     if app.help {
-        popup(
-            f,
-            body,
-            " help: any key closes ",
-            &text::help_text(app),
-            Color::Reset,
-        );
+        help(app, f, body);
     }
 }
 
@@ -184,6 +178,45 @@ fn popup(f: &mut Frame<'_>, body: Rect, title: &str, text: &str, colour: Color) 
             .style(Style::new().fg(colour))
             .wrap(Wrap { trim: true })
             .block(boxed().title(title.to_owned())),
+        area,
+    );
+}
+
+/// The help: as large as the screen allows at small sizes, scrolled by the
+/// arrows and page keys, saying when more is below.
+fn help(app: &App, f: &mut Frame<'_>, body: Rect) {
+    let text = text::help_text(app);
+    let (pct_x, pct_y) = if body.width < 100 || body.height < 30 {
+        (100, 100)
+    } else {
+        (80, 80)
+    };
+    let area = centered(body, pct_x, pct_y);
+    let inner_w = area.width.saturating_sub(2).max(1) as usize;
+    let inner_h = area.height.saturating_sub(2) as usize;
+    // Lines as the paragraph wraps them (by width; near enough for scrolling).
+    let total: usize = text
+        .lines()
+        .map(|l| l.chars().count().div_ceil(inner_w).max(1))
+        .sum();
+    let last = total.saturating_sub(inner_h);
+    let scroll = (app.help_scroll as usize).min(last);
+    let title = if last == 0 {
+        " help: any key closes ".to_owned()
+    } else if scroll < last {
+        format!(
+            " help ({}%): Down/PgDn for more, Up/PgUp back, any other key closes ",
+            (scroll * 100) / last
+        )
+    } else {
+        " help (end): Up/PgUp back, any other key closes ".to_owned()
+    };
+    f.render_widget(Clear, area);
+    f.render_widget(
+        Paragraph::new(text)
+            .wrap(Wrap { trim: true })
+            .scroll((scroll as u16, 0))
+            .block(boxed().title(title)),
         area,
     );
 }
@@ -285,8 +318,9 @@ fn preflight(app: &App, f: &mut Frame<'_>, area: Rect) {
         lines.push(Line::from(match &s.mounted_at {
             Some(at) => format!("[stick] {} at {}", s.label, at.display()),
             None => format!(
-                "[stick] {} not mounted: m mounts it at /media/{}",
-                s.label, s.label
+                "[stick] {} not mounted: m mounts it at {}",
+                s.label,
+                crate::media::removable::mount_point_for(&s.label).display()
             ),
         }));
     }
@@ -600,17 +634,17 @@ fn done(app: &App, f: &mut Frame<'_>, area: Rect) {
             }
             v
         }
-        Some(Err(e)) => vec![
-            Line::styled(
-                if app.flow == Flow::History {
-                    "The transcripts do not hold as one history."
-                } else {
-                    "The ceremony failed."
-                },
-                problem_style(),
-            ),
-            Line::from(e.as_str()),
-        ],
+        Some(Err(e)) => std::iter::once(Line::styled(
+            if app.flow == Flow::History {
+                "The transcripts do not hold as one history."
+            } else {
+                "The ceremony failed."
+            },
+            problem_style(),
+        ))
+        // A Line shows no line break: each of the message's lines is one.
+        .chain(e.lines().map(|l| Line::from(l.to_owned())))
+        .collect(),
         None => vec![Line::from("")],
     };
     let (text_area, qr_area) = split_for_qr(area);

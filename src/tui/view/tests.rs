@@ -850,3 +850,67 @@ fn the_finished_screen_powers_off_only_on_the_live_image() {
         crate::tui::app::Command::PowerOff
     ));
 }
+
+/// #24: a rehearsal that will not pass (the operator has the wrong sheets)
+/// is not a dead end: Ctrl-C asks, and y stops the ceremony at that
+/// question (the engine records it as a failure and marks what it wrote);
+/// any other key goes back to the words.
+#[test]
+fn a_rehearsal_that_will_not_pass_can_be_stopped_after_a_yes() {
+    let set = crate::shares::split(&[7u8; 16], 2, 3).unwrap();
+    let mut a = app(Screen::Running);
+    ask(
+        &mut a,
+        Request::Rehearsal {
+            set: set.info.clone(),
+            problem: Some("several words are wrong; compare with the sheet".into()),
+        },
+    );
+    let ctrl_c = KeyEvent::new(
+        KeyCode::Char('c'),
+        ratatui::crossterm::event::KeyModifiers::CONTROL,
+    );
+    a.update(Action::Key(ctrl_c));
+    let out = render(&a, 80, 24);
+    assert!(out.contains("Stop the ceremony here?"), "{out}");
+    a.update(Action::Key(KeyEvent::from(KeyCode::Char('n'))));
+    assert!(a.prompt.is_some() && a.confirm.is_none());
+    a.update(Action::Key(ctrl_c));
+    assert!(matches!(
+        a.update(Action::Key(KeyEvent::from(KeyCode::Char('y')))),
+        crate::tui::app::Command::Reply(crate::tui::app::Reply::Abandon)
+    ));
+    assert!(a.prompt.is_none());
+}
+
+/// #24: a screen's help used to be cut off at 80x25 (a box of 70% by 60%,
+/// no scrolling): on a small screen it takes the whole screen, and every
+/// screen's help is read to its last word at 80x24, the smallest the TUI
+/// runs at (a help that grows past it says "Down/PgDn for more" and
+/// scrolls to its end); any key but those closes it.
+#[test]
+fn every_help_can_be_read_to_its_end_at_80x24() {
+    for (name, mut a) in every_state() {
+        if a.confirm.is_some() || a.picker.is_some() {
+            continue;
+        }
+        a.help = true;
+        a.help_scroll = 0;
+        let text = text::help_text(&a);
+        let last = text
+            .split_whitespace()
+            .last()
+            .unwrap_or_default()
+            .to_owned();
+        if render(&a, 80, 24).contains("Down/PgDn for more") {
+            for _ in 0..40 {
+                a.update(Action::Key(KeyEvent::from(KeyCode::PageDown)));
+            }
+            assert!(render(&a, 80, 24).contains("help (end)"), "{name}");
+        }
+        let end = render(&a, 80, 24);
+        assert!(end.contains(&last), "{name}: {last:?} not in\n{end}");
+        a.update(Action::Key(KeyEvent::from(KeyCode::Char('x'))));
+        assert!(!a.help, "{name}");
+    }
+}
