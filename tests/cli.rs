@@ -313,3 +313,38 @@ fn every_example_in_the_help_is_a_command_line_the_binary_takes() {
         wrong.join("\n")
     );
 }
+
+/// The live image's sessions start below a shell that ignores SIGINT and
+/// SIGQUIT (a background job without job control), and the ignore is
+/// inherited by everything after it: `live-exec` gives the command it runs
+/// both signals at their defaults (Ctrl-C in the operator's shell ends what
+/// runs there). The boot test presses Ctrl-C in the image's shell too.
+#[test]
+fn live_exec_runs_its_command_with_interrupts_at_their_defaults() {
+    let ignored = |o: &std::process::Output| {
+        let s = stdout(o);
+        let mask = s
+            .lines()
+            .find_map(|l| l.strip_prefix("SigIgn:"))
+            .map(|m| u64::from_str_radix(m.trim(), 16).unwrap())
+            .unwrap_or_else(|| panic!("{s}"));
+        mask & 0b110 // SIGINT (2) and SIGQUIT (3)
+    };
+    let script = "trap '' INT QUIT; grep SigIgn /proc/self/status";
+    let o = tool("sh").args(["-c", script]).output().unwrap();
+    assert_eq!(
+        ignored(&o),
+        0b110,
+        "the shell did not ignore them: this test tests nothing"
+    );
+    let o = tool("sh")
+        .args([
+            "-c",
+            "trap '' INT QUIT; exec \"$0\" live-exec sh -c 'grep SigIgn /proc/self/status'",
+            env!("CARGO_BIN_EXE_keyceremony"),
+        ])
+        .output()
+        .unwrap();
+    assert_exit(&o, 0);
+    assert_eq!(ignored(&o), 0, "{}", stdout(&o));
+}

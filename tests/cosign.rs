@@ -699,3 +699,193 @@ fn a_rotation_keeps_the_cosign_key_under_the_new_primary() {
         String::from_utf8_lossy(&public).trim(),
     );
 }
+
+/// `cosign rotate`, a new key file for a new CI secret store, as every
+/// cosign.key on the export medium would get it.
+fn cosign_rotate(c: &Ceremony, backup: &Path, n: u32, reason: &str) -> Output {
+    let dir = &c.dir;
+    let store = format!("ci-{n}");
+    std::fs::create_dir_all(dir.join(&store)).unwrap();
+    let plan = write_plan(
+        dir,
+        &[(
+            "tier = \"none\"",
+            &format!("tier = \"file\"\nkey_to = \"{store}\"\npassword_deliver_to = \"cosign-password-{n}.txt\""),
+        ),
+        ("scopes = []", "scopes = [\"registry.example.org/app\"]")],
+    );
+    let shares: Vec<String> = [1, 3, 5]
+        .iter()
+        .map(|i| c.sheet(*i).display().to_string())
+        .collect();
+    let mut args = vec![
+        "cosign".to_owned(),
+        "rotate".into(),
+        "--reason".into(),
+        reason.into(),
+        "--plan".into(),
+        plan.display().to_string(),
+        "--backup".into(),
+        backup.display().to_string(),
+    ];
+    args.extend(shares);
+    run_owned(&args)
+}
+
+/// #27: the cosign key's yearly rotation and its emergency replacement.
+/// A scheduled rotation makes a new key (sigstore opens it and its
+/// signature verifies with the new cosign.pub), binds it, and signs a
+/// statement naming both keys (gpg checks it); the bundle carries the old
+/// key's public half, `verify` names both, and the cluster policies accept
+/// both until the transition ends. A compromised key is replaced at once:
+/// the next bundle has no previous key and its policies name the new key
+/// alone. Both transcripts continue the key's history. A bundle that
+/// carries a previous key though its statement says compromised is refused.
+#[test]
+fn a_cosign_key_is_rotated_through_a_transition_and_replaced_at_once_when_compromised() {
+    let dir = tempdir();
+    let dir = dir.path().to_owned();
+    std::fs::create_dir_all(dir.join("ci")).unwrap();
+    let c = Ceremony::run(
+        dir.clone(),
+        &[
+            (
+                "tier = \"none\"",
+                "tier = \"file\"\nkey_to = \"ci\"\npassword_deliver_to = \"cosign-password.txt\"",
+            ),
+            ("scopes = []", "scopes = [\"registry.example.org/app\"]"),
+        ],
+        365,
+        365,
+    );
+    let old = std::fs::read_to_string(c.export.join("cosign.pub")).unwrap();
+    let o = cosign_rotate(&c, &c.backups[0], 2, "scheduled");
+    assert_exit(&o, 0);
+    assert!(stdout(&o).contains("Cosign key rotated"), "{}", stdout(&o));
+    let export = newest(&dir.join("export"));
+    let new = std::fs::read_to_string(export.join("cosign.pub")).unwrap();
+    assert_ne!(new, old);
+    assert_eq!(
+        std::fs::read_to_string(export.join("cosign-previous.pub")).unwrap(),
+        old
+    );
+    let key = bundle(&dir.join("ci-2")).join("cosign.key");
+    assert_peer_opens_to(&key, &dir.join("cosign-password-2.txt"), &new);
+    let st: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(export.join("cosign-rotation.json")).unwrap())
+            .unwrap();
+    assert_eq!(st["reason"], "scheduled");
+    assert_eq!(st["key"], c.fingerprint.as_str());
+    assert_eq!(
+        st["new_cosign_public_key_sha256"],
+        statement(&export)["cosign_public_key_sha256"]
+    );
+    assert_ne!(
+        st["old_cosign_public_key_sha256"],
+        st["new_cosign_public_key_sha256"]
+    );
+    // gpg checks the rotation statement's subkey signature with the cert.
+    let gpg = Gpg::new();
+    gpg.ok(&["--import", export.join("cert.asc").to_str().unwrap()]);
+    gpg.ok(&[
+        "--verify",
+        export
+            .join("cosign-rotation.json.subkey.asc")
+            .to_str()
+            .unwrap(),
+        export.join("cosign-rotation.json").to_str().unwrap(),
+    ]);
+    let o = run(&[
+        "verify",
+        export.to_str().unwrap(),
+        "--trust",
+        &c.fingerprint,
+    ]);
+    assert_exit(&o, 0);
+    assert!(
+        stdout(&o).contains("cosign-previous.pub (the key"),
+        "{}",
+        stdout(&o)
+    );
+    let cip: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(export.join("cluster-image-policy.json")).unwrap())
+            .unwrap();
+    let data: Vec<&str> = cip["spec"]["authorities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["key"]["data"].as_str().unwrap())
+        .collect();
+    assert_eq!(data, [new.as_str(), old.as_str()]);
+    let o = run(&[
+        "transcript",
+        "verify",
+        c.export.join("transcript.jsonl").to_str().unwrap(),
+        export.join("transcript.jsonl").to_str().unwrap(),
+    ]);
+    assert_exit(&o, 0);
+    assert!(stdout(&o).contains("cosign-rotate"), "{}", stdout(&o));
+
+    // Compromised: the newest backup's key replaced at once.
+    let o = cosign_rotate(&c, &newest(&dir.join("backup-1")), 3, "compromised");
+    assert_exit(&o, 0);
+    let export3 = newest(&dir.join("export"));
+    let newest_pub = std::fs::read_to_string(export3.join("cosign.pub")).unwrap();
+    assert!(newest_pub != new && newest_pub != old);
+    assert!(!export3.join("cosign-previous.pub").exists());
+    let info: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(export3.join("bundle.json")).unwrap()).unwrap();
+    assert!(info["files"].get("cosign_previous").is_none(), "{info}");
+    let cip: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(export3.join("cluster-image-policy.json")).unwrap())
+            .unwrap();
+    assert_eq!(cip["spec"]["authorities"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        cip["spec"]["authorities"][0]["key"]["data"],
+        newest_pub.as_str()
+    );
+    let o = run(&[
+        "verify",
+        export3.to_str().unwrap(),
+        "--trust",
+        &c.fingerprint,
+    ]);
+    assert_exit(&o, 0);
+
+    // The compromised key smuggled back as "previous", re-signed: refused.
+    let forged = dir.join("forged");
+    let o = tool("cp")
+        .arg("-a")
+        .arg(&export3)
+        .arg(&forged)
+        .output()
+        .unwrap();
+    assert_exit(&o, 0);
+    std::fs::write(forged.join("cosign-previous.pub"), &new).unwrap();
+    let mut info = info.clone();
+    info["files"]["cosign_previous"] = "cosign-previous.pub".into();
+    std::fs::write(
+        forged.join("bundle.json"),
+        format!("{}\n", serde_json::to_string_pretty(&info).unwrap()),
+    )
+    .unwrap();
+    let manifest = std::fs::read_to_string(forged.join("MANIFEST")).unwrap();
+    std::fs::write(
+        forged.join("MANIFEST"),
+        format!("{manifest}{}  cosign-previous.pub\n", "0".repeat(64)),
+    )
+    .unwrap();
+    resign(&dir, &forged);
+    let o = run(&[
+        "verify",
+        forged.to_str().unwrap(),
+        "--trust",
+        &c.fingerprint,
+    ]);
+    assert_ne!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains("says the old cosign key was compromised"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -46,6 +46,9 @@ _keyceremony() {
             keyceremony,install)
                 cmd="keyceremony__subcmd__install"
                 ;;
+            keyceremony,live-exec)
+                cmd="keyceremony__subcmd__live__subcmd__exec"
+                ;;
             keyceremony,lost-card)
                 cmd="keyceremony__subcmd__lost__subcmd__card"
                 ;;
@@ -127,11 +130,17 @@ _keyceremony() {
             keyceremony__subcmd__cosign,key-file)
                 cmd="keyceremony__subcmd__cosign__subcmd__key__subcmd__file"
                 ;;
+            keyceremony__subcmd__cosign,rotate)
+                cmd="keyceremony__subcmd__cosign__subcmd__rotate"
+                ;;
             keyceremony__subcmd__cosign__subcmd__help,help)
                 cmd="keyceremony__subcmd__cosign__subcmd__help__subcmd__help"
                 ;;
             keyceremony__subcmd__cosign__subcmd__help,key-file)
                 cmd="keyceremony__subcmd__cosign__subcmd__help__subcmd__key__subcmd__file"
+                ;;
+            keyceremony__subcmd__cosign__subcmd__help,rotate)
+                cmd="keyceremony__subcmd__cosign__subcmd__help__subcmd__rotate"
                 ;;
             keyceremony__subcmd__help,airgap-check)
                 cmd="keyceremony__subcmd__help__subcmd__airgap__subcmd__check"
@@ -162,6 +171,9 @@ _keyceremony() {
                 ;;
             keyceremony__subcmd__help,install)
                 cmd="keyceremony__subcmd__help__subcmd__install"
+                ;;
+            keyceremony__subcmd__help,live-exec)
+                cmd="keyceremony__subcmd__help__subcmd__live__subcmd__exec"
                 ;;
             keyceremony__subcmd__help,lost-card)
                 cmd="keyceremony__subcmd__help__subcmd__lost__subcmd__card"
@@ -219,6 +231,9 @@ _keyceremony() {
                 ;;
             keyceremony__subcmd__help__subcmd__cosign,key-file)
                 cmd="keyceremony__subcmd__help__subcmd__cosign__subcmd__key__subcmd__file"
+                ;;
+            keyceremony__subcmd__help__subcmd__cosign,rotate)
+                cmd="keyceremony__subcmd__help__subcmd__cosign__subcmd__rotate"
                 ;;
             keyceremony__subcmd__help__subcmd__hsm,list)
                 cmd="keyceremony__subcmd__help__subcmd__hsm__subcmd__list"
@@ -422,7 +437,7 @@ _keyceremony() {
 
     case "${cmd}" in
         keyceremony)
-            opts="-h -V --help --version demo plan genesis renew rotate verify install certify reshare subkey lost-card restore shares media generate-docs airgap-check card cosign hsm piv tui transcript help"
+            opts="-h -V --help --version demo plan genesis renew rotate verify install certify reshare subkey lost-card restore shares media generate-docs live-exec airgap-check card cosign hsm piv tui transcript help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -758,7 +773,7 @@ _keyceremony() {
             return 0
             ;;
         keyceremony__subcmd__cosign)
-            opts="-h --help key-file help"
+            opts="-h --help rotate key-file help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -772,7 +787,7 @@ _keyceremony() {
             return 0
             ;;
         keyceremony__subcmd__cosign__subcmd__help)
-            opts="key-file help"
+            opts="rotate key-file help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -813,6 +828,20 @@ _keyceremony() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        keyceremony__subcmd__cosign__subcmd__help__subcmd__rotate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         keyceremony__subcmd__cosign__subcmd__key__subcmd__file)
             opts="-h --backup --identity --to --password-to --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -833,6 +862,48 @@ _keyceremony() {
                     return 0
                     ;;
                 --password-to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__cosign__subcmd__rotate)
+            opts="-h --reason --transition --plan --backup --identity --output-format --airgap-root --allow-older-backup --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --reason)
+                    COMPREPLY=($(compgen -W "scheduled compromised" -- "${cur}"))
+                    return 0
+                    ;;
+                --transition)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --plan)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --backup)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                --airgap-root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -898,7 +969,7 @@ _keyceremony() {
             return 0
             ;;
         keyceremony__subcmd__help)
-            opts="demo plan genesis renew rotate verify install certify reshare subkey lost-card restore shares media generate-docs airgap-check card cosign hsm piv tui transcript help"
+            opts="demo plan genesis renew rotate verify install certify reshare subkey lost-card restore shares media generate-docs live-exec airgap-check card cosign hsm piv tui transcript help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1024,7 +1095,7 @@ _keyceremony() {
             return 0
             ;;
         keyceremony__subcmd__help__subcmd__cosign)
-            opts="key-file"
+            opts="rotate key-file"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1038,6 +1109,20 @@ _keyceremony() {
             return 0
             ;;
         keyceremony__subcmd__help__subcmd__cosign__subcmd__key__subcmd__file)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__help__subcmd__cosign__subcmd__rotate)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1150,6 +1235,20 @@ _keyceremony() {
             return 0
             ;;
         keyceremony__subcmd__help__subcmd__install)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__help__subcmd__live__subcmd__exec)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1716,6 +1815,20 @@ _keyceremony() {
                     COMPREPLY=($(compgen -W "human json" -- "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__live__subcmd__exec)
+            opts="-h --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;

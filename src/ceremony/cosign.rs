@@ -601,6 +601,54 @@ pub fn rebind(
     )
 }
 
+/// The files that replace the cosign key `old` by `new` (cosign rotate):
+/// the rotation statement signed by `cert`'s primary and signing subkey,
+/// and, for a scheduled rotation, the old key's public half, carried while
+/// its transition lasts.
+pub fn rotation_files(
+    cert: &Cert,
+    old: &CosignPublic,
+    new: &CosignPublic,
+    reason: crate::cosign::rotation::Reason,
+    transition_until: SystemTime,
+    now: SystemTime,
+) -> Result<Vec<(String, Vec<u8>)>, CeremonyError> {
+    use crate::cosign::rotation::{self, CosignRotation, Reason};
+    let stamp = |t| humantime::format_rfc3339_seconds(t).to_string();
+    let statement = CosignRotation {
+        kind: rotation::KIND.into(),
+        key: cert.fingerprint().to_hex(),
+        old_cosign_public_key_sha256: old.fingerprint(),
+        new_cosign_public_key_sha256: new.fingerprint(),
+        reason,
+        transition_until: stamp(if reason == Reason::Compromised {
+            now
+        } else {
+            transition_until
+        }),
+        created: stamp(now),
+    }
+    .canonical();
+    let mut files = vec![
+        (
+            rotation::PRIMARY_SIG_FILE.to_owned(),
+            openpgp::sign_detached(cert, SignWith::Primary, &statement, now)?,
+        ),
+        (
+            rotation::SUBKEY_SIG_FILE.to_owned(),
+            openpgp::sign_detached(cert, SignWith::SigningSubkey, &statement, now)?,
+        ),
+        (rotation::STATEMENT_FILE.to_owned(), statement),
+    ];
+    if reason == Reason::Scheduled {
+        files.push((
+            rotation::PREVIOUS_PUBLIC_FILE.to_owned(),
+            old.to_pem().into_bytes(),
+        ));
+    }
+    Ok(files)
+}
+
 /// A plan that asks for something this tier cannot do (exit 3).
 fn plan_error(what: &str) -> CeremonyError {
     CeremonyError::Plan(crate::plan::PlanError::Invalid(what.to_owned()))

@@ -855,6 +855,11 @@ impl Session<'_> {
         self.carried.extend(files);
     }
 
+    /// Stops carrying the files `names` (a replaced cosign key's certificate).
+    pub fn drop_carried_files(&mut self, names: &[&str]) {
+        self.carried.retain(|(n, _)| !names.contains(&n.as_str()));
+    }
+
     /// The newest rotation statement carried (name, bytes), if any.
     pub fn last_statement(&self) -> Option<(usize, &[u8])> {
         (1..)
@@ -892,6 +897,17 @@ impl Session<'_> {
                 })
             })
             .collect::<Result<_, _>>()?;
+        // A cosign rotation's transition that has ended: the old key's
+        // public half stops travelling with the key.
+        let ended = self
+            .carried
+            .iter()
+            .find(|(n, _)| n == crate::cosign::rotation::STATEMENT_FILE)
+            .and_then(|(_, b)| crate::cosign::rotation::CosignRotation::parse(b).ok())
+            .is_some_and(|st| !st.in_transition(now));
+        if ended {
+            self.drop_carried_files(&[crate::cosign::rotation::PREVIOUS_PUBLIC_FILE]);
+        }
         for (name, bytes) in self.carried.clone() {
             for i in 0..self.backups.len() {
                 let w = self.backups[i].write(&name, &bytes, FileMode::Public)?;
@@ -917,8 +933,14 @@ impl Session<'_> {
         let registries_d =
             bundle::registries_d(&scopes, self.online.lookaside.as_deref(), cosign.is_some())
                 .map(|_| bundle::REGISTRIES_D_FILE.to_owned());
+        let carries = |name: &str| {
+            self.carried
+                .iter()
+                .any(|(n, _)| n == name)
+                .then(|| name.to_owned())
+        };
         let cluster = self
-            .cluster_policies(&fpr, &scopes)
+            .cluster_policies(&fpr, &scopes, now)
             .map(|ps| ps.iter().map(|(n, _)| (*n).to_owned()).collect())
             .unwrap_or_default();
         // A bundle is good for the plan's period, and never past the key.
@@ -954,6 +976,8 @@ impl Session<'_> {
                 registries_d,
                 rotations: statements,
                 revocations: self.due_revocations(now),
+                cosign_rotation: carries(crate::cosign::rotation::STATEMENT_FILE),
+                cosign_previous: carries(crate::cosign::rotation::PREVIOUS_PUBLIC_FILE),
                 cosign,
                 cluster,
             },
@@ -981,13 +1005,23 @@ impl Session<'_> {
         &self,
         fpr: &str,
         scopes: &[crate::online::bundle::Scope],
+        now: std::time::SystemTime,
     ) -> Option<[(&'static str, String); 2]> {
-        let pem = self
-            .carried
-            .iter()
-            .find(|(n, _)| n == crate::cosign::PUBLIC_FILE)
-            .and_then(|(_, b)| std::str::from_utf8(b).ok())?;
-        crate::online::cluster::policies(fpr, scopes, &[pem])
+        let file = |name: &str| {
+            self.carried
+                .iter()
+                .find(|(n, _)| n == name)
+                .and_then(|(_, b)| std::str::from_utf8(b).ok())
+        };
+        let pem = file(crate::cosign::PUBLIC_FILE)?;
+        // The replaced key too, while its transition lasts.
+        let previous = file(crate::cosign::rotation::PREVIOUS_PUBLIC_FILE).filter(|_| {
+            file(crate::cosign::rotation::STATEMENT_FILE)
+                .and_then(|b| crate::cosign::rotation::CosignRotation::parse(b.as_bytes()).ok())
+                .is_some_and(|st| st.in_transition(now))
+        });
+        let keys: Vec<&str> = std::iter::once(pem).chain(previous).collect();
+        crate::online::cluster::policies(fpr, scopes, &keys)
     }
 
     /// The export bundle's own files (crate::online::bundle): the keyring, the
@@ -1008,8 +1042,10 @@ impl Session<'_> {
             .filter_map(|s| bundle::Scope::parse(s).ok())
             .collect();
         if !info.files.cluster.is_empty() {
+            // As made for bundle.json: at its creation.
+            let created = humantime::parse_rfc3339(&info.created).unwrap_or(now);
             for (name, text) in self
-                .cluster_policies(&info.key, &scopes)
+                .cluster_policies(&info.key, &scopes, created)
                 .into_iter()
                 .flatten()
             {

@@ -1,11 +1,26 @@
 //! `keyceremony cosign`: the cosign key's own ceremonies.
 
-use super::BackupArgs;
+use super::{BackupArgs, ExistingKeyArgs};
+use crate::cosign::rotation::Reason;
 use clap::Subcommand;
 use std::path::PathBuf;
 
 #[derive(Debug, Subcommand)]
 pub enum CosignCommand {
+    /// Replace the key's cosign key by a new one where the plan's [cosign] puts it (any tier), bound by the primary, with a rotation statement both sign: new backups, shares unchanged, a new bundle
+    #[command(
+        after_help = "Example:\n  keyceremony cosign rotate --plan plan.toml --backup /media/backup-1/ceremony-* --reason scheduled --transition 30d share-1-of-5.txt share-2-of-5.txt share-4-of-5.txt\n\nA scheduled rotation keeps the old key's signatures standing in clusters until the transition ends (re-sign running images meanwhile); --reason compromised drops the old key from every policy with this bundle. Nodes (containers' sigstoreSigned) take the new key alone from this bundle on."
+    )]
+    Rotate {
+        /// Why the key is replaced
+        #[arg(long, default_value = "scheduled", value_parser = super::choice::<Reason>(Reason::WORDS))]
+        reason: Reason,
+        /// How long clusters accept the old key's signatures: a duration (30d) or a date (not with compromised)
+        #[arg(long, default_value = "30d")]
+        transition: String,
+        #[command(flatten)]
+        key: ExistingKeyArgs,
+    },
     /// Write the cosign key a backup keeps as a new cosign key file (cosign.key) under a new password: for a CI secret store that lost it
     #[command(
         after_help = "Example:\n  keyceremony cosign key-file --backup /media/backup-1/ceremony-* --to /media/CI-SECRETS --password-to fd:4 share-1-of-5.txt share-2-of-5.txt share-4-of-5.txt 4> password.txt"

@@ -151,6 +151,12 @@ pub enum Command {
     /// Write the man pages and shell completions (bash, zsh, fish) into DIR/man and DIR/completions
     #[command(hide = true)]
     GenerateDocs { dir: PathBuf },
+    /// Run COMMAND with SIGINT and SIGQUIT at their defaults (the live image's init starts each console's session through it)
+    #[command(hide = true)]
+    LiveExec {
+        #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
+        command: Vec<std::ffi::OsString>,
+    },
     /// Check that this machine is fit for a ceremony: network, radios, swap, core dumps, clock
     #[command(after_help = "Exits 7 when any finding is critical.")]
     AirgapCheck(AirgapCheckArgs),

@@ -12,14 +12,50 @@ use crate::cli::{BackupArgs, CosignCommand};
 use crate::cosign::{CosignKey, CosignPublic, PUBLIC_FILE};
 
 /// `keyceremony cosign ...`
-pub fn run(action: CosignCommand) -> Result<(), Failure> {
+pub fn run(action: CosignCommand, hardening: &crate::harden::Hardening) -> Result<(), Failure> {
     match action {
+        CosignCommand::Rotate {
+            reason,
+            transition,
+            key,
+        } => rotate(reason, &transition, key, hardening),
         CosignCommand::KeyFile {
             from,
             to,
             password_to,
         } => key_file(&from, &to, &password_to),
     }
+}
+
+/// `keyceremony cosign rotate`: the batch front end of `ceremony::cosign_rotate`.
+fn rotate(
+    reason: crate::cosign::rotation::Reason,
+    transition: &str,
+    key: crate::cli::ExistingKeyArgs,
+    hardening: &crate::harden::Hardening,
+) -> Result<(), Failure> {
+    use crate::ceremony::cosign_rotate::{self, CosignRotateRequest};
+    use crate::ceremony::{Clock, SystemClock};
+    let transition_until = crate::plan::expiry_at(transition, SystemClock.now())
+        .map_err(|e| Failure::new(Exit::Usage, format!("--transition: {e}")))?;
+    let k = super::OnKey::read(key, hardening)?;
+    k.plan.validate_batch()?;
+    let req = CosignRotateRequest {
+        backup: k.backup.clone(),
+        shares: k.shares.clone(),
+        reason,
+        transition_until,
+    };
+    let report = cosign_rotate::run(
+        &k.plan,
+        &req,
+        &k.opts,
+        &mut super::batch_ui::BatchUi::new(None, None),
+        &SystemClock,
+    )
+    .map_err(|e| k.failure(e, &req.shares))?;
+    super::print_outcome(&report, k.format);
+    Ok(())
 }
 
 /// The cosign key the backup keeps, checked against the cosign.pub beside

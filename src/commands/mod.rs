@@ -107,6 +107,32 @@ pub(crate) fn print_outcome(r: &impl crate::ceremony::Outcome, format: crate::cl
 /// The man pages (one per command) and shell completions, generated from
 /// the same clap definitions the binary parses with, so they cannot drift;
 /// the copies in the repository's `dist/` are checked by a test.
+/// The live image's init starts each console's session as a background job
+/// of a shell without job control, which leaves SIGINT and SIGQUIT ignored
+/// for good in everything below it: Ctrl-C in the operator's shell ended
+/// nothing. exec resets a *handled* signal to its default (an ignored one
+/// stays ignored): so handlers are registered, then `command` replaces
+/// this process.
+fn live_exec(command: &[std::ffi::OsString]) -> Result<(), Failure> {
+    use std::os::unix::process::CommandExt;
+    let Some((program, args)) = command.split_first() else {
+        return Err(Failure::new(Exit::Usage, "live-exec: give a command"));
+    };
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGQUIT] {
+        signal_hook::flag::register(sig, std::sync::Arc::new(Default::default())).map_err(|e| {
+            Failure::new(
+                Exit::Internal,
+                format!("live-exec: cannot handle a signal: {e}"),
+            )
+        })?;
+    }
+    let e = std::process::Command::new(program).args(args).exec();
+    Err(Failure::new(
+        Exit::Usage,
+        format!("live-exec: cannot run {}: {e}", program.to_string_lossy()),
+    ))
+}
+
 fn generate_docs(dir: &std::path::Path) -> Result<(), Failure> {
     use clap::CommandFactory;
     let io = |what: &str, e: std::io::Error| {
@@ -163,6 +189,7 @@ pub fn run(command: Option<Command>, hardening: &Hardening) -> Result<(), Failur
         Command::AirgapCheck(a) => airgap::check(&a.root, a.output_format, hardening),
         Command::Demo(a) => genesis::demo(&a.dir, hardening),
         Command::GenerateDocs { dir } => generate_docs(&dir),
+        Command::LiveExec { command } => live_exec(&command),
         Command::Media { action } => media::media(action),
         Command::Subkey { action } => subkey::subkey(action, hardening),
         Command::Reshare(a) => reshare::reshare(a.key, hardening),
@@ -179,7 +206,7 @@ pub fn run(command: Option<Command>, hardening: &Hardening) -> Result<(), Failur
         Command::Card { action } => card::run(action),
         Command::Hsm { action } => hsm::run(action),
         Command::Piv { action } => piv::run(action),
-        Command::Cosign { action } => cosign::run(action),
+        Command::Cosign { action } => cosign::run(action, hardening),
         Command::Tui(a) => tui::tui(a, hardening),
         Command::Transcript { action } => transcript::run(action),
     }

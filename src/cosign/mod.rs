@@ -21,6 +21,7 @@
 
 pub mod binding;
 pub mod pkcs11_uri;
+pub mod rotation;
 
 use base64::Engine as _;
 use p256::ecdsa::signature::{Signer as _, Verifier as _};

@@ -53,13 +53,15 @@ pub fn mount_all() -> Vec<String> {
             )
         })
         .collect();
-    lines.extend(sticks
-        .into_iter()
-        .filter(|s| s.mounted_at.is_none() && !s.is_boot())
-        .map(|s| match mount(&s.label) {
-            Ok(at) => format!("{} mounted at {}", s.label, at.display()),
-            Err(e) => e.to_string(),
-        }));
+    lines.extend(
+        sticks
+            .into_iter()
+            .filter(|s| s.mounted_at.is_none() && !s.is_boot())
+            .map(|s| match mount(&s.label) {
+                Ok(at) => format!("{} mounted at {}", s.label, at.display()),
+                Err(e) => e.to_string(),
+            }),
+    );
     if lines.is_empty() {
         lines.push("no stick to mount: every labelled stick is mounted already".into());
     }
@@ -70,7 +72,12 @@ pub fn mount_all() -> Vec<String> {
 /// udev's database (`E:ID_FS_LABEL=` of each `b*` entry).
 fn duplicate_labels(udev_data: &Path) -> Vec<(String, usize)> {
     let mut count: std::collections::BTreeMap<String, usize> = Default::default();
-    for e in std::fs::read_dir(udev_data).into_iter().flatten().flatten().take(4096) {
+    for e in std::fs::read_dir(udev_data)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .take(4096)
+    {
         if !e.file_name().to_string_lossy().starts_with('b') {
             continue;
         }
@@ -410,8 +417,17 @@ mod tests {
     #[test]
     fn a_label_on_two_sticks_is_found_in_udev_s_database() {
         let d = tempfile::tempdir().unwrap();
-        for (name, label) in [("b8:17", "KC-DUP"), ("b8:33", "KC-DUP"), ("b8:49", "KC-ONE"), ("c4:1", "KC-DUP")] {
-            std::fs::write(d.path().join(name), format!("S:disk/by-label/x\nE:ID_FS_LABEL={label}\n")).unwrap();
+        for (name, label) in [
+            ("b8:17", "KC-DUP"),
+            ("b8:33", "KC-DUP"),
+            ("b8:49", "KC-ONE"),
+            ("c4:1", "KC-DUP"),
+        ] {
+            std::fs::write(
+                d.path().join(name),
+                format!("S:disk/by-label/x\nE:ID_FS_LABEL={label}\n"),
+            )
+            .unwrap();
         }
         assert_eq!(duplicate_labels(d.path()), [("KC-DUP".to_owned(), 2)]);
     }

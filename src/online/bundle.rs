@@ -92,6 +92,13 @@ pub struct BundleFiles {
     /// `cosign.json` and its signatures beside it), if the key has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cosign: Option<String>,
+    /// The statement that made the cosign key replace another
+    /// (`cosign-rotation.json`, crate::cosign::rotation), if one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cosign_rotation: Option<String>,
+    /// The replaced cosign key's public half, while its transition lasts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cosign_previous: Option<String>,
     /// Kubernetes admission policies for the cosign key and the docker
     /// scopes (crate::online::cluster), if the bundle has both.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -153,7 +153,9 @@ pub fn install(v: &Verified, root: &Path, opts: Options) -> Result<Installed, On
     };
     let mut cluster_staged = Vec::new();
     if let Some(dir) = &cluster_dir {
-        let policies = super::verify::cluster_policies(b, v.cosign.is_some())?.ok_or_else(|| {
+        // As they stand now: past a rotation's transition, the new key alone.
+        let at = humantime::parse_rfc3339(&v.at).unwrap_or_else(|_| std::time::SystemTime::now());
+        let policies = super::verify::cluster_policies(b, v.cosign.is_some(), at)?.ok_or_else(|| {
             OnlineError::Usage(
                 "--kubernetes: this bundle has no cosign key or no docker scope, so a cluster has nothing to enforce from it; nothing was changed".into(),
             )

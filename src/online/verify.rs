@@ -146,6 +146,11 @@ impl Verified {
                     .unwrap_or_default()
             ));
         }
+        if let (Some(p), Some(st)) = (&f.cosign_previous, &f.cosign_rotation) {
+            l.push(format!(
+                "  cosign    {p} (the key {st} replaced: clusters accept its signatures until the transition ends; nodes take the new key alone)"
+            ));
+        }
         l
     }
 }
@@ -313,8 +318,11 @@ fn check_containers_files(b: &Bundle, cosign: bool) -> Result<(), OnlineError> {
         }
     }
     // The cluster policies: exactly what the scopes and the cosign key
-    // make, or none (an edited one could let any image into a cluster).
-    let expected = cluster_policies(b, cosign)?;
+    // make at the bundle's making, or none (an edited one could let any
+    // image into a cluster).
+    let created =
+        humantime::parse_rfc3339(&info.created).map_err(|e| b.refused(format!("created: {e}")))?;
+    let expected = cluster_policies(b, cosign, created)?;
     let names: Vec<&str> = expected.iter().flatten().map(|(n, _)| *n).collect();
     if info
         .files
@@ -339,10 +347,12 @@ fn check_containers_files(b: &Bundle, cosign: bool) -> Result<(), OnlineError> {
 }
 
 /// The cluster policies the verified bundle's scopes and cosign key make
-/// (crate::online::cluster), if it has both.
+/// at `at` (crate::online::cluster), if it has both: with the previous
+/// cosign key too while a scheduled rotation's transition lasts at `at`.
 pub fn cluster_policies(
     b: &Bundle,
     cosign: bool,
+    at: SystemTime,
 ) -> Result<Option<[(&'static str, String); 2]>, OnlineError> {
     let info = &b.info;
     let (true, Some(public_file)) = (cosign, &info.files.cosign) else {
@@ -353,12 +363,16 @@ pub fn cluster_policies(
         .iter()
         .filter_map(|s| Scope::parse(s).ok())
         .collect();
-    let pem = String::from_utf8_lossy(b.get(public_file)?).into_owned();
-    Ok(super::cluster::policies(
-        &info.key,
-        &scopes,
-        &[pem.as_str()],
-    ))
+    let mut keys = vec![String::from_utf8_lossy(b.get(public_file)?).into_owned()];
+    if let (Some(st), Some(prev)) = (&info.files.cosign_rotation, &info.files.cosign_previous) {
+        let st =
+            crate::cosign::rotation::CosignRotation::parse(b.get(st)?).map_err(|e| b.refused(e))?;
+        if st.in_transition(at) {
+            keys.push(String::from_utf8_lossy(b.get(prev)?).into_owned());
+        }
+    }
+    let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+    Ok(super::cluster::policies(&info.key, &scopes, &keys))
 }
 
 /// The cosign key the bundle names: its statement signed by the key's
@@ -401,6 +415,7 @@ fn check_cosign(b: &Bundle, cert: &Cert) -> Result<Option<Binding>, OnlineError>
             bind.cosign_public_key_sha256
         )));
     }
+    check_cosign_rotation(b, cert, &bind)?;
     // A CA's certificate rides along only for the key the statement binds.
     let cert_file = crate::cosign::CERT_FILE;
     if b.has(cert_file) {
@@ -408,6 +423,64 @@ fn check_cosign(b: &Bundle, cert: &Cert) -> Result<Option<Binding>, OnlineError>
             .map_err(|e| b.refused(format!("{cert_file}: {e}")))?;
     }
     Ok(Some(bind))
+}
+
+/// A cosign rotation the bundle carries: its statement signed by the key's
+/// primary and signing subkey, naming this key, the cosign key the bundle
+/// binds as the new one, and the previous key beside it (only while a
+/// scheduled rotation's transition may last) as the old one.
+fn check_cosign_rotation(b: &Bundle, cert: &Cert, bind: &Binding) -> Result<(), OnlineError> {
+    use crate::cosign::rotation::{self, CosignRotation, Reason};
+    let info = &b.info;
+    let Some(name) = &info.files.cosign_rotation else {
+        if info.files.cosign_previous.is_some() {
+            return Err(b.refused(
+                "it carries a previous cosign key but no rotation statement that replaced it",
+            ));
+        }
+        return Ok(());
+    };
+    if name != rotation::STATEMENT_FILE {
+        return Err(b.refused(format!(
+            "its cosign rotation is {name:?}, not {}",
+            rotation::STATEMENT_FILE
+        )));
+    }
+    let statement = b.get(name)?;
+    for (sig, with) in [
+        (rotation::PRIMARY_SIG_FILE, SignWith::Primary),
+        (rotation::SUBKEY_SIG_FILE, SignWith::SigningSubkey),
+    ] {
+        openpgp::verify_detached(cert, with, b.get(sig)?, statement)
+            .map_err(|e| b.refused(format!("{sig}: {e}")))?;
+    }
+    let st = CosignRotation::parse(statement).map_err(|e| b.refused(format!("{name}: {e}")))?;
+    if !st.key.eq_ignore_ascii_case(&info.key) {
+        return Err(b.refused(format!(
+            "{name} is signed for key {}, not {}",
+            st.key, info.key
+        )));
+    }
+    if st.new_cosign_public_key_sha256 != bind.cosign_public_key_sha256 {
+        return Err(b.refused(format!(
+            "{name} replaces the cosign key by {}, but the bundle binds {}",
+            st.new_cosign_public_key_sha256, bind.cosign_public_key_sha256
+        )));
+    }
+    if let Some(prev) = &info.files.cosign_previous {
+        if st.reason == Reason::Compromised {
+            return Err(b.refused(format!(
+                "{name} says the old cosign key was compromised, yet the bundle carries it as {prev}"
+            )));
+        }
+        let pem = b.get(prev)?;
+        let old = CosignPublic::from_pem(&String::from_utf8_lossy(pem))
+            .map_err(|e| b.refused(format!("{prev}: {e}")))?;
+        if old.fingerprint() != st.old_cosign_public_key_sha256 {
+            return Err(b.refused(format!("{prev} is not the cosign key {name} replaced")));
+        }
+    }
+    Ok(())
 }
 
 /// Every statement checked, those followed, and the transition that lasts.

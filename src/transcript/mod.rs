@@ -59,6 +59,7 @@ pub enum EventKind {
     CardProven,
     CosignKeyPlaced,
     CosignCertified,
+    CosignRotated,
     Complete,
     Failed,
 }
@@ -89,6 +90,7 @@ impl EventKind {
         EventKind::CardProven,
         EventKind::CosignKeyPlaced,
         EventKind::CosignCertified,
+        EventKind::CosignRotated,
         EventKind::Complete,
         EventKind::Failed,
     ];
@@ -120,6 +122,7 @@ impl EventKind {
             EventKind::CardProven => "card.proven",
             EventKind::CosignKeyPlaced => "cosign.placed",
             EventKind::CosignCertified => "cosign.certified",
+            EventKind::CosignRotated => "cosign.rotated",
             EventKind::Complete => "ceremony.complete",
             EventKind::Failed => "ceremony.failed",
         }

@@ -1,0 +1,202 @@
+//! Cosign rotate: a new cosign key for an existing OpenPGP key, in the tier
+//! the plan's `[cosign]` names (the same tier or another), bound by the
+//! primary, with a signed statement that the old key gives way to it.
+//!
+//! The runbooks rotate the cosign key yearly and replace it within the hour
+//! when it leaks; both are this ceremony. A scheduled rotation keeps the old
+//! key's signatures standing until its transition ends (clusters accept both
+//! keys until then, so that running images keep running while they are
+//! re-signed); a compromised key gets none. Like every ceremony on an
+//! existing key, the backup is proven and opened from k shares before
+//! anything is written; the new backups keep the new cosign key (if it is
+//! backed up at all: a key made inside a token is not) under the same
+//! passphrase, and the same shares must open them before the export.
+
+use std::path::PathBuf;
+use std::time::SystemTime;
+
+use serde::Serialize;
+use serde_json::json;
+
+use super::cosign::{self, Placed};
+use super::restore::Previous;
+use super::session::{open_existing_checked, Flow, RunOptions};
+use super::{CeremonyError, CeremonyUi, Clock};
+use crate::cosign::rotation::Reason;
+use crate::plan::{CosignSpec, Plan};
+use crate::shares::Share;
+use crate::transcript::EventKind;
+
+const STEPS: usize = 7;
+
+/// What the operator brings to a cosign rotation, besides the plan.
+pub struct CosignRotateRequest {
+    pub backup: PathBuf,
+    pub shares: Vec<Share>,
+    pub reason: Reason,
+    /// Until when the old key's signatures stand (ignored when compromised).
+    pub transition_until: SystemTime,
+}
+
+/// What a cosign rotation produced; public facts only.
+#[derive(Debug, Serialize)]
+pub struct CosignRotateReport {
+    #[serde(flatten)]
+    pub written: super::Written,
+    pub previous: Previous,
+    pub old_public_key_sha256: String,
+    pub reason: Reason,
+    pub transition_until: Option<String>,
+    pub cosign: Placed,
+}
+
+impl super::Outcome for CosignRotateReport {
+    fn heading(&self) -> &'static str {
+        "Cosign key rotated"
+    }
+    fn written(&self) -> &super::Written {
+        &self.written
+    }
+    fn lines(&self) -> Vec<String> {
+        let mut l = vec![
+            format!(
+                "Rotated from: {} (the previous ceremony)",
+                self.previous.ceremony_id
+            ),
+            format!("Old cosign key: SHA-256 {}", self.old_public_key_sha256),
+            self.cosign.line(),
+        ];
+        l.push(match &self.transition_until {
+            Some(t) => format!("The old key's signatures stand until {t} (scheduled rotation)"),
+            None => {
+                "The old key's signatures stand nowhere from this bundle on (compromised)".into()
+            }
+        });
+        l.extend(self.written.lines());
+        l
+    }
+}
+
+pub fn run(
+    plan: &Plan,
+    req: &CosignRotateRequest,
+    opts: &RunOptions,
+    ui: &mut dyn CeremonyUi,
+    clock: &dyn Clock,
+) -> Result<CosignRotateReport, CeremonyError> {
+    let now = clock.now();
+    if matches!(plan.cosign, CosignSpec::None) {
+        return Err(CeremonyError::Request(
+            "the plan's [cosign] says tier = \"none\": give the tier the new cosign key goes to (file, pkcs11 or piv) and where".into(),
+        ));
+    }
+    let transition = match req.reason {
+        Reason::Compromised => None,
+        Reason::Scheduled => {
+            let year = now + std::time::Duration::from_secs(366 * 86_400);
+            if req.transition_until <= now || req.transition_until > year {
+                return Err(CeremonyError::Request(
+                    "the transition ends in the future and within a year: give --transition as a duration (30d) or a date".into(),
+                ));
+            }
+            Some(req.transition_until)
+        }
+    };
+    // Where the new key goes is ready before anything is written (a token's
+    // PIN read once, its label free; a key file's directory there).
+    let token_pin = cosign::check(plan, ui)?;
+    let flow = Flow {
+        name: "cosign-rotate",
+        steps: STEPS,
+        start: json!({ "reason": req.reason.as_str() }),
+    };
+    let (session, mut opened) = open_existing_checked(
+        flow,
+        plan,
+        &req.backup,
+        &req.shares,
+        opts,
+        ui,
+        clock,
+        &|o| {
+            match cosign::carried_public(&o.carried) {
+            Some(_) => Ok(()),
+            None => Err(CeremonyError::Request(
+                "this key has no cosign key to rotate: a renew or rotate whose plan asks for one, or a genesis, makes the first".into(),
+            )),
+        }
+        },
+    )?;
+    let old = cosign::carried_public(&opened.carried)
+        .ok_or_else(|| CeremonyError::Bug("the cosign key checked is gone".into()))?;
+    let key = opened.restored.cert.clone();
+    let fpr = opened.restored.fingerprint.clone();
+    session.run(|s| {
+        s.step(3, "A new cosign key");
+        // The new backups keep the new key (when it is kept outside a
+        // device at all), never the old one.
+        opened.restored.cosign = cosign::make(plan)?;
+        let files = s.write_key(4, &key, &opened, &req.shares)?;
+
+        s.step(
+            6,
+            "The new cosign key where the plan puts it, bound and the old one replaced",
+        );
+        let placed = cosign::place(s, plan, opened.restored.cosign.as_ref(), token_pin.as_ref())?
+            .ok_or_else(|| CeremonyError::Bug("no cosign key was placed".into()))?;
+        if placed.public == old {
+            return Err(CeremonyError::Bug(
+                "the new cosign key is the old one".into(),
+            ));
+        }
+        let now = s.now();
+        // The old key's CA certificate is for the old key: it goes.
+        s.drop_carried_files(&[crate::cosign::CERT_FILE]);
+        let mut carried = cosign::binding_files(&key, &placed, now)?;
+        carried.extend(cosign::rotation_files(
+            &key,
+            &old,
+            &placed.public,
+            req.reason,
+            req.transition_until,
+            now,
+        )?);
+        if transition.is_none() {
+            s.drop_carried_files(&[crate::cosign::rotation::PREVIOUS_PUBLIC_FILE]);
+        }
+        s.add_carried_files(carried);
+        let stamp = |t: SystemTime| humantime::format_rfc3339_seconds(t).to_string();
+        s.record(
+            EventKind::CosignRotated,
+            json!({
+                "old_public_key_sha256": old.fingerprint(),
+                "new_public_key_sha256": placed.public_sha256,
+                "reason": req.reason.as_str(),
+                "transition_until": transition.map(stamp),
+                "tier": placed.tier,
+                "key_file": placed.key_file,
+                "pkcs11_uri": placed.pkcs11_uri,
+            }),
+        )?;
+        // The backups are sealed before anything is exported.
+        s.seal_backups(&key)?;
+        if let Some(csr) = &placed.csr {
+            s.export(crate::cosign::CSR_FILE, csr.as_bytes())?;
+        }
+        s.export_and_close(
+            7,
+            &key,
+            &files,
+            json!({ "cosign_public_key_sha256": placed.public_sha256 }),
+            &mut [],
+        )?;
+        Ok(CosignRotateReport {
+            written: s.written(&fpr),
+            previous: opened.previous.clone(),
+            old_public_key_sha256: old.fingerprint(),
+            reason: req.reason,
+            transition_until: transition.map(stamp),
+            cosign: placed,
+        })
+    })
+}
