@@ -677,6 +677,12 @@ fn a_rotation_keeps_the_cosign_key_under_the_new_primary() {
     args.extend(shares.iter().map(String::as_str));
     let o = run(&args);
     assert_exit(&o, 0);
+    // The plan's [cosign] is not what rotate acts on, and it says so.
+    assert!(
+        stderr(&o).contains("the plan's [cosign] section is not used by rotate"),
+        "{}",
+        stderr(&o)
+    );
 
     let export = newest(&dir.join("export"));
     assert_ne!(export, c.export);
@@ -888,4 +894,29 @@ fn a_cosign_key_is_rotated_through_a_transition_and_replaced_at_once_when_compro
         "{}",
         stderr(&o)
     );
+}
+
+/// #27: a key made without a cosign key gets its first from `cosign
+/// rotate`: bound by the primary, no rotation statement (nothing was
+/// replaced), accepted by `verify`.
+#[test]
+fn a_key_without_a_cosign_key_gets_its_first() {
+    let dir = tempdir();
+    let dir = dir.path().to_owned();
+    let c = Ceremony::run(
+        dir.clone(),
+        &[("scopes = []", "scopes = [\"registry.example.org/app\"]")],
+        365,
+        365,
+    );
+    assert!(!c.export.join("cosign.pub").exists());
+    let o = cosign_rotate(&c, &c.backups[0], 1, "scheduled");
+    assert_exit(&o, 0);
+    assert!(stdout(&o).contains("this is its first"), "{}", stdout(&o));
+    let export = newest(&dir.join("export"));
+    assert!(export.join("cosign.pub").exists());
+    assert!(!export.join("cosign-rotation.json").exists());
+    assert!(!export.join("cosign-previous.pub").exists());
+    gpg_checks_the_binding(&export);
+    verify_names_the_cosign_key(&export, &c.fingerprint);
 }

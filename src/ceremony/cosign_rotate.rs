@@ -1,4 +1,5 @@
-//! Cosign rotate: a new cosign key for an existing OpenPGP key, in the tier
+//! Cosign rotate: a new cosign key for an existing OpenPGP key (its first,
+//! when it had none), in the tier
 //! the plan's `[cosign]` names (the same tier or another), bound by the
 //! primary, with a signed statement that the old key gives way to it.
 //!
@@ -20,9 +21,10 @@ use serde_json::json;
 
 use super::cosign::{self, Placed};
 use super::restore::Previous;
-use super::session::{open_existing_checked, Flow, RunOptions};
+use super::session::{open_existing, Flow, RunOptions};
 use super::{CeremonyError, CeremonyUi, Clock};
 use crate::cosign::rotation::Reason;
+use crate::cosign::CosignPublic;
 use crate::plan::{CosignSpec, Plan};
 use crate::shares::Share;
 use crate::transcript::EventKind;
@@ -44,7 +46,8 @@ pub struct CosignRotateReport {
     #[serde(flatten)]
     pub written: super::Written,
     pub previous: Previous,
-    pub old_public_key_sha256: String,
+    /// None when the key had no cosign key before: this is its first.
+    pub old_public_key_sha256: Option<String>,
     pub reason: Reason,
     pub transition_until: Option<String>,
     pub cosign: Placed,
@@ -63,7 +66,10 @@ impl super::Outcome for CosignRotateReport {
                 "Rotated from: {} (the previous ceremony)",
                 self.previous.ceremony_id
             ),
-            format!("Old cosign key: SHA-256 {}", self.old_public_key_sha256),
+            match &self.old_public_key_sha256 {
+                Some(old) => format!("Old cosign key: SHA-256 {old}"),
+                None => "The key had no cosign key: this is its first".into(),
+            },
             self.cosign.line(),
         ];
         l.push(match &self.transition_until {
@@ -110,25 +116,10 @@ pub fn run(
         steps: STEPS,
         start: json!({ "reason": req.reason.as_str() }),
     };
-    let (session, mut opened) = open_existing_checked(
-        flow,
-        plan,
-        &req.backup,
-        &req.shares,
-        opts,
-        ui,
-        clock,
-        &|o| {
-            match cosign::carried_public(&o.carried) {
-            Some(_) => Ok(()),
-            None => Err(CeremonyError::Request(
-                "this key has no cosign key to rotate: a renew or rotate whose plan asks for one, or a genesis, makes the first".into(),
-            )),
-        }
-        },
-    )?;
-    let old = cosign::carried_public(&opened.carried)
-        .ok_or_else(|| CeremonyError::Bug("the cosign key checked is gone".into()))?;
+    let (session, mut opened) =
+        open_existing(flow, plan, &req.backup, &req.shares, opts, ui, clock)?;
+    // A key without a cosign key gets its first: bound, with nothing to replace.
+    let old = cosign::carried_public(&opened.carried);
     let key = opened.restored.cert.clone();
     let fpr = opened.restored.fingerprint.clone();
     session.run(|s| {
@@ -144,7 +135,7 @@ pub fn run(
         );
         let placed = cosign::place(s, plan, opened.restored.cosign.as_ref(), token_pin.as_ref())?
             .ok_or_else(|| CeremonyError::Bug("no cosign key was placed".into()))?;
-        if placed.public == old {
+        if old.as_ref() == Some(&placed.public) {
             return Err(CeremonyError::Bug(
                 "the new cosign key is the old one".into(),
             ));
@@ -153,15 +144,17 @@ pub fn run(
         // The old key's CA certificate is for the old key: it goes.
         s.drop_carried_files(&[crate::cosign::CERT_FILE]);
         let mut carried = cosign::binding_files(&key, &placed, now)?;
-        carried.extend(cosign::rotation_files(
-            &key,
-            &old,
-            &placed.public,
-            req.reason,
-            req.transition_until,
-            now,
-        )?);
-        if transition.is_none() {
+        if let Some(old) = &old {
+            carried.extend(cosign::rotation_files(
+                &key,
+                old,
+                &placed.public,
+                req.reason,
+                req.transition_until,
+                now,
+            )?);
+        }
+        if transition.is_none() || old.is_none() {
             s.drop_carried_files(&[crate::cosign::rotation::PREVIOUS_PUBLIC_FILE]);
         }
         s.add_carried_files(carried);
@@ -169,7 +162,7 @@ pub fn run(
         s.record(
             EventKind::CosignRotated,
             json!({
-                "old_public_key_sha256": old.fingerprint(),
+                "old_public_key_sha256": old.as_ref().map(CosignPublic::fingerprint),
                 "new_public_key_sha256": placed.public_sha256,
                 "reason": req.reason.as_str(),
                 "transition_until": transition.map(stamp),
@@ -193,9 +186,9 @@ pub fn run(
         Ok(CosignRotateReport {
             written: s.written(&fpr),
             previous: opened.previous.clone(),
-            old_public_key_sha256: old.fingerprint(),
+            old_public_key_sha256: old.as_ref().map(CosignPublic::fingerprint),
             reason: req.reason,
-            transition_until: transition.map(stamp),
+            transition_until: transition.filter(|_| old.is_some()).map(stamp),
             cosign: placed,
         })
     })

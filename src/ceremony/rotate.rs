@@ -113,6 +113,12 @@ pub fn run(
         ));
     }
     let media = share_media(plan)?;
+    if !matches!(plan.cosign, crate::plan::CosignSpec::None) {
+        // The plan's [cosign] is never ignored without a word.
+        ui.event(&super::Event::Warning(
+            "the plan's [cosign] section is not used by rotate: the key's cosign key (if it has one) stays, bound by the new primary; `keyceremony cosign rotate` makes a new one".into(),
+        ));
+    }
     let stamp = |t: SystemTime| humantime::format_rfc3339_seconds(t).to_string();
     let flow = Flow {
         name: "rotate",
