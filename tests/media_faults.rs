@@ -410,22 +410,9 @@ fn a_stick_that_is_not_mounted_or_goes_away_never_gets_the_ceremony_on_the_machi
         d = d.display(),
         plan = plan.display()
     );
-    let o = in_mount_namespace(&script);
-    assert!(
-        stdout(&o).contains("exit=4"),
-        "{}{}",
-        stdout(&o),
-        stderr(&o)
-    );
-    assert!(
-        stderr(&o).contains("is not the one this ceremony started on"),
-        "{}",
-        stderr(&o)
-    );
-    assert!(
-        stdout(&o).contains("left on the machine's disk: \n"),
-        "{}",
-        stdout(&o)
+    stopped_writing_nothing_more(
+        &in_mount_namespace(&script),
+        "left on the machine's disk: \n",
     );
 
     // During the run: the second backup's stick swapped for another that
@@ -441,23 +428,7 @@ fn a_stick_that_is_not_mounted_or_goes_away_never_gets_the_ceremony_on_the_machi
         d = d.display(),
         plan = plan.display()
     );
-    let o = in_mount_namespace(&script);
-    assert!(
-        stdout(&o).contains("exit=4"),
-        "{}{}",
-        stdout(&o),
-        stderr(&o)
-    );
-    assert!(
-        stderr(&o).contains("is not the one this ceremony started on"),
-        "{}",
-        stderr(&o)
-    );
-    assert!(
-        stdout(&o).contains("on the swapped stick: \n"),
-        "{}",
-        stdout(&o)
-    );
+    stopped_writing_nothing_more(&in_mount_namespace(&script), "on the swapped stick: \n");
 
     // The share sheets' "stick" a directory of the export stick (a bind
     // mount): the sheets would go online with the export. Refused.
@@ -527,6 +498,19 @@ fn a_stick_that_is_not_mounted_or_goes_away_never_gets_the_ceremony_on_the_machi
     );
     assert!(stderr(&o).contains("not on a stick"), "{}", stderr(&o));
     assert!(!stdout(&o).contains("ceremony-"), "{}", stdout(&o));
+}
+
+/// A genesis in a mount namespace whose stick went away mid-run: exit 4,
+/// named as not the medium it started on, and `nothing` (what the script
+/// printed of the place the stick was) shows nothing written there.
+fn stopped_writing_nothing_more(o: &std::process::Output, nothing: &str) {
+    assert!(stdout(o).contains("exit=4"), "{}{}", stdout(o), stderr(o));
+    assert!(
+        stderr(o).contains("is not the one this ceremony started on"),
+        "{}",
+        stderr(o)
+    );
+    assert!(stdout(o).contains(nothing), "{}", stdout(o));
 }
 
 /// Files that are not files: a FIFO, a device, a directory and a symlink in
