@@ -706,6 +706,22 @@ fn a_rotation_keeps_the_cosign_key_under_the_new_primary() {
     );
 }
 
+/// The transcript in `export` records the key file `key` (the CI secret
+/// store's copy) with its SHA-256, as every file a ceremony writes.
+fn transcript_records_the_key_file(export: &Path, key: &Path) {
+    let sha = keyceremony::media::sha256_hex(&std::fs::read(key).unwrap());
+    let text = std::fs::read_to_string(export.join("transcript.jsonl")).unwrap();
+    assert!(
+        text.lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .any(|e| e["event"] == "file.written"
+                && e["data"]["name"] == "cosign.key"
+                && e["data"]["sha256"] == sha.as_str()),
+        "no file.written for {} ({sha})",
+        key.display()
+    );
+}
+
 /// `cosign rotate`, a new key file for a new CI secret store, as every
 /// cosign.key on the export medium would get it.
 fn cosign_rotate(c: &Ceremony, backup: &Path, n: u32, reason: &str) -> Output {
@@ -777,6 +793,8 @@ fn a_cosign_key_is_rotated_through_a_transition_and_replaced_at_once_when_compro
     );
     let key = bundle(&dir.join("ci-2")).join("cosign.key");
     assert_peer_opens_to(&key, &dir.join("cosign-password-2.txt"), &new);
+    transcript_records_the_key_file(&export, &key);
+    transcript_records_the_key_file(&c.export, &bundle(&dir.join("ci")).join("cosign.key"));
     let st: serde_json::Value =
         serde_json::from_slice(&std::fs::read(export.join("cosign-rotation.json")).unwrap())
             .unwrap();

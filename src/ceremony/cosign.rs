@@ -279,9 +279,15 @@ pub fn place(
                 None,
                 spec.ca.csr_subject.as_deref(),
             )?;
+            // The CI copy is audited like every file the ceremony writes:
+            // its hash in the transcript.
+            s.record(
+                EventKind::FileWritten,
+                json!({ "name": KEY_FILE, "path": written.path, "sha256": written.sha256 }),
+            )?;
             s.record(
                 EventKind::CosignKeyPlaced,
-                json!({ "tier": "file", "public_key_sha256": placed.public_sha256, "key_file": written.path, "password_delivered_to": written.password_to }),
+                json!({ "tier": "file", "public_key_sha256": placed.public_sha256, "key_file": written.path, "key_file_sha256": written.sha256, "password_delivered_to": written.password_to }),
             )?;
             placed
         }
