@@ -912,6 +912,44 @@ fn a_cosign_key_is_rotated_through_a_transition_and_replaced_at_once_when_compro
         "{}",
         stderr(&o)
     );
+
+    // A rotation of the primary carries the cosign rotation, now signed by
+    // the new primary: the bundle still verifies from the old fingerprint.
+    std::fs::create_dir_all(dir.join("new-shares")).unwrap();
+    let plan = write_plan(
+        &dir,
+        &[
+            (
+                "deliver_to = \"passphrase.txt\"",
+                "deliver_to = \"passphrase-2.txt\"",
+            ),
+            ("output = \"shares\"", "output = \"new-shares\""),
+            ("scopes = []", "scopes = [\"registry.example.org/app\"]"),
+        ],
+    );
+    let mut args = vec![
+        "rotate".to_owned(),
+        "--reason".into(),
+        "yearly".into(),
+        "--plan".into(),
+        plan.display().to_string(),
+        "--backup".into(),
+        newest(&dir.join("backup-1")).display().to_string(),
+    ];
+    args.extend([1, 3, 5].iter().map(|i| c.sheet(*i).display().to_string()));
+    assert_exit(&run_owned(&args), 0);
+    let export4 = newest(&dir.join("export"));
+    let st: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(export4.join("cosign-rotation.json")).unwrap())
+            .unwrap();
+    assert_ne!(st["key"], c.fingerprint.as_str());
+    let o = run(&[
+        "verify",
+        export4.to_str().unwrap(),
+        "--trust",
+        &c.fingerprint,
+    ]);
+    assert_exit(&o, 0);
 }
 
 /// #27: a key made without a cosign key gets its first from `cosign

@@ -655,6 +655,34 @@ pub fn rotation_files(
     Ok(files)
 }
 
+/// A rotation of the primary carries the cosign key's own rotation (its
+/// transition may still last): the new primary signs the same statement,
+/// naming itself as the key that vouches for it. Nothing when there is none.
+pub fn rekey_cosign_rotation(
+    carried: &[(String, Vec<u8>)],
+    new: &Cert,
+    now: SystemTime,
+) -> Result<Vec<(String, Vec<u8>)>, CeremonyError> {
+    use crate::cosign::rotation::{self, CosignRotation};
+    let Some((_, bytes)) = carried.iter().find(|(n, _)| n == rotation::STATEMENT_FILE) else {
+        return Ok(Vec::new());
+    };
+    let mut st = CosignRotation::parse(bytes).map_err(CeremonyError::ReadBack)?;
+    st.key = new.fingerprint().to_hex();
+    let statement = st.canonical();
+    Ok(vec![
+        (
+            rotation::PRIMARY_SIG_FILE.to_owned(),
+            openpgp::sign_detached(new, SignWith::Primary, &statement, now)?,
+        ),
+        (
+            rotation::SUBKEY_SIG_FILE.to_owned(),
+            openpgp::sign_detached(new, SignWith::SigningSubkey, &statement, now)?,
+        ),
+        (rotation::STATEMENT_FILE.to_owned(), statement),
+    ])
+}
+
 /// A plan that asks for something this tier cannot do (exit 3).
 fn plan_error(what: &str) -> CeremonyError {
     CeremonyError::Plan(crate::plan::PlanError::Invalid(what.to_owned()))

@@ -239,6 +239,8 @@ pub fn run(
         // The cosign key stays; the new primary vouches for it now.
         let rebound = super::cosign::rebind(&opened.carried, &new_certified, now)?;
         s.add_carried_files(rebound);
+        let rekeyed = super::cosign::rekey_cosign_rotation(&opened.carried, &new_certified, now)?;
+        s.add_carried_files(rekeyed);
 
         s.step(7, "Writing the new shares");
         let share_files = write_shares(s, plan, &set, &new_fpr, &mut share_bundles)?;
