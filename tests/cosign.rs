@@ -76,7 +76,11 @@ fn cluster_policies_enforce_the_cosign_key(c: &Ceremony, public: &Path, dir: &Pa
     assert_eq!(cip["metadata"]["name"], name);
     assert_eq!(
         cip["spec"]["images"],
-        serde_json::json!([{ "glob": "registry.example.org/app" }, { "glob": "registry.example.org/app/**" }])
+        serde_json::json!([
+            { "glob": "registry.example.org/app@**" },
+            { "glob": "registry.example.org/app:**" },
+            { "glob": "registry.example.org/app/**" }
+        ])
     );
     let authorities = cip["spec"]["authorities"].as_array().unwrap();
     assert_eq!(authorities.len(), 1);
@@ -724,7 +728,7 @@ fn transcript_records_the_key_file(export: &Path, key: &Path) {
 
 /// `cosign rotate`, a new key file for a new CI secret store, as every
 /// cosign.key on the export medium would get it.
-fn cosign_rotate(c: &Ceremony, backup: &Path, n: u32, reason: &str) -> Output {
+fn cosign_rotate(c: &Ceremony, backup: &Path, n: u32, reason: &str, extra: &[&str]) -> Output {
     let dir = &c.dir;
     let store = format!("ci-{n}");
     std::fs::create_dir_all(dir.join(&store)).unwrap();
@@ -750,6 +754,7 @@ fn cosign_rotate(c: &Ceremony, backup: &Path, n: u32, reason: &str) -> Output {
         "--backup".into(),
         backup.display().to_string(),
     ];
+    args.extend(extra.iter().map(|e| e.to_string()));
     args.extend(shares);
     run_owned(&args)
 }
@@ -781,7 +786,7 @@ fn a_cosign_key_is_rotated_through_a_transition_and_replaced_at_once_when_compro
         365,
     );
     let old = std::fs::read_to_string(c.export.join("cosign.pub")).unwrap();
-    let o = cosign_rotate(&c, &c.backups[0], 2, "scheduled");
+    let o = cosign_rotate(&c, &c.backups[0], 2, "scheduled", &[]);
     assert_exit(&o, 0);
     assert!(stdout(&o).contains("Cosign key rotated"), "{}", stdout(&o));
     let export = newest(&dir.join("export"));
@@ -827,7 +832,26 @@ fn a_cosign_key_is_rotated_through_a_transition_and_replaced_at_once_when_compro
     ]);
     assert_exit(&o, 0);
     assert!(
-        stdout(&o).contains("cosign-previous.pub (the key"),
+        stdout(&o).contains("cosign-previous.pub: the key replaced")
+            && stdout(&o).contains(st["transition_until"].as_str().unwrap()),
+        "{}",
+        stdout(&o)
+    );
+    // Past the transition, verify says it ended.
+    let o = tool("faketime")
+        .args(["-f", "+31d"])
+        .arg(env!("CARGO_BIN_EXE_keyceremony"))
+        .args([
+            "verify",
+            export.to_str().unwrap(),
+            "--trust",
+            &c.fingerprint,
+        ])
+        .output()
+        .unwrap();
+    assert_exit(&o, 0);
+    assert!(
+        stdout(&o).contains("its transition ended"),
         "{}",
         stdout(&o)
     );
@@ -850,8 +874,38 @@ fn a_cosign_key_is_rotated_through_a_transition_and_replaced_at_once_when_compro
     assert_exit(&o, 0);
     assert!(stdout(&o).contains("cosign-rotate"), "{}", stdout(&o));
 
+    // A second scheduled rotation while the first one's transition lasts
+    // would drop the key it still vouches for: refused before anything is
+    // written; and a transition is no option for a compromised key.
+    let exports = names_in(&dir.join("export")).len();
+    let o = cosign_rotate(&c, &newest(&dir.join("backup-1")), 9, "scheduled", &[]);
+    assert_exit(&o, 2);
+    assert!(
+        stderr(&o).contains("transition lasts until"),
+        "{}",
+        stderr(&o)
+    );
+    let o = cosign_rotate(
+        &c,
+        &newest(&dir.join("backup-1")),
+        9,
+        "compromised",
+        &["--transition", "5y"],
+    );
+    assert_exit(&o, 2);
+    assert!(
+        stderr(&o).contains("--transition is for a scheduled rotation"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        names_in(&dir.join("export")).len(),
+        exports,
+        "something was written"
+    );
+
     // Compromised: the newest backup's key replaced at once.
-    let o = cosign_rotate(&c, &newest(&dir.join("backup-1")), 3, "compromised");
+    let o = cosign_rotate(&c, &newest(&dir.join("backup-1")), 3, "compromised", &[]);
     assert_exit(&o, 0);
     let export3 = newest(&dir.join("export"));
     let newest_pub = std::fs::read_to_string(export3.join("cosign.pub")).unwrap();
@@ -914,7 +968,31 @@ fn a_cosign_key_is_rotated_through_a_transition_and_replaced_at_once_when_compro
     );
 
     // A rotation of the primary carries the cosign rotation, now signed by
-    // the new primary: the bundle still verifies from the old fingerprint.
+    // the new primary: the bundle still verifies from the old fingerprint;
+    // installed for a cluster after the old key's bundle, it takes the old
+    // key's policies away and says to delete them in the cluster.
+    let (k8s, root, state) = (dir.join("k8s"), dir.join("root"), dir.join("state.json"));
+    std::fs::create_dir_all(&k8s).unwrap();
+    std::fs::create_dir_all(&root).unwrap();
+    let install = |bundle: &Path| {
+        run(&[
+            "install",
+            bundle.to_str().unwrap(),
+            "--root",
+            root.to_str().unwrap(),
+            "--state",
+            state.to_str().unwrap(),
+            "--trust",
+            &c.fingerprint,
+            "--kubernetes",
+            k8s.to_str().unwrap(),
+        ])
+    };
+    assert_exit(&install(&export3), 0);
+    let old_name = format!("keyceremony-{}", &c.fingerprint.to_lowercase()[..16]);
+    assert!(k8s
+        .join(format!("{old_name}-cluster-image-policy.json"))
+        .exists());
     std::fs::create_dir_all(dir.join("new-shares")).unwrap();
     let plan = write_plan(
         &dir,
@@ -966,7 +1044,7 @@ fn a_key_without_a_cosign_key_gets_its_first() {
         365,
     );
     assert!(!c.export.join("cosign.pub").exists());
-    let o = cosign_rotate(&c, &c.backups[0], 1, "scheduled");
+    let o = cosign_rotate(&c, &c.backups[0], 1, "scheduled", &[]);
     assert_exit(&o, 0);
     assert!(stdout(&o).contains("this is its first"), "{}", stdout(&o));
     let export = newest(&dir.join("export"));

@@ -21,7 +21,7 @@ use serde_json::json;
 
 use super::cosign::{self, Placed};
 use super::restore::Previous;
-use super::session::{open_existing, Flow, RunOptions};
+use super::session::{open_existing_checked, Flow, RunOptions};
 use super::{CeremonyError, CeremonyUi, Clock};
 use crate::cosign::rotation::Reason;
 use crate::cosign::CosignPublic;
@@ -36,8 +36,9 @@ pub struct CosignRotateRequest {
     pub backup: PathBuf,
     pub shares: Vec<Share>,
     pub reason: Reason,
-    /// Until when the old key's signatures stand (ignored when compromised).
-    pub transition_until: SystemTime,
+    /// Until when the old key's signatures stand, if the operator said
+    /// (a scheduled rotation's default is 30 days; never with compromised).
+    pub transition_until: Option<SystemTime>,
 }
 
 /// What a cosign rotation produced; public facts only.
@@ -72,12 +73,15 @@ impl super::Outcome for CosignRotateReport {
             },
             self.cosign.line(),
         ];
-        l.push(match &self.transition_until {
-            Some(t) => format!("The old key's signatures stand until {t} (scheduled rotation)"),
-            None => {
-                "The old key's signatures stand nowhere from this bundle on (compromised)".into()
-            }
-        });
+        if self.old_public_key_sha256.is_some() {
+            l.push(match &self.transition_until {
+                Some(t) => {
+                    format!("The old key's signatures stand until {t} (scheduled rotation)")
+                }
+                None => "The old key's signatures stand nowhere from this bundle on (compromised)"
+                    .into(),
+            });
+        }
         l.extend(self.written.lines());
         l
     }
@@ -96,17 +100,30 @@ pub fn run(
             "the plan's [cosign] says tier = \"none\": give the tier the new cosign key goes to (file, pkcs11 or piv) and where".into(),
         ));
     }
-    let transition = match req.reason {
-        Reason::Compromised => None,
-        Reason::Scheduled => {
-            let year = now + std::time::Duration::from_secs(366 * 86_400);
-            if req.transition_until <= now || req.transition_until > year {
-                return Err(CeremonyError::Request(
-                    "the transition ends in the future and within a year: give --transition as a duration (30d) or a date".into(),
-                ));
-            }
-            Some(req.transition_until)
+    if req.reason == Reason::Compromised && req.transition_until.is_some() {
+        return Err(CeremonyError::Request(
+            "--transition is for a scheduled rotation: a compromised key's signatures stand nowhere from this bundle on; leave it out".into(),
+        ));
+    }
+    let stamp = |t: SystemTime| humantime::format_rfc3339_seconds(t).to_string();
+    // With a key to replace, a scheduled rotation has a transition: 30 days
+    // unless the operator said, in the future and within a year.
+    let transition_for = |has_old: bool| -> Result<Option<SystemTime>, CeremonyError> {
+        if !has_old || req.reason == Reason::Compromised {
+            return Ok(None);
         }
+        let until = req
+            .transition_until
+            .unwrap_or(now + std::time::Duration::from_secs(30 * 86_400));
+        let year = now + std::time::Duration::from_secs(366 * 86_400);
+        if until <= now || until > year {
+            return Err(CeremonyError::Request(format!(
+                "the transition would end {}, {}: give --transition as a duration (30d) or a date within the coming year",
+                stamp(until),
+                if until <= now { "which is not in the future" } else { "more than a year ahead" }
+            )));
+        }
+        Ok(Some(until))
     };
     // Where the new key goes is ready before anything is written (a token's
     // PIN read once, its label free; a key file's directory there).
@@ -116,10 +133,38 @@ pub fn run(
         steps: STEPS,
         start: json!({ "reason": req.reason.as_str() }),
     };
-    let (session, mut opened) =
-        open_existing(flow, plan, &req.backup, &req.shares, opts, ui, clock)?;
+    // Refused before anything is written: a transition out of range, and a
+    // scheduled rotation while the last one's transition lasts (it would
+    // drop the key that statement still vouches for).
+    let refuse = |o: &super::restore::Opened| -> Result<(), CeremonyError> {
+        transition_for(cosign::carried_public(&o.carried).is_some())?;
+        let lasting = o
+            .carried
+            .iter()
+            .find(|(n, _)| n == crate::cosign::rotation::STATEMENT_FILE)
+            .and_then(|(_, b)| crate::cosign::rotation::CosignRotation::parse(b).ok())
+            .filter(|st| st.in_transition(now));
+        match lasting {
+            Some(st) if req.reason == Reason::Scheduled => Err(CeremonyError::Request(format!(
+                "the last cosign rotation's transition lasts until {}: clusters still accept the key it replaced, and a scheduled rotation now would drop that key early. Rotate after that date, or now with --reason compromised if a key leaked",
+                st.transition_until
+            ))),
+            _ => Ok(()),
+        }
+    };
+    let (session, mut opened) = open_existing_checked(
+        flow,
+        plan,
+        &req.backup,
+        &req.shares,
+        opts,
+        ui,
+        clock,
+        &refuse,
+    )?;
     // A key without a cosign key gets its first: bound, with nothing to replace.
     let old = cosign::carried_public(&opened.carried);
+    let transition = transition_for(old.is_some())?;
     let key = opened.restored.cert.clone();
     let fpr = opened.restored.fingerprint.clone();
     session.run(|s| {
@@ -150,7 +195,7 @@ pub fn run(
                 old,
                 &placed.public,
                 req.reason,
-                req.transition_until,
+                transition.unwrap_or(now),
                 now,
             )?);
         }
@@ -158,7 +203,6 @@ pub fn run(
             s.drop_carried_files(&[crate::cosign::rotation::PREVIOUS_PUBLIC_FILE]);
         }
         s.add_carried_files(carried);
-        let stamp = |t: SystemTime| humantime::format_rfc3339_seconds(t).to_string();
         s.record(
             EventKind::CosignRotated,
             json!({
@@ -188,7 +232,7 @@ pub fn run(
             previous: opened.previous.clone(),
             old_public_key_sha256: old.as_ref().map(CosignPublic::fingerprint),
             reason: req.reason,
-            transition_until: transition.filter(|_| old.is_some()).map(stamp),
+            transition_until: transition.map(stamp),
             cosign: placed,
         })
     })

@@ -15,9 +15,9 @@ pub enum CosignCommand {
         /// Why the key is replaced
         #[arg(long, default_value = "scheduled", value_parser = super::choice::<Reason>(Reason::WORDS))]
         reason: Reason,
-        /// How long clusters accept the old key's signatures: a duration (30d) or a date (not with compromised)
-        #[arg(long, default_value = "30d")]
-        transition: String,
+        /// How long clusters accept the old key's signatures: a duration or a date (default 30d; not with compromised)
+        #[arg(long)]
+        transition: Option<String>,
         #[command(flatten)]
         key: ExistingKeyArgs,
     },

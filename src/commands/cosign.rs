@@ -18,7 +18,7 @@ pub fn run(action: CosignCommand, hardening: &crate::harden::Hardening) -> Resul
             reason,
             transition,
             key,
-        } => rotate(reason, &transition, key, hardening),
+        } => rotate(reason, transition.as_deref(), key, hardening),
         CosignCommand::KeyFile {
             from,
             to,
@@ -30,13 +30,15 @@ pub fn run(action: CosignCommand, hardening: &crate::harden::Hardening) -> Resul
 /// `keyceremony cosign rotate`: the batch front end of `ceremony::cosign_rotate`.
 fn rotate(
     reason: crate::cosign::rotation::Reason,
-    transition: &str,
+    transition: Option<&str>,
     key: crate::cli::ExistingKeyArgs,
     hardening: &crate::harden::Hardening,
 ) -> Result<(), Failure> {
     use crate::ceremony::cosign_rotate::{self, CosignRotateRequest};
     use crate::ceremony::{Clock, SystemClock};
-    let transition_until = crate::plan::expiry_at(transition, SystemClock.now())
+    let transition_until = transition
+        .map(|t| crate::plan::expiry_at(t, SystemClock.now()))
+        .transpose()
         .map_err(|e| Failure::new(Exit::Usage, format!("--transition: {e}")))?;
     let k = super::OnKey::read(key, hardening)?;
     k.plan.validate_batch()?;

@@ -25,7 +25,8 @@ pub const KYVERNO_POLICY_FILE: &str = "kyverno-policy.json";
 
 /// The Kubernetes name of this key's policies: lowercase, short, the same
 /// for every bundle of the key (so that a new bundle's policy replaces the
-/// old one on `kubectl apply`).
+/// old one on `kubectl apply`). A rotation of the primary changes it: the
+/// old key's policies are then deleted (`install --kubernetes` says how).
 pub fn policy_name(key: &str) -> String {
     format!(
         "keyceremony-{}",
@@ -36,10 +37,14 @@ pub fn policy_name(key: &str) -> String {
     )
 }
 
-/// The images a scope covers, as globs: the repository itself and
-/// everything below it (containers' scopes match both).
-fn globs(scope: &Scope) -> [String; 2] {
-    [scope.scope.clone(), format!("{}/**", scope.scope)]
+/// The images a scope covers, as policy-controller's globs, which it
+/// matches against the whole reference (`app@sha256:...`, `app:v1`; `*`
+/// stops at a slash, `**` does not): the repository's digests and tags,
+/// and every repository below it (containers' scopes match both). A bare
+/// `registry.example.org/app` matched no image at all.
+fn globs(scope: &Scope) -> [String; 3] {
+    let s = &scope.scope;
+    [format!("{s}@**"), format!("{s}:**"), format!("{s}/**")]
 }
 
 /// The two policies for `key`, whose images in the docker `scopes` must be
@@ -133,6 +138,22 @@ pub fn policies(
 mod tests {
     use super::*;
 
+    /// policy-controller's glob: `**` any characters, `*` any but `/`.
+    fn glob_matches(glob: &str, s: &str) -> bool {
+        if let Some(rest) = glob.strip_prefix("**") {
+            return (0..=s.len()).any(|i| s.is_char_boundary(i) && glob_matches(rest, &s[i..]));
+        }
+        if let Some(rest) = glob.strip_prefix('*') {
+            let end = s.find('/').unwrap_or(s.len());
+            return (0..=end).any(|i| s.is_char_boundary(i) && glob_matches(rest, &s[i..]));
+        }
+        match (glob.chars().next(), s.chars().next()) {
+            (None, None) => true,
+            (Some(g), Some(c)) if g == c => glob_matches(&glob[g.len_utf8()..], &s[c.len_utf8()..]),
+            _ => false,
+        }
+    }
+
     const PEM: &str = "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----\n";
 
     #[test]
@@ -146,10 +167,31 @@ mod tests {
         assert_eq!((n1, n2), (CLUSTER_IMAGE_POLICY_FILE, KYVERNO_POLICY_FILE));
         let cip: Value = serde_json::from_str(&cip).unwrap();
         assert_eq!(cip["metadata"]["name"], "keyceremony-abcdef0123456789");
-        assert_eq!(
-            cip["spec"]["images"],
-            json!([{ "glob": "registry.example.org/team" }, { "glob": "registry.example.org/team/**" }])
-        );
+        let globs: Vec<&str> = cip["spec"]["images"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["glob"].as_str().unwrap())
+            .collect();
+        // As policy-controller matches them (pkg/apis/glob: `**` any
+        // characters, `*` any but a slash, the rest literal, anchored),
+        // against the references its admission webhook sees.
+        let matched = |image: &str| globs.iter().any(|g| glob_matches(g, image));
+        for image in [
+            "registry.example.org/team@sha256:0123abcd",
+            "registry.example.org/team:v1.2",
+            "registry.example.org/team/worker@sha256:0123abcd",
+            "registry.example.org/team/a/b:latest",
+        ] {
+            assert!(matched(image), "{image} is in the scope: {globs:?}");
+        }
+        for image in [
+            "registry.example.org/teams@sha256:0123abcd",
+            "registry.example.org/other@sha256:0123abcd",
+            "evil.example/registry.example.org/team@sha256:0",
+        ] {
+            assert!(!matched(image), "{image} is not in the scope: {globs:?}");
+        }
         assert_eq!(cip["spec"]["authorities"][0]["key"]["data"], PEM);
         let kyv: Value = serde_json::from_str(&kyv).unwrap();
         let v = &kyv["spec"]["rules"][0]["verifyImages"][0];

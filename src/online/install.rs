@@ -52,6 +52,8 @@ pub struct Installed {
     /// Files of this key (or of keys it replaced) that it no longer needs.
     pub removed: Vec<PathBuf>,
     pub policy: Vec<Change>,
+    /// What is left to do by hand (the cluster's old policies).
+    pub notes: Vec<String>,
 }
 
 impl Installed {
@@ -70,6 +72,7 @@ impl Installed {
         if self.policy.is_empty() {
             l.push("policy: the bundle declares no scopes; policy.json left as it was".into());
         }
+        l.extend(self.notes.iter().cloned());
         l
     }
 }
@@ -285,7 +288,7 @@ pub fn install(v: &Verified, root: &Path, opts: Options) -> Result<Installed, On
             let _ = std::fs::remove_dir(d);
         }
     }
-    let (mut written, removed) = result?;
+    let (mut written, mut removed) = result?;
     for s in cluster_staged {
         let path = s.commit().map_err(|e| {
             OnlineError::Host(format!(
@@ -295,11 +298,38 @@ pub fn install(v: &Verified, root: &Path, opts: Options) -> Result<Installed, On
         // Not below the root: shown as it is.
         written.push(std::path::absolute(&path).unwrap_or(path));
     }
+    // The policies of the keys this one replaced (a rotation of the primary
+    // renames them) go from the directory, and the cluster is told to
+    // delete them: applied beside the new ones, they would still admit
+    // what the old key's cosign key signed, and refuse what the new signs.
+    let mut notes = Vec::new();
+    if let Some(dir) = &cluster_dir {
+        for old in keys.iter().filter(|k| !k.eq_ignore_ascii_case(&v.key)) {
+            let name = super::cluster::policy_name(old);
+            let mut gone = false;
+            for file in [
+                super::cluster::CLUSTER_IMAGE_POLICY_FILE,
+                super::cluster::KYVERNO_POLICY_FILE,
+            ] {
+                let f = format!("{name}-{file}");
+                if dir.remove(&f).map_err(host)? {
+                    removed.push(std::path::absolute(dir.path().join(&f)).unwrap_or_default());
+                    gone = true;
+                }
+            }
+            if gone {
+                notes.push(format!(
+                    "the cluster still holds the replaced key's policies: kubectl delete clusterimagepolicy {name}; kubectl delete clusterpolicy {name}"
+                ));
+            }
+        }
+    }
     Ok(Installed {
         root: root.to_owned(),
         written,
         removed,
         policy: changes,
+        notes,
     })
 }
 

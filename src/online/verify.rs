@@ -64,6 +64,9 @@ pub struct Verified {
     pub revoked: Vec<String>,
     /// The cosign key's statement, checked, if the bundle has a cosign key.
     pub cosign: Option<Binding>,
+    /// The statement that made the cosign key replace another, checked, if
+    /// the bundle carries one.
+    pub cosign_rotation: Option<crate::cosign::rotation::CosignRotation>,
     pub info: BundleInfo,
     /// SHA-256 of the bundle's `bundle.json`.
     pub bundle_sha256: String,
@@ -146,10 +149,22 @@ impl Verified {
                     .unwrap_or_default()
             ));
         }
-        if let (Some(p), Some(st)) = (&f.cosign_previous, &f.cosign_rotation) {
-            l.push(format!(
-                "  cosign    {p} (the key {st} replaced: clusters accept its signatures until the transition ends; nodes take the new key alone)"
-            ));
+        if let Some(st) = &self.cosign_rotation {
+            let at = humantime::parse_rfc3339(&self.at).unwrap_or_else(|_| SystemTime::now());
+            let old = &st.old_cosign_public_key_sha256;
+            l.push(match (st.reason, &f.cosign_previous) {
+                (crate::cosign::rotation::Reason::Compromised, _) => format!(
+                    "  cosign    replaced {old} (compromised): its signatures stand nowhere"
+                ),
+                (_, Some(p)) if st.in_transition(at) => format!(
+                    "  cosign    {p}: the key replaced ({old}), accepted by clusters until {} (run install --kubernetes again after that); nodes take the new key alone",
+                    st.transition_until
+                ),
+                _ => format!(
+                    "  cosign    replaced {old}: its transition ended {}; install --kubernetes drops it from the cluster policies",
+                    st.transition_until
+                ),
+            });
         }
         l
     }
@@ -225,6 +240,10 @@ pub fn verify(b: Bundle, anchor: Anchor<'_>, at: SystemTime) -> Result<Verified,
         .map_err(|e| b.refused(format!("{}: {e}", info.files.keyring)))?;
     check_transcript(&b, &cert)?;
     let cosign = check_cosign(&b, &cert)?;
+    let cosign_rotation = match &cosign {
+        Some(bind) => check_cosign_rotation(&b, &cert, bind)?,
+        None => None,
+    };
     check_containers_files(&b, cosign.is_some())?;
 
     let stamp = |t: SystemTime| humantime::format_rfc3339_seconds(t).to_string();
@@ -253,6 +272,7 @@ pub fn verify(b: Bundle, anchor: Anchor<'_>, at: SystemTime) -> Result<Verified,
         transition,
         revoked,
         cosign,
+        cosign_rotation,
         bundle_sha256: b.sha256.clone(),
         info,
         cert,
@@ -415,7 +435,6 @@ fn check_cosign(b: &Bundle, cert: &Cert) -> Result<Option<Binding>, OnlineError>
             bind.cosign_public_key_sha256
         )));
     }
-    check_cosign_rotation(b, cert, &bind)?;
     // A CA's certificate rides along only for the key the statement binds.
     let cert_file = crate::cosign::CERT_FILE;
     if b.has(cert_file) {
@@ -429,7 +448,11 @@ fn check_cosign(b: &Bundle, cert: &Cert) -> Result<Option<Binding>, OnlineError>
 /// primary and signing subkey, naming this key, the cosign key the bundle
 /// binds as the new one, and the previous key beside it (only while a
 /// scheduled rotation's transition may last) as the old one.
-fn check_cosign_rotation(b: &Bundle, cert: &Cert, bind: &Binding) -> Result<(), OnlineError> {
+fn check_cosign_rotation(
+    b: &Bundle,
+    cert: &Cert,
+    bind: &Binding,
+) -> Result<Option<crate::cosign::rotation::CosignRotation>, OnlineError> {
     use crate::cosign::rotation::{self, CosignRotation, Reason};
     let info = &b.info;
     let Some(name) = &info.files.cosign_rotation else {
@@ -438,7 +461,7 @@ fn check_cosign_rotation(b: &Bundle, cert: &Cert, bind: &Binding) -> Result<(), 
                 "it carries a previous cosign key but no rotation statement that replaced it",
             ));
         }
-        return Ok(());
+        return Ok(None);
     };
     if name != rotation::STATEMENT_FILE {
         return Err(b.refused(format!(
@@ -480,7 +503,7 @@ fn check_cosign_rotation(b: &Bundle, cert: &Cert, bind: &Binding) -> Result<(), 
             return Err(b.refused(format!("{prev} is not the cosign key {name} replaced")));
         }
     }
-    Ok(())
+    Ok(Some(st))
 }
 
 /// Every statement checked, those followed, and the transition that lasts.
