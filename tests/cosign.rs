@@ -1054,3 +1054,110 @@ fn a_key_without_a_cosign_key_gets_its_first() {
     gpg_checks_the_binding(&export);
     verify_names_the_cosign_key(&export, &c.fingerprint);
 }
+
+/// A signing subkey revoked as compromised vouches for nothing: the
+/// statements it co-signed (cosign.json's second signature) are signed
+/// again by the subkey in force at every ceremony, gpg finds the new
+/// signature good and by a key not revoked, and `verify` refuses a bundle
+/// that carries the revoked subkey's signature back (MANIFEST re-signed).
+#[test]
+fn statements_are_signed_again_by_the_subkey_in_force() {
+    let dir = tempdir();
+    let dir = dir.path().to_owned();
+    std::fs::create_dir_all(dir.join("ci")).unwrap();
+    let c = Ceremony::run(
+        dir.clone(),
+        &[(
+            "tier = \"none\"",
+            "tier = \"file\"\nkey_to = \"ci\"\npassword_deliver_to = \"cosign-password.txt\"",
+        )],
+        365,
+        365,
+    );
+    let gpg = Gpg::new();
+    gpg.ok(&["--import", c.export.join("cert.asc").to_str().unwrap()]);
+    let old_sub = gpg
+        .colons("--list-keys", "sub")
+        .into_iter()
+        .find(|r| r[11].contains('s'))
+        .map(|r| r[4].clone())
+        .unwrap();
+    let old_sig = std::fs::read(c.export.join("cosign.json.subkey.asc")).unwrap();
+    let plan = write_plan(&dir, &[]);
+    let o = subkey(
+        &["subkey", "rotate"],
+        &plan,
+        &c.backups[0],
+        &sheets(&dir, &[1, 2, 3]),
+    );
+    assert_exit(&o, 0);
+    let full = gpg
+        .colons("--list-keys", "fpr")
+        .into_iter()
+        .map(|r| r[9].clone())
+        .find(|f| f.ends_with(&old_sub))
+        .unwrap();
+    let o = subkey(
+        &[
+            "subkey",
+            "revoke",
+            "--fingerprint",
+            &full,
+            "--reason",
+            "compromised",
+        ],
+        &plan,
+        &newest(&dir.join("backup-1")),
+        &sheets(&dir, &[1, 2, 3]),
+    );
+    assert_exit(&o, 0);
+    let export = newest(&dir.join("export"));
+    assert_ne!(
+        std::fs::read(export.join("cosign.json.subkey.asc")).unwrap(),
+        old_sig
+    );
+    let g = Gpg::new();
+    g.ok(&["--import", export.join("cert.asc").to_str().unwrap()]);
+    let checked = g.ok(&[
+        "--verify",
+        export.join("cosign.json.subkey.asc").to_str().unwrap(),
+        export.join("cosign.json").to_str().unwrap(),
+    ]);
+    assert!(
+        !stderr(&checked).contains("revoked"),
+        "{}",
+        stderr(&checked)
+    );
+    assert_exit(
+        &run(&[
+            "verify",
+            export.to_str().unwrap(),
+            "--trust",
+            &c.fingerprint,
+        ]),
+        0,
+    );
+
+    let forged = dir.join("forged");
+    let o = tool("cp")
+        .arg("-a")
+        .arg(&export)
+        .arg(&forged)
+        .output()
+        .unwrap();
+    assert_exit(&o, 0);
+    std::fs::write(forged.join("cosign.json.subkey.asc"), &old_sig).unwrap();
+    resign(&dir, &forged);
+    let o = run(&[
+        "verify",
+        forged.to_str().unwrap(),
+        "--trust",
+        &c.fingerprint,
+    ]);
+    assert_ne!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains("cosign.json.subkey.asc"),
+        "{}",
+        stderr(&o)
+    );
+}

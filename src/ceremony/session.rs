@@ -908,6 +908,29 @@ impl Session<'_> {
         if ended {
             self.drop_carried_files(&[crate::cosign::rotation::PREVIOUS_PUBLIC_FILE]);
         }
+        // The statements a signing subkey co-signs are signed again by the
+        // subkey in force: one revoked since (as compromised) vouches for
+        // nothing, and verify refuses its signature.
+        for (statement, sig) in [
+            (
+                crate::cosign::binding::STATEMENT_FILE,
+                crate::cosign::binding::SUBKEY_SIG_FILE,
+            ),
+            (
+                crate::cosign::rotation::STATEMENT_FILE,
+                crate::cosign::rotation::SUBKEY_SIG_FILE,
+            ),
+        ] {
+            let bytes = self
+                .carried
+                .iter()
+                .find(|(n, _)| n == statement)
+                .map(|(_, b)| b.clone());
+            if let Some(bytes) = bytes {
+                let fresh = openpgp::sign_detached(key, SignWith::SigningSubkey, &bytes, now)?;
+                self.add_carried_files(vec![(sig.to_owned(), fresh)]);
+            }
+        }
         for (name, bytes) in self.carried.clone() {
             for i in 0..self.backups.len() {
                 let w = self.backups[i].write(&name, &bytes, FileMode::Public)?;

@@ -11,6 +11,7 @@ use std::time::SystemTime;
 use sequoia_openpgp as pgp;
 
 use pgp::armor;
+use pgp::cert::amalgamation::ValidAmalgamation;
 use pgp::packet::signature::SignatureBuilder;
 use pgp::packet::{Key, Packet, Signature};
 use pgp::parse::Parse;
@@ -88,11 +89,35 @@ pub fn verify_detached(
     };
     let candidates: Vec<&Key<_, _>> = match with {
         SignWith::Primary => vec![cert.primary_key().key().role_as_unspecified()],
-        SignWith::SigningSubkey => cert
-            .keys()
-            .subkeys()
-            .map(|ka| ka.key().role_as_unspecified())
-            .collect(),
+        // A subkey revoked as compromised (or for no reason given, which
+        // counts as that) vouches for nothing, whenever it signed: whoever
+        // holds it could sign anything. One retired or superseded is only
+        // no longer used.
+        SignWith::SigningSubkey => {
+            let policy = StandardPolicy::new();
+            let compromised: Vec<pgp::Fingerprint> = cert
+                .with_policy(&policy, None)
+                .map(|vc| {
+                    vc.keys()
+                        .subkeys()
+                        .filter(|ka| match ka.revocation_status() {
+                            pgp::types::RevocationStatus::Revoked(sigs) => sigs.iter().any(|s| {
+                                s.reason_for_revocation().is_none_or(|(r, _)| {
+                                    r.revocation_type() == pgp::types::RevocationType::Hard
+                                })
+                            }),
+                            _ => false,
+                        })
+                        .map(|ka| ka.key().fingerprint())
+                        .collect()
+                })
+                .unwrap_or_default();
+            cert.keys()
+                .subkeys()
+                .filter(|ka| !compromised.contains(&ka.key().fingerprint()))
+                .map(|ka| ka.key().role_as_unspecified())
+                .collect()
+        }
     };
     let issuer_matches = |sig: &Signature, key: &Key<_, _>| {
         sig.get_issuers()
