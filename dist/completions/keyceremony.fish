@@ -261,7 +261,7 @@ complete -c keyceremony -n "__fish_keyceremony_using_subcommand cosign; and not 
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand cosign; and not __fish_seen_subcommand_from rotate key-file help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand cosign; and __fish_seen_subcommand_from rotate" -l reason -d 'Why the key is replaced' -r -f -a "scheduled\t'the yearly rotation: clusters accept the old key\'s signatures until the transition ends'
 compromised\t'the key, its password or a token holding it leaked: its signatures stand nowhere from this bundle on'"
-complete -c keyceremony -n "__fish_keyceremony_using_subcommand cosign; and __fish_seen_subcommand_from rotate" -l transition -d 'How long clusters accept the old key\'s signatures: a duration (30d) or a date (not with compromised)' -r
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand cosign; and __fish_seen_subcommand_from rotate" -l transition -d 'How long clusters accept the old key\'s signatures: a duration or a date (default 30d; not with compromised)' -r
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand cosign; and __fish_seen_subcommand_from rotate" -l plan -d 'The plan (media, air gap, operator and witnesses, subkey expiry)' -r -F
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand cosign; and __fish_seen_subcommand_from rotate" -l backup -d 'The ceremony directory on a backup medium holding the key' -r -F
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand cosign; and __fish_seen_subcommand_from rotate" -l identity -d 'age identity file for age-encrypted shares; repeatable' -r -F
