@@ -169,20 +169,18 @@ fn cluster_policies_enforce_the_cosign_key(c: &Ceremony, public: &Path, dir: &Pa
     )
     .unwrap();
     resign(dir, &forged);
-    let o = run(&[
-        "verify",
-        forged.to_str().unwrap(),
-        "--trust",
+    verify_refuses(
+        &forged,
         &c.fingerprint,
-    ]);
-    assert_ne!(o.status.code(), Some(0), "{}", stdout(&o));
-    assert!(
-        stderr(&o).contains(
-            "cluster-image-policy.json is not the policy its declared scopes and cosign key make"
-        ),
-        "{}",
-        stderr(&o)
+        "cluster-image-policy.json is not the policy its declared scopes and cosign key make",
     );
+}
+
+/// `keyceremony verify` from `trust` refuses `bundle`, saying `why`.
+fn verify_refuses(bundle: &Path, trust: &str, why: &str) {
+    let o = run(&["verify", bundle.to_str().unwrap(), "--trust", trust]);
+    assert_ne!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stderr(&o).contains(why), "{}", stderr(&o));
 }
 
 /// `keyceremony verify` from `trust` accepts the bundle and names its cosign key.
@@ -954,17 +952,10 @@ fn a_cosign_key_is_rotated_through_a_transition_and_replaced_at_once_when_compro
     )
     .unwrap();
     resign(&dir, &forged);
-    let o = run(&[
-        "verify",
-        forged.to_str().unwrap(),
-        "--trust",
+    verify_refuses(
+        &forged,
         &c.fingerprint,
-    ]);
-    assert_ne!(o.status.code(), Some(0), "{}", stdout(&o));
-    assert!(
-        stderr(&o).contains("says the old cosign key was compromised"),
-        "{}",
-        stderr(&o)
+        "says the old cosign key was compromised",
     );
 
     // A rotation of the primary carries the cosign rotation, now signed by
@@ -1148,16 +1139,5 @@ fn statements_are_signed_again_by_the_subkey_in_force() {
     assert_exit(&o, 0);
     std::fs::write(forged.join("cosign.json.subkey.asc"), &old_sig).unwrap();
     resign(&dir, &forged);
-    let o = run(&[
-        "verify",
-        forged.to_str().unwrap(),
-        "--trust",
-        &c.fingerprint,
-    ]);
-    assert_ne!(o.status.code(), Some(0), "{}", stdout(&o));
-    assert!(
-        stderr(&o).contains("cosign.json.subkey.asc"),
-        "{}",
-        stderr(&o)
-    );
+    verify_refuses(&forged, &c.fingerprint, "cosign.json.subkey.asc");
 }
