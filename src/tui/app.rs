@@ -413,6 +413,8 @@ pub struct App {
     /// Running from the live image (its session sets KEYCEREMONY_LIVE):
     /// the finished screen offers to power the machine off.
     pub live: bool,
+    /// `u` was pressed on the finished screen: the sticks were written out.
+    pub written_out: bool,
     /// Each planned card's latest state, by number (genesis).
     pub cards: Vec<(usize, usize, CardState)>,
     pub prompt: Option<Prompt>,
@@ -460,6 +462,7 @@ impl App {
             scan: None,
             help: false,
             help_scroll: 0,
+            written_out: false,
             confirm: None,
             forms_edited: false,
             recipients: None,
@@ -742,10 +745,14 @@ impl App {
             return Command::None;
         }
         if let Some(c) = self.confirm.take() {
-            return match k.code {
-                KeyCode::Char('y') => self.confirmed(c.on_yes),
-                _ => Command::None,
-            };
+            if k.code == KeyCode::Char('y') {
+                return self.confirmed(c.on_yes);
+            }
+            // "any other key goes on typing": that key is the next one
+            // typed, not swallowed by the question.
+            if !matches!(c.on_yes, Pending::DiscardShares) || self.screen != Screen::RestoreShares {
+                return Command::None;
+            }
         }
         match self.screen {
             Screen::Welcome => match k.code {
@@ -816,8 +823,28 @@ impl App {
             },
             Screen::Running => self.prompt_key(&k),
             Screen::Done => match k.code {
+                // On the live image, sticks still mounted are not pulled out
+                // without a word: u writes them out first.
+                KeyCode::Char('q') if self.live && !self.written_out && self.sticks_mounted() => {
+                    self.confirm = Some(Confirm {
+                        text: "Sticks are still mounted: pulled out now, a stick may lack what the ceremony wrote last. u writes every stick out and unmounts it. y quits anyway, any other key goes back.".into(),
+                        on_yes: Pending::Quit,
+                    });
+                    Command::None
+                }
                 KeyCode::Char('q') => Command::Quit,
-                KeyCode::Char('u') => Command::UnmountSticks,
+                KeyCode::Char('u') => {
+                    self.written_out = true;
+                    Command::UnmountSticks
+                }
+                // Back to the ceremonies (what was done is on the media and
+                // in its transcript).
+                KeyCode::Esc => {
+                    self.result = None;
+                    self.log.clear();
+                    self.log_back = 0;
+                    self.go(Screen::Welcome)
+                }
                 KeyCode::Char('P') if self.live => {
                     self.confirm = Some(Confirm {
                         text: "Power the machine off? Every stick is written out and unmounted first; then the sticks can be pulled out. y powers off, any other key goes back.".into(),
@@ -1429,6 +1456,17 @@ impl App {
         }
     }
 
+    /// Whether the last scan saw a stick mounted under /media.
+    fn sticks_mounted(&self) -> bool {
+        self.scan.as_ref().is_some_and(|s| {
+            s.sticks.iter().any(|st| {
+                st.mounted_at
+                    .as_ref()
+                    .is_some_and(|p| p.starts_with("/media"))
+            })
+        })
+    }
+
     fn prompt_key(&mut self, k: &KeyEvent) -> Command {
         let Some(prompt) = &mut self.prompt else {
             // While the engine works, the log scrolls back and forth.
@@ -1764,13 +1802,18 @@ mod tests {
         a.typing = Some(Typing::new(set.info.clone(), vec![], None));
         let words = set.shares[1].to_words();
         typed(&mut a, &format!("{} {} ", words[0], words[1]));
-        // Esc asks, naming what would be lost; another key keeps typing.
+        // Esc asks, naming what would be lost; another key keeps typing,
+        // and is typed (it used to be swallowed by the question).
         a.update(key(KeyCode::Esc));
         let text = &a.confirm.as_ref().unwrap().text;
         assert!(text.contains("2 word(s) typed so far"), "{text}");
-        a.update(key(KeyCode::Char('n')));
+        let next = words[2].chars().next().unwrap();
+        a.update(key(KeyCode::Char(next)));
         assert_eq!(a.screen, Screen::RestoreShares);
-        assert_eq!(a.typing.as_ref().unwrap().entry.words().count(), 2);
+        assert!(a.confirm.is_none());
+        let entry = &a.typing.as_ref().unwrap().entry;
+        assert_eq!(entry.words().count(), 2);
+        assert_eq!(entry.current(), next.to_string());
         // Ctrl-C asks too; only y quits.
         assert!(matches!(a.update(ctrl_c()), Command::None));
         assert!(confirm_text(&a).contains("Quit keyceremony and lose"));

@@ -151,11 +151,11 @@ pub fn header(app: &App) -> (&'static str, &'static str) {
         ),
         Screen::Done if app.live => (
             "Ceremony finished",
-            "u write out and unmount the sticks   P power off   q quit   ? help",
+            "u write out and unmount   P power off   Esc ceremonies   q quit   ? help",
         ),
         Screen::Done => (
             "Ceremony finished",
-            "u write out and unmount the sticks   q quit   ? help",
+            "u write out and unmount the sticks   Esc ceremonies   q quit   ? help",
         ),
         Screen::RestoreSource if app.flow == Flow::Subkey => (
             "Subkeys: the backup holding the key and the shares",
@@ -223,7 +223,7 @@ pub fn help(app: &App) -> &'static str {
         Screen::Review => "This is what the ceremony will do. Esc goes back to change it. Nothing is written before you confirm; the confirmation names every medium and card.",
         Screen::Running => "The engine runs the same steps as `keyceremony genesis`. Every file is written, synced and read back. The passphrase is shown once; each share is shown to its custodian alone, and the screen is cleared after each. The rehearsal opens every backup with the shares you type back. For cards, choose PINs (user 6+, admin 8+ characters); a card that fails can be retried or skipped and provisioned later from a restore. For a cosign key in an HSM, type the token's user PIN when asked: it is checked before any key exists, and a token with one try left is refused before the PIN is sent.",
         Screen::Done if matches!(app.result, Some(Err(_))) => "The ceremony stopped. The message says why, which directories it left on the media and what to do with them (a new key's backups and shares that no export names must be destroyed). b goes back to where this run started, every value still in its form: fix the cause (a medium, a card) and start again; a new run writes new directories.",
-        Screen::Done => "u writes everything out to the sticks and unmounts them, so that they can be pulled out; on the live image P powers the machine off after the same. Hand each custodian their share sheet. The transcript on the export medium is signed; check it online with `keyceremony transcript verify`. The fingerprint is shown as text and as a QR code to compare with the online side.",
+        Screen::Done => "u writes everything out to the sticks and unmounts them, so that they can be pulled out; on the live image P powers the machine off after the same, and q asks first while a stick is still mounted. Esc goes back to the ceremonies. Hand each custodian their share sheet. The transcript on the export medium is signed; check it online with `keyceremony transcript verify`. The fingerprint is shown as text and as a QR code to compare with the online side.",
         Screen::RestoreSource => "Name the ceremony directory on a backup medium (it holds secret-key.asc and shares.json), or press F2 to pick it from those on the mounted media; on the share files field F2 picks sheets and age files found there, one after another. Share files may be sheets (.txt) or age files (.txt.age, with the custodian's identity file); leave the field empty to type shares in.",
         Screen::RestoreShares => "Type each share's words from its sheet. Four letters name a BIP39 word, so typing stops there and the word completes; a letter no word has is refused at once. Enter checks the share: a wrong or missing word is located by its checksum.",
         Screen::Unlocking => "Combining the shares, checking them against the backup's check value, and opening the secret key.",

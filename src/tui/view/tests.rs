@@ -914,3 +914,49 @@ fn every_help_can_be_read_to_its_end_at_80x24() {
         assert!(!a.help, "{name}");
     }
 }
+
+/// #28: the finished screen is no dead end: Esc goes back to the
+/// ceremonies; on the live image, q with a stick still mounted asks first
+/// (u writes them out), and after u it quits at once.
+#[test]
+fn the_finished_screen_goes_back_and_quits_only_after_a_word_about_the_sticks() {
+    use crate::tui::app::Command;
+    let done = || {
+        let mut a = app(Screen::Done);
+        a.live = true;
+        a.result = Some(Ok(summary()));
+        let mut scan = a.scan.take().unwrap_or_else(|| panic!("no scan"));
+        scan.sticks = vec![crate::media::removable::Stick {
+            label: "KC-EXPORT".into(),
+            device: "/dev/sdb1".into(),
+            mounted_at: Some("/media/KC-EXPORT".into()),
+        }];
+        a.scan = Some(scan);
+        a
+    };
+    let mut a = done();
+    assert!(render(&a, 80, 24).contains("Esc ceremonies"));
+    a.update(Action::Key(KeyEvent::from(KeyCode::Esc)));
+    assert_eq!(a.screen, Screen::Welcome);
+
+    let mut a = done();
+    assert!(matches!(
+        a.update(Action::Key(KeyEvent::from(KeyCode::Char('q')))),
+        Command::None
+    ));
+    assert!(render(&a, 80, 24).contains("Sticks are still mounted"));
+    assert!(matches!(
+        a.update(Action::Key(KeyEvent::from(KeyCode::Char('y')))),
+        Command::Quit
+    ));
+
+    let mut a = done();
+    assert!(matches!(
+        a.update(Action::Key(KeyEvent::from(KeyCode::Char('u')))),
+        Command::UnmountSticks
+    ));
+    assert!(matches!(
+        a.update(Action::Key(KeyEvent::from(KeyCode::Char('q')))),
+        Command::Quit
+    ));
+}
