@@ -908,12 +908,6 @@ pub enum PlanError {
     Invalid(String),
 }
 
-/// The first character of `s` that is a control, bidirectional, zero-width
-/// or other invisible character, named as a person reads it (`U+202E`).
-fn deceptive(s: &str) -> Option<String> {
-    crate::text::first_deceptive(s)
-}
-
 /// Values of the example plan that must never reach a real key.
 const PLACEHOLDERS: [&str; 4] = [
     "Example Release Signing",
@@ -1125,7 +1119,7 @@ impl Plan {
             return bad("key.user_ids is empty: add at least one, e.g. \"Release Signing <release@example.org>\"".into());
         }
         for (i, uid) in self.key.user_ids.iter().enumerate() {
-            if let Some(c) = deceptive(uid) {
+            if let Some(c) = crate::text::first_deceptive(uid) {
                 return bad(format!(
                     "key.user_ids has {}: it holds {c}; a user ID is one line of visible text, shown to people who compare it: type it without",
                     crate::text::quoted(uid)
@@ -1160,7 +1154,7 @@ impl Plan {
                     .map(|c| ("shares.custodians", &c.name)),
             );
         for (field, name) in people {
-            if let Some(c) = deceptive(name) {
+            if let Some(c) = crate::text::first_deceptive(name) {
                 return bad(format!(
                     "{field} has {}: it holds {c}; a name is one line of visible text (printed on sheets and in the transcript): type it without",
                     crate::text::quoted(name)
@@ -1234,7 +1228,7 @@ impl Plan {
             ("cards.cardholder", &cards.cardholder),
             ("cards.url", &cards.url),
         ] {
-            if let Some(c) = v.as_deref().and_then(deceptive) {
+            if let Some(c) = v.as_deref().and_then(crate::text::first_deceptive) {
                 return bad(format!(
                     "{field} holds {c}: it is written onto every card; type it without"
                 ));
@@ -1265,7 +1259,7 @@ impl Plan {
             _ => Ok(()),
         };
         if let Some(subject) = self.cosign.csr_subject() {
-            if let Some(c) = deceptive(subject) {
+            if let Some(c) = crate::text::first_deceptive(subject) {
                 return bad(format!(
                     "cosign.csr_subject holds {c}: a CA reads it; type it without"
                 ));
@@ -1277,7 +1271,7 @@ impl Plan {
             CosignSpec::None => Ok(()),
             CosignSpec::File(k) => handover("password_deliver_to", &k.password_deliver_to),
             CosignSpec::Pkcs11(h) => {
-                if let Some(c) = deceptive(&h.label) {
+                if let Some(c) = crate::text::first_deceptive(&h.label) {
                     return bad(format!(
                         "cosign.label = {} holds {c}: a key label is visible text; type it without",
                         crate::text::quoted(&h.label)
@@ -1321,7 +1315,7 @@ impl Plan {
         );
         for p in all.iter().copied().chain(shares) {
             let text = p.to_string_lossy();
-            if let Some(c) = deceptive(&text) {
+            if let Some(c) = crate::text::first_deceptive(&text) {
                 return bad(format!(
                     "the medium {} holds {c}: name the stick's mount point in plain characters",
                     crate::text::quoted(&text)

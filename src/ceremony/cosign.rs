@@ -463,17 +463,39 @@ fn bind(
         created: humantime::format_rfc3339_seconds(now).to_string(),
     }
     .canonical();
+    let mut files = vec![(PUBLIC_FILE.to_owned(), public.to_pem().into_bytes())];
+    files.extend(co_signed(
+        cert,
+        statement,
+        [
+            binding::STATEMENT_FILE,
+            binding::PRIMARY_SIG_FILE,
+            binding::SUBKEY_SIG_FILE,
+        ],
+        now,
+    )?);
+    Ok(files)
+}
+
+/// A statement and its two signatures by `cert` (the primary, which
+/// verifiers pin; the signing subkey, which gpg and sq check), as the files
+/// `names` (statement, primary's signature, subkey's signature).
+fn co_signed(
+    cert: &Cert,
+    statement: Vec<u8>,
+    [file, primary_sig, subkey_sig]: [&str; 3],
+    now: SystemTime,
+) -> Result<Vec<(String, Vec<u8>)>, CeremonyError> {
     Ok(vec![
-        (PUBLIC_FILE.to_owned(), public.to_pem().into_bytes()),
         (
-            binding::PRIMARY_SIG_FILE.to_owned(),
+            primary_sig.to_owned(),
             openpgp::sign_detached(cert, SignWith::Primary, &statement, now)?,
         ),
         (
-            binding::SUBKEY_SIG_FILE.to_owned(),
+            subkey_sig.to_owned(),
             openpgp::sign_detached(cert, SignWith::SigningSubkey, &statement, now)?,
         ),
-        (binding::STATEMENT_FILE.to_owned(), statement),
+        (file.to_owned(), statement),
     ])
 }
 
@@ -635,17 +657,7 @@ pub fn rotation_files(
         created: stamp(now),
     }
     .canonical();
-    let mut files = vec![
-        (
-            rotation::PRIMARY_SIG_FILE.to_owned(),
-            openpgp::sign_detached(cert, SignWith::Primary, &statement, now)?,
-        ),
-        (
-            rotation::SUBKEY_SIG_FILE.to_owned(),
-            openpgp::sign_detached(cert, SignWith::SigningSubkey, &statement, now)?,
-        ),
-        (rotation::STATEMENT_FILE.to_owned(), statement),
-    ];
+    let mut files = co_signed(cert, statement, ROTATION_FILES, now)?;
     if reason == Reason::Scheduled {
         files.push((
             rotation::PREVIOUS_PUBLIC_FILE.to_owned(),
@@ -669,19 +681,15 @@ pub fn rekey_cosign_rotation(
     };
     let mut st = CosignRotation::parse(bytes).map_err(CeremonyError::ReadBack)?;
     st.key = new.fingerprint().to_hex();
-    let statement = st.canonical();
-    Ok(vec![
-        (
-            rotation::PRIMARY_SIG_FILE.to_owned(),
-            openpgp::sign_detached(new, SignWith::Primary, &statement, now)?,
-        ),
-        (
-            rotation::SUBKEY_SIG_FILE.to_owned(),
-            openpgp::sign_detached(new, SignWith::SigningSubkey, &statement, now)?,
-        ),
-        (rotation::STATEMENT_FILE.to_owned(), statement),
-    ])
+    co_signed(new, st.canonical(), ROTATION_FILES, now)
 }
+
+/// The cosign rotation statement's files, as `co_signed` takes them.
+const ROTATION_FILES: [&str; 3] = [
+    crate::cosign::rotation::STATEMENT_FILE,
+    crate::cosign::rotation::PRIMARY_SIG_FILE,
+    crate::cosign::rotation::SUBKEY_SIG_FILE,
+];
 
 /// A plan that asks for something this tier cannot do (exit 3).
 fn plan_error(what: &str) -> CeremonyError {

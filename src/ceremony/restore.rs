@@ -13,12 +13,11 @@ use sequoia_openpgp::Cert;
 use serde::Serialize;
 
 use super::layout::{
-    CERT_FILE, COSIGN_KEY_FILE, MANIFEST, MANIFEST_SIG, REVOCATION_FILE, SECRET_KEY_FILE,
-    SHARES_FILE, TRANSCRIPT,
+    CERT_FILE, COSIGN_KEY_FILE, MANIFEST, REVOCATION_FILE, SECRET_KEY_FILE, SHARES_FILE, TRANSCRIPT,
 };
 use super::CeremonyError;
-use crate::media::{check_manifest, limits, read_bounded, read_in, sha256_hex};
-use crate::openpgp::{self, SignWith};
+use crate::media::{limits, read_bounded, read_in, sha256_hex};
+use crate::openpgp;
 use crate::passphrase::Passphrase;
 use crate::shares::{self, set_id_text, sheet, SetInfo, Share, ShareError};
 use zeroize::Zeroizing;
@@ -194,18 +193,13 @@ pub fn prove(backup: &Path, proof: Proof) -> Result<ProvenBackup, CeremonyError>
     };
     let cert = read_key(CERT_FILE)?;
     if proof == Proof::Full {
-        let listed = check_manifest(backup).map_err(|e| fail(e.to_string()))?;
+        let listed =
+            crate::transcript::verify::check_signed_manifest(backup, &cert).map_err(fail)?;
         for name in [SECRET_KEY_FILE, CERT_FILE, SHARES_FILE] {
             if !listed.iter().any(|l| l == name) {
                 return Err(fail(format!("{MANIFEST} does not list {name}")));
             }
         }
-        let manifest = read_in(backup, MANIFEST, "MANIFEST", limits::MANIFEST)
-            .map_err(|e| fail(e.to_string()))?;
-        let sig = read_in(backup, MANIFEST_SIG, "signature", limits::MANIFEST)
-            .map_err(|e| fail(e.to_string()))?;
-        openpgp::verify_detached(&cert, SignWith::SigningSubkey, &sig, &manifest)
-            .map_err(|e| fail(format!("{MANIFEST_SIG}: {e}")))?;
     }
     let key = read_key(SECRET_KEY_FILE)?;
     let fingerprints = |c: &Cert| {

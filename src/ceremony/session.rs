@@ -855,6 +855,14 @@ impl Session<'_> {
         self.carried.extend(files);
     }
 
+    /// The carried file `name`, if the key carries it.
+    fn carried_file(&self, name: &str) -> Option<&[u8]> {
+        self.carried
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, b)| b.as_slice())
+    }
+
     /// Stops carrying the files `names` (a replaced cosign key's certificate).
     pub fn drop_carried_files(&mut self, names: &[&str]) {
         self.carried.retain(|(n, _)| !names.contains(&n.as_str()));
@@ -900,10 +908,8 @@ impl Session<'_> {
         // A cosign rotation's transition that has ended: the old key's
         // public half stops travelling with the key.
         let ended = self
-            .carried
-            .iter()
-            .find(|(n, _)| n == crate::cosign::rotation::STATEMENT_FILE)
-            .and_then(|(_, b)| crate::cosign::rotation::CosignRotation::parse(b).ok())
+            .carried_file(crate::cosign::rotation::STATEMENT_FILE)
+            .and_then(|b| crate::cosign::rotation::CosignRotation::parse(b).ok())
             .is_some_and(|st| !st.in_transition(now));
         if ended {
             self.drop_carried_files(&[crate::cosign::rotation::PREVIOUS_PUBLIC_FILE]);
@@ -921,12 +927,7 @@ impl Session<'_> {
                 crate::cosign::rotation::SUBKEY_SIG_FILE,
             ),
         ] {
-            let bytes = self
-                .carried
-                .iter()
-                .find(|(n, _)| n == statement)
-                .map(|(_, b)| b.clone());
-            if let Some(bytes) = bytes {
+            if let Some(bytes) = self.carried_file(statement).map(<[u8]>::to_vec) {
                 let fresh = openpgp::sign_detached(key, SignWith::SigningSubkey, &bytes, now)?;
                 self.add_carried_files(vec![(sig.to_owned(), fresh)]);
             }
@@ -956,12 +957,7 @@ impl Session<'_> {
         let registries_d =
             bundle::registries_d(&scopes, self.online.lookaside.as_deref(), cosign.is_some())
                 .map(|_| bundle::REGISTRIES_D_FILE.to_owned());
-        let carries = |name: &str| {
-            self.carried
-                .iter()
-                .any(|(n, _)| n == name)
-                .then(|| name.to_owned())
-        };
+        let carries = |name: &str| self.carried_file(name).map(|_| name.to_owned());
         let cluster = self
             .cluster_policies(&fpr, &scopes, now)
             .map(|ps| ps.iter().map(|(n, _)| (*n).to_owned()).collect())
@@ -1030,20 +1026,16 @@ impl Session<'_> {
         scopes: &[crate::online::bundle::Scope],
         now: std::time::SystemTime,
     ) -> Option<[(&'static str, String); 2]> {
-        let file = |name: &str| {
-            self.carried
-                .iter()
-                .find(|(n, _)| n == name)
-                .and_then(|(_, b)| std::str::from_utf8(b).ok())
+        let text = |name: &str| {
+            self.carried_file(name)
+                .and_then(|b| std::str::from_utf8(b).ok())
         };
-        let pem = file(crate::cosign::PUBLIC_FILE)?;
-        // The replaced key too, while its transition lasts.
-        let previous = file(crate::cosign::rotation::PREVIOUS_PUBLIC_FILE).filter(|_| {
-            file(crate::cosign::rotation::STATEMENT_FILE)
-                .and_then(|b| crate::cosign::rotation::CosignRotation::parse(b.as_bytes()).ok())
-                .is_some_and(|st| st.in_transition(now))
-        });
-        let keys: Vec<&str> = std::iter::once(pem).chain(previous).collect();
+        let keys = crate::online::cluster::keys_at(
+            text(crate::cosign::PUBLIC_FILE)?,
+            text(crate::cosign::rotation::PREVIOUS_PUBLIC_FILE),
+            self.carried_file(crate::cosign::rotation::STATEMENT_FILE),
+            now,
+        );
         crate::online::cluster::policies(fpr, scopes, &keys)
     }
 

@@ -106,7 +106,7 @@ impl Handover {
                 // opened: `3< share-1.txt` would get the secret written
                 // into the custodian's sheet. Only a descriptor opened for
                 // writing is written to.
-                if access_mode(*fd) == Some(Access::Read) {
+                if opened_read_only(*fd) {
                     return Err(format!(
                         "file descriptor {fd} is open for reading only (`{fd}<`): hand the secret over with `{fd}> FILE`"
                     ));
@@ -128,27 +128,18 @@ impl Handover {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Access {
-    Read,
-    Write,
-    Both,
-}
-
-/// How descriptor `fd` of this process was opened, from
-/// /proc/self/fdinfo (its `flags`, octal; the low two bits are the access
-/// mode); none when that cannot be read.
-fn access_mode(fd: u32) -> Option<Access> {
-    let info = std::fs::read_to_string(format!("/proc/self/fdinfo/{fd}")).ok()?;
-    let flags = info
-        .lines()
-        .find_map(|l| l.strip_prefix("flags:"))
-        .and_then(|f| u32::from_str_radix(f.trim(), 8).ok())?;
-    match flags & 3 {
-        0 => Some(Access::Read),
-        1 => Some(Access::Write),
-        _ => Some(Access::Both),
-    }
+/// Whether descriptor `fd` of this process was opened for reading only,
+/// from /proc/self/fdinfo (its `flags`, octal; the low two bits are the
+/// access mode, 0 for reading only); false when that cannot be read.
+fn opened_read_only(fd: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/self/fdinfo/{fd}"))
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find_map(|l| l.strip_prefix("flags:"))
+                .and_then(|f| u32::from_str_radix(f.trim(), 8).ok())
+        })
+        .is_some_and(|flags| flags & 3 == 0)
 }
 
 /// Parses `dest` and delivers `secret` there (see [`Handover::deliver`]).

@@ -96,6 +96,12 @@ pub fn read_listed(
 /// Checks every file a bundle's MANIFEST lists (`read_listed`); returns the
 /// names checked.
 pub fn check_manifest(dir: &Path) -> Result<Vec<String>, MediaError> {
+    check_manifest_read(dir).map(|(names, _)| names)
+}
+
+/// `check_manifest`, also returning the MANIFEST as it was read (once: its
+/// signature is then checked over the very bytes whose lines held).
+pub fn check_manifest_read(dir: &Path) -> Result<(Vec<String>, Vec<u8>), MediaError> {
     let d = super::Dir::open(dir)?;
     let bytes = d
         .read(MANIFEST, "MANIFEST", super::limits::MANIFEST)?
@@ -108,5 +114,5 @@ pub fn check_manifest(dir: &Path) -> Result<Vec<String>, MediaError> {
         problem: "it is not text".into(),
     })?;
     let files = read_listed(&d, &text, |_| super::limits::TRANSCRIPT)?;
-    Ok(files.into_keys().collect())
+    Ok((files.into_keys().collect(), text.into_bytes()))
 }

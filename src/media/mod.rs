@@ -25,7 +25,8 @@ use std::path::{Path, PathBuf};
 pub use atomic::{sha256_hex, write_new_file, FileMode};
 pub use handover::{deliver, record_inherited_descriptors, Handover};
 pub use manifest::{
-    check_manifest, manifest_text, parse_manifest, read_listed, MANIFEST, MANIFEST_SIG,
+    check_manifest, check_manifest_read, manifest_text, parse_manifest, read_listed, MANIFEST,
+    MANIFEST_SIG,
 };
 pub use safe::{replace_file, Dir, Staged};
 
@@ -428,10 +429,7 @@ impl Medium {
         // directory above it on the same device. The system's own (RAM in
         // the live image: /run, /tmp, /dev/shm) are no sticks, and neither
         // is an empty mount point under /run/media left by an unmount.
-        let mut mount = self
-            .root
-            .canonicalize()
-            .unwrap_or_else(|_| self.root.clone());
+        let mut mount = self.real.clone();
         while let Some(parent) = mount.parent() {
             if dev(parent).ok() != Some(self.device) {
                 break;

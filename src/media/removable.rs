@@ -142,16 +142,9 @@ pub fn unmount_all() -> Unmounted {
 /// The file systems mounted under /media (device, mount point), from a
 /// mountinfo text.
 fn media_mounts(mountinfo: &str) -> Vec<(PathBuf, PathBuf)> {
-    mountinfo
-        .lines()
-        .filter_map(|line| {
-            let (left, right) = line.split_once(" - ")?;
-            let source = right.split_whitespace().nth(1)?;
-            let point = PathBuf::from(left.split_whitespace().nth(4)?.replace("\\040", " "));
-            point
-                .starts_with("/media")
-                .then(|| (PathBuf::from(source), point))
-        })
+    mounts(mountinfo)
+        .into_iter()
+        .filter(|(_, point)| point.starts_with("/media"))
         .collect()
 }
 
@@ -208,15 +201,29 @@ fn unescape(name: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Where `device` is mounted, from /proc/self/mountinfo (the mount point is
-/// field 5; the source follows the " - " separator and the file system type).
+/// Where `device` is mounted, from /proc/self/mountinfo.
 fn mount_point(mountinfo: &str, device: &Path) -> Option<PathBuf> {
-    mountinfo.lines().find_map(|line| {
-        let (left, right) = line.split_once(" - ")?;
-        let source = right.split_whitespace().nth(1)?;
-        let point = left.split_whitespace().nth(4)?;
-        (Path::new(source) == device).then(|| PathBuf::from(point.replace("\\040", " ")))
-    })
+    mounts(mountinfo)
+        .into_iter()
+        .find_map(|(source, point)| (source == device).then_some(point))
+}
+
+/// Every mount (source, mount point) of a mountinfo text: the mount point
+/// is field 5; the source follows the " - " separator and the file system
+/// type.
+fn mounts(mountinfo: &str) -> Vec<(PathBuf, PathBuf)> {
+    mountinfo
+        .lines()
+        .filter_map(|line| {
+            let (left, right) = line.split_once(" - ")?;
+            let source = right.split_whitespace().nth(1)?;
+            let point = left.split_whitespace().nth(4)?;
+            Some((
+                PathBuf::from(source),
+                PathBuf::from(point.replace("\\040", " ")),
+            ))
+        })
+        .collect()
 }
 
 /// The mount point a label gets: `/media/LABEL`, with anything but letters,

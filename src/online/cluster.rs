@@ -47,6 +47,23 @@ fn globs(scope: &Scope) -> [String; 3] {
     [format!("{s}@**"), format!("{s}:**"), format!("{s}/**")]
 }
 
+/// The cosign keys a cluster accepts at `at`: the bound key `current`, and
+/// the `previous` one while the cosign rotation statement `rotation` (its
+/// bytes) is in a scheduled transition at `at`.
+pub fn keys_at<'a>(
+    current: &'a str,
+    previous: Option<&'a str>,
+    rotation: Option<&[u8]>,
+    at: std::time::SystemTime,
+) -> Vec<&'a str> {
+    let lasting = rotation
+        .and_then(|b| crate::cosign::rotation::CosignRotation::parse(b).ok())
+        .is_some_and(|st| st.in_transition(at));
+    std::iter::once(current)
+        .chain(previous.filter(|_| lasting))
+        .collect()
+}
+
 /// The two policies for `key`, whose images in the docker `scopes` must be
 /// signed by one of `cosign_keys` (cosign.pub PEM texts; two while a
 /// rotation's transition lasts): (file name, JSON text) each, or none when

@@ -383,15 +383,21 @@ pub fn cluster_policies(
         .iter()
         .filter_map(|s| Scope::parse(s).ok())
         .collect();
-    let mut keys = vec![String::from_utf8_lossy(b.get(public_file)?).into_owned()];
-    if let (Some(st), Some(prev)) = (&info.files.cosign_rotation, &info.files.cosign_previous) {
-        let st =
-            crate::cosign::rotation::CosignRotation::parse(b.get(st)?).map_err(|e| b.refused(e))?;
-        if st.in_transition(at) {
-            keys.push(String::from_utf8_lossy(b.get(prev)?).into_owned());
-        }
-    }
-    let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+    let text = |name: &str| -> Result<String, OnlineError> {
+        Ok(String::from_utf8_lossy(b.get(name)?).into_owned())
+    };
+    let current = text(public_file)?;
+    let previous = info
+        .files
+        .cosign_previous
+        .as_deref()
+        .map(text)
+        .transpose()?;
+    let rotation = match &info.files.cosign_rotation {
+        Some(name) => Some(b.get(name)?),
+        None => None,
+    };
+    let keys = super::cluster::keys_at(&current, previous.as_deref(), rotation, at);
     Ok(super::cluster::policies(&info.key, &scopes, &keys))
 }
 

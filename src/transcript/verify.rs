@@ -115,6 +115,23 @@ pub fn transcripts_on(root: &Path) -> Result<Vec<PathBuf>, TranscriptError> {
     Ok(files)
 }
 
+/// Checks the MANIFEST of the ceremony directory `dir`: every file it lists
+/// (read once, with its lines), and its signature `MANIFEST.asc` by
+/// `cert`'s signing subkey over those same bytes. Returns the names listed;
+/// the error says which part failed.
+pub fn check_signed_manifest(
+    dir: &Path,
+    cert: &sequoia_openpgp::Cert,
+) -> Result<Vec<String>, String> {
+    use crate::media::MANIFEST_SIG;
+    let (listed, manifest) = crate::media::check_manifest_read(dir).map_err(|e| e.to_string())?;
+    let sig = crate::media::read_in(dir, MANIFEST_SIG, "signature", limits::MANIFEST)
+        .map_err(|e| e.to_string())?;
+    verify_detached(cert, SignWith::SigningSubkey, &sig, &manifest)
+        .map_err(|e| format!("{MANIFEST_SIG}: {e}"))?;
+    Ok(listed)
+}
+
 fn verify_one(
     file: &Path,
     cert: Option<&Path>,
@@ -164,13 +181,13 @@ fn verify_one(
             crate::media::FAILED_MARKER
         )));
     }
+    let sig_path = signature.map(Path::to_owned).unwrap_or_else(|| {
+        let mut p = file.as_os_str().to_owned();
+        p.push(".asc");
+        PathBuf::from(p)
+    });
     let failed = last.filter(|l| l.event == crate::transcript::EventKind::Failed.name());
     if let Some(l) = failed {
-        let sig_path = signature.map(Path::to_owned).unwrap_or_else(|| {
-            let mut p = file.as_os_str().to_owned();
-            p.push(".asc");
-            PathBuf::from(p)
-        });
         if sig_path.symlink_metadata().is_err() {
             return Err(stopped(l));
         }
@@ -180,11 +197,6 @@ fn verify_one(
     let cert_path = cert
         .map(Path::to_owned)
         .unwrap_or_else(|| beside(CERT_FILE));
-    let sig_path = signature.map(Path::to_owned).unwrap_or_else(|| {
-        let mut p = file.as_os_str().to_owned();
-        p.push(".asc");
-        PathBuf::from(p)
-    });
     let cert_bytes = match cert {
         Some(_) => read_bounded(&cert_path, "cert", limits::KEY)?,
         None => beside_file(CERT_FILE, "cert", limits::KEY)?,
@@ -217,26 +229,11 @@ fn verify_one(
     // cut at that moment) did not complete, whatever its transcript says
     // and whatever its directory is called now. A transcript is believed
     // complete only beside the MANIFEST that closed it.
-    {
-        let unclosed = |e: &dyn std::fmt::Display| {
-            named(&format!(
-                "the ceremony did not complete here: {e} (it stopped before closing this directory, or the directory was not copied whole); do not rely on what it left"
-            ))
-        };
-        crate::media::check_manifest(dir).map_err(|e| unclosed(&e))?;
-        let manifest =
-            crate::media::read_in(dir, crate::media::MANIFEST, "MANIFEST", limits::MANIFEST)
-                .map_err(|e| unclosed(&e))?;
-        let manifest_sig = crate::media::read_in(
-            dir,
-            crate::media::MANIFEST_SIG,
-            "signature",
-            limits::MANIFEST,
-        )
-        .map_err(|e| unclosed(&e))?;
-        verify_detached(&cert, SignWith::SigningSubkey, &manifest_sig, &manifest)
-            .map_err(|e| unclosed(&format!("{}: {e}", crate::media::MANIFEST_SIG)))?;
-    }
+    check_signed_manifest(dir, &cert).map_err(|e| {
+        named(&format!(
+            "the ceremony did not complete here: {e} (it stopped before closing this directory, or the directory was not copied whole); do not rely on what it left"
+        ))
+    })?;
     Ok((
         Verified {
             file: file.to_owned(),
