@@ -1,15 +1,7 @@
-//! `keyceremony genesis`: a new key, in batch mode, from a plan; and
-//! `keyceremony demo`: a whole batch genesis on the example plan, every
-//! medium a directory.
+//! `keyceremony genesis`: a new key, in batch mode, from a plan.
 
 use super::OutputFormat;
 use std::path::PathBuf;
-
-#[derive(Debug, clap::Args)]
-pub struct DemoArgs {
-    /// Directory to hold the plan and the media (created if missing; must not hold a plan)
-    pub dir: PathBuf,
-}
 
 #[derive(Debug, clap::Args)]
 pub struct GenesisArgs {

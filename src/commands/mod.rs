@@ -9,6 +9,7 @@ mod batch_ui;
 mod card;
 mod certify;
 mod cosign;
+mod demo;
 mod genesis;
 mod hsm;
 pub mod install;
@@ -187,7 +188,7 @@ pub fn run(command: Option<Command>, hardening: &Hardening) -> Result<(), Failur
     };
     match command {
         Command::AirgapCheck(a) => airgap::check(&a.root, a.output_format, hardening),
-        Command::Demo(a) => genesis::demo(&a.dir, hardening),
+        Command::Demo(a) => demo::demo(&a.dir, hardening),
         Command::GenerateDocs { dir } => generate_docs(&dir),
         Command::LiveExec { command } => live_exec(&command),
         Command::Media { action } => media::media(action),
