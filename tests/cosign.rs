@@ -1141,3 +1141,230 @@ fn statements_are_signed_again_by_the_subkey_in_force() {
     resign(&dir, &forged);
     verify_refuses(&forged, &c.fingerprint, "cosign.json.subkey.asc");
 }
+
+/// `cosign revoke` (the hour a key leaks, before a new one is at hand).
+fn cosign_revoke(c: &Ceremony, backup: &Path, reason: &str) -> Output {
+    let plan = write_plan(
+        &c.dir,
+        &[("scopes = []", "scopes = [\"registry.example.org/app\"]")],
+    );
+    let mut args = vec![
+        "cosign".to_owned(),
+        "revoke".into(),
+        "--reason".into(),
+        reason.into(),
+        "--plan".into(),
+        plan.display().to_string(),
+        "--backup".into(),
+        backup.display().to_string(),
+    ];
+    args.extend([1, 3, 5].iter().map(|i| c.sheet(*i).display().to_string()));
+    run_owned(&args)
+}
+
+/// #27: a leaked cosign key revoked with no replacement. The new bundle
+/// binds no cosign key and carries the signed list of revoked keys (gpg
+/// checks it); `verify` names the revoked key; installed on a node, the
+/// key file and its sigstoreSigned rule are gone; the cluster policies
+/// refuse every image of the scope (policy-controller's static fail,
+/// Kyverno's deny) instead of letting unsigned images in. A later `cosign
+/// rotate` binds a new key and the list stays. A bundle that brings the
+/// revoked key back, with its own genuine binding and a re-signed
+/// MANIFEST, is refused; a key with no cosign key has nothing to revoke.
+#[test]
+fn a_leaked_cosign_key_is_revoked_from_every_policy_at_once() {
+    let dir = tempdir();
+    let dir = dir.path().to_owned();
+    std::fs::create_dir_all(dir.join("ci")).unwrap();
+    let c = Ceremony::run(
+        dir.clone(),
+        &[
+            (
+                "tier = \"none\"",
+                "tier = \"file\"\nkey_to = \"ci\"\npassword_deliver_to = \"cosign-password.txt\"",
+            ),
+            ("scopes = []", "scopes = [\"registry.example.org/app\"]"),
+        ],
+        365,
+        365,
+    );
+    let revoked_sha = statement(&c.export)["cosign_public_key_sha256"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (k8s, root, state) = (dir.join("k8s"), dir.join("root"), dir.join("state.json"));
+    std::fs::create_dir_all(&k8s).unwrap();
+    std::fs::create_dir_all(&root).unwrap();
+    let install = |bundle: &Path| {
+        run(&[
+            "install",
+            bundle.to_str().unwrap(),
+            "--root",
+            root.to_str().unwrap(),
+            "--state",
+            state.to_str().unwrap(),
+            "--trust",
+            &c.fingerprint,
+            "--kubernetes",
+            k8s.to_str().unwrap(),
+        ])
+    };
+    assert_exit(&install(&c.export), 0);
+    let installed_pub = files_below(&root.join("etc/pki/containers"))
+        .into_iter()
+        .find(|p| p.to_string_lossy().ends_with("cosign.pub"))
+        .expect("the cosign key installed");
+    let policy = || std::fs::read_to_string(root.join("etc/containers/policy.json")).unwrap();
+    assert!(policy().contains("sigstoreSigned"), "{}", policy());
+
+    let o = cosign_revoke(&c, &c.backups[0], "compromised");
+    assert_exit(&o, 0);
+    assert!(
+        stdout(&o).contains("Cosign key revoked")
+            && stdout(&o).contains(&revoked_sha)
+            && stdout(&o).contains("Copy left to destroy: cosign.key in every CI secret store"),
+        "{}",
+        stdout(&o)
+    );
+    let export = newest(&dir.join("export"));
+    for gone in ["cosign.pub", "cosign.json", "cosign.json.asc"] {
+        assert!(!export.join(gone).exists(), "{gone} still in the bundle");
+    }
+    let list: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(export.join("cosign-revocations.json")).unwrap())
+            .unwrap();
+    assert_eq!(list["key"], c.fingerprint.as_str());
+    assert_eq!(
+        list["revoked"][0]["cosign_public_key_sha256"],
+        revoked_sha.as_str()
+    );
+    assert_eq!(list["revoked"][0]["reason"], "compromised");
+    let gpg = Gpg::new();
+    gpg.ok(&["--import", export.join("cert.asc").to_str().unwrap()]);
+    // gpg checks the subkey's signature (a certify-only primary's data
+    // signature is one gpg will not check; verify does).
+    gpg.ok(&[
+        "--verify",
+        export
+            .join("cosign-revocations.json.subkey.asc")
+            .to_str()
+            .unwrap(),
+        export.join("cosign-revocations.json").to_str().unwrap(),
+    ]);
+    // The backups no longer keep the key.
+    assert!(!newest(&dir.join("backup-1")).join("cosign.key").exists());
+    let o = run(&[
+        "verify",
+        export.to_str().unwrap(),
+        "--trust",
+        &c.fingerprint,
+    ]);
+    assert_exit(&o, 0);
+    assert!(
+        stdout(&o).contains(&format!("revoked {revoked_sha} (compromised"))
+            && stdout(&o).contains("no cosign key is bound"),
+        "{}",
+        stdout(&o)
+    );
+    let cip: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(export.join("cluster-image-policy.json")).unwrap())
+            .unwrap();
+    assert_eq!(cip["spec"]["authorities"][0]["static"]["action"], "fail");
+    assert!(!cip.to_string().contains("BEGIN PUBLIC KEY"), "{cip}");
+
+    // Installed: the node drops the key and its rule, the cluster refuses.
+    let o = install(&export);
+    assert_exit(&o, 0);
+    assert!(
+        !installed_pub.exists(),
+        "the revoked key is still installed"
+    );
+    assert!(!policy().contains("sigstoreSigned"), "{}", policy());
+    assert!(policy().contains("signedBy"), "{}", policy());
+    let name = format!("keyceremony-{}", &c.fingerprint.to_lowercase()[..16]);
+    let kyverno: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(k8s.join(format!("{name}-kyverno-policy.json"))).unwrap(),
+    )
+    .unwrap();
+    let rule = &kyverno["spec"]["rules"][0];
+    assert!(rule.get("verifyImages").is_none(), "{kyverno}");
+    assert_eq!(
+        rule["validate"]["foreach"][0]["deny"]["conditions"]["any"][0]["value"][0],
+        "registry.example.org/app:*"
+    );
+    let history = run(&[
+        "transcript",
+        "verify",
+        c.export.join("transcript.jsonl").to_str().unwrap(),
+        export.join("transcript.jsonl").to_str().unwrap(),
+    ]);
+    assert_exit(&history, 0);
+    assert!(
+        stdout(&history).contains("cosign-revoke"),
+        "{}",
+        stdout(&history)
+    );
+
+    // The revoked key brought back with its own genuine binding: refused.
+    let forged = dir.join("forged");
+    assert_exit(
+        &tool("cp")
+            .arg("-a")
+            .arg(&export)
+            .arg(&forged)
+            .output()
+            .unwrap(),
+        0,
+    );
+    let mut info: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(forged.join("bundle.json")).unwrap()).unwrap();
+    let mut manifest = std::fs::read_to_string(forged.join("MANIFEST")).unwrap();
+    for f in [
+        "cosign.pub",
+        "cosign.json",
+        "cosign.json.asc",
+        "cosign.json.subkey.asc",
+    ] {
+        std::fs::copy(c.export.join(f), forged.join(f)).unwrap();
+        manifest.push_str(&format!("{}  {f}\n", "0".repeat(64)));
+    }
+    std::fs::write(forged.join("MANIFEST"), manifest).unwrap();
+    info["files"]["cosign"] = "cosign.pub".into();
+    std::fs::write(
+        forged.join("bundle.json"),
+        format!("{}\n", serde_json::to_string_pretty(&info).unwrap()),
+    )
+    .unwrap();
+    resign(&dir, &forged);
+    verify_refuses(
+        &forged,
+        &c.fingerprint,
+        "a revoked key is never accepted again",
+    );
+
+    // Nothing left to revoke: refused before anything is written.
+    let exports = names_in(&dir.join("export")).len();
+    let o = cosign_revoke(&c, &newest(&dir.join("backup-1")), "retired");
+    assert_exit(&o, 2);
+    assert!(
+        stderr(&o).contains("no cosign key to revoke"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(names_in(&dir.join("export")).len(), exports);
+
+    // A new key later: bound, the cluster accepts it, the list stays.
+    let o = cosign_rotate(&c, &newest(&dir.join("backup-1")), 2, "scheduled", &[]);
+    assert_exit(&o, 0);
+    assert!(stdout(&o).contains("this is its first"), "{}", stdout(&o));
+    let export2 = newest(&dir.join("export"));
+    assert!(export2.join("cosign-revocations.json").exists());
+    let new = std::fs::read_to_string(export2.join("cosign.pub")).unwrap();
+    let cip: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(export2.join("cluster-image-policy.json")).unwrap())
+            .unwrap();
+    assert_eq!(cip["spec"]["authorities"][0]["key"]["data"], new.as_str());
+    let o = install(&export2);
+    assert_exit(&o, 0);
+    assert!(policy().contains("sigstoreSigned"), "{}", policy());
+}

@@ -8,7 +8,11 @@
 //! virtual cards and PIV tokens, SoftHSM2, the cosign peers, ceremonies on an
 //! existing key, the online side's bundles and images); each other module is
 //! the tests of one flow or concern, named after it, and imports only from
-//! `harness` (never from another test module). The virtual devices and the
+//! `harness` (never from another test module). Where a flow has no module of
+//! its own: `subkey` rotate/revoke is in `renew`, `lost-card` in `cards`, the
+//! primary's `rotate` in `online` (its bundles are what the online side
+//! follows), `restore` in `hardening` (damaged backups and shares),
+//! `media_faults` and `cosign`, and the cosign key's ceremonies in `cosign`. The virtual devices and the
 //! sigstore peer are crates of their own under tests/ (`virtual-card`,
 //! `virtual-piv`, `cosign-peer`, and `vpcd-link`, the two cards' link to
 //! vpcd), built by the harness on first use; `vectors/` holds fixed inputs.

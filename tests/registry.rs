@@ -87,6 +87,21 @@ fn push(
     sigs: &Path,
     identity: Option<&str>,
 ) {
+    push_signed(src, reference, signer, None, sigs, identity)
+}
+
+/// `push`, also signed in cosign's own format by `cosign` (a cosign.key and
+/// its password file): skopeo's sigstore signer, which writes what `cosign
+/// sign` writes, the simple-signing payload as a layer of the
+/// `sha256-<digest>.sig` tag in the registry itself.
+fn push_signed(
+    src: &Path,
+    reference: &str,
+    signer: Option<(&Gpg, &str)>,
+    cosign: Option<(&Path, &Path)>,
+    sigs: &Path,
+    identity: Option<&str>,
+) {
     let work = tempdir();
     let policy = work.path().join("push-policy.json");
     std::fs::write(
@@ -100,7 +115,7 @@ fn push(
     std::fs::write(
         d.join("push.yaml"),
         format!(
-            "docker:\n  {host}:\n    lookaside: file://{0}\n    lookaside-staging: file://{0}\n",
+            "docker:\n  {host}:\n    lookaside: file://{0}\n    lookaside-staging: file://{0}\n    use-sigstore-attachments: true\n",
             sigs.display()
         ),
     )
@@ -110,6 +125,12 @@ fn push(
     c.args(["copy", "--quiet", "--dest-tls-verify=false"]);
     if let Some((gpg, fpr)) = signer {
         c.env("GNUPGHOME", gpg.home.path()).args(["--sign-by", fpr]);
+    }
+    if let Some((key, password)) = cosign {
+        c.arg("--sign-by-sigstore-private-key")
+            .arg(key)
+            .arg("--sign-passphrase-file")
+            .arg(password);
     }
     if let Some(i) = identity {
         c.args(["--sign-identity", i]);
@@ -294,4 +315,169 @@ fn a_node_enforces_the_installed_policy_on_a_real_registry_through_a_rotation() 
     assert!(err.contains("rotated-away key"), "{err}");
     let st: serde_json::Value = serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
     assert_eq!(st["current"], new_fpr.as_str());
+}
+
+/// #27: cosign's own signature format on a real registry, through a cosign
+/// rotation. Images are signed with the OpenPGP key (the lookaside) and
+/// with the cosign key file the ceremony wrote, by skopeo's sigstore signer,
+/// which stores the signature as cosign does: a `sha256-<digest>.sig` tag
+/// whose layer is the simple-signing payload, its signature in the
+/// `dev.cosignproject.cosign/signature` annotation. A node with the bundle
+/// installed pulls through containers/image's own cosign verification: the
+/// image signed by both keys is accepted, one without the cosign signature
+/// refused. After `cosign rotate`, the new key's image is accepted and the
+/// old key's refused (nodes take the new key alone; clusters get the
+/// transition, which a cluster would enforce). After `cosign revoke`, the
+/// node's policy asks for no cosign signature at all, and the OpenPGP one
+/// still decides. The PKCS#11 and PIV tiers sign the same payload with the
+/// token (tests/cosign.rs, tests/piv.rs check those signatures against
+/// cosign.pub with openssl and sigstore); skopeo cannot sign through a token.
+#[test]
+fn a_node_checks_cosign_signatures_in_the_registry_through_a_cosign_rotation() {
+    let registry = Registry::start();
+    let host = registry.host();
+    let dir = tempdir();
+    let dir = dir.path();
+    let sigs = dir.join("sigs");
+    std::fs::create_dir_all(&sigs).unwrap();
+    std::fs::create_dir_all(dir.join("ci")).unwrap();
+    let online = format!(
+        "scopes = [\"{host}\"]\nlookaside = \"file://{}\"",
+        sigs.display()
+    );
+    let plan = genesis(
+        dir,
+        &[
+            ("scopes = []", online.as_str()),
+            (
+                "tier = \"none\"",
+                "tier = \"file\"\nkey_to = \"ci\"\npassword_deliver_to = \"cosign-password.txt\"",
+            ),
+        ],
+        None,
+    );
+    let first = bundles(&dir.join("export")).pop().unwrap();
+    let fpr = fingerprint(&first);
+    let (signer, _) = signer_from_backup(dir, "passphrase.txt");
+    let key1 = bundle(&dir.join("ci")).join("cosign.key");
+    let pw1 = dir.join("cosign-password.txt");
+    let image = |name: &str| {
+        let src = dir.join(format!("oci-{name}"));
+        oci_image(&src, &format!("release {name}\n"));
+        src
+    };
+    let app = format!("{host}/app:v1");
+    push_signed(
+        &image("v1"),
+        &app,
+        Some((&signer, &fpr)),
+        Some((&key1, &pw1)),
+        &sigs,
+        None,
+    );
+    let gpg_only = format!("{host}/app:gpg-only");
+    push(&image("gpg-only"), &gpg_only, Some((&signer, &fpr)), &sigs, None);
+
+    // In the registry as cosign writes it.
+    let o = tool("skopeo")
+        .args(["list-tags", "--tls-verify=false"])
+        .arg(format!("docker://{host}/app"))
+        .output()
+        .unwrap();
+    assert_exit(&o, 0);
+    let tags: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let sig_tag = tags["Tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t.as_str())
+        .find(|t| t.starts_with("sha256-") && t.ends_with(".sig") && t.len() == 7 + 64 + 4)
+        .unwrap_or_else(|| panic!("no cosign signature tag: {tags}"))
+        .to_owned();
+    let o = tool("skopeo")
+        .args(["inspect", "--raw", "--tls-verify=false"])
+        .arg(format!("docker://{host}/app:{sig_tag}"))
+        .output()
+        .unwrap();
+    assert_exit(&o, 0);
+    let manifest: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let layer = &manifest["layers"][0];
+    assert_eq!(
+        layer["mediaType"], "application/vnd.dev.cosign.simplesigning.v1+json",
+        "{manifest}"
+    );
+    assert!(
+        layer["annotations"]["dev.cosignproject.cosign/signature"].is_string(),
+        "{manifest}"
+    );
+
+    let state = dir.join("node-state.json");
+    let s = state.to_str().unwrap();
+    let (install, pulls, err) = node(&first, &["--state", s], &[&app, &gpg_only]);
+    assert_eq!(install, 0, "{err}");
+    assert_eq!(code(&pulls, &app), 0, "signed by both keys: {err}");
+    assert_ne!(
+        code(&pulls, &gpg_only),
+        0,
+        "no cosign signature, accepted: {err}"
+    );
+
+    // The yearly rotation, into a new CI secret store.
+    std::fs::create_dir_all(dir.join("ci-2")).unwrap();
+    let text = std::fs::read_to_string(&plan).unwrap().replace(
+        "key_to = \"ci\"\npassword_deliver_to = \"cosign-password.txt\"",
+        "key_to = \"ci-2\"\npassword_deliver_to = \"cosign-password-2.txt\"",
+    );
+    std::fs::write(&plan, text).unwrap();
+    let backup = bundles(&dir.join("backup-1")).pop().unwrap();
+    let mut args = vec![
+        "cosign".to_owned(),
+        "rotate".into(),
+        "--reason".into(),
+        "scheduled".into(),
+        "--plan".into(),
+        plan.display().to_string(),
+        "--backup".into(),
+        backup.display().to_string(),
+    ];
+    args.extend(sheets(dir, &[1, 2, 3]).iter().map(|p| p.display().to_string()));
+    assert_exit(&bin().args(&args).output().unwrap(), 0);
+    let second = bundles(&dir.join("export")).pop().unwrap();
+    let key2 = bundle(&dir.join("ci-2")).join("cosign.key");
+    let app2 = format!("{host}/app:v2");
+    push_signed(
+        &image("v2"),
+        &app2,
+        Some((&signer, &fpr)),
+        Some((&key2, &dir.join("cosign-password-2.txt"))),
+        &sigs,
+        None,
+    );
+    let (install, pulls, err) = node(&second, &["--state", s], &[&app2, &app]);
+    assert_eq!(install, 0, "{err}");
+    assert_eq!(code(&pulls, &app2), 0, "the new cosign key's image: {err}");
+    assert_ne!(
+        code(&pulls, &app),
+        0,
+        "the old cosign key's image on a node after the rotation: {err}"
+    );
+
+    // Revoked: no cosign signature is asked for; the OpenPGP one decides.
+    let backup = bundles(&dir.join("backup-1")).pop().unwrap();
+    let mut args = vec![
+        "cosign".to_owned(),
+        "revoke".into(),
+        "--reason".into(),
+        "compromised".into(),
+        "--plan".into(),
+        plan.display().to_string(),
+        "--backup".into(),
+        backup.display().to_string(),
+    ];
+    args.extend(sheets(dir, &[1, 2, 3]).iter().map(|p| p.display().to_string()));
+    assert_exit(&bin().args(&args).output().unwrap(), 0);
+    let third = bundles(&dir.join("export")).pop().unwrap();
+    let (install, pulls, err) = node(&third, &["--state", s], &[&gpg_only]);
+    assert_eq!(install, 0, "{err}");
+    assert_eq!(code(&pulls, &gpg_only), 0, "{err}");
 }

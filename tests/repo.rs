@@ -1,7 +1,9 @@
 //! The repository's own promises: README's two set-up commands stay true on
-//! a fresh Debian machine. A new user met a build that failed because the
-//! run command's package list lacked libpcsclite-dev while CI installed it;
-//! these tests fail when the lists drift apart again.
+//! a fresh Debian machine (a new user met a build that failed because the
+//! run command's package list lacked libpcsclite-dev while CI installed it);
+//! dist/ holds what the binary generates; the live image's packages are
+//! pinned; and the folder map holds: every command found by its name, and
+//! the layers' dependency rule (docs/architecture.md).
 
 use std::collections::BTreeSet;
 
@@ -194,6 +196,41 @@ fn dist_holds_the_man_pages_and_completions_the_binary_generates() {
     );
 }
 
+/// The first segments a path continues with after `crate::` (or a
+/// `super::` chain): one name, each name of a `{a, b::{c, d}}` group at its
+/// top level, or `*` for a glob.
+fn heads(rest: &str) -> Vec<String> {
+    let ident = |t: &str| -> String {
+        t.trim_start()
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '*')
+            .collect()
+    };
+    let Some(group) = rest.strip_prefix('{') else {
+        return vec![ident(rest)];
+    };
+    let mut out = Vec::new();
+    let mut depth = 0;
+    let mut start = 0;
+    for (i, c) in group.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' if depth == 0 => {
+                out.push(ident(&group[start..i]));
+                break;
+            }
+            '}' => depth -= 1,
+            ',' if depth == 0 => {
+                out.push(ident(&group[start..i]));
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.retain(|m| !m.is_empty());
+    out
+}
+
 /// The crate's top-level modules each `.rs` file under `src/DIR` imports:
 /// `crate::m`, the names in a `crate::{a, b::c}` group, and `super::m` where
 /// the `super`s climb to the crate's root.
@@ -202,11 +239,6 @@ fn imports_under(dir: &str) -> Vec<(String, String)> {
     let mut found = Vec::new();
     // A layer is a directory of modules, or one file.
     let mut stack = vec![src.join(dir), src.join(format!("{dir}.rs"))];
-    let ident = |t: &str| -> String {
-        t.chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-            .collect()
-    };
     while let Some(p) = stack.pop() {
         if !p.exists() {
             continue;
@@ -225,15 +257,8 @@ fn imports_under(dir: &str) -> Vec<(String, String)> {
         let rel = p.strip_prefix(&src).unwrap();
         let depth = rel.components().count() - usize::from(rel.ends_with("mod.rs"));
         for (i, _) in text.match_indices("crate::") {
-            let rest = &text[i + 7..];
-            match rest.strip_prefix('{') {
-                Some(group) => {
-                    let group = &group[..group.find('}').unwrap_or(group.len())];
-                    for item in group.split(',') {
-                        found.push((file.clone(), ident(item.trim())));
-                    }
-                }
-                None => found.push((file.clone(), ident(rest))),
+            for m in heads(&text[i + 7..]) {
+                found.push((file.clone(), m));
             }
         }
         for (i, _) in text.match_indices("super::") {
@@ -247,12 +272,35 @@ fn imports_under(dir: &str) -> Vec<(String, String)> {
                 ups += 1;
                 rest = r;
             }
+            // A glob through `super` is left out: inside an inline module
+            // (`mod tests { use super::*; }`) it names the file's own module.
             if ups >= depth {
-                found.push((file.clone(), ident(rest)));
+                for m in heads(rest).into_iter().filter(|m| m != "*") {
+                    found.push((file.clone(), m));
+                }
             }
+        }
+        // A module brought in by path or text escapes the checks above.
+        for hidden in ["#[path", "include!("] {
+            assert!(
+                !text.contains(hidden),
+                "{file} uses {hidden}: the layering test cannot follow it"
+            );
         }
     }
     found
+}
+
+/// The import reader sees every form an upward import can take.
+#[test]
+fn the_import_reader_sees_groups_nested_groups_and_globs() {
+    assert_eq!(heads("media::safe::Dir;"), ["media"]);
+    assert_eq!(heads("{media::{a, b}, tui::X};"), ["media", "tui"]);
+    assert_eq!(
+        heads("{\n    openpgp,\n    commands::{Exit, Failure},\n};"),
+        ["openpgp", "commands"]
+    );
+    assert_eq!(heads("*;"), ["*"]);
 }
 
 /// Arrows point down (docs/architecture.md), row by row: the front ends
@@ -292,14 +340,28 @@ fn lower_layers_import_nothing_above_them() {
                 let sideways =
                     (*layer == "plan" && m == "tokens") || (*layer == "tokens" && m == "plan");
                 assert!(
-                    !above.contains(&m.as_str()) && !sideways,
+                    !above.contains(&m.as_str()) && !sideways && m != "*",
                     "{file} imports crate::{m}: {layer} sits below it (docs/architecture.md)"
                 );
             }
         }
     }
     // The argument parser is the front end's alone.
-    for layer in ["tokens", "plan", "ceremony", "online"] {
+    for layer in [
+        "tokens",
+        "plan",
+        "ceremony",
+        "online",
+        "airgap",
+        "harden",
+        "media",
+        "openpgp",
+        "cosign",
+        "transcript",
+        "shares",
+        "passphrase",
+        "text",
+    ] {
         for (file, text) in sources_under(layer) {
             assert!(
                 !text.contains("clap::"),
@@ -318,7 +380,6 @@ fn every_command_has_its_files_by_its_name() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     // Commands whose files carry another name, and why.
     let shared = [
-        ("demo", "genesis"),        // a genesis on the example plan
         ("airgap-check", "airgap"), // the air-gap module's name
         ("generate-docs", "mod"),   // hidden: the build's, not the operator's
         ("live-exec", "mod"),       // hidden: the live image's init's

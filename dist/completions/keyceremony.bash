@@ -130,6 +130,9 @@ _keyceremony() {
             keyceremony__subcmd__cosign,key-file)
                 cmd="keyceremony__subcmd__cosign__subcmd__key__subcmd__file"
                 ;;
+            keyceremony__subcmd__cosign,revoke)
+                cmd="keyceremony__subcmd__cosign__subcmd__revoke"
+                ;;
             keyceremony__subcmd__cosign,rotate)
                 cmd="keyceremony__subcmd__cosign__subcmd__rotate"
                 ;;
@@ -138,6 +141,9 @@ _keyceremony() {
                 ;;
             keyceremony__subcmd__cosign__subcmd__help,key-file)
                 cmd="keyceremony__subcmd__cosign__subcmd__help__subcmd__key__subcmd__file"
+                ;;
+            keyceremony__subcmd__cosign__subcmd__help,revoke)
+                cmd="keyceremony__subcmd__cosign__subcmd__help__subcmd__revoke"
                 ;;
             keyceremony__subcmd__cosign__subcmd__help,rotate)
                 cmd="keyceremony__subcmd__cosign__subcmd__help__subcmd__rotate"
@@ -231,6 +237,9 @@ _keyceremony() {
                 ;;
             keyceremony__subcmd__help__subcmd__cosign,key-file)
                 cmd="keyceremony__subcmd__help__subcmd__cosign__subcmd__key__subcmd__file"
+                ;;
+            keyceremony__subcmd__help__subcmd__cosign,revoke)
+                cmd="keyceremony__subcmd__help__subcmd__cosign__subcmd__revoke"
                 ;;
             keyceremony__subcmd__help__subcmd__cosign,rotate)
                 cmd="keyceremony__subcmd__help__subcmd__cosign__subcmd__rotate"
@@ -773,7 +782,7 @@ _keyceremony() {
             return 0
             ;;
         keyceremony__subcmd__cosign)
-            opts="-h --help rotate key-file help"
+            opts="-h --help rotate revoke key-file help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -787,7 +796,7 @@ _keyceremony() {
             return 0
             ;;
         keyceremony__subcmd__cosign__subcmd__help)
-            opts="rotate key-file help"
+            opts="rotate revoke key-file help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -815,6 +824,20 @@ _keyceremony() {
             return 0
             ;;
         keyceremony__subcmd__cosign__subcmd__help__subcmd__key__subcmd__file)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__cosign__subcmd__help__subcmd__revoke)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -862,6 +885,44 @@ _keyceremony() {
                     return 0
                     ;;
                 --password-to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__cosign__subcmd__revoke)
+            opts="-h --reason --plan --backup --identity --output-format --airgap-root --allow-older-backup --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --reason)
+                    COMPREPLY=($(compgen -W "compromised retired" -- "${cur}"))
+                    return 0
+                    ;;
+                --plan)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --backup)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                --airgap-root)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1095,7 +1156,7 @@ _keyceremony() {
             return 0
             ;;
         keyceremony__subcmd__help__subcmd__cosign)
-            opts="rotate key-file"
+            opts="rotate revoke key-file"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1109,6 +1170,20 @@ _keyceremony() {
             return 0
             ;;
         keyceremony__subcmd__help__subcmd__cosign__subcmd__key__subcmd__file)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keyceremony__subcmd__help__subcmd__cosign__subcmd__revoke)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -684,6 +684,56 @@ pub fn rekey_cosign_rotation(
     co_signed(new, st.canonical(), ROTATION_FILES, now)
 }
 
+/// The key's list of revoked cosign keys with `entries` added (crate::cosign::revocation):
+/// the list the key carries (or a new one), signed by `cert`'s primary and
+/// signing subkey. Every later bundle carries it whole.
+pub fn revocation_files(
+    carried: &[(String, Vec<u8>)],
+    cert: &Cert,
+    entries: Vec<crate::cosign::revocation::Revoked>,
+    now: SystemTime,
+) -> Result<Vec<(String, Vec<u8>)>, CeremonyError> {
+    let mut list = carried_revocations(carried)?
+        .unwrap_or_else(|| crate::cosign::revocation::CosignRevocations::new(""));
+    list.key = cert.fingerprint().to_hex();
+    for e in entries {
+        list.add(e);
+    }
+    co_signed(cert, list.canonical(), REVOCATION_FILES, now)
+}
+
+/// The list of revoked cosign keys among a key's carried files, if it has one.
+pub fn carried_revocations(
+    carried: &[(String, Vec<u8>)],
+) -> Result<Option<crate::cosign::revocation::CosignRevocations>, CeremonyError> {
+    use crate::cosign::revocation::{CosignRevocations, STATEMENT_FILE};
+    carried
+        .iter()
+        .find(|(n, _)| n == STATEMENT_FILE)
+        .map(|(_, b)| CosignRevocations::parse(b).map_err(CeremonyError::ReadBack))
+        .transpose()
+}
+
+/// A rotation of the primary carries the list of revoked cosign keys: the
+/// new primary signs it, naming itself. Nothing when there is none.
+pub fn rekey_cosign_revocations(
+    carried: &[(String, Vec<u8>)],
+    new: &Cert,
+    now: SystemTime,
+) -> Result<Vec<(String, Vec<u8>)>, CeremonyError> {
+    if carried_revocations(carried)?.is_none() {
+        return Ok(Vec::new());
+    }
+    revocation_files(carried, new, Vec::new(), now)
+}
+
+/// The revocation list's files, as `co_signed` takes them.
+const REVOCATION_FILES: [&str; 3] = [
+    crate::cosign::revocation::STATEMENT_FILE,
+    crate::cosign::revocation::PRIMARY_SIG_FILE,
+    crate::cosign::revocation::SUBKEY_SIG_FILE,
+];
+
 /// The cosign rotation statement's files, as `co_signed` takes them.
 const ROTATION_FILES: [&str; 3] = [
     crate::cosign::rotation::STATEMENT_FILE,

@@ -199,6 +199,21 @@ pub fn run(
                 now,
             )?);
         }
+        // A compromised key joins the key's list of revoked cosign keys,
+        // which outlives this rotation's statement.
+        if let (Some(old), Reason::Compromised) = (&old, req.reason) {
+            carried.extend(cosign::revocation_files(
+                &opened.carried,
+                &key,
+                vec![crate::cosign::revocation::Revoked {
+                    cosign_public_key_sha256: old.fingerprint(),
+                    reason: crate::cosign::revocation::RevokeReason::Compromised,
+                    revoked: humantime::format_rfc3339_seconds(now).to_string(),
+                    ceremony_id: s.id().to_owned(),
+                }],
+                now,
+            )?);
+        }
         if transition.is_none() || old.is_none() {
             s.drop_carried_files(&[crate::cosign::rotation::PREVIOUS_PUBLIC_FILE]);
         }

@@ -336,6 +336,7 @@ pub fn open_for_ceremony(backup: &Path, shares: &[Share]) -> Result<Opened, Cere
             crate::online::rotation::is_rotation_file(n)
                 || crate::cosign::binding::is_public_file(n)
                 || crate::cosign::rotation::is_rotation_file(n)
+                || crate::cosign::revocation::is_revocation_file(n)
         })?,
         pending_revocations: rotation_files(backup, |n| {
             crate::online::rotation::revoked_by_file(n).is_some()

@@ -241,6 +241,9 @@ pub fn run(
         s.add_carried_files(rebound);
         let rekeyed = super::cosign::rekey_cosign_rotation(&opened.carried, &new_certified, now)?;
         s.add_carried_files(rekeyed);
+        let revocations =
+            super::cosign::rekey_cosign_revocations(&opened.carried, &new_certified, now)?;
+        s.add_carried_files(revocations);
 
         s.step(7, "Writing the new shares");
         let share_files = write_shares(s, plan, &set, &new_fpr, &mut share_bundles)?;

@@ -926,6 +926,10 @@ impl Session<'_> {
                 crate::cosign::rotation::STATEMENT_FILE,
                 crate::cosign::rotation::SUBKEY_SIG_FILE,
             ),
+            (
+                crate::cosign::revocation::STATEMENT_FILE,
+                crate::cosign::revocation::SUBKEY_SIG_FILE,
+            ),
         ] {
             if let Some(bytes) = self.carried_file(statement).map(<[u8]>::to_vec) {
                 let fresh = openpgp::sign_detached(key, SignWith::SigningSubkey, &bytes, now)?;
@@ -997,6 +1001,7 @@ impl Session<'_> {
                 revocations: self.due_revocations(now),
                 cosign_rotation: carries(crate::cosign::rotation::STATEMENT_FILE),
                 cosign_previous: carries(crate::cosign::rotation::PREVIOUS_PUBLIC_FILE),
+                cosign_revocations: carries(crate::cosign::revocation::STATEMENT_FILE),
                 cosign,
                 cluster,
             },
@@ -1018,8 +1023,9 @@ impl Session<'_> {
         Ok(())
     }
 
-    /// The cluster policies for the cosign key this key carries and the
-    /// plan's docker scopes (crate::online::cluster), if both are there.
+    /// The cluster policies for the cosign key this key carries (or the
+    /// refusal of every image when it revoked its last) and the plan's
+    /// docker scopes (crate::online::cluster), if both are there.
     fn cluster_policies(
         &self,
         fpr: &str,
@@ -1031,11 +1037,13 @@ impl Session<'_> {
                 .and_then(|b| std::str::from_utf8(b).ok())
         };
         let keys = crate::online::cluster::keys_at(
-            text(crate::cosign::PUBLIC_FILE)?,
+            text(crate::cosign::PUBLIC_FILE),
             text(crate::cosign::rotation::PREVIOUS_PUBLIC_FILE),
             self.carried_file(crate::cosign::rotation::STATEMENT_FILE),
+            self.carried_file(crate::cosign::revocation::STATEMENT_FILE)
+                .is_some(),
             now,
-        );
+        )?;
         crate::online::cluster::policies(fpr, scopes, &keys)
     }
 

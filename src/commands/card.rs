@@ -1,4 +1,4 @@
-//! `keyceremony card list|status|provision`.
+//! `keyceremony card list|readers|status|provision|prove`.
 
 use std::path::Path;
 

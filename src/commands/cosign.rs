@@ -1,6 +1,7 @@
-//! `keyceremony cosign key-file`: the cosign key a backup keeps, written as a
-//! new cosign key file where a CI secret store lost it; and the one reading
-//! of that key (`backup_key`) that `hsm provision` and `piv provision` share.
+//! `keyceremony cosign rotate|revoke|key-file`: the batch front ends of the
+//! cosign key's ceremonies; the cosign key a backup keeps, written as a new
+//! cosign key file where a CI secret store lost it; and the one reading of
+//! that key (`backup_key`) that `hsm provision` and `piv provision` share.
 
 use std::path::Path;
 
@@ -19,6 +20,7 @@ pub fn run(action: CosignCommand, hardening: &crate::harden::Hardening) -> Resul
             transition,
             key,
         } => rotate(reason, transition.as_deref(), key, hardening),
+        CosignCommand::Revoke { reason, key } => revoke(reason, key, hardening),
         CosignCommand::KeyFile {
             from,
             to,
@@ -49,6 +51,33 @@ fn rotate(
         transition_until,
     };
     let report = cosign_rotate::run(
+        &k.plan,
+        &req,
+        &k.opts,
+        &mut super::batch_ui::BatchUi::new(None, None),
+        &SystemClock,
+    )
+    .map_err(|e| k.failure(e, &req.shares))?;
+    super::print_outcome(&report, k.format);
+    Ok(())
+}
+
+/// `keyceremony cosign revoke`: the batch front end of `ceremony::cosign_revoke`.
+fn revoke(
+    reason: crate::cosign::revocation::RevokeReason,
+    key: crate::cli::ExistingKeyArgs,
+    hardening: &crate::harden::Hardening,
+) -> Result<(), Failure> {
+    use crate::ceremony::cosign_revoke::{self, CosignRevokeRequest};
+    use crate::ceremony::SystemClock;
+    let k = super::OnKey::read(key, hardening)?;
+    k.plan.validate_batch()?;
+    let req = CosignRevokeRequest {
+        backup: k.backup.clone(),
+        shares: k.shares.clone(),
+        reason,
+    };
+    let report = cosign_revoke::run(
         &k.plan,
         &req,
         &k.opts,

@@ -21,6 +21,7 @@
 
 pub mod binding;
 pub mod pkcs11_uri;
+pub mod revocation;
 pub mod rotation;
 
 use base64::Engine as _;

@@ -99,6 +99,10 @@ pub struct BundleFiles {
     /// The replaced cosign key's public half, while its transition lasts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cosign_previous: Option<String>,
+    /// The signed list of every cosign key this key revoked
+    /// (`cosign-revocations.json`, crate::cosign::revocation), if it revoked one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cosign_revocations: Option<String>,
     /// Kubernetes admission policies for the cosign key and the docker
     /// scopes (crate::online::cluster), if the bundle has both.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -47,34 +47,44 @@ fn globs(scope: &Scope) -> [String; 3] {
     [format!("{s}@**"), format!("{s}:**"), format!("{s}/**")]
 }
 
-/// The cosign keys a cluster accepts at `at`: the bound key `current`, and
+/// The cosign keys a cluster accepts at `at`, or None when it is told
+/// nothing (the key never had a cosign key): the bound key `current`, and
 /// the `previous` one while the cosign rotation statement `rotation` (its
-/// bytes) is in a scheduled transition at `at`.
+/// bytes) is in a scheduled transition at `at`. A key whose cosign key was
+/// revoked (`revoked`, and no new one bound) gets an empty list: every image
+/// of its scopes is refused until a new cosign key is made.
 pub fn keys_at<'a>(
-    current: &'a str,
+    current: Option<&'a str>,
     previous: Option<&'a str>,
     rotation: Option<&[u8]>,
+    revoked: bool,
     at: std::time::SystemTime,
-) -> Vec<&'a str> {
+) -> Option<Vec<&'a str>> {
+    let Some(current) = current else {
+        return revoked.then(Vec::new);
+    };
     let lasting = rotation
         .and_then(|b| crate::cosign::rotation::CosignRotation::parse(b).ok())
         .is_some_and(|st| st.in_transition(at));
-    std::iter::once(current)
-        .chain(previous.filter(|_| lasting))
-        .collect()
+    Some(
+        std::iter::once(current)
+            .chain(previous.filter(|_| lasting))
+            .collect(),
+    )
 }
 
 /// The two policies for `key`, whose images in the docker `scopes` must be
 /// signed by one of `cosign_keys` (cosign.pub PEM texts; two while a
-/// rotation's transition lasts): (file name, JSON text) each, or none when
-/// no scope is a cluster's or there is no cosign key.
+/// rotation's transition lasts; none after a revocation, when every image
+/// of the scopes is refused): (file name, JSON text) each, or none when no
+/// scope is a cluster's.
 pub fn policies(
     key: &str,
     scopes: &[Scope],
     cosign_keys: &[&str],
 ) -> Option<[(&'static str, String); 2]> {
     let docker: Vec<&Scope> = scopes.iter().filter(|s| s.transport == "docker").collect();
-    if docker.is_empty() || cosign_keys.is_empty() {
+    if docker.is_empty() {
         return None;
     }
     let name = policy_name(key);
@@ -87,16 +97,29 @@ pub fn policies(
             .map(|k| k.fingerprint())
             .unwrap_or_else(|_| crate::media::sha256_hex(pem.as_bytes()))
     };
+    // No key left (revoked, none bound since): policy-controller's static
+    // authority that fails every image, rather than no policy, which would
+    // let unsigned images in where no other policy matches.
+    let authorities: Vec<Value> = if cosign_keys.is_empty() {
+        vec![json!({ "name": "cosign-key-revoked", "static": { "action": "fail" } })]
+    } else {
+        cosign_keys
+            .iter()
+            .map(|pem| {
+                json!({
+                    "name": format!("cosign-{}", &digest(pem)[..16]),
+                    "key": { "data": pem, "hashAlgorithm": "sha256" },
+                })
+            })
+            .collect()
+    };
     let cip = json!({
         "apiVersion": "policy.sigstore.dev/v1beta1",
         "kind": "ClusterImagePolicy",
         "metadata": { "name": name, "annotations": annotations },
         "spec": {
             "images": docker.iter().flat_map(|s| globs(s)).map(|g| json!({ "glob": g })).collect::<Vec<_>>(),
-            "authorities": cosign_keys.iter().map(|pem| json!({
-                "name": format!("cosign-{}", &digest(pem)[..16]),
-                "key": { "data": pem, "hashAlgorithm": "sha256" },
-            })).collect::<Vec<_>>(),
+            "authorities": authorities,
         },
     });
     // Kyverno's wildcards match any characters, slashes included: the
@@ -111,6 +134,50 @@ pub fn policies(
             ]
         })
         .collect();
+    const LISTS: [&str; 3] = ["containers", "initContainers", "ephemeralContainers"];
+    let rule = if cosign_keys.is_empty() {
+        // Every container of a pod (init and ephemeral ones too) whose
+        // image is in a scope is denied.
+        json!({
+            "name": "cosign-key-revoked",
+            "match": { "any": [{ "resources": { "kinds": ["Pod"] } }] },
+            "validate": {
+                "message": "the release key's cosign key was revoked and no new one is bound: images of this scope cannot run until a ceremony makes a new cosign key (keyceremony cosign rotate)",
+                "foreach": LISTS.iter().map(|list| json!({
+                    "list": format!("request.object.spec.{list}"),
+                    "deny": { "conditions": { "any": [{
+                        "key": "{{ element.image }}",
+                        "operator": "AnyIn",
+                        "value": references,
+                    }] } },
+                })).collect::<Vec<_>>(),
+            },
+        })
+    } else {
+        json!({
+            "name": "signed-by-the-release-key",
+            "match": { "any": [{ "resources": { "kinds": ["Pod"] } }] },
+            "verifyImages": [{
+                "imageReferences": references,
+                "required": true,
+                "verifyDigest": true,
+                "mutateDigest": true,
+                "attestors": [{
+                    // Any one of the keys: two only during a rotation's transition.
+                    "count": 1,
+                    "entries": cosign_keys.iter().map(|pem| json!({
+                        "keys": {
+                            "publicKeys": pem,
+                            "signatureAlgorithm": "sha256",
+                            // Signed on an air-gapped machine: no transparency log.
+                            "rekor": { "ignoreTlog": true },
+                            "ctlog": { "ignoreSCT": true },
+                        }
+                    })).collect::<Vec<_>>(),
+                }],
+            }],
+        })
+    };
     let kyverno = json!({
         "apiVersion": "kyverno.io/v1",
         "kind": "ClusterPolicy",
@@ -119,29 +186,7 @@ pub fn policies(
             "validationFailureAction": "Enforce",
             "background": false,
             "webhookTimeoutSeconds": 30,
-            "rules": [{
-                "name": "signed-by-the-release-key",
-                "match": { "any": [{ "resources": { "kinds": ["Pod"] } }] },
-                "verifyImages": [{
-                    "imageReferences": references,
-                    "required": true,
-                    "verifyDigest": true,
-                    "mutateDigest": true,
-                    "attestors": [{
-                        // Any one of the keys: two only during a rotation's transition.
-                        "count": 1,
-                        "entries": cosign_keys.iter().map(|pem| json!({
-                            "keys": {
-                                "publicKeys": pem,
-                                "signatureAlgorithm": "sha256",
-                                // Signed on an air-gapped machine: no transparency log.
-                                "rekor": { "ignoreTlog": true },
-                                "ctlog": { "ignoreSCT": true },
-                            }
-                        })).collect::<Vec<_>>(),
-                    }],
-                }],
-            }],
+            "rules": [rule],
         },
     });
     let text = |v: &Value| format!("{}\n", serde_json::to_string_pretty(v).unwrap_or_default());
@@ -178,7 +223,20 @@ mod tests {
         let docker = Scope::parse("registry.example.org/team").unwrap();
         let dir = Scope::parse("dir:/srv/images=example.org/app").unwrap();
         assert!(policies("ABCD", std::slice::from_ref(&dir), &[PEM]).is_none());
-        assert!(policies("ABCD", std::slice::from_ref(&docker), &[]).is_none());
+        // Revoked, no key bound since: every image of the scope refused.
+        let [(_, cip), (_, kyv)] = policies("ABCD", std::slice::from_ref(&docker), &[]).unwrap();
+        let cip: Value = serde_json::from_str(&cip).unwrap();
+        assert_eq!(cip["spec"]["authorities"].as_array().unwrap().len(), 1);
+        assert_eq!(cip["spec"]["authorities"][0]["static"]["action"], "fail");
+        let kyv: Value = serde_json::from_str(&kyv).unwrap();
+        let rule = &kyv["spec"]["rules"][0];
+        assert!(rule.get("verifyImages").is_none());
+        let each = &rule["validate"]["foreach"][0];
+        assert_eq!(each["list"], "request.object.spec.containers");
+        assert_eq!(
+            each["deny"]["conditions"]["any"][0]["value"][0],
+            "registry.example.org/team:*"
+        );
         let [(n1, cip), (n2, kyv)] =
             policies("ABCDEF0123456789ABCD", &[docker, dir], &[PEM]).unwrap();
         assert_eq!((n1, n2), (CLUSTER_IMAGE_POLICY_FILE, KYVERNO_POLICY_FILE));

@@ -67,6 +67,9 @@ pub struct Verified {
     /// The statement that made the cosign key replace another, checked, if
     /// the bundle carries one.
     pub cosign_rotation: Option<crate::cosign::rotation::CosignRotation>,
+    /// Every cosign key the key revoked, checked, if it revoked one: none of
+    /// them is accepted by this bundle's policies.
+    pub cosign_revocations: Option<crate::cosign::revocation::CosignRevocations>,
     pub info: BundleInfo,
     /// SHA-256 of the bundle's `bundle.json`.
     pub bundle_sha256: String,
@@ -166,6 +169,19 @@ impl Verified {
                 ),
             });
         }
+        if let Some(list) = &self.cosign_revocations {
+            for r in &list.revoked {
+                l.push(format!(
+                    "  cosign    revoked {} ({}, {}): no policy accepts it",
+                    r.cosign_public_key_sha256,
+                    r.reason.as_str(),
+                    r.revoked
+                ));
+            }
+            if self.cosign.is_none() && !self.info.files.cluster.is_empty() {
+                l.push("  cosign    no cosign key is bound: the cluster policies refuse every image of the scopes until a new one is (keyceremony cosign rotate)".into());
+            }
+        }
         l
     }
 }
@@ -244,6 +260,7 @@ pub fn verify(b: Bundle, anchor: Anchor<'_>, at: SystemTime) -> Result<Verified,
         Some(bind) => check_cosign_rotation(&b, &cert, bind)?,
         None => None,
     };
+    let cosign_revocations = check_cosign_revocations(&b, &cert)?;
     check_containers_files(&b, cosign.is_some())?;
 
     let stamp = |t: SystemTime| humantime::format_rfc3339_seconds(t).to_string();
@@ -273,6 +290,7 @@ pub fn verify(b: Bundle, anchor: Anchor<'_>, at: SystemTime) -> Result<Verified,
         revoked,
         cosign,
         cosign_rotation,
+        cosign_revocations,
         bundle_sha256: b.sha256.clone(),
         info,
         cert,
@@ -375,9 +393,6 @@ pub fn cluster_policies(
     at: SystemTime,
 ) -> Result<Option<[(&'static str, String); 2]>, OnlineError> {
     let info = &b.info;
-    let (true, Some(public_file)) = (cosign, &info.files.cosign) else {
-        return Ok(None);
-    };
     let scopes: Vec<Scope> = info
         .scopes
         .iter()
@@ -386,7 +401,10 @@ pub fn cluster_policies(
     let text = |name: &str| -> Result<String, OnlineError> {
         Ok(String::from_utf8_lossy(b.get(name)?).into_owned())
     };
-    let current = text(public_file)?;
+    let current = match (cosign, &info.files.cosign) {
+        (true, Some(public_file)) => Some(text(public_file)?),
+        _ => None,
+    };
     let previous = info
         .files
         .cosign_previous
@@ -397,7 +415,15 @@ pub fn cluster_policies(
         Some(name) => Some(b.get(name)?),
         None => None,
     };
-    let keys = super::cluster::keys_at(&current, previous.as_deref(), rotation, at);
+    let Some(keys) = super::cluster::keys_at(
+        current.as_deref(),
+        previous.as_deref(),
+        rotation,
+        info.files.cosign_revocations.is_some(),
+        at,
+    ) else {
+        return Ok(None);
+    };
     Ok(super::cluster::policies(&info.key, &scopes, &keys))
 }
 
@@ -510,6 +536,61 @@ fn check_cosign_rotation(
         }
     }
     Ok(Some(st))
+}
+
+/// The list of cosign keys the key revoked, if the bundle carries one:
+/// signed by the key's primary and signing subkey, naming this key; and
+/// neither the cosign key the bundle binds nor a previous one in transition
+/// is on it (a revoked key brought back is how a leaked key would return).
+fn check_cosign_revocations(
+    b: &Bundle,
+    cert: &Cert,
+) -> Result<Option<crate::cosign::revocation::CosignRevocations>, OnlineError> {
+    use crate::cosign::revocation::{self, CosignRevocations};
+    let info = &b.info;
+    let Some(name) = &info.files.cosign_revocations else {
+        return Ok(None);
+    };
+    if name != revocation::STATEMENT_FILE {
+        return Err(b.refused(format!(
+            "its cosign revocation list is {name:?}, not {}",
+            revocation::STATEMENT_FILE
+        )));
+    }
+    let statement = b.get(name)?;
+    for (sig, with) in [
+        (revocation::PRIMARY_SIG_FILE, SignWith::Primary),
+        (revocation::SUBKEY_SIG_FILE, SignWith::SigningSubkey),
+    ] {
+        openpgp::verify_detached(cert, with, b.get(sig)?, statement)
+            .map_err(|e| b.refused(format!("{sig}: {e}")))?;
+    }
+    let list =
+        CosignRevocations::parse(statement).map_err(|e| b.refused(format!("{name}: {e}")))?;
+    if !list.key.eq_ignore_ascii_case(&info.key) {
+        return Err(b.refused(format!(
+            "{name} is signed for key {}, not {}",
+            list.key, info.key
+        )));
+    }
+    for file in [&info.files.cosign, &info.files.cosign_previous]
+        .into_iter()
+        .flatten()
+    {
+        let pem = b.get(file)?;
+        let Ok(public) = CosignPublic::from_pem(&String::from_utf8_lossy(pem)) else {
+            continue;
+        };
+        if let Some(r) = list.find(&public.fingerprint()) {
+            return Err(b.refused(format!(
+                "{file} is the cosign key {} that {name} revoked ({}, {}): a revoked key is never accepted again",
+                r.cosign_public_key_sha256,
+                r.reason.as_str(),
+                r.revoked
+            )));
+        }
+    }
+    Ok(Some(list))
 }
 
 /// Every statement checked, those followed, and the transition that lasts.

@@ -60,6 +60,7 @@ pub enum EventKind {
     CosignKeyPlaced,
     CosignCertified,
     CosignRotated,
+    CosignRevoked,
     Complete,
     Failed,
 }
@@ -91,6 +92,7 @@ impl EventKind {
         EventKind::CosignKeyPlaced,
         EventKind::CosignCertified,
         EventKind::CosignRotated,
+        EventKind::CosignRevoked,
         EventKind::Complete,
         EventKind::Failed,
     ];
@@ -123,6 +125,7 @@ impl EventKind {
             EventKind::CosignKeyPlaced => "cosign.placed",
             EventKind::CosignCertified => "cosign.certified",
             EventKind::CosignRotated => "cosign.rotated",
+            EventKind::CosignRevoked => "cosign.revoked",
             EventKind::Complete => "ceremony.complete",
             EventKind::Failed => "ceremony.failed",
         }
