@@ -97,6 +97,11 @@ pub fn first_deceptive(s: &str) -> Option<String> {
     })
 }
 
+/// `n` with its noun in the right number: "1 name", "3 names".
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// `s` in quotes, made [`printable`]: how an error shows a value someone
 /// typed or a file held (Rust's `{:?}` would escape printable's escapes again).
 pub fn quoted(s: &str) -> String {

@@ -586,12 +586,93 @@ fn the_pkcs11_tier_imports_the_backed_up_key() {
     hsm.add_token("spare");
     let o = provision_spare(&hsm, dir);
     assert_exit(&o, 0);
-    let uri = stdout(&o);
+    let uri = stdout(&o)
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("pkcs11:"))
+        .unwrap_or_else(|| panic!("{}", stdout(&o)))
+        .to_owned();
     assert!(
         uri.contains("pkcs11:token=spare;object=cosign;id=%"),
         "{uri}"
     );
     token_signs_for(&hsm, "spare", &uri_id(&uri), &public, dir);
+    // #27: the provisioning left a signed audit record beside the backup,
+    // which transcript verify checks; the next ceremony from that medium
+    // records it and its bundle names the token.
+    let records: Vec<std::path::PathBuf> = names_in(&dir.join("backup-1"))
+        .into_iter()
+        .filter(|n| n.starts_with("cosign-audit-"))
+        .map(|n| dir.join("backup-1").join(n))
+        .collect();
+    assert_eq!(records.len(), 1, "{}", stdout(&o));
+    let record = &records[0];
+    let o = run(&[
+        "transcript",
+        "verify",
+        record.join("transcript.jsonl").to_str().unwrap(),
+    ]);
+    assert_exit(&o, 0);
+    let text = std::fs::read_to_string(record.join("transcript.jsonl")).unwrap();
+    assert!(
+        text.contains("hsm-provision") && text.contains(&uri),
+        "{text}"
+    );
+    let sheets: Vec<String> = [1, 2, 4]
+        .iter()
+        .map(|i| {
+            bundle(&dir.join("shares"))
+                .join(format!("share-{i}-of-5.txt"))
+                .display()
+                .to_string()
+        })
+        .collect();
+    let backup = newest(&dir.join("backup-1")).display().to_string();
+    let plan = plan.display().to_string();
+    let mut args = vec!["renew", "--plan", &plan, "--backup", &backup];
+    args.extend(sheets.iter().map(String::as_str));
+    assert_exit(&hsm.keyceremony(&args), 0);
+    let renewed = newest(&dir.join("export"));
+    let info: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(renewed.join("bundle.json")).unwrap()).unwrap();
+    assert_eq!(info["cosign_tokens"][0], uri.as_str(), "{info}");
+    let transcript = std::fs::read_to_string(renewed.join("transcript.jsonl")).unwrap();
+    assert!(transcript.contains("\"cosign.audited\""), "{transcript}");
+    let o = run(&[
+        "verify",
+        renewed.to_str().unwrap(),
+        "--trust",
+        &fingerprint(&renewed),
+    ]);
+    assert_exit(&o, 0);
+    assert!(
+        stdout(&o).contains(&format!("also in {uri}")),
+        "{}",
+        stdout(&o)
+    );
+    // A record whose signature does not hold stops the next ceremony.
+    let forged_record = dir.join("backup-1").join("cosign-audit-29991231T000000Z");
+    assert_exit(
+        &tool("cp")
+            .arg("-a")
+            .arg(record)
+            .arg(&forged_record)
+            .output()
+            .unwrap(),
+        0,
+    );
+    std::fs::write(
+        forged_record.join("transcript.jsonl.asc"),
+        b"not a signature",
+    )
+    .unwrap();
+    let backup = newest(&dir.join("backup-1")).display().to_string();
+    let mut args = vec!["renew", "--plan", &plan, "--backup", &backup];
+    args.extend(sheets.iter().map(String::as_str));
+    let o = hsm.keyceremony(&args);
+    assert_ne!(o.status.code(), Some(0));
+    assert!(stderr(&o).contains("does not check"), "{}", stderr(&o));
+    std::fs::remove_dir_all(&forged_record).unwrap();
     // Twice into one token: its label is taken, nothing is imported.
     let o = provision_spare(&hsm, dir);
     assert_exit(&o, 8);
@@ -1217,6 +1298,44 @@ fn a_leaked_cosign_key_is_revoked_from_every_policy_at_once() {
     let policy = || std::fs::read_to_string(root.join("etc/containers/policy.json")).unwrap();
     assert!(policy().contains("sigstoreSigned"), "{}", policy());
 
+    // A plan that dropped the scope would leave the cluster's old policy,
+    // which trusts the key, in force: refused before anything is written.
+    let exports = names_in(&dir.join("export")).len();
+    let narrow = write_plan(&c.dir, &[]);
+    let mut args = vec![
+        "cosign".to_owned(),
+        "revoke".into(),
+        "--reason".into(),
+        "compromised".into(),
+        "--plan".into(),
+        narrow.display().to_string(),
+        "--backup".into(),
+        c.backups[0].display().to_string(),
+    ];
+    args.extend([1, 3, 5].iter().map(|i| c.sheet(*i).display().to_string()));
+    let o = run_owned(&args);
+    assert_exit(&o, 2);
+    assert!(
+        stderr(&o).contains("lacks \"registry.example.org/app\""),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(names_in(&dir.join("export")).len(), exports);
+
+    // A copy of the backup from before the revocation, kept elsewhere.
+    let offsite = dir.join("offsite");
+    std::fs::create_dir_all(&offsite).unwrap();
+    assert_exit(
+        &tool("cp")
+            .arg("-a")
+            .arg(&c.backups[0])
+            .arg(&offsite)
+            .output()
+            .unwrap(),
+        0,
+    );
+    let old_copy = bundle(&offsite);
+
     let o = cosign_revoke(&c, &c.backups[0], "compromised");
     assert_exit(&o, 0);
     assert!(
@@ -1253,6 +1372,15 @@ fn a_leaked_cosign_key_is_revoked_from_every_policy_at_once() {
     ]);
     // The backups no longer keep the key.
     assert!(!newest(&dir.join("backup-1")).join("cosign.key").exists());
+    // The report names the earlier backups' copies by path.
+    assert!(
+        stdout(&o).contains(&format!(
+            "{}/cosign.key (an earlier backup keeps it",
+            c.backups[0].display()
+        )),
+        "{}",
+        stdout(&o)
+    );
     let o = run(&[
         "verify",
         export.to_str().unwrap(),
@@ -1290,7 +1418,7 @@ fn a_leaked_cosign_key_is_revoked_from_every_policy_at_once() {
     assert!(rule.get("verifyImages").is_none(), "{kyverno}");
     assert_eq!(
         rule["validate"]["foreach"][0]["deny"]["conditions"]["any"][0]["value"][0],
-        "registry.example.org/app:*"
+        "registry.example.org/app"
     );
     let history = run(&[
         "transcript",
@@ -1341,6 +1469,55 @@ fn a_leaked_cosign_key_is_revoked_from_every_policy_at_once() {
         &c.fingerprint,
         "a revoked key is never accepted again",
     );
+    // Or dropped in unlisted, where a script reading the directory takes it.
+    let added = dir.join("added");
+    assert_exit(
+        &tool("cp")
+            .arg("-a")
+            .arg(&export)
+            .arg(&added)
+            .output()
+            .unwrap(),
+        0,
+    );
+    std::fs::copy(c.export.join("cosign.pub"), added.join("cosign.pub")).unwrap();
+    verify_refuses(&added, &c.fingerprint, "which MANIFEST does not list");
+
+    // The pre-revocation copy cannot undo it: a ceremony writing to media
+    // that hold the newer ceremony refuses it, and no key file is made
+    // from it.
+    let plan = write_plan(
+        &c.dir,
+        &[("scopes = []", "scopes = [\"registry.example.org/app\"]")],
+    );
+    let sheets: Vec<std::path::PathBuf> = [1, 3, 5].iter().map(|i| c.sheet(*i)).collect();
+    let o = renew(&plan, &old_copy, &sheets, &[]);
+    assert_exit(&o, 2);
+    assert!(
+        stderr(&o).contains("is not the newest backup"),
+        "{}",
+        stderr(&o)
+    );
+    let mut args = vec![
+        "cosign".to_owned(),
+        "key-file".into(),
+        "--backup".into(),
+        c.backups[0].display().to_string(),
+        "--to".into(),
+        dir.join("ci-again").display().to_string(),
+        "--password-to".into(),
+        dir.join("again.txt").display().to_string(),
+    ];
+    args.extend(sheets.iter().map(|p| p.display().to_string()));
+    std::fs::create_dir_all(dir.join("ci-again")).unwrap();
+    let o = run_owned(&args);
+    assert_ne!(o.status.code(), Some(0));
+    assert!(
+        stderr(&o).contains("is not the newest backup"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!dir.join("again.txt").exists());
 
     // Nothing left to revoke: refused before anything is written.
     let exports = names_in(&dir.join("export")).len();
@@ -1356,7 +1533,7 @@ fn a_leaked_cosign_key_is_revoked_from_every_policy_at_once() {
     // A new key later: bound, the cluster accepts it, the list stays.
     let o = cosign_rotate(&c, &newest(&dir.join("backup-1")), 2, "scheduled", &[]);
     assert_exit(&o, 0);
-    assert!(stdout(&o).contains("this is its first"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("this is its new one"), "{}", stdout(&o));
     let export2 = newest(&dir.join("export"));
     assert!(export2.join("cosign-revocations.json").exists());
     let new = std::fs::read_to_string(export2.join("cosign.pub")).unwrap();
@@ -1367,4 +1544,22 @@ fn a_leaked_cosign_key_is_revoked_from_every_policy_at_once() {
     let o = install(&export2);
     assert_exit(&o, 0);
     assert!(policy().contains("sigstoreSigned"), "{}", policy());
+
+    // A later bundle that makes no cluster policy (its scope dropped):
+    // install --kubernetes takes this key's policies out of the directory
+    // and says how to delete them from the cluster.
+    let unscoped = write_plan(&c.dir, &[]);
+    let o = renew(&unscoped, &newest(&dir.join("backup-1")), &sheets, &[]);
+    assert_exit(&o, 0);
+    let o = install(&newest(&dir.join("export")));
+    assert_exit(&o, 0);
+    assert!(
+        stdout(&o).contains(&format!("kubectl delete clusterimagepolicy {name}")),
+        "{}",
+        stdout(&o)
+    );
+    assert!(!k8s.join(format!("{name}-kyverno-policy.json")).exists());
+    assert!(!k8s
+        .join(format!("{name}-cluster-image-policy.json"))
+        .exists());
 }

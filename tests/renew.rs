@@ -59,6 +59,28 @@ fn renew_gives_the_same_key_new_expiry_new_backups_and_an_export() {
     for m in ["backup-1", "backup-2", "export"] {
         assert_eq!(bundles(&dir.join(m)).len(), 2, "{m}");
     }
+    // The TUI's pickers tell the two backups apart (#28): whose key, its
+    // expiry, which ceremony, and which one a later one superseded.
+    let backups = bundles(&dir.join("backup-1"));
+    let old = keyceremony::ceremony::restore::describe_backup(&backups[0]);
+    let new = keyceremony::ceremony::restore::describe_backup(&backups[1]);
+    let new_name = backups[1]
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    assert!(
+        old.contains("Example Release Signing")
+            && old.contains(&format!("SUPERSEDED by {new_name}")),
+        "{old}"
+    );
+    assert!(old.contains("genesis ceremony-"), "{old}");
+    assert!(
+        new.contains("renew ceremony-") && !new.contains("SUPERSEDED"),
+        "{new}"
+    );
+    let year = |s: &str| s.split("expires ").nth(1).map(|r| r[..4].to_owned());
+    assert_ne!(year(&old), year(&new), "{old} / {new}");
     let export = bundles(&dir.join("export")).pop().unwrap();
     let cert = export.join("cert.asc");
     let (primary, subs, validity) = gpg_expiry(&cert);

@@ -29,7 +29,7 @@ use crate::plan::Plan;
 use crate::shares::Share;
 use crate::transcript::EventKind;
 
-const STEPS: usize = 6;
+const STEPS: usize = 7;
 
 /// What the operator brings to a cosign revocation, besides the plan.
 pub struct CosignRevokeRequest {
@@ -70,7 +70,7 @@ impl super::Outcome for CosignRevokeReport {
         ];
         if let Some(p) = &self.previous_key_dropped {
             l.push(format!(
-                "The previous cosign key {p} (in its rotation's transition) is dropped as well"
+                "The previous cosign key {p} (in its rotation's transition) is revoked as well"
             ));
         }
         for c in &self.copies {
@@ -94,12 +94,22 @@ pub fn run(
         start: json!({ "reason": req.reason.as_str() }),
     };
     let refuse = |o: &super::restore::Opened| -> Result<(), CeremonyError> {
-        match super::cosign::carried_public(&o.carried) {
-            Some(_) => Ok(()),
-            None => Err(CeremonyError::Request(
-                "this key has no cosign key to revoke (its backup carries no cosign.pub): nothing was written".into(),
-            )),
+        if super::cosign::carried_public(&o.carried).is_some() {
+            return keeps_scopes(plan, &req.backup);
         }
+        let last = super::cosign::carried_revocations(&o.carried)
+            .ok()
+            .flatten()
+            .and_then(|l| l.revoked.last().cloned());
+        Err(CeremonyError::Request(match last {
+            Some(r) => format!(
+                "this key has no cosign key to revoke: its last one ({}) was revoked ({}) by {}; nothing was written",
+                r.cosign_public_key_sha256,
+                r.reason.as_str(),
+                r.ceremony_id
+            ),
+            None => "this key has no cosign key to revoke (its backup carries no cosign.pub): nothing was written".into(),
+        }))
     };
     let (session, mut opened) = open_existing_checked(
         flow,
@@ -126,7 +136,7 @@ pub fn run(
             crate::cosign::CosignPublic::from_pem(&String::from_utf8_lossy(pem)).ok()
         })
         .map(|k| k.fingerprint());
-    let copies = copies(binding.as_ref(), opened.restored.cosign.is_some());
+    let copies = copies(binding.as_ref(), &plan.media.backup, &req.backup);
     let key = opened.restored.cert.clone();
     let fpr = opened.restored.fingerprint.clone();
     let sha256 = revoked.fingerprint();
@@ -140,17 +150,19 @@ pub fn run(
         let mut dropped: Vec<&str> = crate::cosign::binding::PUBLIC_FILES.to_vec();
         dropped.extend(crate::cosign::rotation::FILES);
         s.drop_carried_files(&dropped);
-        let list = super::cosign::revocation_files(
-            &opened.carried,
-            &key,
-            vec![Revoked {
-                cosign_public_key_sha256: sha256.clone(),
+        s.forget_cosign_tokens();
+        // A previous key still in its rotation's transition goes too, on
+        // the list with the same reason: no cosign key stands after this.
+        let entries = std::iter::once(sha256.clone())
+            .chain(previous_key.clone())
+            .map(|digest| Revoked {
+                cosign_public_key_sha256: digest,
                 reason: req.reason,
                 revoked: humantime::format_rfc3339_seconds(now).to_string(),
                 ceremony_id: s.id().to_owned(),
-            }],
-            now,
-        )?;
+            })
+            .collect();
+        let list = super::cosign::revocation_files(&opened.carried, &key, entries, now)?;
         s.add_carried_files(list);
         s.record(
             EventKind::CosignRevoked,
@@ -183,12 +195,67 @@ pub fn run(
     })
 }
 
-/// Where the revoked key may still be, in words an operator acts on.
-fn copies(binding: Option<&Binding>, in_backup: bool) -> Vec<String> {
-    let mut c = Vec::new();
-    if in_backup {
-        c.push("the backups of earlier ceremonies keep the key (encrypted): keep or destroy those media as the key's policy says".into());
+/// The plan keeps every docker scope the backup's bundle declared: the
+/// cluster policies that refuse the revoked key's images are made for the
+/// new bundle's scopes, and a scope dropped now (or misspelt) would leave
+/// clusters enforcing the old policy, which still trusts the key.
+fn keeps_scopes(plan: &Plan, backup: &std::path::Path) -> Result<(), CeremonyError> {
+    let Some(info) = crate::media::read_bounded(
+        &backup.join(crate::online::bundle::BUNDLE_FILE),
+        "bundle description",
+        crate::media::limits::MANIFEST,
+    )
+    .ok()
+    .and_then(|b| serde_json::from_slice::<crate::online::bundle::BundleInfo>(&b).ok()) else {
+        return Ok(());
+    };
+    let dropped: Vec<&String> = info
+        .scopes
+        .iter()
+        .filter(|s| {
+            crate::online::bundle::Scope::parse(s).is_ok_and(|p| p.transport == "docker")
+                && !plan.online.scopes.contains(s)
+        })
+        .collect();
+    if dropped.is_empty() {
+        return Ok(());
     }
+    Err(CeremonyError::Request(format!(
+        "the plan's online.scopes lacks {}, which the key's last bundle declared: the policies that refuse the revoked key are made for the plan's scopes, and a scope left out keeps its old policy, which trusts the key. Put every scope of the last bundle in the plan (drop scopes in a later ceremony); nothing was written",
+        dropped
+            .iter()
+            .map(|s| crate::text::quoted(s))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )))
+}
+
+/// Where the revoked key may still be, in words an operator acts on: each
+/// earlier backup directory that keeps it (on the plan's backup media and
+/// the one opened), and where its tier put it.
+fn copies(binding: Option<&Binding>, media: &[PathBuf], opened: &std::path::Path) -> Vec<String> {
+    let mut dirs: Vec<PathBuf> = media
+        .iter()
+        .map(PathBuf::as_path)
+        .chain(opened.parent())
+        .flat_map(|m| {
+            super::restore::ceremony_dirs(m)
+                .into_iter()
+                .map(move |n| m.join(n))
+        })
+        .filter(|d| d.join(super::layout::COSIGN_KEY_FILE).is_file())
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    let mut c: Vec<String> = dirs
+        .iter()
+        .map(|d| {
+            format!(
+                "{} (an earlier backup keeps it, encrypted under the passphrase: that ceremony directory can go once the new backups are proven, or stay as the key's policy says; the medium holds the new backups too)",
+                crate::text::printable(&d.join(super::layout::COSIGN_KEY_FILE).display().to_string())
+            )
+        })
+        .collect();
     match binding.map(|b| (b.tier.as_str(), b.pkcs11_uri.as_deref())) {
         Some(("file", _)) => c.push(
             "cosign.key in every CI secret store it was given to: delete it there, with its password".into(),

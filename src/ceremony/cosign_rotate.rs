@@ -52,6 +52,8 @@ pub struct CosignRotateReport {
     pub reason: Reason,
     pub transition_until: Option<String>,
     pub cosign: Placed,
+    /// The key had none because its last was revoked.
+    pub after_revocation: bool,
 }
 
 impl super::Outcome for CosignRotateReport {
@@ -69,6 +71,9 @@ impl super::Outcome for CosignRotateReport {
             ),
             match &self.old_public_key_sha256 {
                 Some(old) => format!("Old cosign key: SHA-256 {old}"),
+                None if self.after_revocation => {
+                    "The key's last cosign key was revoked: this is its new one".into()
+                }
                 None => "The key had no cosign key: this is its first".into(),
             },
             self.cosign.line(),
@@ -164,6 +169,7 @@ pub fn run(
     )?;
     // A key without a cosign key gets its first: bound, with nothing to replace.
     let old = cosign::carried_public(&opened.carried);
+    let after_revocation = old.is_none() && cosign::carried_revocations(&opened.carried)?.is_some();
     let transition = transition_for(old.is_some())?;
     let key = opened.restored.cert.clone();
     let fpr = opened.restored.fingerprint.clone();
@@ -186,6 +192,7 @@ pub fn run(
             ));
         }
         let now = s.now();
+        s.forget_cosign_tokens();
         // The old key's CA certificate is for the old key: it goes.
         s.drop_carried_files(&[crate::cosign::CERT_FILE]);
         let mut carried = cosign::binding_files(&key, &placed, now)?;
@@ -249,6 +256,7 @@ pub fn run(
             reason: req.reason,
             transition_until: transition.map(stamp),
             cosign: placed,
+            after_revocation,
         })
     })
 }

@@ -10,6 +10,7 @@
 pub mod cards;
 pub mod certify;
 pub mod cosign;
+pub mod cosign_audit;
 pub mod cosign_revoke;
 pub mod cosign_rotate;
 pub mod genesis;

@@ -440,12 +440,26 @@ pub fn rotated_away(
 pub fn newer_on_medium(backup: &Path, fingerprint: &str, own: u64) -> Option<(String, u64)> {
     let medium = backup.parent()?;
     let this = backup.file_name()?.to_str()?;
+    newer_in(medium, Some(this), fingerprint, own)
+}
+
+/// A ceremony directory of key `fingerprint` right below `medium` (other
+/// than `this`) whose bundle is newer than `own`: its name and sequence.
+/// Asked of the medium a backup was opened from, and of every medium a
+/// ceremony will write to: a copy of an older backup elsewhere must not
+/// undo what a newer ceremony on those media did (a cosign key revoked).
+pub fn newer_in(
+    medium: &Path,
+    this: Option<&str>,
+    fingerprint: &str,
+    own: u64,
+) -> Option<(String, u64)> {
     let dir = crate::media::Dir::open(medium).ok()?;
     let names = ceremony_dirs(medium);
     names
         .into_iter()
         .rev()
-        .filter(|n| n.as_str() != this)
+        .filter(|n| Some(n.as_str()) != this)
         .find_map(|name| {
             let sub = dir.open_beneath(Path::new(&name), None).ok()?;
             let bytes = sub
@@ -474,4 +488,61 @@ pub fn ceremony_dirs(medium: &Path) -> Vec<String> {
         .collect();
     names.sort();
     names
+}
+
+/// What a picker shows of a backup directory, read from its public files
+/// (bundle.json, cert.asc) without any share: the key (fingerprint, first
+/// user ID, expiry), the ceremony that wrote it, and whether a later
+/// ceremony of the same key on that medium superseded it. Entries an
+/// operator could not tell apart (`.../ceremony-...  (a backup)`) cost a
+/// restore from a superseded backup.
+pub fn describe_backup(dir: &Path) -> String {
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let info = read_bounded(
+        &dir.join(crate::online::bundle::BUNDLE_FILE),
+        "bundle description",
+        limits::MANIFEST,
+    )
+    .ok()
+    .and_then(|b| serde_json::from_slice::<crate::online::bundle::BundleInfo>(&b).ok());
+    let cert = read_bounded(&dir.join(CERT_FILE), "certificate", limits::KEY)
+        .ok()
+        .and_then(|b| openpgp::read_strict(CERT_FILE, &b).ok());
+    let mut parts = Vec::new();
+    match &cert {
+        Some(c) => {
+            let fpr = c.fingerprint().to_hex();
+            parts.push(format!("key {}", &fpr[fpr.len().saturating_sub(16)..]));
+            if let Some(uid) = c.userids().next() {
+                parts.push(crate::text::printable(&String::from_utf8_lossy(
+                    uid.userid().value(),
+                )));
+            }
+            let policy = sequoia_openpgp::policy::StandardPolicy::new();
+            let expiry = c
+                .with_policy(&policy, std::time::SystemTime::now())
+                .ok()
+                .and_then(|vc| vc.primary_key().key_expiration_time());
+            parts.push(match expiry {
+                Some(t) => format!(
+                    "expires {}",
+                    &humantime::format_rfc3339_seconds(t).to_string()[..10]
+                ),
+                None => "no valid expiry now (expired or revoked?)".into(),
+            });
+        }
+        None => parts.push("no readable cert.asc".into()),
+    }
+    if let Some(i) = &info {
+        parts.push(format!("{} {name}", i.flow));
+        if let Some((later, _)) = newer_on_medium(dir, &i.key, i.sequence) {
+            parts.push(format!("SUPERSEDED by {later}"));
+        }
+    } else {
+        parts.push(name);
+    }
+    parts.join("  ")
 }

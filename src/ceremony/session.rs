@@ -276,14 +276,25 @@ pub fn open_existing_checked<'a>(
     let r = &opened.restored;
     let retired = restore::rotated_away(backup, &r.fingerprint);
     let own = opened.previous_bundle.as_ref().map_or(0, |p| p.sequence);
-    let newer = restore::newer_on_medium(backup, &r.fingerprint, own);
+    // On the backup's own medium, or on any medium this ceremony writes
+    // to (the backup may be a copy of an older one, brought from elsewhere).
+    let newer = restore::newer_on_medium(backup, &r.fingerprint, own).or_else(|| {
+        plan.media
+            .backup
+            .iter()
+            .chain(std::iter::once(&plan.media.export))
+            .find_map(|m| {
+                restore::newer_in(m, None, &r.fingerprint, own)
+                    .map(|(name, seq)| (m.join(name).display().to_string(), seq))
+            })
+    });
     let what = match (&retired, &newer) {
         (Some((dir, st)), _) => Some(format!(
             "key {} was rotated away: ceremony {} on the same medium replaced it by {} ({}, effective {})",
             r.fingerprint, dir, st.new, st.reason, st.effective
         )),
         (None, Some((dir, seq))) => Some(format!(
-            "{} is not the newest backup of key {}: ceremony {dir} on the same medium is newer (bundle {seq}, this one {own}), and a ceremony from this one would undo what came after it (a subkey revoked, say)",
+            "{} is not the newest backup of key {}: ceremony {dir} is newer (bundle {seq}, this one {own}), and a ceremony from this one would undo what came after it (a subkey revoked, a cosign key revoked, say)",
             backup.display(),
             r.fingerprint
         )),
@@ -326,6 +337,23 @@ pub fn open_existing_checked<'a>(
     session.previous_bundle = opened.previous_bundle.clone();
     session.carried = opened.carried.clone();
     session.pending_revocations = opened.pending_revocations.clone();
+    // Where the cosign key went since its last ceremony, each record
+    // checked against the key; the bundle names every token it is in.
+    let audited = super::cosign_audit::newer_records(backup, &opened.restored.cert)?;
+    session.cosign_tokens = crate::media::read_bounded(
+        &backup.join(crate::online::bundle::BUNDLE_FILE),
+        "bundle description",
+        media::limits::MANIFEST,
+    )
+    .ok()
+    .and_then(|b| serde_json::from_slice::<crate::online::bundle::BundleInfo>(&b).ok())
+    .map(|i| i.cosign_tokens)
+    .unwrap_or_default();
+    for a in &audited {
+        if a.placement.tier != "file" && !session.cosign_tokens.contains(&a.placement.place) {
+            session.cosign_tokens.push(a.placement.place.clone());
+        }
+    }
     session.record(
         EventKind::BackupOpened,
         json!({
@@ -335,6 +363,9 @@ pub fn open_existing_checked<'a>(
             "shares_used": r.indices,
         }),
     )?;
+    if !audited.is_empty() {
+        session.record(EventKind::CosignAudited, json!({ "records": audited }))?;
+    }
     if let Some(c) = certificate {
         super::cosign::certificate_place(&mut session, plan, c)?;
     }
@@ -366,6 +397,10 @@ pub struct Session<'a> {
     /// The files that travel with the key (rotation files, the cosign key's
     /// public files), carried into this ceremony's backups and bundle.
     carried: Vec<(String, Vec<u8>)>,
+    /// The tokens the cosign key was put into after its ceremony (by
+    /// `hsm provision`, `piv provision`: crate::ceremony::cosign_audit), as
+    /// the last bundle and the audit records since name them.
+    cosign_tokens: Vec<String>,
     /// Old primaries' revocations kept on the backups until their transition ends.
     pending_revocations: Vec<(String, Vec<u8>)>,
     /// Directories made on other media (share sheets), for a failure's account.
@@ -444,6 +479,7 @@ impl<'a> Session<'a> {
             online: plan.online.clone(),
             previous_bundle: None,
             carried: Vec::new(),
+            cosign_tokens: Vec::new(),
             pending_revocations: Vec::new(),
             others: std::cell::RefCell::new(Vec::new()),
             sealed: None,
@@ -855,6 +891,11 @@ impl Session<'_> {
         self.carried.extend(files);
     }
 
+    /// A new cosign key (or none) lives in no token the old one was put in.
+    pub fn forget_cosign_tokens(&mut self) {
+        self.cosign_tokens.clear();
+    }
+
     /// The carried file `name`, if the key carries it.
     fn carried_file(&self, name: &str) -> Option<&[u8]> {
         self.carried
@@ -991,6 +1032,13 @@ impl Session<'_> {
             valid_until: stamp(until),
             scopes: self.online.scopes.clone(),
             lookaside: self.online.lookaside.clone(),
+            // Where the bound key is besides what cosign.json says: tokens
+            // it was provisioned into since its ceremony.
+            cosign_tokens: if cosign.is_some() {
+                self.cosign_tokens.clone()
+            } else {
+                Vec::new()
+            },
             files: BundleFiles {
                 cert: CERT_FILE.to_owned(),
                 keyring: bundle::KEYRING_FILE.to_owned(),

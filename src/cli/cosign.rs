@@ -24,7 +24,7 @@ pub enum CosignCommand {
     },
     /// Revoke the key's cosign key with no replacement: every policy made from the new bundle drops it at once (no transition), and the key's signed list of revoked cosign keys names it in every later bundle
     #[command(
-        after_help = "Example:\n  keyceremony cosign revoke --plan plan.toml --backup /media/backup-1/ceremony-* --reason compromised share-1-of-5.txt share-2-of-5.txt share-4-of-5.txt\n\nThen install the new bundle everywhere (keyceremony install, and install --kubernetes for clusters): nodes drop the key from policy.json, clusters refuse every image of the scopes until a new cosign key is made (keyceremony cosign rotate). The report lists where copies of the key are left to destroy (CI secret stores, tokens, old backups)."
+        after_help = "Example:\n  keyceremony cosign revoke --plan plan.toml --backup /media/backup-1/ceremony-NEWEST --reason compromised share-1-of-5.txt share-2-of-5.txt share-4-of-5.txt\n\nThen install the new bundle everywhere (keyceremony install, and install --kubernetes for clusters): nodes drop the key from policy.json, clusters refuse every image of the scopes until a new cosign key is made (keyceremony cosign rotate). The report lists where copies of the key are left to destroy (CI secret stores, tokens, old backups)."
     )]
     Revoke {
         /// Why the key is revoked

@@ -167,7 +167,7 @@ pub enum Command {
         #[command(subcommand)]
         action: CardCommand,
     },
-    /// The cosign key a backup keeps: write it as a new key file
+    /// The cosign key's own ceremonies: rotate it, revoke it, or write the one a backup keeps as a new key file
     Cosign {
         #[command(subcommand)]
         action: CosignCommand,

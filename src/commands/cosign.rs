@@ -103,6 +103,29 @@ pub(super) fn backup_key(from: &BackupArgs) -> Result<(Restored, CosignKey), Fai
         )
         .hint("a lost token with a key made inside it means a new cosign key: run a ceremony that makes one"));
     };
+    // Only the newest backup's key: an older one's may have been replaced
+    // or revoked since (a revoked key handed out again is how it returns).
+    let own = crate::media::read_bounded(
+        &from.backup.join(crate::online::bundle::BUNDLE_FILE),
+        "bundle description",
+        crate::media::limits::MANIFEST,
+    )
+    .ok()
+    .and_then(|b| serde_json::from_slice::<crate::online::bundle::BundleInfo>(&b).ok())
+    .map_or(0, |i| i.sequence);
+    if let Some((later, _)) =
+        crate::ceremony::restore::newer_on_medium(&from.backup, &restored.fingerprint, own)
+    {
+        return Err(Failure::new(
+            Exit::Key,
+            format!(
+                "{} is not the newest backup of key {}: ceremony {later} on the same medium is newer, and its cosign key may have been rotated or revoked since",
+                from.backup.display(),
+                restored.fingerprint
+            ),
+        )
+        .hint(format!("give --backup {}", from.backup.with_file_name(&later).display())));
+    }
     let pem = crate::media::read_bounded(
         &from.backup.join(PUBLIC_FILE),
         "cosign public key",
@@ -125,6 +148,31 @@ pub fn key_file(from: &BackupArgs, to: &Path, password_to: &str) -> Result<(), F
     let (restored, key) = backup_key(from)?;
     let challenge = format!("keyceremony cosign key file {}\n", restored.fingerprint).into_bytes();
     let written = write_key_file(&key, to, password_to, &challenge)?;
+    let sha256 = crate::media::read_bounded(
+        &written.path,
+        "cosign key",
+        crate::media::limits::COSIGN_KEY,
+    )
+    .map(|b| crate::media::sha256_hex(&b))
+    .unwrap_or_default();
+    let place = written.path.display().to_string();
+    let record = audit(
+        from,
+        &restored,
+        "cosign-key-file",
+        "file",
+        &place,
+        vec![(
+            crate::transcript::EventKind::FileWritten,
+            serde_json::json!({
+                "name": crate::cosign::KEY_FILE,
+                "path": place,
+                "sha256": sha256,
+                "public_key_sha256": key.public().fingerprint(),
+                "password_to": written.password_to,
+            }),
+        )],
+    )?;
     outln!(
         "Wrote {} (the cosign key of {}, public key SHA-256 {}); its password went to {}",
         written.path.display(),
@@ -132,5 +180,36 @@ pub fn key_file(from: &BackupArgs, to: &Path, password_to: &str) -> Result<(), F
         key.public().fingerprint(),
         written.password_to
     );
+    outln!("{record}");
     Ok(())
+}
+
+/// The signed record of a touch of the cosign key outside a ceremony
+/// (crate::ceremony::cosign_audit), on the backup's medium; the line that
+/// says where it went. Written after the act: a record that could not be
+/// written says so and what was done, and the exit status is a failure.
+pub(super) fn audit(
+    from: &BackupArgs,
+    restored: &Restored,
+    flow: &str,
+    tier: &str,
+    place: &str,
+    facts: Vec<(crate::transcript::EventKind, serde_json::Value)>,
+) -> Result<String, Failure> {
+    use crate::ceremony::cosign_audit::{record, Placement};
+    use crate::ceremony::{Clock, SystemClock};
+    let placement = Placement {
+        tier: tier.to_owned(),
+        place: place.to_owned(),
+    };
+    match record(&from.backup, restored, flow, &placement, facts, SystemClock.now()) {
+        Ok(dir) => Ok(format!(
+            "Audit record: {} (signed by the key; the next ceremony from this backup medium names {} in its bundle)",
+            dir.display(),
+            if tier == "file" { "it" } else { "the token" }
+        )),
+        Err(e) => Err(Failure::from(e).hint(format!(
+            "the cosign key WAS put into {place}, but its audit record could not be written beside the backup: make room on the backup medium and note what was done in the ceremony log"
+        ))),
+    }
 }

@@ -59,6 +59,23 @@ pub fn provision(args: HsmProvisionArgs) -> Result<(), Failure> {
             &challenge,
         )
         .map_err(crate::ceremony::CeremonyError::from)?;
+    let record = super::cosign::audit(
+        &args.from,
+        &restored,
+        "hsm-provision",
+        "pkcs11",
+        &hsm.uri,
+        vec![(
+            crate::transcript::EventKind::CosignKeyPlaced,
+            serde_json::json!({
+                "tier": "pkcs11",
+                "token": hsm.token,
+                "pkcs11_uri": hsm.uri,
+                "public_key_sha256": key.public().fingerprint(),
+                "generated_on_device": false,
+            }),
+        )],
+    )?;
     outln!(
         "Token {:?} holds the cosign key of {} (public key SHA-256 {}), signed a challenge that verifies, and signs as:",
         hsm.token,
@@ -66,6 +83,7 @@ pub fn provision(args: HsmProvisionArgs) -> Result<(), Failure> {
         key.public().fingerprint()
     );
     outln!("  {}", hsm.uri);
+    outln!("{record}");
     Ok(())
 }
 

@@ -133,12 +133,29 @@ pub fn provision(args: PivProvisionArgs) -> Result<(), Failure> {
         &mut |note| eprintln!("{note}"),
     )
     .map_err(CeremonyError::from)?;
+    let record = super::cosign::audit(
+        &args.from,
+        &restored,
+        "piv-provision",
+        "piv",
+        &format!("piv:{}", done.serial),
+        vec![(
+            crate::transcript::EventKind::CosignKeyPlaced,
+            serde_json::json!({
+                "tier": "piv",
+                "serial": done.serial,
+                "slot": "9c",
+                "public_key_sha256": done.public_key_sha256,
+            }),
+        )],
+    )?;
     outln!(
         "YubiKey {} holds the cosign key of {} in slot 9c (public key SHA-256 {}) and signed a challenge that verifies; its new PIN and PUK {delivered}.",
         done.serial,
         restored.fingerprint,
         done.public_key_sha256
     );
+    outln!("{record}");
     Ok(())
 }
 

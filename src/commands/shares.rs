@@ -70,8 +70,8 @@ pub fn split(
         return Err(Failure::new(
             Exit::Usage,
             format!(
-                "{} custodian names for {count} shares: give one per share, or none",
-                custodians.len()
+                "{} for {count} shares: give one per share, or none",
+                crate::text::count(custodians.len(), "custodian name", "custodian names")
             ),
         ));
     }

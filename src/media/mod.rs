@@ -267,9 +267,17 @@ pub struct Mounted {
 
 /// Looks at `path` (a mount point): its size, free space and device; none
 /// when it cannot be read.
+/// None for what no ceremony could write to: a read-only file system, or
+/// one smaller than a medium's minimum free space (a 4 kB pseudo file
+/// system is no stick).
 pub fn describe(path: &Path, label: Option<String>) -> Option<Mounted> {
     let meta = std::fs::metadata(path).ok()?;
     let v = rustix::fs::statvfs(path).ok()?;
+    if v.f_flag.contains(rustix::fs::StatVfsMountFlags::RDONLY)
+        || v.f_blocks.saturating_mul(v.f_frsize) < MIN_FREE
+    {
+        return None;
+    }
     Some(Mounted {
         path: path.to_owned(),
         label,

@@ -69,6 +69,11 @@ pub struct BundleInfo {
     /// `lookaside`), if the plan says.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lookaside: Option<String>,
+    /// Tokens the cosign key was put into after the ceremony that made or
+    /// bound it (`hsm provision`, `piv provision`, each with a signed audit
+    /// record on the backup medium): a pkcs11 URI or `piv:SERIAL` each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cosign_tokens: Vec<String>,
     pub files: BundleFiles,
 }
 

@@ -137,7 +137,14 @@ pub fn policies(
     const LISTS: [&str; 3] = ["containers", "initContainers", "ephemeralContainers"];
     let rule = if cosign_keys.is_empty() {
         // Every container of a pod (init and ephemeral ones too) whose
-        // image is in a scope is denied.
+        // image is in a scope is denied; `{{ element.image }}` is the pod's
+        // text, not normalised as verifyImages does, so the scope itself
+        // (an image named without tag or digest) is listed too.
+        let references: Vec<String> = docker
+            .iter()
+            .map(|s| s.scope.clone())
+            .chain(references.iter().cloned())
+            .collect();
         json!({
             "name": "cosign-key-revoked",
             "match": { "any": [{ "resources": { "kinds": ["Pod"] } }] },
@@ -233,10 +240,20 @@ mod tests {
         assert!(rule.get("verifyImages").is_none());
         let each = &rule["validate"]["foreach"][0];
         assert_eq!(each["list"], "request.object.spec.containers");
-        assert_eq!(
-            each["deny"]["conditions"]["any"][0]["value"][0],
-            "registry.example.org/team:*"
-        );
+        let denied: Vec<&str> = each["deny"]["conditions"]["any"][0]["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        for r in [
+            "registry.example.org/team",
+            "registry.example.org/team:*",
+            "registry.example.org/team@*",
+            "registry.example.org/team/*",
+        ] {
+            assert!(denied.contains(&r), "{r}: {denied:?}");
+        }
         let [(n1, cip), (n2, kyv)] =
             policies("ABCDEF0123456789ABCD", &[docker, dir], &[PEM]).unwrap();
         assert_eq!((n1, n2), (CLUSTER_IMAGE_POLICY_FILE, KYVERNO_POLICY_FILE));

@@ -155,16 +155,33 @@ pub fn install(v: &Verified, root: &Path, opts: Options) -> Result<Installed, On
         None => None,
     };
     let mut cluster_staged = Vec::new();
+    // This key's own policies in the directory, when the bundle makes none
+    // (its docker scopes dropped, its cosign key gone): taken away, and the
+    // cluster told to delete them, or it would go on enforcing them.
+    let mut own_stale = false;
     if let Some(dir) = &cluster_dir {
         // As they stand now: past a rotation's transition, the new key alone.
         let at = humantime::parse_rfc3339(&v.at).unwrap_or_else(|_| std::time::SystemTime::now());
-        let policies = super::verify::cluster_policies(b, v.cosign.is_some(), at)?.ok_or_else(|| {
-            OnlineError::Usage(
-                "--kubernetes: this bundle has no cosign key or no docker scope, so a cluster has nothing to enforce from it; nothing was changed".into(),
-            )
-        })?;
         let prefix = super::cluster::policy_name(&v.key);
-        for (name, text) in policies {
+        let policies = super::verify::cluster_policies(b, v.cosign.is_some(), at)?;
+        own_stale = policies.is_none()
+            && [
+                super::cluster::CLUSTER_IMAGE_POLICY_FILE,
+                super::cluster::KYVERNO_POLICY_FILE,
+            ]
+            .iter()
+            .any(|f| {
+                dir.path()
+                    .join(format!("{prefix}-{f}"))
+                    .symlink_metadata()
+                    .is_ok()
+            });
+        if policies.is_none() && !own_stale {
+            return Err(OnlineError::Usage(
+                "--kubernetes: this bundle has no cosign key or no docker scope, so a cluster has nothing to enforce from it; nothing was changed".into(),
+            ));
+        }
+        for (name, text) in policies.into_iter().flatten() {
             let file = format!("{prefix}-{name}");
             let s = dir
                 .stage(&file, text.as_bytes(), 0o644)
@@ -304,7 +321,10 @@ pub fn install(v: &Verified, root: &Path, opts: Options) -> Result<Installed, On
     // what the old key's cosign key signed, and refuse what the new signs.
     let mut notes = Vec::new();
     if let Some(dir) = &cluster_dir {
-        for old in keys.iter().filter(|k| !k.eq_ignore_ascii_case(&v.key)) {
+        for old in keys
+            .iter()
+            .filter(|k| own_stale || !k.eq_ignore_ascii_case(&v.key))
+        {
             let name = super::cluster::policy_name(old);
             let mut gone = false;
             for file in [
@@ -317,7 +337,11 @@ pub fn install(v: &Verified, root: &Path, opts: Options) -> Result<Installed, On
                     gone = true;
                 }
             }
-            if gone {
+            if gone && old.eq_ignore_ascii_case(&v.key) {
+                notes.push(format!(
+                    "this bundle makes no cluster policy (no docker scope, or no cosign key), so the cluster still holds the ones an earlier bundle made: kubectl delete clusterimagepolicy {name}; kubectl delete clusterpolicy {name}"
+                ));
+            } else if gone {
                 notes.push(format!(
                     "the cluster still holds the replaced key's policies: kubectl delete clusterimagepolicy {name}; kubectl delete clusterpolicy {name}"
                 ));

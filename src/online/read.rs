@@ -111,6 +111,23 @@ impl Bundle {
         {
             return Err(refused(dir, format!("{MANIFEST} lists {name}")));
         }
+        // Nothing beside what MANIFEST lists: a file added to a bundle
+        // (a revoked key's cosign.pub with its own genuine statement) is
+        // never installed, but a script reading the directory would take
+        // it, and gpg or sha256sum -c would not say.
+        let names = d.names(MAX_FILES + 3).map_err(|e| refused(dir, e))?;
+        if let Some(extra) = names
+            .iter()
+            .find(|n| !files.contains_key(n.as_str()) && *n != MANIFEST && *n != MANIFEST_SIG)
+        {
+            return Err(refused(
+                dir,
+                format!(
+                    "it holds {}, which {MANIFEST} does not list: someone added it. Take the bundle again from the export medium (or remove what was added)",
+                    crate::text::quoted(extra)
+                ),
+            ));
+        }
         let bytes = files.get(BUNDLE_FILE).ok_or_else(|| {
             refused(
                 dir,

@@ -152,6 +152,14 @@ impl Verified {
                     .unwrap_or_default()
             ));
         }
+        if self.cosign.is_some() {
+            for t in &self.info.cosign_tokens {
+                l.push(format!(
+                    "  cosign    also in {} (put there after its ceremony; an audit record on the backup medium says when)",
+                    crate::text::printable(t)
+                ));
+            }
+        }
         if let Some(st) = &self.cosign_rotation {
             let at = humantime::parse_rfc3339(&self.at).unwrap_or_else(|_| SystemTime::now());
             let old = &st.old_cosign_public_key_sha256;

@@ -61,6 +61,7 @@ pub enum EventKind {
     CosignCertified,
     CosignRotated,
     CosignRevoked,
+    CosignAudited,
     Complete,
     Failed,
 }
@@ -93,6 +94,7 @@ impl EventKind {
         EventKind::CosignCertified,
         EventKind::CosignRotated,
         EventKind::CosignRevoked,
+        EventKind::CosignAudited,
         EventKind::Complete,
         EventKind::Failed,
     ];
@@ -126,6 +128,7 @@ impl EventKind {
             EventKind::CosignCertified => "cosign.certified",
             EventKind::CosignRotated => "cosign.rotated",
             EventKind::CosignRevoked => "cosign.revoked",
+            EventKind::CosignAudited => "cosign.audited",
             EventKind::Complete => "ceremony.complete",
             EventKind::Failed => "ceremony.failed",
         }

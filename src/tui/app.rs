@@ -161,7 +161,9 @@ pub struct Scan {
     /// Ceremony directories with a backup in them on the mounted media, and
     /// share files (sheets, age files) found there: what the restore
     /// form's picker offers.
-    pub backups: Vec<PathBuf>,
+    /// Backup directories, newest first, each with what tells it apart
+    /// (crate::ceremony::restore::describe_backup).
+    pub backups: Vec<(PathBuf, String)>,
     pub share_files: Vec<PathBuf>,
     /// What ceremonies that stopped left (`FAILED-ceremony-*`) on the media.
     pub failed: Vec<PathBuf>,
@@ -312,7 +314,27 @@ impl Typing {
         let share = match Share::from_words(&self.entry.text()) {
             Ok(s) => s,
             Err(e) => {
-                self.problem = Some(e.to_string());
+                use crate::shares::ShareError;
+                // A mistake the checksum locates: the cursor goes to it.
+                let (at, likely) = match &e {
+                    ShareError::WrongWord { position, likely } => (Some(*position), Some(*likely)),
+                    ShareError::UnknownWord {
+                        position,
+                        suggestions,
+                    } => (
+                        Some(*position),
+                        (suggestions.len() == 1).then(|| suggestions[0]),
+                    ),
+                    ShareError::SwappedWords { first } => (Some(*first), None),
+                    _ => (None, None),
+                };
+                if let Some(position) = at {
+                    self.entry.locate(position, likely);
+                }
+                self.problem = Some(match self.entry.suggestion() {
+                    Some(w) => format!("{e}; Tab puts \"{w}\" in, or type the word"),
+                    None => e.to_string(),
+                });
                 return None;
             }
         };
@@ -392,6 +414,9 @@ pub struct App {
     pub media: Form,
     /// The media picker, while open (F2 on the media page).
     pub picker: Option<Picker>,
+    /// F2 found nothing to pick: the rescan it asked for opens the picker
+    /// (or says what to do).
+    picker_wanted: bool,
     /// How far the pre-flight list is scrolled (lines from its top).
     pub scroll: u16,
     /// How far the running log is scrolled back (lines from its end).
@@ -447,6 +472,7 @@ impl App {
             custodians: Form::for_plan(Page::Custodians, &plan),
             media: Form::for_plan(Page::Media, &plan),
             picker: None,
+            picker_wanted: false,
             scroll: 0,
             log_back: 0,
             restore: Form::for_plan(Page::Restore, &plan),
@@ -504,7 +530,7 @@ impl App {
         let network_up = self.scan.as_ref().is_some_and(|s| s.report.network_up());
         if network_up && !self.plan.airgap.allow_network {
             return Some(
-                "a network interface is up: unplug it and rescan on the pre-flight screen".into(),
+                "a network interface is up: unplug it and rescan on the pre-flight screen (only to rehearse on an ordinary machine: Allow network = yes on the media page, Esc)".into(),
             );
         }
         None
@@ -602,6 +628,14 @@ impl App {
         match action {
             Action::Scan(s) => {
                 self.scan = Some(s);
+                if std::mem::take(&mut self.picker_wanted) {
+                    self.open_picker();
+                }
+                // An open picker shows the new list; its cursor stays on it.
+                let n = self.picker_items().len();
+                if let Some(p) = &mut self.picker {
+                    p.selected = p.selected.min(n.saturating_sub(1));
+                }
                 Command::None
             }
             Action::MediaReport(lines) => {
@@ -679,6 +713,8 @@ impl App {
                 self.screen = Screen::Done;
             }
             EngineMsg::Unlocked(r) => {
+                // A restore proven is a flow completed: its draft goes.
+                self.draft_done = r.is_ok();
                 self.restored = Some(r);
                 self.screen = Screen::Restored;
             }
@@ -817,6 +853,13 @@ impl App {
                         },
                     });
                     Command::None
+                }
+                // Back to where the fix is typed: the example's identity
+                // on the first page, the rest on the media page.
+                KeyCode::Esc
+                    if self.flow == Flow::Genesis && self.plan.check_no_placeholders().is_err() =>
+                {
+                    self.go(Screen::Identity)
                 }
                 KeyCode::Esc => self.go(Screen::Media),
                 _ => Command::None,
@@ -1132,16 +1175,54 @@ impl App {
             (Screen::RestoreSource, 0) => self.scan.as_ref().map_or(Vec::new(), |s| {
                 s.backups
                     .iter()
-                    .map(|b| (format!("{}  (a backup)", b.display()), b.clone()))
+                    .map(|(b, about)| (format!("{}\n    {about}", b.display()), b.clone()))
                     .collect()
             }),
             (Screen::RestoreSource, 1) => self.scan.as_ref().map_or(Vec::new(), |s| {
+                // Those already in the field are marked: picking one twice
+                // was the newcomer's "share 2 is typed already".
+                let picked: Vec<&str> = self
+                    .restore
+                    .value(1)
+                    .split(super::forms::SEP)
+                    .map(str::trim)
+                    .collect();
                 s.share_files
                     .iter()
-                    .map(|f| (f.display().to_string(), f.clone()))
+                    .map(|f| {
+                        let shown = f.display().to_string();
+                        let mark = if picked.contains(&shown.as_str()) {
+                            "  (picked)"
+                        } else {
+                            ""
+                        };
+                        (format!("{shown}{mark}"), f.clone())
+                    })
                     .collect()
             }),
             _ => Vec::new(),
+        }
+    }
+
+    /// Opens the picker on what the last scan found, or says what to do
+    /// when it found nothing to pick.
+    fn open_picker(&mut self) {
+        if !self.picker_items().is_empty() {
+            self.picker = Some(Picker { selected: 0 });
+            return;
+        }
+        let what = if self.screen == Screen::Media {
+            "mounted medium"
+        } else if self.restore.focus == 0 {
+            "backup (a ceremony directory with secret-key.asc) on the mounted media"
+        } else {
+            "share file on the mounted media"
+        };
+        if let Some(form) = self.form_mut() {
+            form.problem = Some((
+                form.focus,
+                format!("no {what} to pick: plug in the sticks, mount them (m on the pre-flight screen) and press F2 again"),
+            ));
         }
     }
 
@@ -1193,6 +1274,7 @@ impl App {
                 self.take_picked(field, path);
             }
             KeyCode::Esc => self.picker = None,
+            KeyCode::Char('r') => return Command::Rescan,
             _ => {}
         }
         Command::None
@@ -1225,24 +1307,16 @@ impl App {
         let picks = matches!(self.screen, Screen::Media)
             || (self.screen == Screen::RestoreSource && self.restore.focus < 2);
         if picks && k.code == KeyCode::F(2) {
+            // The list is what is mounted now, not when the forms opened:
+            // open on what the last scan saw and look again at once (a
+            // stick mounted since shows up); with nothing seen yet, the
+            // scan decides.
             if self.picker_items().is_empty() {
-                let what = if self.screen == Screen::Media {
-                    "mounted medium"
-                } else if self.restore.focus == 0 {
-                    "backup (a ceremony directory with secret-key.asc) on the mounted media"
-                } else {
-                    "share file on the mounted media"
-                };
-                if let Some(form) = self.form_mut() {
-                    form.problem = Some((
-                        form.focus,
-                        format!("no {what} to pick: plug in the sticks, mount them (m on the pre-flight screen) and come back"),
-                    ));
-                }
+                self.picker_wanted = true;
             } else {
                 self.picker = Some(Picker { selected: 0 });
             }
-            return Command::None;
+            return Command::Rescan;
         }
         if k.code == KeyCode::Esc {
             let flow_page = matches!(
@@ -1309,8 +1383,12 @@ impl App {
     }
 
     fn form_done(&mut self, plan: Plan) -> Command {
-        // Every page completed is saved as the draft (no secret is in a plan).
-        self.draft = Some(plan.to_toml());
+        // Every page completed is saved as the draft (no secret is in a
+        // plan), once something was typed: a run that typed nothing leaves
+        // none.
+        if self.forms_edited {
+            self.draft = Some(plan.to_toml());
+        }
         match self.screen {
             Screen::Identity => {
                 self.plan = plan;
@@ -1789,6 +1867,41 @@ mod tests {
         assert_eq!(a.screen, Screen::Unlocking);
     }
 
+    /// #28: a wrong word the checksum locates puts the cursor on it, and
+    /// Tab takes the word that probably belongs there (it took 11 Left keys).
+    #[test]
+    fn a_located_wrong_word_is_fixed_with_one_key() {
+        let mut a = app();
+        a.screen = Screen::RestoreShares;
+        let set = crate::shares::split(&[7u8; 16], 2, 3).unwrap();
+        a.typing = Some(Typing::new(set.info.clone(), vec![], None));
+        let words = set.shares[1].to_words();
+        let mut wrong = words.clone();
+        // Word 9 replaced by another BIP39 word.
+        wrong[8] = if words[8] == "abandon" {
+            "ability"
+        } else {
+            "abandon"
+        };
+        typed(&mut a, &format!("{}\n", wrong.join(" ")));
+        let t = a.typing.as_ref().unwrap();
+        let problem = t.problem.clone().unwrap();
+        assert!(problem.contains("word 9 is wrong"), "{problem}");
+        assert_eq!(t.entry.cursor(), Some(8));
+        assert_eq!(t.entry.suggestion(), Some(words[8]));
+        assert!(
+            problem.contains(&format!("Tab puts \"{}\" in", words[8])),
+            "{problem}"
+        );
+        a.update(key(KeyCode::Tab));
+        let t = a.typing.as_ref().unwrap();
+        assert_eq!(t.entry.cursor(), None);
+        assert_eq!(t.entry.words().collect::<Vec<_>>(), words);
+        a.update(key(KeyCode::Enter));
+        let t = a.typing.as_ref().unwrap();
+        assert_eq!(t.shares.len(), 1, "{:?}", t.problem);
+    }
+
     #[test]
     fn typed_shares_are_never_thrown_away_by_one_key() {
         let mut a = app();
@@ -2185,8 +2298,15 @@ mod tests {
         assert!(a.take_draft().is_none(), "nothing done yet");
         page_down(&mut a);
         assert_eq!(a.screen, Screen::Custodians);
+        assert!(a.take_draft().is_none(), "nothing typed: no draft");
+        a.update(key(KeyCode::Esc));
+        assert_eq!(a.screen, Screen::Identity);
+        a.update(key(KeyCode::Char('x')));
+        a.update(key(KeyCode::Backspace));
+        page_down(&mut a);
+        assert_eq!(a.screen, Screen::Custodians);
         let draft = a.take_draft().unwrap();
-        assert_eq!(Plan::from_toml(&draft).unwrap(), a.plan);
+        assert_eq!(Plan::from_toml_unchecked(&draft).unwrap(), a.plan);
         assert!(a.take_draft().is_none(), "taken once");
         a.update(Action::Engine(EngineMsg::Finished(Err("x".into()))));
         assert!(!a.draft_done, "a failed ceremony keeps the draft");
@@ -2197,6 +2317,10 @@ mod tests {
             lines: vec![],
         }))));
         assert!(a.draft_done);
+        // A restore proven is a flow completed too.
+        let mut r = app();
+        r.update(Action::Engine(EngineMsg::Unlocked(Err("x".into()))));
+        assert!(!r.draft_done);
         let mut b = app();
         b.draft_offer = Some("2026-11-25T07:00:00Z".into());
         assert!(matches!(

@@ -640,7 +640,7 @@ impl Form {
         if uids.is_empty() {
             return Err((
                 0,
-                "at least one user ID, e.g. Release Signing <release@example.org>".into(),
+                "at least one user ID, e.g. Acme Release Signing <release@acme.example>".into(),
             ));
         }
         plan.key.user_ids = uids;
@@ -655,6 +655,10 @@ impl Form {
         plan.subkeys.authentication = self.value(7) == "yes";
         plan.passphrase.words = if self.value(8) == "12" { 12 } else { 24 };
         plan.validate_all_but_media()
+            .map_err(|e| self.on_its_field(&e.to_string()))?;
+        // The example's identity is refused here, where it is typed, not
+        // only at the review three pages on (a rehearsal keeps it).
+        plan.check_no_placeholders()
             .map_err(|e| self.on_its_field(&e.to_string()))
     }
 
@@ -684,8 +688,8 @@ impl Form {
             return Err((
                 2,
                 format!(
-                    "{} names for {n} shares: one per share, or none",
-                    names.len()
+                    "{} for {n} shares: one name per share, or none",
+                    crate::text::count(names.len(), "name", "names")
                 ),
             ));
         }
@@ -890,6 +894,13 @@ mod tests {
 
     #[test]
     fn every_page_round_trips_the_example_plan() {
+        // A rehearsal: the example's identity is a placeholder a real
+        // ceremony refuses on the first page (the next test).
+        let plan = || {
+            let mut p = plan();
+            p.airgap.allow_network = true;
+            p
+        };
         for page in [Page::Identity, Page::Custodians, Page::Media] {
             let mut p = plan();
             let form = Form::for_plan(page, &p);
@@ -904,6 +915,22 @@ mod tests {
                 assert_eq!(p, plan());
             }
         }
+    }
+
+    /// #28: the example's placeholder identity is refused on the page it is
+    /// typed on, under User IDs, not three pages later at the review.
+    #[test]
+    fn the_example_identity_is_refused_where_it_is_typed() {
+        let mut p = plan();
+        let mut f = Form::for_plan(Page::Identity, &p);
+        typed(&mut f, 0, "Release Test <release@example.org>");
+        let (at, why) = f.apply(&mut p, Path::new("/"), None).unwrap_err();
+        assert_eq!(f.fields[at].label, "User IDs", "{why}");
+        assert!(why.contains("placeholders"), "{why}");
+        typed(&mut f, 0, "Acme Release Signing <release@acme.example>");
+        typed(&mut f, 1, "Olga Operator");
+        typed(&mut f, 2, "Wanda Witness");
+        f.apply(&mut p, Path::new("/"), None).unwrap();
     }
 
     /// A plan's complaint lands under the field it is about, in the form's
@@ -936,7 +963,7 @@ mod tests {
         typed(&mut f, 0, "2");
         typed(&mut f, 2, "Alice; Bob");
         let (field, why) = f.apply(&mut p, Path::new("/"), None).unwrap_err();
-        assert_eq!((field, why.contains("2 names for 5")), (2, true));
+        assert_eq!((field, why.contains("2 names for 5 shares")), (2, true));
     }
 
     #[test]

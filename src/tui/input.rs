@@ -78,6 +78,9 @@ pub struct WordEntry {
     /// next replaces it, and the cursor goes back to the end. Fixing word 9
     /// of 18 then costs that word, not the nine after it.
     at: Option<usize>,
+    /// The word the share's checksum says belongs at `at` (a located
+    /// mistake): Tab puts it in.
+    suggested: Option<u16>,
 }
 
 impl WordEntry {
@@ -90,7 +93,29 @@ impl WordEntry {
             expected,
             problem: None,
             at: None,
+            suggested: None,
         }
+    }
+
+    /// Puts the cursor on word `position` (1-based), which a check of the
+    /// whole share found wrong, with the word that probably belongs there:
+    /// Tab takes it, or the word is typed again. Moving to it by hand cost
+    /// an operator a dozen keys.
+    pub fn locate(&mut self, position: usize, likely: Option<&str>) {
+        if position == 0 || position > self.words.len() {
+            return;
+        }
+        self.current.clear();
+        self.at = Some(position - 1);
+        self.suggested = likely.and_then(|w| Language::English.find_word(w));
+    }
+
+    /// The word Tab would put at the cursor, if a check suggested one.
+    pub fn suggestion(&self) -> Option<&'static str> {
+        let list = Language::English.word_list();
+        self.suggested
+            .filter(|_| self.at.is_some())
+            .map(|i| list[usize::from(i)])
     }
 
     /// The word the cursor is on, when it is not at the end.
@@ -164,6 +189,13 @@ impl WordEntry {
                 }
                 Input::Edited
             }
+            KeyCode::Tab if self.current.is_empty() && self.suggestion().is_some() => {
+                if let (Some(i), Some(w)) = (self.at.take(), self.suggested.take()) {
+                    self.words[i] = w;
+                }
+                self.problem = None;
+                Input::Edited
+            }
             KeyCode::Char(' ') | KeyCode::Tab => {
                 self.finish_word();
                 Input::Edited
@@ -171,12 +203,14 @@ impl WordEntry {
             // Back to an earlier word, only between words: letters typed
             // would otherwise be lost.
             KeyCode::Left if self.current.is_empty() && !self.words.is_empty() => {
+                self.suggested = None;
                 let here = self.at.unwrap_or(self.words.len());
                 self.at = Some(here.saturating_sub(1));
                 self.problem = None;
                 Input::Edited
             }
             KeyCode::Right if self.current.is_empty() => {
+                self.suggested = None;
                 self.at = self.at.map(|i| i + 1).filter(|i| *i < self.words.len());
                 Input::Edited
             }
@@ -213,6 +247,7 @@ impl WordEntry {
         match self.completion() {
             Some(w) => {
                 let index = Language::English.find_word(w).unwrap_or_default();
+                self.suggested = None;
                 match self.at.take() {
                     Some(i) => self.words[i] = index,
                     None => self.words.push(index),

@@ -241,7 +241,16 @@ fn scan() -> Scan {
             }));
         }
     }
-    backups.sort();
+    // Newest first (ceremony directories are named by their time), each
+    // described so that a superseded one is not taken for the newest.
+    backups.sort_by(|a: &PathBuf, b: &PathBuf| b.file_name().cmp(&a.file_name()));
+    let backups = backups
+        .into_iter()
+        .map(|b| {
+            let about = crate::ceremony::restore::describe_backup(&b);
+            (b, about)
+        })
+        .collect();
     share_files.sort();
     Scan {
         report: crate::airgap::check(Path::new("/"), std::time::SystemTime::now()),
@@ -345,7 +354,9 @@ impl Workers {
                             .map_err(|e| e.to_string())
                     })
                     .and_then(|b| String::from_utf8(b).map_err(|e| e.to_string()))
-                    .and_then(|t| Plan::from_toml(&t).map_err(|e| e.to_string()));
+                    // As typed: the forms check each page, a draft may
+                    // stop anywhere (no media chosen yet).
+                    .and_then(|t| Plan::from_toml_unchecked(&t).map_err(|e| e.to_string()));
                 match loaded {
                     Ok(plan) => {
                         let base = app.base.clone();
@@ -673,6 +684,9 @@ pub fn run(plan_path: Option<&Path>, hardening: &Hardening) -> Result<(), Failur
                 app.update(Action::Engine(msg));
             }
             workers.poll_unlock(&mut app);
+            // A ceremony that just finished takes its draft with it, even
+            // if the next key quits.
+            save_draft(&mut app);
             if app.clear_screen {
                 app.clear_screen = false;
                 terminal.clear()?;

@@ -214,7 +214,7 @@ pub fn help(app: &App) -> &'static str {
         Screen::Review if app.flow == Flow::Subkey => "The backup is proven and opened with the shares before anything is written; the change is signed by the primary; the key goes to new backups under the same passphrase, which the same shares must open, and the changed cert to the export medium. `keyceremony subkey` and `keyceremony lost-card` do the same in batch mode.",
         Screen::Renew => "The renewed key keeps its key material: cards need no change, and the custodians' shares go on working. Validity counts from now: 365d, 52w, 2y; an expired key is renewed the same way. Operator and witnesses go into the transcript. Next come the media: a new ceremony directory on every backup medium and the export medium; older directories are never touched.",
         Screen::Review if app.flow == Flow::Renew => "The renew proves the backup (MANIFEST, signatures) and opens it with the shares before writing anything, signs the new expiry with the primary, writes new backups protected by the same passphrase, opens each with the same shares, and exports the renewed cert. `keyceremony renew` does the same in batch mode.",
-        Screen::Welcome => "Genesis makes a certify-only primary key with its subkeys, writes the encrypted backup to every backup medium, splits the passphrase into shares for the custodians, proves the backups open from shares typed back, writes the subkeys to the cards and exports the public cert. Restore combines k shares, opens a backup and provisions a replacement card. Renew gives the same key a new expiry; Subkeys rotates or revokes a subkey or records a lost card: k shares open a backup, new backups and the changed cert are written. The batch commands (`keyceremony genesis`, `keyceremony restore`, `keyceremony renew`) run the same engine.",
+        Screen::Welcome => "Each ceremony asks for what it needs page by page and writes nothing before its review says what it will do and y starts it; every ceremony on an existing key first proves and opens a backup from k shares. The batch commands (`keyceremony genesis`, `renew`, `restore`, ...) run the same engine.",
         Screen::Preflight => "Every finding of the air-gap check, the OpenPGP cards in the readers and the mounted media. A network interface that is up stops a genesis unless the plan allows it for a rehearsal. It looks again every few seconds; r looks at once. Sticks are listed by label; m mounts every one not mounted yet at /media/LABEL (vfat, exfat or ext4), and their paths then go into the media forms.",
         Screen::Identity => "The user IDs go on the new primary key (the first is the primary user ID). ed25519 makes EdDSA keys with a cv25519 encryption subkey; rsa4096 takes longer and suits older systems. Validity is a number and a unit: 365d, 52w, 2y. The passphrase protecting the backup is a BIP39 mnemonic. Operator and witnesses go into the transcript.",
         Screen::Custodians => "Any k of the n custodians restore the passphrase; fewer learn nothing. Names are printed on the sheets. An age recipients file (one age1... per line, in custodian order) makes an encrypted copy of each sheet for its custodian: press Enter on that field to read it.",
@@ -234,9 +234,43 @@ pub fn help(app: &App) -> &'static str {
 
 /// The help popup: a table of the screen's keys (from its keys line, so the
 /// two never disagree), then what the screen is for.
+/// The ceremonies the welcome screen offers, by their keys: its list and
+/// its help are this one table.
+pub const CEREMONIES: [(&str, &str); 8] = [
+    (
+        "g",
+        "Genesis: a new primary key, its subkeys, backups, shares, cards",
+    ),
+    (
+        "r",
+        "Restore: k shares open a backup; provision a replacement card",
+    ),
+    (
+        "n",
+        "Renew: k shares open a backup; the same key gets a new expiry",
+    ),
+    ("s", "Subkeys: rotate or revoke a subkey, or a lost card"),
+    (
+        "c",
+        "Certify: our primary vouches for another key's user IDs",
+    ),
+    (
+        "k",
+        "New custodians: a new passphrase and share set, the old set retired",
+    ),
+    (
+        "o",
+        "Rotate: a new primary key replaces this one, signed over by both",
+    ),
+    (
+        "h",
+        "History: check a key's transcripts from its genesis (writes nothing)",
+    ),
+];
+
 pub fn help_text(app: &App) -> String {
     let (_, keys) = header(app);
-    let rows: Vec<(String, String)> = keys
+    let mut rows: Vec<(String, String)> = keys
         .split("  ")
         .map(str::trim)
         .filter(|k| !k.is_empty())
@@ -250,6 +284,22 @@ pub fn help_text(app: &App) -> String {
             (tokens[..n].join(" "), tokens[n..].join(" "))
         })
         .collect();
+    // The welcome line names the ceremonies' keys together; the help gives
+    // each its own row.
+    if let Some(i) = rows.iter().position(|(k, _)| k == "g r n s c k o h") {
+        // Its words ("the ceremony, as listed") parse as a row of their own.
+        let end = if rows.get(i + 1).is_some_and(|(k, _)| k.is_empty()) {
+            i + 1
+        } else {
+            i
+        };
+        rows.splice(
+            i..=end,
+            CEREMONIES
+                .iter()
+                .map(|(k, what)| ((*k).to_owned(), (*what).to_owned())),
+        );
+    }
     let width = rows
         .iter()
         .map(|(k, _)| k.chars().count())

@@ -62,12 +62,17 @@ pub fn statement(export: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(export.join("cosign.json")).unwrap()).unwrap()
 }
 
-/// The newest ceremony directory on a medium.
+/// The newest ceremony directory on a medium (audit records beside them,
+/// `cosign-audit-*`, are not ceremonies).
 pub fn newest(medium: &Path) -> PathBuf {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(medium)
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
+        .filter(|p| {
+            p.is_dir()
+                && p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with("ceremony-"))
+        })
         .collect();
     dirs.sort();
     dirs.pop().unwrap()

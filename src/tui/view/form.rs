@@ -75,12 +75,18 @@ pub fn draw(app: &App, f: &mut Frame<'_>, area: Rect) {
     }
     if app.screen == Screen::Media {
         if let Some(scan) = &app.scan {
+            // One wrapped line: at 80x24 a list under its own heading fell
+            // below the screen's edge, the heading alone showing.
             if !scan.media.is_empty() {
-                lines.push(Line::from(""));
-                lines.push(Line::from("Mounted media:"));
-                for m in &scan.media {
-                    lines.push(Line::from(format!("  {}", m.display())));
-                }
+                let names: Vec<String> = scan
+                    .media
+                    .iter()
+                    .map(|m| crate::text::printable(&m.display().to_string()))
+                    .collect();
+                lines.push(Line::from(format!(
+                    "Mounted media (F2 picks): {}",
+                    names.join(", ")
+                )));
             }
         }
     }

@@ -143,28 +143,34 @@ pub fn draw(app: &App, f: &mut Frame<'_>) {
 fn picker(app: &App, selected: usize, f: &mut Frame<'_>, body: Rect) {
     let area = centered(body, 90, 60);
     f.render_widget(Clear, area);
+    // An entry may take more than one line (a backup: its path, then what
+    // tells it apart); the marker goes on its first.
     let lines: Vec<Line<'_>> = app
         .picker_items()
         .into_iter()
         .enumerate()
-        .map(|(i, (text, _))| {
-            if i == selected {
-                Line::styled(
-                    format!("> {text}"),
-                    Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
-                )
+        .flat_map(|(i, (text, _))| {
+            let style = if i == selected {
+                Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD)
             } else {
-                Line::from(format!("  {text}"))
-            }
+                Style::new()
+            };
+            let mark = if i == selected { "> " } else { "  " };
+            text.lines()
+                .enumerate()
+                .map(|(j, l)| {
+                    Line::styled(format!("{}{l}", if j == 0 { mark } else { "  " }), style)
+                })
+                .collect::<Vec<_>>()
         })
         .collect();
     f.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
             .block(boxed().title(if app.screen == Screen::Media {
-                " pick: b backup, e export, s sheets, Enter this field, Esc closes "
+                " pick: b backup, e export, s sheets, Enter this field, r rescan, Esc "
             } else {
-                " pick: Enter takes it, Esc closes "
+                " pick: Enter takes it, r rescans, Esc closes "
             })),
         area,
     );
@@ -235,15 +241,12 @@ fn welcome(app: &App, f: &mut Frame<'_>, area: Rect) {
             crate::build_id()
         )),
         Line::from(""),
-        Line::from("  g  Genesis: a new primary key, its subkeys, backups, shares, cards"),
-        Line::from("  r  Restore: k shares open a backup; provision a replacement card"),
-        Line::from("  n  Renew: k shares open a backup; the same key gets a new expiry"),
-        Line::from("  s  Subkeys: rotate or revoke a subkey, or a lost card"),
-        Line::from("  c  Certify: our primary vouches for another key's user IDs"),
-        Line::from("  k  New custodians: a new passphrase and share set, the old set retired"),
-        Line::from("  o  Rotate: a new primary key replaces this one, signed over by both"),
-        Line::from("  h  History: check a key's transcripts from its genesis (writes nothing)"),
     ];
+    lines.extend(
+        text::CEREMONIES
+            .iter()
+            .map(|(k, what)| Line::from(format!("  {k}  {what}"))),
+    );
     if let Some(when) = &app.draft_offer {
         lines.push(Line::from(""));
         lines.push(Line::styled(
@@ -337,19 +340,44 @@ fn preflight(app: &App, f: &mut Frame<'_>, area: Rect) {
     );
 }
 
-/// What a renew will do: which backup, how many shares, the new expiry
-/// times from now, and where the renewed key goes.
+/// A validity as the date it gives from now (" (until 2028-12-06)"):
+/// what a renew is about.
+fn until(e: &dyn std::fmt::Display) -> String {
+    crate::plan::expiry_at(&e.to_string(), std::time::SystemTime::now())
+        .map(|t| {
+            let d = humantime::format_rfc3339_seconds(t).to_string();
+            format!(" (until {})", &d[..10])
+        })
+        .unwrap_or_default()
+}
+
+/// What a renew will do: which backup (whose key, as the picker described
+/// it), how many shares, the new expiry times from now and as dates, the
+/// overrides, and where the renewed key goes.
 fn renew_review(app: &App, f: &mut Frame<'_>, area: Rect) {
     let p = &app.plan;
-    let mut lines = vec![
-        Line::from(format!("Key from:   {}", app.restore_backup.display())),
-        Line::from(format!("Shares:     {} given", app.renew_share_count())),
-    ];
+    let mut lines = vec![Line::from(format!(
+        "Key from:   {}",
+        app.restore_backup.display()
+    ))];
+    if let Some(about) = app.scan.as_ref().and_then(|s| {
+        s.backups
+            .iter()
+            .find(|(b, _)| *b == app.restore_backup)
+            .map(|(_, about)| about.clone())
+    }) {
+        lines.push(Line::from(format!("Key:        {about}")));
+    }
+    lines.push(Line::from(format!(
+        "Shares:     {} given",
+        app.renew_share_count()
+    )));
     if app.flow == Flow::Subkey {
         lines.push(Line::from(format!("Change:     {:?}", app.subkey_change())));
         lines.push(Line::from(format!(
-            "New subkeys valid {} from now",
-            p.subkeys.expiry
+            "New subkeys valid {} from now{}",
+            p.subkeys.expiry,
+            until(&p.subkeys.expiry)
         )));
     } else if app.flow == Flow::Certify {
         let (cert, c) = app.certification();
@@ -385,12 +413,14 @@ fn renew_review(app: &App, f: &mut Frame<'_>, area: Rect) {
         ));
     } else {
         lines.push(Line::from(format!(
-            "Primary:    valid {} from now",
-            p.key.expiry
+            "Primary:    valid {} from now{}",
+            p.key.expiry,
+            until(&p.key.expiry)
         )));
         lines.push(Line::from(format!(
-            "Subkeys:    valid {} from now",
-            p.subkeys.expiry
+            "Subkeys:    valid {} from now{}",
+            p.subkeys.expiry,
+            until(&p.subkeys.expiry)
         )));
     }
     lines.extend([
@@ -404,6 +434,12 @@ fn renew_review(app: &App, f: &mut Frame<'_>, area: Rect) {
         "Export:     {}",
         p.media.export.display()
     )));
+    if p.airgap.allow_network {
+        lines.push(Line::styled(
+            "Network:    allowed (a rehearsal only; the transcript records it)",
+            Style::new().fg(Color::Yellow),
+        ));
+    }
     lines.push(Line::from(""));
     match app.blocker() {
         Some(b) => lines.push(Line::styled(
@@ -443,16 +479,20 @@ fn review(app: &App, f: &mut Frame<'_>, area: Rect) {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let mut lines = vec![
+    let mut lines = Vec::new();
+    lines.extend([
         Line::from(format!("User IDs:   {}", p.key.user_ids.join(", "))),
         Line::from(format!(
-            "Primary:    {} certify-only, valid {}",
-            p.key.profile, p.key.expiry
+            "Primary:    {} certify-only, valid {}{}",
+            p.key.profile,
+            p.key.expiry,
+            until(&p.key.expiry)
         )),
         Line::from(format!(
-            "Subkeys:    {}, valid {}",
+            "Subkeys:    {}, valid {}{}",
             subkeys.join(", "),
-            p.subkeys.expiry
+            p.subkeys.expiry,
+            until(&p.subkeys.expiry)
         )),
         Line::from(format!(
             "Passphrase: {} words, split {} of {}",
@@ -460,7 +500,7 @@ fn review(app: &App, f: &mut Frame<'_>, area: Rect) {
         )),
         Line::from(format!("Custodians: {custodians}")),
         Line::from(format!("Shares to:  {}", p.shares.output.display())),
-    ];
+    ]);
     for b in &p.media.backup {
         lines.push(Line::from(format!("Backup:     {}", b.display())));
     }

@@ -13,7 +13,7 @@ use crate::media::removable::Stick;
 use crate::plan::{Plan, EXAMPLE_PLAN};
 use crate::shares::{sheet, split};
 use crate::tokens::openpgp_card::CardInfo;
-use crate::tui::app::{Action, App, CardStage, EngineMsg, Request, Scan, Screen, Summary};
+use crate::tui::app::{Action, App, CardStage, Command, EngineMsg, Request, Scan, Screen, Summary};
 use crate::tui::text;
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
@@ -75,7 +75,10 @@ fn app(screen: Screen) -> App {
                 device: 0x821,
             },
         ],
-        backups: vec!["/media/KC-BACKUP1/ceremony-20261125T070901Z".into()],
+        backups: vec![(
+            "/media/KC-BACKUP1/ceremony-20261125T070901Z".into(),
+            "key 0123456789ABCDEF  Release <r@acme.example>  expires 2028-11-25  genesis ceremony-20261125T070901Z".into(),
+        )],
         share_files: vec![
             "/media/KC-SHARE1/ceremony-20261125T070901Z/share-1-of-3.txt".into(),
             "/media/KC-SHARE2/ceremony-20261125T070901Z/share-2-of-3.txt".into(),
@@ -433,8 +436,18 @@ fn the_renew_screens_say_what_is_renewed_and_where_it_goes() {
     let out = render(&a, 80, 24);
     assert!(
         out.contains("Key from:   /media/b1/ceremony-20261123T072716Z")
-            && out.contains("valid 365d from now")
+            && out.contains("valid 365d from now (until 20")
             && out.contains("Press y to start."),
+        "{out}"
+    );
+    // Picked from the list: the key it holds is named (#28); a network
+    // override shows.
+    a.restore_backup = "/media/KC-BACKUP1/ceremony-20261125T070901Z".into();
+    a.plan.airgap.allow_network = true;
+    let out = render(&a, 100, 30);
+    assert!(
+        out.contains("Key:        key 0123456789ABCDEF  Release <r@acme.example>")
+            && out.contains("Network:    allowed"),
         "{out}"
     );
     a.update(Action::Key(KeyEvent::from(KeyCode::Char('y'))));
@@ -522,9 +535,31 @@ fn the_media_picker_shows_label_free_space_and_device_and_fills_the_field() {
     a.update(Action::Key(KeyEvent::from(KeyCode::F(2))));
     a.update(Action::Key(KeyEvent::from(KeyCode::Enter)));
     assert_eq!(a.media.value(1), "/media/KC-BACKUP1");
-    // Nothing mounted: F2 says what to do.
-    a.scan.as_mut().unwrap().choices.clear();
+    // F2 looks again at what is mounted; `r` in the list does too, and a
+    // stick mounted since shows up in the open list.
+    assert!(matches!(
+        a.update(Action::Key(KeyEvent::from(KeyCode::F(2)))),
+        Command::Rescan
+    ));
+    assert!(matches!(
+        a.update(Action::Key(KeyEvent::from(KeyCode::Char('r')))),
+        Command::Rescan
+    ));
+    let mut fresh = a.scan.take().unwrap();
+    let mut third = fresh.choices[0].clone();
+    third.path = "/media/KC-LATE".into();
+    fresh.choices.push(third);
+    a.update(Action::Scan(fresh));
+    assert!(render(&a, 100, 30).contains("/media/KC-LATE"));
+    a.update(Action::Key(KeyEvent::from(KeyCode::Esc)));
+    // Nothing mounted: F2 rescans, then says what to do.
+    let mut empty = a.scan.take().unwrap();
+    empty.choices.clear();
+    a.scan = Some(empty);
     a.update(Action::Key(KeyEvent::from(KeyCode::F(2))));
+    let mut empty = a.scan.take().unwrap();
+    empty.choices.clear();
+    a.update(Action::Scan(empty));
     assert!(a.picker.is_none());
     assert!(a.media.problem.as_ref().unwrap().1.contains("mount them"));
 }
@@ -538,6 +573,13 @@ fn the_media_picker_takes_each_medium_by_a_letter() {
     for f in &mut a.media.fields[..3] {
         f.input.value.clear();
     }
+    // What is mounted shows on the page itself at 80x24 (#28: only its
+    // heading fitted).
+    let page = render(&a, 80, 24);
+    assert!(
+        page.contains("Mounted media (F2 picks): /media/backup-1"),
+        "{page}"
+    );
     a.update(Action::Key(KeyEvent::from(KeyCode::F(2))));
     let screen = render(&a, 80, 24);
     assert!(screen.contains("b backup, e export, s sheets"), "{screen}");
@@ -677,8 +719,16 @@ fn help_starts_with_a_table_of_the_screens_keys() {
     let mut a = app(Screen::Welcome);
     a.help = true;
     let out = render(&a, 120, 40);
+    // Each ceremony's key on its own row, with its meaning beside it.
+    for row in [
+        "|g  Genesis: a new primary key",
+        "|o  Rotate: a new primary key replaces this one",
+        "|q  quit",
+    ] {
+        assert!(out.contains(row), "{row}: {out}");
+    }
     assert!(
-        out.contains("g r n s c k o h  the ceremony, as listed"),
+        !out.contains("|g r n s c k o h") && !out.contains("|the ceremony, as listed"),
         "{out}"
     );
 }
@@ -691,7 +741,8 @@ fn the_restore_form_picks_the_backup_and_the_share_files() {
     a.update(Action::Key(KeyEvent::from(KeyCode::F(2))));
     let out = render(&a, 100, 30);
     assert!(
-        out.contains("KC-BACKUP1/ceremony-20261125T070901Z  (a backup)"),
+        out.contains("> /media/KC-BACKUP1/ceremony-20261125T070901Z")
+            && out.contains("key 0123456789ABCDEF  Release <r@acme.example>  expires 2028-11-25"),
         "{out}"
     );
     a.update(Action::Key(KeyEvent::from(KeyCode::Enter)));
@@ -704,6 +755,13 @@ fn the_restore_form_picks_the_backup_and_the_share_files() {
     a.update(Action::Key(KeyEvent::from(KeyCode::Down)));
     a.update(Action::Key(KeyEvent::from(KeyCode::Enter)));
     a.update(Action::Key(KeyEvent::from(KeyCode::F(2))));
+    // The one already picked is marked as such.
+    let out = render(&a, 120, 30);
+    assert!(
+        out.contains("KC-SHARE2/ceremony-20261125T070901Z/share-2-of-3.txt  (picked)")
+            && !out.contains("share-1-of-3.txt  (picked)"),
+        "{out}"
+    );
     a.update(Action::Key(KeyEvent::from(KeyCode::Enter)));
     assert_eq!(
         a.restore.value(1),
