@@ -681,6 +681,62 @@ fn the_pkcs11_tier_imports_the_backed_up_key() {
         "{}",
         stderr(&o)
     );
+
+    // #27: the key leaked; revoked, and destroyed in the HSM its cosign.json
+    // names (the plan's [cosign] token), recorded in the transcript. A plan
+    // naming another token is refused before anything is written.
+    let revoke = |plan: &str| {
+        let backup = newest(&dir.join("backup-1")).display().to_string();
+        let mut args = vec![
+            "cosign",
+            "revoke",
+            "--reason",
+            "compromised",
+            "--destroy-in-token",
+            "--plan",
+            plan,
+            "--backup",
+            &backup,
+        ];
+        args.extend(sheets.iter().map(String::as_str));
+        hsm.keyceremony(&args)
+    };
+    let elsewhere = write_plan(
+        dir,
+        &[(
+            "tier = \"none\"",
+            &pkcs11_plan(false).replace("token = \"release\"", "token = \"spare\""),
+        )],
+    );
+    let o = revoke(elsewhere.to_str().unwrap());
+    assert_exit(&o, 2);
+    assert!(
+        stderr(&o).contains("the cosign key is not in token \"spare\""),
+        "{}",
+        stderr(&o)
+    );
+    let plan = write_plan(dir, &[("tier = \"none\"", &pkcs11_plan(false))]);
+    let o = revoke(plan.to_str().unwrap());
+    assert_exit(&o, 0);
+    assert!(
+        stdout(&o).contains("Destroyed in the HSM: pkcs11:token=release;object=cosign"),
+        "{}",
+        stdout(&o)
+    );
+    let listed = hsm.pkcs11_tool(&["--list-objects", "--type", "privkey"]);
+    assert!(
+        !stdout(&listed).contains("label:      cosign"),
+        "{}",
+        stdout(&listed)
+    );
+    let transcript =
+        std::fs::read_to_string(newest(&dir.join("export")).join("transcript.jsonl")).unwrap();
+    let revoked = transcript
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|e| e["event"] == "cosign.revoked")
+        .unwrap();
+    assert_eq!(revoked["data"]["destroyed"], true, "{revoked}");
 }
 
 /// `hsm provision` of the newest backup's cosign key into token "spare".

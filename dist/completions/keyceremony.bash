@@ -896,7 +896,7 @@ _keyceremony() {
             return 0
             ;;
         keyceremony__subcmd__cosign__subcmd__revoke)
-            opts="-h --reason --plan --backup --identity --output-format --airgap-root --allow-older-backup --help"
+            opts="-h --reason --destroy-in-token --plan --backup --identity --output-format --airgap-root --allow-older-backup --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

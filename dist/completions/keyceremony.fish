@@ -279,6 +279,7 @@ complete -c keyceremony -n "__fish_keyceremony_using_subcommand cosign; and __fi
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand cosign; and __fish_seen_subcommand_from revoke" -l output-format -r -f -a "human\t'Text for people'
 json\t'One JSON document for programs'"
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand cosign; and __fish_seen_subcommand_from revoke" -l airgap-root -d 'Read /sys and /proc for the air-gap check below this directory (for testing)' -r -F
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand cosign; and __fish_seen_subcommand_from revoke" -l destroy-in-token -d 'Also destroy the key in the HSM it is in, which the plan\'s [cosign] names (tier = "pkcs11": module, token, pin_from); recorded in the transcript either way'
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand cosign; and __fish_seen_subcommand_from revoke" -l allow-older-backup -d 'Open the backup even though a later ceremony on its medium superseded it (a newer backup of the key, or a rotation that retired the key); recorded'
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand cosign; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand cosign; and __fish_seen_subcommand_from key-file" -l backup -d 'The ceremony directory on a backup medium' -r -F

@@ -24,9 +24,12 @@ use super::restore::Previous;
 use super::session::{open_existing_checked, Flow, RunOptions};
 use super::{CeremonyError, CeremonyUi, Clock};
 use crate::cosign::binding::Binding;
+use crate::cosign::pkcs11_uri::KeyUri;
 use crate::cosign::revocation::{RevokeReason, Revoked};
+use crate::plan::CosignSpec;
 use crate::plan::Plan;
 use crate::shares::Share;
+use crate::tokens::pkcs11::Module;
 use crate::transcript::EventKind;
 
 const STEPS: usize = 7;
@@ -36,6 +39,9 @@ pub struct CosignRevokeRequest {
     pub backup: PathBuf,
     pub shares: Vec<Share>,
     pub reason: RevokeReason,
+    /// Destroy the key in the HSM the plan's `[cosign]` names (pkcs11
+    /// tier: its module, token and PIN), where the bound key lives.
+    pub destroy_in_token: bool,
 }
 
 /// What a cosign revocation produced; public facts only.
@@ -50,6 +56,8 @@ pub struct CosignRevokeReport {
     pub previous_key_dropped: Option<String>,
     /// Where copies of the key may still be, and how to destroy each.
     pub copies: Vec<String>,
+    /// The token whose copy this ceremony destroyed, if it was asked to.
+    pub destroyed_in: Option<String>,
 }
 
 impl super::Outcome for CosignRevokeReport {
@@ -73,6 +81,9 @@ impl super::Outcome for CosignRevokeReport {
                 "The previous cosign key {p} (in its rotation's transition) is revoked as well"
             ));
         }
+        if let Some(uri) = &self.destroyed_in {
+            l.push(format!("Destroyed in the HSM: {uri}"));
+        }
         for c in &self.copies {
             l.push(format!("Copy left to destroy: {c}"));
         }
@@ -88,6 +99,26 @@ pub fn run(
     ui: &mut dyn CeremonyUi,
     clock: &dyn Clock,
 ) -> Result<CosignRevokeReport, CeremonyError> {
+    // The HSM to destroy the key in is ready before anything is written:
+    // its module loads and its PIN opens it (never on its last try).
+    let hsm = if req.destroy_in_token {
+        let CosignSpec::Pkcs11(h) = &plan.cosign else {
+            return Err(CeremonyError::Request(
+                "--destroy-in-token needs the plan's [cosign] to name the HSM the key is in: tier = \"pkcs11\", its module, token and pin_from".into(),
+            ));
+        };
+        let from = h.pin_from.as_deref().ok_or_else(|| {
+            CeremonyError::Request(
+                "--destroy-in-token: the plan's cosign.pin_from says where the token's user PIN is read from".into(),
+            )
+        })?;
+        let pin = super::cosign::read_pin(from)?;
+        let module = Module::load(&h.module)?;
+        module.check_login(&h.token, &pin)?;
+        Some((module, pin, h.token.clone()))
+    } else {
+        None
+    };
     let flow = Flow {
         name: "cosign-revoke",
         steps: STEPS,
@@ -95,6 +126,24 @@ pub fn run(
     };
     let refuse = |o: &super::restore::Opened| -> Result<(), CeremonyError> {
         if super::cosign::carried_public(&o.carried).is_some() {
+            if let Some((_, _, token)) = &hsm {
+                let uri = o
+                    .carried
+                    .iter()
+                    .find(|(n, _)| n == crate::cosign::binding::STATEMENT_FILE)
+                    .and_then(|(_, b)| Binding::parse(b).ok())
+                    .and_then(|b| b.pkcs11_uri);
+                let in_token = uri
+                    .as_deref()
+                    .and_then(KeyUri::parse)
+                    .is_some_and(|u| u.token == *token);
+                if !in_token {
+                    return Err(CeremonyError::Request(format!(
+                        "--destroy-in-token: the cosign key is not in token {token:?} (its cosign.json names {}); nothing was written",
+                        uri.as_deref().unwrap_or("no token")
+                    )));
+                }
+            }
             return keeps_scopes(plan, &req.backup);
         }
         let last = super::cosign::carried_revocations(&o.carried)
@@ -164,6 +213,28 @@ pub fn run(
             .collect();
         let list = super::cosign::revocation_files(&opened.carried, &key, entries, now)?;
         s.add_carried_files(list);
+        // The HSM's copy, if asked: destroyed now, recorded either way
+        // (a failure to destroy does not stop the revocation).
+        let uri = binding
+            .as_ref()
+            .and_then(|b| b.pkcs11_uri.as_deref())
+            .and_then(KeyUri::parse);
+        let (destroyed, destroy_error) = match (&hsm, &uri) {
+            (Some((module, pin, _)), Some(uri)) => match module.destroy_key(uri, pin) {
+                Ok(n) if n > 0 => (true, None),
+                Ok(_) => (
+                    false,
+                    Some("no such key in the token (destroyed already?)".to_owned()),
+                ),
+                Err(e) => (false, Some(e.to_string())),
+            },
+            _ => (false, None),
+        };
+        if let Some(e) = &destroy_error {
+            s.event(super::Event::Warning(format!(
+                "the HSM's copy was not destroyed: {e}; destroy it there by hand"
+            )));
+        }
         s.record(
             EventKind::CosignRevoked,
             json!({
@@ -173,7 +244,8 @@ pub fn run(
                 "pkcs11_uri": binding.as_ref().and_then(|b| b.pkcs11_uri.clone()),
                 "previous_key_dropped": previous_key,
                 "copies": copies,
-                "destroyed": false,
+                "destroyed": destroyed,
+                "destroy_error": destroy_error,
             }),
         )?;
         s.seal_backups(&key)?;
@@ -190,7 +262,17 @@ pub fn run(
             revoked_public_key_sha256: sha256,
             reason: req.reason,
             previous_key_dropped: previous_key,
-            copies,
+            copies: if destroyed {
+                copies
+                    .into_iter()
+                    .filter(|c| !c.starts_with("the HSM token's key"))
+                    .collect()
+            } else {
+                copies
+            },
+            destroyed_in: destroyed
+                .then(|| binding.as_ref().and_then(|b| b.pkcs11_uri.clone()))
+                .flatten(),
         })
     })
 }

@@ -30,6 +30,9 @@ pub enum CosignCommand {
         /// Why the key is revoked
         #[arg(long, value_parser = super::choice::<RevokeReason>(RevokeReason::WORDS))]
         reason: RevokeReason,
+        /// Also destroy the key in the HSM it is in, which the plan's [cosign] names (tier = "pkcs11": module, token, pin_from); recorded in the transcript either way
+        #[arg(long)]
+        destroy_in_token: bool,
         #[command(flatten)]
         key: ExistingKeyArgs,
     },

@@ -20,7 +20,11 @@ pub fn run(action: CosignCommand, hardening: &crate::harden::Hardening) -> Resul
             transition,
             key,
         } => rotate(reason, transition.as_deref(), key, hardening),
-        CosignCommand::Revoke { reason, key } => revoke(reason, key, hardening),
+        CosignCommand::Revoke {
+            reason,
+            destroy_in_token,
+            key,
+        } => revoke(reason, destroy_in_token, key, hardening),
         CosignCommand::KeyFile {
             from,
             to,
@@ -65,6 +69,7 @@ fn rotate(
 /// `keyceremony cosign revoke`: the batch front end of `ceremony::cosign_revoke`.
 fn revoke(
     reason: crate::cosign::revocation::RevokeReason,
+    destroy_in_token: bool,
     key: crate::cli::ExistingKeyArgs,
     hardening: &crate::harden::Hardening,
 ) -> Result<(), Failure> {
@@ -76,6 +81,7 @@ fn revoke(
         backup: k.backup.clone(),
         shares: k.shares.clone(),
         reason,
+        destroy_in_token,
     };
     let report = cosign_revoke::run(
         &k.plan,

@@ -40,9 +40,72 @@ impl KeyUri {
     }
 }
 
+/// A `%XX`-encoded value decoded; None for a malformed escape.
+fn decode(value: &str) -> Option<Vec<u8>> {
+    let b = value.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let hex = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    Some(out)
+}
+
+impl KeyUri {
+    /// Reads back what `to_uri` wrote (the token, object and id; the
+    /// module path as it stands): how a later ceremony finds the key a
+    /// bundle names, to destroy it.
+    pub fn parse(uri: &str) -> Option<KeyUri> {
+        let rest = uri.strip_prefix("pkcs11:")?;
+        let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+        let mut k = KeyUri {
+            token: String::new(),
+            object: String::new(),
+            id: Vec::new(),
+            module_path: String::new(),
+        };
+        for attr in path.split(';') {
+            let (name, value) = attr.split_once('=')?;
+            let value = decode(value)?;
+            match name {
+                "token" => k.token = String::from_utf8(value).ok()?,
+                "object" => k.object = String::from_utf8(value).ok()?,
+                "id" => k.id = value,
+                _ => {}
+            }
+        }
+        for q in query.split('&').filter(|q| !q.is_empty()) {
+            if let Some(v) = q.strip_prefix("module-path=") {
+                k.module_path = String::from_utf8(decode(v)?).ok()?;
+            }
+        }
+        (!k.token.is_empty() && !k.id.is_empty()).then_some(k)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_uri_reads_back_as_written() {
+        let k = KeyUri {
+            token: "Release HSM;1".into(),
+            object: "cosign".into(),
+            id: vec![0x01, 0xab, 0x25],
+            module_path: "/usr/lib/softhsm/libsofthsm2.so".into(),
+        };
+        assert_eq!(KeyUri::parse(&k.to_uri()), Some(k));
+        assert_eq!(KeyUri::parse("pkcs11:token=a;id=%zz"), None);
+        assert_eq!(KeyUri::parse("https://x"), None);
+    }
 
     #[test]
     fn every_reserved_byte_is_encoded_and_the_id_byte_by_byte() {

@@ -249,6 +249,44 @@ impl Module {
         }
     }
 
+    /// The PIN tried on `token` (never on its last try): before a ceremony
+    /// writes anything that will need it.
+    pub fn check_login(&self, token: &str, pin: &SecretString) -> Result<(), Pkcs11Error> {
+        self.login(token, pin).map(drop)
+    }
+
+    /// Destroys the key `uri` names (its private and public objects, by
+    /// label and id) in its token: what a revoked cosign key leaves in an
+    /// HSM. Returns how many objects went; none found is zero, not an
+    /// error (someone destroyed it already).
+    pub fn destroy_key(&self, uri: &KeyUri, pin: &SecretString) -> Result<usize, Pkcs11Error> {
+        let session = self.login(&uri.token, pin)?;
+        let step = |step: &'static str| {
+            move |e: cryptoki::error::Error| Pkcs11Error::Step {
+                label: uri.token.clone(),
+                step,
+                message: e.to_string(),
+            }
+        };
+        let mut gone = 0;
+        for class in [ObjectClass::PRIVATE_KEY, ObjectClass::PUBLIC_KEY] {
+            let found = session
+                .find_objects(&[
+                    Attribute::Class(class),
+                    Attribute::Label(uri.object.as_bytes().to_vec()),
+                    Attribute::Id(uri.id.clone()),
+                ])
+                .map_err(step("looking for the key"))?;
+            for o in found {
+                session
+                    .destroy_object(o)
+                    .map_err(step("destroying the key"))?;
+                gone += 1;
+            }
+        }
+        Ok(gone)
+    }
+
     /// Puts a cosign key into the token `token` under `label`, proves it by
     /// a signature over `challenge`, and says where it is.
     pub fn put_key(
