@@ -580,6 +580,35 @@ fn the_pkcs11_tier_imports_the_backed_up_key() {
         !text.contains("local"),
         "imported, not made in the token: {text}"
     );
+    // #27: cosign's own signature format on a real registry, made by the
+    // token through PKCS#11 (as `cosign sign --key pkcs11:...` would), read
+    // back and verified by sigstore's crate with the bundle's cosign.pub.
+    let registry = Registry::start();
+    let image = dir.join("oci-app");
+    oci_image(&image, "release\n");
+    let app = format!("{}/app:v1", registry.host());
+    let sigs = dir.join("sigs");
+    std::fs::create_dir_all(&sigs).unwrap();
+    push(&image, &app, None, &sigs, None);
+    let id = uri_id(statement(&export)["pkcs11_uri"].as_str().unwrap());
+    let signer = pkcs11_signer(
+        [
+            "--module",
+            MODULE,
+            "--token-label",
+            "release",
+            "--login",
+            "--pin",
+            "123456",
+            "--id",
+            &id,
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+        vec![("SOFTHSM2_CONF".into(), hsm.conf.display().to_string())],
+    );
+    cosign_sign(&app, &signer);
+    assert_exit(&cosign_verify(&app, &public), 0);
 
     // The token is lost: a replacement gets the same key from a backup, and
     // signs what cosign.pub verifies.

@@ -262,6 +262,34 @@ fn the_piv_tier_puts_one_key_on_two_yubikeys_and_a_backup_replaces_a_lost_one() 
         assert!(text.contains("ECCP256"), "{text}");
         opensc_signs_for(slot, &pin, &public, dir);
     }
+    // #27: cosign's own signature format on a real registry, made by the
+    // YubiKey's slot 9c through PKCS#11 (as `cosign sign --key pkcs11:...`
+    // would), read back and verified by sigstore's crate with cosign.pub.
+    let registry = Registry::start();
+    let image = dir.join("oci-app");
+    oci_image(&image, "release\n");
+    let app = format!("{}/app:v1", registry.host());
+    let sigs = dir.join("sigs");
+    std::fs::create_dir_all(&sigs).unwrap();
+    push(&image, &app, None, &sigs, None);
+    let signer = pkcs11_signer(
+        [
+            "--module",
+            OPENSC,
+            "--slot-description",
+            &reader(0),
+            "--login",
+            "--pin",
+            &pin,
+            "--id",
+            "02",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+        Vec::new(),
+    );
+    cosign_sign(&app, &signer);
+    assert_exit(&cosign_verify(&app, &public), 0);
 
     // Taken over: a second ceremony stops before any key exists.
     let again = dir.join("again");

@@ -17,6 +17,7 @@ pub mod gpg;
 pub mod media;
 pub mod online;
 pub mod piv;
+pub mod registry;
 pub mod smartcard;
 pub mod softhsm;
 
@@ -26,6 +27,7 @@ pub use gpg::*;
 pub use media::*;
 pub use online::*;
 pub use piv::*;
+pub use registry::*;
 pub use smartcard::*;
 pub use softhsm::*;
 
