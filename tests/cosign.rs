@@ -923,19 +923,12 @@ fn cosign_rotate(c: &Ceremony, backup: &Path, n: u32, reason: &str, extra: &[&st
     run_owned(&args)
 }
 
-/// #27: the cosign key's yearly rotation and its emergency replacement.
-/// A scheduled rotation makes a new key (sigstore opens it and its
-/// signature verifies with the new cosign.pub), binds it, and signs a
-/// statement naming both keys (gpg checks it); the bundle carries the old
-/// key's public half, `verify` names both, and the cluster policies accept
-/// both until the transition ends. A compromised key is replaced at once:
-/// the next bundle has no previous key and its policies name the new key
-/// alone. Both transcripts continue the key's history. A bundle that
-/// carries a previous key though its statement says compromised is refused.
-#[test]
-fn a_cosign_key_is_rotated_through_a_transition_and_replaced_at_once_when_compromised() {
-    let dir = tempdir();
-    let dir = dir.path().to_owned();
+/// A genesis with a cosign key file for the CI store `ci` and the docker
+/// scope registry.example.org/app: what the cosign key's ceremonies start
+/// from. Keep the first value: the directory goes with it.
+fn file_tier_for_a_registry() -> (tempfile::TempDir, std::path::PathBuf, Ceremony) {
+    let keep = tempdir();
+    let dir = keep.path().to_owned();
     std::fs::create_dir_all(dir.join("ci")).unwrap();
     let c = Ceremony::run(
         dir.clone(),
@@ -949,6 +942,21 @@ fn a_cosign_key_is_rotated_through_a_transition_and_replaced_at_once_when_compro
         365,
         365,
     );
+    (keep, dir, c)
+}
+
+/// #27: the cosign key's yearly rotation and its emergency replacement.
+/// A scheduled rotation makes a new key (sigstore opens it and its
+/// signature verifies with the new cosign.pub), binds it, and signs a
+/// statement naming both keys (gpg checks it); the bundle carries the old
+/// key's public half, `verify` names both, and the cluster policies accept
+/// both until the transition ends. A compromised key is replaced at once:
+/// the next bundle has no previous key and its policies name the new key
+/// alone. Both transcripts continue the key's history. A bundle that
+/// carries a previous key though its statement says compromised is refused.
+#[test]
+fn a_cosign_key_is_rotated_through_a_transition_and_replaced_at_once_when_compromised() {
+    let (_keep, dir, c) = file_tier_for_a_registry();
     let old = std::fs::read_to_string(c.export.join("cosign.pub")).unwrap();
     let o = cosign_rotate(&c, &c.backups[0], 2, "scheduled", &[]);
     assert_exit(&o, 0);
@@ -1339,21 +1347,7 @@ fn cosign_revoke(c: &Ceremony, backup: &Path, reason: &str) -> Output {
 /// MANIFEST, is refused; a key with no cosign key has nothing to revoke.
 #[test]
 fn a_leaked_cosign_key_is_revoked_from_every_policy_at_once() {
-    let dir = tempdir();
-    let dir = dir.path().to_owned();
-    std::fs::create_dir_all(dir.join("ci")).unwrap();
-    let c = Ceremony::run(
-        dir.clone(),
-        &[
-            (
-                "tier = \"none\"",
-                "tier = \"file\"\nkey_to = \"ci\"\npassword_deliver_to = \"cosign-password.txt\"",
-            ),
-            ("scopes = []", "scopes = [\"registry.example.org/app\"]"),
-        ],
-        365,
-        365,
-    );
+    let (_keep, dir, c) = file_tier_for_a_registry();
     let revoked_sha = statement(&c.export)["cosign_public_key_sha256"]
         .as_str()
         .unwrap()
