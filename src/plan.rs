@@ -927,7 +927,12 @@ impl Plan {
     pub fn placeholders(&self) -> Vec<String> {
         let mut found = Vec::new();
         for uid in &self.key.user_ids {
-            if PLACEHOLDERS.iter().any(|p| uid.contains(p)) || uid.contains("@example.org") {
+            let lower = uid.to_lowercase();
+            if PLACEHOLDERS
+                .iter()
+                .any(|p| lower.contains(&p.to_lowercase()))
+                || lower.contains("@example.org")
+            {
                 found.push(format!("key.user_ids has {uid:?}"));
             }
         }

@@ -656,7 +656,9 @@ fn the_pkcs11_tier_imports_the_backed_up_key() {
                 .to_string()
         })
         .collect();
-    let backup = newest(&dir.join("backup-1")).display().to_string();
+    // Opened from the other backup medium: the record on backup-1 is read
+    // all the same (the plan names both).
+    let backup = newest(&dir.join("backup-2")).display().to_string();
     let plan = plan.display().to_string();
     let mut args = vec!["renew", "--plan", &plan, "--backup", &backup];
     args.extend(sheets.iter().map(String::as_str));
@@ -679,7 +681,29 @@ fn the_pkcs11_tier_imports_the_backed_up_key() {
         "{}",
         stdout(&o)
     );
-    // A record whose signature does not hold stops the next ceremony.
+    // A genuine record copied under a newer name (a replay) stops the next
+    // ceremony, as does one whose signature does not hold.
+    let replayed = dir.join("backup-1").join("cosign-audit-29990101T000000Z");
+    assert_exit(
+        &tool("cp")
+            .arg("-a")
+            .arg(record)
+            .arg(&replayed)
+            .output()
+            .unwrap(),
+        0,
+    );
+    let backup = newest(&dir.join("backup-1")).display().to_string();
+    let mut args = vec!["renew", "--plan", &plan, "--backup", &backup];
+    args.extend(sheets.iter().map(String::as_str));
+    let o = hsm.keyceremony(&args);
+    assert_exit(&o, 5);
+    assert!(
+        stderr(&o).contains("copied under another name"),
+        "{}",
+        stderr(&o)
+    );
+    std::fs::remove_dir_all(&replayed).unwrap();
     let forged_record = dir.join("backup-1").join("cosign-audit-29991231T000000Z");
     assert_exit(
         &tool("cp")

@@ -655,3 +655,35 @@ fn what_a_subkey_change_refuses_it_refuses_before_writing() {
     );
     assert_eq!(count("export"), n);
 }
+
+/// The older-backup check counts only ceremonies that completed, and sees
+/// them among any number of other files: a directory a crash (or a hand)
+/// left with a newer bundle.json but no signed MANIFEST does not block a
+/// renew, and thousands of junk files at a stick's root do not hide a
+/// newer ceremony (the check looked at the first 4096 names only).
+#[test]
+fn only_a_completed_newer_ceremony_makes_a_backup_older() {
+    let dir = tempdir();
+    let dir = dir.path();
+    let plan = genesis(dir, &[], None);
+    let first = bundle(&dir.join("backup-1"));
+    let mut info: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(first.join("bundle.json")).unwrap()).unwrap();
+    info["sequence"] = 99.into();
+    let half = dir.join("backup-1").join("ceremony-29990101T000000Z");
+    std::fs::create_dir(&half).unwrap();
+    std::fs::write(half.join("bundle.json"), info.to_string()).unwrap();
+    let o = renew(&plan, &first, &sheets(dir, &[1, 2, 3]), &[]);
+    assert_exit(&o, 0);
+    std::fs::remove_dir_all(&half).unwrap();
+    for i in 0..5000 {
+        std::fs::write(dir.join("backup-1").join(format!("junk-{i:05}")), b"").unwrap();
+    }
+    let o = renew(&plan, &first, &sheets(dir, &[1, 2, 3]), &[]);
+    assert_exit(&o, 2);
+    assert!(
+        stderr(&o).contains("is not the newest backup"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -462,6 +462,14 @@ pub fn newer_in(
         .filter(|n| Some(n.as_str()) != this)
         .find_map(|name| {
             let sub = dir.open_beneath(Path::new(&name), None).ok()?;
+            // Only a ceremony that completed (its MANIFEST signed; not one
+            // a crash or a hand left half written) is newer.
+            let closed = [crate::media::MANIFEST, super::layout::MANIFEST_SIG]
+                .iter()
+                .all(|f| sub.path().join(f).is_file());
+            if !closed || crate::media::is_failed_dir(sub.path()) {
+                return None;
+            }
             let bytes = sub
                 .read(
                     crate::online::bundle::BUNDLE_FILE,
@@ -479,12 +487,14 @@ pub fn newer_in(
 /// key's history on one stick; failed ones, renamed `FAILED-`, are not
 /// among them). Bounded: a stick full of other things is not walked.
 pub fn ceremony_dirs(medium: &Path) -> Vec<String> {
+    // Bounded after the names are picked out: other files by the thousand
+    // must not push the key's ceremonies out of sight.
     let mut names: Vec<String> = std::fs::read_dir(medium)
         .into_iter()
         .flatten()
-        .take(4096)
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
         .filter(|n| n.starts_with("ceremony-"))
+        .take(4096)
         .collect();
     names.sort();
     names

@@ -333,13 +333,20 @@ pub fn open_existing_checked<'a>(
     // A certificate the plan brings is checked (and the tokens' PIN read)
     // before anything is written.
     let certificate = super::cosign::certificate_check(plan, &opened.carried, ui, clock.now())?;
+    // Where the cosign key went since its last ceremony (audit records on
+    // the backup media), each checked against the key before anything is
+    // written; the bundle names every token it is in.
+    let current = super::cosign::carried_public(&opened.carried).map(|p| p.fingerprint());
+    let audited = super::cosign_audit::newer_records(
+        backup,
+        &plan.media.backup,
+        &opened.restored.cert,
+        current.as_deref(),
+    )?;
     let mut session = Session::open(flow, plan, pre, opts, ui, clock)?;
     session.previous_bundle = opened.previous_bundle.clone();
     session.carried = opened.carried.clone();
     session.pending_revocations = opened.pending_revocations.clone();
-    // Where the cosign key went since its last ceremony, each record
-    // checked against the key; the bundle names every token it is in.
-    let audited = super::cosign_audit::newer_records(backup, &opened.restored.cert)?;
     session.cosign_tokens = crate::media::read_bounded(
         &backup.join(crate::online::bundle::BUNDLE_FILE),
         "bundle description",

@@ -152,6 +152,7 @@ pub(super) fn backup_key(from: &BackupArgs) -> Result<(Restored, CosignKey), Fai
 
 pub fn key_file(from: &BackupArgs, to: &Path, password_to: &str) -> Result<(), Failure> {
     let (restored, key) = backup_key(from)?;
+    audit_ready(from, &restored)?;
     let challenge = format!("keyceremony cosign key file {}\n", restored.fingerprint).into_bytes();
     let written = write_key_file(&key, to, password_to, &challenge)?;
     let sha256 = crate::media::read_bounded(
@@ -168,6 +169,7 @@ pub fn key_file(from: &BackupArgs, to: &Path, password_to: &str) -> Result<(), F
         "cosign-key-file",
         "file",
         &place,
+        &key.public().fingerprint(),
         vec![(
             crate::transcript::EventKind::FileWritten,
             serde_json::json!({
@@ -190,16 +192,29 @@ pub fn key_file(from: &BackupArgs, to: &Path, password_to: &str) -> Result<(), F
     Ok(())
 }
 
+/// What the audit record needs, checked before the key goes anywhere
+/// (crate::ceremony::cosign_audit::ready).
+pub(super) fn audit_ready(from: &BackupArgs, restored: &Restored) -> Result<(), Failure> {
+    use crate::ceremony::{Clock, SystemClock};
+    crate::ceremony::cosign_audit::ready(&from.backup, restored, SystemClock.now()).map_err(|e| {
+        Failure::from(e).hint(
+            "nothing was done: the act is recorded beside the backup, signed by the key, and that record could not be written (a full or read-only backup medium, or a key that cannot sign now: renew it first)",
+        )
+    })
+}
+
 /// The signed record of a touch of the cosign key outside a ceremony
 /// (crate::ceremony::cosign_audit), on the backup's medium; the line that
-/// says where it went. Written after the act: a record that could not be
-/// written says so and what was done, and the exit status is a failure.
+/// says where it went. Written after the act (checked possible before it):
+/// a record that could not be written says what was done, and the exit
+/// status is a failure.
 pub(super) fn audit(
     from: &BackupArgs,
     restored: &Restored,
     flow: &str,
     tier: &str,
     place: &str,
+    public_key_sha256: &str,
     facts: Vec<(crate::transcript::EventKind, serde_json::Value)>,
 ) -> Result<String, Failure> {
     use crate::ceremony::cosign_audit::{record, Placement};
@@ -207,15 +222,20 @@ pub(super) fn audit(
     let placement = Placement {
         tier: tier.to_owned(),
         place: place.to_owned(),
+        public_key_sha256: public_key_sha256.to_owned(),
     };
     match record(&from.backup, restored, flow, &placement, facts, SystemClock.now()) {
         Ok(dir) => Ok(format!(
-            "Audit record: {} (signed by the key; the next ceremony from this backup medium names {} in its bundle)",
+            "Audit record: {} (signed by the key{})",
             dir.display(),
-            if tier == "file" { "it" } else { "the token" }
+            if tier == "file" {
+                ""
+            } else {
+                "; the next ceremony from these backup media names the token in its bundle"
+            }
         )),
         Err(e) => Err(Failure::from(e).hint(format!(
-            "the cosign key WAS put into {place}, but its audit record could not be written beside the backup: make room on the backup medium and note what was done in the ceremony log"
+            "the cosign key WAS put into {place}, but its audit record could not be written beside the backup: note what was done in the ceremony log"
         ))),
     }
 }

@@ -44,6 +44,7 @@ pub fn list(module: &Path, format: OutputFormat) -> Result<(), Failure> {
 
 pub fn provision(args: HsmProvisionArgs) -> Result<(), Failure> {
     let (restored, key) = backup_key(&args.from)?;
+    super::cosign::audit_ready(&args.from, &restored)?;
     let pin = read_pin(&args.pin_from)?;
     let module = Module::load(&args.module).map_err(crate::ceremony::CeremonyError::from)?;
     module
@@ -65,6 +66,7 @@ pub fn provision(args: HsmProvisionArgs) -> Result<(), Failure> {
         "hsm-provision",
         "pkcs11",
         &hsm.uri,
+        &key.public().fingerprint(),
         vec![(
             crate::transcript::EventKind::CosignKeyPlaced,
             serde_json::json!({

@@ -94,6 +94,7 @@ pub fn provision(args: PivProvisionArgs) -> Result<(), Failure> {
     let sheet = args.pins_from.as_deref().map(sheet_pins).transpose()?;
     piv::check_fresh(args.serial).map_err(CeremonyError::from)?;
     let (restored, key) = backup_key(&args.from)?;
+    super::cosign::audit_ready(&args.from, &restored)?;
     let (pins, delivered) = match (sheet, to) {
         (Some(pins), _) => (
             pins,
@@ -139,6 +140,7 @@ pub fn provision(args: PivProvisionArgs) -> Result<(), Failure> {
         "piv-provision",
         "piv",
         &format!("piv:{}", done.serial),
+        &done.public_key_sha256,
         vec![(
             crate::transcript::EventKind::CosignKeyPlaced,
             serde_json::json!({

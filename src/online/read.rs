@@ -123,7 +123,7 @@ impl Bundle {
             return Err(refused(
                 dir,
                 format!(
-                    "it holds {}, which {MANIFEST} does not list: someone added it. Take the bundle again from the export medium (or remove what was added)",
+                    "it holds {}, which {MANIFEST} does not list: it was added after the ceremony (by a person, or a file manager: macOS Finder writes .DS_Store and ._ files onto sticks). Remove it, or copy the ceremony directory again from the export medium",
                     crate::text::quoted(extra)
                 ),
             ));

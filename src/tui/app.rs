@@ -713,8 +713,6 @@ impl App {
                 self.screen = Screen::Done;
             }
             EngineMsg::Unlocked(r) => {
-                // A restore proven is a flow completed: its draft goes.
-                self.draft_done = r.is_ok();
                 self.restored = Some(r);
                 self.screen = Screen::Restored;
             }
@@ -1068,17 +1066,17 @@ impl App {
                 let words = t.entry.words().count() + usize::from(!t.entry.current().is_empty());
                 if !t.shares.is_empty() || words > 0 {
                     return Some(format!(
-                        "the {} share(s) and {} word(s) typed so far",
-                        t.shares.len(),
-                        words
+                        "the {} and {} typed so far",
+                        crate::text::count(t.shares.len(), "share", "shares"),
+                        crate::text::count(words, "word", "words")
                     ));
                 }
             }
         }
         if !self.renew_shares.is_empty() {
             return Some(format!(
-                "the {} share(s) given for the renew",
-                self.renew_shares.len()
+                "the {} given for the renew",
+                crate::text::count(self.renew_shares.len(), "share", "shares")
             ));
         }
         self.forms_edited
@@ -1291,6 +1289,15 @@ impl App {
         form.focus = field;
         let input = &mut form.fields[field].input;
         let current = input.value.trim().to_owned();
+        // A list takes each path once (a share picked twice was refused
+        // later as "typed already").
+        if list
+            && current
+                .split(super::forms::SEP)
+                .any(|p| p.trim() == path.as_str())
+        {
+            return;
+        }
         input.value = if list && !current.is_empty() {
             format!("{current}{} {path}", super::forms::SEP)
         } else {
@@ -1386,7 +1393,9 @@ impl App {
         // Every page completed is saved as the draft (no secret is in a
         // plan), once something was typed: a run that typed nothing leaves
         // none.
-        if self.forms_edited {
+        // A restore's or a history's form holds no plan of its own: it
+        // leaves an earlier genesis's draft alone.
+        if self.forms_edited && !matches!(self.flow, Flow::Restore | Flow::History) {
             self.draft = Some(plan.to_toml());
         }
         match self.screen {
@@ -1919,7 +1928,7 @@ mod tests {
         // and is typed (it used to be swallowed by the question).
         a.update(key(KeyCode::Esc));
         let text = &a.confirm.as_ref().unwrap().text;
-        assert!(text.contains("2 word(s) typed so far"), "{text}");
+        assert!(text.contains("0 shares and 2 words typed so far"), "{text}");
         let next = words[2].chars().next().unwrap();
         a.update(key(KeyCode::Char(next)));
         assert_eq!(a.screen, Screen::RestoreShares);
@@ -2053,7 +2062,7 @@ mod tests {
         let mut a = with_two_shares('n', Flow::Renew, "/m/b");
         assert_eq!(a.screen, Screen::Renew);
         a.update(key(KeyCode::Esc));
-        assert!(confirm_text(&a).contains("2 share(s)"));
+        assert!(confirm_text(&a).contains("2 shares"));
         a.update(key(KeyCode::Char('n')));
         assert_eq!(a.screen, Screen::Renew);
         assert_eq!(a.renew_share_count(), 2);
@@ -2317,10 +2326,13 @@ mod tests {
             lines: vec![],
         }))));
         assert!(a.draft_done);
-        // A restore proven is a flow completed too.
+        // A restore's form leaves an earlier draft alone.
         let mut r = app();
-        r.update(Action::Engine(EngineMsg::Unlocked(Err("x".into()))));
-        assert!(!r.draft_done);
+        r.update(key(KeyCode::Char('r')));
+        r.update(key(KeyCode::Enter));
+        typed(&mut r, "/m/backup/ceremony-1\n");
+        r.update(key(KeyCode::PageDown));
+        assert!(r.take_draft().is_none());
         let mut b = app();
         b.draft_offer = Some("2026-11-25T07:00:00Z".into());
         assert!(matches!(

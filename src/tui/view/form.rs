@@ -77,11 +77,12 @@ pub fn draw(app: &App, f: &mut Frame<'_>, area: Rect) {
         if let Some(scan) = &app.scan {
             // One wrapped line: at 80x24 a list under its own heading fell
             // below the screen's edge, the heading alone showing.
-            if !scan.media.is_empty() {
+            // What the picker offers (writable, room for a ceremony).
+            if !scan.choices.is_empty() {
                 let names: Vec<String> = scan
-                    .media
+                    .choices
                     .iter()
-                    .map(|m| crate::text::printable(&m.display().to_string()))
+                    .map(|m| crate::text::printable(&m.path.display().to_string()))
                     .collect();
                 lines.push(Line::from(format!(
                     "Mounted media (F2 picks): {}",

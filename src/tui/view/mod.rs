@@ -141,32 +141,49 @@ pub fn draw(app: &App, f: &mut Frame<'_>) {
 
 /// The mounted media, one a line: path, label, free of total, device.
 fn picker(app: &App, selected: usize, f: &mut Frame<'_>, body: Rect) {
-    let area = centered(body, 90, 60);
+    // A small screen gives the list nearly all of itself.
+    let area = centered(body, 90, if body.height < 30 { 90 } else { 60 });
     f.render_widget(Clear, area);
     // An entry may take more than one line (a backup: its path, then what
-    // tells it apart); the marker goes on its first.
-    let lines: Vec<Line<'_>> = app
-        .picker_items()
-        .into_iter()
-        .enumerate()
-        .flat_map(|(i, (text, _))| {
-            let style = if i == selected {
-                Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD)
-            } else {
-                Style::new()
+    // tells it apart); the marker goes on its first, and the list scrolls
+    // to keep the whole selected entry in sight (at 80x24 three backups
+    // fit, and Enter took one the operator could not see).
+    let inner_w = usize::from(area.width.saturating_sub(2)).max(1);
+    let mut lines: Vec<Line<'_>> = Vec::new();
+    let mut rows = 0usize;
+    let (mut sel_top, mut sel_bottom) = (0usize, 0usize);
+    for (i, (text, _)) in app.picker_items().into_iter().enumerate() {
+        let style = if i == selected {
+            Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD)
+        } else {
+            Style::new()
+        };
+        if i == selected {
+            sel_top = rows;
+        }
+        for (j, l) in text.lines().enumerate() {
+            let mark = match (j, i == selected) {
+                (0, true) => "> ",
+                _ => "  ",
             };
-            let mark = if i == selected { "> " } else { "  " };
-            text.lines()
-                .enumerate()
-                .map(|(j, l)| {
-                    Line::styled(format!("{}{l}", if j == 0 { mark } else { "  " }), style)
-                })
-                .collect::<Vec<_>>()
-        })
-        .collect();
+            let shown = format!("{mark}{l}");
+            rows += shown.chars().count().div_ceil(inner_w).max(1);
+            lines.push(Line::styled(shown, style));
+        }
+        if i == selected {
+            sel_bottom = rows;
+        }
+    }
+    let height = usize::from(area.height.saturating_sub(2)).max(1);
+    let scroll = if sel_bottom > height {
+        (sel_bottom - height).min(sel_top)
+    } else {
+        0
+    };
     f.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
+            .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0))
             .block(boxed().title(if app.screen == Screen::Media {
                 " pick: b backup, e export, s sheets, Enter this field, r rescan, Esc "
             } else {

@@ -577,7 +577,7 @@ fn the_media_picker_takes_each_medium_by_a_letter() {
     // heading fitted).
     let page = render(&a, 80, 24);
     assert!(
-        page.contains("Mounted media (F2 picks): /media/backup-1"),
+        page.contains("Mounted media (F2 picks): /media/KC-BACKUP1, /media/KC-BACKUP2"),
         "{page}"
     );
     a.update(Action::Key(KeyEvent::from(KeyCode::F(2))));
@@ -763,10 +763,12 @@ fn the_restore_form_picks_the_backup_and_the_share_files() {
         "{out}"
     );
     a.update(Action::Key(KeyEvent::from(KeyCode::Enter)));
-    assert_eq!(
-        a.restore.value(1),
-        "/media/KC-SHARE2/ceremony-20261125T070901Z/share-2-of-3.txt; /media/KC-SHARE1/ceremony-20261125T070901Z/share-1-of-3.txt"
-    );
+    let both = "/media/KC-SHARE2/ceremony-20261125T070901Z/share-2-of-3.txt; /media/KC-SHARE1/ceremony-20261125T070901Z/share-1-of-3.txt";
+    assert_eq!(a.restore.value(1), both);
+    // Picked again: taken once.
+    a.update(Action::Key(KeyEvent::from(KeyCode::F(2))));
+    a.update(Action::Key(KeyEvent::from(KeyCode::Enter)));
+    assert_eq!(a.restore.value(1), both);
 }
 
 /// The running log scrolls: PgUp shows earlier lines with a note of how
@@ -1017,4 +1019,37 @@ fn the_finished_screen_goes_back_and_quits_only_after_a_word_about_the_sticks() 
         a.update(Action::Key(KeyEvent::from(KeyCode::Char('q')))),
         Command::Quit
     ));
+}
+
+/// #28: the backup picker scrolls at 80x24: each backup takes two or more
+/// lines, and the one selected is always in sight (Enter took one that
+/// was not).
+#[test]
+fn the_backup_picker_keeps_the_selected_backup_in_sight_at_80x24() {
+    let mut a = app(Screen::RestoreSource);
+    let scan = a.scan.as_mut().unwrap();
+    for n in 1..=6 {
+        scan.backups.push((
+            format!("/media/KC-BACKUP1/ceremony-2026112{n}T070901Z").into(),
+            format!("key 0123456789ABCDEF  Release <r@acme.example>  expires 2028-11-25  renew ceremony-2026112{n}T070901Z  SUPERSEDED by ceremony-2026113{n}T000000Z"),
+        ));
+    }
+    a.update(Action::Key(KeyEvent::from(KeyCode::F(2))));
+    for _ in 0..6 {
+        a.update(Action::Key(KeyEvent::from(KeyCode::Down)));
+    }
+    let out = render(&a, 80, 24);
+    assert!(
+        out.contains("> /media/KC-BACKUP1/ceremony-20261126T070901Z"),
+        "{out}"
+    );
+    assert!(
+        out.contains("SUPERSEDED by") && out.contains("ceremony-20261136T000000Z"),
+        "{out}"
+    );
+    a.update(Action::Key(KeyEvent::from(KeyCode::Enter)));
+    assert_eq!(
+        a.restore.value(0),
+        "/media/KC-BACKUP1/ceremony-20261126T070901Z"
+    );
 }
