@@ -420,7 +420,7 @@ fn a_genesis_then_a_restore_run_through_the_tui_in_tmux() {
     // but y keeps it (about 90 keys of typing) and goes on as typed (Right:
     // nothing to move to yet).
     t.aside("Escape");
-    let asked = t.wait_for("discard the 1 share(s) and 0 word(s) typed", 5);
+    let asked = t.wait_for("discard the 1 share and 0 words typed", 5);
     assert!(asked.contains("y discards them"), "{asked}");
     t.aside("Right");
     t.wait_gone("y discards them", 5);
