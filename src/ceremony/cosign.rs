@@ -684,20 +684,27 @@ pub fn rekey_cosign_rotation(
     co_signed(new, st.canonical(), ROTATION_FILES, now)
 }
 
-/// The key's list of revoked cosign keys with `entries` added (crate::cosign::revocation):
-/// the list the key carries (or a new one), signed by `cert`'s primary and
-/// signing subkey. Every later bundle carries it whole.
+/// The key's list of revoked cosign keys (crate::cosign::revocation) with
+/// the keys `revoked` (SHA-256, reason) added as revoked now by ceremony
+/// `ceremony_id`: the list the key carries (or a new one), signed by
+/// `cert`'s primary and signing subkey. Every later bundle carries it whole.
 pub fn revocation_files(
     carried: &[(String, Vec<u8>)],
     cert: &Cert,
-    entries: Vec<crate::cosign::revocation::Revoked>,
+    revoked: Vec<(String, crate::cosign::revocation::RevokeReason)>,
+    ceremony_id: &str,
     now: SystemTime,
 ) -> Result<Vec<(String, Vec<u8>)>, CeremonyError> {
     let mut list = carried_revocations(carried)?
         .unwrap_or_else(|| crate::cosign::revocation::CosignRevocations::new(""));
     list.key = cert.fingerprint().to_hex();
-    for e in entries {
-        list.add(e);
+    for (digest, reason) in revoked {
+        list.add(crate::cosign::revocation::Revoked {
+            cosign_public_key_sha256: digest,
+            reason,
+            revoked: humantime::format_rfc3339_seconds(now).to_string(),
+            ceremony_id: ceremony_id.to_owned(),
+        });
     }
     co_signed(cert, list.canonical(), REVOCATION_FILES, now)
 }
@@ -724,7 +731,7 @@ pub fn rekey_cosign_revocations(
     if carried_revocations(carried)?.is_none() {
         return Ok(Vec::new());
     }
-    revocation_files(carried, new, Vec::new(), now)
+    revocation_files(carried, new, Vec::new(), "", now)
 }
 
 /// The revocation list's files, as `co_signed` takes them.

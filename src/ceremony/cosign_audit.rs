@@ -160,12 +160,9 @@ pub fn newer_records(
         .into_iter()
         .chain(media.iter().map(PathBuf::as_path))
     {
-        let names = std::fs::read_dir(medium)
+        let names = super::restore::names_with_prefix(medium, PREFIX)
             .into_iter()
-            .flatten()
-            .filter_map(|e| e.ok()?.file_name().into_string().ok())
-            .filter(|n| n.strip_prefix(PREFIX).is_some_and(|s| *s > *own_stamp))
-            .take(4096);
+            .filter(|n| n.strip_prefix(PREFIX).is_some_and(|s| *s > *own_stamp));
         for n in names {
             let dir = medium.join(&n);
             let same = |(_, d): &(String, PathBuf)| {

@@ -25,7 +25,7 @@ use super::session::{open_existing_checked, Flow, RunOptions};
 use super::{CeremonyError, CeremonyUi, Clock};
 use crate::cosign::binding::Binding;
 use crate::cosign::pkcs11_uri::KeyUri;
-use crate::cosign::revocation::{RevokeReason, Revoked};
+use crate::cosign::revocation::RevokeReason;
 use crate::plan::CosignSpec;
 use crate::plan::Plan;
 use crate::shares::Share;
@@ -202,16 +202,11 @@ pub fn run(
         s.forget_cosign_tokens();
         // A previous key still in its rotation's transition goes too, on
         // the list with the same reason: no cosign key stands after this.
-        let entries = std::iter::once(sha256.clone())
+        let revoked = std::iter::once(sha256.clone())
             .chain(previous_key.clone())
-            .map(|digest| Revoked {
-                cosign_public_key_sha256: digest,
-                reason: req.reason,
-                revoked: humantime::format_rfc3339_seconds(now).to_string(),
-                ceremony_id: s.id().to_owned(),
-            })
+            .map(|digest| (digest, req.reason))
             .collect();
-        let list = super::cosign::revocation_files(&opened.carried, &key, entries, now)?;
+        let list = super::cosign::revocation_files(&opened.carried, &key, revoked, s.id(), now)?;
         s.add_carried_files(list);
         // The HSM's copy, if asked: destroyed now, recorded either way
         // (a failure to destroy does not stop the revocation).
@@ -282,13 +277,7 @@ pub fn run(
 /// new bundle's scopes, and a scope dropped now (or misspelt) would leave
 /// clusters enforcing the old policy, which still trusts the key.
 fn keeps_scopes(plan: &Plan, backup: &std::path::Path) -> Result<(), CeremonyError> {
-    let Some(info) = crate::media::read_bounded(
-        &backup.join(crate::online::bundle::BUNDLE_FILE),
-        "bundle description",
-        crate::media::limits::MANIFEST,
-    )
-    .ok()
-    .and_then(|b| serde_json::from_slice::<crate::online::bundle::BundleInfo>(&b).ok()) else {
+    let Some(info) = super::restore::bundle_info(backup) else {
         return Ok(());
     };
     let dropped: Vec<&String> = info

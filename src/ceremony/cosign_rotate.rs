@@ -212,12 +212,11 @@ pub fn run(
             carried.extend(cosign::revocation_files(
                 &opened.carried,
                 &key,
-                vec![crate::cosign::revocation::Revoked {
-                    cosign_public_key_sha256: old.fingerprint(),
-                    reason: crate::cosign::revocation::RevokeReason::Compromised,
-                    revoked: humantime::format_rfc3339_seconds(now).to_string(),
-                    ceremony_id: s.id().to_owned(),
-                }],
+                vec![(
+                    old.fingerprint(),
+                    crate::cosign::revocation::RevokeReason::Compromised,
+                )],
+                s.id(),
                 now,
             )?);
         }

@@ -388,6 +388,19 @@ fn previous_bundle(
         .map_err(|e| backup_error(backup, e))
 }
 
+/// The `bundle.json` a ceremony directory keeps (its ceremony's bundle
+/// description), if it has a readable one: what the pickers, the cosign
+/// checks and the next bundle read of a backup.
+pub fn bundle_info(dir: &Path) -> Option<crate::online::bundle::BundleInfo> {
+    read_bounded(
+        &dir.join(crate::online::bundle::BUNDLE_FILE),
+        "bundle description",
+        limits::MANIFEST,
+    )
+    .ok()
+    .and_then(|b| serde_json::from_slice(&b).ok())
+}
+
 /// The ceremony directory renewed from, and its transcript's hash.
 fn previous_ceremony(backup: &Path) -> Previous {
     Previous {
@@ -487,13 +500,19 @@ pub fn newer_in(
 /// key's history on one stick; failed ones, renamed `FAILED-`, are not
 /// among them). Bounded: a stick full of other things is not walked.
 pub fn ceremony_dirs(medium: &Path) -> Vec<String> {
-    // Bounded after the names are picked out: other files by the thousand
-    // must not push the key's ceremonies out of sight.
+    names_with_prefix(medium, "ceremony-")
+}
+
+/// The names right below `medium` that start with `prefix`, in name order
+/// (oldest first, for names that end in a time stamp). Bounded after the
+/// names are picked out: other files by the thousand must not push them
+/// out of sight.
+pub fn names_with_prefix(medium: &Path, prefix: &str) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(medium)
         .into_iter()
         .flatten()
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|n| n.starts_with("ceremony-"))
+        .filter(|n| n.starts_with(prefix))
         .take(4096)
         .collect();
     names.sort();
@@ -511,13 +530,7 @@ pub fn describe_backup(dir: &Path) -> String {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let info = read_bounded(
-        &dir.join(crate::online::bundle::BUNDLE_FILE),
-        "bundle description",
-        limits::MANIFEST,
-    )
-    .ok()
-    .and_then(|b| serde_json::from_slice::<crate::online::bundle::BundleInfo>(&b).ok());
+    let info = bundle_info(dir);
     let cert = read_bounded(&dir.join(CERT_FILE), "certificate", limits::KEY)
         .ok()
         .and_then(|b| openpgp::read_strict(CERT_FILE, &b).ok());

@@ -347,15 +347,9 @@ pub fn open_existing_checked<'a>(
     session.previous_bundle = opened.previous_bundle.clone();
     session.carried = opened.carried.clone();
     session.pending_revocations = opened.pending_revocations.clone();
-    session.cosign_tokens = crate::media::read_bounded(
-        &backup.join(crate::online::bundle::BUNDLE_FILE),
-        "bundle description",
-        media::limits::MANIFEST,
-    )
-    .ok()
-    .and_then(|b| serde_json::from_slice::<crate::online::bundle::BundleInfo>(&b).ok())
-    .map(|i| i.cosign_tokens)
-    .unwrap_or_default();
+    session.cosign_tokens = restore::bundle_info(backup)
+        .map(|i| i.cosign_tokens)
+        .unwrap_or_default();
     for a in &audited {
         if a.placement.tier != "file" && !session.cosign_tokens.contains(&a.placement.place) {
             session.cosign_tokens.push(a.placement.place.clone());

@@ -111,14 +111,7 @@ pub(super) fn backup_key(from: &BackupArgs) -> Result<(Restored, CosignKey), Fai
     };
     // Only the newest backup's key: an older one's may have been replaced
     // or revoked since (a revoked key handed out again is how it returns).
-    let own = crate::media::read_bounded(
-        &from.backup.join(crate::online::bundle::BUNDLE_FILE),
-        "bundle description",
-        crate::media::limits::MANIFEST,
-    )
-    .ok()
-    .and_then(|b| serde_json::from_slice::<crate::online::bundle::BundleInfo>(&b).ok())
-    .map_or(0, |i| i.sequence);
+    let own = crate::ceremony::restore::bundle_info(&from.backup).map_or(0, |i| i.sequence);
     if let Some((later, _)) =
         crate::ceremony::restore::newer_on_medium(&from.backup, &restored.fingerprint, own)
     {

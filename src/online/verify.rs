@@ -435,6 +435,26 @@ pub fn cluster_policies(
     Ok(super::cluster::policies(&info.key, &scopes, &keys))
 }
 
+/// `statement` is signed by `cert`'s primary (`primary_sig`) and its
+/// signing subkey (`subkey_sig`): how every statement about the cosign key
+/// (its binding, its rotation, the revoked keys) is vouched for.
+fn co_signed(
+    b: &Bundle,
+    cert: &Cert,
+    statement: &[u8],
+    primary_sig: &str,
+    subkey_sig: &str,
+) -> Result<(), OnlineError> {
+    for (sig, with) in [
+        (primary_sig, SignWith::Primary),
+        (subkey_sig, SignWith::SigningSubkey),
+    ] {
+        openpgp::verify_detached(cert, with, b.get(sig)?, statement)
+            .map_err(|e| b.refused(format!("{sig}: {e}")))?;
+    }
+    Ok(())
+}
+
 /// The cosign key the bundle names: its statement signed by the key's
 /// primary and by its signing subkey, naming this key and exactly the
 /// cosign.pub beside it.
@@ -444,13 +464,13 @@ fn check_cosign(b: &Bundle, cert: &Cert) -> Result<Option<Binding>, OnlineError>
         return Ok(None);
     };
     let statement = b.get(binding::STATEMENT_FILE)?;
-    for (sig, with) in [
-        (binding::PRIMARY_SIG_FILE, SignWith::Primary),
-        (binding::SUBKEY_SIG_FILE, SignWith::SigningSubkey),
-    ] {
-        openpgp::verify_detached(cert, with, b.get(sig)?, statement)
-            .map_err(|e| b.refused(format!("{sig}: {e}")))?;
-    }
+    co_signed(
+        b,
+        cert,
+        statement,
+        binding::PRIMARY_SIG_FILE,
+        binding::SUBKEY_SIG_FILE,
+    )?;
     let bind = Binding::parse(statement)
         .map_err(|e| b.refused(format!("{}: {e}", binding::STATEMENT_FILE)))?;
     if !bind.key.eq_ignore_ascii_case(&info.key) {
@@ -510,13 +530,13 @@ fn check_cosign_rotation(
         )));
     }
     let statement = b.get(name)?;
-    for (sig, with) in [
-        (rotation::PRIMARY_SIG_FILE, SignWith::Primary),
-        (rotation::SUBKEY_SIG_FILE, SignWith::SigningSubkey),
-    ] {
-        openpgp::verify_detached(cert, with, b.get(sig)?, statement)
-            .map_err(|e| b.refused(format!("{sig}: {e}")))?;
-    }
+    co_signed(
+        b,
+        cert,
+        statement,
+        rotation::PRIMARY_SIG_FILE,
+        rotation::SUBKEY_SIG_FILE,
+    )?;
     let st = CosignRotation::parse(statement).map_err(|e| b.refused(format!("{name}: {e}")))?;
     if !st.key.eq_ignore_ascii_case(&info.key) {
         return Err(b.refused(format!(
@@ -566,13 +586,13 @@ fn check_cosign_revocations(
         )));
     }
     let statement = b.get(name)?;
-    for (sig, with) in [
-        (revocation::PRIMARY_SIG_FILE, SignWith::Primary),
-        (revocation::SUBKEY_SIG_FILE, SignWith::SigningSubkey),
-    ] {
-        openpgp::verify_detached(cert, with, b.get(sig)?, statement)
-            .map_err(|e| b.refused(format!("{sig}: {e}")))?;
-    }
+    co_signed(
+        b,
+        cert,
+        statement,
+        revocation::PRIMARY_SIG_FILE,
+        revocation::SUBKEY_SIG_FILE,
+    )?;
     let list =
         CosignRevocations::parse(statement).map_err(|e| b.refused(format!("{name}: {e}")))?;
     if !list.key.eq_ignore_ascii_case(&info.key) {

@@ -1179,17 +1179,12 @@ impl App {
             (Screen::RestoreSource, 1) => self.scan.as_ref().map_or(Vec::new(), |s| {
                 // Those already in the field are marked: picking one twice
                 // was the newcomer's "share 2 is typed already".
-                let picked: Vec<&str> = self
-                    .restore
-                    .value(1)
-                    .split(super::forms::SEP)
-                    .map(str::trim)
-                    .collect();
+                let picked = super::forms::split(self.restore.value(1));
                 s.share_files
                     .iter()
                     .map(|f| {
                         let shown = f.display().to_string();
-                        let mark = if picked.contains(&shown.as_str()) {
+                        let mark = if picked.contains(&shown) {
                             "  (picked)"
                         } else {
                             ""
@@ -1291,11 +1286,7 @@ impl App {
         let current = input.value.trim().to_owned();
         // A list takes each path once (a share picked twice was refused
         // later as "typed already").
-        if list
-            && current
-                .split(super::forms::SEP)
-                .any(|p| p.trim() == path.as_str())
-        {
+        if list && super::forms::split(&current).contains(&path) {
             return;
         }
         input.value = if list && !current.is_empty() {
