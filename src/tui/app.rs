@@ -205,7 +205,7 @@ pub enum Command {
     /// Write out and unmount every stick, then power the machine off.
     PowerOff,
     ReadRecipients(PathBuf),
-    /// Replace the forms with the draft plan an earlier run saved.
+    /// Fill the forms with the draft an earlier run saved.
     LoadDraft,
     /// Check the plan's media as they are now (`Action::MediaChecked`).
     CheckMedia,
@@ -457,8 +457,12 @@ pub struct App {
     /// A draft plan from an earlier run the welcome screen offers (when it
     /// was saved), until taken or a ceremony starts.
     pub draft_offer: Option<String>,
-    /// The plan as the forms left it, for the loop to save as the draft.
+    /// The forms as typed, for the loop to save as the draft.
     draft: Option<String>,
+    /// The forms were saved as a draft in this run (or loaded from one).
+    draft_saved: bool,
+    /// What loading the draft did, shown on the welcome screen.
+    pub draft_loaded: Option<String>,
     /// A ceremony finished: the loop removes the draft.
     pub draft_done: bool,
 }
@@ -507,13 +511,100 @@ impl App {
             clear_screen: false,
             draft_offer: None,
             draft: None,
+            draft_loaded: None,
+            draft_saved: false,
             draft_done: false,
         }
     }
 
-    /// The plan to save as the draft, once per page completed.
+    /// The forms to save as the draft, after each value typed.
     pub fn take_draft(&mut self) -> Option<String> {
         self.draft.take()
+    }
+
+    /// The forms a draft keeps: every page of a plan, not the restore's
+    /// or the history's (they hold no plan; an earlier genesis's draft is
+    /// left alone by them).
+    fn drafted(&self) -> [&Form; 7] {
+        [
+            &self.identity,
+            &self.custodians,
+            &self.media,
+            &self.renew,
+            &self.subkey,
+            &self.certify,
+            &self.rotate,
+        ]
+    }
+
+    /// Hands the forms to the loop to save as the draft.
+    fn save_forms(&mut self) {
+        self.draft = Some(self.draft_text());
+        self.draft_saved = true;
+    }
+
+    /// The forms as typed, page by page and field by field (TOML). Not a
+    /// plan: a half-typed page (three names for five shares) is kept as
+    /// it stands, where a plan would have to drop it.
+    fn draft_text(&self) -> String {
+        let mut pages = toml::Table::new();
+        for form in self.drafted() {
+            let fields: toml::Table = form
+                .fields
+                .iter()
+                .map(|f| {
+                    (
+                        f.label.to_owned(),
+                        toml::Value::String(f.input.value.clone()),
+                    )
+                })
+                .collect();
+            pages.insert(form.page.name().to_owned(), toml::Value::Table(fields));
+        }
+        format!(
+            "# keyceremony: the forms as an earlier run left them (no secret is typed into them)\n{}",
+            toml::to_string(&pages).unwrap_or_default()
+        )
+    }
+
+    /// Fills the forms from a draft: each field by its page and label, a
+    /// choice only with one of its options. Returns how many values it
+    /// took; the pages check them when they are left, as when typed.
+    pub fn load_draft(&mut self, text: &str) -> Result<usize, String> {
+        let pages: toml::Table =
+            toml::from_str(text).map_err(|e| format!("not a draft of the forms: {e}"))?;
+        let mut taken = 0;
+        for form in [
+            &mut self.identity,
+            &mut self.custodians,
+            &mut self.media,
+            &mut self.renew,
+            &mut self.subkey,
+            &mut self.certify,
+            &mut self.rotate,
+        ] {
+            let Some(saved) = pages.get(form.page.name()).and_then(toml::Value::as_table) else {
+                continue;
+            };
+            for field in &mut form.fields {
+                let Some(value) = saved.get(field.label).and_then(toml::Value::as_str) else {
+                    continue;
+                };
+                if let super::forms::Kind::Choice(options) = field.kind {
+                    if !options.contains(&value) {
+                        continue;
+                    }
+                }
+                if field.input.value != value {
+                    field.input.value = value.to_owned();
+                    taken += 1;
+                }
+            }
+        }
+        self.forms_edited |= taken > 0;
+        self.draft_saved = true;
+        self.draft_offer = None;
+        Ok(taken)
     }
 
     /// Why the plan cannot run from the Review screen, if it cannot.
@@ -527,13 +618,18 @@ impl App {
         if self.plan.passphrase.deliver_to.is_some() {
             return Some("passphrase.deliver_to is for batch tests; the TUI shows the passphrase once and hands it over as shares".into());
         }
-        let network_up = self.scan.as_ref().is_some_and(|s| s.report.network_up());
-        if network_up && !self.plan.airgap.allow_network {
+        if self.network_blocks() {
             return Some(
-                "a network interface is up: unplug it and rescan on the pre-flight screen (only to rehearse on an ordinary machine: Allow network = yes on the media page, Esc)".into(),
+                "a network interface is up: unplug it and rescan on the pre-flight screen. Only to rehearse on an ordinary machine: Esc goes to Allow network on the media page, Space makes it yes".into(),
             );
         }
         None
+    }
+
+    /// A network is up and the plan does not allow it.
+    fn network_blocks(&self) -> bool {
+        let network_up = self.scan.as_ref().is_some_and(|s| s.report.network_up());
+        network_up && !self.plan.airgap.allow_network
     }
 
     /// The subkey page as the engine's change (the page was checked when it
@@ -708,6 +804,7 @@ impl App {
             }
             EngineMsg::Finished(r) => {
                 self.draft_done = r.is_ok() && self.flow != Flow::History;
+                self.draft_saved &= !self.draft_done;
                 self.result = Some(r);
                 self.prompt = None;
                 self.screen = Screen::Done;
@@ -746,6 +843,14 @@ impl App {
             }
             // Typed work is never thrown away by one keystroke.
             return match self.work_at_stake() {
+                // What the forms hold is in the draft already.
+                Some(_) if self.drafted_only() => {
+                    self.confirm = Some(Confirm {
+                        text: "Quit keyceremony? The values typed are kept as a draft: the next start offers them (d). y quits, any other key stays.".into(),
+                        on_yes: Pending::Quit,
+                    });
+                    Command::None
+                }
                 Some(what) => {
                     self.confirm = Some(Confirm {
                         text: format!(
@@ -859,6 +964,18 @@ impl App {
                 {
                     self.go(Screen::Identity)
                 }
+                // The override the refusal names, under the cursor.
+                KeyCode::Esc if self.network_blocks() => {
+                    if let Some(at) = self
+                        .media
+                        .fields
+                        .iter()
+                        .position(|f| f.label == "Allow network")
+                    {
+                        self.media.focus = at;
+                    }
+                    self.go(Screen::Media)
+                }
                 KeyCode::Esc => self.go(Screen::Media),
                 _ => Command::None,
             },
@@ -929,6 +1046,17 @@ impl App {
 
     fn go(&mut self, screen: Screen) -> Command {
         self.screen = screen;
+        // A page arrived at shows what is wrong with it as it stands (a
+        // draft's half-typed page), but a field not typed yet is "needed",
+        // not an error, before anything is typed.
+        if self.forms_edited && self.form().is_some() {
+            let wrong = self.check_form().err();
+            if let (Some((at, _)), Some(form)) = (wrong, self.form_mut()) {
+                if form.fields[at].required() && form.value(at).is_empty() {
+                    form.problem = None;
+                }
+            }
+        }
         Command::None
     }
 
@@ -1081,6 +1209,15 @@ impl App {
         }
         self.forms_edited
             .then(|| "the values typed into the forms".to_owned())
+    }
+
+    /// Whether all quitting would lose is in the draft: forms typed (not
+    /// the restore's), no shares in hand.
+    fn drafted_only(&self) -> bool {
+        self.renew_shares.is_empty()
+            && self.typing.is_none()
+            && !matches!(self.screen, Screen::RestoreSource | Screen::History)
+            && self.draft_saved
     }
 
     fn form_mut(&mut self) -> Option<&mut Form> {
@@ -1295,6 +1432,9 @@ impl App {
             path
         };
         self.forms_edited = true;
+        if self.screen == Screen::Media {
+            self.save_forms();
+        }
         let _ = self.check_form();
     }
 
@@ -1358,10 +1498,16 @@ impl App {
         let before = form.value(focus).to_owned();
         let outcome = form.key(k);
         let changed = form.value(focus) != before;
+        let drafted = !matches!(form.page, Page::Restore | Page::History);
         let recipients = (form.page == Page::Custodians && focus == 3 && k.code == KeyCode::Enter)
             .then(|| PathBuf::from(form.value(3)))
             .filter(|p| !p.as_os_str().is_empty());
         self.forms_edited |= changed;
+        // Saved as typed, each change: a terminal closed or a Ctrl-C in
+        // the middle of a page loses nothing.
+        if changed && drafted {
+            self.save_forms();
+        }
         if let Some(path) = recipients {
             return Command::ReadRecipients(path);
         }
@@ -1381,14 +1527,6 @@ impl App {
     }
 
     fn form_done(&mut self, plan: Plan) -> Command {
-        // Every page completed is saved as the draft (no secret is in a
-        // plan), once something was typed: a run that typed nothing leaves
-        // none.
-        // A restore's or a history's form holds no plan of its own: it
-        // leaves an earlier genesis's draft alone.
-        if self.forms_edited && !matches!(self.flow, Flow::Restore | Flow::History) {
-            self.draft = Some(plan.to_toml());
-        }
         match self.screen {
             Screen::Identity => {
                 self.plan = plan;
@@ -1950,9 +2088,14 @@ mod tests {
         a.identity.focus = 4;
         typed(&mut a, "x");
         assert!(matches!(a.update(ctrl_c()), Command::None));
-        assert!(confirm_text(&a).contains("values typed into the forms"));
+        assert!(confirm_text(&a).contains("kept as a draft"));
         a.update(key(KeyCode::Esc));
         assert_eq!(a.screen, Screen::Identity, "any other key stays");
+        // A restore's form is no draft: what is typed there is lost.
+        a.screen = Screen::RestoreSource;
+        typed(&mut a, "/m/b");
+        a.update(ctrl_c());
+        assert!(confirm_text(&a).contains("lose the values typed into the forms"));
     }
 
     #[test]
@@ -2264,6 +2407,44 @@ mod tests {
         assert_eq!(a.screen, Screen::Done);
     }
 
+    /// #28: the refusal of a network names its override, and Esc puts
+    /// the cursor on it: Space, PgDn, and the review starts.
+    #[test]
+    fn the_network_refusal_leads_to_its_override() {
+        let mut a = app();
+        a.plan.airgap.allow_network = false;
+        a.media = Form::for_plan(Page::Media, &a.plan);
+        a.plan.key.user_ids = vec!["Acme Release <release@acme.test>".into()];
+        a.plan.ceremony.operator = "Olga".into();
+        a.plan.ceremony.witnesses = vec!["Walt".into()];
+        a.scan = Some(Scan {
+            report: Report {
+                findings: vec![crate::airgap::Finding::new(
+                    crate::airgap::Severity::Critical,
+                    "network",
+                    "eth0 is up",
+                )],
+            },
+            cards: Ok(vec![]),
+            media: vec![],
+            sticks: vec![],
+            choices: vec![],
+            backups: vec![],
+            share_files: vec![],
+            failed: vec![],
+        });
+        a.screen = Screen::Review;
+        let refusal = a.blocker().unwrap();
+        assert!(refusal.contains("Allow network"), "{refusal}");
+        a.update(key(KeyCode::Char('y')));
+        assert!(a.confirm.is_none(), "refused: nothing to confirm");
+        a.update(key(KeyCode::Esc));
+        assert_eq!(a.screen, Screen::Media);
+        assert_eq!(a.media.fields[a.media.focus].label, "Allow network");
+        a.update(key(KeyCode::Char(' ')));
+        assert_eq!(a.media.fields[a.media.focus].input.value, "yes");
+    }
+
     #[test]
     fn the_media_page_is_left_only_when_its_media_check_out() {
         let mut a = app();
@@ -2290,7 +2471,7 @@ mod tests {
     }
 
     #[test]
-    fn each_page_done_leaves_a_draft_and_a_finished_ceremony_clears_it() {
+    fn every_value_typed_leaves_a_draft_and_a_finished_ceremony_clears_it() {
         let mut a = app();
         assert!(matches!(a.update(key(KeyCode::Char('d'))), Command::None));
         a.update(key(KeyCode::Char('g')));
@@ -2299,15 +2480,35 @@ mod tests {
         page_down(&mut a);
         assert_eq!(a.screen, Screen::Custodians);
         assert!(a.take_draft().is_none(), "nothing typed: no draft");
-        a.update(key(KeyCode::Esc));
-        assert_eq!(a.screen, Screen::Identity);
-        a.update(key(KeyCode::Char('x')));
-        a.update(key(KeyCode::Backspace));
-        page_down(&mut a);
-        assert_eq!(a.screen, Screen::Custodians);
+        // Half a page typed (three names for five shares: no plan takes
+        // that), then Ctrl-C: the draft has it as typed.
+        a.update(key(KeyCode::Down));
+        a.update(key(KeyCode::Down));
+        typed(&mut a, "Alice; Bob; Carol");
         let draft = a.take_draft().unwrap();
-        assert_eq!(Plan::from_toml_unchecked(&draft).unwrap(), a.plan);
         assert!(a.take_draft().is_none(), "taken once");
+        a.update(ctrl_c());
+        assert!(
+            confirm_text(&a).contains("kept as a draft"),
+            "{}",
+            confirm_text(&a)
+        );
+        let mut b = app();
+        assert_eq!(b.load_draft(&draft), Ok(1));
+        assert_eq!(b.custodians.value(2), "Alice; Bob; Carol");
+        assert!(b
+            .load_draft("[identity]\n\"User IDs\" = 3")
+            .is_ok_and(|n| n == 0));
+        assert!(b.load_draft("not toml [").is_err());
+        // A choice takes only one of its options.
+        assert_eq!(
+            b.load_draft("[media]\n\"Backups on one disk\" = \"maybe\""),
+            Ok(0)
+        );
+        assert_eq!(
+            b.load_draft("[media]\n\"Backups on one disk\" = \"yes\""),
+            Ok(1)
+        );
         a.update(Action::Engine(EngineMsg::Finished(Err("x".into()))));
         assert!(!a.draft_done, "a failed ceremony keeps the draft");
         a.update(Action::Engine(EngineMsg::Finished(Ok(Summary {

@@ -29,8 +29,9 @@ pub struct Field {
 }
 
 /// Fields a page cannot go on without.
-const REQUIRED: [&str; 8] = [
+const REQUIRED: [&str; 9] = [
     "User IDs",
+    "Operator",
     "Backup media",
     "Export medium",
     "Share sheets to",
@@ -64,6 +65,23 @@ pub enum Page {
     History,
     /// Why the primary is replaced, and how long the old one stays trusted.
     Rotate,
+}
+
+impl Page {
+    /// The page's name in a draft.
+    pub fn name(self) -> &'static str {
+        match self {
+            Page::Identity => "identity",
+            Page::Custodians => "custodians",
+            Page::Media => "media",
+            Page::Restore => "restore",
+            Page::Renew => "renew",
+            Page::Subkey => "subkey",
+            Page::Certify => "certify",
+            Page::History => "history",
+            Page::Rotate => "rotate",
+        }
+    }
 }
 
 /// The media page's cosign tiers, as the plan names them.
@@ -645,6 +663,17 @@ impl Form {
         }
         plan.key.user_ids = uids;
         self.apply_people(plan, 1);
+        // The example's identity is refused here, where it is typed, not
+        // only at the review three pages on (a rehearsal keeps it); before
+        // the fields below it, which the operator has not reached yet.
+        plan.check_no_placeholders()
+            .map_err(|e| self.on_its_field(&e.to_string()))?;
+        if plan.ceremony.operator.is_empty() {
+            return Err((
+                1,
+                "the name of who runs the ceremony (it goes into the transcript)".into(),
+            ));
+        }
         plan.key.profile = match self.value(3) {
             "rsa4096" => Profile::Rsa4096,
             _ => Profile::Ed25519,
@@ -655,10 +684,6 @@ impl Form {
         plan.subkeys.authentication = self.value(7) == "yes";
         plan.passphrase.words = if self.value(8) == "12" { 12 } else { 24 };
         plan.validate_all_but_media()
-            .map_err(|e| self.on_its_field(&e.to_string()))?;
-        // The example's identity is refused here, where it is typed, not
-        // only at the review three pages on (a rehearsal keeps it).
-        plan.check_no_placeholders()
             .map_err(|e| self.on_its_field(&e.to_string()))
     }
 
@@ -952,6 +977,9 @@ mod tests {
     fn a_wrong_field_is_named_with_what_to_do() {
         let mut p = plan();
         let mut f = Form::for_plan(Page::Identity, &p);
+        typed(&mut f, 0, "Acme Release <release@acme.test>");
+        typed(&mut f, 1, "Olga");
+        typed(&mut f, 2, "Walt");
         typed(&mut f, 4, "forever");
         let (field, why) = f.apply(&mut p, Path::new("/"), None).unwrap_err();
         assert_eq!(f.fields[field].label, "Primary valid for");

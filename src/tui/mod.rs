@@ -350,27 +350,24 @@ impl Workers {
                 let loaded = draft_path()
                     .ok_or_else(|| "no home directory for drafts".to_owned())
                     .and_then(|p| {
-                        crate::media::read_bounded(&p, "plan", crate::media::limits::PLAN)
+                        crate::media::read_bounded(&p, "draft", crate::media::limits::PLAN)
                             .map_err(|e| e.to_string())
                     })
                     .and_then(|b| String::from_utf8(b).map_err(|e| e.to_string()))
-                    // As typed: the forms check each page, a draft may
-                    // stop anywhere (no media chosen yet).
-                    .and_then(|t| Plan::from_toml_unchecked(&t).map_err(|e| e.to_string()));
-                match loaded {
-                    Ok(plan) => {
-                        let base = app.base.clone();
-                        let scan = app.scan.take();
-                        *app = App::new(plan, "the draft plan of an earlier run".into(), base);
-                        app.scan = scan;
-                    }
-                    Err(e) => {
-                        app.draft_offer = None;
-                        app.update(Action::Engine(EngineMsg::Line(format!(
-                            "the draft plan cannot be used ({e}): starting from the plan given"
-                        ))));
-                    }
-                }
+                    // As typed: the forms check each page when it is
+                    // left, and a draft may stop anywhere.
+                    .and_then(|t| app.load_draft(&t));
+                app.draft_offer = None;
+                app.draft_loaded = Some(match loaded {
+                    Ok(0) => "The draft held nothing the forms do not have already.".into(),
+                    Ok(n) => format!(
+                        "The draft's {} are in the forms: choose the ceremony they are for.",
+                        crate::text::count(n, "value", "values")
+                    ),
+                    Err(e) => format!(
+                        "The draft cannot be used ({e}): the forms are as the plan given has them."
+                    ),
+                });
             }
             Command::Rescan => {
                 app.update(Action::Scan(scan()));
@@ -605,7 +602,7 @@ fn draft_path() -> Option<PathBuf> {
         .map(PathBuf::from)
         .filter(|p| p.is_absolute())
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))?;
-    Some(state.join("keyceremony").join("draft-plan.toml"))
+    Some(state.join("keyceremony").join("draft-forms.toml"))
 }
 
 /// Saves the draft the forms left, or removes it once a ceremony finished.

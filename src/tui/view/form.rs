@@ -45,11 +45,25 @@ pub fn draw(app: &App, f: &mut Frame<'_>, area: Rect) {
     }
     lines.push(Line::from(""));
     let focus = &form.fields[form.focus];
+    // A wrong value is cleared in one key, not a backspace a character.
+    let clears = if matches!(focus.kind, Kind::Text) && !focus.input.value.is_empty() {
+        " (Ctrl-U clears)"
+    } else {
+        ""
+    };
     lines.push(Line::styled(
-        format!("{}: {}", focus.label, focus.hint),
+        format!("{}: {}{clears}", focus.label, focus.hint),
         Style::new().fg(Color::Cyan),
     ));
     match &form.problem {
+        // A field below the cursor not typed yet is "needed", not wrong:
+        // the operator has not reached it.
+        Some((at, why)) if *at > form.focus && form.fields[*at].input.value.trim().is_empty() => {
+            lines.push(Line::styled(
+                format!("{}: {why}", form.fields[*at].label),
+                Style::new().fg(Color::Yellow),
+            ))
+        }
         Some((at, why)) => lines.push(Line::styled(
             format!("{}: {why}", form.fields[*at].label),
             problem_style(),

@@ -271,6 +271,13 @@ fn welcome(app: &App, f: &mut Frame<'_>, area: Rect) {
             Style::new().fg(Color::Yellow),
         ));
     }
+    if let Some(loaded) = &app.draft_loaded {
+        lines.push(Line::from(""));
+        lines.push(Line::styled(
+            format!("  {loaded}"),
+            Style::new().fg(Color::Yellow),
+        ));
+    }
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
 }
 
