@@ -600,7 +600,7 @@ fn a_subkey_rotation_runs_through_the_tui_in_tmux() {
             "Subkeys 1/2",
             "Subkeys 2/2",
             "Review the subkey change",
-            "the subkey change (rotate)",
+            "the subkey change (rotate the",
         ],
         &|_| String::new(),
     );

@@ -8,7 +8,11 @@ use std::path::{Path, PathBuf};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use zeroize::Zeroizing;
 
-use super::forms::{Form, FormInput, Page};
+use super::flows::genesis::MediaField;
+use super::flows::restore::SourceField;
+pub use super::flows::Flow;
+use super::flows::{Ctx, Forms, Start, Wrong};
+use super::forms::{FieldId, Form, FormInput, Page};
 use super::input::{Input, PinEntry, SecretLine, WordEntry};
 use crate::airgap::Report;
 use crate::ceremony::{CardDecision, CardState};
@@ -20,52 +24,15 @@ use crate::tokens::openpgp_card::{CardInfo, CardPins};
 pub enum Screen {
     Welcome,
     Preflight,
-    Identity,
-    Custodians,
-    Media,
+    /// One of the flow's form pages (`Flow::pages`).
+    Form(Page),
     Review,
     Running,
     Done,
-    RestoreSource,
     RestoreShares,
     Unlocking,
     Restored,
     RestoreCard,
-    /// A renew's new expiry and people (then Media, Review, Running, Done).
-    Renew,
-    /// A subkey change and people (then Media, Review, Running, Done).
-    Subkey,
-    /// The cert to certify and the certification (then Media, Review, Running, Done).
-    Certify,
-    /// Where a key's transcripts are (then Done with what was found).
-    History,
-    /// A rotation's reason and transition (then the genesis pages for the new key).
-    Rotate,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Flow {
-    Genesis,
-    Restore,
-    Renew,
-    Subkey,
-    Certify,
-    /// New custodians: the Custodians page gives the new share set.
-    Reshare,
-    History,
-    /// A new primary replaces the old: the genesis pages describe it.
-    Rotate,
-}
-
-impl Flow {
-    /// Whether the flow is a ceremony on an existing key: it starts from a
-    /// backup and k shares, and the engine opens them before writing.
-    pub fn on_existing_key(self) -> bool {
-        matches!(
-            self,
-            Flow::Renew | Flow::Subkey | Flow::Certify | Flow::Reshare | Flow::Rotate
-        )
-    }
 }
 
 /// A question the engine asks from its worker thread; it waits for the `Reply`.
@@ -209,36 +176,13 @@ pub enum Command {
     LoadDraft,
     /// Check the plan's media as they are now (`Action::MediaChecked`).
     CheckMedia,
-    StartGenesis,
-    StartRenew {
+    /// A ceremony that needs no key opened (a genesis, a history check).
+    Start(Start),
+    /// A ceremony on an existing key: its backup and the shares that open it.
+    StartOnKey {
+        start: Start,
         backup: PathBuf,
         shares: Vec<Share>,
-    },
-    StartSubkey {
-        backup: PathBuf,
-        shares: Vec<Share>,
-        change: crate::ceremony::subkey::Change,
-    },
-    StartCertify {
-        backup: PathBuf,
-        shares: Vec<Share>,
-        cert: PathBuf,
-        certification: crate::openpgp::Certification,
-    },
-    StartReshare {
-        backup: PathBuf,
-        shares: Vec<Share>,
-    },
-    StartRotate {
-        backup: PathBuf,
-        shares: Vec<Share>,
-        reason: String,
-        transition_until: std::time::SystemTime,
-    },
-    /// Check the transcripts on a medium as one key's history.
-    VerifyHistory {
-        root: PathBuf,
-        cert: Option<PathBuf>,
     },
     Reply(Reply),
     LoadRestore {
@@ -379,9 +323,8 @@ pub struct Confirm {
 }
 
 pub enum Pending {
-    StartGenesis,
-    /// A ceremony on an existing key (renew, subkeys).
-    StartOnKey,
+    /// The flow's ceremony, as its pages ask.
+    Start,
     ResetCard(String, String),
     /// Quit, throwing away what was typed.
     Quit,
@@ -409,9 +352,8 @@ pub struct App {
     /// the screen.
     pub help_scroll: u16,
     pub confirm: Option<Confirm>,
-    pub identity: Form,
-    pub custodians: Form,
-    pub media: Form,
+    /// Every page's form: they keep their values from flow to flow.
+    pub forms: Forms,
     /// The media picker, while open (F2 on the media page).
     pub picker: Option<Picker>,
     /// F2 found nothing to pick: the rescan it asked for opens the picker
@@ -421,12 +363,6 @@ pub struct App {
     pub scroll: u16,
     /// How far the running log is scrolled back (lines from its end).
     pub log_back: usize,
-    pub restore: Form,
-    pub renew: Form,
-    pub subkey: Form,
-    pub certify: Form,
-    pub history: Form,
-    pub rotate: Form,
     /// A renew's shares, opened from files or typed, until it starts.
     renew_shares: Vec<Share>,
     pub recipients: Option<(PathBuf, Vec<String>)>,
@@ -472,19 +408,11 @@ impl App {
         App {
             screen: Screen::Welcome,
             flow: Flow::Genesis,
-            identity: Form::for_plan(Page::Identity, &plan),
-            custodians: Form::for_plan(Page::Custodians, &plan),
-            media: Form::for_plan(Page::Media, &plan),
+            forms: Forms::new(&plan),
             picker: None,
             picker_wanted: false,
             scroll: 0,
             log_back: 0,
-            restore: Form::for_plan(Page::Restore, &plan),
-            renew: Form::for_plan(Page::Renew, &plan),
-            subkey: Form::for_plan(Page::Subkey, &plan),
-            certify: Form::for_plan(Page::Certify, &plan),
-            history: Form::for_plan(Page::History, &plan),
-            rotate: Form::for_plan(Page::Rotate, &plan),
             renew_shares: Vec::new(),
             plan,
             plan_source,
@@ -522,19 +450,11 @@ impl App {
         self.draft.take()
     }
 
-    /// The forms a draft keeps: every page of a plan, not the restore's
-    /// or the history's (they hold no plan; an earlier genesis's draft is
-    /// left alone by them).
-    fn drafted(&self) -> [&Form; 7] {
-        [
-            &self.identity,
-            &self.custodians,
-            &self.media,
-            &self.renew,
-            &self.subkey,
-            &self.certify,
-            &self.rotate,
-        ]
+    /// Whether a draft keeps a page: every page of a plan, not the
+    /// restore's or the history's (they hold no plan; an earlier genesis's
+    /// draft is left alone by them).
+    fn drafted(page: Page) -> bool {
+        !matches!(page, Page::Restore | Page::History)
     }
 
     /// Hands the forms to the loop to save as the draft.
@@ -548,7 +468,7 @@ impl App {
     /// it stands, where a plan would have to drop it.
     fn draft_text(&self) -> String {
         let mut pages = toml::Table::new();
-        for form in self.drafted() {
+        for form in self.forms.iter().filter(|f| Self::drafted(f.page)) {
             let fields: toml::Table = form
                 .fields
                 .iter()
@@ -574,15 +494,7 @@ impl App {
         let pages: toml::Table =
             toml::from_str(text).map_err(|e| format!("not a draft of the forms: {e}"))?;
         let mut taken = 0;
-        for form in [
-            &mut self.identity,
-            &mut self.custodians,
-            &mut self.media,
-            &mut self.renew,
-            &mut self.subkey,
-            &mut self.certify,
-            &mut self.rotate,
-        ] {
+        for form in self.forms.iter_mut().filter(|f| Self::drafted(f.page)) {
             let Some(saved) = pages.get(form.page.name()).and_then(toml::Value::as_table) else {
                 continue;
             };
@@ -632,65 +544,23 @@ impl App {
         network_up && !self.plan.airgap.allow_network
     }
 
-    /// The subkey page as the engine's change (the page was checked when it
-    /// was left, so its values parse).
-    pub fn subkey_change(&self) -> crate::ceremony::subkey::Change {
-        use crate::ceremony::subkey::{Change, OldSubkey};
-        use crate::openpgp::{KeyRole, RevokeReason};
-        let f = &self.subkey;
-        match f.value(0) {
-            "revoke" => Change::Revoke {
-                fingerprint: f.value(3).to_owned(),
-                reason: if f.value(4) == "retired" {
-                    RevokeReason::Retired
-                } else {
-                    RevokeReason::Compromised
-                },
-            },
-            "lost card: keep" => Change::LostCard {
-                serial: f.value(5).to_owned(),
-                rotate: false,
-            },
-            "lost card: rotate" => Change::LostCard {
-                serial: f.value(5).to_owned(),
-                rotate: true,
-            },
-            _ => Change::Rotate {
-                role: match f.value(1) {
-                    "encryption" => KeyRole::Encryption,
-                    "authentication" => KeyRole::Authentication,
-                    _ => KeyRole::Signing,
-                },
-                old: crate::plan::expiry_at(f.value(2), std::time::SystemTime::now())
-                    .map(OldSubkey::ValidUntil)
-                    .unwrap_or(OldSubkey::Revoke),
-                reason: None,
-            },
+    /// What the flows read: the forms and the plan as the pages made it.
+    pub fn ctx(&self) -> Ctx<'_> {
+        Ctx {
+            forms: &self.forms,
+            plan: &self.plan,
+            base: &self.base,
+            now: std::time::SystemTime::now(),
         }
     }
 
-    /// The certify page as the cert to read and the certification (the
-    /// page was checked when it was left, so its values parse).
-    pub fn certification(&self) -> (PathBuf, crate::openpgp::Certification) {
-        use crate::openpgp::{Certification, Trust};
-        let f = &self.certify;
-        let trust = f.value(4).parse().ok().map(|depth| Trust {
-            depth,
-            amount: 120,
-            domain: Some(f.value(5).to_owned()).filter(|d| !d.is_empty()),
-        });
-        (
-            self.base.join(f.value(0)),
-            Certification {
-                user_ids: super::forms::split(f.value(1)),
-                level: f.value(2).parse().unwrap_or(0),
-                until: Some(f.value(3))
-                    .filter(|v| !v.is_empty())
-                    .and_then(|v| crate::plan::expiry_at(v, std::time::SystemTime::now()).ok()),
-                trust,
-                notations: Vec::new(),
-            },
-        )
+    /// A flow's page found wrong when it was to start: back to the page,
+    /// the cursor on the field, the problem under it.
+    fn back_to(&mut self, (page, at, why): Wrong) -> Command {
+        let form = self.forms.get_mut(page);
+        form.focus = at;
+        form.problem = Some((at, why));
+        self.go(Screen::Form(page))
     }
 
     /// How many shares a renew holds, for its review.
@@ -701,16 +571,7 @@ impl App {
     /// True while the operator is typing into a field, where letters are text, not commands.
     pub fn typing_text(&self) -> bool {
         match self.screen {
-            Screen::Identity
-            | Screen::Custodians
-            | Screen::Media
-            | Screen::RestoreSource
-            | Screen::Renew
-            | Screen::Subkey
-            | Screen::Certify
-            | Screen::History
-            | Screen::Rotate => true,
-            Screen::RestoreShares => true,
+            Screen::Form(_) | Screen::RestoreShares => true,
             Screen::RestoreCard => matches!(self.card, Some(CardStage::Pins(_))),
             Screen::Running => matches!(
                 self.prompt,
@@ -739,10 +600,15 @@ impl App {
                 Command::None
             }
             Action::Recipients(path, r) => self.recipients_read(path, r),
-            Action::MediaChecked(Ok(())) if self.screen == Screen::Media => self.go(Screen::Review),
-            Action::MediaChecked(Err((field, problem))) if self.screen == Screen::Media => {
-                self.media.focus = field;
-                self.media.problem = Some((field, problem));
+            Action::MediaChecked(Ok(())) if self.screen == Screen::Form(Page::Media) => {
+                self.go(Screen::Review)
+            }
+            Action::MediaChecked(Err((field, problem)))
+                if self.screen == Screen::Form(Page::Media) =>
+            {
+                let media = self.forms.get_mut(Page::Media);
+                media.focus = field;
+                media.problem = Some((field, problem));
                 Command::None
             }
             Action::MediaChecked(_) => Command::None,
@@ -895,20 +761,18 @@ impl App {
         }
         match self.screen {
             Screen::Welcome => match k.code {
-                KeyCode::Enter | KeyCode::Char('g') => self.start(Flow::Genesis),
-                KeyCode::Char('r') => self.start(Flow::Restore),
-                KeyCode::Char('n') => self.start(Flow::Renew),
-                KeyCode::Char('s') => self.start(Flow::Subkey),
-                KeyCode::Char('c') => self.start(Flow::Certify),
-                KeyCode::Char('k') => self.start(Flow::Reshare),
-                KeyCode::Char('o') => self.start(Flow::Rotate),
+                KeyCode::Enter => self.start(Flow::Genesis),
                 KeyCode::Char('d') if self.draft_offer.is_some() => Command::LoadDraft,
-                // Checking transcripts writes nothing: no pre-flight.
-                KeyCode::Char('h') => {
-                    self.flow = Flow::History;
-                    self.go(Screen::History)
-                }
                 KeyCode::Char('q') => Command::Quit,
+                KeyCode::Char(c) => match Flow::ALL.into_iter().find(|f| f.spec().key() == c) {
+                    // Checking transcripts writes nothing: no pre-flight.
+                    Some(Flow::History) => {
+                        self.flow = Flow::History;
+                        self.go(Screen::Form(Page::History))
+                    }
+                    Some(flow) => self.start(flow),
+                    None => Command::None,
+                },
                 _ => Command::None,
             },
             Screen::Preflight => match k.code {
@@ -925,58 +789,38 @@ impl App {
                 }
                 KeyCode::Char('r') => Command::Rescan,
                 KeyCode::Char('m') => Command::MountSticks,
-                KeyCode::Enter => {
-                    self.screen = match self.flow {
-                        Flow::Genesis => Screen::Identity,
-                        Flow::History => Screen::History,
-                        _ => Screen::RestoreSource,
-                    };
-                    Command::None
-                }
+                KeyCode::Enter => self.go(Screen::Form(self.flow.pages()[0])),
                 KeyCode::Esc => self.go(Screen::Welcome),
                 _ => Command::None,
             },
-            Screen::Identity
-            | Screen::Custodians
-            | Screen::Media
-            | Screen::RestoreSource
-            | Screen::Renew
-            | Screen::Subkey
-            | Screen::Certify
-            | Screen::History
-            | Screen::Rotate => self.form_key(&k),
+            Screen::Form(_) => self.form_key(&k),
             Screen::Review => match k.code {
-                KeyCode::Char('y') if self.blocker().is_none() => {
-                    self.confirm = Some(Confirm {
-                        text: self.start_text(),
-                        on_yes: if self.flow.on_existing_key() {
-                            Pending::StartOnKey
-                        } else {
-                            Pending::StartGenesis
-                        },
-                    });
-                    Command::None
-                }
+                KeyCode::Char('y') if self.blocker().is_none() => match self.start_text() {
+                    Ok(text) => {
+                        self.confirm = Some(Confirm {
+                            text,
+                            on_yes: Pending::Start,
+                        });
+                        Command::None
+                    }
+                    Err(wrong) => self.back_to(wrong),
+                },
                 // Back to where the fix is typed: the example's identity
                 // on the first page, the rest on the media page.
                 KeyCode::Esc
-                    if self.flow == Flow::Genesis && self.plan.check_no_placeholders().is_err() =>
+                    if self.flow.pages().contains(&Page::Identity)
+                        && self.plan.check_no_placeholders().is_err() =>
                 {
-                    self.go(Screen::Identity)
+                    self.go(Screen::Form(Page::Identity))
                 }
                 // The override the refusal names, under the cursor.
                 KeyCode::Esc if self.network_blocks() => {
-                    if let Some(at) = self
-                        .media
-                        .fields
-                        .iter()
-                        .position(|f| f.label == "Allow network")
-                    {
-                        self.media.focus = at;
-                    }
-                    self.go(Screen::Media)
+                    self.forms
+                        .get_mut(Page::Media)
+                        .focus_on(MediaField::AllowNetwork);
+                    self.go(Screen::Form(Page::Media))
                 }
-                KeyCode::Esc => self.go(Screen::Media),
+                KeyCode::Esc => self.go(Screen::Form(Page::Media)),
                 _ => Command::None,
             },
             Screen::Running => self.prompt_key(&k),
@@ -1018,11 +862,15 @@ impl App {
                     self.log_back = 0;
                     self.cards.clear();
                     self.step = (0, 0, String::new());
-                    self.go(match self.flow {
-                        Flow::Genesis => Screen::Review,
-                        Flow::History => Screen::History,
-                        _ => Screen::RestoreSource,
-                    })
+                    // A key's shares were given to the run: they are given
+                    // again, on the flow's first page.
+                    self.go(
+                        if self.flow.on_existing_key() || self.flow == Flow::History {
+                            Screen::Form(self.flow.pages()[0])
+                        } else {
+                            Screen::Review
+                        },
+                    )
                 }
                 _ => Command::None,
             },
@@ -1035,7 +883,7 @@ impl App {
                     Command::None
                 }
                 KeyCode::Esc if matches!(self.restored, Some(Err(_))) => {
-                    self.go(Screen::RestoreSource)
+                    self.go(Screen::Form(Page::Restore))
                 }
                 KeyCode::Char('q') => Command::Quit,
                 _ => Command::None,
@@ -1066,65 +914,26 @@ impl App {
         Command::Rescan
     }
 
-    /// The confirmation text before the ceremony writes anything: every medium and card.
-    fn start_text(&self) -> String {
+    /// The confirmation text before the ceremony writes anything: what
+    /// it does, in the flow's words, and every medium.
+    fn start_text(&self) -> Result<String, Wrong> {
         let p = &self.plan;
-        if self.flow.on_existing_key() {
-            let what = match self.flow {
-                Flow::Subkey => format!("the subkey change ({})", self.subkey.value(0)),
-                Flow::Certify => format!("the certification of {}", self.certify.value(0)),
-                Flow::Reshare => format!(
-                    "the reshare ({} of {} new shares to {})",
-                    p.shares.threshold,
-                    p.shares.count,
-                    p.shares.output.display()
-                ),
-                Flow::Rotate => format!(
-                    "the rotation to a new key ({}), the old one trusted for {} more",
-                    p.key
-                        .user_ids
-                        .first()
-                        .map(String::as_str)
-                        .unwrap_or_default(),
-                    self.rotate.value(1)
-                ),
-                _ => "the renew".to_owned(),
-            };
-            return format!(
-                "Start {what}? It opens {} with the {} shares given, and writes the key to new directories on the backup media {} and its cert to the export medium {}. y starts, any other key goes back.",
-                self.restore_backup.display(),
-                self.renew_shares.len(),
-                p.media
-                    .backup
-                    .iter()
-                    .map(|b| b.display().to_string())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                p.media.export.display()
-            );
+        let what = self.flow.spec().what(&self.ctx())?;
+        if !self.flow.on_existing_key() {
+            return Ok(format!("Start {what}. y starts, any other key goes back."));
         }
-        let mut t = format!(
-            "Start the genesis? It writes to the backup media {}, the export medium {} and the share sheets in {}",
+        Ok(format!(
+            "Start {what}? It opens {} with the {} given, and writes the key to new directories on the backup media {} and its cert to the export medium {}. y starts, any other key goes back.",
+            self.restore_backup.display(),
+            crate::text::count(self.renew_shares.len(), "share", "shares"),
             p.media
                 .backup
                 .iter()
                 .map(|b| b.display().to_string())
                 .collect::<Vec<_>>()
                 .join(", "),
-            p.media.export.display(),
-            p.shares.output.display()
-        );
-        if p.cards.count > 0 {
-            t.push_str(&format!(", and {} card(s)", p.cards.count));
-        }
-        if !p.cards.reset.is_empty() {
-            t.push_str(&format!(
-                "; it FACTORY-RESETS cards {}",
-                p.cards.reset.join(", ")
-            ));
-        }
-        t.push_str(". y starts, any other key goes back.");
-        t
+            p.media.export.display()
+        ))
     }
 
     fn confirmed(&mut self, p: Pending) -> Command {
@@ -1134,45 +943,22 @@ impl App {
                 self.clear_screen = true;
                 Command::Reply(Reply::Abandon)
             }
-            Pending::StartGenesis => {
+            Pending::Start => {
+                let start = match self.flow.spec().start(&self.ctx()) {
+                    Ok(start) => start,
+                    Err(wrong) => return self.back_to(wrong),
+                };
                 self.screen = Screen::Running;
                 self.log.clear();
                 self.log_back = 0;
-                Command::StartGenesis
-            }
-            Pending::StartOnKey => {
-                self.screen = Screen::Running;
-                self.log.clear();
-                self.log_back = 0;
-                let backup = self.restore_backup.clone();
-                let shares = std::mem::take(&mut self.renew_shares);
-                match self.flow {
-                    Flow::Subkey => Command::StartSubkey {
-                        backup,
-                        shares,
-                        change: self.subkey_change(),
-                    },
-                    Flow::Certify => {
-                        let (cert, certification) = self.certification();
-                        Command::StartCertify {
-                            backup,
-                            shares,
-                            cert,
-                            certification,
-                        }
+                if self.flow.on_existing_key() {
+                    Command::StartOnKey {
+                        start,
+                        backup: self.restore_backup.clone(),
+                        shares: std::mem::take(&mut self.renew_shares),
                     }
-                    Flow::Reshare => Command::StartReshare { backup, shares },
-                    Flow::Rotate => Command::StartRotate {
-                        backup,
-                        shares,
-                        reason: self.rotate.value(0).to_owned(),
-                        transition_until: crate::plan::expiry_at(
-                            self.rotate.value(1),
-                            std::time::SystemTime::now(),
-                        )
-                        .unwrap_or_else(|_| std::time::SystemTime::now()),
-                    },
-                    _ => Command::StartRenew { backup, shares },
+                } else {
+                    Command::Start(start)
                 }
             }
             Pending::ResetCard(ident, serial) => self.provision(ident, Some(serial)),
@@ -1182,7 +968,7 @@ impl App {
                 self.typing = None;
                 self.renew_shares.clear();
                 self.clear_screen = true;
-                self.go(Screen::RestoreSource)
+                self.go(Screen::Form(Page::Restore))
             }
         }
     }
@@ -1216,42 +1002,26 @@ impl App {
     fn drafted_only(&self) -> bool {
         self.renew_shares.is_empty()
             && self.typing.is_none()
-            && !matches!(self.screen, Screen::RestoreSource | Screen::History)
+            && !matches!(self.screen, Screen::Form(p) if !Self::drafted(p))
             && self.draft_saved
     }
 
     fn form_mut(&mut self) -> Option<&mut Form> {
         match self.screen {
-            Screen::Identity => Some(&mut self.identity),
-            Screen::Custodians => Some(&mut self.custodians),
-            Screen::Media => Some(&mut self.media),
-            Screen::RestoreSource => Some(&mut self.restore),
-            Screen::Renew => Some(&mut self.renew),
-            Screen::Subkey => Some(&mut self.subkey),
-            Screen::Certify => Some(&mut self.certify),
-            Screen::History => Some(&mut self.history),
-            Screen::Rotate => Some(&mut self.rotate),
+            Screen::Form(page) => Some(self.forms.get_mut(page)),
             _ => None,
         }
     }
 
     pub fn form(&self) -> Option<&Form> {
         match self.screen {
-            Screen::Identity => Some(&self.identity),
-            Screen::Custodians => Some(&self.custodians),
-            Screen::Media => Some(&self.media),
-            Screen::RestoreSource => Some(&self.restore),
-            Screen::Renew => Some(&self.renew),
-            Screen::Subkey => Some(&self.subkey),
-            Screen::Certify => Some(&self.certify),
-            Screen::History => Some(&self.history),
-            Screen::Rotate => Some(&self.rotate),
+            Screen::Form(page) => Some(self.forms.get(page)),
             _ => None,
         }
     }
 
     fn loaded_recipients(&self) -> Option<&[String]> {
-        let path = PathBuf::from(self.custodians.value(3));
+        let path = super::flows::genesis::recipients_file(self.forms.get(Page::Custodians))?;
         self.recipients
             .as_ref()
             .filter(|(p, _)| *p == path)
@@ -1261,18 +1031,10 @@ impl App {
     /// Applies the current form to a copy of the plan: the check as typed.
     fn check_form(&mut self) -> Result<Plan, (usize, String)> {
         let mut plan = self.plan.clone();
-        let recipients = self.loaded_recipients().map(<[String]>::to_vec);
-        let base = self.base.clone();
         let Some(form) = self.form() else {
             return Ok(plan);
         };
-        let mut result = form.apply(&mut plan, &base, recipients.as_deref());
-        if form.page == Page::Custodians && !form.value(3).is_empty() && recipients.is_none() {
-            result = result.and(Err((
-                3,
-                "press Enter on this field to read the file".into(),
-            )));
-        }
+        let result = super::flows::check(form, &mut plan, &self.base, self.loaded_recipients());
         let problem = result.as_ref().err().cloned();
         if let Some(form) = self.form_mut() {
             form.problem = problem;
@@ -1285,11 +1047,23 @@ impl App {
         self.scan.as_ref().map_or(&[], |s| s.choices.as_slice())
     }
 
+    /// The restore page's field under the cursor, if the list picks for it.
+    fn source_pick(&self) -> Option<SourceField> {
+        let form = self.forms.get(Page::Restore);
+        SourceField::ALL
+            .iter()
+            .copied()
+            .find(|f| form.focused(*f) && f.picks())
+    }
+
     /// What the picker offers on this page and field: each entry's line on
     /// screen and the path it puts into the field.
     pub fn picker_items(&self) -> Vec<(String, PathBuf)> {
-        match (self.screen, self.restore.focus) {
-            (Screen::Media, _) => self
+        let Some(scan) = &self.scan else {
+            return Vec::new();
+        };
+        match (self.screen, self.source_pick()) {
+            (Screen::Form(Page::Media), _) => self
                 .choices()
                 .iter()
                 .map(|m| {
@@ -1307,17 +1081,17 @@ impl App {
                     )
                 })
                 .collect(),
-            (Screen::RestoreSource, 0) => self.scan.as_ref().map_or(Vec::new(), |s| {
-                s.backups
-                    .iter()
-                    .map(|(b, about)| (format!("{}\n    {about}", b.display()), b.clone()))
-                    .collect()
-            }),
-            (Screen::RestoreSource, 1) => self.scan.as_ref().map_or(Vec::new(), |s| {
+            (Screen::Form(Page::Restore), Some(SourceField::Backup)) => scan
+                .backups
+                .iter()
+                .map(|(b, about)| (format!("{}\n    {about}", b.display()), b.clone()))
+                .collect(),
+            (Screen::Form(Page::Restore), Some(SourceField::ShareFiles)) => {
                 // Those already in the field are marked: picking one twice
                 // was the newcomer's "share 2 is typed already".
-                let picked = super::forms::split(self.restore.value(1));
-                s.share_files
+                let picked =
+                    super::forms::split(self.forms.get(Page::Restore).get(SourceField::ShareFiles));
+                scan.share_files
                     .iter()
                     .map(|f| {
                         let shown = f.display().to_string();
@@ -1329,7 +1103,7 @@ impl App {
                         (format!("{shown}{mark}"), f.clone())
                     })
                     .collect()
-            }),
+            }
             _ => Vec::new(),
         }
     }
@@ -1341,12 +1115,12 @@ impl App {
             self.picker = Some(Picker { selected: 0 });
             return;
         }
-        let what = if self.screen == Screen::Media {
-            "mounted medium"
-        } else if self.restore.focus == 0 {
-            "backup (a ceremony directory with secret-key.asc) on the mounted media"
-        } else {
-            "share file on the mounted media"
+        let what = match (self.screen, self.source_pick()) {
+            (Screen::Form(Page::Media), _) => "mounted medium",
+            (_, Some(SourceField::Backup)) => {
+                "backup (a ceremony directory with secret-key.asc) on the mounted media"
+            }
+            _ => "share file on the mounted media",
         };
         if let Some(form) = self.form_mut() {
             form.problem = Some((
@@ -1364,6 +1138,7 @@ impl App {
         let Some(selected) = self.picker.as_ref().map(|p| p.selected) else {
             return Command::None;
         };
+        let on_media = self.screen == Screen::Form(Page::Media);
         match k.code {
             KeyCode::Up => {
                 self.picker = Some(Picker {
@@ -1378,30 +1153,36 @@ impl App {
             // On the media page a letter says what the medium is for, and
             // the list stays open for the next one: F2 once for a whole
             // ceremony's media.
-            KeyCode::Char(c @ ('b' | 'e' | 's')) if self.screen == Screen::Media => {
-                let Some((_, path)) = items.get(selected) else {
+            KeyCode::Char(c) if on_media && MediaField::picked_by(c).is_some() => {
+                let (Some((_, path)), Some(field)) =
+                    (items.get(selected), MediaField::picked_by(c))
+                else {
                     return Command::None;
-                };
-                let field = match c {
-                    'b' => 0,
-                    'e' => 1,
-                    _ => 2,
                 };
                 self.picker = Some(Picker {
                     selected: (selected + 1).min(n.saturating_sub(1)),
                 });
-                self.take_picked(field, path);
+                self.take_picked(Page::Media, field.index(), path);
             }
             KeyCode::Enter => {
                 self.picker = None;
                 let Some((_, path)) = items.get(selected) else {
                     return Command::None;
                 };
-                let field = match self.screen {
-                    Screen::Media => self.media.focus.min(2),
-                    _ => self.restore.focus.min(1),
+                // Into the field under the cursor, or the backups when it
+                // is on a field the list does not fill.
+                let (page, field) = if on_media {
+                    let media = self.forms.get(Page::Media);
+                    let field = [MediaField::Backups, MediaField::Export, MediaField::Sheets]
+                        .into_iter()
+                        .find(|f| media.focused(*f))
+                        .unwrap_or(MediaField::Backups);
+                    (Page::Media, field.index())
+                } else {
+                    let field = self.source_pick().unwrap_or(SourceField::Backup);
+                    (Page::Restore, field.index())
                 };
-                self.take_picked(field, path);
+                self.take_picked(page, field, path);
             }
             KeyCode::Esc => self.picker = None,
             KeyCode::Char('r') => return Command::Rescan,
@@ -1410,14 +1191,13 @@ impl App {
         Command::None
     }
 
-    /// A picked path into `field` of the media or restore form: lists take
+    /// A picked path into `field` of the media or restore page: lists take
     /// one more (backups, share files); a single path is replaced.
-    fn take_picked(&mut self, field: usize, path: &Path) {
+    fn take_picked(&mut self, page: Page, field: usize, path: &Path) {
         let path = path.display().to_string();
-        let (form, list) = match self.screen {
-            Screen::Media => (&mut self.media, field == 0),
-            _ => (&mut self.restore, field == 1),
-        };
+        let list = (page == Page::Media && field == MediaField::Backups.index())
+            || (page == Page::Restore && field == SourceField::ShareFiles.index());
+        let form = self.forms.get_mut(page);
         form.focus = field;
         let input = &mut form.fields[field].input;
         let current = input.value.trim().to_owned();
@@ -1432,7 +1212,7 @@ impl App {
             path
         };
         self.forms_edited = true;
-        if self.screen == Screen::Media {
+        if Self::drafted(page) {
             self.save_forms();
         }
         let _ = self.check_form();
@@ -1442,8 +1222,10 @@ impl App {
         if self.picker.is_some() {
             return self.picker_key(k);
         }
-        let picks = matches!(self.screen, Screen::Media)
-            || (self.screen == Screen::RestoreSource && self.restore.focus < 2);
+        let Screen::Form(page) = self.screen else {
+            return Command::None;
+        };
+        let picks = page == Page::Media || (page == Page::Restore && self.source_pick().is_some());
         if picks && k.code == KeyCode::F(2) {
             // The list is what is mounted now, not when the forms opened:
             // open on what the last scan saw and look again at once (a
@@ -1457,13 +1239,9 @@ impl App {
             return Command::Rescan;
         }
         if k.code == KeyCode::Esc {
-            let flow_page = matches!(
-                self.screen,
-                Screen::Renew | Screen::Subkey | Screen::Certify | Screen::Rotate
-            ) || (self.screen == Screen::Custodians && self.flow == Flow::Reshare);
-            if flow_page {
+            return match self.flow.previous(page) {
                 // Back to the backup and shares, which are given again.
-                return match self
+                Some(Page::Restore) => match self
                     .work_at_stake()
                     .filter(|_| !self.renew_shares.is_empty())
                 {
@@ -1476,36 +1254,29 @@ impl App {
                         });
                         Command::None
                     }
-                    None => self.go(Screen::RestoreSource),
-                };
-            }
-            return self.go(match (self.screen, self.flow) {
-                (Screen::History, _) => Screen::Welcome,
-                (Screen::Identity, Flow::Rotate) => Screen::Rotate,
-                (Screen::Identity | Screen::RestoreSource, _) => Screen::Preflight,
-                (Screen::Custodians, _) => Screen::Identity,
-                (Screen::Media, Flow::Renew) => Screen::Renew,
-                (Screen::Media, Flow::Subkey) => Screen::Subkey,
-                (Screen::Media, Flow::Certify) => Screen::Certify,
-                _ => Screen::Custodians,
-            });
+                    None => self.go(Screen::Form(Page::Restore)),
+                },
+                Some(previous) => self.go(Screen::Form(previous)),
+                // History has no pre-flight.
+                None if self.flow == Flow::History => self.go(Screen::Welcome),
+                None => self.go(Screen::Preflight),
+            };
         }
-        let Some(form) = self.form_mut() else {
-            return Command::None;
-        };
+        let form = self.forms.get_mut(page);
         let focus = form.focus;
         // Only the focused field's value can change: a change is typed work.
         let before = form.value(focus).to_owned();
         let outcome = form.key(k);
         let changed = form.value(focus) != before;
-        let drafted = !matches!(form.page, Page::Restore | Page::History);
-        let recipients = (form.page == Page::Custodians && focus == 3 && k.code == KeyCode::Enter)
-            .then(|| PathBuf::from(form.value(3)))
-            .filter(|p| !p.as_os_str().is_empty());
+        let recipients = (page == Page::Custodians
+            && form.focused(super::flows::genesis::CustodiansField::Recipients)
+            && k.code == KeyCode::Enter)
+            .then(|| super::flows::genesis::recipients_file(form))
+            .flatten();
         self.forms_edited |= changed;
         // Saved as typed, each change: a terminal closed or a Ctrl-C in
         // the middle of a page loses nothing.
-        if changed && drafted {
+        if changed && Self::drafted(page) {
             self.save_forms();
         }
         if let Some(path) = recipients {
@@ -1516,79 +1287,75 @@ impl App {
             return Command::None;
         }
         match checked {
-            Ok(plan) => self.form_done(plan),
+            Ok(plan) => self.form_done(page, plan),
             Err((field, _)) => {
-                if let Some(f) = self.form_mut() {
-                    f.focus = field;
-                }
+                self.forms.get_mut(page).focus = field;
                 Command::None
             }
         }
     }
 
-    fn form_done(&mut self, plan: Plan) -> Command {
-        match self.screen {
-            Screen::Identity => {
-                self.plan = plan;
-                self.go(Screen::Custodians)
-            }
-            Screen::Custodians => {
-                self.plan = plan;
-                self.go(Screen::Media)
+    /// A page checked and left: the plan takes it, and the flow goes on to
+    /// its next page; the media are looked at before the review, the
+    /// backup and shares read before the flow's own pages.
+    fn form_done(&mut self, page: Page, plan: Plan) -> Command {
+        match page {
+            Page::Restore => {
+                match super::flows::restore::request(self.forms.get(Page::Restore), &self.base) {
+                    Ok(source) => {
+                        self.restore_backup = source.backup.clone();
+                        Command::LoadRestore {
+                            backup: source.backup,
+                            files: source.files,
+                            identity: source.identity,
+                        }
+                    }
+                    Err((at, why)) => self.back_to((page, at, why)),
+                }
             }
             // The media are looked at (there, writable, room, one device
             // each) before the review: the loop does the I/O.
-            Screen::Media => {
+            Page::Media => {
                 self.plan = plan;
                 Command::CheckMedia
             }
-            Screen::Renew | Screen::Subkey | Screen::Certify => {
-                self.plan = plan;
-                self.go(Screen::Media)
-            }
-            Screen::Rotate => self.go(Screen::Identity),
-            Screen::History => {
-                let root = self.base.join(self.history.value(0));
-                let cert = Some(self.history.value(1))
-                    .filter(|c| !c.is_empty())
-                    .map(|c| self.base.join(c));
-                Command::VerifyHistory { root, cert }
-            }
             _ => {
-                let base = self.base.clone();
-                let files: Vec<PathBuf> = self
-                    .restore
-                    .value(1)
-                    .split(super::forms::SEP)
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(|s| base.join(s))
-                    .collect();
-                let identity = Some(self.restore.value(2))
-                    .filter(|s| !s.is_empty())
-                    .map(|s| base.join(s));
-                self.restore_backup = base.join(self.restore.value(0));
-                Command::LoadRestore {
-                    backup: self.restore_backup.clone(),
-                    files,
-                    identity,
+                self.plan = plan;
+                match self.flow.next(page) {
+                    Some(next) => self.go(Screen::Form(next)),
+                    // A flow whose last page is not the media starts
+                    // from it (a history check).
+                    None => match self.flow.spec().start(&self.ctx()) {
+                        Ok(start) => Command::Start(start),
+                        Err(wrong) => self.back_to(wrong),
+                    },
                 }
             }
         }
     }
 
     fn recipients_read(&mut self, path: PathBuf, r: Result<Vec<String>, String>) -> Command {
+        use super::flows::genesis::CustodiansField;
         match r {
             Ok(list) => {
                 self.recipients = Some((path, list));
                 let checked = self.check_form();
-                if self.screen == Screen::Custodians && self.custodians.focus == 3 {
+                let custodians = Screen::Form(Page::Custodians);
+                if self.screen == custodians
+                    && self
+                        .forms
+                        .get(Page::Custodians)
+                        .focused(CustodiansField::Recipients)
+                {
                     if let Ok(plan) = checked {
-                        return self.form_done(plan);
+                        return self.form_done(Page::Custodians, plan);
                     }
                 }
             }
-            Err(e) => self.custodians.problem = Some((3, e)),
+            Err(e) => {
+                let form = self.forms.get_mut(Page::Custodians);
+                form.problem = Some(form.wrong(CustodiansField::Recipients, e));
+            }
         }
         Command::None
     }
@@ -1596,7 +1363,8 @@ impl App {
     fn restore_loaded(&mut self, r: Result<(SetInfo, Vec<Share>), String>) -> Command {
         match r {
             Err(e) => {
-                self.restore.problem = Some((0, e));
+                let form = self.forms.get_mut(Page::Restore);
+                form.problem = Some(form.wrong(SourceField::Backup, e));
                 Command::None
             }
             Ok((set, shares)) if shares.len() >= usize::from(set.threshold) => {
@@ -1622,7 +1390,7 @@ impl App {
             }
             self.typing = None;
             self.clear_screen = true;
-            return self.go(Screen::RestoreSource);
+            return self.go(Screen::Form(Page::Restore));
         }
         let Some(t) = &mut self.typing else {
             return Command::None;
@@ -1637,33 +1405,13 @@ impl App {
         }
     }
 
-    /// k shares are in hand: a restore opens the backup now; a renew keeps
-    /// them (the engine proves and opens the backup before writing
-    /// anything) and asks for the new expiry.
+    /// k shares are in hand: a restore opens the backup now; a flow on the
+    /// key keeps them (the engine proves and opens the backup before
+    /// writing anything) and goes on to its own pages.
     fn shares_given(&mut self, shares: Vec<Share>) -> Command {
-        match self.flow {
-            Flow::Renew => {
-                self.renew_shares = shares;
-                return self.go(Screen::Renew);
-            }
-            Flow::Subkey => {
-                self.renew_shares = shares;
-                return self.go(Screen::Subkey);
-            }
-            Flow::Certify => {
-                self.renew_shares = shares;
-                return self.go(Screen::Certify);
-            }
-            Flow::Rotate => {
-                self.renew_shares = shares;
-                return self.go(Screen::Rotate);
-            }
-            // The new share set is the genesis's Custodians page.
-            Flow::Reshare => {
-                self.renew_shares = shares;
-                return self.go(Screen::Custodians);
-            }
-            _ => {}
+        if let Some(next) = self.flow.next(Page::Restore) {
+            self.renew_shares = shares;
+            return self.go(Screen::Form(next));
         }
         self.screen = Screen::Unlocking;
         Command::Unlock {
@@ -1879,14 +1627,14 @@ mod tests {
         assert_eq!(a.screen, Screen::Preflight);
         assert!(matches!(a.update(key(KeyCode::Char('r'))), Command::Rescan));
         a.update(key(KeyCode::Enter));
-        assert_eq!(a.screen, Screen::Identity);
+        assert_eq!(a.screen, Screen::Form(Page::Identity));
         enter_through(&mut a);
-        assert_eq!(a.screen, Screen::Custodians);
+        assert_eq!(a.screen, Screen::Form(Page::Custodians));
         a.update(key(KeyCode::Esc));
-        assert_eq!(a.screen, Screen::Identity);
+        assert_eq!(a.screen, Screen::Form(Page::Identity));
         enter_through(&mut a);
         enter_through(&mut a);
-        assert_eq!(a.screen, Screen::Media);
+        assert_eq!(a.screen, Screen::Form(Page::Media));
         enter_through(&mut a);
         assert_eq!(a.screen, Screen::Review);
         assert_eq!(a.plan.media.export, PathBuf::from("/tmp/export"));
@@ -1895,7 +1643,7 @@ mod tests {
         assert!(confirm_text(&a).contains("/tmp/backup-1"));
         assert!(matches!(
             a.update(key(KeyCode::Char('y'))),
-            Command::StartGenesis
+            Command::Start(Start::Genesis)
         ));
         assert_eq!(a.screen, Screen::Running);
         assert!(matches!(a.update(ctrl_c()), Command::None));
@@ -1907,14 +1655,14 @@ mod tests {
     #[test]
     fn a_wrong_field_keeps_the_operator_on_it() {
         let mut a = app();
-        a.screen = Screen::Identity;
-        a.identity.focus = 4;
+        a.screen = Screen::Form(Page::Identity);
+        a.forms.get_mut(Page::Identity).focus = 4;
         typed(&mut a, "x");
-        assert_eq!(a.identity.problem.as_ref().unwrap().0, 4);
-        a.identity.focus = a.identity.fields.len() - 1;
+        assert_eq!(a.forms.get(Page::Identity).problem.as_ref().unwrap().0, 4);
+        a.forms.get_mut(Page::Identity).focus = a.forms.get(Page::Identity).fields.len() - 1;
         a.update(key(KeyCode::Enter));
-        assert_eq!(a.screen, Screen::Identity);
-        assert_eq!(a.identity.focus, 4);
+        assert_eq!(a.screen, Screen::Form(Page::Identity));
+        assert_eq!(a.forms.get(Page::Identity).focus, 4);
         // '?' is text in a form; F1 is help everywhere.
         typed(&mut a, "?");
         assert!(!a.help);
@@ -1925,15 +1673,15 @@ mod tests {
     #[test]
     fn the_recipients_file_is_read_by_the_loop_then_applied() {
         let mut a = app();
-        a.screen = Screen::Custodians;
-        a.custodians.focus = 3;
+        a.screen = Screen::Form(Page::Custodians);
+        a.forms.get_mut(Page::Custodians).focus = 3;
         let cmd = typed(&mut a, "r.txt\n");
         let Command::ReadRecipients(path) = cmd else {
             panic!("{cmd:?}")
         };
         let id = age::x25519::Identity::generate().to_public().to_string();
         a.update(Action::Recipients(path, Ok(vec![id.clone(); 5])));
-        assert_eq!(a.screen, Screen::Media);
+        assert_eq!(a.screen, Screen::Form(Page::Media));
         assert_eq!(a.plan.shares.custodians[4].age_recipient, Some(id));
     }
 
@@ -1979,7 +1727,7 @@ mod tests {
         let mut a = app();
         a.update(key(KeyCode::Char('r')));
         a.update(key(KeyCode::Enter));
-        assert_eq!(a.screen, Screen::RestoreSource);
+        assert_eq!(a.screen, Screen::Form(Page::Restore));
         typed(&mut a, "/m/backup/ceremony-1\n/m/s1.txt\n");
         let cmd = a.update(key(KeyCode::Enter));
         let Command::LoadRestore { backup, files, .. } = cmd else {
@@ -2048,7 +1796,7 @@ mod tests {
         a.typing = Some(Typing::new(set.info.clone(), vec![], None));
         // Nothing typed yet: Esc goes back at once.
         a.update(key(KeyCode::Esc));
-        assert_eq!(a.screen, Screen::RestoreSource);
+        assert_eq!(a.screen, Screen::Form(Page::Restore));
         a.screen = Screen::RestoreShares;
         a.typing = Some(Typing::new(set.info.clone(), vec![], None));
         let words = set.shares[1].to_words();
@@ -2072,27 +1820,31 @@ mod tests {
         // Esc then y discards and goes back.
         a.update(key(KeyCode::Esc));
         a.update(key(KeyCode::Char('y')));
-        assert_eq!(a.screen, Screen::RestoreSource);
+        assert_eq!(a.screen, Screen::Form(Page::Restore));
         assert!(a.typing.is_none());
     }
 
     #[test]
     fn ctrl_c_on_an_edited_form_asks_first() {
         let mut a = app();
-        a.screen = Screen::Identity;
+        a.screen = Screen::Form(Page::Identity);
         // Untouched forms: nothing to lose.
         assert!(matches!(a.update(ctrl_c()), Command::Quit));
         // Moving between fields changes nothing.
         a.update(key(KeyCode::Down));
         assert!(matches!(a.update(ctrl_c()), Command::Quit));
-        a.identity.focus = 4;
+        a.forms.get_mut(Page::Identity).focus = 4;
         typed(&mut a, "x");
         assert!(matches!(a.update(ctrl_c()), Command::None));
         assert!(confirm_text(&a).contains("kept as a draft"));
         a.update(key(KeyCode::Esc));
-        assert_eq!(a.screen, Screen::Identity, "any other key stays");
+        assert_eq!(
+            a.screen,
+            Screen::Form(Page::Identity),
+            "any other key stays"
+        );
         // A restore's form is no draft: what is typed there is lost.
-        a.screen = Screen::RestoreSource;
+        a.screen = Screen::Form(Page::Restore);
         typed(&mut a, "/m/b");
         a.update(ctrl_c());
         assert!(confirm_text(&a).contains("lose the values typed into the forms"));
@@ -2135,7 +1887,7 @@ mod tests {
         a.update(key(KeyCode::Char(choose)));
         assert_eq!(a.flow, flow);
         a.update(key(KeyCode::Enter));
-        assert_eq!(a.screen, Screen::RestoreSource);
+        assert_eq!(a.screen, Screen::Form(Page::Restore));
         typed(&mut a, &format!("{backup}\n/m/s1.txt;/m/s2.txt\n"));
         let cmd = a.update(key(KeyCode::Enter));
         assert!(matches!(cmd, Command::LoadRestore { .. }), "{cmd:?}");
@@ -2151,7 +1903,7 @@ mod tests {
     fn the_renew_flow_takes_the_shares_then_expiry_and_media_and_confirms_before_writing() {
         let mut a = with_two_shares('n', Flow::Renew, "/m/backup/ceremony-1");
         // k shares in hand: nothing is opened yet; the expiry comes next.
-        assert_eq!(a.screen, Screen::Renew);
+        assert_eq!(a.screen, Screen::Form(Page::Renew));
         assert_eq!(a.renew_share_count(), 2);
         // A bad expiry keeps the operator on the field.
         let clear = |a: &mut App| {
@@ -2162,16 +1914,16 @@ mod tests {
         clear(&mut a);
         typed(&mut a, "forever");
         page_down(&mut a);
-        assert_eq!(a.screen, Screen::Renew);
+        assert_eq!(a.screen, Screen::Form(Page::Renew));
         assert_eq!(a.form().unwrap().problem.as_ref().unwrap().0, 0);
         clear(&mut a);
         typed(&mut a, "3y");
         enter_through(&mut a);
-        assert_eq!(a.screen, Screen::Media);
+        assert_eq!(a.screen, Screen::Form(Page::Media));
         assert_eq!(a.plan.key.expiry.to_string(), "1095d");
         // Esc from the media goes back to the expiry, not to genesis's forms.
         a.update(key(KeyCode::Esc));
-        assert_eq!(a.screen, Screen::Renew);
+        assert_eq!(a.screen, Screen::Form(Page::Renew));
         enter_through(&mut a);
         enter_through(&mut a);
         assert_eq!(a.screen, Screen::Review);
@@ -2183,7 +1935,12 @@ mod tests {
             "{text}"
         );
         let cmd = a.update(key(KeyCode::Char('y')));
-        let Command::StartRenew { backup, shares } = cmd else {
+        let Command::StartOnKey {
+            start: Start::Renew,
+            backup,
+            shares,
+        } = cmd
+        else {
             panic!("{cmd:?}")
         };
         assert_eq!(backup, PathBuf::from("/m/backup/ceremony-1"));
@@ -2194,37 +1951,46 @@ mod tests {
     #[test]
     fn leaving_the_renew_expiry_asks_before_dropping_the_shares() {
         let mut a = with_two_shares('n', Flow::Renew, "/m/b");
-        assert_eq!(a.screen, Screen::Renew);
+        assert_eq!(a.screen, Screen::Form(Page::Renew));
         a.update(key(KeyCode::Esc));
         assert!(confirm_text(&a).contains("2 shares"));
         a.update(key(KeyCode::Char('n')));
-        assert_eq!(a.screen, Screen::Renew);
+        assert_eq!(a.screen, Screen::Form(Page::Renew));
         assert_eq!(a.renew_share_count(), 2);
         a.update(key(KeyCode::Esc));
         a.update(key(KeyCode::Char('y')));
-        assert_eq!(a.screen, Screen::RestoreSource);
+        assert_eq!(a.screen, Screen::Form(Page::Restore));
         assert_eq!(a.renew_share_count(), 0);
     }
 
     #[test]
     fn the_subkey_flow_asks_what_its_change_needs_and_starts_it() {
         let mut a = with_two_shares('s', Flow::Subkey, "/m/b");
-        assert_eq!(a.screen, Screen::Subkey);
+        assert_eq!(a.screen, Screen::Form(Page::Subkey));
         // "revoke" without a fingerprint is refused on its field.
         a.update(key(KeyCode::Char(' ')));
-        assert_eq!(a.subkey.value(0), "revoke");
+        assert_eq!(a.forms.get(Page::Subkey).value(0), "revoke");
         page_down(&mut a);
-        assert_eq!(a.screen, Screen::Subkey);
+        assert_eq!(a.screen, Screen::Form(Page::Subkey));
         assert_eq!(a.form().unwrap().problem.as_ref().unwrap().0, 3);
         typed(&mut a, "ABCD 1234");
         page_down(&mut a);
-        assert_eq!(a.screen, Screen::Media);
+        assert_eq!(a.screen, Screen::Form(Page::Media));
         page_down(&mut a);
         assert_eq!(a.screen, Screen::Review);
         a.update(key(KeyCode::Char('y')));
-        assert!(confirm_text(&a).contains("the subkey change (revoke)"));
+        assert!(
+            confirm_text(&a).contains("the subkey change (revoke subkey ABCD 1234 as compromised)"),
+            "{}",
+            confirm_text(&a)
+        );
         let cmd = a.update(key(KeyCode::Char('y')));
-        let Command::StartSubkey { change, shares, .. } = cmd else {
+        let Command::StartOnKey {
+            start: Start::Subkey(change),
+            shares,
+            ..
+        } = cmd
+        else {
             panic!("{cmd:?}")
         };
         assert_eq!(shares.len(), 2);
@@ -2240,10 +2006,10 @@ mod tests {
     #[test]
     fn the_certify_flow_checks_its_page_and_starts_with_the_certification() {
         let mut a = with_two_shares('c', Flow::Certify, "/m/b");
-        assert_eq!(a.screen, Screen::Certify);
+        assert_eq!(a.screen, Screen::Form(Page::Certify));
         // No cert named: refused on its field.
         page_down(&mut a);
-        assert_eq!(a.screen, Screen::Certify);
+        assert_eq!(a.screen, Screen::Form(Page::Certify));
         assert_eq!(a.form().unwrap().problem.as_ref().unwrap().0, 0);
         typed(&mut a, "theirs.asc\nDev <dev@example.org>\n");
         // Level 3, then a trust domain without a depth is refused.
@@ -2260,15 +2026,22 @@ mod tests {
         // The refusal put the cursor on the depth: choose 1.
         a.update(key(KeyCode::Char(' ')));
         page_down(&mut a);
-        assert_eq!(a.screen, Screen::Media);
+        assert_eq!(a.screen, Screen::Form(Page::Media));
         page_down(&mut a);
         assert_eq!(a.screen, Screen::Review);
         a.update(key(KeyCode::Char('y')));
-        assert!(confirm_text(&a).contains("the certification of theirs.asc"));
+        assert!(
+            confirm_text(&a).contains("the certification of /tmp/theirs.asc"),
+            "{}",
+            confirm_text(&a)
+        );
         let cmd = a.update(key(KeyCode::Char('y')));
-        let Command::StartCertify {
-            cert,
-            certification,
+        let Command::StartOnKey {
+            start:
+                Start::Certify {
+                    cert,
+                    certification,
+                },
             shares,
             ..
         } = cmd
@@ -2290,16 +2063,16 @@ mod tests {
     #[test]
     fn the_reshare_flow_takes_the_new_set_on_the_custodians_page_and_guards_the_shares() {
         let mut a = with_two_shares('k', Flow::Reshare, "/m/b");
-        assert_eq!(a.screen, Screen::Custodians);
+        assert_eq!(a.screen, Screen::Form(Page::Custodians));
         // Esc with shares in hand asks before discarding them.
         a.update(key(KeyCode::Esc));
         assert!(confirm_text(&a).contains("discard"));
         a.update(key(KeyCode::Char('n')));
-        assert_eq!(a.screen, Screen::Custodians);
+        assert_eq!(a.screen, Screen::Form(Page::Custodians));
         page_down(&mut a);
-        assert_eq!(a.screen, Screen::Media);
+        assert_eq!(a.screen, Screen::Form(Page::Media));
         a.update(key(KeyCode::Esc));
-        assert_eq!(a.screen, Screen::Custodians);
+        assert_eq!(a.screen, Screen::Form(Page::Custodians));
         page_down(&mut a);
         page_down(&mut a);
         assert_eq!(a.screen, Screen::Review);
@@ -2307,7 +2080,7 @@ mod tests {
         assert!(confirm_text(&a).contains("the reshare"));
         let cmd = a.update(key(KeyCode::Char('y')));
         assert!(
-            matches!(&cmd, Command::StartReshare { shares, .. } if shares.len() == 2),
+            matches!(&cmd, Command::StartOnKey { start: Start::Reshare, shares, .. } if shares.len() == 2),
             "{cmd:?}"
         );
     }
@@ -2316,7 +2089,7 @@ mod tests {
     fn the_history_screen_needs_no_preflight_and_asks_to_check_a_medium() {
         let mut a = app();
         a.update(key(KeyCode::Char('h')));
-        assert_eq!(a.screen, Screen::History);
+        assert_eq!(a.screen, Screen::Form(Page::History));
         for _ in 0..40 {
             a.update(key(KeyCode::Backspace));
         }
@@ -2325,7 +2098,7 @@ mod tests {
         typed(&mut a, "/media/export");
         let cmd = page_down(&mut a);
         assert!(
-            matches!(&cmd, Command::VerifyHistory { root, cert: None } if root.ends_with("export")),
+            matches!(&cmd, Command::Start(Start::History { root, cert: None }) if root.ends_with("export")),
             "{cmd:?}"
         );
         a.update(Action::Engine(EngineMsg::Finished(Err(
@@ -2333,7 +2106,7 @@ mod tests {
         ))));
         assert_eq!(a.screen, Screen::Done);
         a.update(key(KeyCode::Esc));
-        a.screen = Screen::History;
+        a.screen = Screen::Form(Page::History);
         a.update(key(KeyCode::Esc));
         assert_eq!(a.screen, Screen::Welcome);
     }
@@ -2341,27 +2114,34 @@ mod tests {
     #[test]
     fn the_rotate_flow_asks_why_then_takes_the_genesis_pages_for_the_new_key() {
         let mut a = with_two_shares('o', Flow::Rotate, "/m/b");
-        assert_eq!(a.screen, Screen::Rotate);
+        assert_eq!(a.screen, Screen::Form(Page::Rotate));
         page_down(&mut a);
         assert_eq!(a.form().unwrap().problem.as_ref().unwrap().0, 0);
         typed(&mut a, "yearly");
         page_down(&mut a);
-        assert_eq!(a.screen, Screen::Identity);
+        assert_eq!(a.screen, Screen::Form(Page::Identity));
         // Esc from the new key's identity goes back to the rotation page.
         a.update(key(KeyCode::Esc));
-        assert_eq!(a.screen, Screen::Rotate);
+        assert_eq!(a.screen, Screen::Form(Page::Rotate));
         page_down(&mut a);
-        for next in [Screen::Custodians, Screen::Media, Screen::Review] {
+        for next in [
+            Screen::Form(Page::Custodians),
+            Screen::Form(Page::Media),
+            Screen::Review,
+        ] {
             page_down(&mut a);
             assert_eq!(a.screen, next);
         }
         a.update(key(KeyCode::Char('y')));
         assert!(confirm_text(&a).contains("the rotation to a new key"));
         let cmd = a.update(key(KeyCode::Char('y')));
-        let Command::StartRotate {
-            reason,
+        let Command::StartOnKey {
+            start:
+                Start::Rotate {
+                    reason,
+                    transition_until,
+                },
             shares,
-            transition_until,
             ..
         } = cmd
         else {
@@ -2371,12 +2151,42 @@ mod tests {
         assert!(transition_until > std::time::SystemTime::now());
     }
 
+    /// #28: a request is made from its page by the page's own parse, and a
+    /// value that does not parse is refused at the start, not replaced (a
+    /// transition that used to fall back to "now"): the operator lands on
+    /// the field, its problem under it, and no ceremony starts.
+    #[test]
+    fn a_page_wrong_at_the_start_takes_the_operator_back_to_its_field() {
+        use crate::tui::flows::rotate::RotateField;
+        let mut a = with_two_shares('o', Flow::Rotate, "/m/b");
+        typed(&mut a, "yearly");
+        page_down(&mut a);
+        for _ in 0..3 {
+            page_down(&mut a);
+        }
+        assert_eq!(a.screen, Screen::Review);
+        // Changed behind the review's back (a draft, a bug): refused.
+        a.forms
+            .get_mut(Page::Rotate)
+            .field_mut(RotateField::Transition)
+            .input
+            .value = "soon".into();
+        let cmd = a.update(key(KeyCode::Char('y')));
+        assert!(matches!(cmd, Command::None), "{cmd:?}");
+        assert!(a.confirm.is_none());
+        assert_eq!(a.screen, Screen::Form(Page::Rotate));
+        let rotate = a.forms.get(Page::Rotate);
+        assert!(rotate.focused(RotateField::Transition));
+        assert!(rotate.problem.is_some());
+        assert_eq!(a.renew_share_count(), 2, "the shares are kept");
+    }
+
     #[test]
     fn after_a_failure_b_goes_back_to_the_review_with_every_value_kept() {
         let mut a = app();
         a.update(key(KeyCode::Char('g')));
         a.update(key(KeyCode::Enter));
-        assert_eq!(a.screen, Screen::Identity);
+        assert_eq!(a.screen, Screen::Form(Page::Identity));
         for _ in 0..60 {
             a.update(key(KeyCode::Backspace));
         }
@@ -2394,7 +2204,10 @@ mod tests {
         a.update(key(KeyCode::Char('b')));
         assert_eq!(a.screen, Screen::Review);
         assert!(a.result.is_none());
-        assert_eq!(a.identity.value(0), "Kept <kept@example.org>");
+        assert_eq!(
+            a.forms.get(Page::Identity).value(0),
+            "Kept <kept@example.org>"
+        );
         assert_eq!(a.plan.key.user_ids, ["Kept <kept@example.org>"]);
         a.screen = Screen::Done;
         a.result = Some(Ok(Summary {
@@ -2413,7 +2226,7 @@ mod tests {
     fn the_network_refusal_leads_to_its_override() {
         let mut a = app();
         a.plan.airgap.allow_network = false;
-        a.media = Form::for_plan(Page::Media, &a.plan);
+        a.forms.reset(Page::Media, &a.plan);
         a.plan.key.user_ids = vec!["Acme Release <release@acme.test>".into()];
         a.plan.ceremony.operator = "Olga".into();
         a.plan.ceremony.witnesses = vec!["Walt".into()];
@@ -2439,33 +2252,45 @@ mod tests {
         a.update(key(KeyCode::Char('y')));
         assert!(a.confirm.is_none(), "refused: nothing to confirm");
         a.update(key(KeyCode::Esc));
-        assert_eq!(a.screen, Screen::Media);
-        assert_eq!(a.media.fields[a.media.focus].label, "Allow network");
+        assert_eq!(a.screen, Screen::Form(Page::Media));
+        assert_eq!(
+            a.forms.get(Page::Media).fields[a.forms.get(Page::Media).focus].label,
+            "Allow network"
+        );
         a.update(key(KeyCode::Char(' ')));
-        assert_eq!(a.media.fields[a.media.focus].input.value, "yes");
+        assert_eq!(
+            a.forms.get(Page::Media).fields[a.forms.get(Page::Media).focus]
+                .input
+                .value,
+            "yes"
+        );
     }
 
     #[test]
     fn the_media_page_is_left_only_when_its_media_check_out() {
         let mut a = app();
-        a.screen = Screen::Media;
+        a.screen = Screen::Form(Page::Media);
         assert!(matches!(
             a.update(key(KeyCode::PageDown)),
             Command::CheckMedia
         ));
-        assert_eq!(a.screen, Screen::Media, "nothing moves before the check");
+        assert_eq!(
+            a.screen,
+            Screen::Form(Page::Media),
+            "nothing moves before the check"
+        );
         a.update(Action::MediaChecked(Err((
             1,
             "medium /x is not there".into(),
         ))));
-        assert_eq!(a.screen, Screen::Media);
-        assert_eq!(a.media.focus, 1);
-        assert_eq!(a.media.problem.as_ref().unwrap().0, 1);
+        assert_eq!(a.screen, Screen::Form(Page::Media));
+        assert_eq!(a.forms.get(Page::Media).focus, 1);
+        assert_eq!(a.forms.get(Page::Media).problem.as_ref().unwrap().0, 1);
         // A late answer on another screen changes nothing.
-        a.screen = Screen::Identity;
+        a.screen = Screen::Form(Page::Identity);
         a.update(Action::MediaChecked(Ok(())));
-        assert_eq!(a.screen, Screen::Identity);
-        a.screen = Screen::Media;
+        assert_eq!(a.screen, Screen::Form(Page::Identity));
+        a.screen = Screen::Form(Page::Media);
         a.update(Action::MediaChecked(Ok(())));
         assert_eq!(a.screen, Screen::Review);
     }
@@ -2478,7 +2303,7 @@ mod tests {
         a.update(key(KeyCode::Enter));
         assert!(a.take_draft().is_none(), "nothing done yet");
         page_down(&mut a);
-        assert_eq!(a.screen, Screen::Custodians);
+        assert_eq!(a.screen, Screen::Form(Page::Custodians));
         assert!(a.take_draft().is_none(), "nothing typed: no draft");
         // Half a page typed (three names for five shares: no plan takes
         // that), then Ctrl-C: the draft has it as typed.
@@ -2495,7 +2320,7 @@ mod tests {
         );
         let mut b = app();
         assert_eq!(b.load_draft(&draft), Ok(1));
-        assert_eq!(b.custodians.value(2), "Alice; Bob; Carol");
+        assert_eq!(b.forms.get(Page::Custodians).value(2), "Alice; Bob; Carol");
         assert!(b
             .load_draft("[identity]\n\"User IDs\" = 3")
             .is_ok_and(|n| n == 0));

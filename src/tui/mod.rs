@@ -13,6 +13,7 @@
 //! `Reply`. No key operation lives here.
 
 pub mod app;
+mod flows;
 mod forms;
 mod input;
 mod text;
@@ -44,6 +45,7 @@ use crate::shares::{sheet, SetInfo, Share};
 use crate::tokens::openpgp_card::{self, CardPins};
 use crate::transcript::verify as history;
 use app::{Action, App, Command, EngineMsg, Reply, Request, Scan, Summary};
+use flows::Start;
 
 /// The engine's UI port for the TUI: events become messages to the loop, and
 /// questions wait for the loop's reply.
@@ -341,6 +343,108 @@ impl Workers {
         start_flow(self.tx.clone(), reply_rx, flow);
     }
 
+    /// Starts the ceremony a flow's pages asked for: on its worker thread,
+    /// or here for a history check (reading a few transcripts takes well
+    /// under a second).
+    fn start_ceremony(&mut self, app: &mut App, start: Start, key: Option<(PathBuf, Vec<Share>)>) {
+        let (plan, opts) = (app.plan.clone(), self.run_options(app));
+        let on_key = |key: Option<(PathBuf, Vec<Share>)>| {
+            key.ok_or_else(|| {
+                format!("{start:?} needs the backup and its shares: go back and give them")
+            })
+        };
+        let needs_key = !matches!(
+            start,
+            Start::Genesis | Start::History { .. } | Start::Unlock
+        );
+        let (backup, shares) = match (needs_key, on_key(key)) {
+            (false, _) => (PathBuf::new(), Vec::new()),
+            (true, Ok(key)) => key,
+            (true, Err(e)) => {
+                app.update(Action::Engine(EngineMsg::Finished(Err(e))));
+                return;
+            }
+        };
+        match start {
+            Start::Genesis => {
+                self.start(move |ui| genesis::run(&plan, &opts, ui, &SystemClock, &mut PcscCards));
+            }
+            Start::Renew => {
+                let now = SystemClock.now();
+                let req = RenewRequest {
+                    backup,
+                    shares,
+                    primary_until: now + plan.key.expiry.duration(),
+                    subkeys_until: now + plan.subkeys.expiry.duration(),
+                    card_pins: None,
+                };
+                self.start(move |ui| {
+                    renew::run(&plan, &req, &opts, ui, &SystemClock, &mut PcscCards)
+                });
+            }
+            Start::Subkey(change) => {
+                // The operator chooses the cards' PINs on screen, as in a genesis.
+                let req = SubkeyRequest {
+                    backup,
+                    shares,
+                    change,
+                    card_pins: None,
+                };
+                self.start(move |ui| {
+                    subkey::run(&plan, &req, &opts, ui, &SystemClock, &mut PcscCards)
+                });
+            }
+            Start::Certify {
+                cert,
+                certification,
+            } => {
+                let req = CertifyRequest {
+                    backup,
+                    shares,
+                    cert,
+                    certification,
+                };
+                self.start(move |ui| certify::run(&plan, &req, &opts, ui, &SystemClock));
+            }
+            Start::Reshare => {
+                let req = ReshareRequest { backup, shares };
+                self.start(move |ui| reshare::run(&plan, &req, &opts, ui, &SystemClock));
+            }
+            Start::Rotate {
+                reason,
+                transition_until,
+            } => {
+                let req = RotateRequest {
+                    backup,
+                    shares,
+                    transition_until,
+                    reason,
+                };
+                self.start(move |ui| {
+                    rotate::run(&plan, &req, &opts, ui, &SystemClock, &mut PcscCards)
+                });
+            }
+            Start::History { root, cert } => {
+                let result = history::transcripts_on(&root)
+                    .and_then(|files| history::verify(&files, cert.as_deref(), None))
+                    .map(|c| Summary {
+                        heading: "Transcripts checked".into(),
+                        fingerprint: c
+                            .transcripts
+                            .first()
+                            .map(|t| t.key.clone())
+                            .unwrap_or_default(),
+                        ceremony_id: root.display().to_string(),
+                        lines: c.lines(),
+                    })
+                    .map_err(|e| e.to_string());
+                app.update(Action::Engine(EngineMsg::Finished(result)));
+            }
+            // A restore opens its backup when its shares are in (Command::Unlock).
+            Start::Unlock => {}
+        }
+    }
+
     /// Does what `update` asked; returns false to quit.
     fn execute(&mut self, app: &mut App, cmd: Command) -> bool {
         match cmd {
@@ -408,12 +512,10 @@ impl Workers {
                 }
                 app.update(Action::MediaReport(lines));
             }
-            Command::ReadRecipients(path) => {
-                let path = if path.is_relative() {
-                    app.base.join(&path)
-                } else {
-                    path
-                };
+            Command::ReadRecipients(typed) => {
+                // Read where the field points; kept under the name typed,
+                // which is what the page compares.
+                let path = app.base.join(&typed);
                 let read = crate::media::read_bounded(
                     &path,
                     "recipients file",
@@ -422,8 +524,7 @@ impl Workers {
                 .map_err(|e| e.to_string())
                 .map(|b| String::from_utf8_lossy(&b).into_owned())
                 .and_then(|t| forms::parse_recipients(&t));
-                let key = PathBuf::from(app.custodians.value(3));
-                let next = app.update(Action::Recipients(key, read));
+                let next = app.update(Action::Recipients(typed, read));
                 return self.execute(app, next);
             }
             Command::CheckMedia => {
@@ -432,96 +533,12 @@ impl Workers {
                 let next = app.update(Action::MediaChecked(checked));
                 return self.execute(app, next);
             }
-            Command::StartGenesis => {
-                let (plan, opts) = (app.plan.clone(), self.run_options(app));
-                self.start(move |ui| genesis::run(&plan, &opts, ui, &SystemClock, &mut PcscCards));
-            }
-            Command::StartRenew { backup, shares } => {
-                let (plan, opts) = (app.plan.clone(), self.run_options(app));
-                let now = SystemClock.now();
-                let req = RenewRequest {
-                    backup,
-                    shares,
-                    primary_until: now + plan.key.expiry.duration(),
-                    subkeys_until: now + plan.subkeys.expiry.duration(),
-                    card_pins: None,
-                };
-                self.start(move |ui| {
-                    renew::run(&plan, &req, &opts, ui, &SystemClock, &mut PcscCards)
-                });
-            }
-            Command::StartSubkey {
+            Command::Start(start) => self.start_ceremony(app, start, None),
+            Command::StartOnKey {
+                start,
                 backup,
                 shares,
-                change,
-            } => {
-                let (plan, opts) = (app.plan.clone(), self.run_options(app));
-                // The operator chooses the cards' PINs on screen, as in a genesis.
-                let req = SubkeyRequest {
-                    backup,
-                    shares,
-                    change,
-                    card_pins: None,
-                };
-                self.start(move |ui| {
-                    subkey::run(&plan, &req, &opts, ui, &SystemClock, &mut PcscCards)
-                });
-            }
-            Command::StartCertify {
-                backup,
-                shares,
-                cert,
-                certification,
-            } => {
-                let (plan, opts) = (app.plan.clone(), self.run_options(app));
-                let req = CertifyRequest {
-                    backup,
-                    shares,
-                    cert,
-                    certification,
-                };
-                self.start(move |ui| certify::run(&plan, &req, &opts, ui, &SystemClock));
-            }
-            Command::StartReshare { backup, shares } => {
-                let (plan, opts) = (app.plan.clone(), self.run_options(app));
-                let req = ReshareRequest { backup, shares };
-                self.start(move |ui| reshare::run(&plan, &req, &opts, ui, &SystemClock));
-            }
-            Command::StartRotate {
-                backup,
-                shares,
-                reason,
-                transition_until,
-            } => {
-                let (plan, opts) = (app.plan.clone(), self.run_options(app));
-                let req = RotateRequest {
-                    backup,
-                    shares,
-                    transition_until,
-                    reason,
-                };
-                self.start(move |ui| {
-                    rotate::run(&plan, &req, &opts, ui, &SystemClock, &mut PcscCards)
-                });
-            }
-            Command::VerifyHistory { root, cert } => {
-                // Reading and checking a few transcripts takes well under a
-                // second: no worker thread.
-                let result = history::transcripts_on(&root)
-                    .and_then(|files| history::verify(&files, cert.as_deref(), None))
-                    .map(|c| Summary {
-                        heading: "Transcripts checked".into(),
-                        fingerprint: c
-                            .transcripts
-                            .first()
-                            .map(|t| t.key.clone())
-                            .unwrap_or_default(),
-                        ceremony_id: root.display().to_string(),
-                        lines: c.lines(),
-                    })
-                    .map_err(|e| e.to_string());
-                app.update(Action::Engine(EngineMsg::Finished(result)));
-            }
+            } => self.start_ceremony(app, start, Some((backup, shares))),
             Command::Reply(r) => {
                 if let Some(tx) = &self.reply_tx {
                     let _ = tx.send(r);

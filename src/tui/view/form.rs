@@ -9,7 +9,7 @@ use ratatui::Frame;
 
 use super::{good_style, problem_style};
 use crate::tui::app::{App, Screen};
-use crate::tui::forms::Kind;
+use crate::tui::forms::{Kind, Page};
 
 pub fn draw(app: &App, f: &mut Frame<'_>, area: Rect) {
     let Some(form) = app.form() else {
@@ -87,7 +87,7 @@ pub fn draw(app: &App, f: &mut Frame<'_>, area: Rect) {
             )),
         },
     }
-    if app.screen == Screen::Media {
+    if app.screen == Screen::Form(Page::Media) {
         if let Some(scan) = &app.scan {
             // One wrapped line: at 80x24 a list under its own heading fell
             // below the screen's edge, the heading alone showing.

@@ -16,6 +16,7 @@ use ratatui::widgets::{Block, Borders, Clear, Gauge, Paragraph, Wrap};
 use ratatui::Frame;
 
 use super::app::{App, Flow, Screen};
+use super::forms::Page;
 use super::text;
 use crate::airgap::Severity;
 use crate::ceremony::CardState;
@@ -105,15 +106,7 @@ pub fn draw(app: &App, f: &mut Frame<'_>) {
     match app.screen {
         Screen::Welcome => welcome(app, f, inner),
         Screen::Preflight => preflight(app, f, inner),
-        Screen::Identity
-        | Screen::Custodians
-        | Screen::Media
-        | Screen::RestoreSource
-        | Screen::Renew
-        | Screen::Subkey
-        | Screen::Certify
-        | Screen::History
-        | Screen::Rotate => form::draw(app, f, inner),
+        Screen::Form(_) => form::draw(app, f, inner),
         // A rotation's new key is reviewed as a genesis's.
         Screen::Review if app.flow.on_existing_key() && app.flow != Flow::Rotate => {
             renew_review(app, f, inner)
@@ -184,7 +177,7 @@ fn picker(app: &App, selected: usize, f: &mut Frame<'_>, body: Rect) {
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
             .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0))
-            .block(boxed().title(if app.screen == Screen::Media {
+            .block(boxed().title(if app.screen == Screen::Form(Page::Media) {
                 " pick: b backup, e export, s sheets, Enter this field, r rescan, Esc "
             } else {
                 " pick: Enter takes it, r rescans, Esc closes "
@@ -260,8 +253,8 @@ fn welcome(app: &App, f: &mut Frame<'_>, area: Rect) {
         Line::from(""),
     ];
     lines.extend(
-        text::CEREMONIES
-            .iter()
+        text::ceremonies()
+            .into_iter()
             .map(|(k, what)| Line::from(format!("  {k}  {what}"))),
     );
     if let Some(when) = &app.draft_offer {
@@ -364,15 +357,9 @@ fn preflight(app: &App, f: &mut Frame<'_>, area: Rect) {
     );
 }
 
-/// A validity as the date it gives from now (" (until 2028-12-06)"):
-/// what a renew is about.
+/// A validity as the date it gives from now (" (until 2028-12-06)").
 fn until(e: &dyn std::fmt::Display) -> String {
-    crate::plan::expiry_at(&e.to_string(), std::time::SystemTime::now())
-        .map(|t| {
-            let d = humantime::format_rfc3339_seconds(t).to_string();
-            format!(" (until {})", &d[..10])
-        })
-        .unwrap_or_default()
+    crate::tui::flows::until(e, std::time::SystemTime::now())
 }
 
 /// What a renew will do: which backup (whose key, as the picker described
@@ -396,56 +383,11 @@ fn renew_review(app: &App, f: &mut Frame<'_>, area: Rect) {
         "Shares:     {} given",
         app.renew_share_count()
     )));
-    if app.flow == Flow::Subkey {
-        lines.push(Line::from(format!("Change:     {:?}", app.subkey_change())));
-        lines.push(Line::from(format!(
-            "New subkeys valid {} from now{}",
-            p.subkeys.expiry,
-            until(&p.subkeys.expiry)
-        )));
-    } else if app.flow == Flow::Certify {
-        let (cert, c) = app.certification();
-        lines.push(Line::from(format!("Certify:    {}", cert.display())));
-        lines.push(Line::from(format!(
-            "User IDs:   {}",
-            if c.user_ids.is_empty() {
-                "every valid one".to_owned()
-            } else {
-                c.user_ids.join("; ")
-            }
-        )));
-        lines.push(Line::from(format!("Level:      {}", c.level)));
-        if let Some(t) = &c.trust {
-            lines.push(Line::from(format!(
-                "Trust:      depth {}{}",
-                t.depth,
-                t.domain
-                    .as_deref()
-                    .map(|d| format!(", only in {d}"))
-                    .unwrap_or_default()
-            )));
-        }
-    } else if app.flow == Flow::Reshare {
-        lines.push(Line::from(format!(
-            "New shares: {} of {}, to {}",
-            p.shares.threshold,
-            p.shares.count,
-            p.shares.output.display()
-        )));
-        lines.push(Line::from(
-            "A new passphrase; the old shares will open none of the new backups",
-        ));
-    } else {
-        lines.push(Line::from(format!(
-            "Primary:    valid {} from now{}",
-            p.key.expiry,
-            until(&p.key.expiry)
-        )));
-        lines.push(Line::from(format!(
-            "Subkeys:    valid {} from now{}",
-            p.subkeys.expiry,
-            until(&p.subkeys.expiry)
-        )));
+    // What the flow does, in its own words; a page found wrong since it
+    // was left says so here (and y takes the operator back to it).
+    match app.flow.spec().review(&app.ctx()) {
+        Ok(own) => lines.extend(own.into_iter().map(Line::from)),
+        Err((_, _, why)) => lines.push(Line::styled(why, Style::new().fg(Color::Red))),
     }
     lines.extend([
         Line::from(format!("Operator:   {}", p.ceremony.operator)),

@@ -14,6 +14,7 @@ use crate::plan::{Plan, EXAMPLE_PLAN};
 use crate::shares::{sheet, split};
 use crate::tokens::openpgp_card::CardInfo;
 use crate::tui::app::{Action, App, CardStage, Command, EngineMsg, Request, Scan, Screen, Summary};
+use crate::tui::forms::Page;
 use crate::tui::text;
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
@@ -108,18 +109,18 @@ fn every_state() -> Vec<(&'static str, App)> {
     let mut v: Vec<(&str, App)> = [
         Screen::Welcome,
         Screen::Preflight,
-        Screen::Identity,
-        Screen::Custodians,
-        Screen::Media,
+        Screen::Form(Page::Identity),
+        Screen::Form(Page::Custodians),
+        Screen::Form(Page::Media),
         Screen::Review,
         Screen::Running,
-        Screen::RestoreSource,
+        Screen::Form(Page::Restore),
         Screen::Unlocking,
-        Screen::Renew,
-        Screen::Subkey,
-        Screen::Certify,
-        Screen::History,
-        Screen::Rotate,
+        Screen::Form(Page::Renew),
+        Screen::Form(Page::Subkey),
+        Screen::Form(Page::Certify),
+        Screen::Form(Page::History),
+        Screen::Form(Page::Rotate),
     ]
     .into_iter()
     .map(|s| ("plain", app(s)))
@@ -355,8 +356,8 @@ fn the_done_screen_has_the_fingerprint_as_text_and_qr_when_wide() {
 
 #[test]
 fn a_form_names_the_wrong_field_and_the_review_what_will_run() {
-    let mut a = app(Screen::Identity);
-    a.identity.focus = 4;
+    let mut a = app(Screen::Form(Page::Identity));
+    a.forms.get_mut(Page::Identity).focus = 4;
     a.update(Action::Key(KeyEvent::from(KeyCode::Char('x'))));
     let out = render(&a, 80, 24);
     assert!(out.contains("Primary valid for: the duration"), "{out}");
@@ -424,7 +425,7 @@ fn each_card_has_a_line_with_where_it_stands() {
 
 #[test]
 fn the_renew_screens_say_what_is_renewed_and_where_it_goes() {
-    let mut a = app(Screen::Renew);
+    let mut a = app(Screen::Form(Page::Renew));
     a.flow = crate::tui::app::Flow::Renew;
     let out = render(&a, 80, 24);
     assert!(
@@ -512,8 +513,8 @@ fn every_stick_s_mount_and_unmount_line_is_on_screen() {
 /// after what was there.
 #[test]
 fn the_media_picker_shows_label_free_space_and_device_and_fills_the_field() {
-    let mut a = app(Screen::Media);
-    let before = a.media.value(0).to_owned();
+    let mut a = app(Screen::Form(Page::Media));
+    let before = a.forms.get(Page::Media).value(0).to_owned();
     a.update(Action::Key(KeyEvent::from(KeyCode::F(2))));
     assert!(a.picker.is_some());
     let screen = render(&a, 100, 30);
@@ -529,12 +530,15 @@ fn the_media_picker_shows_label_free_space_and_device_and_fills_the_field() {
     a.update(Action::Key(KeyEvent::from(KeyCode::Down)));
     a.update(Action::Key(KeyEvent::from(KeyCode::Enter)));
     assert!(a.picker.is_none());
-    assert_eq!(a.media.value(0), format!("{before}; /media/KC-BACKUP2"));
+    assert_eq!(
+        a.forms.get(Page::Media).value(0),
+        format!("{before}; /media/KC-BACKUP2")
+    );
     // On the export field, the pick replaces the path.
-    a.media.focus = 1;
+    a.forms.get_mut(Page::Media).focus = 1;
     a.update(Action::Key(KeyEvent::from(KeyCode::F(2))));
     a.update(Action::Key(KeyEvent::from(KeyCode::Enter)));
-    assert_eq!(a.media.value(1), "/media/KC-BACKUP1");
+    assert_eq!(a.forms.get(Page::Media).value(1), "/media/KC-BACKUP1");
     // F2 looks again at what is mounted; `r` in the list does too, and a
     // stick mounted since shows up in the open list.
     assert!(matches!(
@@ -561,7 +565,14 @@ fn the_media_picker_shows_label_free_space_and_device_and_fills_the_field() {
     empty.choices.clear();
     a.update(Action::Scan(empty));
     assert!(a.picker.is_none());
-    assert!(a.media.problem.as_ref().unwrap().1.contains("mount them"));
+    assert!(a
+        .forms
+        .get(Page::Media)
+        .problem
+        .as_ref()
+        .unwrap()
+        .1
+        .contains("mount them"));
 }
 
 /// In the media picker a letter says what a medium is for, whatever field
@@ -569,8 +580,8 @@ fn the_media_picker_shows_label_free_space_and_device_and_fills_the_field() {
 /// all of a ceremony's media. At 80 columns the title names the letters.
 #[test]
 fn the_media_picker_takes_each_medium_by_a_letter() {
-    let mut a = app(Screen::Media);
-    for f in &mut a.media.fields[..3] {
+    let mut a = app(Screen::Form(Page::Media));
+    for f in &mut a.forms.get_mut(Page::Media).fields[..3] {
         f.input.value.clear();
     }
     // What is mounted shows on the page itself at 80x24 (#28: only its
@@ -594,14 +605,17 @@ fn the_media_picker_takes_each_medium_by_a_letter() {
     assert!(a.picker.is_some(), "other letters do nothing");
     a.update(Action::Key(KeyEvent::from(KeyCode::Esc)));
     assert!(a.picker.is_none());
-    assert_eq!(a.media.value(0), "/media/KC-BACKUP1");
-    assert_eq!(a.media.value(1), "/media/KC-BACKUP2");
-    assert_eq!(a.media.value(2), "/media/KC-BACKUP1");
+    assert_eq!(a.forms.get(Page::Media).value(0), "/media/KC-BACKUP1");
+    assert_eq!(a.forms.get(Page::Media).value(1), "/media/KC-BACKUP2");
+    assert_eq!(a.forms.get(Page::Media).value(2), "/media/KC-BACKUP1");
     // A second backup is added to the list, not put in place of the first.
     a.update(Action::Key(KeyEvent::from(KeyCode::F(2))));
     a.update(Action::Key(KeyEvent::from(KeyCode::Down)));
     a.update(Action::Key(KeyEvent::from(KeyCode::Char('b'))));
-    assert_eq!(a.media.value(0), "/media/KC-BACKUP1; /media/KC-BACKUP2");
+    assert_eq!(
+        a.forms.get(Page::Media).value(0),
+        "/media/KC-BACKUP1; /media/KC-BACKUP2"
+    );
 }
 
 /// Below 80x24 no screen is drawn cut off: the operator is told the size
@@ -655,7 +669,7 @@ fn the_review_shows_overrides_and_offers_no_start_when_blocked() {
 /// A required field left empty is not "fine": the form says it is needed.
 #[test]
 fn an_empty_required_field_is_named_not_called_fine() {
-    let a = app(Screen::RestoreSource);
+    let a = app(Screen::Form(Page::Restore));
     let out = render(&a, 100, 30);
     assert!(
         out.contains("Backup directory: needed before this page can go on"),
@@ -737,7 +751,7 @@ fn help_starts_with_a_table_of_the_screens_keys() {
 /// the mounted media, share files one after another.
 #[test]
 fn the_restore_form_picks_the_backup_and_the_share_files() {
-    let mut a = app(Screen::RestoreSource);
+    let mut a = app(Screen::Form(Page::Restore));
     a.update(Action::Key(KeyEvent::from(KeyCode::F(2))));
     let out = render(&a, 100, 30);
     assert!(
@@ -747,10 +761,10 @@ fn the_restore_form_picks_the_backup_and_the_share_files() {
     );
     a.update(Action::Key(KeyEvent::from(KeyCode::Enter)));
     assert_eq!(
-        a.restore.value(0),
+        a.forms.get(Page::Restore).value(0),
         "/media/KC-BACKUP1/ceremony-20261125T070901Z"
     );
-    a.restore.focus = 1;
+    a.forms.get_mut(Page::Restore).focus = 1;
     a.update(Action::Key(KeyEvent::from(KeyCode::F(2))));
     a.update(Action::Key(KeyEvent::from(KeyCode::Down)));
     a.update(Action::Key(KeyEvent::from(KeyCode::Enter)));
@@ -764,11 +778,11 @@ fn the_restore_form_picks_the_backup_and_the_share_files() {
     );
     a.update(Action::Key(KeyEvent::from(KeyCode::Enter)));
     let both = "/media/KC-SHARE2/ceremony-20261125T070901Z/share-2-of-3.txt; /media/KC-SHARE1/ceremony-20261125T070901Z/share-1-of-3.txt";
-    assert_eq!(a.restore.value(1), both);
+    assert_eq!(a.forms.get(Page::Restore).value(1), both);
     // Picked again: taken once.
     a.update(Action::Key(KeyEvent::from(KeyCode::F(2))));
     a.update(Action::Key(KeyEvent::from(KeyCode::Enter)));
-    assert_eq!(a.restore.value(1), both);
+    assert_eq!(a.forms.get(Page::Restore).value(1), both);
 }
 
 /// The running log scrolls: PgUp shows earlier lines with a note of how
@@ -803,8 +817,11 @@ fn the_running_log_scrolls_back() {
 /// screen's edge.
 #[test]
 fn a_field_takes_long_values_and_shows_where_the_typing_is() {
-    let mut a = app(Screen::Identity);
-    a.identity.fields[0].input.value.clear();
+    let mut a = app(Screen::Form(Page::Identity));
+    a.forms.get_mut(Page::Identity).fields[0]
+        .input
+        .value
+        .clear();
     let long: String = (0..300)
         .map(|i| char::from(b'a' + (i % 26) as u8))
         .collect();
@@ -812,7 +829,7 @@ fn a_field_takes_long_values_and_shows_where_the_typing_is() {
         a.update(Action::Key(KeyEvent::from(KeyCode::Char(c))));
     }
     a.update(Action::Key(KeyEvent::from(KeyCode::Char('Z'))));
-    assert_eq!(a.identity.value(0).len(), 301);
+    assert_eq!(a.forms.get(Page::Identity).value(0).len(), 301);
     let out = render(&a, 80, 24);
     assert!(out.contains("Z_"), "{out}");
 }
@@ -871,7 +888,7 @@ fn the_token_pin_is_masked_and_handed_over_once() {
 /// The media page's last fields (the cosign key) fit at 80x24.
 #[test]
 fn the_media_page_shows_the_cosign_fields_at_80x24() {
-    let out = render(&app(Screen::Media), 80, 24);
+    let out = render(&app(Screen::Form(Page::Media)), 80, 24);
     for label in [
         "cosign key",
         "HSM module",
@@ -1026,7 +1043,7 @@ fn the_finished_screen_goes_back_and_quits_only_after_a_word_about_the_sticks() 
 /// was not).
 #[test]
 fn the_backup_picker_keeps_the_selected_backup_in_sight_at_80x24() {
-    let mut a = app(Screen::RestoreSource);
+    let mut a = app(Screen::Form(Page::Restore));
     let scan = a.scan.as_mut().unwrap();
     for n in 1..=6 {
         scan.backups.push((
@@ -1049,7 +1066,7 @@ fn the_backup_picker_keeps_the_selected_backup_in_sight_at_80x24() {
     );
     a.update(Action::Key(KeyEvent::from(KeyCode::Enter)));
     assert_eq!(
-        a.restore.value(0),
+        a.forms.get(Page::Restore).value(0),
         "/media/KC-BACKUP1/ceremony-20261126T070901Z"
     );
 }
