@@ -622,6 +622,25 @@ pub struct CeremonyInfo {
     pub operator: String,
     #[serde(default)]
     pub witnesses: Vec<String>,
+    /// Witnesses who countersign the ceremony on their own cards
+    /// (`[[ceremony.witness]]`, docs/witnesses.md); their names join the
+    /// transcript's witnesses.
+    #[serde(default, rename = "witness", skip_serializing_if = "Vec::is_empty")]
+    pub signing_witnesses: Vec<WitnessSpec>,
+}
+
+/// A witness who signs: a name and their own OpenPGP cert, whose signing
+/// key is on their own card.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WitnessSpec {
+    pub name: String,
+    /// The witness's cert (public), as they exported it.
+    pub cert: PathBuf,
+    /// Batch runs: where the witness's card PIN is read from (a file or
+    /// fd:N, as the witness hands it over). The TUI asks the witness.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin_from: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -1060,6 +1079,14 @@ impl Plan {
         for c in &mut self.shares.custodians {
             c.medium = c.medium.as_deref().map(abs);
         }
+        for w in &mut self.ceremony.signing_witnesses {
+            w.cert = abs(&w.cert);
+            let mut pin = w.pin_from.take();
+            if let Some(Ok(Handover::File(p))) = pin.as_deref().map(Handover::parse) {
+                pin = Some(abs(&p).display().to_string());
+            }
+            w.pin_from = pin;
+        }
         let handover = |d: &mut Option<String>| {
             if let Some(Ok(Handover::File(p))) = d.as_deref().map(Handover::parse) {
                 *d = Some(abs(&p).display().to_string());
@@ -1158,6 +1185,12 @@ impl Plan {
                     .witnesses
                     .iter()
                     .map(|w| ("ceremony.witnesses", w)),
+            )
+            .chain(
+                self.ceremony
+                    .signing_witnesses
+                    .iter()
+                    .map(|w| ("ceremony.witness.name", &w.name)),
             )
             .chain(
                 self.shares

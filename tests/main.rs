@@ -39,3 +39,4 @@ mod reshare;
 mod shares;
 mod transcript;
 mod tui;
+mod witnesses;

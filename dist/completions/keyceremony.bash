@@ -1860,7 +1860,7 @@ _keyceremony() {
             return 0
             ;;
         keyceremony__subcmd__install)
-            opts="-h --root --replace-local --kubernetes --trust --state --at --output-format --help"
+            opts="-h --root --replace-local --kubernetes --trust --state --at --witnesses --require --output-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1883,6 +1883,14 @@ _keyceremony() {
                     return 0
                     ;;
                 --at)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --witnesses)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --require)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2948,7 +2956,7 @@ _keyceremony() {
             return 0
             ;;
         keyceremony__subcmd__verify)
-            opts="-h --trust --state --at --output-format --help"
+            opts="-h --trust --state --at --witnesses --require --output-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2963,6 +2971,14 @@ _keyceremony() {
                     return 0
                     ;;
                 --at)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --witnesses)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --require)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

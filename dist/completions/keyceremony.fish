@@ -89,6 +89,8 @@ complete -c keyceremony -n "__fish_keyceremony_using_subcommand rotate" -s h -l 
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand verify" -l trust -d 'The trusted primary fingerprint (with --state: the key a new state file pins)' -r
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand verify" -l state -d 'A state file: pins the key on first use (or --trust\'s), follows it through rotations, remembers the bundle accepted' -r -F
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand verify" -l at -d 'Judge at this time instead of now: a date (2027-06-01) or a duration from now (400d)' -r
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand verify" -l witnesses -d 'A directory of the witnesses\' certs, one per file: with --require, the ceremony must have been countersigned on their cards (docs/witnesses.md)' -r -F
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand verify" -l require -d 'How many of the --witnesses must have signed the ceremony\'s statement' -r
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand verify" -l output-format -r -f -a "human\t'Text for people'
 json\t'One JSON document for programs'"
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -97,6 +99,8 @@ complete -c keyceremony -n "__fish_keyceremony_using_subcommand install" -l kube
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand install" -l trust -d 'The trusted primary fingerprint (with --state: the key a new state file pins)' -r
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand install" -l state -d 'A state file: pins the key on first use (or --trust\'s), follows it through rotations, remembers the bundle accepted' -r -F
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand install" -l at -d 'Judge at this time instead of now: a date (2027-06-01) or a duration from now (400d)' -r
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand install" -l witnesses -d 'A directory of the witnesses\' certs, one per file: with --require, the ceremony must have been countersigned on their cards (docs/witnesses.md)' -r -F
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand install" -l require -d 'How many of the --witnesses must have signed the ceremony\'s statement' -r
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand install" -l output-format -r -f -a "human\t'Text for people'
 json\t'One JSON document for programs'"
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand install" -l replace-local -d 'Replace a local policy rule for a scope the bundle declares (kept and shown otherwise)'

@@ -290,6 +290,18 @@ mod tests {
                 "genesis never proves a card twice".into(),
             ))
         }
+
+        fn sign(
+            &mut self,
+            _: &str,
+            _: &sequoia_openpgp::Cert,
+            _: &[u8],
+            _: &secrecy::SecretString,
+        ) -> Result<Vec<u8>, OpenPgpCardError> {
+            Err(OpenPgpCardError::NotFound(
+                "this plan has no witnesses".into(),
+            ))
+        }
     }
 
     fn screen_plan(dir: &std::path::Path, cards: usize) -> Plan {

@@ -23,6 +23,7 @@ pub mod rotate;
 pub mod session;
 pub mod sharing;
 pub mod subkey;
+pub mod witness;
 
 use std::path::PathBuf;
 use std::time::SystemTime;
@@ -134,6 +135,15 @@ pub trait Cards {
         key: &Cert,
         user_pin: &SecretString,
     ) -> Result<String, OpenPgpCardError>;
+    /// Signs `data` on the card `ident`, whose signature key is one of
+    /// `signer`'s (a witness's own card): an armored detached signature.
+    fn sign(
+        &mut self,
+        ident: &str,
+        signer: &Cert,
+        data: &[u8],
+        user_pin: &SecretString,
+    ) -> Result<Vec<u8>, OpenPgpCardError>;
 }
 
 /// Cards in PC/SC readers, through pcscd.
@@ -162,6 +172,16 @@ impl Cards for PcscCards {
         user_pin: &SecretString,
     ) -> Result<String, OpenPgpCardError> {
         openpgp_card::prove(ident, key, user_pin)
+    }
+
+    fn sign(
+        &mut self,
+        ident: &str,
+        signer: &Cert,
+        data: &[u8],
+        user_pin: &SecretString,
+    ) -> Result<Vec<u8>, OpenPgpCardError> {
+        openpgp_card::sign(ident, signer, data, user_pin)
     }
 }
 
@@ -285,6 +305,17 @@ pub trait CeremonyUi {
     /// Batch runs go on; `keyceremony card provision` resumes later.
     fn card_failed(&mut self, _number: usize, _error: &str) -> CardDecision {
         CardDecision::Skip
+    }
+
+    /// A witness at the screen: the statement shown, their card inserted
+    /// and their PIN typed (`Sign`), or they decline or are not there.
+    /// `None`: this front end asks no one (a batch run reads the PIN from
+    /// where the plan's witness says, once).
+    fn witness(
+        &mut self,
+        _ask: &witness::WitnessAsk<'_>,
+    ) -> Result<Option<witness::WitnessAnswer>, CeremonyError> {
+        Ok(None)
     }
 }
 

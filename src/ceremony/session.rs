@@ -50,6 +50,8 @@ pub struct Preflight {
     /// a Ctrl-C during the checks is a stop like any other, not a process
     /// killed with the media's in-use files left behind.
     armed: media::interrupt::Armed,
+    /// The witnesses who countersign, their certs checked.
+    witnesses: Vec<super::witness::Witness>,
 }
 
 /// Checks everything a ceremony needs before anything is written or made:
@@ -70,6 +72,8 @@ pub fn preflight(
         ));
     }
     let (backups, export) = checked_media(plan).map_err(|(_, e)| e)?;
+    // A witness's cert that cannot be used is said before any key exists.
+    let witnesses = super::witness::load(plan, clock.now())?;
     let all = plan.media.backup.iter().map(PathBuf::as_path);
     for m in all
         .chain(Some(plan.media.export.as_path()))
@@ -128,6 +132,7 @@ pub fn preflight(
         airgap,
         root,
         armed,
+        witnesses,
     })
 }
 
@@ -273,6 +278,7 @@ pub fn open_existing_checked<'a>(
     step(ui, 2, "Opening the backup from the shares");
     let opened = restore::open_for_ceremony(backup, shares)?;
     refuse(&opened)?;
+    super::witness::refuse_own_key(&pre.witnesses, &opened.restored.cert)?;
     let r = &opened.restored;
     let retired = restore::rotated_away(backup, &r.fingerprint);
     let own = opened.previous_bundle.as_ref().map_or(0, |p| p.sequence);
@@ -412,6 +418,8 @@ pub struct Session<'a> {
     _armed: media::interrupt::Armed,
     /// The failure is in the transcript already (signed, after "complete").
     failure_recorded: bool,
+    /// The witnesses who countersign at the end (docs/witnesses.md).
+    witnesses: Vec<super::witness::Witness>,
 }
 
 impl<'a> Session<'a> {
@@ -486,6 +494,7 @@ impl<'a> Session<'a> {
             sealed: None,
             _armed: pre.armed,
             failure_recorded: false,
+            witnesses: pre.witnesses,
         };
         let mut data = json!({
             "flow": name,
@@ -494,6 +503,11 @@ impl<'a> Session<'a> {
             "version": env!("CARGO_PKG_VERSION"),
             "operator": plan.ceremony.operator,
             "witnesses": plan.ceremony.witnesses,
+            "signing_witnesses": session
+                .witnesses
+                .iter()
+                .map(|w| json!({ "name": w.name, "fingerprint": w.fingerprint }))
+                .collect::<Vec<_>>(),
             "host": hostname(&pre.root),
             "plan_sha256": opts.plan_sha256,
             "plan": plan,
@@ -772,6 +786,7 @@ impl<'a> Session<'a> {
         others: &mut [Bundle],
     ) -> Result<(), CeremonyError> {
         self.write_bundle(key)?;
+        self.countersign(key)?;
         self.record(EventKind::Complete, complete)?;
         let sig = openpgp::sign_detached(
             key,
@@ -815,6 +830,66 @@ impl<'a> Session<'a> {
             }
         }
         written
+    }
+
+    /// The witnesses countersign the ceremony as its transcript stands
+    /// (everything done, before "complete"): the statement shown to each,
+    /// signed on their cards, checked, written beside the transcript on
+    /// every medium (the MANIFEST lists it), and what each did recorded.
+    fn countersign(&mut self, key: &Cert) -> Result<(), CeremonyError> {
+        use super::witness::{self, Statement};
+        if self.witnesses.is_empty() {
+            return Ok(());
+        }
+        let statement = Statement {
+            ceremony: self.id.clone(),
+            flow: self.flow.to_owned(),
+            key: key.fingerprint().to_hex(),
+            transcript_sha256: crate::media::sha256_hex(self.transcript.contents()),
+            time: humantime::format_rfc3339_seconds(self.clock.now()).to_string(),
+            done: format!(
+                "the {} of key {} as its transcript records it, written to {} and the export medium {}",
+                self.flow,
+                key.fingerprint().to_hex(),
+                crate::text::count(self.backups.len(), "backup", "backups"),
+                self.export.dir().display()
+            ),
+            witnesses: self
+                .witnesses
+                .iter()
+                .map(|w| format!("{} {}", w.name, w.fingerprint))
+                .collect(),
+        }
+        .text();
+        let outcomes =
+            witness::countersign(self.ui, &mut super::PcscCards, &self.witnesses, &statement)?;
+        let mut files = vec![(
+            witness::STATEMENT_FILE.to_owned(),
+            statement.clone().into_bytes(),
+        )];
+        for o in &outcomes {
+            if let Some(sig) = &o.signature {
+                files.push((witness::signature_file(&o.fingerprint), sig.clone()));
+            }
+        }
+        for (name, bytes) in &files {
+            self.export.write(name, bytes, FileMode::Public)?;
+            for b in &mut self.backups {
+                b.write(name, bytes, FileMode::Public)?;
+            }
+        }
+        self.record(
+            EventKind::Witnessed,
+            json!({
+                "statement": witness::STATEMENT_FILE,
+                "statement_sha256": crate::media::sha256_hex(statement.as_bytes()),
+                "witnesses": outcomes,
+                "files": files
+                    .iter()
+                    .map(|(n, b)| json!({ "name": n, "sha256": crate::media::sha256_hex(b) }))
+                    .collect::<Vec<_>>(),
+            }),
+        )
     }
 
     /// `close`'s second half: the signed transcript on every medium, then

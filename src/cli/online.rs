@@ -16,6 +16,12 @@ pub struct AnchorArgs {
     /// Judge at this time instead of now: a date (2027-06-01) or a duration from now (400d)
     #[arg(long)]
     pub at: Option<String>,
+    /// A directory of the witnesses' certs, one per file: with --require, the ceremony must have been countersigned on their cards (docs/witnesses.md)
+    #[arg(long, requires = "require", value_name = "DIR")]
+    pub witnesses: Option<PathBuf>,
+    /// How many of the --witnesses must have signed the ceremony's statement
+    #[arg(long, requires = "witnesses", value_name = "N")]
+    pub require: Option<usize>,
     #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
     pub output_format: OutputFormat,
 }

@@ -51,7 +51,19 @@ pub(crate) fn checked(
             ))
         }
     };
-    let v = online::verify(Bundle::read(bundle)?, anchor, at)?;
+    let required = match (&a.witnesses, a.require) {
+        (Some(dir), Some(n)) => Some(online::witnesses::load_pinned(dir, n)?),
+        _ => None,
+    };
+    let read = Bundle::read(bundle)?;
+    let witnessed = required
+        .as_ref()
+        .map(|r| online::witnesses::check(&read, r))
+        .transpose();
+    let mut v = online::verify(read, anchor, at)?;
+    // The bundle's own trust first (a forged bundle is that, before it is
+    // one without witnesses), then the witnesses.
+    v.witnessed = witnessed?;
     let next = a.state.as_ref().map(|_| State::after(loaded.as_ref(), &v));
     Ok((v, next, lock))
 }

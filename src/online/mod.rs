@@ -34,6 +34,7 @@ pub mod read;
 pub mod rotation;
 pub mod state;
 pub mod verify;
+pub mod witnesses;
 
 pub use verify::{verify, Anchor, Transition, Verified};
 

@@ -40,6 +40,10 @@ pub enum Anchor<'a> {
 /// A bundle that verified: what it holds and what to install.
 #[derive(Debug, Serialize)]
 pub struct Verified {
+    /// Who of the pinned witnesses countersigned its ceremony, when the
+    /// caller asked for witnesses (`super::witnesses`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub witnessed: Option<super::witnesses::Witnessed>,
     pub dir: std::path::PathBuf,
     pub key: String,
     pub sequence: u64,
@@ -122,6 +126,14 @@ impl Verified {
             l.push(format!(
                 "Publish: the revocation of {r} ({}) where its cert was published: its transition is over",
                 rotation::revocation_file(r)
+            ));
+        }
+        if let Some(w) = &self.witnessed {
+            l.push(format!(
+                "Countersigned by {} of the pinned witnesses ({} required): {}",
+                w.signed.len(),
+                w.required,
+                w.signed.join("; ")
             ));
         }
         if let Some(k) = &self.pinned_now {
@@ -284,6 +296,7 @@ pub fn verify(b: Bundle, anchor: Anchor<'_>, at: SystemTime) -> Result<Verified,
     openpgp::valid_at(&cert, at).map_err(|e| b.refused(e))?;
     let revoked = check_revocations(&b)?;
     Ok(Verified {
+        witnessed: None,
         dir: b.dir.clone(),
         key: info.key.clone(),
         sequence: info.sequence,

@@ -20,7 +20,10 @@ pub use keys::{
     settle_after_latest_self_signature, superseded_revocation, unlock_cert, unlock_secret,
     GeneratedKey, KeyInfo, KeyRequest, KeyRole, Profile,
 };
-pub use sign::{read_cert, sign_detached, valid_at, verify_detached, SignWith};
+pub use sign::{
+    read_cert, sign_detached, signing_keys, valid_at, verify_by_signing_key, verify_detached,
+    SignWith,
+};
 pub use strict::read_strict;
 pub use subkeys::{
     add_subkey, current_secret_subkeys, end_subkey, live_subkeys, revoke_subkey, RevokeReason,

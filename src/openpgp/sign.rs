@@ -137,6 +137,62 @@ pub fn verify_detached(
     Err(fail(&cert.fingerprint().to_hex(), &last))
 }
 
+/// The fingerprints (upper-case hex) of `cert`'s keys that can make a
+/// data signature at `at`: valid under the standard policy, signing-capable,
+/// alive and not revoked (a witness's own key: its primary or a subkey).
+pub fn signing_keys(cert: &Cert, at: SystemTime) -> Vec<String> {
+    let policy = StandardPolicy::new();
+    let Ok(vc) = cert.with_policy(&policy, at) else {
+        return Vec::new();
+    };
+    vc.keys()
+        .for_signing()
+        .alive()
+        .revoked(false)
+        .map(|ka| ka.key().fingerprint().to_hex())
+        .collect()
+}
+
+/// Checks a detached signature over `data` by any key of `cert` that could
+/// sign data when the signature was made (`signing_keys` then): how a
+/// witness's countersignature is checked, with the policy gpg applies.
+/// Returns the fingerprint of the key that signed.
+pub fn verify_by_signing_key(
+    cert: &Cert,
+    signature: &[u8],
+    data: &[u8],
+) -> Result<String, OpenPgpError> {
+    let fail = |reason: &str| OpenPgpError::BadSignature {
+        fingerprint: cert.fingerprint().to_hex(),
+        reason: reason.to_owned(),
+    };
+    let sig = match Packet::from_bytes(signature) {
+        Ok(Packet::Signature(sig)) => sig,
+        _ => return Err(fail("the file does not hold an OpenPGP signature")),
+    };
+    let Some(made) = sig.signature_creation_time() else {
+        return Err(fail("the signature has no creation time"));
+    };
+    let usable = signing_keys(cert, made);
+    let mut last = "no signing key of the cert, valid when it was made, issued it".to_owned();
+    for ka in cert.keys() {
+        let key = ka.key().role_as_unspecified();
+        if !usable.contains(&key.fingerprint().to_hex())
+            || !sig
+                .get_issuers()
+                .iter()
+                .any(|h| h.aliases(key.key_handle()))
+        {
+            continue;
+        }
+        match sig.verify_message(key, data) {
+            Ok(()) => return Ok(key.fingerprint().to_hex()),
+            Err(e) => last = e.to_string(),
+        }
+    }
+    Err(fail(&last))
+}
+
 /// Reads a public cert (armored or binary).
 /// Whether `cert` holds at `at`: valid under the standard policy, not
 /// revoked, not expired; the error says which.

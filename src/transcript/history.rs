@@ -25,6 +25,9 @@ pub struct Ceremony {
     /// The time of its first entry.
     pub started: String,
     pub sha256: String,
+    /// Who witnessed it, as its transcript records it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub witnesses: Option<String>,
 }
 
 /// Checks that `transcripts` (label, bytes), in the order given, are one
@@ -51,6 +54,7 @@ pub fn verify_history(transcripts: &[(String, Vec<u8>)]) -> Result<Vec<Ceremony>
             flow: text(&start.data["flow"]),
             started: start.time.clone(),
             sha256: hashes[i].clone(),
+            witnesses: super::witness::recorded(&chain),
         };
         if chain.entries.last().map(|e| e.event.as_str()) != Some("ceremony.complete") {
             return Err(err(format!(

@@ -23,6 +23,7 @@ use crate::media::{sha256_hex, MediaError};
 
 pub mod history;
 pub mod verify;
+pub mod witness;
 
 pub const TRANSCRIPT: &str = "transcript.jsonl";
 pub const TRANSCRIPT_SIG: &str = "transcript.jsonl.asc";
@@ -62,6 +63,7 @@ pub enum EventKind {
     CosignRotated,
     CosignRevoked,
     CosignAudited,
+    Witnessed,
     Complete,
     Failed,
 }
@@ -95,6 +97,7 @@ impl EventKind {
         EventKind::CosignRotated,
         EventKind::CosignRevoked,
         EventKind::CosignAudited,
+        EventKind::Witnessed,
         EventKind::Complete,
         EventKind::Failed,
     ];
@@ -129,6 +132,7 @@ impl EventKind {
             EventKind::CosignRotated => "cosign.rotated",
             EventKind::CosignRevoked => "cosign.revoked",
             EventKind::CosignAudited => "cosign.audited",
+            EventKind::Witnessed => "witnesses.signed",
             EventKind::Complete => "ceremony.complete",
             EventKind::Failed => "ceremony.failed",
         }

@@ -20,6 +20,9 @@ pub struct Verified {
     pub entries: usize,
     pub head: String,
     pub key: String,
+    /// Who witnessed the ceremony, as its transcript records it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub witnesses: Option<String>,
 }
 
 /// What `verify` found: every transcript intact and, for several, the history.
@@ -35,14 +38,18 @@ impl Checked {
         let mut l: Vec<String> = self
             .transcripts
             .iter()
-            .map(|t| {
-                format!(
+            .flat_map(|t| {
+                let mut l = vec![format!(
                     "Transcript {} is intact: {} entries, chain head {}, signed by primary {}",
                     crate::text::printable(&t.file.display().to_string()),
                     t.entries,
                     t.head,
                     t.key
-                )
+                )];
+                if let Some(w) = &t.witnesses {
+                    l.push(format!("  Witnesses (as the transcript records): {w}"));
+                }
+                l
             })
             .collect();
         if let Some(h) = &self.history {
@@ -52,8 +59,14 @@ impl Checked {
             ));
             l.extend(h.iter().map(|c| {
                 crate::text::printable(&format!(
-                    "  {}  {:<14} {}",
-                    c.started, c.flow, c.ceremony_id
+                    "  {}  {:<14} {}{}",
+                    c.started,
+                    c.flow,
+                    c.ceremony_id,
+                    c.witnesses
+                        .as_deref()
+                        .map(|w| format!("  witnesses {w}"))
+                        .unwrap_or_default()
                 ))
             }));
         }
@@ -238,6 +251,7 @@ fn verify_one(
         Verified {
             file: file.to_owned(),
             entries: chain.entries.len(),
+            witnesses: super::witness::recorded(&chain),
             head: chain.head,
             key,
         },

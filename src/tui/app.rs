@@ -57,6 +57,20 @@ pub enum Request {
         number: usize,
         error: String,
     },
+    /// A witness at the screen: the statement to sign on their card.
+    Witness(WitnessScreen),
+}
+
+/// What a witness's screen shows: public facts only.
+#[derive(Debug, Clone)]
+pub struct WitnessScreen {
+    pub statement: String,
+    pub name: String,
+    pub fingerprint: String,
+    pub number: usize,
+    pub total: usize,
+    /// Why the last try failed (a wrong card, a wrong PIN).
+    pub problem: Option<String>,
 }
 
 impl std::fmt::Debug for Request {
@@ -68,6 +82,7 @@ impl std::fmt::Debug for Request {
             Request::CardPins => "Request::CardPins",
             Request::TokenPin(_) => "Request::TokenPin",
             Request::CardFailed { .. } => "Request::CardFailed",
+            Request::Witness(_) => "Request::Witness",
         })
     }
 }
@@ -80,6 +95,7 @@ pub enum Reply {
     Pins(CardPins),
     TokenPin(secrecy::SecretString),
     Decision(CardDecision),
+    Witness(crate::ceremony::witness::WitnessAnswer),
     /// The operator stops the ceremony at this question (Ctrl-C, then y).
     Abandon,
 }
@@ -224,6 +240,13 @@ pub enum Prompt {
     CardFailed {
         number: usize,
         error: String,
+    },
+    /// A witness reads the statement, then signs (their PIN typed, never
+    /// shown), declines or is absent.
+    Witness {
+        screen: WitnessScreen,
+        /// `Some` once they chose to sign: the PIN being typed.
+        pin: Option<SecretLine>,
     },
 }
 
@@ -575,7 +598,12 @@ impl App {
             Screen::RestoreCard => matches!(self.card, Some(CardStage::Pins(_))),
             Screen::Running => matches!(
                 self.prompt,
-                Some(Prompt::Typing(_) | Prompt::Pins(_) | Prompt::TokenPin { .. })
+                Some(
+                    Prompt::Typing(_)
+                        | Prompt::Pins(_)
+                        | Prompt::TokenPin { .. }
+                        | Prompt::Witness { pin: Some(_), .. }
+                )
             ),
             _ => false,
         }
@@ -666,6 +694,7 @@ impl App {
                         entry: SecretLine::default(),
                     },
                     Request::CardFailed { number, error } => Prompt::CardFailed { number, error },
+                    Request::Witness(screen) => Prompt::Witness { screen, pin: None },
                 })
             }
             EngineMsg::Finished(r) => {
@@ -692,7 +721,12 @@ impl App {
             // the engine records it and marks what it wrote.
             let asking = matches!(
                 self.prompt,
-                Some(Prompt::Typing(_) | Prompt::Pins(_) | Prompt::TokenPin { .. })
+                Some(
+                    Prompt::Typing(_)
+                        | Prompt::Pins(_)
+                        | Prompt::TokenPin { .. }
+                        | Prompt::Witness { .. }
+                )
             );
             if self.screen == Screen::Running && asking {
                 self.confirm = Some(Confirm {
@@ -1469,6 +1503,30 @@ impl App {
                 KeyCode::Char('s') => Some(Reply::Decision(CardDecision::Skip)),
                 _ => None,
             },
+            Prompt::Witness { pin, .. } => {
+                use crate::ceremony::witness::WitnessAnswer;
+                match pin {
+                    None => match k.code {
+                        KeyCode::Char('s') => {
+                            *pin = Some(SecretLine::default());
+                            None
+                        }
+                        KeyCode::Char('d') => Some(Reply::Witness(WitnessAnswer::Decline)),
+                        KeyCode::Char('a') => Some(Reply::Witness(WitnessAnswer::Absent)),
+                        _ => None,
+                    },
+                    // Esc goes back to the statement: the PIN typed so far
+                    // is dropped.
+                    Some(_) if k.code == KeyCode::Esc => {
+                        *pin = None;
+                        None
+                    }
+                    Some(entry) => match entry.key(k) {
+                        Input::Submit => Some(Reply::Witness(WitnessAnswer::Sign(entry.take()))),
+                        _ => None,
+                    },
+                }
+            }
         };
         match reply {
             Some(r) => {

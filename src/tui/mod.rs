@@ -154,6 +154,23 @@ impl CeremonyUi for Bridge {
         }
     }
 
+    fn witness(
+        &mut self,
+        ask: &crate::ceremony::witness::WitnessAsk<'_>,
+    ) -> Result<Option<crate::ceremony::witness::WitnessAnswer>, CeremonyError> {
+        match self.ask(Request::Witness(app::WitnessScreen {
+            statement: ask.statement.to_owned(),
+            name: ask.name.to_owned(),
+            fingerprint: ask.fingerprint.to_owned(),
+            number: ask.number,
+            total: ask.total,
+            problem: ask.problem.map(str::to_owned),
+        }))? {
+            Reply::Witness(answer) => Ok(Some(answer)),
+            _ => Err(CeremonyError::Delivery("no witness answered".into())),
+        }
+    }
+
     fn card_failed(&mut self, number: usize, error: &str) -> CardDecision {
         match self.ask(Request::CardFailed {
             number,

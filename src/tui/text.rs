@@ -93,6 +93,14 @@ pub fn header(app: &App) -> (&'static str, &'static str) {
                 "The HSM's user PIN: the cosign key goes into the token",
                 "type the PIN (not shown)   Enter done   F1 help",
             ),
+            Some(Prompt::Witness { pin: None, .. }) => (
+                "A witness countersigns the ceremony on their own card",
+                "s sign   d decline   a absent   ? help",
+            ),
+            Some(Prompt::Witness { .. }) => (
+                "A witness countersigns the ceremony on their own card",
+                "type the PIN (not shown)   Enter sign   Esc back   F1 help",
+            ),
             Some(Prompt::CardFailed { .. }) => (
                 "A card failed",
                 "r retry this card   s skip it (provision later)   ? help",
@@ -147,6 +155,7 @@ pub fn help(app: &App) -> &'static str {
         Screen::Review => app.flow.spec().review_help(),
         Screen::Welcome => "Each ceremony asks for what it needs page by page and writes nothing before its review says what it will do and y starts it; every ceremony on an existing key first proves and opens a backup from k shares. The batch commands (`keyceremony genesis`, `renew`, `restore`, ...) run the same engine.",
         Screen::Preflight => "Every finding of the air-gap check, the OpenPGP cards in the readers and the mounted media. A network interface that is up stops a genesis unless the plan allows it for a rehearsal. It looks again every few seconds; r looks at once. Sticks are listed by label; m mounts every one not mounted yet at /media/LABEL (vfat, exfat or ext4), and their paths then go into the media forms.",
+        Screen::Running if matches!(app.prompt, Some(Prompt::Witness { .. })) => "Each witness the plan names with their cert countersigns the ceremony here, alone at the screen: read the statement (which ceremony, which key, the transcript's SHA-256, what was done), then s, insert your own card and type its PIN: it is signed on your card and checked against your cert. A card that is not yours is named; a wrong PIN says how many tries are left; a card with one try left is never tried. d declines, a records you as absent; either way the transcript says so. The signature goes beside the transcript on every medium; `gpg --verify` checks it with your cert (docs/witnesses.md).",
         Screen::Running => "The engine runs the same steps as `keyceremony genesis`. Every file is written, synced and read back. The passphrase is shown once; each share is shown to its custodian alone, and the screen is cleared after each. The rehearsal opens every backup with the shares you type back. For cards, choose PINs (user 6+, admin 8+ characters); a card that fails can be retried or skipped and provisioned later from a restore. For a cosign key in an HSM, type the token's user PIN when asked: it is checked before any key exists, and a token with one try left is refused before the PIN is sent.",
         Screen::Done if matches!(app.result, Some(Err(_))) => "The ceremony stopped. The message says why, which directories it left on the media and what to do with them (a new key's backups and shares that no export names must be destroyed). b goes back to where this run started, every value still in its form: fix the cause (a medium, a card) and start again; a new run writes new directories.",
         Screen::Done => "u writes everything out to the sticks and unmounts them, so that they can be pulled out; on the live image P powers the machine off after the same, and q asks first while a stick is still mounted. Esc goes back to the ceremonies. Hand each custodian their share sheet. The transcript on the export medium is signed; check it online with `keyceremony transcript verify`. The fingerprint is shown as text and as a QR code to compare with the online side.",

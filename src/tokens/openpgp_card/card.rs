@@ -709,6 +709,107 @@ fn bare_point(p: &[u8]) -> Vec<u8> {
     }
 }
 
+/// Signs `data` on the card with its signature key, which must be a key of
+/// `signer` (a witness's own card and cert), after the user PIN (never its
+/// last try). Returns the armored detached signature; the caller checks it.
+pub fn sign(
+    ident: &str,
+    signer: &Cert,
+    data: &[u8],
+    user_pin: &SecretString,
+) -> Result<Vec<u8>, OpenPgpCardError> {
+    guarded(ident, |_| {
+        let mut card = open(ident)?;
+        let mut tx = card
+            .transaction()
+            .map_err(|_| OpenPgpCardError::NotFound(ident.to_owned()))?;
+        let serial = describe(&mut tx, "")
+            .map(|i| i.serial)
+            .map_err(|_| OpenPgpCardError::NotFound(ident.to_owned()))?;
+        let public = card_signing_key(&mut tx, &serial, signer, signer.keys())?;
+        let sig = sign_on_card(&mut tx, &serial, public, data, user_pin)?;
+        let armor_err = |e: std::io::Error| OpenPgpCardError::Step {
+            serial: serial.clone(),
+            step: "armoring the signature",
+            message: e.to_string(),
+        };
+        let mut w =
+            pgp::armor::Writer::new(Vec::new(), pgp::armor::Kind::Signature).map_err(armor_err)?;
+        {
+            use pgp::serialize::Serialize;
+            pgp::packet::Packet::from(sig)
+                .serialize(&mut w)
+                .map_err(|e| OpenPgpCardError::Step {
+                    serial: serial.clone(),
+                    step: "serialising the signature",
+                    message: e.to_string(),
+                })?;
+        }
+        w.finalize().map_err(armor_err)
+    })
+}
+
+/// The card's signature key, found among `keys` of `cert` by fingerprint:
+/// a card holding someone else's key is named, not used.
+fn card_signing_key<'a>(
+    tx: &mut Card<Transaction<'_>>,
+    serial: &str,
+    cert: &Cert,
+    mut keys: impl Iterator<
+        Item = pgp::cert::amalgamation::key::KeyAmalgamation<
+            'a,
+            pgp::packet::key::PublicParts,
+            pgp::packet::key::UnspecifiedRole,
+            bool,
+        >,
+    >,
+) -> Result<
+    pgp::packet::Key<pgp::packet::key::PublicParts, pgp::packet::key::UnspecifiedRole>,
+    OpenPgpCardError,
+> {
+    let on_card = tx
+        .fingerprints()
+        .map_err(step_err(serial, "reading fingerprints"))?
+        .signature()
+        .map(|f| f.to_hex().to_uppercase())
+        .ok_or_else(|| OpenPgpCardError::Step {
+            serial: serial.to_owned(),
+            step: "signing",
+            message: "the card has no signing key".into(),
+        })?;
+    keys.find(|k| k.key().fingerprint().to_hex() == on_card)
+        .map(|k| k.key().clone().parts_into_public().role_into_unspecified())
+        .ok_or_else(|| OpenPgpCardError::Mismatch {
+            serial: serial.to_owned(),
+            what: "the signing key",
+            detail: format!("{on_card} is not a key of {}", cert.fingerprint()),
+        })
+}
+
+/// Verifies the user PIN (never its last try) and signs `data` with the
+/// card's signature key, whose public half is `public`.
+fn sign_on_card(
+    tx: &mut Card<Transaction<'_>>,
+    serial: &str,
+    public: pgp::packet::Key<pgp::packet::key::PublicParts, pgp::packet::key::UnspecifiedRole>,
+    data: &[u8],
+    user_pin: &SecretString,
+) -> Result<pgp::packet::Signature, OpenPgpCardError> {
+    verify_pin(tx, serial, false, user_pin)?;
+    let mut signer = CardSigner {
+        tx: tx.card(),
+        public,
+    };
+    SignatureBuilder::new(SignatureType::Binary)
+        .set_signature_creation_time(SystemTime::now())
+        .and_then(|b| b.sign_message(&mut signer, data))
+        .map_err(|e| OpenPgpCardError::Step {
+            serial: serial.to_owned(),
+            step: "signing on the card",
+            message: e.to_string(),
+        })
+}
+
 /// Signs a fresh random challenge on the card with the user PIN and verifies
 /// the signature against `key`'s public signing subkey. Returns a summary.
 pub fn prove(ident: &str, key: &Cert, user_pin: &SecretString) -> Result<String, OpenPgpCardError> {
@@ -738,27 +839,7 @@ fn prove_on(
     user_pin: &SecretString,
 ) -> Result<String, OpenPgpCardError> {
     let serial = serial.to_owned();
-    let on_card = tx
-        .fingerprints()
-        .map_err(step_err(&serial, "reading fingerprints"))?
-        .signature()
-        .map(|f| f.to_hex().to_uppercase())
-        .ok_or_else(|| OpenPgpCardError::Step {
-            serial: serial.clone(),
-            step: "the proof signature",
-            message: "the card has no signing key".into(),
-        })?;
-    let public = key
-        .keys()
-        .subkeys()
-        .find(|k| k.key().fingerprint().to_hex() == on_card)
-        .map(|k| k.key().clone().parts_into_public().role_into_unspecified())
-        .ok_or_else(|| OpenPgpCardError::Mismatch {
-            serial: serial.clone(),
-            what: "the signing key",
-            detail: format!("{on_card} is not a subkey of {}", key.fingerprint()),
-        })?;
-    verify_pin(tx, &serial, false, user_pin)?;
+    let public = card_signing_key(tx, &serial, key, key.keys().subkeys().map(|k| k.into()))?;
     let mut challenge = vec![0u8; 32];
     getrandom::getrandom(&mut challenge).map_err(|e| OpenPgpCardError::Step {
         serial: serial.clone(),
@@ -770,19 +851,7 @@ fn prove_on(
         challenge,
     ]
     .concat();
-    let sig = {
-        let mut signer = CardSigner {
-            tx: tx.card(),
-            public,
-        };
-        SignatureBuilder::new(SignatureType::Binary)
-            .sign_message(&mut signer, &challenge)
-            .map_err(|e| OpenPgpCardError::Step {
-                serial: serial.clone(),
-                step: "signing on the card",
-                message: e.to_string(),
-            })?
-    };
+    let sig = sign_on_card(tx, &serial, public, &challenge, user_pin)?;
     let mut armored = Vec::new();
     {
         use pgp::serialize::Serialize;

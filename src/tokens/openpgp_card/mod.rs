@@ -21,7 +21,8 @@ use serde::Serialize;
 pub use super::CardPins;
 
 pub use card::{
-    card_status, find_card, list_cards, list_readers, prove, provision, ProvisionReport, ReaderInfo,
+    card_status, find_card, list_cards, list_readers, prove, provision, sign, ProvisionReport,
+    ReaderInfo,
 };
 
 /// Factory-default PINs of OpenPGP cards (and what a factory reset restores).

@@ -120,6 +120,42 @@ pub fn draw(prompt: &Prompt, f: &mut Frame<'_>, area: Rect) {
             ];
             f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), area);
         }
+        Prompt::Witness { screen, pin } => {
+            let mut lines = vec![
+                Line::styled(
+                    format!(
+                        "Witness {} of {}: {} (key {})",
+                        screen.number,
+                        screen.total,
+                        crate::text::printable(&screen.name),
+                        screen.fingerprint
+                    ),
+                    Style::new().add_modifier(Modifier::BOLD),
+                ),
+                Line::from("Read the statement; signing it on your own card says you saw this ceremony end so:"),
+                Line::from(""),
+            ];
+            lines.extend(
+                screen
+                    .statement
+                    .lines()
+                    .map(|l| Line::from(format!("  {}", crate::text::printable(l)))),
+            );
+            lines.push(Line::from(""));
+            if let Some(p) = &screen.problem {
+                lines.push(Line::styled(crate::text::printable(p), problem_style()));
+            }
+            match pin {
+                None => lines.push(Line::from(
+                    "s  sign: insert your card, then type its PIN    d  decline    a  absent",
+                )),
+                Some(entry) => lines.push(Line::from(format!(
+                    "Your card's PIN: {}_   (Enter signs on the card; Esc goes back)",
+                    "*".repeat(entry.len())
+                ))),
+            }
+            f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), area);
+        }
         Prompt::CardFailed { number, error } => {
             let lines = vec![
                 Line::styled(format!("Card {number} failed:"), problem_style()),

@@ -1070,3 +1070,73 @@ fn the_backup_picker_keeps_the_selected_backup_in_sight_at_80x24() {
         "/media/KC-BACKUP1/ceremony-20261126T070901Z"
     );
 }
+
+/// #29: a witness's screen at 80x24: the statement whole, the keys to sign,
+/// decline or be absent; once signing, the PIN masked; the answer is the
+/// reply, and the screen is cleared after it.
+#[test]
+fn a_witness_reads_the_statement_and_signs_declines_or_is_absent() {
+    use crate::ceremony::witness::WitnessAnswer;
+    use crate::tui::app::{Reply, WitnessScreen};
+    let statement = "keyceremony witness statement 1\nceremony: ceremony-20261206T000000Z\nflow: genesis\nkey: ABCDEF\ntranscript-sha256: 00\ntime: 2026-12-06T00:00:00Z\ndone: the genesis of key ABCDEF\nwitness: Wanda Witness 1234\nwitness: Walt Witness 5678\n";
+    let screen = |problem: Option<&str>| WitnessScreen {
+        statement: statement.into(),
+        name: "Wanda Witness".into(),
+        fingerprint: "1234".into(),
+        number: 1,
+        total: 2,
+        problem: problem.map(str::to_owned),
+    };
+    let mut a = app(Screen::Running);
+    a.update(Action::Engine(EngineMsg::Ask(Request::Witness(screen(
+        None,
+    )))));
+    let shown = render(&a, 80, 24);
+    for l in statement.lines() {
+        assert!(shown.contains(l), "{l:?} not shown:\n{shown}");
+    }
+    assert!(shown.contains("Witness 1 of 2: Wanda Witness"), "{shown}");
+    assert!(
+        shown.contains("s sign") && shown.contains("d decline"),
+        "{shown}"
+    );
+    // A letter before `s` is no PIN: the statement stays.
+    a.update(Action::Key(KeyEvent::from(KeyCode::Char('1'))));
+    a.update(Action::Key(KeyEvent::from(KeyCode::Char('s'))));
+    for c in "246810".chars() {
+        a.update(Action::Key(KeyEvent::from(KeyCode::Char(c))));
+    }
+    let typing = render(&a, 80, 24);
+    assert!(
+        typing.contains("******_") && !typing.contains("246810"),
+        "{typing}"
+    );
+    let cmd = a.update(Action::Key(KeyEvent::from(KeyCode::Enter)));
+    let Command::Reply(Reply::Witness(WitnessAnswer::Sign(pin))) = cmd else {
+        panic!("{cmd:?}")
+    };
+    use secrecy::ExposeSecret;
+    assert_eq!(pin.expose_secret(), "246810");
+    assert!(a.prompt.is_none() && a.clear_screen);
+    // Asked again after a wrong PIN: the problem is said; d declines.
+    a.update(Action::Engine(EngineMsg::Ask(Request::Witness(screen(
+        Some("card 0000B001: wrong user PIN; 2 tries left"),
+    )))));
+    assert!(render(&a, 80, 24).contains("2 tries left"));
+    assert!(matches!(
+        a.update(Action::Key(KeyEvent::from(KeyCode::Char('d')))),
+        Command::Reply(Reply::Witness(WitnessAnswer::Decline))
+    ));
+    a.update(Action::Engine(EngineMsg::Ask(Request::Witness(screen(
+        None,
+    )))));
+    // Esc from the PIN goes back to the statement, then a: absent.
+    a.update(Action::Key(KeyEvent::from(KeyCode::Char('s'))));
+    a.update(Action::Key(KeyEvent::from(KeyCode::Char('9'))));
+    a.update(Action::Key(KeyEvent::from(KeyCode::Esc)));
+    assert!(render(&a, 80, 24).contains("s sign"));
+    assert!(matches!(
+        a.update(Action::Key(KeyEvent::from(KeyCode::Char('a')))),
+        Command::Reply(Reply::Witness(WitnessAnswer::Absent))
+    ));
+}
