@@ -1147,13 +1147,25 @@ impl Plan {
 
     /// Everything `validate` checks but the media (`validate_media`).
     pub fn validate_all_but_media(&self) -> Result<(), PlanError> {
-        let bad = |m: String| Err(PlanError::Invalid(m));
-        if self.version != PLAN_VERSION {
-            return bad(format!(
-                "version = {} is not supported by this keyceremony; it reads version = {PLAN_VERSION}",
-                self.version
-            ));
+        self.validate_user_ids()?;
+        self.validate_settings()
+    }
+
+    /// What a ceremony on an existing key needs of its plan: everything
+    /// but the user IDs, which are the key's own (checked if the plan gives
+    /// some; a plan for a renew needs none). A rotation's new key checks
+    /// them with `validate`.
+    pub fn validate_on_key(&self) -> Result<(), PlanError> {
+        if !self.key.user_ids.is_empty() {
+            self.validate_user_ids()?;
         }
+        self.validate_settings()?;
+        self.validate_media()
+    }
+
+    /// The key's user IDs: at least one, each one line of visible text.
+    fn validate_user_ids(&self) -> Result<(), PlanError> {
+        let bad = |m: String| Err(PlanError::Invalid(m));
         if self.key.user_ids.is_empty() {
             return bad("key.user_ids is empty: add at least one, e.g. \"Release Signing <release@example.org>\"".into());
         }
@@ -1178,6 +1190,19 @@ impl Plan {
                     "key.user_ids names {uid:?} twice: list each user ID once"
                 ));
             }
+        }
+        Ok(())
+    }
+
+    /// Everything `validate` checks but the user IDs and the media: the
+    /// version, the people's names, the shares, cards, cosign, online.
+    pub fn validate_settings(&self) -> Result<(), PlanError> {
+        let bad = |m: String| Err(PlanError::Invalid(m));
+        if self.version != PLAN_VERSION {
+            return bad(format!(
+                "version = {} is not supported by this keyceremony; it reads version = {PLAN_VERSION}",
+                self.version
+            ));
         }
         let people = std::iter::once(("ceremony.operator", &self.ceremony.operator))
             .chain(

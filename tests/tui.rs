@@ -15,7 +15,7 @@ use keyceremony::shares::{complete, sheet, Completion};
 
 use crate::harness::*;
 
-struct Tmux {
+pub(crate) struct Tmux {
     socket: String,
     /// Keys of substance sent so far (each letter, digit, Enter, y...),
     /// but for the shares typed back.
@@ -25,7 +25,7 @@ struct Tmux {
 }
 
 impl Tmux {
-    fn new(dir: &Path, command: &str, size: (u16, u16)) -> Tmux {
+    pub(crate) fn new(dir: &Path, command: &str, size: (u16, u16)) -> Tmux {
         // A socket per session: a server still going away must not take the next.
         static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
@@ -80,7 +80,7 @@ impl Tmux {
         })
     }
 
-    fn send(&self, args: &[&str]) {
+    pub(crate) fn send(&self, args: &[&str]) {
         let o = Command::new("tmux")
             .args(["-S", &self.socket, "send-keys"])
             .args(args)
@@ -90,20 +90,20 @@ impl Tmux {
     }
 
     /// One named key (Enter, Escape, F1) or one character.
-    fn key(&self, key: &str) {
+    pub(crate) fn key(&self, key: &str) {
         self.send(&[key]);
         self.presses.set(self.presses.get() + 1);
     }
 
     /// A key that tries something out (help, a deliberate mistake): not
     /// counted, since a ceremony does not need it.
-    fn aside(&self, key: &str) {
+    pub(crate) fn aside(&self, key: &str) {
         self.send(&[key]);
     }
 
     /// Text the operator brings (a user ID, people's names): typed, but not
     /// counted among the keys a ceremony takes.
-    fn aside_text(&self, text: &str) {
+    pub(crate) fn aside_text(&self, text: &str) {
         self.send(&["-l", text]);
     }
 
@@ -142,12 +142,12 @@ impl Tmux {
     }
 
     /// Text typed character by character.
-    fn text(&self, text: &str) {
+    pub(crate) fn text(&self, text: &str) {
         self.send(&["-l", text]);
         self.presses.set(self.presses.get() + text.chars().count());
     }
 
-    fn screen(&self) -> String {
+    pub(crate) fn screen(&self) -> String {
         let o = Command::new("tmux")
             .args(["-S", &self.socket, "capture-pane", "-p"])
             .output()
@@ -156,7 +156,7 @@ impl Tmux {
     }
 
     /// Waits until `text` is off the screen (a popup closed).
-    fn wait_gone(&self, text: &str, secs: u64) {
+    pub(crate) fn wait_gone(&self, text: &str, secs: u64) {
         let start = Instant::now();
         while self.screen().contains(text) {
             assert!(
@@ -168,7 +168,7 @@ impl Tmux {
         }
     }
 
-    fn wait_for(&self, text: &str, secs: u64) -> String {
+    pub(crate) fn wait_for(&self, text: &str, secs: u64) -> String {
         let start = Instant::now();
         loop {
             let s = self.screen();
@@ -238,7 +238,7 @@ fn share_words(shares: &Path, i: u8, n: u8) -> String {
 }
 
 /// A 2-of-3, 12-word plan with `cards` cards; the passphrase is not delivered whole.
-fn tui_plan(dir: &Path, cards: &str) -> PathBuf {
+pub(crate) fn tui_plan(dir: &Path, cards: &str) -> PathBuf {
     write_plan(
         dir,
         &[
@@ -301,7 +301,7 @@ fn genesis_in_tui(t: &Tmux, dir: &Path, with_card: bool) -> (usize, String) {
 /// reshare): the room made ready, the passphrase shown once, each of the 3
 /// shares handed to its custodian, then the rehearsal with shares 3 and 1
 /// typed back from `shares()` (one wrong word caught first).
-fn hand_over_and_rehearse(t: &Tmux, shares: &dyn Fn() -> PathBuf) {
+pub(crate) fn hand_over_and_rehearse(t: &Tmux, shares: &dyn Fn() -> PathBuf) {
     let names = ["Custodian 1", "Custodian 2", "Custodian 3"];
     hand_over_and_rehearse_as(t, shares, 12, &names);
 }
@@ -795,11 +795,11 @@ fn a_rotation_runs_through_the_tui_in_tmux() {
     t.wait_for("Rotate 1/4", 10);
     t.text("tmux rotation");
     t.key("PageDown");
-    t.wait_for("1/3 Identity", 5);
+    t.wait_for("Rotate 2/4", 5);
     t.key("PageDown");
-    t.wait_for("2/3 Custodians", 5);
+    t.wait_for("Rotate 3/4", 5);
     t.key("PageDown");
-    t.wait_for("3/3 Media", 5);
+    t.wait_for("Rotate 4/4", 5);
     t.key("PageDown");
     t.wait_for("Review the new key and the rotation", 5);
     t.key("y");
@@ -1338,4 +1338,74 @@ sys.stdout.buffer.write(out)
     assert!(wipe < leave, "wiped after leaving the alternate screen");
     let last_text = find(b"Welcome").unwrap();
     assert!(last_text < wipe, "drawn after the wipe");
+}
+
+/// A renew from a TUI started without a plan (`keyceremony` alone, as
+/// docs/operator-guide.md offers): the key's user IDs are the key's own, so
+/// the renew's pages need none (they used to be refused for the example's
+/// empty user IDs, and the renew could not be started at all).
+#[test]
+fn a_renew_runs_from_a_tui_started_without_a_plan() {
+    let dir = tempdir();
+    let dir = dir.path();
+    let plan = tui_plan(dir, "count = 0");
+    assert_exit(&run(&["genesis", "--plan", plan.to_str().unwrap()]), 0);
+    let backup = bundle(&dir.join("backup-2"));
+    let shares = bundle(&dir.join("shares"));
+    let cmd = format!("{} tui", env!("CARGO_BIN_EXE_keyceremony"));
+    let t = Tmux::new(dir, &cmd, (80, 24));
+    t.wait_for("Welcome: choose a ceremony", 10);
+    t.key("n");
+    t.wait_for("clock:", 10);
+    t.key("Enter");
+    t.wait_for("Renew: the backup", 5);
+    t.aside_text(backup.to_str().unwrap());
+    t.key("Enter");
+    t.aside_text(&format!(
+        "{};{}",
+        shares.join("share-2-of-3.txt").display(),
+        shares.join("share-3-of-3.txt").display()
+    ));
+    t.key("PageDown");
+    t.wait_for("Renew 1/2", 10);
+    // The operator, the one field a plan would have filled.
+    t.key("Down");
+    t.key("Down");
+    t.aside_text("Olga Operator");
+    t.key("PageDown");
+    t.wait_for("Renew 2/2", 5);
+    for (field, value) in [
+        (
+            "Backup media",
+            format!(
+                "{}; {}",
+                dir.join("backup-1").display(),
+                dir.join("backup-2").display()
+            ),
+        ),
+        ("Export medium", dir.join("export").display().to_string()),
+        ("Share sheets to", dir.join("shares").display().to_string()),
+    ] {
+        t.wait_for(&format!("> {field}"), 5);
+        t.aside_text(&value);
+        t.key("Down");
+    }
+    // This machine has a network and one disk: the rehearsal's overrides.
+    for _ in 0..5 {
+        t.key("Down");
+    }
+    t.wait_for("> Allow network", 5);
+    t.key("Space");
+    t.key("Down");
+    t.key("Space");
+    t.key("PageDown");
+    let review = t.wait_for("Review the renew", 10);
+    assert!(review.contains("Press y to start"), "{review}");
+    t.key("y");
+    t.wait_for("Start the renew", 5);
+    t.key("y");
+    let done = t.wait_for("Ceremony finished", 60);
+    assert!(done.contains("Renew complete"), "{done}");
+    drop(t);
+    assert_eq!(bundles(&dir.join("export")).len(), 2);
 }

@@ -495,3 +495,98 @@ fn a_plans_witnesses_are_checked_before_anything_is_made() {
     // Nothing was made: no ceremony directory on any medium.
     assert!(std::fs::read_dir(dir.join("export")).map_or(true, |mut d| d.next().is_none()));
 }
+
+/// A TUI genesis with three witnesses, at 80x24: Wanda types a wrong PIN
+/// (told the tries left), then hers, and signs; Walt declines; Wes says he
+/// signs, but his card is in no reader (named), so he is recorded absent.
+#[test]
+fn a_tui_genesis_with_witnesses_each_at_a_screen_of_their_own() {
+    use crate::tui::{hand_over_and_rehearse, tui_plan, Tmux};
+    let _slots = slots();
+    let dir = tempdir();
+    let dir = dir.path();
+    let wanda = witness_key("Wanda Witness", "wanda@witness.test", dir);
+    let walt = witness_key("Walt Witness", "walt@witness.test", dir);
+    let wes = witness_key("Wes Witness", "wes@witness.test", dir);
+    let _a = VirtualCard::insert(0, "0000B011", &dir.join("card-a"));
+    let _b = VirtualCard::insert(1, "0000B012", &dir.join("card-b"));
+    onto_card(&wanda, "0000B011");
+    onto_card(&walt, "0000B012");
+    let plan = tui_plan(dir, "count = 0");
+    let mut text = std::fs::read_to_string(&plan).unwrap();
+    text.push_str(&witness_tables(
+        dir,
+        &[&wanda, &walt, &wes],
+        &[None, None, None],
+    ));
+    std::fs::write(&plan, text).unwrap();
+    let t = Tmux::new(
+        dir,
+        &format!(
+            "{} tui --plan {}",
+            env!("CARGO_BIN_EXE_keyceremony"),
+            plan.display()
+        ),
+        (80, 24),
+    );
+    t.wait_for("Welcome: choose a ceremony", 10);
+    t.key("g");
+    t.wait_for("clock:", 10);
+    t.key("Enter");
+    t.wait_for("1/3 Identity", 5);
+    for next in ["2/3 Custodians", "3/3 Media", "Review the plan"] {
+        t.key("PageDown");
+        t.wait_for(next, 5);
+    }
+    t.key("y");
+    t.wait_for("Start the genesis?", 5);
+    t.key("y");
+    hand_over_and_rehearse(&t, &|| bundle(&dir.join("shares")));
+    let first = t.wait_for("Witness 1 of 3: Wanda Witness", 60);
+    assert!(first.contains("keyceremony witness statement 1"), "{first}");
+    assert!(first.contains("s sign"), "{first}");
+    t.key("s");
+    t.text("111111");
+    t.key("Enter");
+    let wrong = t.wait_for("wrong user PIN", 30);
+    assert!(wrong.contains("2 tries left"), "{wrong}");
+    assert!(!wrong.contains("111111"), "{wrong}");
+    t.key("s");
+    t.text(USER_PIN);
+    t.key("Enter");
+    t.wait_for("Witness 2 of 3: Walt Witness", 30);
+    t.key("d");
+    t.wait_for("Witness 3 of 3: Wes Witness", 30);
+    t.key("s");
+    t.text(USER_PIN);
+    t.key("Enter");
+    let none = t.wait_for("no card in the readers holds", 30);
+    assert!(none.contains("Wes Witness"), "{none}");
+    t.key("a");
+    t.wait_for("Genesis complete", 60);
+    drop(t);
+    let export = bundle(&dir.join("export"));
+    let got = outcomes(&export);
+    assert_eq!(
+        got.iter()
+            .map(|(n, o, _)| (n.as_str(), o.as_str()))
+            .collect::<Vec<_>>(),
+        [
+            ("Wanda Witness", "signed"),
+            ("Walt Witness", "declined"),
+            ("Wes Witness", "absent")
+        ]
+    );
+    assert!(got[2].2.contains("card 0000B011 holds"), "{got:?}");
+    // The right PIN gave Wanda's card its tries back.
+    assert_eq!(status_json("0000B011")["user_pin_tries"], 3);
+    let g = Gpg::new();
+    g.ok(&["--import", wanda.cert.to_str().unwrap()]);
+    let sig = export.join(format!("witness-{}.asc", wanda.fpr));
+    g.ok(&[
+        "--verify",
+        sig.to_str().unwrap(),
+        export.join("witness-statement.txt").to_str().unwrap(),
+    ]);
+    assert!(!export.join(format!("witness-{}.asc", walt.fpr)).exists());
+}

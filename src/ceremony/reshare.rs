@@ -88,7 +88,7 @@ pub fn run(
     ui: &mut dyn CeremonyUi,
     clock: &dyn Clock,
 ) -> Result<ReshareReport, CeremonyError> {
-    plan.validate()?;
+    plan.validate_on_key()?;
     let media = share_media(plan)?;
     let flow = Flow {
         name: "reshare",

@@ -264,7 +264,7 @@ pub fn open_existing_checked<'a>(
     clock: &'a dyn Clock,
     refuse: &dyn Fn(&restore::Opened) -> Result<(), CeremonyError>,
 ) -> Result<(Session<'a>, restore::Opened), CeremonyError> {
-    plan.validate()?;
+    plan.validate_on_key()?;
     let total = flow.steps;
     let step = |ui: &mut dyn CeremonyUi, number, title| {
         ui.event(&Event::Step {

@@ -355,6 +355,8 @@ pub enum Pending {
     DiscardShares,
     /// Write every stick out, unmount it, and power the machine off.
     PowerOff,
+    /// Replace an earlier run's draft, not loaded, with this run's forms.
+    ReplaceDraft,
     /// Stop the running ceremony at the question it asks now.
     Abandon,
 }
@@ -420,6 +422,13 @@ pub struct App {
     draft: Option<String>,
     /// The forms were saved as a draft in this run (or loaded from one).
     draft_saved: bool,
+    /// Why the last draft could not be written.
+    draft_error: Option<String>,
+    /// An earlier run's draft was on offer and the operator kept it: this
+    /// run saves none.
+    keep_offered_draft: bool,
+    /// The forms as the plan given filled them: a draft holds what differs.
+    initial: Forms,
     /// What loading the draft did, shown on the welcome screen.
     pub draft_loaded: Option<String>,
     /// A ceremony finished: the loop removes the draft.
@@ -432,6 +441,7 @@ impl App {
             screen: Screen::Welcome,
             flow: Flow::Genesis,
             forms: Forms::new(&plan),
+            initial: Forms::new(&plan),
             picker: None,
             picker_wanted: false,
             scroll: 0,
@@ -464,6 +474,8 @@ impl App {
             draft: None,
             draft_loaded: None,
             draft_saved: false,
+            draft_error: None,
+            keep_offered_draft: false,
             draft_done: false,
         }
     }
@@ -480,29 +492,67 @@ impl App {
         !matches!(page, Page::Restore | Page::History)
     }
 
-    /// Hands the forms to the loop to save as the draft.
+    /// Hands the forms to the loop to save as the draft, unless an
+    /// earlier run's draft is on offer and not loaded: that one is not
+    /// replaced without a yes.
     fn save_forms(&mut self) {
+        if self.keep_offered_draft {
+            return;
+        }
+        if let Some(when) = &self.draft_offer {
+            if self.confirm.is_none() {
+                self.confirm = Some(Confirm {
+                    text: format!(
+                        "An earlier run left a draft of the forms ({when}) that was not loaded: saving what you type replaces it. y replaces it; any other key keeps it, and this run saves no draft (Esc to the welcome screen, then d, loads it)."
+                    ),
+                    on_yes: Pending::ReplaceDraft,
+                });
+            }
+            return;
+        }
         self.draft = Some(self.draft_text());
-        self.draft_saved = true;
     }
 
-    /// The forms as typed, page by page and field by field (TOML). Not a
-    /// plan: a half-typed page (three names for five shares) is kept as
-    /// it stands, where a plan would have to drop it.
+    /// What saving the draft did: only a draft written is "kept".
+    pub fn draft_written(&mut self, result: Result<(), String>) {
+        match result {
+            Ok(()) => {
+                self.draft_saved = true;
+                self.draft_error = None;
+            }
+            Err(e) => {
+                self.draft_saved = false;
+                self.draft_error = Some(e);
+            }
+        }
+    }
+
+    /// The forms as typed, page by page and field by field (TOML): the
+    /// values that differ from what the plan given filled in, so that a
+    /// draft loaded into a run with another plan changes only what was
+    /// typed. Not a plan: a half-typed page (three names for five shares)
+    /// is kept as it stands, where a plan would have to drop it.
     fn draft_text(&self) -> String {
         let mut pages = toml::Table::new();
-        for form in self.forms.iter().filter(|f| Self::drafted(f.page)) {
+        for (form, initial) in self.forms.iter().zip(self.initial.iter()) {
+            if !Self::drafted(form.page) {
+                continue;
+            }
             let fields: toml::Table = form
                 .fields
                 .iter()
-                .map(|f| {
+                .zip(&initial.fields)
+                .filter(|(f, i)| f.input.value != i.input.value)
+                .map(|(f, _)| {
                     (
                         f.label.to_owned(),
                         toml::Value::String(f.input.value.clone()),
                     )
                 })
                 .collect();
-            pages.insert(form.page.name().to_owned(), toml::Value::Table(fields));
+            if !fields.is_empty() {
+                pages.insert(form.page.name().to_owned(), toml::Value::Table(fields));
+            }
         }
         format!(
             "# keyceremony: the forms as an earlier run left them (no secret is typed into them)\n{}",
@@ -512,21 +562,45 @@ impl App {
 
     /// Fills the forms from a draft: each field by its page and label, a
     /// choice only with one of its options. Returns how many values it
-    /// took; the pages check them when they are left, as when typed.
-    pub fn load_draft(&mut self, text: &str) -> Result<usize, String> {
-        let pages: toml::Table =
-            toml::from_str(text).map_err(|e| format!("not a draft of the forms: {e}"))?;
+    /// took and what it could not use (each named); the pages check the
+    /// values when they are left, as when typed.
+    pub fn load_draft(&mut self, text: &str) -> Result<(usize, Vec<String>), String> {
+        let pages: toml::Table = toml::from_str(text).map_err(|e| {
+            // A hostile draft's error quotes its line: a screenful at most.
+            let e = e.to_string();
+            let e: String = e.chars().take(300).collect();
+            format!("not a draft of the forms: {e}")
+        })?;
         let mut taken = 0;
-        for form in self.forms.iter_mut().filter(|f| Self::drafted(f.page)) {
-            let Some(saved) = pages.get(form.page.name()).and_then(toml::Value::as_table) else {
+        let mut dropped = Vec::new();
+        for (name, saved) in &pages {
+            let page = Page::ALL
+                .into_iter()
+                .find(|p| p.name() == name && Self::drafted(*p));
+            let (Some(page), Some(saved)) = (page, saved.as_table()) else {
+                dropped.push(format!("[{}] (no such page)", crate::text::printable(name)));
                 continue;
             };
-            for field in &mut form.fields {
-                let Some(value) = saved.get(field.label).and_then(toml::Value::as_str) else {
+            let form = self.forms.get_mut(page);
+            for (label, value) in saved {
+                let shown = |why: &str| {
+                    format!(
+                        "{} {} ({why})",
+                        crate::text::printable(name),
+                        crate::text::printable(label)
+                    )
+                };
+                let Some(field) = form.fields.iter_mut().find(|f| f.label == label) else {
+                    dropped.push(shown("no such field"));
+                    continue;
+                };
+                let Some(value) = value.as_str() else {
+                    dropped.push(shown("not text"));
                     continue;
                 };
                 if let super::forms::Kind::Choice(options) = field.kind {
                     if !options.contains(&value) {
+                        dropped.push(shown(&format!("not one of {}", options.join(", "))));
                         continue;
                     }
                 }
@@ -539,12 +613,18 @@ impl App {
         self.forms_edited |= taken > 0;
         self.draft_saved = true;
         self.draft_offer = None;
-        Ok(taken)
+        Ok((taken, dropped))
     }
 
     /// Why the plan cannot run from the Review screen, if it cannot.
     pub fn blocker(&self) -> Option<String> {
-        if let Err(e) = self.plan.validate() {
+        // A flow on a key keeps the key's user IDs: its plan needs none.
+        let valid = if self.flow.pages().contains(&Page::Identity) {
+            self.plan.validate()
+        } else {
+            self.plan.validate_on_key()
+        };
+        if let Err(e) = valid {
             return Some(e.to_string());
         }
         if let Err(e) = self.plan.check_no_placeholders() {
@@ -752,9 +832,14 @@ impl App {
                     Command::None
                 }
                 Some(what) => {
+                    let why = self
+                        .draft_error
+                        .as_ref()
+                        .map(|e| format!(" (the draft could not be saved: {e})"))
+                        .unwrap_or_default();
                     self.confirm = Some(Confirm {
                         text: format!(
-                            "Quit keyceremony and lose {what}? y quits, any other key stays."
+                            "Quit keyceremony and lose {what}{why}? y quits, any other key stays."
                         ),
                         on_yes: Pending::Quit,
                     });
@@ -786,6 +871,10 @@ impl App {
         if let Some(c) = self.confirm.take() {
             if k.code == KeyCode::Char('y') {
                 return self.confirmed(c.on_yes);
+            }
+            if matches!(c.on_yes, Pending::ReplaceDraft) {
+                self.keep_offered_draft = true;
+                return Command::None;
             }
             // "any other key goes on typing": that key is the next one
             // typed, not swallowed by the question.
@@ -956,8 +1045,17 @@ impl App {
         if !self.flow.on_existing_key() {
             return Ok(format!("Start {what}. y starts, any other key goes back."));
         }
+        // A flow that makes a new share set names where its sheets go too.
+        let sheets = if self.flow.pages().contains(&Page::Custodians) {
+            format!(
+                ", and the new share sheets to {}",
+                p.shares.output.display()
+            )
+        } else {
+            String::new()
+        };
         Ok(format!(
-            "Start {what}? It opens {} with the {} given, and writes the key to new directories on the backup media {} and its cert to the export medium {}. y starts, any other key goes back.",
+            "Start {what}? It opens {} with the {} given, and writes the key to new directories on the backup media {} and its cert to the export medium {}{sheets}. y starts, any other key goes back.",
             self.restore_backup.display(),
             crate::text::count(self.renew_shares.len(), "share", "shares"),
             p.media
@@ -998,6 +1096,11 @@ impl App {
             Pending::ResetCard(ident, serial) => self.provision(ident, Some(serial)),
             Pending::Quit => Command::Quit,
             Pending::PowerOff => Command::PowerOff,
+            Pending::ReplaceDraft => {
+                self.draft_offer = None;
+                self.save_forms();
+                Command::None
+            }
             Pending::DiscardShares => {
                 self.typing = None;
                 self.renew_shares.clear();
@@ -1893,6 +1996,8 @@ mod tests {
         assert!(matches!(a.update(ctrl_c()), Command::Quit));
         a.forms.get_mut(Page::Identity).focus = 4;
         typed(&mut a, "x");
+        // The loop wrote the draft.
+        a.draft_written(Ok(()));
         assert!(matches!(a.update(ctrl_c()), Command::None));
         assert!(confirm_text(&a).contains("kept as a draft"));
         a.update(key(KeyCode::Esc));
@@ -2031,14 +2136,26 @@ mod tests {
         page_down(&mut a);
         assert_eq!(a.screen, Screen::Form(Page::Subkey));
         assert_eq!(a.form().unwrap().problem.as_ref().unwrap().0, 3);
+        // Not a fingerprint: refused on its page, not after the start.
         typed(&mut a, "ABCD 1234");
+        page_down(&mut a);
+        assert_eq!(a.screen, Screen::Form(Page::Subkey));
+        assert!(a
+            .form()
+            .unwrap()
+            .problem
+            .as_ref()
+            .unwrap()
+            .1
+            .contains("40 hex digits"));
+        typed(&mut a, &" 1234".repeat(8));
         page_down(&mut a);
         assert_eq!(a.screen, Screen::Form(Page::Media));
         page_down(&mut a);
         assert_eq!(a.screen, Screen::Review);
         a.update(key(KeyCode::Char('y')));
         assert!(
-            confirm_text(&a).contains("the subkey change (revoke subkey ABCD 1234 as compromised)"),
+            confirm_text(&a).contains("the subkey change (revoke subkey ABCD 1234 1234 1234 1234 1234 1234 1234 1234 1234 as compromised)"),
             "{}",
             confirm_text(&a)
         );
@@ -2055,7 +2172,7 @@ mod tests {
         assert_eq!(
             change,
             crate::ceremony::subkey::Change::Revoke {
-                fingerprint: "ABCD 1234".into(),
+                fingerprint: "ABCD 1234 1234 1234 1234 1234 1234 1234 1234 1234".into(),
                 reason: crate::openpgp::RevokeReason::Compromised,
             }
         );
@@ -2370,28 +2487,72 @@ mod tests {
         typed(&mut a, "Alice; Bob; Carol");
         let draft = a.take_draft().unwrap();
         assert!(a.take_draft().is_none(), "taken once");
+        // Only the value typed is in it: a draft loaded into a run with
+        // another plan changes only what was typed.
+        assert!(
+            !draft.contains("Profile") && draft.contains("Alice"),
+            "{draft}"
+        );
+        // Not written yet (the disk refused): quitting says the values go.
+        a.draft_written(Err("read-only file system".into()));
+        a.update(ctrl_c());
+        assert!(
+            confirm_text(&a).contains("lose") && confirm_text(&a).contains("read-only"),
+            "{}",
+            confirm_text(&a)
+        );
+        a.update(key(KeyCode::Esc));
+        a.draft_written(Ok(()));
         a.update(ctrl_c());
         assert!(
             confirm_text(&a).contains("kept as a draft"),
             "{}",
             confirm_text(&a)
         );
+        a.update(key(KeyCode::Esc));
         let mut b = app();
-        assert_eq!(b.load_draft(&draft), Ok(1));
+        assert_eq!(b.load_draft(&draft), Ok((1, vec![])));
         assert_eq!(b.forms.get(Page::Custodians).value(2), "Alice; Bob; Carol");
-        assert!(b
-            .load_draft("[identity]\n\"User IDs\" = 3")
-            .is_ok_and(|n| n == 0));
+        // What a draft holds that the forms cannot take is named.
+        let (taken, dropped) = b
+            .load_draft("[identity]\n\"User IDs\" = 3\nNope = \"x\"\n[elsewhere]\na = \"b\"")
+            .unwrap();
+        assert_eq!(taken, 0);
+        assert_eq!(dropped.len(), 3, "{dropped:?}");
         assert!(b.load_draft("not toml [").is_err());
         // A choice takes only one of its options.
-        assert_eq!(
-            b.load_draft("[media]\n\"Backups on one disk\" = \"maybe\""),
-            Ok(0)
-        );
+        let (taken, dropped) = b
+            .load_draft("[media]\n\"Backups on one disk\" = \"maybe\"")
+            .unwrap();
+        assert_eq!(taken, 0);
+        assert!(dropped[0].contains("not one of no, yes"), "{dropped:?}");
         assert_eq!(
             b.load_draft("[media]\n\"Backups on one disk\" = \"yes\""),
-            Ok(1)
+            Ok((1, vec![]))
         );
+        // An earlier run's draft on offer is not replaced by a key typed:
+        // asked first; kept, this run saves none.
+        let mut c = app();
+        c.draft_offer = Some("2026-12-06T05:00:00Z".into());
+        c.update(key(KeyCode::Char('g')));
+        c.update(key(KeyCode::Enter));
+        c.update(key(KeyCode::Char('x')));
+        assert!(c.take_draft().is_none());
+        assert!(
+            confirm_text(&c).contains("replaces it"),
+            "{}",
+            confirm_text(&c)
+        );
+        c.update(key(KeyCode::Char('n')));
+        c.update(key(KeyCode::Char('y')));
+        assert!(c.take_draft().is_none(), "kept: this run saves none");
+        let mut r = app();
+        r.draft_offer = Some("2026-12-06T05:00:00Z".into());
+        r.update(key(KeyCode::Char('g')));
+        r.update(key(KeyCode::Enter));
+        r.update(key(KeyCode::Char('x')));
+        r.update(key(KeyCode::Char('y')));
+        assert!(r.take_draft().is_some_and(|d| d.contains("x")));
         a.update(Action::Engine(EngineMsg::Finished(Err("x".into()))));
         assert!(!a.draft_done, "a failed ceremony keeps the draft");
         a.update(Action::Engine(EngineMsg::Finished(Ok(Summary {

@@ -152,10 +152,23 @@ pub fn witnesses(plan: &Plan) -> Field {
     )
 }
 
-/// The operator and witnesses as typed into `plan`.
-pub fn apply_people(form: &Form, plan: &mut Plan, operator: impl FieldId, witnesses: impl FieldId) {
+/// The operator and witnesses as typed into `plan`; an operator not typed
+/// yet is "needed" under its field, not the plan's message.
+pub fn apply_people(
+    form: &Form,
+    plan: &mut Plan,
+    operator: impl FieldId,
+    witnesses: impl FieldId,
+) -> Result<(), (usize, String)> {
     plan.ceremony.operator = form.get(operator).to_owned();
     plan.ceremony.witnesses = split(form.get(witnesses));
+    if plan.ceremony.operator.is_empty() {
+        return Err(form.wrong(
+            operator,
+            "the name of who runs the ceremony (it goes into the transcript)",
+        ));
+    }
+    Ok(())
 }
 
 pub fn choice(
@@ -323,7 +336,9 @@ impl Form {
     /// words rather than the plan file's (`cards.cardholder` is
     /// "Cardholder" here); the first field when none is named.
     pub fn on_its_field(&self, message: &str) -> (usize, String) {
-        const NAMES: [(&str, &str); 18] = [
+        const NAMES: [(&str, &str); 20] = [
+            ("media.allow_same_device", "Backups on one disk"),
+            ("airgap.allow_network", "Allow network"),
             ("cosign.generate_on_device", "Key made in the HSM"),
             ("cosign.module", "HSM module"),
             ("cosign.token", "HSM token"),

@@ -480,11 +480,27 @@ impl Workers {
                     .and_then(|t| app.load_draft(&t));
                 app.draft_offer = None;
                 app.draft_loaded = Some(match loaded {
-                    Ok(0) => "The draft held nothing the forms do not have already.".into(),
-                    Ok(n) => format!(
-                        "The draft's {} are in the forms: choose the ceremony they are for.",
-                        crate::text::count(n, "value", "values")
-                    ),
+                    Ok((taken, dropped)) => {
+                        let mut t = match taken {
+                            0 => "The draft held nothing the forms do not have already.".to_owned(),
+                            1 => "The draft's 1 value is in the forms: choose the ceremony it is for."
+                                .to_owned(),
+                            n => format!(
+                                "The draft's {n} values are in the forms: choose the ceremony they are for."
+                            ),
+                        };
+                        if !dropped.is_empty() {
+                            let shown: Vec<&str> =
+                                dropped.iter().take(5).map(String::as_str).collect();
+                            t.push_str(&format!(
+                                " Not used ({}): {}{}",
+                                dropped.len(),
+                                shown.join("; "),
+                                if dropped.len() > 5 { "; ..." } else { "" }
+                            ));
+                        }
+                        t
+                    }
                     Err(e) => format!(
                         "The draft cannot be used ({e}): the forms are as the plan given has them."
                     ),
@@ -642,15 +658,27 @@ fn draft_path() -> Option<PathBuf> {
 /// Saves the draft the forms left, or removes it once a ceremony finished.
 /// Best effort: a draft that cannot be written costs nothing but itself.
 fn save_draft(app: &mut App) {
-    let Some(path) = draft_path() else {
-        return;
-    };
+    let path = draft_path();
     if app.draft_done {
         app.draft_done = false;
-        let _ = std::fs::remove_file(&path);
+        if let Some(path) = &path {
+            let _ = std::fs::remove_file(path);
+        }
     } else if let Some(text) = app.take_draft() {
-        app.draft_offer = None;
-        let _ = crate::media::replace_file(&path, text.as_bytes(), 0o600);
+        // Whether it was written is what the Ctrl-C question says: a
+        // draft is "kept" only when it is on the disk.
+        let written = match &path {
+            None => Err("no state directory: HOME and XDG_STATE_HOME are unset".to_owned()),
+            Some(path) => path
+                .parent()
+                .map_or(Ok(()), std::fs::create_dir_all)
+                .map_err(|e| e.to_string())
+                .and_then(|()| {
+                    crate::media::replace_file(path, text.as_bytes(), 0o600)
+                        .map_err(|e| e.to_string())
+                }),
+        };
+        app.draft_written(written);
     }
 }
 
@@ -673,8 +701,11 @@ pub fn run(plan_path: Option<&Path>, hardening: &Hardening) -> Result<(), Failur
     };
     let mut app = App::new(plan, source, base);
     app.live = std::env::var_os("KEYCEREMONY_LIVE").is_some();
+    // Only a file is offered: a directory or a device in its place is no
+    // draft (it would be offered, fail to load, and never be replaced).
     app.draft_offer = draft_path()
-        .and_then(|p| std::fs::metadata(p).ok())
+        .and_then(|p| std::fs::symlink_metadata(p).ok())
+        .filter(std::fs::Metadata::is_file)
         .and_then(|m| m.modified().ok())
         .map(|t| humantime::format_rfc3339_seconds(t).to_string());
     let (tx, rx) = mpsc::channel();

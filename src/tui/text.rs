@@ -36,6 +36,10 @@ fn page_keys(app: &App, page: Page) -> &'static str {
 /// The purpose line and the keys line of the screen as it stands.
 pub fn header(app: &App) -> (&'static str, &'static str) {
     match app.screen {
+        Screen::Welcome if app.draft_offer.is_some() => (
+            "Welcome: choose a ceremony",
+            "g r n s c k o h  the ceremony, as listed   d the draft   ? help   q quit",
+        ),
         Screen::Welcome => (
             "Welcome: choose a ceremony",
             "g r n s c k o h  the ceremony, as listed   ? help   q quit",

@@ -53,6 +53,13 @@ impl Spec for Certify {
                 }
             ),
             format!("Level:      {}", c.level),
+            format!(
+                "Valid:      {}",
+                c.until.map_or("with no end".to_owned(), |t| format!(
+                    "until {}",
+                    &humantime::format_rfc3339_seconds(t).to_string()[..10]
+                ))
+            ),
         ];
         if let Some(t) = &c.trust {
             lines.push(format!(
@@ -146,7 +153,7 @@ pub fn request(
     }
     let until = match form.get(F::ValidFor) {
         "" => None,
-        v => Some(crate::plan::expiry_at(v, now).map_err(|e| form.wrong(F::ValidFor, e))?),
+        v => Some(super::future(v, now).map_err(|e| form.wrong(F::ValidFor, e))?),
     };
     let level = form
         .get(F::Level)
@@ -191,7 +198,7 @@ pub fn apply(
 ) -> Result<(), (usize, String)> {
     use CertifyField as F;
     request(form, base, now)?;
-    apply_people(form, plan, F::Operator, F::Witnesses);
-    plan.validate_all_but_media()
+    apply_people(form, plan, F::Operator, F::Witnesses)?;
+    plan.validate_settings()
         .map_err(|e| form.on_its_field(&e.to_string()))
 }

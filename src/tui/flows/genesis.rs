@@ -156,18 +156,13 @@ pub fn apply_identity(form: &Form, plan: &mut Plan) -> Result<(), (usize, String
         ));
     }
     plan.key.user_ids = uids;
-    apply_people(form, plan, F::Operator, F::Witnesses);
+    let people = apply_people(form, plan, F::Operator, F::Witnesses);
     // The example's identity is refused here, where it is typed, not only
     // at the review three pages on (a rehearsal keeps it); before the
     // fields below it, which the operator has not reached yet.
     plan.check_no_placeholders()
         .map_err(|e| form.on_its_field(&e.to_string()))?;
-    if plan.ceremony.operator.is_empty() {
-        return Err(form.wrong(
-            F::Operator,
-            "the name of who runs the ceremony (it goes into the transcript)",
-        ));
-    }
+    people?;
     plan.key.profile = match form.get(F::Profile) {
         "rsa4096" => Profile::Rsa4096,
         _ => Profile::Ed25519,
@@ -298,7 +293,7 @@ pub fn apply_custodians(
             })
             .collect();
     }
-    plan.validate_all_but_media()
+    plan.validate_settings()
         .map_err(|e| form.on_its_field(&e.to_string()))
 }
 
@@ -511,6 +506,8 @@ pub fn apply_media(form: &Form, plan: &mut Plan, base: &Path) -> Result<(), (usi
     }
     c.keep_only_tier();
     plan.cosign = CosignSpec::try_from(c).map_err(|e| form.on_its_field(&e))?;
-    plan.validate()
+    // The user IDs are the Identity page's (a flow on a key has the key's).
+    plan.validate_settings()
+        .and_then(|()| plan.validate_media())
         .map_err(|e| form.on_its_field(&e.to_string()))
 }

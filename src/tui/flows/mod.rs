@@ -203,6 +203,19 @@ pub fn until(e: &dyn std::fmt::Display, now: SystemTime) -> String {
         .unwrap_or_default()
 }
 
+/// A date or duration (`30d`, `2027-01-31`) as a time after `now`: what
+/// a transition or a certification's end must be (the engine refuses one
+/// in the past, after the shares were given).
+pub fn future(value: &str, now: SystemTime) -> Result<SystemTime, String> {
+    let t = crate::plan::expiry_at(value, now)?;
+    if t <= now {
+        return Err(format!(
+            "{value} is not in the future: a date after today, or a duration from now (30d)"
+        ));
+    }
+    Ok(t)
+}
+
 /// What the flows' words and requests read.
 pub struct Ctx<'a> {
     pub forms: &'a Forms,

@@ -100,7 +100,7 @@ pub fn apply(form: &Form, plan: &mut Plan) -> Result<(), (usize, String)> {
         .get(F::SubkeysValid)
         .parse()
         .map_err(|e| form.wrong(F::SubkeysValid, e))?;
-    apply_people(form, plan, F::Operator, F::Witnesses);
-    plan.validate_all_but_media()
+    apply_people(form, plan, F::Operator, F::Witnesses)?;
+    plan.validate_settings()
         .map_err(|e| form.on_its_field(&e.to_string()))
 }

@@ -29,7 +29,25 @@ impl Spec for Rotate {
     }
 
     fn title(&self, page: Page) -> Option<&'static str> {
-        (page == Page::Restore).then_some("Rotate: the old key's backup and k of its shares")
+        match page {
+            Page::Restore => Some("Rotate: the old key's backup and k of its shares"),
+            Page::Identity => Some("Rotate 2/4: the new key's identity and profile"),
+            Page::Custodians => Some("Rotate 3/4: the new key's custodians and shares"),
+            Page::Media => Some("Rotate 4/4: media and cards for the new key"),
+            _ => None,
+        }
+    }
+
+    fn review(&self, ctx: &Ctx<'_>) -> Result<Vec<String>, Wrong> {
+        let (reason, until) =
+            request(ctx.forms.get(Page::Rotate), ctx.now).map_err(on(Page::Rotate))?;
+        Ok(vec![
+            format!("Reason:     {}", crate::text::printable(&reason)),
+            format!(
+                "Old key:    trusted until {} (the transition), then its revocation is published",
+                &humantime::format_rfc3339_seconds(until).to_string()[..10]
+            ),
+        ])
     }
 
     fn review_title(&self) -> &'static str {
@@ -88,10 +106,17 @@ pub fn form() -> Form {
 /// The reason and the end of the transition, or the field that is wrong.
 pub fn request(form: &Form, now: SystemTime) -> Result<(String, SystemTime), (usize, String)> {
     use RotateField as F;
-    if form.get(F::Reason).is_empty() {
+    let reason = form.get(F::Reason);
+    if reason.is_empty() {
         return Err(form.wrong(F::Reason, "say why the key is replaced"));
     }
-    let until = crate::plan::expiry_at(form.get(F::Transition), now)
-        .map_err(|e| form.wrong(F::Transition, e))?;
+    if let Some(c) = crate::text::first_deceptive(reason) {
+        return Err(form.wrong(
+            F::Reason,
+            format!("it holds {c}: the reason is one line of visible text, in the statement both keys sign"),
+        ));
+    }
+    let until =
+        super::future(form.get(F::Transition), now).map_err(|e| form.wrong(F::Transition, e))?;
     Ok((form.get(F::Reason).to_owned(), until))
 }

@@ -44,14 +44,19 @@ impl Spec for Subkey {
     fn review(&self, ctx: &Ctx<'_>) -> Result<Vec<String>, Wrong> {
         let change = request(ctx.forms.get(Page::Subkey), ctx.now).map_err(on(Page::Subkey))?;
         let p = ctx.plan;
-        Ok(vec![
-            format!("Change:     {}", describe(&change)),
-            format!(
+        let mut lines = vec![format!("Change:     {}", describe(&change))];
+        // Only a change that makes subkeys says how long they are valid.
+        if matches!(
+            change,
+            Change::Rotate { .. } | Change::LostCard { rotate: true, .. }
+        ) {
+            lines.push(format!(
                 "New subkeys valid {} from now{}",
                 p.subkeys.expiry,
                 until(&p.subkeys.expiry, ctx.now)
-            ),
-        ])
+            ));
+        }
+        Ok(lines)
     }
 
     fn what(&self, ctx: &Ctx<'_>) -> Result<String, Wrong> {
@@ -129,6 +134,12 @@ pub fn request(form: &Form, now: SystemTime) -> Result<Change, (usize, String)> 
         if serial.is_empty() {
             return Err(form.wrong(F::Serial, "name the lost card by its serial"));
         }
+        if serial.len() != 8 || !serial.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(form.wrong(
+                F::Serial,
+                "a card's serial is 8 hex digits, as the transcript that provisioned it has it",
+            ));
+        }
         Ok(Change::LostCard {
             serial: serial.to_owned(),
             rotate,
@@ -144,9 +155,9 @@ pub fn request(form: &Form, now: SystemTime) -> Result<Change, (usize, String)> 
             },
             old: match form.get(F::KeepUntil) {
                 "" => OldSubkey::Revoke,
-                until => crate::plan::expiry_at(until, now)
-                    .map(OldSubkey::ValidUntil)
-                    .map_err(|e| form.wrong(F::KeepUntil, e))?,
+                until => OldSubkey::ValidUntil(
+                    super::future(until, now).map_err(|e| form.wrong(F::KeepUntil, e))?,
+                ),
             },
             reason: None,
         }),
@@ -156,6 +167,13 @@ pub fn request(form: &Form, now: SystemTime) -> Result<Change, (usize, String)> 
                 return Err(form.wrong(
                     F::Fingerprint,
                     "name the subkey to revoke by its fingerprint",
+                ));
+            }
+            let hex: String = fingerprint.chars().filter(|c| *c != ' ').collect();
+            if hex.len() != 40 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+                return Err(form.wrong(
+                    F::Fingerprint,
+                    "a fingerprint is 40 hex digits (spaces allowed), as `gpg --list-keys` or the transcript shows it",
                 ));
             }
             Ok(Change::Revoke {
@@ -208,7 +226,7 @@ fn describe(change: &Change) -> String {
 pub fn apply(form: &Form, plan: &mut Plan, now: SystemTime) -> Result<(), (usize, String)> {
     use SubkeyField as F;
     request(form, now)?;
-    apply_people(form, plan, F::Operator, F::Witnesses);
-    plan.validate_all_but_media()
+    apply_people(form, plan, F::Operator, F::Witnesses)?;
+    plan.validate_settings()
         .map_err(|e| form.on_its_field(&e.to_string()))
 }

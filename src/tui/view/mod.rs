@@ -446,6 +446,20 @@ fn review(app: &App, f: &mut Frame<'_>, area: Rect) {
             .join(", ")
     };
     let mut lines = Vec::new();
+    // A rotation reviews its new key as a genesis does, after the old key
+    // it opens and what it says about it.
+    if app.flow.on_existing_key() {
+        lines.push(Line::from(format!(
+            "Old key:    from {}, {} given",
+            app.restore_backup.display(),
+            crate::text::count(app.renew_share_count(), "share", "shares")
+        )));
+        match app.flow.spec().review(&app.ctx()) {
+            Ok(own) => lines.extend(own.into_iter().map(Line::from)),
+            Err((_, _, why)) => lines.push(Line::styled(why, Style::new().fg(Color::Red))),
+        }
+    }
+
     lines.extend([
         Line::from(format!("User IDs:   {}", p.key.user_ids.join(", "))),
         Line::from(format!(
