@@ -1427,8 +1427,13 @@ impl Plan {
                 .iter()
                 .find(|m| dir.starts_with(m) || m.starts_with(dir))
             {
+                let field = if dir == self.shares.output.as_path() {
+                    "shares.output"
+                } else {
+                    "shares.custodians"
+                };
                 return bad(format!(
-                    "shares go to {}, which is on the backup or export medium {}: shares must travel apart from the backup; choose another medium",
+                    "{field} sends shares to {}, which is on the backup or export medium {}: shares must travel apart from the backup; choose another medium",
                     dir.display(),
                     m.display()
                 ));

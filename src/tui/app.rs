@@ -148,6 +148,9 @@ pub struct Scan {
     /// (crate::ceremony::restore::describe_backup).
     pub backups: Vec<(PathBuf, String)>,
     pub share_files: Vec<PathBuf>,
+    /// The share set (its id, as sheets print it) of each backup and sheet
+    /// found, where it could be read.
+    pub sets: std::collections::HashMap<PathBuf, String>,
     /// What ceremonies that stopped left (`FAILED-ceremony-*`) on the media.
     pub failed: Vec<PathBuf>,
 }
@@ -1226,17 +1229,28 @@ impl App {
             (Screen::Form(Page::Restore), Some(SourceField::ShareFiles)) => {
                 // Those already in the field are marked: picking one twice
                 // was the newcomer's "share 2 is typed already".
-                let picked =
-                    super::forms::split(self.forms.get(Page::Restore).get(SourceField::ShareFiles));
-                scan.share_files
-                    .iter()
+                let source = self.forms.get(Page::Restore);
+                let picked = super::forms::split(source.get(SourceField::ShareFiles));
+                // The backup's own set first; another key's sheets after,
+                // said to be that (the newcomer's list mixed them).
+                let backup = self.base.join(source.get(SourceField::Backup));
+                let own = scan.sets.get(&backup);
+                let other = |f: &PathBuf| {
+                    own.is_some_and(|own| scan.sets.get(f).is_some_and(|set| set != own))
+                };
+                let mut files: Vec<&PathBuf> = scan.share_files.iter().collect();
+                files.sort_by_key(|f| other(f));
+                files
+                    .into_iter()
                     .map(|f| {
                         let shown = f.display().to_string();
-                        let mark = if picked.contains(&shown) {
-                            "  (picked)"
-                        } else {
-                            ""
-                        };
+                        let mut mark = String::new();
+                        if picked.contains(&shown) {
+                            mark.push_str("  (picked)");
+                        }
+                        if other(f) {
+                            mark.push_str("  (another share set: not this backup's)");
+                        }
                         (format!("{shown}{mark}"), f.clone())
                     })
                     .collect()
@@ -2419,6 +2433,7 @@ mod tests {
             choices: vec![],
             backups: vec![],
             share_files: vec![],
+            sets: Default::default(),
             failed: vec![],
         });
         a.screen = Screen::Review;

@@ -521,6 +521,23 @@ mod tests {
         );
     }
 
+    /// #28 item 8: the export stick picked for the sheets is the sheets'
+    /// problem, not the backups'.
+    #[test]
+    fn sheets_on_the_export_medium_are_the_sheets_fields_problem() {
+        let mut p = plan();
+        let mut f = crate::tui::flows::form(Page::Media, &p);
+        typed(&mut f, 0, "/m/b1; /m/b2");
+        typed(&mut f, 1, "/m/export");
+        typed(&mut f, 2, "/m/export");
+        let (at, why) = check(&f, &mut p, Path::new("/"), None).unwrap_err();
+        assert_eq!(f.fields[at].label, "Share sheets to", "{why}");
+        assert!(
+            why.contains("Share sheets to") && !why.contains("shares.output"),
+            "{why}"
+        );
+    }
+
     #[test]
     fn a_wrong_field_is_named_with_what_to_do() {
         let mut p = plan();

@@ -263,7 +263,7 @@ fn scan() -> Scan {
     // Newest first (ceremony directories are named by their time), each
     // described so that a superseded one is not taken for the newest.
     backups.sort_by(|a: &PathBuf, b: &PathBuf| b.file_name().cmp(&a.file_name()));
-    let backups = backups
+    let backups: Vec<(PathBuf, String)> = backups
         .into_iter()
         .map(|b| {
             let about = crate::ceremony::restore::describe_backup(&b);
@@ -271,6 +271,27 @@ fn scan() -> Scan {
         })
         .collect();
     share_files.sort();
+    // Which share set each backup and sheet belongs to, so that the
+    // picker can set apart sheets of other keys (an .age file says
+    // nothing until it is opened).
+    let mut sets = std::collections::HashMap::new();
+    for (b, _) in &backups {
+        if let Ok(info) = crate::ceremony::restore::read_set_info(b) {
+            sets.insert(b.clone(), info.set_id);
+        }
+    }
+    for f in &share_files {
+        let text = crate::media::read_bounded(f, "share sheet", crate::media::limits::SHARE)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok());
+        if let Some(set) = text.as_deref().and_then(|t| {
+            t.lines()
+                .find_map(|l| l.trim().strip_prefix("Share set:"))
+                .map(|v| v.trim().to_owned())
+        }) {
+            sets.insert(f.clone(), set);
+        }
+    }
     Scan {
         report: crate::airgap::check(Path::new("/"), std::time::SystemTime::now()),
         cards: openpgp_card::list_cards().map_err(|e| e.to_string()),
@@ -279,6 +300,7 @@ fn scan() -> Scan {
         choices,
         backups,
         share_files,
+        sets,
         failed,
     }
 }

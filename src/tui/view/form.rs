@@ -26,10 +26,16 @@ pub fn draw(app: &App, f: &mut Frame<'_>, area: Rect) {
             Kind::Text if focused => format!("{}_", field.input.value),
             Kind::Text => field.input.value.clone(),
         };
-        // Long values show their end, where the typing is.
+        // A long value shows its end where the typing is (the focused
+        // field), its start elsewhere (a list of files reads from its first).
         let shown: String = {
             let n = value.chars().count();
-            value.chars().skip(n.saturating_sub(value_width)).collect()
+            if focused || n <= value_width {
+                value.chars().skip(n.saturating_sub(value_width)).collect()
+            } else {
+                let head: String = value.chars().take(value_width.saturating_sub(1)).collect();
+                format!("{head}…")
+            }
         };
         let marker = if focused { "> " } else { "  " };
         let style = match (focused, wrong) {

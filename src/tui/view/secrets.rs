@@ -75,8 +75,12 @@ pub fn draw(prompt: &Prompt, f: &mut Frame<'_>, area: Rect) {
             ..
         } => {
             let words = share.to_words();
-            let mut lines = vec![
-                Line::styled(
+            // The title spans the screen: beside the QR code's column it
+            // wrapped at about 48 columns, mid-name.
+            let [title_area, area] =
+                Layout::vertical([Constraint::Length(2), Constraint::Min(0)]).areas(area);
+            f.render_widget(
+                Paragraph::new(Line::styled(
                     format!(
                         "Share {} of {} for {custodian} (set {}, any {} restore)",
                         share.index,
@@ -85,10 +89,11 @@ pub fn draw(prompt: &Prompt, f: &mut Frame<'_>, area: Rect) {
                         share.threshold
                     ),
                     Style::new().add_modifier(Modifier::BOLD),
-                ),
-                Line::from(""),
-            ];
-            lines.extend(columns(&words, 3, true));
+                ))
+                .wrap(Wrap { trim: false }),
+                title_area,
+            );
+            let mut lines = columns(&words, 3, true);
             let [text_area, qr_area] =
                 Layout::horizontal([Constraint::Length(54), Constraint::Min(0)]).areas(area);
             match fits(qr, qr_area) {

@@ -84,6 +84,7 @@ fn app(screen: Screen) -> App {
             "/media/KC-SHARE1/ceremony-20261125T070901Z/share-1-of-3.txt".into(),
             "/media/KC-SHARE2/ceremony-20261125T070901Z/share-2-of-3.txt".into(),
         ],
+        sets: Default::default(),
         failed: vec!["/media/KC-BACKUP1/FAILED-ceremony-20261201T000000Z".into()],
     });
     a
@@ -783,6 +784,23 @@ fn the_restore_form_picks_the_backup_and_the_share_files() {
     a.update(Action::Key(KeyEvent::from(KeyCode::F(2))));
     a.update(Action::Key(KeyEvent::from(KeyCode::Enter)));
     assert_eq!(a.forms.get(Page::Restore).value(1), both);
+    // A sheet of another share set (another key's) is listed after the
+    // backup's own, and said to be that.
+    let scan = a.scan.as_mut().unwrap();
+    let backup = "/media/KC-BACKUP1/ceremony-20261125T070901Z";
+    let other = "/media/KC-SHARE1/ceremony-20261125T070901Z/share-1-of-3.txt";
+    scan.sets.insert(backup.into(), "AAAA-BBBB".into());
+    scan.sets.insert(other.into(), "CCCC-DDDD".into());
+    scan.sets.insert(
+        "/media/KC-SHARE2/ceremony-20261125T070901Z/share-2-of-3.txt".into(),
+        "AAAA-BBBB".into(),
+    );
+    let items = a.picker_items();
+    assert!(items[0].0.contains("share-2-of-3.txt") && !items[0].0.contains("another"));
+    assert!(
+        items[1].0.contains(other) && items[1].0.contains("another share set: not this backup's"),
+        "{items:?}"
+    );
 }
 
 /// The running log scrolls: PgUp shows earlier lines with a note of how
