@@ -627,6 +627,10 @@ pub struct CeremonyInfo {
     /// transcript's witnesses.
     #[serde(default, rename = "witness", skip_serializing_if = "Vec::is_empty")]
     pub signing_witnesses: Vec<WitnessSpec>,
+    /// The witnesses also sign at the start, after the pre-flight: the
+    /// plan's hash and the air-gap findings they saw.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub witnesses_sign_start: bool,
 }
 
 /// A witness who signs: a name and their own OpenPGP cert, whose signing

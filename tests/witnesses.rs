@@ -70,12 +70,18 @@ fn onto_card(w: &WitnessKey, serial: &str) {
         .gpg
         .ok(&["--passphrase", "", "--export-secret-keys", &w.fpr]);
     let secret = sequoia_openpgp::Cert::from_bytes(&o.stdout).unwrap();
-    let ident = openpgp_card::list_cards()
-        .unwrap()
-        .into_iter()
-        .find(|c| c.serial == serial)
-        .unwrap()
-        .ident;
+    // Listed once pcscd has settled the readers (a card put in the other
+    // slot just now can make this one's look fail once).
+    let listed = || {
+        openpgp_card::list_cards()
+            .unwrap_or_default()
+            .into_iter()
+            .find(|c| c.serial == serial)
+    };
+    wait_for(&format!("card {serial} to be listed"), || {
+        listed().is_some()
+    });
+    let ident = listed().unwrap().ident;
     let pins = CardPins {
         user: USER_PIN.into(),
         admin: ADMIN_PIN.into(),
@@ -218,8 +224,16 @@ fn a_genesis_and_a_renew_countersigned_on_the_witnesses_cards() {
     onto_card(&wanda, "0000B001");
     onto_card(&walt, "0000B002");
 
-    // Genesis: Wanda and Walt sign with their PINs; Wes gives none (absent).
-    let plan = write_plan(dir, &[]);
+    // Genesis: Wanda and Walt sign with their PINs, at the start (what
+    // they saw before anything was made) and at the end; Wes gives none
+    // (absent).
+    let plan = write_plan(
+        dir,
+        &[(
+            "witnesses = [\"First Witness\", \"Second Witness\"]",
+            "witnesses = [\"First Witness\", \"Second Witness\"]\nwitnesses_sign_start = true",
+        )],
+    );
     let mut text = std::fs::read_to_string(&plan).unwrap();
     text.push_str(&witness_tables(
         dir,
@@ -276,6 +290,41 @@ fn a_genesis_and_a_renew_countersigned_on_the_witnesses_cards() {
         }
     }
     assert!(!export.join(format!("witness-{}.asc", wes.fpr)).exists());
+    // The start: its own statement (the plan's hash, the air-gap findings)
+    // and signatures, on every medium; recorded before anything was made.
+    let start = std::fs::read_to_string(export.join("witness-start-statement.txt")).unwrap();
+    assert!(
+        start.contains("flow: genesis (start)") && start.contains("the air-gap check found"),
+        "{start}"
+    );
+    for w in [&wanda, &walt] {
+        let sig = format!("witness-start-{}.asc", w.fpr);
+        let g = Gpg::new();
+        g.ok(&["--import", w.cert.to_str().unwrap()]);
+        g.ok(&[
+            "--verify",
+            export.join(&sig).to_str().unwrap(),
+            export.join("witness-start-statement.txt").to_str().unwrap(),
+        ]);
+        assert!(bundle(&dir.join("backup-2")).join(&sig).is_file());
+    }
+    let transcript = std::fs::read_to_string(export.join("transcript.jsonl")).unwrap();
+    let stages: Vec<(usize, String)> = transcript
+        .lines()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            (v["event"] == "witnesses.signed")
+                .then(|| (i, v["data"]["stage"].as_str().unwrap().to_owned()))
+        })
+        .collect();
+    let made = transcript
+        .lines()
+        .position(|l| l.contains("\"keys.generated\""))
+        .unwrap();
+    assert_eq!(stages.len(), 2, "{stages:?}");
+    assert!(stages[0].1 == "start" && stages[0].0 < made, "{stages:?}");
+    assert_eq!(stages[1].1, "end");
     let t = run(&[
         "transcript",
         "verify",
@@ -365,7 +414,8 @@ fn a_genesis_and_a_renew_countersigned_on_the_witnesses_cards() {
         "{}",
         stderr(&r)
     );
-    // ... or edits the statement to fit: the signatures no longer verify.
+    // ... or edits the statement to fit: it is not the one the witnesses'
+    // round recorded (and their signatures no longer verify).
     let forged = dir.join("forged");
     copy_dir(&renewed, &forged);
     let st = std::fs::read_to_string(forged.join("witness-statement.txt")).unwrap();
@@ -377,7 +427,47 @@ fn a_genesis_and_a_renew_countersigned_on_the_witnesses_cards() {
     resign_manifest(&forged, &backup.join("secret-key.asc"), passphrase.trim());
     let r = verify_with(&forged, &key, &all, "1");
     assert_exit(&r, 5);
-    assert!(stderr(&r).contains("does not verify"), "{}", stderr(&r));
+    assert!(
+        stderr(&r).contains("is not the statement the transcript's witnesses.signed records"),
+        "{}",
+        stderr(&r)
+    );
+    // ... or keeps the witnesses' genuine signatures and changes a file
+    // they did not see (a bundle good for ten more years): refused, the
+    // file is not what the transcript recorded before they signed.
+    let stretched = dir.join("stretched");
+    copy_dir(&renewed, &stretched);
+    let info = std::fs::read_to_string(stretched.join("bundle.json")).unwrap();
+    let until = serde_json::from_str::<serde_json::Value>(&info).unwrap()["valid_until"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let later = format!("2036{}", &until[4..]);
+    std::fs::write(stretched.join("bundle.json"), info.replace(&until, &later)).unwrap();
+    resign_manifest(
+        &stretched,
+        &backup.join("secret-key.asc"),
+        passphrase.trim(),
+    );
+    let r = verify_with(&stretched, &key, &all, "2");
+    assert_exit(&r, 5);
+    assert!(
+        stderr(&r).contains(
+            "\"bundle.json\" is not what the transcript recorded before the witnesses signed"
+        ),
+        "{}",
+        stderr(&r)
+    );
+    // The key itself pinned as a witness: refused as a mistake of the pins.
+    let with_own = pinned(dir, "pinned-with-own", &[&wanda, &walt]);
+    std::fs::copy(export.join("cert.asc"), with_own.join("own.asc")).unwrap();
+    let r = verify_with(&renewed, &key, &with_own, "2");
+    assert_exit(&r, 2);
+    assert!(
+        stderr(&r).contains("a key does not witness itself"),
+        "{}",
+        stderr(&r)
+    );
 
     // Walt's card has one PIN try left (two wrong PINs typed elsewhere):
     // keyceremony does not spend it, and Walt is absent, saying why.

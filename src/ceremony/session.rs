@@ -420,6 +420,9 @@ pub struct Session<'a> {
     failure_recorded: bool,
     /// The witnesses who countersign at the end (docs/witnesses.md).
     witnesses: Vec<super::witness::Witness>,
+    /// The witnesses' files from the start (statement and signatures), for
+    /// the backups once they exist.
+    start_witness_files: Vec<(String, Vec<u8>)>,
 }
 
 impl<'a> Session<'a> {
@@ -435,6 +438,8 @@ impl<'a> Session<'a> {
         clock: &'a dyn Clock,
     ) -> Result<Session<'a>, CeremonyError> {
         let Flow { name, steps, start } = flow;
+        // The key a flow on an existing key opened, for a start statement.
+        let start_key = start.get("key").and_then(Value::as_str).map(str::to_owned);
         // A signal before anything is written stops the ceremony here.
         if let Some(signal) = media::interrupt::requested() {
             return Err(media::MediaError::Interrupted {
@@ -495,6 +500,7 @@ impl<'a> Session<'a> {
             _armed: pre.armed,
             failure_recorded: false,
             witnesses: pre.witnesses,
+            start_witness_files: Vec::new(),
         };
         let mut data = json!({
             "flow": name,
@@ -525,10 +531,36 @@ impl<'a> Session<'a> {
                 "airgap": pre.airgap.findings,
                 "allow_network": plan.airgap.allow_network,
                 "allow_same_device": plan.media.allow_same_device,
-                "allow_wrong_clock": plan.airgap.allow_wrong_clock,
+                                "allow_wrong_clock": plan.airgap.allow_wrong_clock,
                 "hardening": opts.hardening,
             }),
         )?;
+        // The witnesses sign what they saw before anything is made: the
+        // plan (its hash) and the pre-flight's findings.
+        if plan.ceremony.witnesses_sign_start && !session.witnesses.is_empty() {
+            let worst = pre
+                .airgap
+                .findings
+                .iter()
+                .filter(|f| f.severity > Severity::Info)
+                .map(|f| f.message.clone())
+                .collect::<Vec<_>>();
+            let done = format!(
+                "the {} starts from the plan with SHA-256 {}; the air-gap check found {}",
+                session.flow,
+                opts.plan_sha256
+                    .as_deref()
+                    .unwrap_or("(not given: a plan made on screen)"),
+                if worst.is_empty() {
+                    "nothing to warn of".to_owned()
+                } else {
+                    worst.join("; ")
+                }
+            );
+            let key = start_key.unwrap_or_else(|| "(to be made)".to_owned());
+            session.start_witness_files =
+                session.witness_stage(super::witness::Stage::Start, &key, done)?;
+        }
         Ok(session)
     }
 
@@ -836,24 +868,50 @@ impl<'a> Session<'a> {
     /// (everything done, before "complete"): the statement shown to each,
     /// signed on their cards, checked, written beside the transcript on
     /// every medium (the MANIFEST lists it), and what each did recorded.
+    /// With `at_start`'s files (the witnesses' signatures at the start, when
+    /// the plan asks for them), which the backups get here too.
     fn countersign(&mut self, key: &Cert) -> Result<(), CeremonyError> {
-        use super::witness::{self, Statement};
         if self.witnesses.is_empty() {
             return Ok(());
         }
+        let done = format!(
+            "the {} of key {} as its transcript records it, written to {} and the export medium {}",
+            self.flow,
+            key.fingerprint().to_hex(),
+            crate::text::count(self.backups.len(), "backup", "backups"),
+            self.export.dir().display()
+        );
+        let files = self.witness_stage(
+            super::witness::Stage::End,
+            &key.fingerprint().to_hex(),
+            done,
+        )?;
+        let start = std::mem::take(&mut self.start_witness_files);
+        for (name, bytes) in start.iter().chain(&files) {
+            for b in &mut self.backups {
+                b.write(name, bytes, FileMode::Public)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// One round of witnesses: the statement over the transcript as it
+    /// stands, signed on their cards, written to the export directory and
+    /// recorded (`witnesses.signed`, with the stage). Returns the files.
+    fn witness_stage(
+        &mut self,
+        stage: super::witness::Stage,
+        key: &str,
+        done: String,
+    ) -> Result<Vec<(String, Vec<u8>)>, CeremonyError> {
+        use super::witness::{self, Statement};
         let statement = Statement {
             ceremony: self.id.clone(),
-            flow: self.flow.to_owned(),
-            key: key.fingerprint().to_hex(),
+            flow: stage.flow(self.flow),
+            key: key.to_owned(),
             transcript_sha256: crate::media::sha256_hex(self.transcript.contents()),
             time: humantime::format_rfc3339_seconds(self.clock.now()).to_string(),
-            done: format!(
-                "the {} of key {} as its transcript records it, written to {} and the export medium {}",
-                self.flow,
-                key.fingerprint().to_hex(),
-                crate::text::count(self.backups.len(), "backup", "backups"),
-                self.export.dir().display()
-            ),
+            done,
             witnesses: self
                 .witnesses
                 .iter()
@@ -863,25 +921,20 @@ impl<'a> Session<'a> {
         .text();
         let outcomes =
             witness::countersign(self.ui, &mut super::PcscCards, &self.witnesses, &statement)?;
-        let mut files = vec![(
-            witness::STATEMENT_FILE.to_owned(),
-            statement.clone().into_bytes(),
-        )];
+        let mut files = vec![(stage.statement_file(), statement.clone().into_bytes())];
         for o in &outcomes {
             if let Some(sig) = &o.signature {
-                files.push((witness::signature_file(&o.fingerprint), sig.clone()));
+                files.push((stage.signature_file(&o.fingerprint), sig.clone()));
             }
         }
         for (name, bytes) in &files {
             self.export.write(name, bytes, FileMode::Public)?;
-            for b in &mut self.backups {
-                b.write(name, bytes, FileMode::Public)?;
-            }
         }
         self.record(
             EventKind::Witnessed,
             json!({
-                "statement": witness::STATEMENT_FILE,
+                "stage": stage.name(),
+                "statement": stage.statement_file(),
                 "statement_sha256": crate::media::sha256_hex(statement.as_bytes()),
                 "witnesses": outcomes,
                 "files": files
@@ -889,7 +942,8 @@ impl<'a> Session<'a> {
                     .map(|(n, b)| json!({ "name": n, "sha256": crate::media::sha256_hex(b) }))
                     .collect::<Vec<_>>(),
             }),
-        )
+        )?;
+        Ok(files)
     }
 
     /// `close`'s second half: the signed transcript on every medium, then

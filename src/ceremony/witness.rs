@@ -23,7 +23,7 @@ use serde::Serialize;
 
 use super::{Cards, CeremonyError, CeremonyUi, Event};
 use crate::plan::Plan;
-pub use crate::transcript::witness::{signature_file, Statement, STATEMENT_FILE};
+pub use crate::transcript::witness::{signature_file, Stage, Statement, STATEMENT_FILE};
 
 /// A witness of the plan, their cert read and checked.
 #[derive(Clone)]
@@ -77,10 +77,18 @@ pub fn load(plan: &Plan, now: SystemTime) -> Result<Vec<Witness>, CeremonyError>
             )));
         }
         let fingerprint = cert.fingerprint().to_hex();
-        if let Some(other) = out
-            .iter()
-            .find(|o| o.fingerprint == fingerprint || o.name == w.name)
-        {
+        // One key in two certs is one card: every key is compared, not
+        // only the primaries (gpg can bind a key to a second primary).
+        let keys: Vec<String> = cert
+            .keys()
+            .map(|k| k.key().fingerprint().to_hex())
+            .collect();
+        if let Some(other) = out.iter().find(|o| {
+            o.name == w.name
+                || o.cert
+                    .keys()
+                    .any(|k| keys.contains(&k.key().fingerprint().to_hex()))
+        }) {
             return Err(bad(format!(
                 "{what} and {:?} are one witness (the same key or name): each witness signs with a key of their own",
                 other.name
@@ -237,6 +245,10 @@ fn outcome(w: &Witness, what: &'static str, reason: Option<String>) -> Outcome {
     }
 }
 
+/// How many more looks at the readers (250 ms apart) before a witness's
+/// card is said to be missing.
+const CARD_LOOKS: usize = 20;
+
 /// One try: the witness's card found among the readers by its signing
 /// key, the statement signed there and checked against their cert.
 /// Returns the signature, the key that signed and the card's serial.
@@ -246,14 +258,25 @@ fn sign_once(
     statement: &[u8],
     pin: &SecretString,
 ) -> Result<(Vec<u8>, String, String), String> {
-    let listed = cards.list().map_err(|e| e.to_string())?;
-    let theirs = listed.iter().find(|c| {
+    let is_theirs = |c: &crate::tokens::openpgp_card::CardInfo| {
         c.signing.as_deref().is_some_and(|f| {
             w.signing
                 .iter()
                 .any(|s| s.eq_ignore_ascii_case(&f.replace(' ', "")))
         })
-    });
+    };
+    // A card put in just now, or a reader another program looks at this
+    // moment, may miss one look: the readers are looked at again for a few
+    // seconds before the witness's card is said to be missing.
+    let mut listed = cards.list().map_err(|e| e.to_string())?;
+    for _ in 0..CARD_LOOKS {
+        if listed.iter().any(is_theirs) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(250));
+        listed = cards.list().map_err(|e| e.to_string())?;
+    }
+    let theirs = listed.iter().find(|c| is_theirs(c));
     let Some(card) = theirs else {
         let seen: Vec<String> = listed
             .iter()
@@ -280,7 +303,7 @@ fn sign_once(
     let signature = cards
         .sign(&card.ident, &w.cert, statement, pin)
         .map_err(|e| e.to_string())?;
-    let key =
+    let (key, _) =
         crate::openpgp::verify_by_signing_key(&w.cert, &signature, statement).map_err(|e| {
             format!(
                 "the signature card {} made does not verify: {e}",

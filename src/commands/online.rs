@@ -58,7 +58,7 @@ pub(crate) fn checked(
     let read = Bundle::read(bundle)?;
     let witnessed = required
         .as_ref()
-        .map(|r| online::witnesses::check(&read, r))
+        .map(|r| online::witnesses::check(&read, r, at))
         .transpose();
     let mut v = online::verify(read, anchor, at)?;
     // The bundle's own trust first (a forged bundle is that, before it is

@@ -174,6 +174,11 @@ impl Bundle {
         self.files.contains_key(name)
     }
 
+    /// The names of the files MANIFEST lists (and this bundle holds).
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.files.keys().map(String::as_str)
+    }
+
     pub fn refused(&self, why: impl std::fmt::Display) -> OnlineError {
         refused(&self.dir, why)
     }

@@ -10,6 +10,7 @@
 //! Signatures of keys not pinned count for nothing.
 
 use std::path::Path;
+use std::time::SystemTime;
 
 use sequoia_openpgp::Cert;
 use serde::Serialize;
@@ -70,14 +71,26 @@ pub fn load_pinned(dir: &Path, count: usize) -> Result<Required, OnlineError> {
                 crate::text::printable(&path.display().to_string())
             )));
         }
-        if certs.iter().any(|c| c.fingerprint() == cert.fingerprint()) {
+        // One key in two certs is one card, one witness: every key is
+        // compared, not only the primaries.
+        let keys = keys_of(&cert);
+        if let Some(other) = certs
+            .iter()
+            .find(|c| keys_of(c).iter().any(|k| keys.contains(k)))
+        {
             return Err(usage(format!(
-                "--witnesses: {} pins key {} a second time: one file per witness",
+                "--witnesses: {} shares a key with {} (pinned already): one file per witness, each with keys of their own",
                 crate::text::printable(&path.display().to_string()),
-                cert.fingerprint()
+                who(other)
             )));
         }
         certs.push(cert);
+    }
+    if certs.is_empty() {
+        return Err(usage(format!(
+            "--witnesses {} holds no witness cert: put each witness's public cert in it, one per file",
+            dir.display()
+        )));
     }
     if count == 0 || count > certs.len() {
         return Err(usage(format!(
@@ -102,21 +115,95 @@ fn who(cert: &Cert) -> String {
     )
 }
 
+/// Every key's fingerprint of a cert (primary and subkeys).
+fn keys_of(cert: &Cert) -> Vec<String> {
+    cert.keys()
+        .map(|k| k.key().fingerprint().to_hex())
+        .collect()
+}
+
+/// One transcript line: where it starts, its event, its time, its data.
+struct Line {
+    at: usize,
+    event: String,
+    time: String,
+    data: serde_json::Value,
+}
+
+/// The transcript, line by line.
+fn events(transcript: &[u8]) -> Vec<Line> {
+    let mut at = 0;
+    let mut out = Vec::new();
+    for line in transcript.split_inclusive(|&c| c == b'\n') {
+        let v: serde_json::Value = serde_json::from_slice(line).unwrap_or_default();
+        let event = v
+            .get("event")
+            .and_then(|e| e.as_str())
+            .unwrap_or_default()
+            .to_owned();
+        let text = |k: &str| {
+            v.get(k)
+                .and_then(|t| t.as_str())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        out.push(Line {
+            at,
+            event,
+            time: text("time"),
+            data: v.get("data").cloned().unwrap_or_default(),
+        });
+        at += line.len();
+    }
+    out
+}
+
+/// Files beside the transcript that no `file.written` records: the
+/// transcript and its signature, the MANIFEST and its, the witnesses' own.
+fn unrecorded(name: &str) -> bool {
+    matches!(
+        name,
+        "transcript.jsonl" | "transcript.jsonl.asc" | "MANIFEST" | "MANIFEST.asc"
+    ) || name.starts_with("witness-")
+}
+
 /// Checks that `b`'s ceremony was countersigned by `req.count` of the
-/// pinned witnesses.
-pub fn check(b: &Bundle, req: &Required) -> Result<Witnessed, OnlineError> {
+/// pinned witnesses, judged at `at`.
+///
+/// The witnesses' signatures are over the statement, and the statement
+/// over the transcript before their round; so every file of the bundle (but
+/// the transcript's end, the MANIFEST and their own files) must be one the
+/// transcript recorded there, with its hash, and nothing but "complete" may
+/// follow their round: what they did not see is not what they signed. A
+/// witness's key must be valid now and when it signed, and it signed
+/// between the statement's time and its round's record.
+pub fn check(b: &Bundle, req: &Required, at: SystemTime) -> Result<Witnessed, OnlineError> {
     let names: Vec<String> = req.certs.iter().map(who).collect();
+    let fix =
+        "run the ceremony again with them at it, or pin the witnesses who were (--witnesses DIR)";
     if !b.has(STATEMENT_FILE) {
         return Err(b.refused(format!(
-            "its ceremony was not countersigned by witnesses (no {STATEMENT_FILE}), and {} of these must have signed it: {}",
+            "its ceremony was not countersigned by witnesses (no {STATEMENT_FILE}), and {} of these must have signed it: {}; {fix}",
             req.count,
             names.join("; ")
         )));
     }
+    // The ceremony's own key is no witness of it.
+    let info = &b.info;
+    let own = crate::openpgp::read_cert(b.get(&info.files.cert)?)
+        .map_err(|e| b.refused(format!("{}: {e}", info.files.cert)))?;
+    let own_keys = keys_of(&own);
+    for (cert, name) in req.certs.iter().zip(&names) {
+        if keys_of(cert).iter().any(|k| own_keys.contains(k)) {
+            return Err(OnlineError::Usage(format!(
+                "--witnesses pins {name}, which holds a key of the ceremony's own key {}: a key does not witness itself; take it out of the directory",
+                own.fingerprint()
+            )));
+        }
+    }
     let text = std::str::from_utf8(b.get(STATEMENT_FILE)?)
         .map_err(|_| b.refused(format!("{STATEMENT_FILE} is not text")))?;
     let st = Statement::parse(text).map_err(|e| b.refused(format!("{STATEMENT_FILE}: {e}")))?;
-    let info = &b.info;
     for (what, said, is) in [
         ("ceremony", &st.ceremony, &info.ceremony_id),
         ("flow", &st.flow, &info.flow),
@@ -124,24 +211,92 @@ pub fn check(b: &Bundle, req: &Required) -> Result<Witnessed, OnlineError> {
     ] {
         if !said.eq_ignore_ascii_case(is) {
             return Err(b.refused(format!(
-                "{STATEMENT_FILE} is about {what} {said}, and this bundle's {what} is {is}: the witnesses signed another ceremony"
+                "{STATEMENT_FILE} is about {what} {said:?}, and this bundle's {what} is {is:?}: the witnesses signed another ceremony"
             )));
         }
     }
     let transcript = b.get(&info.files.transcript)?;
-    let prefix = before_witnesses(transcript).ok_or_else(|| {
-        b.refused(format!(
-            "{} records no witnesses' signatures (witnesses.signed), though {STATEMENT_FILE} is there",
-            info.files.transcript
-        ))
-    })?;
+    let lines = events(transcript);
+    let witnessed = crate::transcript::EventKind::Witnessed.name();
+    let start = crate::transcript::witness::Stage::Start.name();
+    let end = lines
+        .iter()
+        .rposition(|l| {
+            l.event == witnessed && l.data.get("stage").and_then(|s| s.as_str()) != Some(start)
+        })
+        .ok_or_else(|| {
+            b.refused(format!(
+                "{} records no witnesses' signatures (witnesses.signed), though {STATEMENT_FILE} is there",
+                info.files.transcript
+            ))
+        })?;
+    let round = &lines[end];
+    let prefix = &transcript[..round.at];
     if crate::media::sha256_hex(prefix) != st.transcript_sha256.to_lowercase() {
         return Err(b.refused(format!(
             "{STATEMENT_FILE} is over another transcript than {} (its transcript-sha256 is not the SHA-256 of the transcript's lines before witnesses.signed)",
             info.files.transcript
         )));
     }
+    let after: Vec<&str> = lines[end + 1..].iter().map(|l| l.event.as_str()).collect();
+    if after != [crate::transcript::EventKind::Complete.name()] {
+        return Err(b.refused(format!(
+            "{} records {after:?} after the witnesses' signatures, where only the ceremony's completion may follow: the witnesses did not see it",
+            info.files.transcript
+        )));
+    }
+    // Every file of the bundle is one the witnesses' transcript recorded.
+    let mut recorded = std::collections::HashMap::new();
+    for Line { event, data: d, .. } in &lines[..end] {
+        if event != crate::transcript::EventKind::FileWritten.name() {
+            continue;
+        }
+        let path = std::path::Path::new(d.get("path").and_then(|p| p.as_str()).unwrap_or_default());
+        let in_export = path
+            .parent()
+            .and_then(|p| p.file_name())
+            .is_some_and(|d| d.to_string_lossy() == info.ceremony_id);
+        if let (true, Some(name), Some(sha)) = (
+            in_export,
+            path.file_name(),
+            d.get("sha256").and_then(|h| h.as_str()),
+        ) {
+            recorded.insert(name.to_string_lossy().into_owned(), sha.to_owned());
+        }
+    }
+    for name in b.names().filter(|n| !unrecorded(n)) {
+        let sha = crate::media::sha256_hex(b.get(name)?);
+        if recorded.get(name) != Some(&sha) {
+            return Err(b.refused(format!(
+                "{name:?} is not what the transcript recorded before the witnesses signed (no file.written of it with this SHA-256): the witnesses' signatures do not cover it"
+            )));
+        }
+    }
+    // The round's own record names the statement and each signature file.
+    let listed: std::collections::HashMap<&str, &str> = round
+        .data
+        .get("files")
+        .and_then(|f| f.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|f| Some((f.get("name")?.as_str()?, f.get("sha256")?.as_str()?)))
+        .collect();
+    let matches_round = |name: &str, bytes: &[u8]| {
+        listed.get(name).copied() == Some(crate::media::sha256_hex(bytes).as_str())
+    };
+    if !matches_round(STATEMENT_FILE, text.as_bytes()) {
+        return Err(b.refused(format!(
+            "{STATEMENT_FILE} is not the statement the transcript's witnesses.signed records"
+        )));
+    }
+    let stamp = |t: SystemTime| humantime::format_rfc3339_seconds(t).to_string();
+    let st_time = humantime::parse_rfc3339(&st.time)
+        .map_err(|e| b.refused(format!("{STATEMENT_FILE}: time {:?}: {e}", st.time)))?;
+    let round_time = humantime::parse_rfc3339(&round.time)
+        .ok()
+        .ok_or_else(|| b.refused("witnesses.signed has no time"))?;
     let mut signed = Vec::new();
+    let mut signing_keys: Vec<String> = Vec::new();
     let mut missing = Vec::new();
     for (cert, name) in req.certs.iter().zip(&names) {
         let file = signature_file(&cert.fingerprint().to_hex());
@@ -149,14 +304,44 @@ pub fn check(b: &Bundle, req: &Required) -> Result<Witnessed, OnlineError> {
             missing.push(format!("{name} (no {file})"));
             continue;
         }
-        match crate::openpgp::verify_by_signing_key(cert, b.get(&file)?, text.as_bytes()) {
-            Ok(_) => signed.push(name.clone()),
-            Err(e) => missing.push(format!("{name} ({file} does not verify: {e})")),
+        let sig = b.get(&file)?;
+        let verdict = crate::openpgp::verify_by_signing_key(cert, sig, text.as_bytes())
+            .map_err(|e| format!("{file} does not verify: {e}"))
+            .and_then(|(key, when)| {
+                if !matches_round(&file, sig) {
+                    return Err(format!("{file} is not the one the transcript's witnesses.signed records"));
+                }
+                // Made during the round, by a key that can sign now: a
+                // backdated signature by a key since expired or retired is
+                // not a witness's today.
+                if when < st_time || when > round_time {
+                    return Err(format!(
+                        "{file} was made at {}, not between the statement ({}) and the round's record ({})",
+                        stamp(when),
+                        st.time,
+                        stamp(round_time)
+                    ));
+                }
+                crate::openpgp::valid_at(cert, at)?;
+                if !crate::openpgp::signing_keys(cert, at).contains(&key) {
+                    return Err(format!("{file} was made by key {key}, which cannot sign now (expired or revoked)"));
+                }
+                if signing_keys.contains(&key) {
+                    return Err(format!("{file} was made by key {key}, which signed for another pinned witness: one card is one witness"));
+                }
+                Ok(key)
+            });
+        match verdict {
+            Ok(key) => {
+                signing_keys.push(key);
+                signed.push(name.clone());
+            }
+            Err(e) => missing.push(format!("{name} ({e})")),
         }
     }
     if signed.len() < req.count {
         return Err(b.refused(format!(
-            "its ceremony was countersigned by {} of the pinned witnesses, and {} must have signed; missing: {}",
+            "its ceremony was countersigned by {} of the pinned witnesses, and {} must have signed; missing: {}; {fix}",
             signed.len(),
             req.count,
             missing.join("; ")
@@ -166,19 +351,4 @@ pub fn check(b: &Bundle, req: &Required) -> Result<Witnessed, OnlineError> {
         required: req.count,
         signed,
     })
-}
-
-/// The transcript's bytes before its `witnesses.signed` line, if it has one.
-fn before_witnesses(transcript: &[u8]) -> Option<&[u8]> {
-    let mut at = 0;
-    for line in transcript.split_inclusive(|&c| c == b'\n') {
-        let event = serde_json::from_slice::<serde_json::Value>(line)
-            .ok()
-            .and_then(|v| v.get("event").and_then(|e| e.as_str()).map(str::to_owned));
-        if event.as_deref() == Some(crate::transcript::EventKind::Witnessed.name()) {
-            return Some(&transcript[..at]);
-        }
-        at += line.len();
-    }
-    None
 }

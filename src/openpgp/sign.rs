@@ -15,7 +15,7 @@ use pgp::cert::amalgamation::ValidAmalgamation;
 use pgp::packet::signature::SignatureBuilder;
 use pgp::packet::{Key, Packet, Signature};
 use pgp::parse::Parse;
-use pgp::policy::StandardPolicy;
+use pgp::policy::{Policy, StandardPolicy};
 use pgp::serialize::Serialize;
 use pgp::types::SignatureType;
 use pgp::Cert;
@@ -155,13 +155,14 @@ pub fn signing_keys(cert: &Cert, at: SystemTime) -> Vec<String> {
 
 /// Checks a detached signature over `data` by any key of `cert` that could
 /// sign data when the signature was made (`signing_keys` then): how a
-/// witness's countersignature is checked, with the policy gpg applies.
-/// Returns the fingerprint of the key that signed.
+/// witness's countersignature is checked, under the standard policy (no
+/// SHA-1) and in binary mode, as keyceremony makes them. Returns the
+/// fingerprint of the key that signed and when it signed.
 pub fn verify_by_signing_key(
     cert: &Cert,
     signature: &[u8],
     data: &[u8],
-) -> Result<String, OpenPgpError> {
+) -> Result<(String, SystemTime), OpenPgpError> {
     let fail = |reason: &str| OpenPgpError::BadSignature {
         fingerprint: cert.fingerprint().to_hex(),
         reason: reason.to_owned(),
@@ -173,6 +174,15 @@ pub fn verify_by_signing_key(
     let Some(made) = sig.signature_creation_time() else {
         return Err(fail("the signature has no creation time"));
     };
+    if sig.typ() != SignatureType::Binary {
+        return Err(fail(&format!(
+            "it is a {} signature; keyceremony's are binary ones (gpg --detach-sign without --textmode)",
+            sig.typ()
+        )));
+    }
+    StandardPolicy::new()
+        .signature(&sig, pgp::policy::HashAlgoSecurity::CollisionResistance)
+        .map_err(|e| fail(&format!("the signature is not acceptable: {e}")))?;
     let usable = signing_keys(cert, made);
     let mut last = "no signing key of the cert, valid when it was made, issued it".to_owned();
     for ka in cert.keys() {
@@ -186,7 +196,7 @@ pub fn verify_by_signing_key(
             continue;
         }
         match sig.verify_message(key, data) {
-            Ok(()) => return Ok(key.fingerprint().to_hex()),
+            Ok(()) => return Ok((key.fingerprint().to_hex(), made)),
             Err(e) => last = e.to_string(),
         }
     }

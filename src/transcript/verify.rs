@@ -247,6 +247,17 @@ fn verify_one(
             "the ceremony did not complete here: {e} (it stopped before closing this directory, or the directory was not copied whole); do not rely on what it left"
         ))
     })?;
+    // The witnesses' statements and signatures the transcript records lie
+    // beside it as recorded: who it says signed, signed this.
+    for (name, sha) in super::witness::recorded_files(&chain) {
+        let ok = beside_file(&name, "witness file", limits::MANIFEST)
+            .is_ok_and(|b| crate::media::sha256_hex(&b) == sha);
+        if !ok {
+            return Err(named(&format!(
+                "the witnesses' file {name} the transcript records is missing beside it or not what was recorded: who it says signed cannot be shown; copy the ceremony directory whole"
+            )));
+        }
+    }
     Ok((
         Verified {
             file: file.to_owned(),

@@ -8,6 +8,45 @@ pub const STATEMENT_FILE: &str = "witness-statement.txt";
 /// The first line of a statement: its format and version.
 pub const STATEMENT_HEADER: &str = "keyceremony witness statement 1";
 
+/// When witnesses sign: at the end of every ceremony, and at its start
+/// when the plan asks (what they saw before anything was made).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    Start,
+    End,
+}
+
+impl Stage {
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Start => "start",
+            Stage::End => "end",
+        }
+    }
+
+    /// The statement's flow line: a start statement says so.
+    pub fn flow(self, flow: &str) -> String {
+        match self {
+            Stage::Start => format!("{flow} (start)"),
+            Stage::End => flow.to_owned(),
+        }
+    }
+
+    pub fn statement_file(self) -> String {
+        match self {
+            Stage::Start => "witness-start-statement.txt".to_owned(),
+            Stage::End => STATEMENT_FILE.to_owned(),
+        }
+    }
+
+    pub fn signature_file(self, witness_fingerprint: &str) -> String {
+        match self {
+            Stage::Start => format!("witness-start-{witness_fingerprint}.asc"),
+            Stage::End => signature_file(witness_fingerprint),
+        }
+    }
+}
+
 /// The file holding a witness's signature over the statement.
 pub fn signature_file(witness_fingerprint: &str) -> String {
     format!("witness-{witness_fingerprint}.asc")
@@ -75,15 +114,33 @@ impl Statement {
     }
 }
 
+/// The files each witnesses' round recorded (name, SHA-256): the
+/// statements and signatures that must lie beside the transcript.
+pub fn recorded_files(chain: &super::ChainSummary) -> Vec<(String, String)> {
+    chain
+        .entries
+        .iter()
+        .filter(|e| e.event == super::EventKind::Witnessed.name())
+        .filter_map(|e| e.data.get("files")?.as_array().cloned())
+        .flatten()
+        .filter_map(|f| {
+            Some((
+                f.get("name")?.as_str()?.to_owned(),
+                f.get("sha256")?.as_str()?.to_owned(),
+            ))
+        })
+        .collect()
+}
+
 /// Who witnessed a ceremony, as its transcript records it (`witnesses.signed`):
 /// "signed: NAME FPR, ...; declined: ...; absent: ...". The record is the
 /// ceremony's, under its primary's signature; the witnesses' own signatures
 /// are checked by `verify --witnesses` with their pinned certs.
 pub fn recorded(chain: &super::ChainSummary) -> Option<String> {
-    let entry = chain
-        .entries
-        .iter()
-        .find(|e| e.event == super::EventKind::Witnessed.name())?;
+    let entry = chain.entries.iter().rev().find(|e| {
+        e.event == super::EventKind::Witnessed.name()
+            && e.data.get("stage").and_then(|s| s.as_str()) != Some(Stage::Start.name())
+    })?;
     let list = entry.data.get("witnesses")?.as_array()?;
     let mut parts = Vec::new();
     for what in ["signed", "declined", "absent"] {

@@ -1060,13 +1060,8 @@ impl App {
         Ok(format!(
             "Start {what}? It opens {} with the {} given, and writes the key to new directories on the backup media {} and its cert to the export medium {}{sheets}. y starts, any other key goes back.",
             self.restore_backup.display(),
-            crate::text::count(self.renew_shares.len(), "share", "shares"),
-            p.media
-                .backup
-                .iter()
-                .map(|b| b.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", "),
+                        crate::text::count(self.renew_shares.len(), "share", "shares"),
+            super::flows::paths_text(&p.media.backup),
             p.media.export.display()
         ))
     }

@@ -719,15 +719,13 @@ pub fn sign(
     user_pin: &SecretString,
 ) -> Result<Vec<u8>, OpenPgpCardError> {
     guarded(ident, |_| {
-        let mut card = open(ident)?;
-        let mut tx = card
-            .transaction()
-            .map_err(|_| OpenPgpCardError::NotFound(ident.to_owned()))?;
-        let serial = describe(&mut tx, "")
-            .map(|i| i.serial)
-            .map_err(|_| OpenPgpCardError::NotFound(ident.to_owned()))?;
-        let public = card_signing_key(&mut tx, &serial, signer, signer.keys())?;
-        let sig = sign_on_card(&mut tx, &serial, public, data, user_pin)?;
+        with_card(ident, |tx, serial| {
+            let public = card_signing_key(tx, serial, signer, signer.keys())?;
+            sign_on_card(tx, serial, public, data, user_pin)
+        })
+    })
+    .and_then(|sig| {
+        let serial = ident.rsplit(':').next().unwrap_or(ident).to_owned();
         let armor_err = |e: std::io::Error| OpenPgpCardError::Step {
             serial: serial.clone(),
             step: "armoring the signature",
@@ -821,6 +819,14 @@ fn prove_inner(
     key: &Cert,
     user_pin: &SecretString,
 ) -> Result<String, OpenPgpCardError> {
+    with_card(ident, |tx, serial| prove_on(tx, serial, key, user_pin))
+}
+
+/// Opens the card `ident` exclusively and runs `f` on it with its serial.
+fn with_card<T>(
+    ident: &str,
+    f: impl FnOnce(&mut Card<Transaction<'_>>, &str) -> Result<T, OpenPgpCardError>,
+) -> Result<T, OpenPgpCardError> {
     let mut card = open(ident)?;
     let mut tx = card
         .transaction()
@@ -828,7 +834,7 @@ fn prove_inner(
     let serial = describe(&mut tx, "")
         .map(|i| i.serial)
         .map_err(|_| OpenPgpCardError::NotFound(ident.to_owned()))?;
-    prove_on(&mut tx, &serial, key, user_pin)
+    f(&mut tx, &serial)
 }
 
 /// The proof signature on a card already open (and held exclusively).

@@ -38,13 +38,8 @@ impl Spec for Genesis {
     fn what(&self, ctx: &Ctx<'_>) -> Result<String, Wrong> {
         let p = ctx.plan;
         let mut t = format!(
-            "the genesis? It writes to the backup media {}, the export medium {} and the share sheets in {}",
-            p.media
-                .backup
-                .iter()
-                .map(|b| b.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", "),
+                        "the genesis? It writes to the backup media {}, the export medium {} and the share sheets in {}",
+            super::paths_text(&p.media.backup),
             p.media.export.display(),
             p.shares.output.display()
         );

@@ -192,6 +192,15 @@ pub fn page_help(page: Page) -> &'static str {
     }
 }
 
+/// Paths as a confirmation names them: "a, b".
+pub fn paths_text(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A validity as the date it gives from `now` (" (until 2028-12-06)"):
 /// what a renew is about.
 pub fn until(e: &dyn std::fmt::Display, now: SystemTime) -> String {
