@@ -70,8 +70,22 @@ pub fn record(
     let medium_root = backup.parent().unwrap_or(Path::new("."));
     let medium = Medium::check(medium_root)?;
     let stamp = humantime::format_rfc3339_seconds(now).to_string();
-    let name = format!("{PREFIX}{}", stamp.replace(['-', ':'], ""));
-    let dir = medium.create_bundle(&name, true)?;
+    let base = format!("{PREFIX}{}", stamp.replace(['-', ':'], ""));
+    // Two records in one second (two tokens provisioned one after the
+    // other) take the next free suffix, as ceremony directories do; a name
+    // taken between the look and the creation is skipped too.
+    let mut attempt = 1;
+    let (name, dir) = loop {
+        let name = match attempt {
+            1 => base.clone(),
+            n => format!("{base}-{n}"),
+        };
+        match medium.create_bundle(&name, true) {
+            Ok(dir) => break (name, dir),
+            Err(crate::media::MediaError::Exists { .. }) if attempt < 100 => attempt += 1,
+            Err(e) => return Err(e.into()),
+        }
+    };
     let path = dir.dir().to_owned();
     let written = write_record(dir, &name, backup, restored, flow, placement, facts, now);
     if written.is_err() {

@@ -77,18 +77,13 @@ pub fn load(plan: &Plan, now: SystemTime) -> Result<Vec<Witness>, CeremonyError>
             )));
         }
         let fingerprint = cert.fingerprint().to_hex();
-        // One key in two certs is one card: every key is compared, not
-        // only the primaries (gpg can bind a key to a second primary).
-        let keys: Vec<String> = cert
-            .keys()
-            .map(|k| k.key().fingerprint().to_hex())
-            .collect();
-        if let Some(other) = out.iter().find(|o| {
-            o.name == w.name
-                || o.cert
-                    .keys()
-                    .any(|k| keys.contains(&k.key().fingerprint().to_hex()))
-        }) {
+        // One key in two certs is one card: every key's material is
+        // compared (gpg can bind a key to a second primary, and at another
+        // second it has another fingerprint).
+        if let Some(other) = out
+            .iter()
+            .find(|o| o.name == w.name || crate::openpgp::share_a_key(&o.cert, &cert))
+        {
             return Err(bad(format!(
                 "{what} and {:?} are one witness (the same key or name): each witness signs with a key of their own",
                 other.name
@@ -108,14 +103,10 @@ pub fn load(plan: &Plan, now: SystemTime) -> Result<Vec<Witness>, CeremonyError>
 /// Refuses a witness whose key is the ceremony's own (its primary or any of
 /// its subkeys): the key does not witness itself.
 pub fn refuse_own_key(witnesses: &[Witness], key: &Cert) -> Result<(), CeremonyError> {
-    let own: Vec<String> = key.keys().map(|k| k.key().fingerprint().to_hex()).collect();
     for w in witnesses {
-        if w.cert
-            .keys()
-            .any(|k| own.contains(&k.key().fingerprint().to_hex()))
-        {
+        if crate::openpgp::share_a_key(&w.cert, key) {
             return Err(CeremonyError::Plan(crate::plan::PlanError::Invalid(format!(
-                "ceremony.witness {:?} has key {}, which is this ceremony's own key {}: a witness signs with a key of their own",
+                "ceremony.witness {:?} has key {}, which holds a key of this ceremony's own key {}: a witness signs with a key of their own",
                 w.name,
                 w.fingerprint,
                 key.fingerprint()
@@ -303,12 +294,17 @@ fn sign_once(
     let signature = cards
         .sign(&card.ident, &w.cert, statement, pin)
         .map_err(|e| e.to_string())?;
-    let (key, _) =
-        crate::openpgp::verify_by_signing_key(&w.cert, &signature, statement).map_err(|e| {
-            format!(
-                "the signature card {} made does not verify: {e}",
-                card.serial
-            )
-        })?;
+    let (key, _) = crate::openpgp::verify_by_signing_key(
+        &w.cert,
+        &signature,
+        statement,
+        std::time::SystemTime::now(),
+    )
+    .map_err(|e| {
+        format!(
+            "the signature card {} made does not verify: {e}",
+            card.serial
+        )
+    })?;
     Ok((signature, key, card.serial.clone()))
 }

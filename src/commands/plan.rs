@@ -27,7 +27,16 @@ pub fn check(path: &Path) -> Result<(), Failure> {
     // sticks apart from each other. A ceremony checks the same before its
     // first write.
     crate::ceremony::session::check_media(&plan).map_err(|(_, e)| e)?;
+    // The witnesses' certs as the pre-flight checks them.
+    let witnesses = crate::ceremony::witness::load(&plan, std::time::SystemTime::now())?;
     outln!("Plan {} is valid.", path.display());
+    for w in &witnesses {
+        outln!(
+            "  witness:    {} (key {}, signs on their card)",
+            w.name,
+            w.fingerprint
+        );
+    }
     outln!("  user IDs:   {}", plan.key.user_ids.join(", "));
     outln!(
         "  primary:    {} certify-only, expires after {}",

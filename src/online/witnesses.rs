@@ -71,13 +71,10 @@ pub fn load_pinned(dir: &Path, count: usize) -> Result<Required, OnlineError> {
                 crate::text::printable(&path.display().to_string())
             )));
         }
-        // One key in two certs is one card, one witness: every key is
-        // compared, not only the primaries.
-        let keys = keys_of(&cert);
-        if let Some(other) = certs
-            .iter()
-            .find(|c| keys_of(c).iter().any(|k| keys.contains(k)))
-        {
+        // One key in two certs is one card, one witness: every key's
+        // material is compared (bound again at another second, a key has
+        // another fingerprint).
+        if let Some(other) = certs.iter().find(|c| crate::openpgp::share_a_key(c, &cert)) {
             return Err(usage(format!(
                 "--witnesses: {} shares a key with {} (pinned already): one file per witness, each with keys of their own",
                 crate::text::printable(&path.display().to_string()),
@@ -113,13 +110,6 @@ fn who(cert: &Cert) -> String {
         crate::text::printable(&uid),
         cert.fingerprint().to_hex()
     )
-}
-
-/// Every key's fingerprint of a cert (primary and subkeys).
-fn keys_of(cert: &Cert) -> Vec<String> {
-    cert.keys()
-        .map(|k| k.key().fingerprint().to_hex())
-        .collect()
 }
 
 /// One transcript line: where it starts, its event, its time, its data.
@@ -159,13 +149,14 @@ fn events(transcript: &[u8]) -> Vec<Line> {
 }
 
 /// Files beside the transcript that no `file.written` records: the
-/// transcript and its signature, the MANIFEST and its, the witnesses' own.
-fn unrecorded(name: &str) -> bool {
-    matches!(
-        name,
-        "transcript.jsonl" | "transcript.jsonl.asc" | "MANIFEST" | "MANIFEST.asc"
-    ) || name.starts_with("witness-")
-}
+/// transcript and its signature, the MANIFEST and its (the witnesses' own
+/// are those their rounds list).
+const UNRECORDED: [&str; 4] = [
+    "transcript.jsonl",
+    "transcript.jsonl.asc",
+    "MANIFEST",
+    "MANIFEST.asc",
+];
 
 /// Checks that `b`'s ceremony was countersigned by `req.count` of the
 /// pinned witnesses, judged at `at`.
@@ -192,9 +183,8 @@ pub fn check(b: &Bundle, req: &Required, at: SystemTime) -> Result<Witnessed, On
     let info = &b.info;
     let own = crate::openpgp::read_cert(b.get(&info.files.cert)?)
         .map_err(|e| b.refused(format!("{}: {e}", info.files.cert)))?;
-    let own_keys = keys_of(&own);
     for (cert, name) in req.certs.iter().zip(&names) {
-        if keys_of(cert).iter().any(|k| own_keys.contains(k)) {
+        if crate::openpgp::share_a_key(cert, &own) {
             return Err(OnlineError::Usage(format!(
                 "--witnesses pins {name}, which holds a key of the ceremony's own key {}: a key does not witness itself; take it out of the directory",
                 own.fingerprint()
@@ -245,17 +235,34 @@ pub fn check(b: &Bundle, req: &Required, at: SystemTime) -> Result<Witnessed, On
             info.files.transcript
         )));
     }
-    // Every file of the bundle is one the witnesses' transcript recorded.
+    // Every file of the bundle is one the witnesses' transcript recorded
+    // in the export directory (not a backup's or the shares' directory of
+    // the same name), or one a witnesses' round lists.
+    let export_dir = lines
+        .iter()
+        .find(|l| l.event == crate::transcript::EventKind::Preflight.name())
+        .and_then(|l| l.data.get("export_medium").and_then(|m| m.as_str()))
+        .map(|m| Path::new(m).join(&info.ceremony_id))
+        .ok_or_else(|| {
+            b.refused(format!(
+                "{} records no export medium: the files the witnesses saw cannot be told",
+                info.files.transcript
+            ))
+        })?;
+    let round_files: std::collections::HashSet<String> = lines
+        .iter()
+        .filter(|l| l.event == witnessed)
+        .filter_map(|l| l.data.get("files").and_then(|f| f.as_array()))
+        .flatten()
+        .filter_map(|f| f.get("name").and_then(|n| n.as_str()).map(str::to_owned))
+        .collect();
     let mut recorded = std::collections::HashMap::new();
     for Line { event, data: d, .. } in &lines[..end] {
         if event != crate::transcript::EventKind::FileWritten.name() {
             continue;
         }
-        let path = std::path::Path::new(d.get("path").and_then(|p| p.as_str()).unwrap_or_default());
-        let in_export = path
-            .parent()
-            .and_then(|p| p.file_name())
-            .is_some_and(|d| d.to_string_lossy() == info.ceremony_id);
+        let path = Path::new(d.get("path").and_then(|p| p.as_str()).unwrap_or_default());
+        let in_export = path.parent() == Some(export_dir.as_path());
         if let (true, Some(name), Some(sha)) = (
             in_export,
             path.file_name(),
@@ -264,7 +271,10 @@ pub fn check(b: &Bundle, req: &Required, at: SystemTime) -> Result<Witnessed, On
             recorded.insert(name.to_string_lossy().into_owned(), sha.to_owned());
         }
     }
-    for name in b.names().filter(|n| !unrecorded(n)) {
+    for name in b
+        .names()
+        .filter(|n| !UNRECORDED.contains(n) && !round_files.contains(*n))
+    {
         let sha = crate::media::sha256_hex(b.get(name)?);
         if recorded.get(name) != Some(&sha) {
             return Err(b.refused(format!(
@@ -292,11 +302,15 @@ pub fn check(b: &Bundle, req: &Required, at: SystemTime) -> Result<Witnessed, On
     let stamp = |t: SystemTime| humantime::format_rfc3339_seconds(t).to_string();
     let st_time = humantime::parse_rfc3339(&st.time)
         .map_err(|e| b.refused(format!("{STATEMENT_FILE}: time {:?}: {e}", st.time)))?;
-    let round_time = humantime::parse_rfc3339(&round.time)
-        .ok()
-        .ok_or_else(|| b.refused("witnesses.signed has no time"))?;
+    let round_time = humantime::parse_rfc3339(&round.time).map_err(|_| {
+        b.refused(format!(
+            "witnesses.signed's time {:?} is not a UTC time as keyceremony writes them",
+            round.time
+        ))
+    })?;
     let mut signed = Vec::new();
-    let mut signing_keys: Vec<String> = Vec::new();
+    // The material of each key that counted: one card is one witness.
+    let mut signing_keys: Vec<sequoia_openpgp::crypto::mpi::PublicKey> = Vec::new();
     let mut missing = Vec::new();
     for (cert, name) in req.certs.iter().zip(&names) {
         let file = signature_file(&cert.fingerprint().to_hex());
@@ -305,7 +319,7 @@ pub fn check(b: &Bundle, req: &Required, at: SystemTime) -> Result<Witnessed, On
             continue;
         }
         let sig = b.get(&file)?;
-        let verdict = crate::openpgp::verify_by_signing_key(cert, sig, text.as_bytes())
+        let verdict = crate::openpgp::verify_by_signing_key(cert, sig, text.as_bytes(), at)
             .map_err(|e| format!("{file} does not verify: {e}"))
             .and_then(|(key, when)| {
                 if !matches_round(&file, sig) {
@@ -323,13 +337,15 @@ pub fn check(b: &Bundle, req: &Required, at: SystemTime) -> Result<Witnessed, On
                     ));
                 }
                 crate::openpgp::valid_at(cert, at)?;
-                if !crate::openpgp::signing_keys(cert, at).contains(&key) {
-                    return Err(format!("{file} was made by key {key}, which cannot sign now (expired or revoked)"));
-                }
-                if signing_keys.contains(&key) {
+                let material = cert
+                    .keys()
+                    .find(|k| k.key().fingerprint().to_hex() == key)
+                    .map(|k| k.key().mpis().clone())
+                    .ok_or_else(|| format!("{file}: key {key} is not in the cert"))?;
+                if signing_keys.contains(&material) {
                     return Err(format!("{file} was made by key {key}, which signed for another pinned witness: one card is one witness"));
                 }
-                Ok(key)
+                Ok(material)
             });
         match verdict {
             Ok(key) => {

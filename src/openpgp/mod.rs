@@ -21,8 +21,8 @@ pub use keys::{
     GeneratedKey, KeyInfo, KeyRequest, KeyRole, Profile,
 };
 pub use sign::{
-    read_cert, sign_detached, signing_keys, valid_at, verify_by_signing_key, verify_detached,
-    SignWith,
+    key_material, read_cert, share_a_key, sign_detached, signing_keys, valid_at,
+    verify_by_signing_key, verify_detached, SignWith,
 };
 pub use strict::read_strict;
 pub use subkeys::{

@@ -153,15 +153,31 @@ pub fn signing_keys(cert: &Cert, at: SystemTime) -> Vec<String> {
         .collect()
 }
 
-/// Checks a detached signature over `data` by any key of `cert` that could
-/// sign data when the signature was made (`signing_keys` then): how a
+/// The public key material of each of `cert`'s keys: what a card holds.
+/// Compared rather than fingerprints, which also hash a key's creation
+/// time: the same key bound again at another second is another
+/// fingerprint, but the same card.
+pub fn key_material(cert: &Cert) -> Vec<pgp::crypto::mpi::PublicKey> {
+    cert.keys().map(|k| k.key().mpis().clone()).collect()
+}
+
+/// Whether two certs share a key (by its material).
+pub fn share_a_key(a: &Cert, b: &Cert) -> bool {
+    let theirs = key_material(b);
+    key_material(a).iter().any(|m| theirs.contains(m))
+}
+
+/// Checks a detached signature over `data` by a key of `cert` that can sign
+/// at `at` (`signing_keys` then: the cert as it is now, so a witness who
+/// extended her key keeps her signatures) and existed when it signed: how a
 /// witness's countersignature is checked, under the standard policy (no
-/// SHA-1) and in binary mode, as keyceremony makes them. Returns the
-/// fingerprint of the key that signed and when it signed.
+/// SHA-1) and in binary mode, as keyceremony makes them. Returns the key
+/// that signed (fingerprint) and when it signed.
 pub fn verify_by_signing_key(
     cert: &Cert,
     signature: &[u8],
     data: &[u8],
+    at: SystemTime,
 ) -> Result<(String, SystemTime), OpenPgpError> {
     let fail = |reason: &str| OpenPgpError::BadSignature {
         fingerprint: cert.fingerprint().to_hex(),
@@ -183,11 +199,12 @@ pub fn verify_by_signing_key(
     StandardPolicy::new()
         .signature(&sig, pgp::policy::HashAlgoSecurity::CollisionResistance)
         .map_err(|e| fail(&format!("the signature is not acceptable: {e}")))?;
-    let usable = signing_keys(cert, made);
-    let mut last = "no signing key of the cert, valid when it was made, issued it".to_owned();
+    let usable = signing_keys(cert, at);
+    let mut last = "no key of the cert that can sign now, and existed when it signed, issued it (expired or revoked since?)".to_owned();
     for ka in cert.keys() {
         let key = ka.key().role_as_unspecified();
         if !usable.contains(&key.fingerprint().to_hex())
+            || key.creation_time() > made
             || !sig
                 .get_issuers()
                 .iter()

@@ -249,6 +249,7 @@ fn verify_one(
     })?;
     // The witnesses' statements and signatures the transcript records lie
     // beside it as recorded: who it says signed, signed this.
+    super::witness::check_rounds(&chain).map_err(|e| named(&e))?;
     for (name, sha) in super::witness::recorded_files(&chain) {
         let ok = beside_file(&name, "witness file", limits::MANIFEST)
             .is_ok_and(|b| crate::media::sha256_hex(&b) == sha);

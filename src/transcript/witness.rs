@@ -132,6 +132,51 @@ pub fn recorded_files(chain: &super::ChainSummary) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Each round's outcomes agree with its files: a witness it says signed has
+/// the signature file the round lists.
+pub fn check_rounds(chain: &super::ChainSummary) -> Result<(), String> {
+    for e in chain
+        .entries
+        .iter()
+        .filter(|e| e.event == super::EventKind::Witnessed.name())
+    {
+        let stage = match e.data.get("stage").and_then(|s| s.as_str()) {
+            Some("start") => Stage::Start,
+            _ => Stage::End,
+        };
+        let files: Vec<&str> = e
+            .data
+            .get("files")
+            .and_then(|f| f.as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|f| f.get("name")?.as_str())
+            .collect();
+        for w in e
+            .data
+            .get("witnesses")
+            .and_then(|w| w.as_array())
+            .into_iter()
+            .flatten()
+        {
+            if w.get("outcome").and_then(|o| o.as_str()) != Some("signed") {
+                continue;
+            }
+            let fpr = w
+                .get("fingerprint")
+                .and_then(|f| f.as_str())
+                .unwrap_or_default();
+            if !files.contains(&stage.signature_file(fpr).as_str()) {
+                return Err(format!(
+                    "its witnesses' round ({}) says {fpr} signed, and lists no signature file of theirs",
+                    stage.name()
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Who witnessed a ceremony, as its transcript records it (`witnesses.signed`):
 /// "signed: NAME FPR, ...; declined: ...; absent: ...". The record is the
 /// ceremony's, under its primary's signature; the witnesses' own signatures
