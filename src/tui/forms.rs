@@ -171,6 +171,33 @@ pub fn apply_people(
     Ok(())
 }
 
+/// How long the primary and the subkeys are valid: the identity page's
+/// (from the key's creation) and the renew's (from now), with their hint.
+pub fn validity(plan: &Plan, hint: &'static str) -> [Field; 2] {
+    [
+        text("Primary valid for", hint, plan.key.expiry.to_string()),
+        text("Subkeys valid for", hint, plan.subkeys.expiry.to_string()),
+    ]
+}
+
+/// The two validity fields (`validity`) as typed into `plan`.
+pub fn apply_validity(
+    form: &Form,
+    plan: &mut Plan,
+    primary: impl FieldId,
+    subkeys: impl FieldId,
+) -> Result<(), (usize, String)> {
+    plan.key.expiry = form
+        .get(primary)
+        .parse()
+        .map_err(|e| form.wrong(primary, e))?;
+    plan.subkeys.expiry = form
+        .get(subkeys)
+        .parse()
+        .map_err(|e| form.wrong(subkeys, e))?;
+    Ok(())
+}
+
 pub fn choice(
     label: &'static str,
     hint: &'static str,

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use super::{Ctx, Spec, Start, Wrong};
 use crate::plan::{tier_name, CosignSpec, CosignTier, Custodian, Plan, Profile};
 use crate::tui::forms::{
-    absolute, apply_people, choice, fields, joined, operator, paths, split, text, witnesses,
-    yes_no, Form, Page, COSIGN_TIERS, DEFAULT_PKCS11_MODULE,
+    absolute, apply_people, apply_validity, choice, fields, joined, operator, paths, split, text,
+    validity, witnesses, yes_no, Form, Page, COSIGN_TIERS, DEFAULT_PKCS11_MODULE,
 };
 
 pub struct Genesis;
@@ -110,16 +110,8 @@ pub fn identity(plan: &Plan) -> Form {
             &["ed25519", "rsa4096"],
             &plan.key.profile.to_string(),
         ),
-        F::PrimaryValid => text(
-            "Primary valid for",
-            "365d, 52w or 2y",
-            plan.key.expiry.to_string(),
-        ),
-        F::SubkeysValid => text(
-            "Subkeys valid for",
-            "365d, 52w or 2y",
-            plan.subkeys.expiry.to_string(),
-        ),
+        F::PrimaryValid => validity(plan, "365d, 52w or 2y")[0].clone(),
+        F::SubkeysValid => validity(plan, "365d, 52w or 2y")[1].clone(),
         F::Encryption => choice(
             "Encryption subkey",
             "a cv25519/RSA subkey for decryption",
@@ -162,14 +154,7 @@ pub fn apply_identity(form: &Form, plan: &mut Plan) -> Result<(), (usize, String
         "rsa4096" => Profile::Rsa4096,
         _ => Profile::Ed25519,
     };
-    plan.key.expiry = form
-        .get(F::PrimaryValid)
-        .parse()
-        .map_err(|e| form.wrong(F::PrimaryValid, e))?;
-    plan.subkeys.expiry = form
-        .get(F::SubkeysValid)
-        .parse()
-        .map_err(|e| form.wrong(F::SubkeysValid, e))?;
+    apply_validity(form, plan, F::PrimaryValid, F::SubkeysValid)?;
     plan.subkeys.encryption = form.get(F::Encryption) == "yes";
     plan.subkeys.authentication = form.get(F::Authentication) == "yes";
     plan.passphrase.words = if form.get(F::Words) == "12" { 12 } else { 24 };

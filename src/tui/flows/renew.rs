@@ -3,7 +3,12 @@
 
 use super::{until, Ctx, Spec, Start, Wrong};
 use crate::plan::Plan;
-use crate::tui::forms::{apply_people, fields, operator, text, witnesses, Form, Page};
+use crate::tui::forms::{
+    apply_people, apply_validity, fields, operator, validity, witnesses, Form, Page,
+};
+
+/// The renewed validities count from now.
+const HINT: &str = "from now: 365d, 52w or 2y";
 
 pub struct Renew;
 
@@ -75,16 +80,8 @@ fields! {
 pub fn form(plan: &Plan) -> Form {
     use RenewField as F;
     Form::new(Page::Renew, F::ALL, |f| match f {
-        F::PrimaryValid => text(
-            "Primary valid for",
-            "from now: 365d, 52w or 2y",
-            plan.key.expiry.to_string(),
-        ),
-        F::SubkeysValid => text(
-            "Subkeys valid for",
-            "from now: 365d, 52w or 2y",
-            plan.subkeys.expiry.to_string(),
-        ),
+        F::PrimaryValid => validity(plan, HINT)[0].clone(),
+        F::SubkeysValid => validity(plan, HINT)[1].clone(),
         F::Operator => operator(plan),
         F::Witnesses => witnesses(plan),
     })
@@ -92,14 +89,7 @@ pub fn form(plan: &Plan) -> Form {
 
 pub fn apply(form: &Form, plan: &mut Plan) -> Result<(), (usize, String)> {
     use RenewField as F;
-    plan.key.expiry = form
-        .get(F::PrimaryValid)
-        .parse()
-        .map_err(|e| form.wrong(F::PrimaryValid, e))?;
-    plan.subkeys.expiry = form
-        .get(F::SubkeysValid)
-        .parse()
-        .map_err(|e| form.wrong(F::SubkeysValid, e))?;
+    apply_validity(form, plan, F::PrimaryValid, F::SubkeysValid)?;
     apply_people(form, plan, F::Operator, F::Witnesses)?;
     plan.validate_settings()
         .map_err(|e| form.on_its_field(&e.to_string()))
