@@ -371,6 +371,51 @@ fn the_file_tier_writes_a_key_file_sigstore_opens_and_binds_its_public_key() {
         std::fs::read(&pw2).unwrap(),
         std::fs::read(&password).unwrap()
     );
+    // Two more key files in one second (two CI stores served one after the
+    // other, under a clock frozen an hour on): each leaves its audit
+    // record, the second under the next free name (the two collided once).
+    let frozen = humantime::format_rfc3339_seconds(
+        std::time::SystemTime::now() + std::time::Duration::from_secs(3600),
+    )
+    .to_string()
+    .replace('T', " ")
+    .replace('Z', "");
+    for n in ["3", "4"] {
+        let (to, pw) = (
+            dir.join(format!("ci{n}")),
+            dir.join(format!("password-{n}.txt")),
+        );
+        let o = tool("faketime")
+            .arg(&frozen)
+            .arg(env!("CARGO_BIN_EXE_keyceremony"))
+            .args([
+                "cosign",
+                "key-file",
+                "--backup",
+                c.backups[1].to_str().unwrap(),
+            ])
+            .arg("--to")
+            .arg(&to)
+            .arg("--password-to")
+            .arg(&pw)
+            .args(shares.iter().map(String::as_str))
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        assert_exit(&o, 0);
+    }
+    let stamp = frozen.replace(['-', ':'], "").replace(' ', "T");
+    let medium = c.backups[1].parent().unwrap();
+    for name in [
+        format!("cosign-audit-{stamp}Z"),
+        format!("cosign-audit-{stamp}Z-2"),
+    ] {
+        assert!(
+            medium.join(&name).is_dir(),
+            "{name}: {:?}",
+            names_in(medium)
+        );
+    }
     // The password's file is never overwritten, and nothing is written
     // when it cannot be handed over; then the key file is never overwritten.
     std::fs::remove_dir_all(&ci2).unwrap();
