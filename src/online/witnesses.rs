@@ -112,42 +112,6 @@ fn who(cert: &Cert) -> String {
     )
 }
 
-/// One transcript line: where it starts, its event, its time, its data.
-struct Line {
-    at: usize,
-    event: String,
-    time: String,
-    data: serde_json::Value,
-}
-
-/// The transcript, line by line.
-fn events(transcript: &[u8]) -> Vec<Line> {
-    let mut at = 0;
-    let mut out = Vec::new();
-    for line in transcript.split_inclusive(|&c| c == b'\n') {
-        let v: serde_json::Value = serde_json::from_slice(line).unwrap_or_default();
-        let event = v
-            .get("event")
-            .and_then(|e| e.as_str())
-            .unwrap_or_default()
-            .to_owned();
-        let text = |k: &str| {
-            v.get(k)
-                .and_then(|t| t.as_str())
-                .unwrap_or_default()
-                .to_owned()
-        };
-        out.push(Line {
-            at,
-            event,
-            time: text("time"),
-            data: v.get("data").cloned().unwrap_or_default(),
-        });
-        at += line.len();
-    }
-    out
-}
-
 /// Files beside the transcript that no `file.written` records: the
 /// transcript and its signature, the MANIFEST and its (the witnesses' own
 /// are those their rounds list).
@@ -206,7 +170,19 @@ pub fn check(b: &Bundle, req: &Required, at: SystemTime) -> Result<Witnessed, On
         }
     }
     let transcript = b.get(&info.files.transcript)?;
-    let lines = events(transcript);
+    // Read as `verify` reads it (one entry a line, chained), with where
+    // each line starts: the statement's hash is over a prefix of lines.
+    let lines = crate::transcript::verify_chain(transcript)
+        .map_err(|e| b.refused(format!("{}: {e}", info.files.transcript)))?
+        .entries;
+    let starts: Vec<usize> = transcript
+        .split_inclusive(|&c| c == b'\n')
+        .scan(0, |at, line| {
+            let start = *at;
+            *at += line.len();
+            Some(start)
+        })
+        .collect();
     let witnessed = crate::transcript::EventKind::Witnessed.name();
     let start = crate::transcript::witness::Stage::Start.name();
     let end = lines
@@ -221,7 +197,7 @@ pub fn check(b: &Bundle, req: &Required, at: SystemTime) -> Result<Witnessed, On
             ))
         })?;
     let round = &lines[end];
-    let prefix = &transcript[..round.at];
+    let prefix = &transcript[..starts[end]];
     if crate::media::sha256_hex(prefix) != st.transcript_sha256.to_lowercase() {
         return Err(b.refused(format!(
             "{STATEMENT_FILE} is over another transcript than {} (its transcript-sha256 is not the SHA-256 of the transcript's lines before witnesses.signed)",
@@ -249,18 +225,18 @@ pub fn check(b: &Bundle, req: &Required, at: SystemTime) -> Result<Witnessed, On
                 info.files.transcript
             ))
         })?;
-    let round_files: std::collections::HashSet<String> = lines
+    let round_files: std::collections::HashSet<&str> = lines
         .iter()
         .filter(|l| l.event == witnessed)
-        .filter_map(|l| l.data.get("files").and_then(|f| f.as_array()))
-        .flatten()
-        .filter_map(|f| f.get("name").and_then(|n| n.as_str()).map(str::to_owned))
+        .flat_map(|l| crate::transcript::witness::round_files(&l.data))
+        .map(|(name, _)| name)
         .collect();
     let mut recorded = std::collections::HashMap::new();
-    for Line { event, data: d, .. } in &lines[..end] {
-        if event != crate::transcript::EventKind::FileWritten.name() {
+    for l in &lines[..end] {
+        if l.event != crate::transcript::EventKind::FileWritten.name() {
             continue;
         }
+        let d = &l.data;
         let path = Path::new(d.get("path").and_then(|p| p.as_str()).unwrap_or_default());
         let in_export = path.parent() == Some(export_dir.as_path());
         if let (true, Some(name), Some(sha)) = (
@@ -283,14 +259,10 @@ pub fn check(b: &Bundle, req: &Required, at: SystemTime) -> Result<Witnessed, On
         }
     }
     // The round's own record names the statement and each signature file.
-    let listed: std::collections::HashMap<&str, &str> = round
-        .data
-        .get("files")
-        .and_then(|f| f.as_array())
-        .into_iter()
-        .flatten()
-        .filter_map(|f| Some((f.get("name")?.as_str()?, f.get("sha256")?.as_str()?)))
-        .collect();
+    let listed: std::collections::HashMap<&str, &str> =
+        crate::transcript::witness::round_files(&round.data)
+            .into_iter()
+            .collect();
     let matches_round = |name: &str, bytes: &[u8]| {
         listed.get(name).copied() == Some(crate::media::sha256_hex(bytes).as_str())
     };

@@ -121,14 +121,19 @@ pub fn recorded_files(chain: &super::ChainSummary) -> Vec<(String, String)> {
         .entries
         .iter()
         .filter(|e| e.event == super::EventKind::Witnessed.name())
-        .filter_map(|e| e.data.get("files")?.as_array().cloned())
+        .flat_map(|e| round_files(&e.data))
+        .map(|(name, sha)| (name.to_owned(), sha.to_owned()))
+        .collect()
+}
+
+/// The files one `witnesses.signed` round lists, from its data: name and
+/// SHA-256 each (entries without both are no file of it).
+pub fn round_files(data: &serde_json::Value) -> Vec<(&str, &str)> {
+    data.get("files")
+        .and_then(|f| f.as_array())
+        .into_iter()
         .flatten()
-        .filter_map(|f| {
-            Some((
-                f.get("name")?.as_str()?.to_owned(),
-                f.get("sha256")?.as_str()?.to_owned(),
-            ))
-        })
+        .filter_map(|f| Some((f.get("name")?.as_str()?, f.get("sha256")?.as_str()?)))
         .collect()
 }
 
@@ -144,13 +149,9 @@ pub fn check_rounds(chain: &super::ChainSummary) -> Result<(), String> {
             Some("start") => Stage::Start,
             _ => Stage::End,
         };
-        let files: Vec<&str> = e
-            .data
-            .get("files")
-            .and_then(|f| f.as_array())
+        let files: Vec<&str> = round_files(&e.data)
             .into_iter()
-            .flatten()
-            .filter_map(|f| f.get("name")?.as_str())
+            .map(|(name, _)| name)
             .collect();
         for w in e
             .data

@@ -721,11 +721,13 @@ pub fn sign(
     guarded(ident, |_| {
         with_card(ident, |tx, serial| {
             let public = card_signing_key(tx, serial, signer, signer.keys())?;
-            sign_on_card(tx, serial, public, data, user_pin)
+            Ok((
+                serial.to_owned(),
+                sign_on_card(tx, serial, public, data, user_pin)?,
+            ))
         })
     })
-    .and_then(|sig| {
-        let serial = ident.rsplit(':').next().unwrap_or(ident).to_owned();
+    .and_then(|(serial, sig)| {
         let armor_err = |e: std::io::Error| OpenPgpCardError::Step {
             serial: serial.clone(),
             step: "armoring the signature",
