@@ -398,65 +398,61 @@ fn a_genesis_and_a_renew_countersigned_on_the_witnesses_cards() {
     // signatures into the renew's bundle (it holds the key, so its MANIFEST
     // verifies): refused, the statement is about another ceremony.
     let passphrase = std::fs::read_to_string(dir.join("passphrase.txt")).unwrap();
-    let replay = dir.join("replayed");
-    copy_dir(&renewed, &replay);
-    for f in std::fs::read_dir(&export).unwrap() {
-        let name = f.unwrap().file_name().to_string_lossy().into_owned();
-        if name.starts_with("witness-") {
-            std::fs::copy(export.join(&name), replay.join(&name)).unwrap();
-        }
-    }
-    resign_manifest(&replay, &backup.join("secret-key.asc"), passphrase.trim());
-    let r = verify_with(&replay, &key, &all, "2");
-    assert_exit(&r, 5);
-    assert!(
-        stderr(&r).contains("the witnesses signed another ceremony"),
-        "{}",
-        stderr(&r)
+    // A copy of the renew's bundle, changed by `edit` and its MANIFEST
+    // re-signed with the key, is refused by `verify --require` saying `why`.
+    let forged_refused = |name: &str, require: &str, edit: &dyn Fn(&Path), why: &str| {
+        let copy = dir.join(name);
+        copy_dir(&renewed, &copy);
+        edit(&copy);
+        resign_manifest(&copy, &backup.join("secret-key.asc"), passphrase.trim());
+        let r = verify_with(&copy, &key, &all, require);
+        assert_exit(&r, 5);
+        assert!(stderr(&r).contains(why), "{name}: {}", stderr(&r));
+    };
+    forged_refused(
+        "replayed",
+        "2",
+        &|copy| {
+            for f in std::fs::read_dir(&export).unwrap() {
+                let name = f.unwrap().file_name().to_string_lossy().into_owned();
+                if name.starts_with("witness-") {
+                    std::fs::copy(export.join(&name), copy.join(&name)).unwrap();
+                }
+            }
+        },
+        "the witnesses signed another ceremony",
     );
     // ... or edits the statement to fit: it is not the one the witnesses'
     // round recorded (and their signatures no longer verify).
-    let forged = dir.join("forged");
-    copy_dir(&renewed, &forged);
-    let st = std::fs::read_to_string(forged.join("witness-statement.txt")).unwrap();
-    std::fs::write(
-        forged.join("witness-statement.txt"),
-        st.replace("done: the renew", "done: the renew (and nothing else)"),
-    )
-    .unwrap();
-    resign_manifest(&forged, &backup.join("secret-key.asc"), passphrase.trim());
-    let r = verify_with(&forged, &key, &all, "1");
-    assert_exit(&r, 5);
-    assert!(
-        stderr(&r).contains("is not the statement the transcript's witnesses.signed records"),
-        "{}",
-        stderr(&r)
+    forged_refused(
+        "forged",
+        "1",
+        &|copy| {
+            let st = std::fs::read_to_string(copy.join("witness-statement.txt")).unwrap();
+            std::fs::write(
+                copy.join("witness-statement.txt"),
+                st.replace("done: the renew", "done: the renew (and nothing else)"),
+            )
+            .unwrap();
+        },
+        "is not the statement the transcript's witnesses.signed records",
     );
     // ... or keeps the witnesses' genuine signatures and changes a file
     // they did not see (a bundle good for ten more years): refused, the
     // file is not what the transcript recorded before they signed.
-    let stretched = dir.join("stretched");
-    copy_dir(&renewed, &stretched);
-    let info = std::fs::read_to_string(stretched.join("bundle.json")).unwrap();
-    let until = serde_json::from_str::<serde_json::Value>(&info).unwrap()["valid_until"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let later = format!("2036{}", &until[4..]);
-    std::fs::write(stretched.join("bundle.json"), info.replace(&until, &later)).unwrap();
-    resign_manifest(
-        &stretched,
-        &backup.join("secret-key.asc"),
-        passphrase.trim(),
-    );
-    let r = verify_with(&stretched, &key, &all, "2");
-    assert_exit(&r, 5);
-    assert!(
-        stderr(&r).contains(
-            "\"bundle.json\" is not what the transcript recorded before the witnesses signed"
-        ),
-        "{}",
-        stderr(&r)
+    forged_refused(
+        "stretched",
+        "2",
+        &|copy| {
+            let info = std::fs::read_to_string(copy.join("bundle.json")).unwrap();
+            let until = serde_json::from_str::<serde_json::Value>(&info).unwrap()["valid_until"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            let later = format!("2036{}", &until[4..]);
+            std::fs::write(copy.join("bundle.json"), info.replace(&until, &later)).unwrap();
+        },
+        "\"bundle.json\" is not what the transcript recorded before the witnesses signed",
     );
     // The key itself pinned as a witness: refused as a mistake of the pins.
     let with_own = pinned(dir, "pinned-with-own", &[&wanda, &walt]);
