@@ -68,6 +68,10 @@ pub struct OnlineSpec {
     /// withheld newer bundle cannot be hidden forever (publish a renew first).
     #[serde(default = "default_bundle_validity")]
     pub valid_for: Expiry,
+    /// Scopes (each one of `scopes`) whose images need a signature from
+    /// every signing role: the default one and each `[[subkeys.role]]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub two_person: Vec<String>,
 }
 
 fn default_bundle_validity() -> Expiry {
@@ -80,6 +84,7 @@ impl Default for OnlineSpec {
             scopes: Vec::new(),
             lookaside: None,
             valid_for: default_bundle_validity(),
+            two_person: Vec::new(),
         }
     }
 }
@@ -668,6 +673,52 @@ pub struct SubkeySpec {
     pub authentication: bool,
     #[serde(default)]
     pub expiry: Expiry,
+    /// Two-person signing (docs/two-person.md): named signing roles besides
+    /// the default one ("release", on `cards.count` cards), each its own
+    /// signing subkey on its own cards.
+    #[serde(default, rename = "role", skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<RoleSpec>,
+}
+
+/// One named signing role: its name (in the key's notation, the bundle's
+/// keyring file and the policies) and how many cards hold its subkey.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleSpec {
+    pub name: String,
+    #[serde(default)]
+    pub cards: usize,
+}
+
+impl SubkeySpec {
+    /// The plan's signing roles in card order: the default (`None`, on
+    /// `default_cards` cards), then each named one with its cards.
+    pub fn card_roles(&self, default_cards: usize) -> Vec<(Option<String>, usize)> {
+        std::iter::once((None, default_cards))
+            .chain(self.roles.iter().map(|r| (Some(r.name.clone()), r.cards)))
+            .collect()
+    }
+}
+
+/// A role name the key, the bundle's file names and the policies carry:
+/// lowercase letters, digits and dashes, starting with a letter.
+pub fn check_role_name(name: &str) -> Result<(), String> {
+    let ok = name.len() <= 32
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if !ok {
+        return Err(format!(
+            "{name:?} is not a role name: lowercase letters, digits and dashes, starting with a letter, at most 32 characters (e.g. \"approve\")"
+        ));
+    }
+    if name == crate::openpgp::DEFAULT_ROLE {
+        return Err(format!(
+            "{name:?} is the default role's name (the signing subkey on cards.count cards): name the other roles"
+        ));
+    }
+    Ok(())
 }
 
 fn yes() -> bool {
@@ -681,6 +732,7 @@ impl Default for SubkeySpec {
             encryption: false,
             authentication: false,
             expiry: Expiry::default(),
+            roles: Vec::new(),
         }
     }
 }
@@ -1006,6 +1058,7 @@ impl Plan {
             encryption: self.subkeys.encryption,
             authentication: self.subkeys.authentication,
             subkey_validity: self.subkeys.expiry.duration(),
+            signing_roles: self.subkeys.roles.iter().map(|r| r.name.clone()).collect(),
         }
     }
 
@@ -1253,6 +1306,29 @@ impl Plan {
         }
         if !self.subkeys.signing {
             return bad("subkeys.signing = false: a signing subkey is required, since the primary only certifies".into());
+        }
+        for (i, r) in self.subkeys.roles.iter().enumerate() {
+            if let Err(e) = check_role_name(&r.name) {
+                return bad(format!("subkeys.role.name = {e}"));
+            }
+            if self.subkeys.roles[..i].iter().any(|o| o.name == r.name) {
+                return bad(format!(
+                    "subkeys.role names {:?} twice: each role once, with all its cards",
+                    r.name
+                ));
+            }
+        }
+        for scope in &self.online.two_person {
+            if !self.online.scopes.contains(scope) {
+                return bad(format!(
+                    "online.two_person has {scope:?}, which is not in online.scopes: list it there too"
+                ));
+            }
+            if self.subkeys.roles.is_empty() {
+                return bad(format!(
+                    "online.two_person has {scope:?}, but the plan has no [[subkeys.role]]: a second person needs a signing role of their own (docs/two-person.md)"
+                ));
+            }
         }
         if self.passphrase.words != 12 && self.passphrase.words != 24 {
             return bad(format!(

@@ -92,6 +92,7 @@ fn onto_card(w: &WitnessKey, serial: &str) {
         url: None,
         touch: Touch::Off,
         kdf: false,
+        signing_role: None,
     };
     openpgp_card::provision(&ident, &secret, &pins, &spec, &mut |_| {}).unwrap();
 }

@@ -13,8 +13,7 @@ use serde_json::json;
 
 use super::session::Session;
 use super::{CardDecision, CardState, Cards, CeremonyError, CeremonyUi, Event};
-use crate::openpgp::KeyInfo;
-use crate::openpgp::KeyRole;
+use crate::openpgp::{self, KeyInfo, KeyRole};
 use crate::plan::Plan;
 use crate::tokens::openpgp_card::{CardInfo, CardPins, ProvisionReport, ProvisionSpec};
 use crate::transcript::EventKind;
@@ -31,7 +30,16 @@ impl CardOutcome {
     /// The card's line in a summary.
     pub fn line(&self) -> String {
         match (&self.provisioned, &self.error) {
-            (Some(p), _) => format!("Card {}:     serial {}, {}", self.number, p.serial, p.proof),
+            (Some(p), _) => format!(
+                "Card {}:     serial {}{}, {}",
+                self.number,
+                p.serial,
+                p.signing_role
+                    .as_deref()
+                    .map(|r| format!(" ({r} role)"))
+                    .unwrap_or_default(),
+                p.proof
+            ),
             (None, Some(e)) => format!("Card {}:     NOT DONE: {e}", self.number),
             (None, None) => format!("Card {}:     not provisioned", self.number),
         }
@@ -59,8 +67,19 @@ pub fn provision_cards(
     cards: &mut dyn Cards,
     pins: Option<&CardPins>,
     replace_ours: bool,
+    only: Option<&[Option<String>]>,
 ) -> Result<Vec<CardOutcome>, CeremonyError> {
-    let want = plan.cards.count;
+    // The cards of each signing role in turn (the default role's first):
+    // card numbers run on across roles; `only` keeps the roles whose
+    // subkeys changed.
+    let mut roles: Vec<Option<String>> = Vec::new();
+    for (role, n) in plan.subkeys.card_roles(plan.cards.count) {
+        if only.is_none_or(|o| o.contains(&role)) {
+            roles.extend(std::iter::repeat_n(role, n));
+        }
+    }
+    let named = !plan.subkeys.roles.is_empty();
+    let want = roles.len();
     if want == 0 {
         s.ui().event(&Event::Note("the plan has no cards".into()));
         return Ok(Vec::new());
@@ -93,7 +112,23 @@ pub fn provision_cards(
     let mut outcomes = Vec::new();
     let mut number = 1;
     while number <= want {
-        let next = next_card(cards, &done, number, want, plan.cards.wait_seconds, s.ui())?;
+        let role = roles[number - 1].as_deref();
+        if named && (number == 1 || roles[number - 2].as_deref() != role) {
+            let of_role = roles.iter().filter(|r| r.as_deref() == role).count();
+            s.ui().event(&Event::Note(format!(
+                "the next {of_role} card(s) hold the {} role's signing subkey: one person's cards; a card never holds two roles",
+                openpgp::role_name(role)
+            )));
+        }
+        let next = next_card(
+            cards,
+            &done,
+            |c| !holds_another_role(c, key, role),
+            number,
+            want,
+            plan.cards.wait_seconds,
+            s.ui(),
+        )?;
         let outcome = match &next {
             None => Err(format!(
                 "no card for card {number} of {want} within {} s: insert one and run `keyceremony card provision`",
@@ -118,7 +153,8 @@ pub fn provision_cards(
                     }));
                     reset.push(card.serial.clone());
                 }
-                let spec = provision_spec(&plan.cards, reset);
+                let mut spec = provision_spec(&plan.cards, reset);
+                spec.signing_role = role.map(str::to_owned);
                 let mut progress = |step: &str| {
                     s.ui().event(&event(CardState::Step {
                         serial: card.serial.clone(),
@@ -198,11 +234,24 @@ fn holds_only_subkeys_of(card: &CardInfo, key: &Cert) -> bool {
             .all(|f| ours.iter().any(|o| o.eq_ignore_ascii_case(f)))
 }
 
-/// The first card in a reader that this ceremony has not handled yet; waits
-/// up to `wait` seconds for one to be inserted (cards may be swapped).
+/// Whether `card`'s signing slot holds a subkey of `key` of a signing role
+/// other than `role`: another person's card, never taken for this role
+/// (with `replace_ours` it would otherwise be reset as "ours").
+fn holds_another_role(card: &CardInfo, key: &Cert, role: Option<&str>) -> bool {
+    card.signing
+        .as_deref()
+        .and_then(|f| openpgp::role_of_subkey(key, f))
+        .is_some_and(|held| held.as_deref() != role)
+}
+
+/// The first card in a reader that this ceremony has not handled yet and
+/// that `fits`; waits up to `wait` seconds for one to be inserted (cards
+/// may be swapped).
+#[allow(clippy::too_many_arguments)]
 fn next_card(
     cards: &mut dyn Cards,
     done: &[String],
+    fits: impl Fn(&CardInfo) -> bool,
     number: usize,
     want: usize,
     wait: u64,
@@ -211,7 +260,11 @@ fn next_card(
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(wait);
     let mut asked = false;
     loop {
-        if let Some(card) = cards.list()?.into_iter().find(|c| !done.contains(&c.ident)) {
+        if let Some(card) = cards
+            .list()?
+            .into_iter()
+            .find(|c| !done.contains(&c.ident) && fits(c))
+        {
             return Ok(Some(card));
         }
         if std::time::Instant::now() >= deadline {
@@ -244,14 +297,20 @@ pub fn prove_cards(
         ));
         return Ok(Vec::new());
     };
-    let signing = keys
+    // Every signing role's cards: each holds one of the signing subkeys.
+    let signing: Vec<String> = keys
         .iter()
-        .find(|k| k.role == KeyRole::Signing)
-        .map(|k| k.fingerprint.to_uppercase());
+        .filter(|k| k.role == KeyRole::Signing && !k.revoked)
+        .map(|k| k.fingerprint.to_uppercase())
+        .collect();
     let ours: Vec<_> = cards
         .list()?
         .into_iter()
-        .filter(|c| c.signing.as_deref().map(str::to_uppercase) == signing && signing.is_some())
+        .filter(|c| {
+            c.signing
+                .as_deref()
+                .is_some_and(|f| signing.contains(&f.to_uppercase()))
+        })
         .collect();
     if ours.is_empty() {
         s.event(Event::Warning(
@@ -295,6 +354,7 @@ pub fn provision_spec(cards: &crate::plan::CardSpec, reset: Vec<String>) -> Prov
             CardTouch::Fixed => Touch::Fixed,
         },
         kdf: cards.kdf,
+        signing_role: None,
     }
 }
 

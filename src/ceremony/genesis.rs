@@ -145,7 +145,7 @@ pub fn run(
             7,
             "Tokens: the subkeys onto each card, the cosign key where the plan puts it, each proven",
         );
-        let card_outcomes = provision_cards(s, plan, key.cert(), cards, None, false)?;
+        let card_outcomes = provision_cards(s, plan, key.cert(), cards, None, false, None)?;
         let cosign = cosign::place(s, plan, cosign_key.as_ref(), token_pin.as_ref())?;
         drop(cosign_key);
         if let Some(placed) = &cosign {
@@ -278,6 +278,7 @@ mod tests {
                 authentication: None,
                 touch: vec![],
                 proof: "a signature made here".into(),
+                signing_role: None,
             })
         }
         fn prove(

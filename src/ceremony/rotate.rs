@@ -198,7 +198,10 @@ pub fn run(
             ),
             (f.old_cert.clone(), openpgp::public_armored(&old_certified)?),
             (f.new_cert.clone(), openpgp::public_armored(&new_certified)?),
-            (f.old_keyring.clone(), openpgp::signing_keyring(old, now)?),
+            (
+                f.old_keyring.clone(),
+                openpgp::signing_keyring(old, None, now)?,
+            ),
         ];
         s.record(
             EventKind::RotationStated,
@@ -255,7 +258,7 @@ pub fn run(
             9,
             "Cards: the new subkeys onto each card, each proven by a signature",
         );
-        let card_outcomes = provision_cards(s, plan, &new_certified, cards, None, false)?;
+        let card_outcomes = provision_cards(s, plan, &new_certified, cards, None, false, None)?;
 
         s.step(10, "Writing the export medium, signing the transcript");
         s.seal_backups(&new_certified)?;

@@ -1076,6 +1076,14 @@ impl Session<'_> {
                 })
             })
             .collect::<Result<_, _>>()?;
+        let signing_roles = openpgp::signing_roles(key, now);
+        if signing_roles.is_empty() {
+            if let Some(scope) = self.online.two_person.first() {
+                return Err(CeremonyError::Request(format!(
+                    "online.two_person has {scope:?}, but key {fpr} has no named signing role in force: add one first (`keyceremony subkey rotate --role signing --signing-role NAME` adds a role's subkey), or take the scope from two_person"
+                )));
+            }
+        }
         // A cosign rotation's transition that has ended: the old key's
         // public half stops travelling with the key.
         let ended = self
@@ -1169,6 +1177,8 @@ impl Session<'_> {
             } else {
                 Vec::new()
             },
+            signing_roles,
+            two_person: self.online.two_person.clone(),
             files: BundleFiles {
                 cert: CERT_FILE.to_owned(),
                 keyring: bundle::KEYRING_FILE.to_owned(),
@@ -1235,7 +1245,14 @@ impl Session<'_> {
             return Ok(());
         };
         let now = self.clock.now();
-        self.export(bundle::KEYRING_FILE, &openpgp::signing_keyring(key, now)?)?;
+        self.export(
+            bundle::KEYRING_FILE,
+            &openpgp::signing_keyring(key, None, now)?,
+        )?;
+        for role in &info.signing_roles {
+            let ring = openpgp::signing_keyring(key, Some(role), now)?;
+            self.export(&bundle::role_keyring_file(role), &ring)?;
+        }
         let scopes: Vec<bundle::Scope> = self
             .online
             .scopes
@@ -1263,13 +1280,13 @@ impl Session<'_> {
             }
         }
         if info.files.policy.is_some() {
-            let key_path = format!("/{}", bundle::keyring_install_path(&info.key));
-            let cosign_path = info
-                .files
-                .cosign
-                .as_ref()
-                .map(|_| format!("/{}", bundle::cosign_install_path(&info.key)));
-            let fragment = bundle::policy_fragment(&scopes, &key_path, cosign_path.as_deref());
+            let req = bundle::Requirements::of(
+                &info.key,
+                &info.signing_roles,
+                &info.two_person,
+                info.files.cosign.is_some(),
+            );
+            let fragment = bundle::policy_fragment(&scopes, &req);
             let text = serde_json::to_string_pretty(&fragment).unwrap_or_default();
             self.export(bundle::POLICY_FILE, format!("{text}\n").as_bytes())?;
         }

@@ -54,6 +54,9 @@ pub enum Change {
     /// one in force now (if any) treated as `old` says.
     Rotate {
         role: KeyRole,
+        /// For a signing subkey, its signing role (`None`: the default);
+        /// only that role's subkey is replaced, and only its cards.
+        signing_role: Option<String>,
         old: OldSubkey,
         /// Why, in the operator's words: goes into the old subkey's
         /// revocation and the transcript.
@@ -161,9 +164,15 @@ pub fn run(
         }
     }
     let (name, start) = match &req.change {
-        Change::Rotate { role, reason, .. } => {
-            ("subkey-rotate", json!({ "role": role, "reason": reason }))
-        }
+        Change::Rotate {
+            role,
+            signing_role,
+            reason,
+            ..
+        } => (
+            "subkey-rotate",
+            json!({ "role": role, "signing_role": signing_role, "reason": reason }),
+        ),
         Change::LostCard { serial, rotate } => (
             "lost-card",
             json!({ "card": serial, "decision": if *rotate { "rotate" } else { "keep" } }),
@@ -196,11 +205,27 @@ pub fn run(
         else {
             return Ok(());
         };
-        let cert = openpgp::revoke_subkey(&o.restored.cert, fingerprint, *reason, "", now)?;
-        if openpgp::live_subkeys(&cert, KeyRole::Signing, now).is_empty() {
+        let key = &o.restored.cert;
+        let cert = openpgp::revoke_subkey(key, fingerprint, *reason, "", now)?;
+        let role = openpgp::role_of_subkey(key, fingerprint).flatten();
+        let was_signing = openpgp::live_subkeys(key, KeyRole::Signing, now)
+            .iter()
+            .any(|f| f.eq_ignore_ascii_case(fingerprint.trim()));
+        if was_signing && openpgp::live_signing_subkeys(&cert, role.as_deref(), now).is_empty() {
+            let why = match &role {
+                None => "every bundle and MANIFEST is signed by one".to_owned(),
+                Some(r) => format!(
+                    "verifiers that saw the {r} role refuse a bundle without it (two-person signing)"
+                ),
+            };
+            let flag = role
+                .as_deref()
+                .map(|r| format!(" --signing-role {r}"))
+                .unwrap_or_default();
             return Err(CeremonyError::Request(format!(
-                "revoking {} leaves the key without a signing subkey in force, and every bundle and MANIFEST is signed by one: rotate it instead (`keyceremony subkey rotate --reason ...`), which adds a new one and revokes this one",
-                fingerprint.to_uppercase()
+                "revoking {} leaves the key without a signing subkey of the {} role in force, and {why}: rotate it instead (`keyceremony subkey rotate{flag} --reason ...`), which adds a new one and revokes this one",
+                fingerprint.to_uppercase(),
+                openpgp::role_name(role.as_deref())
             )));
         }
         Ok(())
@@ -223,16 +248,32 @@ pub fn run(
         openpgp::settle_after_latest_self_signature(key)?;
         let now = s.now();
         let (mut added, mut revoked, mut ending) = (Vec::new(), Vec::new(), Vec::new());
+        // The card roles whose subkeys changed (`None` inside: the default
+        // role); an encryption or authentication subkey is on every card.
+        let mut card_roles: Vec<Option<String>> = Vec::new();
+        let mut every_card = false;
         let mut rotate = |cert: Cert,
                           role: KeyRole,
+                          signing_role: Option<&str>,
                           old: OldSubkey,
                           why: &str,
                           s: &mut Session<'_>|
          -> Result<Cert, CeremonyError> {
-            let current = openpgp::live_subkeys(&cert, role, now);
+            let current = if role == KeyRole::Signing {
+                card_roles.push(signing_role.map(str::to_owned));
+                openpgp::live_signing_subkeys(&cert, signing_role, now)
+            } else {
+                every_card = true;
+                openpgp::live_subkeys(&cert, role, now)
+            };
             let until = now + plan.subkeys.expiry.duration();
-            let (mut cert, new) = openpgp::add_subkey(&cert, role, until, now)?;
-            s.event(Event::Note(format!("new {role:?} subkey {new}")));
+            let (mut cert, new) = openpgp::add_subkey(&cert, role, signing_role, until, now)?;
+            match signing_role {
+                Some(r) if role == KeyRole::Signing => s.event(Event::Note(format!(
+                    "new signing subkey {new} of the {r} role"
+                ))),
+                _ => s.event(Event::Note(format!("new {role:?} subkey {new}"))),
+            }
             added.push(new.clone());
             for fpr in current {
                 cert = match old {
@@ -256,12 +297,17 @@ pub fn run(
             Ok(cert)
         };
         let changed = match &req.change {
-            Change::Rotate { role, old, reason } => {
+            Change::Rotate {
+                role,
+                signing_role,
+                old,
+                reason,
+            } => {
                 let why = reason
                     .as_deref()
                     .map(|r| format!(": {r}"))
                     .unwrap_or_default();
-                rotate(key.clone(), *role, *old, &why, s)?
+                rotate(key.clone(), *role, signing_role.as_deref(), *old, &why, s)?
             }
             Change::LostCard {
                 serial,
@@ -277,8 +323,19 @@ pub fn run(
                 lost_card::record(s, serial, true, &lost_slots)?;
                 let why = format!(" (card {serial} lost)");
                 let mut cert = key.clone();
-                for (role, _) in &lost_slots {
-                    cert = rotate(cert, *role, OldSubkey::Revoke, &why, s)?;
+                // A card holds one signing role: only that role's subkey
+                // (and a shared encryption or authentication subkey it held)
+                // is replaced; the other roles' cards keep working.
+                for (role, fpr) in &lost_slots {
+                    let signing_role = openpgp::role_of_subkey(key, fpr).flatten();
+                    cert = rotate(
+                        cert,
+                        *role,
+                        signing_role.as_deref(),
+                        OldSubkey::Revoke,
+                        &why,
+                        s,
+                    )?;
                 }
                 cert
             }
@@ -324,7 +381,8 @@ pub fn run(
             ));
             Vec::new()
         } else {
-            provision_cards(s, plan, &changed, cards, req.card_pins.as_ref(), true)?
+            let only = (!every_card).then_some(card_roles.as_slice());
+            provision_cards(s, plan, &changed, cards, req.card_pins.as_ref(), true, only)?
         };
         s.export_and_close(7, &changed, &files, json!({ "added": added }), &mut [])?;
         Ok(SubkeyReport {

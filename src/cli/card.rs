@@ -68,4 +68,8 @@ pub struct ProvisionArgs {
     /// Hash PINs on this host (KDF-DO) if the card offers it; set before the PINs
     #[arg(long)]
     pub kdf: bool,
+    /// The named signing role this card holds (two-person signing, docs/two-person.md): its
+    /// signing slot takes that role's subkey. Without it, the default role's ("release")
+    #[arg(long, value_name = "NAME")]
+    pub signing_role: Option<String>,
 }

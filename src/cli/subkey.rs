@@ -8,12 +8,17 @@ use std::path::PathBuf;
 pub enum SubkeyCommand {
     /// A new subkey for a role; the one it replaces revoked as superseded, or left valid until a date
     #[command(
-        after_help = "The new subkey is valid for the plan's [subkeys] expiry. It goes onto the plan's [cards], each\nproven by a signature; a card holding this key's earlier subkeys is reset for it (the backup\nholds all it held). --card-pins keeps the ceremony's PINs; without it new PINs go where\ncards.pins_deliver_to says. With cards.count = 0, put it on cards later with\n`keyceremony card provision --backup NEW_BACKUP ...`.\n\nExamples:\n  keyceremony subkey rotate --plan plan.toml --backup /media/backup-1/ceremony-* SHARES...\n  keyceremony subkey rotate --card-pins card-pins.txt --plan plan.toml --backup DIR SHARES...\n  keyceremony subkey rotate --role encryption --keep-old-until 30d --plan plan.toml --backup DIR SHARES...\n  keyceremony subkey rotate --reason 'yearly rotation' --plan plan.toml --backup DIR SHARES...\n\nA subkey superseded by a rotation and later found compromised: `keyceremony subkey revoke\n--fingerprint OLD --reason compromised` marks it so (nothing it ever signed holds then)."
+        after_help = "The new subkey is valid for the plan's [subkeys] expiry. It goes onto the plan's [cards], each\nproven by a signature; a card holding this key's earlier subkeys is reset for it (the backup\nholds all it held). --card-pins keeps the ceremony's PINs; without it new PINs go where\ncards.pins_deliver_to says. With cards.count = 0, put it on cards later with\n`keyceremony card provision --backup NEW_BACKUP ...`.\n\nExamples:\n  keyceremony subkey rotate --plan plan.toml --backup /media/backup-1/ceremony-* SHARES...\n  keyceremony subkey rotate --card-pins card-pins.txt --plan plan.toml --backup DIR SHARES...\n  keyceremony subkey rotate --role encryption --keep-old-until 30d --plan plan.toml --backup DIR SHARES...\n  keyceremony subkey rotate --reason 'yearly rotation' --plan plan.toml --backup DIR SHARES...\n  keyceremony subkey rotate --signing-role approve --card-pins approve-pins.txt --plan plan.toml --backup DIR SHARES...\n\nA subkey superseded by a rotation and later found compromised: `keyceremony subkey revoke\n--fingerprint OLD --reason compromised` marks it so (nothing it ever signed holds then)."
     )]
     Rotate {
         /// signing, encryption or authentication
         #[arg(long, default_value = "signing")]
         role: String,
+        /// With --role signing: the named signing role whose subkey is replaced (two-person signing,
+        /// docs/two-person.md); only its cards take the new one. Without it, the default role's.
+        /// A role the key does not have yet is added.
+        #[arg(long, value_name = "NAME")]
+        signing_role: Option<String>,
         /// Leave the old subkey valid until then (a date or a duration from now) instead of revoking it now
         #[arg(long)]
         keep_old_until: Option<String>,

@@ -117,6 +117,10 @@ pub fn provision(a: ProvisionArgs) -> Result<(), Failure> {
             }
         },
     };
+    if let Some(r) = &a.signing_role {
+        crate::plan::check_role_name(r)
+            .map_err(|e| Failure::new(Exit::Usage, format!("--signing-role {e}")))?;
+    }
     let pins = match (&a.pins, &a.new_pins_to) {
         (Some(p), _) => read_pins(p)?,
         (None, Some(_)) => {
@@ -145,12 +149,17 @@ pub fn provision(a: ProvisionArgs) -> Result<(), Failure> {
         },
         a.reset.into_iter().collect(),
     );
+    let spec = openpgp_card::ProvisionSpec {
+        signing_role: a.signing_role.clone(),
+        ..spec
+    };
     let mut progress = |s: &str| eprintln!("card {}: {s}", card.serial);
     let report = openpgp_card::provision(&card.ident, &restored.cert, &pins, &spec, &mut progress)?;
     outln!(
-        "Card {} holds the subkeys of {} and {}",
+        "Card {} holds the subkeys of {} (signing: the {} role) and {}",
         report.serial,
         restored.fingerprint,
+        crate::openpgp::role_name(report.signing_role.as_deref()),
         report.proof
     );
     Ok(())

@@ -21,6 +21,7 @@ pub fn subkey(action: SubkeyCommand, hardening: &Hardening) -> Result<(), Failur
     let (change, key, card_pins) = match action {
         SubkeyCommand::Rotate {
             role,
+            signing_role,
             keep_old_until,
             reason,
             card_pins,
@@ -55,7 +56,25 @@ pub fn subkey(action: SubkeyCommand, hardening: &Hardening) -> Result<(), Failur
                         .map_err(|e| usage(format!("--keep-old-until: {e}")))?,
                 ),
             };
-            (Change::Rotate { role, old, reason }, key, card_pins)
+            if let Some(r) = &signing_role {
+                crate::plan::check_role_name(r)
+                    .map_err(|e| usage(format!("--signing-role {e}")))?;
+                if role != KeyRole::Signing {
+                    return Err(usage(format!(
+                        "--signing-role {r} names a signing role: give it with --role signing"
+                    )));
+                }
+            }
+            (
+                Change::Rotate {
+                    role,
+                    signing_role,
+                    old,
+                    reason,
+                },
+                key,
+                card_pins,
+            )
         }
         SubkeyCommand::Revoke {
             fingerprint,

@@ -31,6 +31,47 @@ pub fn keyring_install_path(fingerprint: &str) -> String {
     format!("etc/pki/containers/keyceremony-{fingerprint}.gpg")
 }
 
+/// The bundle's keyring of the named signing role `role` (two-person
+/// signing): that role's signing subkeys only.
+pub fn role_keyring_file(role: &str) -> String {
+    format!("keyring-{role}.gpg")
+}
+
+/// Where `install` puts role `role`'s keyring (below the root).
+pub fn role_keyring_install_path(fingerprint: &str, role: &str) -> String {
+    format!("etc/pki/containers/keyceremony-{fingerprint}-role-{role}.gpg")
+}
+
+/// What a scope's rule asks for, as the installed system names the key
+/// files: this key's (default role's) keyring, each named role's keyring
+/// for the two-person scopes, and the cosign key, if there is one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Requirements {
+    pub keyring: String,
+    pub roles: Vec<String>,
+    pub two_person: Vec<Scope>,
+    pub cosign: Option<String>,
+}
+
+impl Requirements {
+    /// For key `fpr` with named signing `roles`, the scopes (as declared)
+    /// in `two_person`, and a cosign key or not.
+    pub fn of(fpr: &str, roles: &[String], two_person: &[String], cosign: bool) -> Requirements {
+        Requirements {
+            keyring: format!("/{}", keyring_install_path(fpr)),
+            roles: roles
+                .iter()
+                .map(|r| format!("/{}", role_keyring_install_path(fpr, r)))
+                .collect(),
+            two_person: two_person
+                .iter()
+                .filter_map(|s| Scope::parse(s).ok())
+                .collect(),
+            cosign: cosign.then(|| format!("/{}", cosign_install_path(fpr))),
+        }
+    }
+}
+
 /// Where `install` puts the key's cosign.pub (below the root), for
 /// `sigstoreSigned` requirements and `cosign verify --key`.
 pub fn cosign_install_path(fingerprint: &str) -> String {
@@ -74,6 +115,14 @@ pub struct BundleInfo {
     /// record on the backup medium): a pkcs11 URI or `piv:SERIAL` each.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cosign_tokens: Vec<String>,
+    /// The key's named signing roles (two-person signing), sorted; each
+    /// has its keyring (`role_keyring_file`) of that role's subkeys only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub signing_roles: Vec<String>,
+    /// The scopes (each one of `scopes`) whose images need a signature
+    /// from the default role and from every named role.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub two_person: Vec<String>,
     pub files: BundleFiles,
 }
 
@@ -243,26 +292,35 @@ fn is_reference(s: &str, port: bool) -> bool {
 }
 
 /// The containers-policy fragment: each scope requires a signature by the
-/// keyring at `key_path`. `install` merges it into an existing policy.json.
-pub fn policy_fragment(scopes: &[Scope], key_path: &str, cosign_path: Option<&str>) -> Value {
+/// keyring `req.keyring`, a two-person scope also one by each named role's
+/// keyring (containers AND every requirement of a scope's list), and each a
+/// cosign signature when there is a cosign key. `install` merges it into
+/// an existing policy.json.
+pub fn policy_fragment(scopes: &[Scope], req: &Requirements) -> Value {
     let mut transports = serde_json::Map::new();
-    for s in scopes {
-        let gpg = json!({
+    let signed_by = |path: &str| {
+        json!({
             "type": "signedBy",
             "keyType": "GPGKeys",
-            "keyPath": key_path,
-        });
+            "keyPath": path,
+        })
+    };
+    for s in scopes {
+        let mut gpg = vec![signed_by(&req.keyring)];
+        if req.two_person.contains(s) {
+            gpg.extend(req.roles.iter().map(|p| signed_by(p)));
+        }
         // With a cosign key, an image needs its cosign signature as well:
         // every requirement in a scope's list must hold.
         let mut reqs = vec![];
         // cosign signs a repository, not a tag (containers-policy.json(5)):
         // without matchRepository the default (digest or exact tag) would
         // refuse every cosign-signed image pulled by tag.
-        let sigstore = cosign_path.map(|p| {
+        let sigstore = req.cosign.as_ref().map(|p| {
             json!({ "type": "sigstoreSigned", "keyPath": p,
                     "signedIdentity": { "type": "matchRepository" } })
         });
-        for mut r in std::iter::once(gpg).chain(sigstore) {
+        for mut r in gpg.into_iter().chain(sigstore) {
             if let Some(repo) = &s.repository {
                 r["signedIdentity"] =
                     json!({ "type": "exactRepository", "dockerRepository": repo });
@@ -363,7 +421,13 @@ mod tests {
             Scope::parse("registry.example.org/team").unwrap(),
             Scope::parse("dir:/srv/images=example.org/app").unwrap(),
         ];
-        let p = policy_fragment(&scopes, "/etc/pki/containers/k.gpg", None);
+        let req = |cosign: Option<&str>| Requirements {
+            keyring: "/etc/pki/containers/k.gpg".into(),
+            roles: vec!["/approve.gpg".into(), "/qa.gpg".into()],
+            two_person: vec![scopes[1].clone()],
+            cosign: cosign.map(str::to_owned),
+        };
+        let p = policy_fragment(&scopes, &req(None));
         assert_eq!(
             p["transports"]["docker"]["registry.example.org/team"]
                 .as_array()
@@ -371,14 +435,24 @@ mod tests {
                 .len(),
             1
         );
-        let with = policy_fragment(&scopes, "/k.gpg", Some("/k-cosign.pub"));
-        let both = with["transports"]["dir"]["/srv/images"].as_array().unwrap();
-        assert_eq!(both[1]["type"], "sigstoreSigned");
-        assert_eq!(both[1]["keyPath"], "/k-cosign.pub");
+        let with = policy_fragment(&scopes, &req(Some("/k-cosign.pub")));
+        // The two-person scope: the default role's keyring, each named
+        // role's, then cosign's; each with the scope's identity.
+        let all = with["transports"]["dir"]["/srv/images"].as_array().unwrap();
+        let paths: Vec<&str> = all.iter().map(|r| r["keyPath"].as_str().unwrap()).collect();
         assert_eq!(
-            both[1]["signedIdentity"]["dockerRepository"],
-            "example.org/app"
+            paths,
+            [
+                "/etc/pki/containers/k.gpg",
+                "/approve.gpg",
+                "/qa.gpg",
+                "/k-cosign.pub"
+            ]
         );
+        assert_eq!(all[3]["type"], "sigstoreSigned");
+        for r in all {
+            assert_eq!(r["signedIdentity"]["dockerRepository"], "example.org/app");
+        }
         let docker = &p["transports"]["docker"]["registry.example.org/team"][0];
         assert_eq!(docker["type"], "signedBy");
         assert_eq!(docker["keyPath"], "/etc/pki/containers/k.gpg");
@@ -397,7 +471,8 @@ mod tests {
         let y = registries_d(&scopes, None, true).unwrap();
         assert!(y.contains("    use-sigstore-attachments: true\n"), "{y}");
         assert!(registries_d(&scopes, None, false).is_none());
-        let docker = &with["transports"]["docker"]["registry.example.org/team"][1];
-        assert_eq!(docker["signedIdentity"]["type"], "matchRepository");
+        let docker = &with["transports"]["docker"]["registry.example.org/team"];
+        assert_eq!(docker.as_array().unwrap().len(), 2, "one person: {docker}");
+        assert_eq!(docker[1]["signedIdentity"]["type"], "matchRepository");
     }
 }

@@ -21,7 +21,10 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::bundle::{cosign_install_path, keyring_install_path, registries_d};
+use super::bundle::{
+    cosign_install_path, keyring_install_path, registries_d, role_keyring_file,
+    role_keyring_install_path,
+};
 use super::policy::{self, Change};
 use super::{OnlineError, Verified};
 use crate::media::{Dir, MediaError};
@@ -203,6 +206,18 @@ pub fn install(v: &Verified, root: &Path, opts: Options) -> Result<Installed, On
         name: keyring_name,
         bytes: keyring,
     });
+    // Each named signing role's keyring, for the two-person scopes' rules.
+    for role in &v.info.signing_roles {
+        let path = role_keyring_install_path(&v.key, role);
+        planned.push(Planned {
+            dir: KEY_DIR,
+            name: path
+                .rsplit_once('/')
+                .map(|(_, n)| n.to_owned())
+                .unwrap_or(path),
+            bytes: b.get(&role_keyring_file(role))?.to_vec(),
+        });
+    }
     let cosign = v.cosign.is_some() && files.cosign.is_some();
     if let (true, Some(name)) = (cosign, &files.cosign) {
         planned.push(Planned {
@@ -229,9 +244,29 @@ pub fn install(v: &Verified, root: &Path, opts: Options) -> Result<Installed, On
             .map(|st| st.old.to_uppercase())
             .filter(|k| !k.eq_ignore_ascii_case(&v.key)),
     );
+    // Role keyrings of roles (or keys) no longer in the bundle are found
+    // by their names' prefix: the bundle does not name what it dropped.
+    let role_keyrings: Vec<(&'static str, String)> =
+        match root_dir.open_beneath(Path::new(KEY_DIR), None) {
+            Ok(d) => d
+                .names(4096)
+                .map_err(host)?
+                .into_iter()
+                .filter(|n| {
+                    n.ends_with(".gpg")
+                        && keys
+                            .iter()
+                            .any(|k| n.starts_with(&format!("keyceremony-{k}-role-")))
+                })
+                .map(|n| (KEY_DIR, n))
+                .collect(),
+            Err(MediaError::Missing { .. }) => Vec::new(),
+            Err(e) => return Err(hostile(root, e)),
+        };
     let stale: Vec<(&'static str, String)> = keys
         .iter()
         .flat_map(|k| files_of(k))
+        .chain(role_keyrings)
         .filter(|(d, n)| !planned.iter().any(|p| p.dir == *d && p.name == *n))
         .collect();
 
@@ -257,20 +292,19 @@ pub fn install(v: &Verified, root: &Path, opts: Options) -> Result<Installed, On
             // else (containers' own default accepts anything).
             None => json!({ "default": [{ "type": "reject" }] }),
         };
-        changes = policy::merge(
-            &mut policy,
-            &scopes,
+        let req = super::bundle::Requirements::of(
             &v.key,
+            &v.info.signing_roles,
+            &v.info.two_person,
             cosign,
-            &keys,
-            opts.replace_local,
-        )
-        .map_err(|e| {
-            OnlineError::refused(format!(
-                "{}: {e}: fix it first; nothing was changed",
-                path.display()
-            ))
-        })?;
+        );
+        changes =
+            policy::merge(&mut policy, &scopes, &req, &keys, opts.replace_local).map_err(|e| {
+                OnlineError::refused(format!(
+                    "{}: {e}: fix it first; nothing was changed",
+                    path.display()
+                ))
+            })?;
         if changes.iter().any(Change::changed) {
             let mut text = serde_json::to_string_pretty(&policy).unwrap_or_default();
             if text.len() as u64 >= POLICY_LIMIT {

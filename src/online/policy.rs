@@ -54,15 +54,6 @@ impl Change {
     }
 }
 
-/// The key files `install` writes for key `fpr`, as the installed system
-/// names them (`keyPath`).
-pub fn key_paths(fpr: &str, cosign: bool) -> (String, Option<String>) {
-    (
-        format!("/{}", bundle::keyring_install_path(fpr)),
-        cosign.then(|| format!("/{}", bundle::cosign_install_path(fpr))),
-    )
-}
-
 /// Whether `reqs` is a rule keyceremony wrote for one of `keys` (this key,
 /// or one it replaced by rotation).
 fn is_ours(reqs: &Value, keys: &[String]) -> bool {
@@ -81,18 +72,15 @@ fn is_ours(reqs: &Value, keys: &[String]) -> bool {
     })
 }
 
-/// Merges the requirements for `scopes` by `key` (with a cosign key or not)
-/// into `policy`. `keys` are this key and the keys it replaced, whose rules
-/// are ours to replace.
+/// Merges the requirements `req` for `scopes` into `policy`. `keys` are
+/// this key and the keys it replaced, whose rules are ours to replace.
 pub fn merge(
     policy: &mut Value,
     scopes: &[Scope],
-    key: &str,
-    cosign: bool,
+    req: &bundle::Requirements,
     keys: &[String],
     replace_local: bool,
 ) -> Result<Vec<Change>, String> {
-    let (key_path, cosign_path) = key_paths(key, cosign);
     let obj = policy.as_object_mut().ok_or("it is not a JSON object")?;
     let transports = obj.entry("transports").or_insert_with(|| json!({}));
     let transports = transports
@@ -100,8 +88,7 @@ pub fn merge(
         .ok_or("its \"transports\" is not an object")?;
     let mut changes = Vec::new();
     for s in scopes {
-        let fragment =
-            bundle::policy_fragment(std::slice::from_ref(s), &key_path, cosign_path.as_deref());
+        let fragment = bundle::policy_fragment(std::slice::from_ref(s), req);
         let ours = fragment["transports"][&s.transport][&s.scope].clone();
         let t = transports
             .entry(s.transport.clone())
@@ -194,6 +181,10 @@ mod tests {
         vec![Scope::parse("registry.example.org/team").unwrap()]
     }
 
+    fn req(key: &str, cosign: bool) -> bundle::Requirements {
+        bundle::Requirements::of(key, &[], &[], cosign)
+    }
+
     #[test]
     fn ours_added_local_kept_unless_asked_and_nothing_else_touched() {
         let key = "A".repeat(40);
@@ -208,8 +199,7 @@ mod tests {
         let c = merge(
             &mut p,
             &scopes(),
-            &key,
-            false,
+            &req(&key, false),
             std::slice::from_ref(&key),
             false,
         )
@@ -219,8 +209,7 @@ mod tests {
         let c = merge(
             &mut p,
             &scopes(),
-            &key,
-            false,
+            &req(&key, false),
             std::slice::from_ref(&key),
             true,
         )
@@ -240,8 +229,7 @@ mod tests {
         let c = merge(
             &mut p,
             &scopes(),
-            &key,
-            false,
+            &req(&key, false),
             std::slice::from_ref(&key),
             false,
         )
@@ -250,8 +238,7 @@ mod tests {
         let c = merge(
             &mut p,
             &scopes(),
-            &key,
-            true,
+            &req(&key, true),
             std::slice::from_ref(&key),
             false,
         )
@@ -262,14 +249,13 @@ mod tests {
         let c = merge(
             &mut p,
             &scopes(),
-            &other,
-            false,
+            &req(&other, false),
             std::slice::from_ref(&other),
             false,
         )
         .unwrap();
         assert!(matches!(&c[0], Change::KeptLocal(..)), "{c:?}");
-        assert!(merge(&mut json!([]), &scopes(), &key, false, &[], false).is_err());
+        assert!(merge(&mut json!([]), &scopes(), &req(&key, false), &[], false).is_err());
     }
 
     #[test]

@@ -37,6 +37,13 @@ pub struct State {
     /// Keys rotated away, never to be accepted again.
     #[serde(default)]
     pub retired: Vec<Retired>,
+    /// The named signing roles and two-person scopes of the bundles
+    /// accepted: a later bundle that drops one would let one person's
+    /// signature pass where two were required, and is refused.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub signing_roles: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub two_person: Vec<String>,
 }
 
 /// A key a followed rotation replaced.
@@ -158,6 +165,32 @@ impl State {
         Ok(())
     }
 
+    /// Refuses a bundle that drops a signing role or a two-person scope
+    /// the state accepted (see `signing_roles`).
+    pub fn check_roles_kept(&self, info: &BundleInfo) -> Result<(), OnlineError> {
+        if let Some(r) = self
+            .signing_roles
+            .iter()
+            .find(|r| !info.signing_roles.contains(r))
+        {
+            return Err(OnlineError::refused(format!(
+                "it drops the signing role {r:?} that bundle {} (ceremony {}) had: images would need one person's signature fewer. A key keeps its roles; if dropping it is meant, pin the key again in a new state file",
+                self.sequence, self.ceremony_id
+            )));
+        }
+        if let Some(sc) = self
+            .two_person
+            .iter()
+            .find(|sc| !info.two_person.contains(sc))
+        {
+            return Err(OnlineError::refused(format!(
+                "it no longer requires two people's signatures for {sc:?}, as bundle {} (ceremony {}) did: one person's signature would pass there. If that is meant, pin the key again in a new state file",
+                self.sequence, self.ceremony_id
+            )));
+        }
+        Ok(())
+    }
+
     /// Refuses a bundle (whose `bundle.json` has SHA-256 `digest`) that
     /// does not continue the accepted one: older (a downgrade), another at
     /// the same place, or a fork.
@@ -226,6 +259,8 @@ impl State {
             bundle_sha256: v.bundle_sha256.clone(),
             ceremony_id: v.ceremony_id.clone(),
             retired,
+            signing_roles: v.info.signing_roles.clone(),
+            two_person: v.info.two_person.clone(),
         }
     }
 

@@ -257,6 +257,7 @@ pub fn verify(b: Bundle, anchor: Anchor<'_>, at: SystemTime) -> Result<Verified,
     // the history.
     if let Anchor::State { state: Some(s), .. } = &anchor {
         s.check_continues(&info, &b.sha256)?;
+        s.check_roles_kept(&info)?;
     }
     let cert = openpgp::read_strict(&info.files.cert, b.get(&info.files.cert)?)
         .map_err(|e| b.refused(e))?;
@@ -272,8 +273,14 @@ pub fn verify(b: Bundle, anchor: Anchor<'_>, at: SystemTime) -> Result<Verified,
     // the key's signing subkey: the same bytes.
     openpgp::verify_detached(&cert, SignWith::SigningSubkey, &b.manifest_sig, &b.manifest)
         .map_err(|e| b.refused(format!("{MANIFEST_SIG} over {MANIFEST}: {e}")))?;
-    openpgp::check_signing_keyring(&cert, b.get(&info.files.keyring)?)
+    openpgp::check_signing_keyring(&cert, None, b.get(&info.files.keyring)?)
         .map_err(|e| b.refused(format!("{}: {e}", info.files.keyring)))?;
+    check_roles(&b)?;
+    for role in &info.signing_roles {
+        let name = bundle::role_keyring_file(role);
+        openpgp::check_signing_keyring(&cert, Some(role), b.get(&name)?)
+            .map_err(|e| b.refused(format!("{name}: {e}")))?;
+    }
     check_transcript(&b, &cert)?;
     let cosign = check_cosign(&b, &cert)?;
     let cosign_rotation = match &cosign {
@@ -319,6 +326,33 @@ pub fn verify(b: Bundle, anchor: Anchor<'_>, at: SystemTime) -> Result<Verified,
     })
 }
 
+/// The signing roles and two-person scopes `bundle.json` declares are
+/// well formed: role names as a plan takes them, sorted and each once (the
+/// state compares them as lists), and every two-person scope one of the
+/// bundle's scopes, with a named role to sign beside the default one.
+fn check_roles(b: &Bundle) -> Result<(), OnlineError> {
+    let info = &b.info;
+    for role in &info.signing_roles {
+        crate::plan::check_role_name(role).map_err(|e| b.refused(format!("signing_roles: {e}")))?;
+    }
+    if info.signing_roles.windows(2).any(|w| w[0] >= w[1]) {
+        return Err(b.refused("signing_roles is not sorted, or names a role twice"));
+    }
+    for scope in &info.two_person {
+        if !info.scopes.contains(scope) {
+            return Err(b.refused(format!(
+                "two_person names {scope:?}, which is not one of its scopes"
+            )));
+        }
+        if info.signing_roles.is_empty() {
+            return Err(b.refused(format!(
+                "two_person names {scope:?}, but the key has no named signing role: one person's signature would pass for two"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// The transcript is intact, records this key, is signed by its primary,
 /// and ends with the ceremony's completion.
 fn check_transcript(b: &Bundle, cert: &Cert) -> Result<(), OnlineError> {
@@ -359,9 +393,9 @@ fn check_containers_files(b: &Bundle, cosign: bool) -> Result<(), OnlineError> {
     if let Some(name) = &info.files.policy {
         let found: serde_json::Value = serde_json::from_slice(b.get(name)?)
             .map_err(|e| b.refused(format!("{name} is not JSON: {e}")))?;
-        let key_path = format!("/{}", bundle::keyring_install_path(&info.key));
-        let cosign_path = cosign.then(|| format!("/{}", bundle::cosign_install_path(&info.key)));
-        let expected = bundle::policy_fragment(&scopes, &key_path, cosign_path.as_deref());
+        let req =
+            bundle::Requirements::of(&info.key, &info.signing_roles, &info.two_person, cosign);
+        let expected = bundle::policy_fragment(&scopes, &req);
         if found != expected {
             let why = super::policy::fragment_violation(&found, &info.scopes)
                 .unwrap_or_else(|| "it is not the requirements its declared scopes make".into());
@@ -724,7 +758,7 @@ fn checked_statement(
     // The old key's keyring joins the installed one during the transition:
     // it holds only the old key's signing subkeys, certified by it.
     let old = openpgp::read_strict(&f.old_cert, b.get(&f.old_cert)?).map_err(|e| b.refused(e))?;
-    openpgp::check_signing_keyring(&old, b.get(&f.old_keyring)?)
+    openpgp::check_signing_keyring(&old, None, b.get(&f.old_keyring)?)
         .map_err(|e| b.refused(format!("{}: {e}", f.old_keyring)))?;
     Ok(st)
 }

@@ -25,10 +25,18 @@ use pgp::serialize::Serialize;
 use pgp::types::{KeyFlags, SignatureType};
 use pgp::{Cert, Packet};
 
+use super::subkeys::{role_name, role_of_binding, SigningRole};
 use super::{Context, OpenPgpError};
 
-/// One cert per signing subkey in force at `now` (see the module), binary.
-pub fn signing_keyring(key: &Cert, now: SystemTime) -> Result<Vec<u8>, OpenPgpError> {
+/// One cert per signing subkey of `role` in force at `now` (see the
+/// module), binary. A role's keyring holds that role's subkeys only: a
+/// policy that asks for a signature from each role would otherwise take
+/// one role's signature for another's.
+pub fn signing_keyring(
+    key: &Cert,
+    role: SigningRole<'_>,
+    now: SystemTime,
+) -> Result<Vec<u8>, OpenPgpError> {
     let policy = StandardPolicy::new();
     let vc = key
         .with_policy(&policy, now)
@@ -45,6 +53,7 @@ pub fn signing_keyring(key: &Cert, now: SystemTime) -> Result<Vec<u8>, OpenPgpEr
         .alive()
         .revoked(false)
         .for_signing()
+        .filter(|ka| role_of_binding(ka.binding_signature()).as_deref() == role)
         .collect();
     for ka in signing {
         let expires = ka.key_expiration_time();
@@ -91,17 +100,23 @@ pub fn signing_keyring(key: &Cert, now: SystemTime) -> Result<Vec<u8>, OpenPgpEr
             .ctx("cannot serialise the keyring")?;
     }
     if out.is_empty() {
-        return Err(OpenPgpError::Invalid(
-            "the key has no signing subkey in force: nothing for containers to trust".into(),
-        ));
+        return Err(OpenPgpError::Invalid(format!(
+            "the key has no signing subkey of the {} role in force: nothing for containers to trust",
+            role_name(role)
+        )));
     }
     Ok(out)
 }
 
-/// Checks a keyring `signing_keyring` made for `key`: every cert in it is a
-/// subkey of `key` and carries our primary's certification. Returns their
+/// Checks a keyring `signing_keyring` made for `key` and `role`: every cert
+/// in it is a signing subkey of `key` of that role (by the binding the
+/// primary signed) and carries our primary's certification. Returns their
 /// fingerprints.
-pub fn check_signing_keyring(key: &Cert, bytes: &[u8]) -> Result<Vec<String>, String> {
+pub fn check_signing_keyring(
+    key: &Cert,
+    role: SigningRole<'_>,
+    bytes: &[u8],
+) -> Result<Vec<String>, String> {
     use pgp::cert::CertParser;
     use pgp::parse::Parse;
     let subkeys: Vec<_> = key
@@ -117,6 +132,15 @@ pub fn check_signing_keyring(key: &Cert, bytes: &[u8]) -> Result<Vec<String>, St
                 "it holds key {}, which is no subkey of {}",
                 c.fingerprint(),
                 key.fingerprint()
+            ));
+        }
+        let of = super::subkeys::role_of_subkey(key, &c.fingerprint().to_hex()).flatten();
+        if of.as_deref() != role {
+            return Err(format!(
+                "it holds subkey {} of the {} role, not of the {} role: one role's signature would count as another's",
+                c.fingerprint(),
+                role_name(of.as_deref()),
+                role_name(role)
             ));
         }
         let certified = c.userids().any(|u| {
@@ -158,7 +182,7 @@ mod tests {
     fn each_signing_subkey_becomes_a_primary_with_its_own_fingerprint() {
         let now = SystemTime::now();
         let key = crate::openpgp::test_key(now);
-        let ring = signing_keyring(&key, now).unwrap();
+        let ring = signing_keyring(&key, None, now).unwrap();
         let certs: Vec<Cert> = CertParser::from_bytes(&ring)
             .unwrap()
             .collect::<Result<_, _>>()
@@ -183,13 +207,13 @@ mod tests {
             .verify_userid_binding(key.primary_key().key(), c.primary_key().key(), u.userid())
             .unwrap();
         assert_eq!(
-            check_signing_keyring(&key, &ring).unwrap(),
+            check_signing_keyring(&key, None, &ring).unwrap(),
             [c.fingerprint().to_hex()]
         );
         // Another key's keyring is refused.
         let other = crate::openpgp::test_key(now);
-        let theirs = signing_keyring(&other, now).unwrap();
-        assert!(check_signing_keyring(&key, &theirs)
+        let theirs = signing_keyring(&other, None, now).unwrap();
+        assert!(check_signing_keyring(&key, None, &theirs)
             .unwrap_err()
             .contains("no subkey"));
     }

@@ -26,6 +26,9 @@ pub struct KeyRequest {
     pub encryption: bool,
     pub authentication: bool,
     pub subkey_validity: Duration,
+    /// Named signing roles besides the default one (two-person signing):
+    /// each its own signing subkey, marked with its role.
+    pub signing_roles: Vec<String>,
 }
 
 /// Algorithm profile. Both produce OpenPGP v4 keys, which OpenPGP cards and
@@ -72,6 +75,10 @@ pub struct KeyInfo {
     pub expires: Option<u64>,
     /// Revoked (a rotated or retired subkey): kept in the cert, no longer used.
     pub revoked: bool,
+    /// A signing subkey's named role (two-person signing); none for the
+    /// default role and every other key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signing_role: Option<String>,
 }
 
 /// A freshly generated key, its secret parts unencrypted in (sequoia's protected) memory.
@@ -107,6 +114,15 @@ pub fn generate(req: &KeyRequest, now: SystemTime) -> Result<GeneratedKey, OpenP
         .add_subkey(KeyFlags::empty().set_signing(), sub, None);
     for uid in &req.user_ids {
         builder = builder.add_userid(uid.as_str());
+    }
+    for role in &req.signing_roles {
+        let binding =
+            pgp::packet::signature::SignatureBuilder::new(pgp::types::SignatureType::SubkeyBinding);
+        let binding =
+            super::subkeys::mark_role(binding, role).ctx("cannot mark a signing subkey's role")?;
+        builder = builder
+            .add_subkey_with(KeyFlags::empty().set_signing(), sub, None, binding)
+            .ctx("cannot add a signing role's subkey")?;
     }
     if req.encryption {
         builder = builder.add_subkey(
@@ -207,6 +223,11 @@ pub fn key_infos(cert: &Cert, now: SystemTime) -> Vec<KeyInfo> {
                     pgp::cert::amalgamation::ValidAmalgamation::revocation_status(&ka),
                     pgp::types::RevocationStatus::Revoked(_)
                 ),
+                signing_role: if role == KeyRole::Signing {
+                    super::subkeys::role_of_binding(ka.binding_signature())
+                } else {
+                    None
+                },
             }
         })
         .collect();
@@ -443,6 +464,7 @@ mod tests {
             encryption,
             authentication,
             subkey_validity: Duration::from_secs(86_400 * 30),
+            signing_roles: Vec::new(),
         }
     }
 

@@ -26,7 +26,9 @@ pub use sign::{
 };
 pub use strict::read_strict;
 pub use subkeys::{
-    add_subkey, current_secret_subkeys, end_subkey, live_subkeys, revoke_subkey, RevokeReason,
+    add_subkey, current_secret_subkeys, end_subkey, live_signing_subkeys, live_subkeys,
+    revoke_subkey, role_name, role_of_subkey, signing_roles, RevokeReason, SigningRole,
+    DEFAULT_ROLE, ROLE_NOTATION,
 };
 
 /// The primary key's signer: its secret must be in the cert and unlocked
@@ -55,6 +57,7 @@ pub(crate) fn test_key(now: std::time::SystemTime) -> sequoia_openpgp::Cert {
         encryption: true,
         authentication: false,
         subkey_validity: Duration::from_secs(86_400 * 30),
+        signing_roles: Vec::new(),
     };
     generate(&req, now).unwrap().cert().clone()
 }

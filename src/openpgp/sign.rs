@@ -43,7 +43,7 @@ pub fn sign_detached(
             .parts_into_secret()
             .ctx("the primary key's secret is not at hand")?
             .role_into_unspecified(),
-        SignWith::SigningSubkey => super::current_secret_subkeys(cert, now)
+        SignWith::SigningSubkey => super::current_secret_subkeys(cert, None, now)
             .into_iter()
             .find_map(|(role, key)| (role == super::KeyRole::Signing).then_some(key))
             .ok_or_else(|| {
@@ -256,6 +256,7 @@ mod tests {
             encryption: false,
             authentication: false,
             subkey_validity: Duration::from_secs(86_400),
+            signing_roles: Vec::new(),
         };
         let key = generate(&req, now).unwrap();
         let cert = key.cert();

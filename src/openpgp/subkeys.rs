@@ -48,8 +48,86 @@ fn flags(role: KeyRole) -> KeyFlags {
     }
 }
 
+/// The notation that names a signing subkey's role (two-person signing,
+/// docs/two-person.md) on its binding signature. Non-critical and
+/// human-readable, so gpg and sq show it and ignore it; the primary signs
+/// it with the binding, so the role cannot be changed without the primary.
+/// A signing subkey without it belongs to the default role, which works as
+/// every key made before roles did.
+pub const ROLE_NOTATION: &str = "signing-role@keyceremony.invalid";
+
+/// The default signing role's name, in messages, plans and bundles.
+pub const DEFAULT_ROLE: &str = "release";
+
+/// A signing role as the key records it: `None` for the default role (no
+/// notation), `Some(name)` for a named one.
+pub type SigningRole<'a> = Option<&'a str>;
+
+/// A role's name as people read it.
+pub fn role_name(role: SigningRole<'_>) -> &str {
+    role.unwrap_or(DEFAULT_ROLE)
+}
+
+/// The role a binding signature names (`None`: the default role).
+pub fn role_of_binding(sig: &pgp::packet::Signature) -> Option<String> {
+    sig.notation(ROLE_NOTATION)
+        .next()
+        .map(|v| String::from_utf8_lossy(v).into_owned())
+}
+
+/// The signing role of `key`'s subkey `fingerprint`, as its newest
+/// self-signature names it (renewals and ends keep the notation), whether
+/// or not the subkey is in force; `None` when `key` has no such subkey.
+pub fn role_of_subkey(key: &Cert, fingerprint: &str) -> Option<Option<String>> {
+    key.keys()
+        .subkeys()
+        .find(|ka| {
+            ka.key()
+                .fingerprint()
+                .to_hex()
+                .eq_ignore_ascii_case(fingerprint)
+        })
+        .map(|ka| ka.self_signatures().next().and_then(role_of_binding))
+}
+
+/// The named signing roles (not the default) among `key`'s signing subkeys
+/// in force at `now`, sorted.
+pub fn signing_roles(key: &Cert, now: SystemTime) -> Vec<String> {
+    let policy = StandardPolicy::new();
+    let Ok(vc) = key.with_policy(&policy, now) else {
+        return Vec::new();
+    };
+    let mut roles: Vec<String> = vc
+        .keys()
+        .subkeys()
+        .alive()
+        .revoked(false)
+        .for_signing()
+        .filter_map(|ka| role_of_binding(ka.binding_signature()))
+        .collect();
+    roles.sort();
+    roles.dedup();
+    roles
+}
+
+/// The fingerprints of `key`'s signing subkeys of `role` in force at `now`.
+pub fn live_signing_subkeys(key: &Cert, role: SigningRole<'_>, now: SystemTime) -> Vec<String> {
+    let policy = StandardPolicy::new();
+    let Ok(vc) = key.with_policy(&policy, now) else {
+        return Vec::new();
+    };
+    vc.keys()
+        .subkeys()
+        .alive()
+        .revoked(false)
+        .for_signing()
+        .filter(|ka| role_of_binding(ka.binding_signature()).as_deref() == role)
+        .map(|ka| ka.key().fingerprint().to_hex())
+        .collect()
+}
+
 /// The fingerprints of the subkeys with `role` that are in force at `now`
-/// (not revoked, not expired).
+/// (not revoked, not expired), signing subkeys of every signing role alike.
 pub fn live_subkeys(key: &Cert, role: KeyRole, now: SystemTime) -> Vec<String> {
     let policy = StandardPolicy::new();
     let Ok(vc) = key.with_policy(&policy, now) else {
@@ -67,7 +145,8 @@ pub fn live_subkeys(key: &Cert, role: KeyRole, now: SystemTime) -> Vec<String> {
 
 /// The subkeys in force at `now` whose secrets are at hand, one per role
 /// (signing, encryption, authentication, in that order): for each role the
-/// newest that is alive and not revoked.
+/// newest that is alive and not revoked; the signing subkey of
+/// `signing_role` only, never another role's (a card holds one role).
 ///
 /// Why newest, and why not the first match: a rotation with a transition date
 /// leaves the old subkey alive beside the new one, and a rotation without one
@@ -76,6 +155,7 @@ pub fn live_subkeys(key: &Cert, role: KeyRole, now: SystemTime) -> Vec<String> {
 /// about one rotation in three (seen in CI: gpg then found no usable secret).
 pub fn current_secret_subkeys(
     key: &Cert,
+    signing_role: SigningRole<'_>,
     now: SystemTime,
 ) -> Vec<(
     KeyRole,
@@ -94,6 +174,9 @@ pub fn current_secret_subkeys(
         .filter_map(|ka| {
             let f = ka.key_flags()?;
             let role = if f.for_signing() {
+                if role_of_binding(ka.binding_signature()).as_deref() != signing_role {
+                    return None;
+                }
                 KeyRole::Signing
             } else if f.for_transport_encryption() || f.for_storage_encryption() {
                 KeyRole::Encryption
@@ -120,11 +203,13 @@ pub fn current_secret_subkeys(
 }
 
 /// A new subkey for `role`, of the primary's family (Curve25519 for an EdDSA
-/// primary, RSA 4096 for an RSA one), valid until `until`; returns the cert
+/// primary, RSA 4096 for an RSA one), valid until `until`; a signing one
+/// marked with `signing_role` when that is a named role. Returns the cert
 /// with it and its fingerprint.
 pub fn add_subkey(
     key: &Cert,
     role: KeyRole,
+    signing_role: SigningRole<'_>,
     until: SystemTime,
     now: SystemTime,
 ) -> Result<(Cert, String), OpenPgpError> {
@@ -153,9 +238,28 @@ pub fn add_subkey(
         .set_key_expiration_time(until)
         .ctx("cannot set the new subkey's expiry")?
         .set_primary_key_signer(primary_signer(key)?);
+    let builder = match signing_role {
+        Some(name) if role == KeyRole::Signing => builder
+            .with_signature_template(|sig| mark_role(sig, name))
+            .ctx("cannot mark the new subkey's role")?,
+        _ => builder,
+    };
     let fingerprint = builder.key().fingerprint().to_hex();
     let cert = builder.attach_cert().ctx("cannot bind the new subkey")?;
     Ok((cert, fingerprint))
+}
+
+/// `sig` with the notation naming signing role `name`.
+pub(crate) fn mark_role(
+    sig: pgp::packet::signature::SignatureBuilder,
+    name: &str,
+) -> pgp::Result<pgp::packet::signature::SignatureBuilder> {
+    sig.set_notation(
+        ROLE_NOTATION,
+        name.as_bytes(),
+        pgp::packet::signature::subpacket::NotationDataFlags::empty().set_human_readable(),
+        false,
+    )
 }
 
 /// Finds a subkey by fingerprint (hex, any case, spaces ignored).
@@ -288,7 +392,7 @@ mod tests {
     }
 
     fn current(key: &Cert, now: SystemTime) -> Vec<(KeyRole, String)> {
-        current_secret_subkeys(key, now)
+        current_secret_subkeys(key, None, now)
             .into_iter()
             .map(|(r, k)| (r, k.fingerprint().to_hex()))
             .collect()
@@ -306,7 +410,7 @@ mod tests {
             let k = key(t0);
             let old = live_subkeys(&k, KeyRole::Signing, t0)[0].clone();
             let enc = live_subkeys(&k, KeyRole::Encryption, t0)[0].clone();
-            let (k, new) = add_subkey(&k, KeyRole::Signing, until, t1).unwrap();
+            let (k, new) = add_subkey(&k, KeyRole::Signing, None, until, t1).unwrap();
             let want = vec![
                 (KeyRole::Signing, new.clone()),
                 (KeyRole::Encryption, enc.clone()),
@@ -321,5 +425,76 @@ mod tests {
             // Before the rotation, the old subkey is the current one.
             assert_eq!(current(&revoked, t0)[0], (KeyRole::Signing, old));
         }
+    }
+
+    /// Two-person signing: each role's subkey is its own, marked by the
+    /// binding the primary signed; renewals, ends and rotations keep each
+    /// role, and nothing of one role is taken for another's.
+    #[test]
+    fn each_signing_role_keeps_its_own_subkey_through_renewal_and_rotation() {
+        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_790_000_000);
+        let req = crate::openpgp::KeyRequest {
+            user_ids: vec!["Test <test@example.org>".into()],
+            profile: crate::openpgp::Profile::Ed25519,
+            primary_validity: Duration::from_secs(86_400 * 365),
+            encryption: true,
+            authentication: false,
+            subkey_validity: Duration::from_secs(86_400 * 30),
+            signing_roles: vec!["approve".into(), "qa".into()],
+        };
+        let k = crate::openpgp::generate(&req, t0).unwrap().cert().clone();
+        assert_eq!(signing_roles(&k, t0), ["approve", "qa"]);
+        let release = live_signing_subkeys(&k, None, t0);
+        let approve = live_signing_subkeys(&k, Some("approve"), t0);
+        assert_eq!((release.len(), approve.len()), (1, 1));
+        assert_ne!(release, approve);
+        assert_eq!(live_subkeys(&k, KeyRole::Signing, t0).len(), 3);
+        assert_eq!(
+            role_of_subkey(&k, &approve[0]),
+            Some(Some("approve".into()))
+        );
+        assert_eq!(role_of_subkey(&k, &release[0]), Some(None));
+        let signing = |k: &Cert, role, at| {
+            current_secret_subkeys(k, role, at)
+                .into_iter()
+                .filter(|(r, _)| *r == KeyRole::Signing)
+                .map(|(_, k)| k.fingerprint().to_hex())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(signing(&k, Some("approve"), t0), approve);
+        assert_eq!(signing(&k, None, t0), release);
+        assert!(signing(&k, Some("nobody"), t0).is_empty());
+
+        // A renewal keeps each role (sequoia's new bindings copy the old).
+        let t1 = t0 + Duration::from_secs(60);
+        let until = t1 + Duration::from_secs(86_400 * 300);
+        let renewed = crate::openpgp::renew(&k, until, until, t1).unwrap();
+        let t2 = SystemTime::now().max(t1) + Duration::from_secs(5);
+        assert_eq!(live_signing_subkeys(&renewed, Some("approve"), t1), approve);
+        assert_eq!(signing_roles(&renewed, t1), ["approve", "qa"]);
+
+        // Rotating the approve role: a new approve subkey, the release one untouched.
+        let (rotated, new) =
+            add_subkey(&renewed, KeyRole::Signing, Some("approve"), until, t2).unwrap();
+        let rotated =
+            revoke_subkey(&rotated, &approve[0], RevokeReason::Superseded, "lost", t2).unwrap();
+        let t3 = t2 + Duration::from_secs(1);
+        assert_eq!(
+            live_signing_subkeys(&rotated, Some("approve"), t3),
+            std::slice::from_ref(&new)
+        );
+        assert_eq!(live_signing_subkeys(&rotated, None, t3), release);
+        assert_eq!(signing(&rotated, Some("approve"), t3), [new]);
+
+        // Each role's keyring holds its own subkeys only; another role's is refused.
+        let ring = crate::openpgp::signing_keyring(&rotated, Some("approve"), t3).unwrap();
+        assert!(crate::openpgp::check_signing_keyring(&rotated, Some("approve"), &ring).is_ok());
+        let e = crate::openpgp::check_signing_keyring(&rotated, None, &ring).unwrap_err();
+        assert!(
+            e.contains("of the approve role, not of the release role"),
+            "{e}"
+        );
+        let ring = crate::openpgp::signing_keyring(&rotated, None, t3).unwrap();
+        assert!(crate::openpgp::check_signing_keyring(&rotated, Some("qa"), &ring).is_err());
     }
 }

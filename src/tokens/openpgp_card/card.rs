@@ -211,6 +211,9 @@ pub struct ProvisionReport {
     pub authentication: Option<String>,
     pub touch: Vec<String>,
     pub proof: String,
+    /// The named signing role the card holds (none: the default role).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signing_role: Option<String>,
 }
 
 /// Turns a card-level error during `step` into what the operator should know.
@@ -340,8 +343,12 @@ fn eucleak_warning(card: &CardInfo, key: &Cert) -> Option<String> {
 }
 
 /// What goes into each card slot: the key's current subkeys.
-fn slot_keys(key: &Cert, now: SystemTime) -> Vec<(KeyType, Uploadable, pgp::Fingerprint)> {
-    crate::openpgp::current_secret_subkeys(key, now)
+fn slot_keys(
+    key: &Cert,
+    signing_role: Option<&str>,
+    now: SystemTime,
+) -> Vec<(KeyType, Uploadable, pgp::Fingerprint)> {
+    crate::openpgp::current_secret_subkeys(key, signing_role, now)
         .into_iter()
         .map(|(role, secret)| {
             let slot = match role {
@@ -436,6 +443,21 @@ fn provision_inner(
     let info = describe(&mut tx, "").map_err(|_| OpenPgpCardError::NotFound(ident.to_owned()))?;
     let serial = info.serial.clone();
     let confirmed = spec.reset.iter().any(|s| s.eq_ignore_ascii_case(&serial));
+    // Before anything on the card changes: a role without a subkey in
+    // force would leave the card reset and without its signing key.
+    if !slot_keys(key, spec.signing_role.as_deref(), now)
+        .iter()
+        .any(|(t, _, _)| *t == KeyType::Signing)
+    {
+        return Err(OpenPgpCardError::Step {
+            serial,
+            step: "choosing the subkeys",
+            message: format!(
+                "the key has no signing subkey of the {} role in force (with its secret): nothing was changed on the card",
+                crate::openpgp::role_name(spec.signing_role.as_deref())
+            ),
+        });
+    }
 
     if !info.is_empty() && !confirmed {
         let slots = [
@@ -489,7 +511,7 @@ fn provision_inner(
         .reset_user_pin(pins.user.clone())
         .map_err(step_err(&serial, "setting the user PIN"))?;
 
-    let slots = slot_keys(key, now);
+    let slots = slot_keys(key, spec.signing_role.as_deref(), now);
     let mut touched = Vec::new();
     {
         verify_pin(&mut tx, &serial, true, &pins.admin)?;
@@ -586,6 +608,7 @@ fn provision_inner(
         touch: touched,
         kdf,
         proof,
+        signing_role: spec.signing_role.clone(),
     })
 }
 

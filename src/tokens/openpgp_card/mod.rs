@@ -126,6 +126,9 @@ pub struct ProvisionSpec {
     pub touch: Touch,
     /// Set up KDF (PINs hashed on the host) where the card offers it.
     pub kdf: bool,
+    /// The signing role whose subkey goes into the signing slot (`None`:
+    /// the default role); a card holds one role.
+    pub signing_role: Option<String>,
 }
 
 /// A touch policy for the card's key slots.

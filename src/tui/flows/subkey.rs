@@ -147,6 +147,9 @@ pub fn request(form: &Form, now: SystemTime) -> Result<Change, (usize, String)> 
     };
     match form.get(F::Change) {
         "rotate" => Ok(Change::Rotate {
+            // The default signing role; a named role's rotation is
+            // `keyceremony subkey rotate --signing-role` for now.
+            signing_role: None,
             role: match form.get(F::Role) {
                 "signing" => KeyRole::Signing,
                 "encryption" => KeyRole::Encryption,
