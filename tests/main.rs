@@ -39,4 +39,5 @@ mod reshare;
 mod shares;
 mod transcript;
 mod tui;
+mod two_person;
 mod witnesses;

@@ -8,69 +8,7 @@
 //! mount namespace, as CI is. A physical YubiKey in place of the backup's
 //! key changes only who signs (the card tests sign through scdaemon).
 
-use std::path::Path;
-
 use crate::harness::*;
-
-/// As a node: in a private mount namespace with a fresh /etc/containers and
-/// /etc/pki/containers, `keyceremony install BUNDLE --root / ARGS`, then a
-/// pull of each image with the system's policy. Returns install's exit code
-/// and each pull's.
-fn node(bundle: &Path, args: &[&str], images: &[&str]) -> (i32, Vec<(String, i32)>, String) {
-    for d in ["/etc/containers", "/etc/pki/containers"] {
-        std::fs::create_dir_all(d).unwrap();
-    }
-    let out = tempdir();
-    let mut script = String::from(
-        "mount -t tmpfs tmpfs /etc/containers && mount -t tmpfs tmpfs /etc/pki/containers || exit 99\n\
-         b=\"$1\"; shift; \"$0\" install \"$b\" --root / \"$@\" >&2; echo \"install=$?\"\n",
-    );
-    for (i, image) in images.iter().enumerate() {
-        script.push_str(&format!(
-            "skopeo copy --quiet --src-tls-verify=false docker://{image} dir:{out}/{i}; echo \"pull {image}=$?\"\n",
-            out = out.path().display()
-        ));
-    }
-    let o = tool("unshare")
-        .args([
-            "-m",
-            "--propagation",
-            "private",
-            "sh",
-            "-c",
-            &script,
-            env!("CARGO_BIN_EXE_keyceremony"),
-        ])
-        .arg(bundle)
-        .args(args)
-        .output()
-        .unwrap();
-    let text = stdout(&o);
-    assert!(
-        !text.is_empty() && o.status.code() != Some(99),
-        "this test needs root for a mount namespace (CI runs as root): {}",
-        stderr(&o)
-    );
-    let mut install = -1;
-    let mut pulls = Vec::new();
-    for l in text.lines() {
-        if let Some(c) = l.strip_prefix("install=") {
-            install = c.parse().unwrap();
-        } else if let Some(rest) = l.strip_prefix("pull ") {
-            let (image, code) = rest.rsplit_once('=').unwrap();
-            pulls.push((image.to_owned(), code.parse().unwrap()));
-        }
-    }
-    (install, pulls, stderr(&o))
-}
-
-fn code(pulls: &[(String, i32)], image: &str) -> i32 {
-    pulls
-        .iter()
-        .find(|(i, _)| i == image)
-        .map(|(_, c)| *c)
-        .unwrap()
-}
 
 #[test]
 fn a_node_enforces_the_installed_policy_on_a_real_registry_through_a_rotation() {

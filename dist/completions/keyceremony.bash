@@ -638,7 +638,7 @@ _keyceremony() {
             return 0
             ;;
         keyceremony__subcmd__card__subcmd__provision)
-            opts="-h --backup --identity --serial --pins --new-pins-to --reset --cardholder --url --touch --kdf --help"
+            opts="-h --backup --identity --serial --pins --new-pins-to --reset --cardholder --url --touch --kdf --signing-role --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -678,6 +678,10 @@ _keyceremony() {
                     ;;
                 --touch)
                     COMPREPLY=($(compgen -W "off on cached fixed" -- "${cur}"))
+                    return 0
+                    ;;
+                --signing-role)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2810,13 +2814,17 @@ _keyceremony() {
             return 0
             ;;
         keyceremony__subcmd__subkey__subcmd__rotate)
-            opts="-h --role --keep-old-until --reason --card-pins --plan --backup --identity --output-format --airgap-root --allow-older-backup --help"
+            opts="-h --role --signing-role --keep-old-until --reason --card-pins --plan --backup --identity --output-format --airgap-root --allow-older-backup --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --role)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --signing-role)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

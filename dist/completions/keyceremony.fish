@@ -133,6 +133,7 @@ complete -c keyceremony -n "__fish_keyceremony_using_subcommand subkey; and not 
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand subkey; and not __fish_seen_subcommand_from rotate revoke help" -f -a "revoke" -d 'Revoke a subkey without a replacement'
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand subkey; and not __fish_seen_subcommand_from rotate revoke help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand subkey; and __fish_seen_subcommand_from rotate" -l role -d 'signing, encryption or authentication' -r
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand subkey; and __fish_seen_subcommand_from rotate" -l signing-role -d 'With --role signing: the named signing role whose subkey is replaced (two-person signing, docs/two-person.md); only its cards take the new one. Without it, the default role\'s. A role the key does not have yet is added' -r
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand subkey; and __fish_seen_subcommand_from rotate" -l keep-old-until -d 'Leave the old subkey valid until then (a date or a duration from now) instead of revoking it now' -r
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand subkey; and __fish_seen_subcommand_from rotate" -l reason -d 'Why, in a few words (into the old subkey\'s revocation and the transcript)' -r
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand subkey; and __fish_seen_subcommand_from rotate" -l card-pins -d 'The ceremony\'s card PIN file: the cards taking the new subkey keep these PINs' -r -F
@@ -247,6 +248,7 @@ complete -c keyceremony -n "__fish_keyceremony_using_subcommand card; and __fish
 on\t'A touch for every use of a key'
 cached\t'A touch, then 15 s without'
 fixed\t'A touch for every use, until the next factory reset'"
+complete -c keyceremony -n "__fish_keyceremony_using_subcommand card; and __fish_seen_subcommand_from provision" -l signing-role -d 'The named signing role this card holds (two-person signing, docs/two-person.md): its signing slot takes that role\'s subkey. Without it, the default role\'s ("release")' -r
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand card; and __fish_seen_subcommand_from provision" -l kdf -d 'Hash PINs on this host (KDF-DO) if the card offers it; set before the PINs'
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand card; and __fish_seen_subcommand_from provision" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keyceremony -n "__fish_keyceremony_using_subcommand card; and __fish_seen_subcommand_from prove" -l serial -d 'The card (8 hex digits)' -r
