@@ -700,27 +700,6 @@ impl SubkeySpec {
     }
 }
 
-/// A role name the key, the bundle's file names and the policies carry:
-/// lowercase letters, digits and dashes, starting with a letter.
-pub fn check_role_name(name: &str) -> Result<(), String> {
-    let ok = name.len() <= 32
-        && name.starts_with(|c: char| c.is_ascii_lowercase())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    if !ok {
-        return Err(format!(
-            "{name:?} is not a role name: lowercase letters, digits and dashes, starting with a letter, at most 32 characters (e.g. \"approve\")"
-        ));
-    }
-    if name == crate::openpgp::DEFAULT_ROLE {
-        return Err(format!(
-            "{name:?} is the default role's name (the signing subkey on cards.count cards): name the other roles"
-        ));
-    }
-    Ok(())
-}
-
 fn yes() -> bool {
     true
 }
@@ -1049,6 +1028,25 @@ impl Plan {
         )))
     }
 
+    /// How many cards the ceremony provisions: the default role's and
+    /// every named role's.
+    pub fn cards_total(&self) -> usize {
+        self.cards.count + self.subkeys.roles.iter().map(|r| r.cards).sum::<usize>()
+    }
+
+    /// The cards in words: "2", or by role, "2 release, 1 approve".
+    pub fn cards_text(&self) -> String {
+        if self.subkeys.roles.is_empty() {
+            return self.cards.count.to_string();
+        }
+        self.subkeys
+            .card_roles(self.cards.count)
+            .into_iter()
+            .map(|(r, n)| format!("{n} {}", crate::openpgp::role_name(r.as_deref())))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// The keys this plan asks for.
     pub fn key_request(&self) -> KeyRequest {
         KeyRequest {
@@ -1191,8 +1189,8 @@ impl Plan {
             }
             _ => {}
         }
-        if self.cards.count > 0 && self.cards.pins_deliver_to.is_none() {
-            return Err(PlanError::Invalid("cards.count > 0 needs cards.pins_deliver_to for a batch genesis: where the generated card PINs are handed over (a path or fd:N); the TUI asks for PINs instead".into()));
+        if self.cards_total() > 0 && self.cards.pins_deliver_to.is_none() {
+            return Err(PlanError::Invalid("cards.count > 0 (or a role's cards) needs cards.pins_deliver_to for a batch genesis: where the generated card PINs are handed over (a path or fd:N); the TUI asks for PINs instead".into()));
         }
         Ok(())
     }
@@ -1308,7 +1306,7 @@ impl Plan {
             return bad("subkeys.signing = false: a signing subkey is required, since the primary only certifies".into());
         }
         for (i, r) in self.subkeys.roles.iter().enumerate() {
-            if let Err(e) = check_role_name(&r.name) {
+            if let Err(e) = crate::openpgp::check_role_name(&r.name) {
                 return bad(format!("subkeys.role.name = {e}"));
             }
             if self.subkeys.roles[..i].iter().any(|o| o.name == r.name) {
@@ -1582,6 +1580,52 @@ mod tests {
                 .unwrap_err()
                 .to_string();
             assert!(err.contains(needle), "{to}: {err}");
+        }
+    }
+
+    /// Signing roles and two-person scopes: each refused as a plan could
+    /// get them wrong, naming the field; the plan's cards by role.
+    #[test]
+    fn signing_roles_and_two_person_scopes_are_checked() {
+        let roles = "# [[subkeys.role]]\n# name = \"approve\"\n# cards = 1";
+        let scopes = "scopes = []";
+        assert!(EXAMPLE_PLAN.contains(roles) && EXAMPLE_PLAN.contains(scopes));
+        let plan = |role: &str, online: &str| {
+            Plan::from_toml(&EXAMPLE_PLAN.replace(roles, role).replace(scopes, online))
+        };
+        let one = "[[subkeys.role]]\nname = \"approve\"\ncards = 2";
+        let two_person = "scopes = [\"registry.example.org/team\"]\ntwo_person = [\"registry.example.org/team\"]";
+        let p = plan(one, two_person).unwrap();
+        assert_eq!(p.key_request().signing_roles, ["approve"]);
+        assert_eq!(p.cards_total(), 2);
+        assert_eq!(p.cards_text(), "0 release, 2 approve");
+        let twice = format!("{one}\n{one}");
+        for (role, online, needle) in [
+            (
+                "[[subkeys.role]]\nname = \"Approve\"",
+                scopes,
+                "not a role name",
+            ),
+            (
+                "[[subkeys.role]]\nname = \"release\"",
+                scopes,
+                "default role",
+            ),
+            (
+                "[[subkeys.role]]\nname = \"a/../b\"",
+                scopes,
+                "not a role name",
+            ),
+            (twice.as_str(), scopes, "twice"),
+            (
+                one,
+                "scopes = []\ntwo_person = [\"registry.example.org/team\"]",
+                "not in online.scopes",
+            ),
+            (roles, two_person, "no [[subkeys.role]]"),
+        ] {
+            let err = plan(role, online).unwrap_err().to_string();
+            assert!(err.contains(needle), "{role} {online}: {err}");
         }
     }
 

@@ -327,6 +327,11 @@ fn a_two_person_scope_needs_a_signature_from_each_role_through_a_lost_card() {
     args.extend(shares(dir));
     let o = run_owned(&args);
     assert_exit(&o, 0);
+    assert!(
+        stderr(&o).contains("card 0000B001 holds the release role's subkey: left alone"),
+        "{}",
+        stderr(&o)
+    );
     let lost: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let added = lost["added"].as_array().unwrap();
     assert_eq!(added.len(), 1, "the approve subkey only: {lost:#}");

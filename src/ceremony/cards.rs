@@ -123,7 +123,17 @@ pub fn provision_cards(
         let next = next_card(
             cards,
             &done,
-            |c| !holds_another_role(c, key, role),
+            |c| {
+                match held_role(c, key) {
+                Some(held) if held.as_deref() != role => Err(format!(
+                    "card {} holds the {} role's subkey: left alone (a card holds one role); insert a card for the {} role",
+                    c.serial,
+                    openpgp::role_name(held.as_deref()),
+                    openpgp::role_name(role)
+                )),
+                _ => Ok(()),
+            }
+            },
             number,
             want,
             plan.cards.wait_seconds,
@@ -234,24 +244,24 @@ fn holds_only_subkeys_of(card: &CardInfo, key: &Cert) -> bool {
             .all(|f| ours.iter().any(|o| o.eq_ignore_ascii_case(f)))
 }
 
-/// Whether `card`'s signing slot holds a subkey of `key` of a signing role
-/// other than `role`: another person's card, never taken for this role
-/// (with `replace_ours` it would otherwise be reset as "ours").
-fn holds_another_role(card: &CardInfo, key: &Cert, role: Option<&str>) -> bool {
+/// The signing role of the subkey of `key` in `card`'s signing slot, if it
+/// holds one. A card holding another role's is another person's, never
+/// taken for a role (with `replace_ours` it would otherwise be reset as
+/// "ours").
+fn held_role(card: &CardInfo, key: &Cert) -> Option<Option<String>> {
     card.signing
         .as_deref()
         .and_then(|f| openpgp::role_of_subkey(key, f))
-        .is_some_and(|held| held.as_deref() != role)
 }
 
 /// The first card in a reader that this ceremony has not handled yet and
-/// that `fits`; waits up to `wait` seconds for one to be inserted (cards
-/// may be swapped).
+/// that `fits` (a card that does not is named once, with why); waits up to
+/// `wait` seconds for one to be inserted (cards may be swapped).
 #[allow(clippy::too_many_arguments)]
 fn next_card(
     cards: &mut dyn Cards,
     done: &[String],
-    fits: impl Fn(&CardInfo) -> bool,
+    fits: impl Fn(&CardInfo) -> Result<(), String>,
     number: usize,
     want: usize,
     wait: u64,
@@ -259,13 +269,20 @@ fn next_card(
 ) -> Result<Option<CardInfo>, CeremonyError> {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(wait);
     let mut asked = false;
+    let mut named: Vec<String> = Vec::new();
     loop {
-        if let Some(card) = cards
-            .list()?
-            .into_iter()
-            .find(|c| !done.contains(&c.ident) && fits(c))
-        {
-            return Ok(Some(card));
+        for card in cards.list()? {
+            if done.contains(&card.ident) {
+                continue;
+            }
+            match fits(&card) {
+                Ok(()) => return Ok(Some(card)),
+                Err(why) if !named.contains(&card.ident) => {
+                    ui.event(&Event::Note(why));
+                    named.push(card.ident);
+                }
+                Err(_) => {}
+            }
         }
         if std::time::Instant::now() >= deadline {
             return Ok(None);

@@ -222,7 +222,7 @@ pub fn check_delivery_targets(plan: &Plan) -> Result<(), CeremonyError> {
         plan.cards
             .pins_deliver_to
             .as_deref()
-            .filter(|_| plan.cards.count > 0),
+            .filter(|_| plan.cards_total() > 0),
     ];
     for d in targets.into_iter().flatten() {
         let to = media::Handover::parse(d).map_err(CeremonyError::Delivery)?;

@@ -223,7 +223,7 @@ pub fn run(
                 .map(|r| format!(" --signing-role {r}"))
                 .unwrap_or_default();
             return Err(CeremonyError::Request(format!(
-                "revoking {} leaves the key without a signing subkey of the {} role in force, and {why}: rotate it instead (`keyceremony subkey rotate{flag} --reason ...`), which adds a new one and revokes this one",
+                "revoking {} leaves the key without a signing subkey in force for the {} role, and {why}: rotate it instead (`keyceremony subkey rotate{flag} --reason ...`), which adds a new one and revokes this one",
                 fingerprint.to_uppercase(),
                 openpgp::role_name(role.as_deref())
             )));

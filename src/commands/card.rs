@@ -118,7 +118,7 @@ pub fn provision(a: ProvisionArgs) -> Result<(), Failure> {
         },
     };
     if let Some(r) = &a.signing_role {
-        crate::plan::check_role_name(r)
+        crate::openpgp::check_role_name(r)
             .map_err(|e| Failure::new(Exit::Usage, format!("--signing-role {e}")))?;
     }
     let pins = match (&a.pins, &a.new_pins_to) {

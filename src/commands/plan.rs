@@ -55,6 +55,19 @@ pub fn check(path: &Path) -> Result<(), Failure> {
         subs.join(", "),
         plan.subkeys.expiry
     );
+    if !plan.subkeys.roles.is_empty() {
+        outln!(
+            "  roles:      signing roles {} (a subkey and cards each: cards {})",
+            std::iter::once(crate::openpgp::DEFAULT_ROLE)
+                .chain(plan.subkeys.roles.iter().map(|r| r.name.as_str()))
+                .collect::<Vec<_>>()
+                .join(", "),
+            plan.cards_text()
+        );
+    }
+    for s in &plan.online.two_person {
+        outln!("  two-person: {s} needs a signature from every signing role");
+    }
     outln!("  passphrase: {} words", plan.passphrase.words);
     for b in &plan.media.backup {
         outln!("  backup:     {}", b.display());

@@ -57,7 +57,7 @@ pub fn subkey(action: SubkeyCommand, hardening: &Hardening) -> Result<(), Failur
                 ),
             };
             if let Some(r) = &signing_role {
-                crate::plan::check_role_name(r)
+                crate::openpgp::check_role_name(r)
                     .map_err(|e| usage(format!("--signing-role {e}")))?;
                 if role != KeyRole::Signing {
                     return Err(usage(format!(
@@ -127,7 +127,8 @@ pub fn run(
         change,
         Change::Revoke { .. } | Change::LostCard { rotate: false, .. }
     );
-    if adds && plan.cards.count > 0 && card_pins.is_none() && plan.cards.pins_deliver_to.is_none() {
+    if adds && plan.cards_total() > 0 && card_pins.is_none() && plan.cards.pins_deliver_to.is_none()
+    {
         return Err(Failure::new(
             Exit::Usage,
             "the plan's cards take the new subkeys: give --card-pins FILE (the ceremony's PIN file, to keep the PINs) or set cards.pins_deliver_to (new PINs), or set cards.count = 0 to put them on cards later",

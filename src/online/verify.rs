@@ -147,8 +147,22 @@ impl Verified {
             "  keyring   {} (gpg, containers keyPath)",
             f.keyring
         ));
+        for role in &self.info.signing_roles {
+            l.push(format!(
+                "  keyring   {} (the {role} role's signing subkeys only)",
+                super::bundle::role_keyring_file(role)
+            ));
+        }
         for s in &self.info.scopes {
-            l.push(format!("  scope     {s} (signatures by this key required)"));
+            if self.info.two_person.contains(s) {
+                l.push(format!(
+                    "  scope     {s} (two people: a signature by each of the roles {}, {} required)",
+                    crate::openpgp::DEFAULT_ROLE,
+                    self.info.signing_roles.join(", ")
+                ));
+            } else {
+                l.push(format!("  scope     {s} (signatures by this key required)"));
+            }
         }
         if let Some(lk) = &self.info.lookaside {
             l.push(format!("  lookaside {lk} (registries.d)"));
@@ -333,7 +347,7 @@ pub fn verify(b: Bundle, anchor: Anchor<'_>, at: SystemTime) -> Result<Verified,
 fn check_roles(b: &Bundle) -> Result<(), OnlineError> {
     let info = &b.info;
     for role in &info.signing_roles {
-        crate::plan::check_role_name(role).map_err(|e| b.refused(format!("signing_roles: {e}")))?;
+        openpgp::check_role_name(role).map_err(|e| b.refused(format!("signing_roles: {e}")))?;
     }
     if info.signing_roles.windows(2).any(|w| w[0] >= w[1]) {
         return Err(b.refused("signing_roles is not sorted, or names a role twice"));

@@ -26,9 +26,9 @@ pub use sign::{
 };
 pub use strict::read_strict;
 pub use subkeys::{
-    add_subkey, current_secret_subkeys, end_subkey, live_signing_subkeys, live_subkeys,
-    revoke_subkey, role_name, role_of_subkey, signing_roles, RevokeReason, SigningRole,
-    DEFAULT_ROLE, ROLE_NOTATION,
+    add_subkey, check_role_name, current_secret_subkeys, end_subkey, live_signing_subkeys,
+    live_subkeys, revoke_subkey, role_name, role_of_subkey, signing_roles, RevokeReason,
+    SigningRole, DEFAULT_ROLE, ROLE_NOTATION,
 };
 
 /// The primary key's signer: its secret must be in the cert and unlocked

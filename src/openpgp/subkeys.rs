@@ -63,6 +63,27 @@ pub const DEFAULT_ROLE: &str = "release";
 /// notation), `Some(name)` for a named one.
 pub type SigningRole<'a> = Option<&'a str>;
 
+/// A role name the key, the bundle's file names and the policies carry:
+/// lowercase letters, digits and dashes, starting with a letter.
+pub fn check_role_name(name: &str) -> Result<(), String> {
+    let ok = name.len() <= 32
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if !ok {
+        return Err(format!(
+            "{name:?} is not a role name: lowercase letters, digits and dashes, starting with a letter, at most 32 characters (e.g. \"approve\")"
+        ));
+    }
+    if name == DEFAULT_ROLE {
+        return Err(format!(
+            "{name:?} is the default role's name (the signing subkey on cards.count cards): name the other roles"
+        ));
+    }
+    Ok(())
+}
+
 /// A role's name as people read it.
 pub fn role_name(role: SigningRole<'_>) -> &str {
     role.unwrap_or(DEFAULT_ROLE)

@@ -43,8 +43,8 @@ impl Spec for Genesis {
             p.media.export.display(),
             p.shares.output.display()
         );
-        if p.cards.count > 0 {
-            t.push_str(&format!(", and {} card(s)", p.cards.count));
+        if p.cards_total() > 0 {
+            t.push_str(&format!(", and {} card(s)", p.cards_text()));
         }
         if !p.cards.reset.is_empty() {
             t.push_str(&format!(

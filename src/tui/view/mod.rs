@@ -490,7 +490,7 @@ fn review(app: &App, f: &mut Frame<'_>, area: Rect) {
     )));
     lines.push(Line::from(format!(
         "Cards:      {}{}",
-        p.cards.count,
+        p.cards_text(),
         if p.cards.reset.is_empty() {
             String::new()
         } else {
