@@ -2144,7 +2144,10 @@ mod tests {
         assert_eq!(a.forms.get(Page::Subkey).value(0), "revoke");
         page_down(&mut a);
         assert_eq!(a.screen, Screen::Form(Page::Subkey));
-        assert_eq!(a.form().unwrap().problem.as_ref().unwrap().0, 3);
+        assert_eq!(
+            a.form().unwrap().problem.as_ref().unwrap().0,
+            crate::tui::flows::subkey::SubkeyField::Fingerprint as usize
+        );
         // Not a fingerprint: refused on its page, not after the start.
         typed(&mut a, "ABCD 1234");
         page_down(&mut a);

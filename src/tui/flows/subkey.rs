@@ -71,7 +71,7 @@ impl Spec for Subkey {
     }
 }
 
-pub const HELP: &str = "rotate: a new subkey for the role; the old one revoked now as superseded, or, with a date or duration in 'Keep old until', left valid until then. revoke: the subkey named by its fingerprint, as compromised (distrust everything it signed) or retired. lost card: the subkeys the card held (from the transcript that provisioned it) kept, the loss recorded, or all rotated. The primary and its fingerprint never change. New subkeys go onto the cards the media page counts, in this ceremony (you choose their PINs; a card holding this key's earlier subkeys is reset for them), or later with `keyceremony card provision` from the new backup.";
+pub const HELP: &str = "rotate: a new subkey for the role (a signing subkey of the named signing role, two-person signing; empty: the release role's), only that role's cards taking it; the old one revoked now as superseded, or, with a date or duration in 'Keep old until', left valid until then. revoke: the subkey named by its fingerprint, as compromised (distrust everything it signed) or retired. lost card: the subkeys the card held (from the transcript that provisioned it) kept, the loss recorded, or all rotated. The primary and its fingerprint never change. New subkeys go onto the cards the media page counts, in this ceremony (you choose their PINs; a card holding this key's earlier subkeys is reset for them), or later with `keyceremony card provision` from the new backup.";
 
 /// The page's first field: what the ceremony changes.
 pub const CHANGES: [&str; 4] = ["rotate", "revoke", "lost card: keep", "lost card: rotate"];
@@ -80,6 +80,7 @@ fields! {
     SubkeyField {
         Change,
         Role,
+        SigningRole,
         KeepUntil,
         Fingerprint,
         Reason,
@@ -103,6 +104,11 @@ pub fn form(plan: &Plan) -> Form {
             "the subkey to replace",
             &["signing", "encryption", "authentication"],
             "signing",
+        ),
+        F::SigningRole => text(
+            "Signing role",
+            "rotate signing: empty for the release role, or a named one (approve)",
+            "",
         ),
         F::KeepUntil => text(
             "Keep old until",
@@ -147,14 +153,23 @@ pub fn request(form: &Form, now: SystemTime) -> Result<Change, (usize, String)> 
     };
     match form.get(F::Change) {
         "rotate" => Ok(Change::Rotate {
-            // The default signing role; a named role's rotation is
-            // `keyceremony subkey rotate --signing-role` for now.
-            signing_role: None,
             role: match form.get(F::Role) {
                 "signing" => KeyRole::Signing,
                 "encryption" => KeyRole::Encryption,
                 "authentication" => KeyRole::Authentication,
                 other => return Err(form.wrong(F::Role, format!("{other:?} is no subkey role"))),
+            },
+            signing_role: match form.get(F::SigningRole) {
+                "" => None,
+                _ if form.get(F::Role) != "signing" => return Err(form.wrong(
+                    F::SigningRole,
+                    "a signing role is for the signing subkey: empty it, or choose Role signing",
+                )),
+                name => {
+                    crate::openpgp::check_role_name(name)
+                        .map_err(|e| form.wrong(F::SigningRole, e))?;
+                    Some(name.to_owned())
+                }
             },
             old: match form.get(F::KeepUntil) {
                 "" => OldSubkey::Revoke,
@@ -197,8 +212,17 @@ pub fn request(form: &Form, now: SystemTime) -> Result<Change, (usize, String)> 
 /// The change in words, for the review and the confirmation.
 fn describe(change: &Change) -> String {
     match change {
-        Change::Rotate { role, old, .. } => format!(
-            "rotate the {} subkey; the old one {}",
+        Change::Rotate {
+            role,
+            signing_role,
+            old,
+            ..
+        } => format!(
+            "rotate the {}{} subkey; the old one {}",
+            signing_role
+                .as_deref()
+                .map(|r| format!("{r} role's "))
+                .unwrap_or_default(),
             format!("{role:?}").to_lowercase(),
             match old {
                 OldSubkey::Revoke => "revoked now".to_owned(),
@@ -232,4 +256,52 @@ pub fn apply(form: &Form, plan: &mut Plan, now: SystemTime) -> Result<(), (usize
     apply_people(form, plan, F::Operator, F::Witnesses)?;
     plan.validate_settings()
         .map_err(|e| form.on_its_field(&e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::input::TextField;
+
+    fn with(values: &[(SubkeyField, &str)]) -> Form {
+        let mut f = form(&Plan::from_toml(crate::plan::EXAMPLE_PLAN).unwrap());
+        for (id, v) in values {
+            f.field_mut(*id).input = TextField::new(*v);
+        }
+        f
+    }
+
+    /// The signing role of a rotation: empty is the release role's; a name
+    /// is checked as the plan checks it; only for the signing subkey.
+    #[test]
+    fn a_rotation_names_its_signing_role_or_the_field_says_why_not() {
+        use SubkeyField as F;
+        let now = SystemTime::now();
+        let r = request(&with(&[(F::SigningRole, "approve")]), now).unwrap();
+        assert!(matches!(&r, Change::Rotate { signing_role: Some(n), .. } if n == "approve"));
+        assert_eq!(
+            describe(&r),
+            "rotate the approve role's signing subkey; the old one revoked now"
+        );
+        let r = request(&with(&[]), now).unwrap();
+        assert!(matches!(
+            r,
+            Change::Rotate {
+                signing_role: None,
+                ..
+            }
+        ));
+        for (values, needle) in [
+            (vec![(F::SigningRole, "Approve")], "not a role name"),
+            (vec![(F::SigningRole, "release")], "default role"),
+            (
+                vec![(F::Role, "encryption"), (F::SigningRole, "approve")],
+                "choose Role signing",
+            ),
+        ] {
+            let (field, why) = request(&with(&values), now).unwrap_err();
+            assert_eq!(field, F::SigningRole as usize);
+            assert!(why.contains(needle), "{why}");
+        }
+    }
 }
