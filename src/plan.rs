@@ -1316,7 +1316,12 @@ impl Plan {
                 ));
             }
         }
-        for scope in &self.online.two_person {
+        for (i, scope) in self.online.two_person.iter().enumerate() {
+            if self.online.two_person[..i].contains(scope) {
+                return bad(format!(
+                    "online.two_person names {scope:?} twice: list each scope once"
+                ));
+            }
             if !self.online.scopes.contains(scope) {
                 return bad(format!(
                     "online.two_person has {scope:?}, which is not in online.scopes: list it there too"
@@ -1327,6 +1332,13 @@ impl Plan {
                     "online.two_person has {scope:?}, but the plan has no [[subkeys.role]]: a second person needs a signing role of their own (docs/two-person.md)"
                 ));
             }
+        }
+        if let Some((inner, outer)) =
+            crate::online::bundle::shadowed_two_person(&self.online.scopes, &self.online.two_person)
+        {
+            return bad(format!(
+                "online.scopes has {inner:?}, inside the two-person scope {outer:?} but not in online.two_person: containers apply only the most specific scope's rule, so its images would need one person's signature. Add it to two_person too, or take it out of scopes"
+            ));
         }
         if self.passphrase.words != 12 && self.passphrase.words != 24 {
             return bad(format!(

@@ -134,6 +134,16 @@ fn add_signature(gpg: &Gpg, fpr: &str, reference: &str, sigs: &Path) {
         .output()
         .unwrap();
     assert_exit(&o, 0);
+    // The check docs/two-person.md gives before upload: made by `fpr`.
+    let o = tool("skopeo")
+        .env("GNUPGHOME", gpg.home.path())
+        .arg("standalone-verify")
+        .arg(&manifest)
+        .args([reference, fpr])
+        .arg(at.join("signature-2"))
+        .output()
+        .unwrap();
+    assert_exit(&o, 0);
 }
 
 /// The release and approve roles on their own cards, through a registry: one
@@ -442,8 +452,9 @@ fn a_bundle_that_drops_two_person_signing_or_mixes_roles_is_refused() {
     assert_eq!((release.len(), approve.len()), (1, 1));
     assert_ne!(release, approve);
 
-    // A renew whose plan no longer names the scope as two-person: a genuine
-    // bundle, refused by a node that saw two people required.
+    // A renew whose plan no longer names the scope as two-person would make
+    // a bundle every node that saw this one refuses: the ceremony refuses it
+    // before writing anything.
     let one_person = plan.with_file_name("one-person.toml");
     std::fs::write(
         &one_person,
@@ -454,9 +465,47 @@ fn a_bundle_that_drops_two_person_signing_or_mixes_roles_is_refused() {
     .unwrap();
     let backup = bundles(&dir.join("backup-1")).pop().unwrap();
     let o = renew(&one_person, &backup, &sheets(dir, &[1, 2, 3]), &[]);
-    assert_exit(&o, 0);
-    let renewed = bundles(&dir.join("export")).pop().unwrap();
-    let o = verify(&renewed, &["--state", s]);
+    assert_exit(&o, 2);
+    assert!(
+        stderr(&o).contains("required two people's signatures"),
+        "{}",
+        stderr(&o)
+    );
+    // A mistyped role would be required by every node for good: refused.
+    let o = subkey(
+        &["subkey", "rotate", "--signing-role", "aprove"],
+        &plan,
+        &backup,
+        &sheets(dir, &[1, 2, 3]),
+    );
+    assert_exit(&o, 2);
+    assert!(
+        stderr(&o).contains("has no signing role \"aprove\""),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        bundles(&dir.join("export")).len(),
+        1,
+        "nothing was exported"
+    );
+
+    // A bundle that continues the accepted one but drops two-person
+    // signing, signed with the key (its holder, careless or hostile): the
+    // node's state refuses it.
+    let accepted = std::fs::read(first.join("bundle.json")).unwrap();
+    let dropped = altered(&first, &dir.join("dropped"), "bundle.json", |b| {
+        let mut info: serde_json::Value = serde_json::from_slice(b).unwrap();
+        let digest = keyceremony::media::sha256_hex(&accepted);
+        let o = info.as_object_mut().unwrap();
+        o.remove("two_person");
+        o.insert("sequence".into(), 2.into());
+        o.insert("previous_bundle_sha256".into(), digest.clone().into());
+        o.insert("ancestors".into(), serde_json::json!([digest]));
+        *b = serde_json::to_vec_pretty(&info).unwrap();
+    });
+    resign(dir, &dropped);
+    let o = verify(&dropped, &["--state", s]);
     assert_exit(&o, 5);
     assert!(
         stderr(&o).contains("no longer requires two people's signatures"),
@@ -477,4 +526,32 @@ fn a_bundle_that_drops_two_person_signing_or_mixes_roles_is_refused() {
         "{}",
         stderr(&o)
     );
+
+    // The MANIFEST signed by the approve role's subkey: one person's card
+    // does not speak for a ceremony.
+    let approve_fpr = approve[0].clone();
+    let by_approver = altered(&first, &dir.join("by-approver"), "MANIFEST", |_| {});
+    resign_by(dir, &by_approver, "passphrase.txt", Some(&approve_fpr));
+    let o = verify(&by_approver, &["--trust", &fpr]);
+    assert_exit(&o, 5);
+    assert!(
+        stderr(&o).contains("the approve role's subkey"),
+        "{}",
+        stderr(&o)
+    );
+
+    // A plan with a one-person scope inside the two-person one is refused
+    // before anything is made (containers would apply only its rule).
+    let nested = plan.with_file_name("nested.toml");
+    std::fs::write(
+        &nested,
+        std::fs::read_to_string(&plan).unwrap().replace(
+            &format!("scopes = [\"{scope}\"]"),
+            &format!("scopes = [\"{scope}\", \"{scope}/app\"]"),
+        ),
+    )
+    .unwrap();
+    let o = run(&["plan", "check", nested.to_str().unwrap()]);
+    assert_exit(&o, 3);
+    assert!(stderr(&o).contains("most specific scope"), "{}", stderr(&o));
 }

@@ -95,11 +95,14 @@ pub fn key_line(k: &crate::openpgp::KeyInfo) -> String {
         })
         .unwrap_or_else(|| "never".into());
     let revoked = if k.revoked { "  REVOKED" } else { "" };
+    // With signing roles, each signing subkey says whose it is.
+    let role = match &k.signing_role {
+        Some(r) => format!("Signing ({r})"),
+        None => format!("{:?}", k.role),
+    };
     format!(
         "  {:<15} {}  {}, expires {until}{revoked}",
-        format!("{:?}", k.role),
-        k.fingerprint,
-        k.algorithm
+        role, k.fingerprint, k.algorithm
     )
 }
 

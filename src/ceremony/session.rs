@@ -279,6 +279,14 @@ pub fn open_existing_checked<'a>(
     let opened = restore::open_for_ceremony(backup, shares)?;
     refuse(&opened)?;
     super::witness::refuse_own_key(&pre.witnesses, &opened.restored.cert)?;
+    check_roles_kept(
+        plan,
+        flow.name,
+        backup,
+        &opened.restored.cert,
+        ui,
+        clock.now(),
+    )?;
     let r = &opened.restored;
     let retired = restore::rotated_away(backup, &r.fingerprint);
     let own = opened.previous_bundle.as_ref().map_or(0, |p| p.sequence);
@@ -1299,6 +1307,54 @@ impl Session<'_> {
         }
         self.export(bundle::BUNDLE_FILE, text.as_bytes())
     }
+}
+
+/// What the nodes that installed the key's last bundle hold the next one
+/// to (two-person signing, docs/two-person.md): its two-person scopes kept,
+/// and, for a new primary, its signing roles; refused before anything is
+/// written, since those nodes would refuse the bundle. A plan role the key
+/// lacks is named (a subkey rotation adds it).
+fn check_roles_kept(
+    plan: &Plan,
+    flow: &str,
+    backup: &Path,
+    key: &sequoia_openpgp::Cert,
+    ui: &mut dyn CeremonyUi,
+    now: std::time::SystemTime,
+) -> Result<(), CeremonyError> {
+    let Some(last) = restore::bundle_info(backup) else {
+        return Ok(());
+    };
+    if let Some(s) = last
+        .two_person
+        .iter()
+        .find(|s| !plan.online.two_person.contains(s))
+    {
+        return Err(CeremonyError::Request(format!(
+            "the key's last bundle (sequence {}) required two people's signatures for {s:?}, and every node that installed it refuses a bundle that does not: keep {s:?} in the plan's online.scopes and online.two_person",
+            last.sequence
+        )));
+    }
+    let planned: Vec<&str> = plan.subkeys.roles.iter().map(|r| r.name.as_str()).collect();
+    if flow == "rotate" {
+        if let Some(r) = last
+            .signing_roles
+            .iter()
+            .find(|r| !planned.contains(&r.as_str()))
+        {
+            return Err(CeremonyError::Request(format!(
+                "the key's last bundle has the signing role {r:?}, and every node that installed it refuses a bundle without it: the new key needs it too, so add [[subkeys.role]] name = {r:?} to the plan"
+            )));
+        }
+    } else if flow != "subkey-rotate" {
+        let has = openpgp::signing_roles(key, now);
+        for r in planned.iter().filter(|r| !has.iter().any(|h| h == *r)) {
+            ui.event(&Event::Warning(format!(
+                "the plan names the signing role {r:?}, which this key does not have: this ceremony does not add it (`keyceremony subkey rotate --signing-role {r}` does)"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// What the operator should do with what a stopped ceremony of `flow` left

@@ -134,8 +134,16 @@ impl super::Outcome for SubkeyReport {
             .filter(|c| c.provisioned.is_some())
             .count();
         if !self.added.is_empty() && provisioned < self.cards.len().max(1) {
+            // A named role's new signing subkey goes onto that role's cards.
+            let role = self
+                .keys
+                .iter()
+                .filter(|k| self.added.contains(&k.fingerprint))
+                .find_map(|k| k.signing_role.as_deref())
+                .map(|r| format!(" --signing-role {r}"))
+                .unwrap_or_default();
             l.push(format!(
-                "Put the new subkeys on each remaining card: keyceremony card provision --backup {} --pins PINFILE SHARES...",
+                "Put the new subkeys on each remaining card: keyceremony card provision{role} --backup {} --pins PINFILE SHARES...",
                 self.written.backups.first().map(|b| b.display().to_string()).unwrap_or_default()
             ));
         }
@@ -198,6 +206,24 @@ pub fn run(
     // A revocation that would leave no signing subkey in force is refused
     // here, before anything is written (it used to fail after the backups).
     let refuse = |o: &super::restore::Opened| -> Result<(), CeremonyError> {
+        if let Change::Rotate {
+            signing_role: Some(r),
+            ..
+        } = &req.change
+        {
+            // A role, once in a bundle, is required on every node that saw
+            // it for good: a new one comes from the plan, never a typo.
+            let has = openpgp::signing_roles(&o.restored.cert, now);
+            if !has.contains(r) && !plan.subkeys.roles.iter().any(|p| p.name == *r) {
+                return Err(CeremonyError::Request(format!(
+                    "the key has no signing role {r:?} (its roles: {}) and the plan names none: a role added to the key is required by every node that installs its bundles, for good. Check the name; to add the role, name it in the plan's [[subkeys.role]] first",
+                    std::iter::once(openpgp::DEFAULT_ROLE)
+                        .chain(has.iter().map(String::as_str))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
+            }
+        }
         let Change::Revoke {
             fingerprint,
             reason,

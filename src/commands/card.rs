@@ -104,6 +104,10 @@ pub fn status(serial: &str, format: OutputFormat) -> Result<(), Failure> {
 }
 
 pub fn provision(a: ProvisionArgs) -> Result<(), Failure> {
+    if let Some(r) = &a.signing_role {
+        crate::openpgp::check_role_name(r)
+            .map_err(|e| Failure::new(Exit::Usage, format!("--signing-role {e}")))?;
+    }
     // Choose the card before asking for shares: a missing card costs nothing.
     let cards = openpgp_card::list_cards()?;
     let card = match &a.serial {
@@ -117,10 +121,6 @@ pub fn provision(a: ProvisionArgs) -> Result<(), Failure> {
             }
         },
     };
-    if let Some(r) = &a.signing_role {
-        crate::openpgp::check_role_name(r)
-            .map_err(|e| Failure::new(Exit::Usage, format!("--signing-role {e}")))?;
-    }
     let pins = match (&a.pins, &a.new_pins_to) {
         (Some(p), _) => read_pins(p)?,
         (None, Some(_)) => {

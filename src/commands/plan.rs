@@ -65,8 +65,15 @@ pub fn check(path: &Path) -> Result<(), Failure> {
             plan.cards_text()
         );
     }
-    for s in &plan.online.two_person {
-        outln!("  two-person: {s} needs a signature from every signing role");
+    for s in &plan.online.scopes {
+        if plan.online.two_person.contains(s) {
+            outln!("  scope:      {s} (two people: a signature from every signing role)");
+        } else {
+            outln!("  scope:      {s} (a signature by this key)");
+        }
+    }
+    if let Some(l) = &plan.online.lookaside {
+        outln!("  lookaside:  {l}");
     }
     outln!("  passphrase: {} words", plan.passphrase.words);
     for b in &plan.media.backup {

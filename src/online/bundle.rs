@@ -267,6 +267,52 @@ impl Scope {
     }
 }
 
+/// Whether `inner` is a more specific scope than `outer` for some of the
+/// images `outer` matches: containers-policy.json(5) applies only the most
+/// specific scope's requirements, so a one-person rule there would undo a
+/// two-person `outer` for those images. Docker scopes: a repository below a
+/// namespace or host (`host/ns/app` below `host/ns`), any host or
+/// narrower wildcard within a wildcard (`reg.example.org` or
+/// `*.sub.example.org` within `*.example.org`); other transports: a path
+/// below a path.
+pub fn shadows(inner: &Scope, outer: &Scope) -> bool {
+    if inner.transport != outer.transport || inner.scope == outer.scope {
+        return false;
+    }
+    let below = |a: &str, b: &str| b == "/" || a.starts_with(&format!("{b}/"));
+    if inner.transport != "docker" {
+        return below(&inner.scope, &outer.scope);
+    }
+    match outer.scope.strip_prefix("*.") {
+        None => !inner.scope.starts_with("*.") && below(&inner.scope, &outer.scope),
+        Some(domain) => {
+            let host = inner.scope.split('/').next().unwrap_or_default();
+            let host = host.strip_prefix("*.").unwrap_or(host);
+            let name = host.split(':').next().unwrap_or_default();
+            name.ends_with(&format!(".{domain}"))
+        }
+    }
+}
+
+/// The first declared scope that is not two-person but shadows a
+/// two-person one (see `shadows`), with the scope it shadows.
+pub fn shadowed_two_person<'a>(
+    scopes: &'a [String],
+    two_person: &'a [String],
+) -> Option<(&'a str, &'a str)> {
+    let parsed = |s: &String| Scope::parse(s).ok();
+    scopes
+        .iter()
+        .filter(|s| !two_person.contains(s))
+        .find_map(|s| {
+            let inner = parsed(s)?;
+            two_person
+                .iter()
+                .find(|t| parsed(t).is_some_and(|outer| shadows(&inner, &outer)))
+                .map(|t| (s.as_str(), t.as_str()))
+        })
+}
+
 /// A docker reference without tag or digest, as containers-policy.json(5)
 /// takes it: a host (with a port, when `port` allows one) and lowercase path
 /// components; anything else makes containers refuse the whole policy file.
@@ -413,6 +459,52 @@ mod tests {
         ] {
             assert!(Scope::parse(bad).is_err(), "{bad:?}");
         }
+    }
+
+    /// A more specific scope replaces a two-person one's rule for the
+    /// images it matches: each way to be more specific is seen, and
+    /// nothing else is.
+    #[test]
+    fn a_scope_inside_a_two_person_scope_shadows_it() {
+        let p = |s: &str| Scope::parse(s).unwrap();
+        for (inner, outer) in [
+            ("reg.example.org/team/app", "reg.example.org/team"),
+            ("reg.example.org/team", "reg.example.org"),
+            ("reg.example.org:5000/team", "reg.example.org:5000"),
+            ("reg.example.org/team", "*.example.org"),
+            ("reg.example.org:443", "*.example.org"),
+            ("*.sub.example.org", "*.example.org"),
+            (
+                "dir:/srv/images/app=example.org/app",
+                "dir:/srv/images=example.org/x",
+            ),
+        ] {
+            assert!(shadows(&p(inner), &p(outer)), "{inner} in {outer}");
+        }
+        for (inner, outer) in [
+            ("reg.example.org/team", "reg.example.org/team"),
+            ("reg.example.org/teams", "reg.example.org/team"),
+            ("*.example.org", "reg.example.org"),
+            ("reg.other.org/team", "*.example.org"),
+            ("example.org", "*.example.org"),
+            ("reg.example.org/team", "dir:/reg.example.org=example.org/x"),
+            (
+                "dir:/srv/imagesx=example.org/x",
+                "dir:/srv/images=example.org/x",
+            ),
+        ] {
+            assert!(!shadows(&p(inner), &p(outer)), "{inner} in {outer}");
+        }
+        let scopes = [
+            "reg.example.org/team".to_owned(),
+            "reg.example.org/team/app".to_owned(),
+        ];
+        let two = [scopes[0].clone()];
+        assert_eq!(
+            shadowed_two_person(&scopes, &two),
+            Some(("reg.example.org/team/app", "reg.example.org/team"))
+        );
+        assert_eq!(shadowed_two_person(&scopes, &scopes), None);
     }
 
     #[test]

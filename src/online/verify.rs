@@ -285,8 +285,15 @@ pub fn verify(b: Bundle, anchor: Anchor<'_>, at: SystemTime) -> Result<Verified,
     }
     // MANIFEST, whose lines `read` checked every file against, is signed by
     // the key's signing subkey: the same bytes.
-    openpgp::verify_detached(&cert, SignWith::SigningSubkey, &b.manifest_sig, &b.manifest)
+    let by = openpgp::verify_detached(&cert, SignWith::SigningSubkey, &b.manifest_sig, &b.manifest)
         .map_err(|e| b.refused(format!("{MANIFEST_SIG} over {MANIFEST}: {e}")))?;
+    // The ceremony signs with the release role's subkey; another role's
+    // (one person's card) does not speak for a ceremony.
+    if let Some(Some(role)) = openpgp::role_of_subkey(&cert, &by) {
+        return Err(b.refused(format!(
+            "{MANIFEST_SIG} is signed by {by}, the {role} role's subkey: a ceremony signs its MANIFEST with the release role's"
+        )));
+    }
     openpgp::check_signing_keyring(&cert, None, b.get(&info.files.keyring)?)
         .map_err(|e| b.refused(format!("{}: {e}", info.files.keyring)))?;
     check_roles(&b)?;
@@ -352,7 +359,10 @@ fn check_roles(b: &Bundle) -> Result<(), OnlineError> {
     if info.signing_roles.windows(2).any(|w| w[0] >= w[1]) {
         return Err(b.refused("signing_roles is not sorted, or names a role twice"));
     }
-    for scope in &info.two_person {
+    for (i, scope) in info.two_person.iter().enumerate() {
+        if info.two_person[..i].contains(scope) {
+            return Err(b.refused(format!("two_person names {scope:?} twice")));
+        }
         if !info.scopes.contains(scope) {
             return Err(b.refused(format!(
                 "two_person names {scope:?}, which is not one of its scopes"
@@ -363,6 +373,11 @@ fn check_roles(b: &Bundle) -> Result<(), OnlineError> {
                 "two_person names {scope:?}, but the key has no named signing role: one person's signature would pass for two"
             )));
         }
+    }
+    if let Some((inner, outer)) = bundle::shadowed_two_person(&info.scopes, &info.two_person) {
+        return Err(b.refused(format!(
+            "its scope {inner:?} lies inside the two-person scope {outer:?} without being two-person: containers apply only the most specific scope's rule, so one person's signature would pass there"
+        )));
     }
     Ok(())
 }

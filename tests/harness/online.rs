@@ -124,6 +124,13 @@ pub fn resign(dir: &Path, bundle: &Path) {
 /// `resign` with the key whose passphrase `passphrase` holds (a rotation's
 /// new key: passphrase-2.txt).
 pub fn resign_with(dir: &Path, bundle: &Path, passphrase: &str) {
+    resign_by(dir, bundle, passphrase, None)
+}
+
+/// `resign_with`, signed by the subkey `by` (the one that signed it
+/// before when none: the release role's, where gpg would otherwise choose
+/// among the signing roles).
+pub fn resign_by(dir: &Path, bundle: &Path, passphrase: &str, by: Option<&str>) {
     let text = std::fs::read_to_string(bundle.join("MANIFEST")).unwrap();
     let mut out = String::new();
     for line in text.lines() {
@@ -136,12 +143,30 @@ pub fn resign_with(dir: &Path, bundle: &Path, passphrase: &str) {
     }
     std::fs::write(bundle.join("MANIFEST"), out).unwrap();
     let (gpg, fpr) = signer_from_backup(dir, passphrase);
+    let packets = gpg.ok(&[
+        "--list-packets",
+        bundle.join("MANIFEST.asc").to_str().unwrap(),
+    ]);
+    let before = stdout(&packets)
+        .lines()
+        .find_map(|l| l.split_once("issuer fpr v4 ").map(|(_, f)| f.to_owned()))
+        .map(|f| {
+            f.chars()
+                .take_while(char::is_ascii_hexdigit)
+                .collect::<String>()
+        });
+    // Exactly that subkey ("!"), not the one gpg would choose.
+    let signer = by
+        .map(str::to_owned)
+        .or(before)
+        .map(|f| format!("{f}!"))
+        .unwrap_or(fpr);
     let _ = std::fs::remove_file(bundle.join("MANIFEST.asc"));
     gpg.ok(&[
         "--armor",
         "--detach-sign",
         "-u",
-        &fpr,
+        &signer,
         "-o",
         bundle.join("MANIFEST.asc").to_str().unwrap(),
         bundle.join("MANIFEST").to_str().unwrap(),
