@@ -16,12 +16,7 @@ fn a_node_enforces_the_installed_policy_on_a_real_registry_through_a_rotation() 
     let host = registry.host();
     let dir = tempdir();
     let dir = dir.path();
-    let sigs = dir.join("sigs");
-    std::fs::create_dir_all(&sigs).unwrap();
-    let online = format!(
-        "scopes = [\"{host}\"]\nlookaside = \"file://{}\"",
-        sigs.display()
-    );
+    let (sigs, online) = lookaside(dir, &host);
     let plan = genesis(dir, &[("scopes = []", online.as_str())], None);
     let first = bundles(&dir.join("export")).pop().unwrap();
     let old_fpr = fingerprint(&first);

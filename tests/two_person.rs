@@ -50,11 +50,15 @@ fn two_person_plan(
     )
 }
 
-fn shares(dir: &Path) -> Vec<String> {
-    sheets(dir, &[1, 2, 3])
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect()
+/// The command `args` with three of the genesis's share sheets after them.
+fn with_shares(dir: &Path, args: &[&str]) -> std::process::Output {
+    let mut all: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    all.extend(
+        sheets(dir, &[1, 2, 3])
+            .iter()
+            .map(|p| p.display().to_string()),
+    );
+    run_owned(&all)
 }
 
 /// One person's gpg: a home whose scdaemon reaches the card in the reader
@@ -106,14 +110,9 @@ fn done_signing(gpg: &Gpg) {
 fn add_signature(gpg: &Gpg, fpr: &str, reference: &str, sigs: &Path) {
     let work = tempdir();
     let manifest = work.path().join("manifest.json");
-    let o = tool("skopeo")
-        .args(["inspect", "--raw", "--tls-verify=false"])
-        .arg(format!("docker://{reference}"))
-        .output()
-        .unwrap();
-    assert_exit(&o, 0);
-    std::fs::write(&manifest, &o.stdout).unwrap();
-    let digest = keyceremony::media::sha256_hex(&o.stdout);
+    let bytes = manifest_of(reference);
+    std::fs::write(&manifest, &bytes).unwrap();
+    let digest = keyceremony::media::sha256_hex(&bytes);
     let (repo, _) = reference
         .split_once('/')
         .unwrap()
@@ -158,26 +157,13 @@ fn a_two_person_scope_needs_a_signature_from_each_role_through_a_lost_card() {
     let host = registry.host();
     let dir = tempdir();
     let dir = dir.path();
-    let sigs = dir.join("sigs");
-    std::fs::create_dir_all(&sigs).unwrap();
-    let online = format!(
-        "scopes = [\"{host}\"]\nlookaside = \"file://{}\"",
-        sigs.display()
-    );
+    let (sigs, online) = lookaside(dir, &host);
     let plan = two_person_plan(dir, 1, 1, &online, &host);
 
     // Card A takes the default role (first in reader order), B approve.
     let a = VirtualCard::insert(0, "0000B001", &dir.join("a"));
     let b = VirtualCard::insert(1, "0000B002", &dir.join("b"));
-    let o = run(&[
-        "genesis",
-        "--plan",
-        plan.to_str().unwrap(),
-        "--output-format",
-        "json",
-    ]);
-    assert_exit(&o, 0);
-    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let report = genesis_report(&plan);
     let cards = report["cards"].as_array().unwrap();
     assert_eq!(cards.len(), 2, "{report:#}");
     assert_eq!(cards[0]["provisioned"]["serial"], "0000B001");
@@ -249,21 +235,20 @@ fn a_two_person_scope_needs_a_signature_from_each_role_through_a_lost_card() {
     let (_, b_state) = b.pull();
     let c = VirtualCard::insert(1, "0000B003", &dir.join("c"));
     let backup = bundles(&dir.join("backup-1")).pop().unwrap();
-    let mut args: Vec<String> = [
-        "card",
-        "provision",
-        "--serial",
-        "0000B003",
-        "--pins",
-        pins.to_str().unwrap(),
-        "--backup",
-        backup.to_str().unwrap(),
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    args.extend(shares(dir));
-    assert_exit(&run_owned(&args), 0);
+    let o = with_shares(
+        dir,
+        &[
+            "card",
+            "provision",
+            "--serial",
+            "0000B003",
+            "--pins",
+            pins.to_str().unwrap(),
+            "--backup",
+            backup.to_str().unwrap(),
+        ],
+    );
+    assert_exit(&o, 0);
 
     // gpg's scdaemon is given one card at a time, as a person signs with
     // theirs, in the first reader (GnuPG 2.2's scdaemon uses only that one).
@@ -317,25 +302,23 @@ fn a_two_person_scope_needs_a_signature_from_each_role_through_a_lost_card() {
     drop(b);
     let a = VirtualCard::insert(0, "0000B001", &a_state);
     let d = VirtualCard::insert(1, "0000B004", &dir.join("d"));
-    let mut args: Vec<String> = [
-        "lost-card",
-        "--serial",
-        "0000B002",
-        "--rotate",
-        "--card-pins",
-        pins.to_str().unwrap(),
-        "--output-format",
-        "json",
-        "--plan",
-        plan.to_str().unwrap(),
-        "--backup",
-        backup.to_str().unwrap(),
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    args.extend(shares(dir));
-    let o = run_owned(&args);
+    let o = with_shares(
+        dir,
+        &[
+            "lost-card",
+            "--serial",
+            "0000B002",
+            "--rotate",
+            "--card-pins",
+            pins.to_str().unwrap(),
+            "--output-format",
+            "json",
+            "--plan",
+            plan.to_str().unwrap(),
+            "--backup",
+            backup.to_str().unwrap(),
+        ],
+    );
     assert_exit(&o, 0);
     assert!(
         stderr(&o).contains("card 0000B001 holds the release role's subkey: left alone"),

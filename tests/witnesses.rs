@@ -242,15 +242,7 @@ fn a_genesis_and_a_renew_countersigned_on_the_witnesses_cards() {
         &[Some(USER_PIN), Some(USER_PIN), None],
     ));
     std::fs::write(&plan, &text).unwrap();
-    let o = run(&[
-        "genesis",
-        "--plan",
-        plan.to_str().unwrap(),
-        "--output-format",
-        "json",
-    ]);
-    assert_exit(&o, 0);
-    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let report = genesis_report(&plan);
     let key = report["fingerprint"].as_str().unwrap().to_owned();
     let export = bundle(&dir.join("export"));
     let got = outcomes(&export);

@@ -69,3 +69,16 @@ pub fn subkey(args: &[&str], plan: &Path, backup: &Path, shares: &[PathBuf]) -> 
     all.extend(shares.iter().map(|p| p.display().to_string()));
     bin().args(&all).stdin(Stdio::null()).output().unwrap()
 }
+
+/// A batch genesis of `plan` through the binary; its JSON report.
+pub fn genesis_report(plan: &Path) -> serde_json::Value {
+    let o = run(&[
+        "genesis",
+        "--plan",
+        plan.to_str().unwrap(),
+        "--output-format",
+        "json",
+    ]);
+    assert_exit(&o, 0);
+    serde_json::from_slice(&o.stdout).unwrap()
+}

@@ -127,15 +127,33 @@ pub fn push(
 /// layer's `dev.cosignproject.cosign/signature` annotation. Debian 12's
 /// skopeo has sigstore signing switched off, and Debian packages no cosign:
 /// the registry API calls are python3's. Returns the signature's tag.
-pub fn cosign_sign(reference: &str, sign: &dyn Fn(&Path, &Path)) -> String {
-    let (repository, _) = reference.rsplit_once(':').unwrap();
+/// The manifest the registry serves for `reference`, as skopeo reads it.
+pub fn manifest_of(reference: &str) -> Vec<u8> {
     let o = tool("skopeo")
         .args(["inspect", "--raw", "--tls-verify=false"])
         .arg(format!("docker://{reference}"))
         .output()
         .unwrap();
     assert_exit(&o, 0);
-    let digest = keyceremony::media::sha256_hex(&o.stdout);
+    o.stdout
+}
+
+/// A lookaside directory `sigs` in `dir` and the plan's `[online]` lines
+/// naming `host` as the scope with it.
+pub fn lookaside(dir: &Path, host: &str) -> (std::path::PathBuf, String) {
+    let sigs = dir.join("sigs");
+    std::fs::create_dir_all(&sigs).unwrap();
+    let online = format!(
+        "scopes = [\"{host}\"]\nlookaside = \"file://{}\"",
+        sigs.display()
+    );
+    (sigs, online)
+}
+
+pub fn cosign_sign(reference: &str, sign: &dyn Fn(&Path, &Path)) -> String {
+    let (repository, _) = reference.rsplit_once(':').unwrap();
+    let manifest = manifest_of(reference);
+    let digest = keyceremony::media::sha256_hex(&manifest);
     let work = tempdir();
     let payload = work.path().join("payload.json");
     std::fs::write(
