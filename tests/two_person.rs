@@ -16,8 +16,38 @@ use std::process::Command;
 
 use crate::harness::*;
 
-/// The example plan with the approve role on `approve_cards` cards, the
-/// default role on `release_cards`, and `scope` required of both roles.
+/// The example plan's edits for the approve role on `approve_cards` cards,
+/// the default role on `release_cards`, and `scope` required of both roles.
+fn two_person_edits(
+    release_cards: usize,
+    approve_cards: usize,
+    online: &str,
+    two_person: &str,
+) -> Vec<(String, String)> {
+    vec![
+        ("count = 0".into(), format!("count = {release_cards}")),
+        (
+            "# pins_deliver_to = \"card-pins.txt\"".into(),
+            "pins_deliver_to = \"card-pins.txt\"".into(),
+        ),
+        ("wait_seconds = 120".into(), "wait_seconds = 30".into()),
+        (
+            "# [[subkeys.role]]\n# name = \"approve\"\n# cards = 1".into(),
+            format!("[[subkeys.role]]\nname = \"approve\"\ncards = {approve_cards}"),
+        ),
+        ("scopes = []".into(), online.into()),
+        (
+            "# two_person = [\"registry.example.org/team\"]".into(),
+            format!("two_person = [\"{two_person}\"]"),
+        ),
+    ]
+}
+
+fn as_edits(e: &[(String, String)]) -> Vec<(&str, &str)> {
+    e.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect()
+}
+
+/// The example plan with `two_person_edits`.
 fn two_person_plan(
     dir: &Path,
     release_cards: usize,
@@ -25,29 +55,8 @@ fn two_person_plan(
     online: &str,
     two_person: &str,
 ) -> PathBuf {
-    let release = format!("count = {release_cards}");
-    let approve = format!("[[subkeys.role]]\nname = \"approve\"\ncards = {approve_cards}");
-    let two = format!("two_person = [\"{two_person}\"]");
-    write_plan(
-        dir,
-        &[
-            ("count = 0", release.as_str()),
-            (
-                "# pins_deliver_to = \"card-pins.txt\"",
-                "pins_deliver_to = \"card-pins.txt\"",
-            ),
-            ("wait_seconds = 120", "wait_seconds = 30"),
-            (
-                "# [[subkeys.role]]\n# name = \"approve\"\n# cards = 1",
-                approve.as_str(),
-            ),
-            ("scopes = []", online),
-            (
-                "# two_person = [\"registry.example.org/team\"]",
-                two.as_str(),
-            ),
-        ],
-    )
+    let e = two_person_edits(release_cards, approve_cards, online, two_person);
+    write_plan(dir, &as_edits(&e))
 }
 
 /// The command `args` with three of the genesis's share sheets after them.
@@ -537,4 +546,32 @@ fn a_bundle_that_drops_two_person_signing_or_mixes_roles_is_refused() {
     let o = run(&["plan", "check", nested.to_str().unwrap()]);
     assert_exit(&o, 3);
     assert!(stderr(&o).contains("most specific scope"), "{}", stderr(&o));
+
+    // A rotation of the primary: the new key has the plan's roles, and
+    // while the transition lasts each role's installed keyring holds the
+    // old key's subkey of that role beside the new one's.
+    let old_backup = bundles(&dir.join("backup-1")).pop().unwrap();
+    let e = two_person_edits(0, 0, &online, scope);
+    let (_, report) = rotate_edited(dir, &old_backup, &as_edits(&e));
+    let new_fpr = report["fingerprint"].as_str().unwrap().to_owned();
+    let rotated = bundles(&dir.join("export")).pop().unwrap();
+    let o = run(&[
+        "install",
+        rotated.to_str().unwrap(),
+        "--root",
+        root.to_str().unwrap(),
+        "--state",
+        s,
+    ]);
+    assert_exit(&o, 0);
+    let both = keys_in(format!("keyceremony-{new_fpr}-role-approve.gpg"));
+    assert_eq!(both.len(), 2, "{both:?}");
+    assert!(
+        both.contains(&approve[0]),
+        "the old key's approve subkey: {both:?}"
+    );
+    assert!(
+        !both.iter().any(|k| release.contains(k)),
+        "no release subkey in the approve keyring: {both:?}"
+    );
 }

@@ -203,6 +203,16 @@ pub fn run(
                 openpgp::signing_keyring(old, None, now)?,
             ),
         ];
+        // Each named role's old keyring too: a two-person scope keeps
+        // accepting the old key's signatures, of both roles, until the
+        // transition ends.
+        let mut rotation_files = rotation_files;
+        for role in openpgp::signing_roles(old, now) {
+            rotation_files.push((
+                rotation::old_role_keyring(n, &role),
+                openpgp::signing_keyring(old, Some(&role), now)?,
+            ));
+        }
         s.record(
             EventKind::RotationStated,
             json!({

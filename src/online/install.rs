@@ -209,13 +209,20 @@ pub fn install(v: &Verified, root: &Path, opts: Options) -> Result<Installed, On
     // Each named signing role's keyring, for the two-person scopes' rules.
     for role in &v.info.signing_roles {
         let path = role_keyring_install_path(&v.key, role);
+        let mut bytes = b.get(&role_keyring_file(role))?.to_vec();
+        // The old key's signatures of this role, while the transition lasts.
+        if let Some(t) = &v.transition {
+            for (_, file) in t.role_keyrings.iter().filter(|(r, _)| r == role) {
+                bytes.extend_from_slice(b.get(file)?);
+            }
+        }
         planned.push(Planned {
             dir: KEY_DIR,
             name: path
                 .rsplit_once('/')
                 .map(|(_, n)| n.to_owned())
                 .unwrap_or(path),
-            bytes: b.get(&role_keyring_file(role))?.to_vec(),
+            bytes,
         });
     }
     let cosign = v.cosign.is_some() && files.cosign.is_some();

@@ -124,6 +124,19 @@ pub fn files(n: usize) -> Files {
     }
 }
 
+/// Rotation `n`'s keyring of the old key's named signing role `role`
+/// (two-person signing): joins that role's installed keyring for the
+/// transition, as `Files::old_keyring` joins the release role's.
+pub fn old_role_keyring(n: usize, role: &str) -> String {
+    format!("rotation-{n}-old-keyring-{role}.gpg")
+}
+
+/// The role of an `old_role_keyring` name of rotation `n`, if it is one.
+pub fn old_role_keyring_role(n: usize, name: &str) -> Option<&str> {
+    name.strip_prefix(&format!("rotation-{n}-old-keyring-"))?
+        .strip_suffix(".gpg")
+}
+
 /// The old primary's revocation a rotation makes (reason "superseded"):
 /// kept on the backups, secret in effect (anyone holding it can revoke the
 /// old key), until the transition ends; then published in the bundle.

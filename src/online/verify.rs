@@ -227,6 +227,10 @@ pub struct Transition {
     pub until: String,
     /// Its containers keyring, in the bundle.
     pub keyring: String,
+    /// Its named signing roles' keyrings (role, file in the bundle), each
+    /// checked to hold only the old key's subkeys of that role.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub role_keyrings: Vec<(String, String)>,
 }
 
 /// Verifies `b` at time `at`, from `anchor`. Writes nothing: the caller
@@ -737,6 +741,13 @@ fn follow_rotations(b: &Bundle, start: &str, at: SystemTime) -> Result<Followed,
                 old: st.old.clone(),
                 until: st.transition_until.clone(),
                 keyring: rotation::files(n).old_keyring,
+                role_keyrings: b
+                    .names()
+                    .filter_map(|name| {
+                        rotation::old_role_keyring_role(n, name)
+                            .map(|r| (r.to_owned(), name.to_owned()))
+                    })
+                    .collect(),
             })
         }
         _ => None,
@@ -789,6 +800,17 @@ fn checked_statement(
     let old = openpgp::read_strict(&f.old_cert, b.get(&f.old_cert)?).map_err(|e| b.refused(e))?;
     openpgp::check_signing_keyring(&old, None, b.get(&f.old_keyring)?)
         .map_err(|e| b.refused(format!("{}: {e}", f.old_keyring)))?;
+    let roles: Vec<&str> = b
+        .names()
+        .filter(|name| name.starts_with(&format!("rotation-{n}-old-keyring-")))
+        .collect();
+    for name in roles {
+        let role = rotation::old_role_keyring_role(n, name)
+            .ok_or_else(|| b.refused(format!("{name} is not a rotation keyring")))?;
+        openpgp::check_role_name(role).map_err(|e| b.refused(format!("{name}: {e}")))?;
+        openpgp::check_signing_keyring(&old, Some(role), b.get(name)?)
+            .map_err(|e| b.refused(format!("{name}: {e}")))?;
+    }
     Ok(st)
 }
 

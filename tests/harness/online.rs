@@ -222,19 +222,26 @@ pub fn rotate(dir: &Path, old_backup: &Path) -> (PathBuf, serde_json::Value) {
 
 /// `rotate`, with `online` in place of the plan's `scopes = []`.
 pub fn rotate_with(dir: &Path, old_backup: &Path, online: &str) -> (PathBuf, serde_json::Value) {
+    rotate_edited(dir, old_backup, &[("scopes = []", online)])
+}
+
+/// `rotate`, with `edits` to the example plan besides the new passphrase
+/// and shares.
+pub fn rotate_edited(
+    dir: &Path,
+    old_backup: &Path,
+    edits: &[(&str, &str)],
+) -> (PathBuf, serde_json::Value) {
     std::fs::create_dir_all(dir.join("new-shares")).unwrap();
-    let scope = online;
-    let plan = write_plan(
-        dir,
-        &[
-            (
-                "deliver_to = \"passphrase.txt\"",
-                "deliver_to = \"passphrase-2.txt\"",
-            ),
-            ("output = \"shares\"", "output = \"new-shares\""),
-            ("scopes = []", scope),
-        ],
-    );
+    let mut all = vec![
+        (
+            "deliver_to = \"passphrase.txt\"",
+            "deliver_to = \"passphrase-2.txt\"",
+        ),
+        ("output = \"shares\"", "output = \"new-shares\""),
+    ];
+    all.extend_from_slice(edits);
+    let plan = write_plan(dir, &all);
     let mut args: Vec<String> = [
         "rotate",
         "--reason",
