@@ -1333,6 +1333,11 @@ impl Plan {
                 ));
             }
         }
+        if let Some((a, b)) = crate::online::bundle::same_rule(&self.online.scopes) {
+            return bad(format!(
+                "online.scopes has {a:?} and {b:?}, which are one rule in containers' policy.json (the same transport and path): the second would replace the first's. Keep one"
+            ));
+        }
         if let Some((inner, outer)) =
             crate::online::bundle::shadowed_two_person(&self.online.scopes, &self.online.two_person)
         {

@@ -504,6 +504,26 @@ fn a_bundle_that_drops_two_person_signing_or_mixes_roles_is_refused() {
         "{}",
         stderr(&o)
     );
+    // Without a state, with the policy fragment forged to match, it is
+    // still not the bundle the ceremony wrote: the transcript, which only
+    // the primary signs, records another bundle.json (a release card
+    // alone signs a MANIFEST, not a transcript).
+    let policy = dropped.join("containers-policy.json");
+    let mut fragment: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&policy).unwrap()).unwrap();
+    fragment["transports"]["docker"][scope]
+        .as_array_mut()
+        .unwrap()
+        .truncate(1);
+    std::fs::write(&policy, serde_json::to_vec_pretty(&fragment).unwrap()).unwrap();
+    resign(dir, &dropped);
+    let o = verify(&dropped, &["--trust", &fpr]);
+    assert_exit(&o, 5);
+    assert!(
+        stderr(&o).contains("\"bundle.json\" is not a file its ceremony wrote"),
+        "{}",
+        stderr(&o)
+    );
 
     // keyring.gpg replaced by the approve role's keyring and the bundle
     // signed again with the key itself: one role would count as the other.

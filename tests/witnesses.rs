@@ -432,7 +432,8 @@ fn a_genesis_and_a_renew_countersigned_on_the_witnesses_cards() {
     );
     // ... or keeps the witnesses' genuine signatures and changes a file
     // they did not see (a bundle good for ten more years): refused, the
-    // file is not what the transcript recorded before they signed.
+    // file is not what the transcript recorded (verify's own check, before
+    // the witnesses' one says the same of what they saw).
     forged_refused(
         "stretched",
         "2",
@@ -445,7 +446,7 @@ fn a_genesis_and_a_renew_countersigned_on_the_witnesses_cards() {
             let later = format!("2036{}", &until[4..]);
             std::fs::write(copy.join("bundle.json"), info.replace(&until, &later)).unwrap();
         },
-        "\"bundle.json\" is not what the transcript recorded before the witnesses signed",
+        "\"bundle.json\" is not a file its ceremony wrote",
     );
     // The key itself pinned as a witness: refused as a mistake of the pins.
     let with_own = pinned(dir, "pinned-with-own", &[&wanda, &walt]);

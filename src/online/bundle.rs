@@ -244,12 +244,13 @@ impl Scope {
         }
         if transport != "docker"
             && (!scope.starts_with('/')
-                || (scope.len() > 1 && scope.ends_with('/'))
+                || scope == "/"
+                || scope.ends_with('/')
                 || scope.contains("//")
                 || scope.split('/').any(|c| c == "." || c == ".."))
         {
             return Err(format!(
-                "a {transport}: scope is an absolute path written plainly (no trailing slash, no //, no . or ..)"
+                "a {transport}: scope is an absolute path below / written plainly (no trailing slash, no //, no . or ..)"
             ));
         }
         if let Some(r) = &repository {
@@ -292,6 +293,22 @@ pub fn shadows(inner: &Scope, outer: &Scope) -> bool {
             name.ends_with(&format!(".{domain}"))
         }
     }
+}
+
+/// The first two declared scopes that are one rule in policy.json (the
+/// same transport and scope, whatever their spelling or repository): the
+/// second would replace the first's requirements.
+pub fn same_rule(scopes: &[String]) -> Option<(&str, &str)> {
+    let parsed: Vec<(&str, Scope)> = scopes
+        .iter()
+        .filter_map(|s| Scope::parse(s).ok().map(|p| (s.as_str(), p)))
+        .collect();
+    parsed.iter().enumerate().find_map(|(i, (a, pa))| {
+        parsed[..i]
+            .iter()
+            .find(|(_, pb)| pb.transport == pa.transport && pb.scope == pa.scope)
+            .map(|(b, _)| (*b, *a))
+    })
 }
 
 /// The first declared scope that is not two-person but shadows a

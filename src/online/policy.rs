@@ -27,6 +27,10 @@ pub enum Change {
     ReplacedLocal(String, String),
     /// This key's rule on a scope the bundle no longer declares, removed.
     Removed(String),
+    /// A rule of someone else's inside a two-person scope (the scope, the
+    /// rule's scope), kept: containers apply it, not the two-person rule,
+    /// to its images.
+    Shadowed(String, String),
 }
 
 impl Change {
@@ -46,11 +50,17 @@ impl Change {
             Change::Removed(s) => format!(
                 "policy: {s} no longer requires this key's signatures: the bundle does not declare it any more (this key's rule removed)"
             ),
+            Change::Shadowed(s, inner) => format!(
+                "policy: {inner} has a rule of its own inside the two-person scope {s}, kept: containers apply it, not the two-person rule, to its images. Remove it from policy.json if two people should sign those too"
+            ),
         }
     }
 
     pub fn changed(&self) -> bool {
-        !matches!(self, Change::Unchanged(_) | Change::KeptLocal(..))
+        !matches!(
+            self,
+            Change::Unchanged(_) | Change::KeptLocal(..) | Change::Shadowed(..)
+        )
     }
 }
 
@@ -128,6 +138,26 @@ pub fn merge(
         for scope in gone {
             t.remove(&scope);
             changes.push(Change::Removed(format!("{transport}:{scope}")));
+        }
+    }
+    // Another rule more specific than a two-person scope undoes it for
+    // the images it matches: named, never changed (it is not ours).
+    for outer in &req.two_person {
+        let Some(t) = transports.get(&outer.transport).and_then(|t| t.as_object()) else {
+            continue;
+        };
+        for (scope, reqs) in t {
+            let inner = Scope {
+                transport: outer.transport.clone(),
+                scope: scope.clone(),
+                repository: None,
+            };
+            if bundle::shadows(&inner, outer) && !is_ours(reqs, keys) {
+                changes.push(Change::Shadowed(
+                    format!("{}:{}", outer.transport, outer.scope),
+                    format!("{}:{scope}", outer.transport),
+                ));
+            }
         }
     }
     Ok(changes)
@@ -256,6 +286,48 @@ mod tests {
         .unwrap();
         assert!(matches!(&c[0], Change::KeptLocal(..)), "{c:?}");
         assert!(merge(&mut json!([]), &scopes(), &req(&key, false), &[], false).is_err());
+    }
+
+    /// A rule inside a two-person scope that is not this key's is named
+    /// and kept; this key's own rules there are not "shadows".
+    #[test]
+    fn a_local_rule_inside_a_two_person_scope_is_named_and_kept() {
+        let key = "A".repeat(40);
+        let mut p = json!({ "transports": { "docker": {
+            "registry.example.org/team/app": [{"type": "insecureAcceptAnything"}],
+            "registry.example.org/teams": [{"type": "reject"}]
+        }}});
+        let req = bundle::Requirements::of(
+            &key,
+            &["approve".to_owned()],
+            &["registry.example.org/team".to_owned()],
+            false,
+        );
+        let c = merge(&mut p, &scopes(), &req, std::slice::from_ref(&key), false).unwrap();
+        assert_eq!(
+            c[0],
+            Change::Added("docker:registry.example.org/team".into())
+        );
+        assert_eq!(
+            c[1],
+            Change::Shadowed(
+                "docker:registry.example.org/team".into(),
+                "docker:registry.example.org/team/app".into()
+            )
+        );
+        assert_eq!(c.len(), 2, "{c:?}");
+        assert!(!c[1].changed());
+        assert_eq!(
+            p["transports"]["docker"]["registry.example.org/team/app"][0]["type"],
+            "insecureAcceptAnything"
+        );
+        assert_eq!(
+            p["transports"]["docker"]["registry.example.org/team"]
+                .as_array()
+                .unwrap()
+                .len(),
+            2
+        );
     }
 
     #[test]

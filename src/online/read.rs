@@ -42,7 +42,60 @@ fn refused(dir: &Path, why: impl std::fmt::Display) -> OnlineError {
     ))
 }
 
+/// Files of a bundle that no `file.written` records: the transcript and
+/// its signature, the MANIFEST and its (a witnesses' round lists its own).
+const UNRECORDED: [&str; 4] = [TRANSCRIPT, "transcript.jsonl.asc", MANIFEST, MANIFEST_SIG];
+
 impl Bundle {
+    /// Checks that every file of the bundle (but those `UNRECORDED` and
+    /// those in `skip`) is one `entries` record writing into the ceremony's
+    /// export directory, with its SHA-256; `why` says what it means when
+    /// one is not. The transcript is the primary's word: this binds every
+    /// file to it, where the MANIFEST binds them to a signing subkey, which
+    /// one person's card holds.
+    pub fn check_recorded(
+        &self,
+        entries: &[crate::transcript::Entry],
+        skip: &std::collections::HashSet<&str>,
+        why: impl Fn(&str) -> String,
+    ) -> Result<(), OnlineError> {
+        let name = &self.info.files.transcript;
+        let export_dir = entries
+            .iter()
+            .find(|l| l.event == crate::transcript::EventKind::Preflight.name())
+            .and_then(|l| l.data.get("export_medium").and_then(|m| m.as_str()))
+            .map(|m| Path::new(m).join(&self.info.ceremony_id))
+            .ok_or_else(|| {
+                self.refused(format!(
+                    "{name} records no export medium: the files the ceremony wrote cannot be told"
+                ))
+            })?;
+        let mut recorded = std::collections::HashMap::new();
+        for l in entries {
+            if l.event != crate::transcript::EventKind::FileWritten.name() {
+                continue;
+            }
+            let d = &l.data;
+            let path = Path::new(d.get("path").and_then(|p| p.as_str()).unwrap_or_default());
+            if let (true, Some(file), Some(sha)) = (
+                path.parent() == Some(export_dir.as_path()),
+                path.file_name(),
+                d.get("sha256").and_then(|h| h.as_str()),
+            ) {
+                recorded.insert(file.to_string_lossy().into_owned(), sha.to_owned());
+            }
+        }
+        for file in self
+            .names()
+            .filter(|n| !UNRECORDED.contains(n) && !skip.contains(*n))
+        {
+            if recorded.get(file) != Some(&sha256_hex(self.get(file)?)) {
+                return Err(self.refused(why(file)));
+            }
+        }
+        Ok(())
+    }
+
     /// Reads the bundle in `dir`; see the module doc.
     pub fn read(dir: &Path) -> Result<Bundle, OnlineError> {
         let d =

@@ -327,6 +327,7 @@ pub fn verify(b: Bundle, anchor: Anchor<'_>, at: SystemTime) -> Result<Verified,
     }
     openpgp::valid_at(&cert, at).map_err(|e| b.refused(e))?;
     let revoked = check_revocations(&b)?;
+    check_files_recorded(&b)?;
     Ok(Verified {
         witnessed: None,
         dir: b.dir.clone(),
@@ -378,12 +379,36 @@ fn check_roles(b: &Bundle) -> Result<(), OnlineError> {
             )));
         }
     }
+    if let Some((a, c)) = bundle::same_rule(&info.scopes) {
+        return Err(b.refused(format!(
+            "its scopes {a:?} and {c:?} are one rule in policy.json: the second would replace the first's requirements"
+        )));
+    }
     if let Some((inner, outer)) = bundle::shadowed_two_person(&info.scopes, &info.two_person) {
         return Err(b.refused(format!(
             "its scope {inner:?} lies inside the two-person scope {outer:?} without being two-person: containers apply only the most specific scope's rule, so one person's signature would pass there"
         )));
     }
     Ok(())
+}
+
+/// Every file of the bundle is one its ceremony recorded writing, with its
+/// SHA-256, in the transcript the primary signed (`check_transcript`): a
+/// signing subkey, which one person's card holds, can sign a MANIFEST, not
+/// a transcript. Last, so that what the other checks name comes first.
+fn check_files_recorded(b: &Bundle) -> Result<(), OnlineError> {
+    let chain = transcript::verify_chain(b.get(&b.info.files.transcript)?)
+        .map_err(|e| b.refused(format!("{}: {e}", b.info.files.transcript)))?;
+    let round_files: Vec<String> = transcript::witness::recorded_files(&chain)
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
+    let skip = round_files.iter().map(String::as_str).collect();
+    b.check_recorded(&chain.entries, &skip, |file| {
+        format!(
+            "{file:?} is not a file its ceremony wrote (the transcript, signed by the primary, records no file.written of it with this SHA-256): it was changed or added after the ceremony"
+        )
+    })
 }
 
 /// The transcript is intact, records this key, is signed by its primary,

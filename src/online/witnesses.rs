@@ -112,16 +112,6 @@ fn who(cert: &Cert) -> String {
     )
 }
 
-/// Files beside the transcript that no `file.written` records: the
-/// transcript and its signature, the MANIFEST and its (the witnesses' own
-/// are those their rounds list).
-const UNRECORDED: [&str; 4] = [
-    "transcript.jsonl",
-    "transcript.jsonl.asc",
-    "MANIFEST",
-    "MANIFEST.asc",
-];
-
 /// Checks that `b`'s ceremony was countersigned by `req.count` of the
 /// pinned witnesses, judged at `at`.
 ///
@@ -214,50 +204,17 @@ pub fn check(b: &Bundle, req: &Required, at: SystemTime) -> Result<Witnessed, On
     // Every file of the bundle is one the witnesses' transcript recorded
     // in the export directory (not a backup's or the shares' directory of
     // the same name), or one a witnesses' round lists.
-    let export_dir = lines
-        .iter()
-        .find(|l| l.event == crate::transcript::EventKind::Preflight.name())
-        .and_then(|l| l.data.get("export_medium").and_then(|m| m.as_str()))
-        .map(|m| Path::new(m).join(&info.ceremony_id))
-        .ok_or_else(|| {
-            b.refused(format!(
-                "{} records no export medium: the files the witnesses saw cannot be told",
-                info.files.transcript
-            ))
-        })?;
     let round_files: std::collections::HashSet<&str> = lines
         .iter()
         .filter(|l| l.event == witnessed)
         .flat_map(|l| crate::transcript::witness::round_files(&l.data))
         .map(|(name, _)| name)
         .collect();
-    let mut recorded = std::collections::HashMap::new();
-    for l in &lines[..end] {
-        if l.event != crate::transcript::EventKind::FileWritten.name() {
-            continue;
-        }
-        let d = &l.data;
-        let path = Path::new(d.get("path").and_then(|p| p.as_str()).unwrap_or_default());
-        let in_export = path.parent() == Some(export_dir.as_path());
-        if let (true, Some(name), Some(sha)) = (
-            in_export,
-            path.file_name(),
-            d.get("sha256").and_then(|h| h.as_str()),
-        ) {
-            recorded.insert(name.to_string_lossy().into_owned(), sha.to_owned());
-        }
-    }
-    for name in b
-        .names()
-        .filter(|n| !UNRECORDED.contains(n) && !round_files.contains(*n))
-    {
-        let sha = crate::media::sha256_hex(b.get(name)?);
-        if recorded.get(name) != Some(&sha) {
-            return Err(b.refused(format!(
-                "{name:?} is not what the transcript recorded before the witnesses signed (no file.written of it with this SHA-256): the witnesses' signatures do not cover it"
-            )));
-        }
-    }
+    b.check_recorded(&lines[..end], &round_files, |name| {
+        format!(
+            "{name:?} is not what the transcript recorded before the witnesses signed (no file.written of it with this SHA-256): the witnesses' signatures do not cover it"
+        )
+    })?;
     // The round's own record names the statement and each signature file.
     let listed: std::collections::HashMap<&str, &str> =
         crate::transcript::witness::round_files(&round.data)

@@ -249,11 +249,19 @@ pub fn add_subkey(
         }
         _ => CipherSuite::RSA4k,
     };
+    // A binding of its own: sequoia would otherwise take the newest
+    // subkey's as the template, and with it that subkey's role (a release
+    // rotation came out marked "approve").
     let builder = KeyBuilder::new(flags(role))
         .set_cipher_suite(suite)
         .set_creation_time(now)
         .subkey(vc)
         .ctx("cannot make the new subkey")?
+        .set_signature_template(
+            pgp::packet::signature::SignatureBuilder::new(pgp::types::SignatureType::SubkeyBinding)
+                .set_key_flags(flags(role))
+                .ctx("cannot set the new subkey's flags")?,
+        )
         .set_signature_creation_time(now)
         .ctx("cannot date the new subkey's binding")?
         .set_key_expiration_time(until)
@@ -505,7 +513,21 @@ mod tests {
             std::slice::from_ref(&new)
         );
         assert_eq!(live_signing_subkeys(&rotated, None, t3), release);
-        assert_eq!(signing(&rotated, Some("approve"), t3), [new]);
+        assert_eq!(
+            signing(&rotated, Some("approve"), t3),
+            std::slice::from_ref(&new)
+        );
+
+        // The release role rotated after it: no role taken from the newest
+        // subkey's binding (sequoia's default template), nor onto an
+        // encryption subkey.
+        let t4 = t3 + Duration::from_secs(1);
+        let (rotated, release2) = add_subkey(&rotated, KeyRole::Signing, None, until, t4).unwrap();
+        assert_eq!(role_of_subkey(&rotated, &release2), Some(None));
+        let (rotated, enc) = add_subkey(&rotated, KeyRole::Encryption, None, until, t4).unwrap();
+        assert_eq!(role_of_subkey(&rotated, &enc), Some(None));
+        assert_eq!(signing(&rotated, Some("approve"), t4), [new]);
+        assert_eq!(signing(&rotated, None, t4), [release2]);
 
         // Each role's keyring holds its own subkeys only; another role's is refused.
         let ring = crate::openpgp::signing_keyring(&rotated, Some("approve"), t3).unwrap();
