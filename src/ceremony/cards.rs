@@ -123,17 +123,7 @@ pub fn provision_cards(
         let next = next_card(
             cards,
             &done,
-            |c| {
-                match held_role(c, key) {
-                Some(held) if held.as_deref() != role => Err(format!(
-                    "card {} holds the {} role's subkey: left alone (a card holds one role); insert a card for the {} role",
-                    c.serial,
-                    openpgp::role_name(held.as_deref()),
-                    openpgp::role_name(role)
-                )),
-                _ => Ok(()),
-            }
-            },
+            |c| fits_role(c, key, role),
             number,
             want,
             plan.cards.wait_seconds,
@@ -244,14 +234,24 @@ fn holds_only_subkeys_of(card: &CardInfo, key: &Cert) -> bool {
             .all(|f| ours.iter().any(|o| o.eq_ignore_ascii_case(f)))
 }
 
-/// The signing role of the subkey of `key` in `card`'s signing slot, if it
-/// holds one. A card holding another role's is another person's, never
+/// Whether `card` may take `role`: not when its signing slot holds a
+/// subkey of `key` of another role. That card is another person's, never
 /// taken for a role (with `replace_ours` it would otherwise be reset as
-/// "ours").
-fn held_role(card: &CardInfo, key: &Cert) -> Option<Option<String>> {
-    card.signing
+/// "ours"); the error says so, for the operator.
+fn fits_role(card: &CardInfo, key: &Cert, role: Option<&str>) -> Result<(), String> {
+    let held = card
+        .signing
         .as_deref()
-        .and_then(|f| openpgp::role_of_subkey(key, f))
+        .and_then(|f| openpgp::role_of_subkey(key, f));
+    match held {
+        Some(held) if held.as_deref() != role => Err(format!(
+            "card {} holds the {} role's subkey: left alone (a card holds one role); insert a card for the {} role",
+            card.serial,
+            openpgp::role_name(held.as_deref()),
+            openpgp::role_name(role)
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// The first card in a reader that this ceremony has not handled yet and

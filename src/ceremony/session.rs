@@ -1288,12 +1288,7 @@ impl Session<'_> {
             }
         }
         if info.files.policy.is_some() {
-            let req = bundle::Requirements::of(
-                &info.key,
-                &info.signing_roles,
-                &info.two_person,
-                info.files.cosign.is_some(),
-            );
+            let req = info.requirements(info.files.cosign.is_some());
             let fragment = bundle::policy_fragment(&scopes, &req);
             let text = serde_json::to_string_pretty(&fragment).unwrap_or_default();
             self.export(bundle::POLICY_FILE, format!("{text}\n").as_bytes())?;

@@ -53,6 +53,13 @@ pub struct Requirements {
     pub cosign: Option<String>,
 }
 
+impl BundleInfo {
+    /// What this bundle's policy rules ask for, with a cosign key or not.
+    pub fn requirements(&self, cosign: bool) -> Requirements {
+        Requirements::of(&self.key, &self.signing_roles, &self.two_person, cosign)
+    }
+}
+
 impl Requirements {
     /// For key `fpr` with named signing `roles`, the scopes (as declared)
     /// in `two_person`, and a cosign key or not.

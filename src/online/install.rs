@@ -120,9 +120,15 @@ fn host(e: MediaError) -> OnlineError {
     OnlineError::Host(words)
 }
 
+/// The file name of an install path (`bundle::*_install_path`).
+fn name(path: String) -> String {
+    path.rsplit_once('/')
+        .map(|(_, n)| n.to_owned())
+        .unwrap_or(path)
+}
+
 /// The files `install` writes for `key`: (directory below the root, name).
 fn files_of(key: &str) -> [(&'static str, String); 3] {
-    let name = |p: String| p.rsplit_once('/').map(|(_, n)| n.to_owned()).unwrap_or(p);
     [
         (KEY_DIR, name(keyring_install_path(key))),
         (KEY_DIR, name(cosign_install_path(key))),
@@ -208,7 +214,6 @@ pub fn install(v: &Verified, root: &Path, opts: Options) -> Result<Installed, On
     });
     // Each named signing role's keyring, for the two-person scopes' rules.
     for role in &v.info.signing_roles {
-        let path = role_keyring_install_path(&v.key, role);
         let mut bytes = b.get(&role_keyring_file(role))?.to_vec();
         // The old key's signatures of this role, while the transition lasts.
         if let Some(t) = &v.transition {
@@ -218,10 +223,7 @@ pub fn install(v: &Verified, root: &Path, opts: Options) -> Result<Installed, On
         }
         planned.push(Planned {
             dir: KEY_DIR,
-            name: path
-                .rsplit_once('/')
-                .map(|(_, n)| n.to_owned())
-                .unwrap_or(path),
+            name: name(role_keyring_install_path(&v.key, role)),
             bytes,
         });
     }
@@ -299,12 +301,7 @@ pub fn install(v: &Verified, root: &Path, opts: Options) -> Result<Installed, On
             // else (containers' own default accepts anything).
             None => json!({ "default": [{ "type": "reject" }] }),
         };
-        let req = super::bundle::Requirements::of(
-            &v.key,
-            &v.info.signing_roles,
-            &v.info.two_person,
-            cosign,
-        );
+        let req = v.info.requirements(cosign);
         changes =
             policy::merge(&mut policy, &scopes, &req, &keys, opts.replace_local).map_err(|e| {
                 OnlineError::refused(format!(

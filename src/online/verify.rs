@@ -306,7 +306,7 @@ pub fn verify(b: Bundle, anchor: Anchor<'_>, at: SystemTime) -> Result<Verified,
         openpgp::check_signing_keyring(&cert, Some(role), b.get(&name)?)
             .map_err(|e| b.refused(format!("{name}: {e}")))?;
     }
-    check_transcript(&b, &cert)?;
+    let chain = check_transcript(&b, &cert)?;
     let cosign = check_cosign(&b, &cert)?;
     let cosign_rotation = match &cosign {
         Some(bind) => check_cosign_rotation(&b, &cert, bind)?,
@@ -327,7 +327,7 @@ pub fn verify(b: Bundle, anchor: Anchor<'_>, at: SystemTime) -> Result<Verified,
     }
     openpgp::valid_at(&cert, at).map_err(|e| b.refused(e))?;
     let revoked = check_revocations(&b)?;
-    check_files_recorded(&b)?;
+    check_files_recorded(&b, &chain)?;
     Ok(Verified {
         witnessed: None,
         dir: b.dir.clone(),
@@ -396,10 +396,8 @@ fn check_roles(b: &Bundle) -> Result<(), OnlineError> {
 /// SHA-256, in the transcript the primary signed (`check_transcript`): a
 /// signing subkey, which one person's card holds, can sign a MANIFEST, not
 /// a transcript. Last, so that what the other checks name comes first.
-fn check_files_recorded(b: &Bundle) -> Result<(), OnlineError> {
-    let chain = transcript::verify_chain(b.get(&b.info.files.transcript)?)
-        .map_err(|e| b.refused(format!("{}: {e}", b.info.files.transcript)))?;
-    let round_files: Vec<String> = transcript::witness::recorded_files(&chain)
+fn check_files_recorded(b: &Bundle, chain: &transcript::ChainSummary) -> Result<(), OnlineError> {
+    let round_files: Vec<String> = transcript::witness::recorded_files(chain)
         .into_iter()
         .map(|(name, _)| name)
         .collect();
@@ -412,8 +410,8 @@ fn check_files_recorded(b: &Bundle) -> Result<(), OnlineError> {
 }
 
 /// The transcript is intact, records this key, is signed by its primary,
-/// and ends with the ceremony's completion.
-fn check_transcript(b: &Bundle, cert: &Cert) -> Result<(), OnlineError> {
+/// and ends with the ceremony's completion. Returns its entries, as read.
+fn check_transcript(b: &Bundle, cert: &Cert) -> Result<transcript::ChainSummary, OnlineError> {
     let name = &b.info.files.transcript;
     let bytes = b.get(name)?;
     let sig_name = format!("{name}.asc");
@@ -434,7 +432,7 @@ fn check_transcript(b: &Bundle, cert: &Cert) -> Result<(), OnlineError> {
             last.unwrap_or("none")
         )));
     }
-    Ok(())
+    Ok(chain)
 }
 
 /// The policy fragment and registries.d entry, if the bundle carries them,
@@ -451,8 +449,7 @@ fn check_containers_files(b: &Bundle, cosign: bool) -> Result<(), OnlineError> {
     if let Some(name) = &info.files.policy {
         let found: serde_json::Value = serde_json::from_slice(b.get(name)?)
             .map_err(|e| b.refused(format!("{name} is not JSON: {e}")))?;
-        let req =
-            bundle::Requirements::of(&info.key, &info.signing_roles, &info.two_person, cosign);
+        let req = info.requirements(cosign);
         let expected = bundle::policy_fragment(&scopes, &req);
         if found != expected {
             let why = super::policy::fragment_violation(&found, &info.scopes)

@@ -111,28 +111,9 @@ pub fn role_of_subkey(key: &Cert, fingerprint: &str) -> Option<Option<String>> {
         .map(|ka| ka.self_signatures().next().and_then(role_of_binding))
 }
 
-/// The named signing roles (not the default) among `key`'s signing subkeys
-/// in force at `now`, sorted.
-pub fn signing_roles(key: &Cert, now: SystemTime) -> Vec<String> {
-    let policy = StandardPolicy::new();
-    let Ok(vc) = key.with_policy(&policy, now) else {
-        return Vec::new();
-    };
-    let mut roles: Vec<String> = vc
-        .keys()
-        .subkeys()
-        .alive()
-        .revoked(false)
-        .for_signing()
-        .filter_map(|ka| role_of_binding(ka.binding_signature()))
-        .collect();
-    roles.sort();
-    roles.dedup();
-    roles
-}
-
-/// The fingerprints of `key`'s signing subkeys of `role` in force at `now`.
-pub fn live_signing_subkeys(key: &Cert, role: SigningRole<'_>, now: SystemTime) -> Vec<String> {
+/// Each signing subkey of `key` in force at `now`: its fingerprint and
+/// role (`None`: the default).
+fn live_signing(key: &Cert, now: SystemTime) -> Vec<(String, Option<String>)> {
     let policy = StandardPolicy::new();
     let Ok(vc) = key.with_policy(&policy, now) else {
         return Vec::new();
@@ -142,8 +123,33 @@ pub fn live_signing_subkeys(key: &Cert, role: SigningRole<'_>, now: SystemTime) 
         .alive()
         .revoked(false)
         .for_signing()
-        .filter(|ka| role_of_binding(ka.binding_signature()).as_deref() == role)
-        .map(|ka| ka.key().fingerprint().to_hex())
+        .map(|ka| {
+            (
+                ka.key().fingerprint().to_hex(),
+                role_of_binding(ka.binding_signature()),
+            )
+        })
+        .collect()
+}
+
+/// The named signing roles (not the default) among `key`'s signing subkeys
+/// in force at `now`, sorted.
+pub fn signing_roles(key: &Cert, now: SystemTime) -> Vec<String> {
+    let mut roles: Vec<String> = live_signing(key, now)
+        .into_iter()
+        .filter_map(|(_, role)| role)
+        .collect();
+    roles.sort();
+    roles.dedup();
+    roles
+}
+
+/// The fingerprints of `key`'s signing subkeys of `role` in force at `now`.
+pub fn live_signing_subkeys(key: &Cert, role: SigningRole<'_>, now: SystemTime) -> Vec<String> {
+    live_signing(key, now)
+        .into_iter()
+        .filter(|(_, r)| r.as_deref() == role)
+        .map(|(fpr, _)| fpr)
         .collect()
 }
 
