@@ -59,6 +59,12 @@ fn two_person_plan(
     write_plan(dir, &as_edits(&e))
 }
 
+/// `o` exited with `code` and its error says `what`.
+fn exits_saying(o: &std::process::Output, code: i32, what: &str) {
+    assert_exit(o, code);
+    assert!(stderr(o).contains(what), "{}", stderr(o));
+}
+
 /// The command `args` with three of the genesis's share sheets after them.
 fn with_shares(dir: &Path, args: &[&str]) -> std::process::Output {
     let mut all: Vec<String> = args.iter().map(|s| s.to_string()).collect();
@@ -328,11 +334,10 @@ fn a_two_person_scope_needs_a_signature_from_each_role_through_a_lost_card() {
             backup.to_str().unwrap(),
         ],
     );
-    assert_exit(&o, 0);
-    assert!(
-        stderr(&o).contains("card 0000B001 holds the release role's subkey: left alone"),
-        "{}",
-        stderr(&o)
+    exits_saying(
+        &o,
+        0,
+        "card 0000B001 holds the release role's subkey: left alone",
     );
     let lost: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let added = lost["added"].as_array().unwrap();
@@ -457,12 +462,7 @@ fn a_bundle_that_drops_two_person_signing_or_mixes_roles_is_refused() {
     .unwrap();
     let backup = bundles(&dir.join("backup-1")).pop().unwrap();
     let o = renew(&one_person, &backup, &sheets(dir, &[1, 2, 3]), &[]);
-    assert_exit(&o, 2);
-    assert!(
-        stderr(&o).contains("required two people's signatures"),
-        "{}",
-        stderr(&o)
-    );
+    exits_saying(&o, 2, "required two people's signatures");
     // A mistyped role would be required by every node for good: refused.
     let o = subkey(
         &["subkey", "rotate", "--signing-role", "aprove"],
@@ -470,12 +470,7 @@ fn a_bundle_that_drops_two_person_signing_or_mixes_roles_is_refused() {
         &backup,
         &sheets(dir, &[1, 2, 3]),
     );
-    assert_exit(&o, 2);
-    assert!(
-        stderr(&o).contains("has no signing role \"aprove\""),
-        "{}",
-        stderr(&o)
-    );
+    exits_saying(&o, 2, "has no signing role \"aprove\"");
     assert_eq!(
         bundles(&dir.join("export")).len(),
         1,
@@ -498,12 +493,7 @@ fn a_bundle_that_drops_two_person_signing_or_mixes_roles_is_refused() {
     });
     resign(dir, &dropped);
     let o = verify(&dropped, &["--state", s]);
-    assert_exit(&o, 5);
-    assert!(
-        stderr(&o).contains("no longer requires two people's signatures"),
-        "{}",
-        stderr(&o)
-    );
+    exits_saying(&o, 5, "no longer requires two people's signatures");
     // Without a state, with the policy fragment forged to match, it is
     // still not the bundle the ceremony wrote: the transcript, which only
     // the primary signs, records another bundle.json (a release card
@@ -518,12 +508,7 @@ fn a_bundle_that_drops_two_person_signing_or_mixes_roles_is_refused() {
     std::fs::write(&policy, serde_json::to_vec_pretty(&fragment).unwrap()).unwrap();
     resign(dir, &dropped);
     let o = verify(&dropped, &["--trust", &fpr]);
-    assert_exit(&o, 5);
-    assert!(
-        stderr(&o).contains("\"bundle.json\" is not a file its ceremony wrote"),
-        "{}",
-        stderr(&o)
-    );
+    exits_saying(&o, 5, "\"bundle.json\" is not a file its ceremony wrote");
 
     // keyring.gpg replaced by the approve role's keyring and the bundle
     // signed again with the key itself: one role would count as the other.
@@ -532,12 +517,7 @@ fn a_bundle_that_drops_two_person_signing_or_mixes_roles_is_refused() {
     });
     resign(dir, &mixed);
     let o = verify(&mixed, &["--trust", &fpr]);
-    assert_exit(&o, 5);
-    assert!(
-        stderr(&o).contains("of the approve role, not of the release role"),
-        "{}",
-        stderr(&o)
-    );
+    exits_saying(&o, 5, "of the approve role, not of the release role");
 
     // The MANIFEST signed by the approve role's subkey: one person's card
     // does not speak for a ceremony.
@@ -545,12 +525,7 @@ fn a_bundle_that_drops_two_person_signing_or_mixes_roles_is_refused() {
     let by_approver = altered(&first, &dir.join("by-approver"), "MANIFEST", |_| {});
     resign_by(dir, &by_approver, "passphrase.txt", Some(&approve_fpr));
     let o = verify(&by_approver, &["--trust", &fpr]);
-    assert_exit(&o, 5);
-    assert!(
-        stderr(&o).contains("the approve role's subkey"),
-        "{}",
-        stderr(&o)
-    );
+    exits_saying(&o, 5, "the approve role's subkey");
 
     // A plan with a one-person scope inside the two-person one is refused
     // before anything is made (containers would apply only its rule).
@@ -564,8 +539,7 @@ fn a_bundle_that_drops_two_person_signing_or_mixes_roles_is_refused() {
     )
     .unwrap();
     let o = run(&["plan", "check", nested.to_str().unwrap()]);
-    assert_exit(&o, 3);
-    assert!(stderr(&o).contains("most specific scope"), "{}", stderr(&o));
+    exits_saying(&o, 3, "most specific scope");
 
     // A rotation of the primary: the new key has the plan's roles, and
     // while the transition lasts each role's installed keyring holds the
